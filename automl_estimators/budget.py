@@ -1,0 +1,52 @@
+"""One clock for the whole ``fit``, and the time a trial or the refit may take.
+
+Every deadline in a fit derives from one :class:`Budget` started when ``fit``
+is entered: the search stops early enough to leave the refit its reserve, and
+the refit itself runs under a hard limit, so a fit ends within
+``time_budget + max(1 s, 5 %)``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+# Seconds kept free at the end for stopping workers and building attributes.
+SHUTDOWN_MARGIN = 0.3
+# Refit time is estimated from a trial's fit time, scaled to all rows; this
+# factor covers superlinear learners and the noise of one measurement.
+REFIT_SAFETY = 1.5
+# Fixed cost of a refit beyond the fit itself: a fresh worker, loading the data,
+# sending the fitted model back.
+REFIT_OVERHEAD = 0.5
+# A trial shorter than this is not worth starting.
+MIN_TRIAL_SECONDS = 0.2
+
+
+@dataclass
+class Budget:
+    """Wall-clock budget of one fit, in seconds from construction."""
+
+    total: float
+    start: float = field(default_factory=time.monotonic)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def remaining(self) -> float:
+        """Seconds left before the end of the budget (may be negative)."""
+        return self.total - self.elapsed() - SHUTDOWN_MARGIN
+
+    def search_remaining(self, refit_reserve: float) -> float:
+        """Seconds left for search when ``refit_reserve`` must stay for the refit."""
+        return self.remaining() - refit_reserve
+
+    def overrun(self) -> float:
+        """Seconds spent beyond the budget (0 when within)."""
+        return max(0.0, self.elapsed() - self.total)
+
+
+def estimate_refit_seconds(fit_seconds: float, train_rows: int, all_rows: int) -> float:
+    """Expected time to refit a pipeline measured at ``fit_seconds`` on ``train_rows``."""
+    scale = max(all_rows / max(train_rows, 1), 1.0)
+    return fit_seconds * scale * REFIT_SAFETY + REFIT_OVERHEAD

@@ -1,0 +1,421 @@
+"""``AutoClassifier`` and ``AutoRegressor``: scikit-learn estimators that search for their model.
+
+Orchestration only (scikit-learn's ``BaseSearchCV`` shape): validate, profile,
+plan, fit a fallback, run the search loop, refit, set attributes. Search logic
+lives in :mod:`.search`, trial execution in :mod:`.evaluation`, the clock in
+:mod:`.budget`.
+"""
+
+from __future__ import annotations
+
+import logging
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import data
+from .budget import MIN_TRIAL_SECONDS, Budget, estimate_refit_seconds
+from .evaluation import OK, WORKERS_UNAVAILABLE, Evaluator, TrialResult, in_worker_start
+from .history import History
+from .pipelines import build_pipeline
+from .plan import make_plan, make_splits
+from .progress import Reporter
+from .scoring import Predictions, get_metric
+from .search import STRATEGIES, Candidate, make_strategy
+from .search_loop import run_search
+from .spaces import Space
+
+logger = logging.getLogger(__name__)
+
+CLASSIFICATION, REGRESSION = "classification", "regression"
+# Ranked trials tried in turn when the best one cannot be refit in time.
+REFIT_CANDIDATES = 3
+
+
+class _AutoBase(BaseEstimator):
+    """Shared parameters, fit loop and prediction plumbing of the two estimators."""
+
+    _task = None
+    _parameter_constraints: dict = {
+        "time_budget": [Interval(Real, 0, None, closed="neither")],
+        "per_trial_time_limit": [Interval(Real, 0, None, closed="neither"), None],
+        "memory_limit": [Interval(Integral, 16, None, closed="left"), None],
+        "metric": [str, callable, None],
+        "resampling": [StrOptions({"auto", "holdout", "cv"})],
+        "resampling_size": [Interval(Real, 0, 1, closed="neither"),
+                            Interval(Integral, 2, None, closed="left"), None],
+        "search": [StrOptions({"auto"} | set(STRATEGIES))],
+        "include": [list, tuple, None],
+        "exclude": [list, tuple, None],
+        "max_trials": [Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, *, time_budget=60, per_trial_time_limit=None, memory_limit=4096,
+                 metric=None, resampling="auto", resampling_size=None, search="auto",
+                 include=None, exclude=None, max_trials=None, n_jobs=None, random_state=None,
+                 verbose=0):
+        self.time_budget = time_budget
+        self.per_trial_time_limit = per_trial_time_limit
+        self.memory_limit = memory_limit
+        self.metric = metric
+        self.resampling = resampling
+        self.resampling_size = resampling_size
+        self.search = search
+        self.include = include
+        self.exclude = exclude
+        self.max_trials = max_trials
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y):
+        """Search for the best pipeline within ``time_budget`` seconds and refit it.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
+            Numeric, string, categorical, boolean or datetime columns; missing
+            values allowed.
+        y : array-like of shape (n_samples,)
+            Class labels (classification) or numeric targets (regression).
+
+        Returns
+        -------
+        self
+        """
+        budget = Budget(float(self.time_budget) if isinstance(self.time_budget, Real) else 1.0)
+        if in_worker_start():
+            raise RuntimeError(WORKERS_UNAVAILABLE.format(
+                f"{type(self).__name__}.fit was called while a worker imported the main module"))
+        self._validate_params()
+        self._check_resampling_size()
+        X = data.check_X(X)
+        validate_data(self, X, reset=True, skip_check_array=True)
+        y = self._check_y(X, y)
+        task = self._task
+        metric = get_metric(self.metric, task)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        profile = data.profile(X, y, task)
+        space = Space(task, sparse=profile.sparse, n_features=profile.n_features,
+                      has_categorical=profile.has_categorical, include=self.include,
+                      exclude=self.exclude, seed=seed)
+        n_jobs = effective_n_jobs(self.n_jobs)
+        reporter = Reporter(self.verbose, budget, metric.name)
+        try:
+            plan = make_plan(profile, self.resampling, self.resampling_size)
+            splits = make_splits(plan, y, task == CLASSIFICATION, seed)
+            reporter.phase("%s: %d rows x %d columns, metric %s, %s, n_jobs=%d",
+                           type(self).__name__, profile.n_rows, profile.n_features, metric.name,
+                           plan.reason, n_jobs)
+            history = History()
+            fallback = self._fit_fallback(X, y, splits, metric, history, budget)
+            final, chosen = fallback, history.results[0]
+            if budget.remaining() >= MIN_TRIAL_SECONDS:
+                final, chosen = self._search_and_refit(
+                    X, y, splits, space, profile, metric, history, budget, reporter, n_jobs,
+                    seed, fallback)
+        finally:
+            reporter.close()
+        self.profile_ = profile
+        self._set_fitted_attributes(final, chosen, history, space, metric, plan, budget)
+        reporter.phase("done in %.1fs (budget %.1fs): %d trials, final %s, validation %s=%.4f",
+                       self.fit_time_, self.time_budget, self.n_trials_,
+                       space.describe(chosen.config) if chosen.config else "dummy",
+                       metric.name, chosen.score)
+        return self
+
+    def _check_resampling_size(self):
+        size = self.resampling_size
+        if size is None:
+            return
+        if self.resampling == "cv" and not isinstance(size, Integral):
+            raise ValueError(f"resampling='cv' needs an integer number of folds >= 2 as "
+                             f"resampling_size, got {size!r}.")
+        if self.resampling == "holdout" and (isinstance(size, Integral) or not 0 < size < 1):
+            raise ValueError(f"resampling='holdout' needs a validation fraction in (0, 1) as "
+                             f"resampling_size, got {size!r}.")
+        if self.resampling == "auto":
+            raise ValueError("resampling_size needs resampling='cv' or 'holdout'; with "
+                             "resampling='auto' the size is chosen from the data.")
+
+    def _fallback_estimator(self):
+        raise NotImplementedError
+
+    def _fit_fallback(self, X, y, splits, metric, history, budget):
+        """Fit the dummy model first, so that predict works whatever happens next.
+
+        Its validation score is the first row of the leaderboard; scoring it also
+        checks early that the metric fits the task.
+        """
+        dummy = Pipeline([("model", self._fallback_estimator())])
+        folds = []
+        for train, valid in splits:
+            fold_model = dummy.fit(data.take_rows(X, train), y[train])
+            folds.append(self._predictions(fold_model, data.take_rows(X, valid)))
+        try:
+            scores = tuple(metric.score(self._task, y[valid], p)
+                           for (_, valid), p in zip(splits, folds))
+        except Exception as exc:  # noqa: BLE001 - the metric does not fit the task
+            raise ValueError(f"metric {metric.name!r} cannot score a {self._task} task on this "
+                             f"target: {type(exc).__name__}: {exc}. Choose a {self._task} "
+                             "metric.") from None
+        values = np.concatenate([p.values for p in folds])
+        labels = None if folds[0].labels is None else np.concatenate([p.labels for p in folds])
+        history.add(TrialResult(trial_id=0, config={}, origin="dummy", fidelity=1.0, status=OK,
+                                score=float(np.mean(scores)), fold_scores=scores,
+                                fit_seconds=0.0, duration=0.0, started_at=budget.elapsed(),
+                                predictions=Predictions(values, labels)))
+        return dummy.fit(X, y)
+
+    def _search_and_refit(self, X, y, splits, space, profile, metric, history, budget,
+                          reporter, n_jobs, seed, fallback):
+        def build(config):
+            return build_pipeline(config, space, profile, random_state=seed)
+
+        warm_start = [Candidate(c, 1.0, "default") for c in space.portfolio()]
+        strategy = make_strategy(self.search, space, seed)
+        n_classes = len(self.classes_) if self._task == CLASSIFICATION else None
+        with Evaluator(X, y, splits, task=self._task, metric=metric, n_classes=n_classes,
+                       n_workers=n_jobs, memory_limit=self.memory_limit) as evaluator:
+            reporter.phase("searching with %s over %d models", strategy.name, len(space.models))
+            run_search(strategy=strategy, warm_start=warm_start, evaluator=evaluator,
+                       history=history, budget=budget, reporter=reporter, build=build,
+                       describe=space.describe, n_workers=n_jobs, max_trials=self.max_trials,
+                       per_trial_time_limit=self._trial_limit(), seed=seed,
+                       n_rows_total=profile.n_rows, n_rows_train=len(splits[0][0]))
+            return self._refit(evaluator, history, budget, reporter, build, n_jobs, fallback,
+                               len(splits[0][0]), profile.n_rows)
+
+    def _trial_limit(self):
+        """Per-trial time limit: the user's, else a quarter of the budget."""
+        if self.per_trial_time_limit is not None:
+            return float(self.per_trial_time_limit)
+        return max(self.time_budget / 4, MIN_TRIAL_SECONDS)
+
+    def _refit(self, evaluator, history, budget, reporter, build, n_jobs, fallback,
+               train_rows, all_rows):
+        """Refit the best trial on all rows within the budget, else the best that can be.
+
+        A trial whose refit cannot finish in time falls back to its own fitted
+        model when the worker returned one (the strong default's), then to the
+        next-ranked trial, then to the dummy.
+        """
+        ranked = history.ranked()
+        for result in ranked[:REFIT_CANDIDATES]:
+            if result.origin == "dummy":
+                return fallback, result
+            left = budget.remaining()
+            estimate = estimate_refit_seconds(result.fit_seconds, train_rows, all_rows)
+            if estimate <= left:
+                reporter.phase("refitting trial %d on all %d rows (%.1fs left)",
+                               result.trial_id, all_rows, left)
+                try:
+                    model, _ = evaluator.refit(build(result.config), timeout=left,
+                                               n_threads=n_jobs)
+                    return model, result
+                except RuntimeError as exc:
+                    reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
+            else:
+                reporter.phase("no time to refit trial %d (needs ~%.1fs, %.1fs left)",
+                               result.trial_id, estimate, left)
+        # No refit finished: the best model already fitted during search, else the dummy.
+        for result in ranked:
+            if result.origin == "dummy":
+                return fallback, result
+            if result.model is not None:
+                reporter.phase("keeping trial %d's model as fitted during search",
+                               result.trial_id)
+                return result.model, result
+        return fallback, history.results[0]
+
+    def _set_fitted_attributes(self, final, chosen, history, space, metric, plan, budget):
+        self.model_ = final
+        self.best_pipeline_ = final
+        self.best_config_ = dict(chosen.config)
+        self.best_score_ = chosen.score
+        self.metric_ = metric.name
+        self.search_plan_ = plan
+        self.search_space_ = space
+        # Fitted models are not kept in the history: they would bloat every pickle.
+        self.history_ = [r if r.model is None else
+                         TrialResult(**{**r.__dict__, "model": None}) for r in history.results]
+        self.leaderboard_ = history.leaderboard(
+            lambda c: space.describe(c) if c else "dummy (fallback)")
+        self.n_trials_ = len(history.results)
+        self.fit_time_ = budget.elapsed()
+
+    # -------------------------------------------------------------- predict
+    def _check_X_predict(self, X):
+        check_is_fitted(self)
+        categorical = set(self.profile_.categorical) | set(self.profile_.high_cardinality)
+        X = data.check_X(X, min_samples=1, categorical=categorical)
+        validate_data(self, X, reset=False, skip_check_array=True)
+        return X
+
+    def _predictions(self, model, X):
+        raise NotImplementedError
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")
+
+
+class AutoClassifier(ClassifierMixin, _AutoBase):
+    """A classifier that searches preprocessing + model pipelines within a time budget.
+
+    Parameters
+    ----------
+    time_budget : float, default=60
+        Seconds for the whole ``fit``, refit included; ``fit`` ends within
+        ``time_budget + max(1 s, 5 %)``.
+    per_trial_time_limit : float, default=None
+        Seconds one trial (all its folds) may take; ``None``: a quarter of the budget.
+        The first trial, the strong default, may use the whole search time.
+    memory_limit : int, default=4096
+        Megabytes a trial's worker may allocate beyond its start size (Linux);
+        ``None``: no limit. A trial past it is stopped and recorded as ``memout``.
+    metric : str or callable, default=None
+        A scikit-learn scorer name (``sklearn.metrics.get_scorer_names()``) or a
+        scorer ``callable(estimator, X, y)``, greater is better; ``None``: accuracy.
+    resampling : {"auto", "holdout", "cv"}, default="auto"
+        How trials are validated; ``"auto"``: cross-validation on small data, holdout
+        on large (see ``search_plan_``).
+    resampling_size : int or float, default=None
+        Folds for ``"cv"`` (int >= 2) or validation fraction for ``"holdout"``.
+    search : {"auto", "random"}, default="auto"
+        Search strategy.
+    include, exclude : list of str, default=None
+        Component names (models and preprocessors) to restrict the search to, or to
+        leave out; see :func:`automl_estimators.spaces.component_names`.
+    max_trials : int, default=None
+        Stop after this many trials (the dummy fallback not counted).
+    n_jobs : int, default=None
+        Trials run at once (``-1``: all cores); also the threads of the final refit.
+    random_state : int, RandomState or None, default=None
+        Seed of resampling, search and models; with an int and ``n_jobs=1`` and
+        ``max_trials`` set, two fits give the same model.
+    verbose : int, default=0
+        0: silent; 1: progress bar and phase logs; 2: one log line per trial.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string column names.
+    best_pipeline_ : Pipeline
+        The chosen pipeline refitted on all rows (trained on class indices
+        ``0..n_classes-1``; ``classes_`` maps them back).
+    model_ : Pipeline
+        The final model used by ``predict``.
+    best_config_ : dict
+        Configuration of the chosen pipeline (empty for the dummy fallback).
+    best_score_ : float
+        Its validation score.
+    leaderboard_ : pandas.DataFrame
+        One row per trial, best first; failed trials last with their status and error.
+    history_ : list of TrialResult
+        Every trial in the order it was started.
+    n_trials_ : int
+        Trials run, the dummy fallback included.
+    search_plan_ : SearchPlan
+        Resampling and row cap chosen, with the reason.
+    profile_ : DataProfile
+        Column kinds and sizes inferred from the training data.
+    search_space_ : Space
+        The components and hyperparameters the search could propose.
+    metric_ : str
+    fit_time_ : float
+        Wall-clock seconds of ``fit``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from automl_estimators import AutoClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = AutoClassifier(time_budget=10, random_state=0).fit(X, y)
+    >>> clf.predict(X[:2]).shape
+    (2,)
+    """
+
+    _task = CLASSIFICATION
+
+    def _check_y(self, X, y):
+        encoded, self.classes_ = data.check_y_classification(X, y, type(self).__name__)
+        return encoded
+
+    def _fallback_estimator(self):
+        return DummyClassifier(strategy="prior")
+
+    def _predictions(self, model, X):
+        proba = np.zeros((X.shape[0], len(self.classes_)), dtype=np.float32)
+        proba[:, np.asarray(model.classes_, dtype=int)] = model.predict_proba(X)
+        return Predictions(proba, np.asarray(model.predict(X), dtype=int))
+
+    def predict(self, X):
+        """Predicted class labels for X."""
+        X = self._check_X_predict(X)
+        return self.classes_[np.asarray(self.model_.predict(X), dtype=int)]
+
+    def predict_proba(self, X):
+        """Class probabilities for X, columns in the order of ``classes_``."""
+        X = self._check_X_predict(X)
+        return self._predictions(self.model_, X).values.astype(np.float64)
+
+
+class AutoRegressor(RegressorMixin, _AutoBase):
+    """A regressor that searches preprocessing + model pipelines within a time budget.
+
+    Parameters are those of :class:`AutoClassifier`; ``metric=None`` means R².
+
+    Attributes
+    ----------
+    n_features_in_, feature_names_in_, best_pipeline_, model_, best_config_,
+    best_score_, leaderboard_, history_, n_trials_, search_plan_, profile_,
+    search_space_, metric_, fit_time_
+        As in :class:`AutoClassifier`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from automl_estimators import AutoRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = AutoRegressor(time_budget=10, random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+
+    _task = REGRESSION
+
+    def _check_y(self, X, y):
+        return data.check_y_regression(X, y, type(self).__name__)
+
+    def _fallback_estimator(self):
+        return DummyRegressor(strategy="mean")
+
+    def _predictions(self, model, X):
+        return Predictions(np.asarray(model.predict(X), dtype=np.float64))
+
+    def predict(self, X):
+        """Predicted values for X."""
+        X = self._check_X_predict(X)
+        return np.asarray(self.model_.predict(X), dtype=np.float64)

@@ -1,0 +1,299 @@
+"""Evaluate one pipeline at one fidelity, in a worker process, under time and memory limits.
+
+Workers come from a ``pebble.ProcessPool``: a task that passes its timeout is
+killed with its worker, which the pool replaces, so a hanging trial never stalls
+the fit (loky, joblib's backend, has no per-task timeout). The pool's processes
+are forked from a ``forkserver`` that has imported the heavy libraries once, so a
+worker starts in milliseconds and no thread of the parent is forked. Each worker
+caps its address space (``RLIMIT_AS``) at its start size plus ``memory_limit``:
+an allocation beyond it raises ``MemoryError`` in the trial, not in the fit.
+
+The data goes to disk once per fit (``joblib.dump``) and each worker loads it
+once; a task carries only the unfitted pipeline and row indices. Workers return
+predictions, and the parent scores them (see :mod:`automl_estimators.scoring`).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from concurrent.futures import CancelledError
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+
+import joblib
+from joblib import parallel_config
+import numpy as np
+from pebble import ProcessExpired, ProcessPool
+from sklearn.base import clone
+from threadpoolctl import threadpool_limits
+
+from .data import take_rows
+from .scoring import Predictions
+
+logger = logging.getLogger(__name__)
+
+OK, CRASH, TIMEOUT, MEMOUT, CANCELLED = "ok", "crash", "timeout", "memout", "cancelled"
+# Signals that mean the kernel killed a worker for its memory.
+_KILLED = (-9,)
+# Error texts that mean an allocation failed inside a native library.
+_MEMORY_ERRORS = ("MemoryError", "bad_alloc", "Unable to allocate", "out of memory")
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """Everything learned from one trial; failed trials have a status and an error."""
+
+    trial_id: int
+    config: dict
+    origin: str
+    fidelity: float
+    status: str
+    score: float = float("nan")
+    fold_scores: tuple = ()
+    fit_seconds: float = float("nan")
+    duration: float = float("nan")
+    started_at: float = float("nan")
+    error: str = ""
+    predictions: Predictions | None = field(default=None, repr=False)
+    model: object = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+WORKERS_UNAVAILABLE = (
+    "trial worker processes could not run ({}). Worker processes import your main "
+    "module again: if you run a script, put the code that calls fit() under "
+    "`if __name__ == '__main__':`.")
+
+
+class WorkersUnavailable(RuntimeError):
+    """The process pool cannot run trials (its workers keep dying at start)."""
+
+
+def in_worker_start() -> bool:
+    """Whether this process is a worker still importing the parent's main module."""
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+
+
+# ---------------------------------------------------------------- worker side
+_DATA: dict = {}
+
+
+def _init_worker(memory_limit_mb):
+    """Limit threads to one per trial and cap the worker's address space."""
+    threadpool_limits(1)
+    os.environ["OMP_NUM_THREADS"] = "1"
+    if memory_limit_mb is None:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            start_size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = start_size + int(memory_limit_mb) * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
+    except (ImportError, OSError, ValueError):  # not Linux: time limits only
+        pass
+
+
+def _load(path):
+    if path not in _DATA:
+        _DATA.clear()
+        _DATA[path] = joblib.load(path, mmap_mode="r")
+    return _DATA[path]
+
+
+def _set_n_jobs(pipeline, n_jobs):
+    params = {k: n_jobs for k in pipeline.get_params() if k.endswith("__n_jobs")}
+    if params:
+        pipeline.set_params(**params)
+
+
+def _predict(model, X, n_classes):
+    if n_classes is None:
+        return Predictions(np.asarray(model.predict(X), dtype=np.float64))
+    proba = np.zeros((X.shape[0], n_classes), dtype=np.float32)
+    proba[:, np.asarray(model.classes_, dtype=int)] = model.predict_proba(X)
+    labels = np.asarray(model.predict(X), dtype=int)
+    return Predictions(proba, labels)
+
+
+def fit_and_predict(path, pipeline, folds, fidelity=1.0, seed=0, n_threads=1,
+                    return_model=False):
+    """Worker task: fit ``pipeline`` on each fold's training rows, predict its validation rows.
+
+    ``folds`` indexes the splits stored with the data; ``None`` means one fit on
+    all rows (the final refit). Returns a dict with per-fold predictions and fit
+    times, or a status and an error text; never raises.
+    """
+    try:
+        data = _load(path)
+        X, y, n_classes = data["X"], data["y"], data["n_classes"]
+        splits = [(np.arange(len(y)), None)] if folds is None else [data["splits"][i] for i in folds]
+        out = {"status": OK, "predictions": [], "fit_seconds": []}
+        rng = np.random.default_rng(seed)
+        model = None
+        # Threads only: a process pool inside a worker would outlive a killed trial.
+        with threadpool_limits(n_threads), parallel_config(backend="threading"):
+            for train, valid in splits:
+                if fidelity < 1.0:
+                    keep = max(int(round(len(train) * fidelity)), 2)
+                    train = np.sort(rng.choice(train, size=keep, replace=False))
+                model = clone(pipeline)
+                _set_n_jobs(model, n_threads)
+                start = time.perf_counter()
+                model.fit(take_rows(X, train), y[train])
+                out["fit_seconds"].append(time.perf_counter() - start)
+                if valid is not None:
+                    out["predictions"].append(_predict(model, take_rows(X, valid), n_classes))
+        if return_model:
+            out["model"] = model
+        return out
+    except MemoryError:
+        return {"status": MEMOUT, "error": "MemoryError: the trial passed its memory limit"}
+    except BaseException as exc:  # noqa: BLE001 - a trial must never raise into the fit
+        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        status = MEMOUT if any(m in text for m in _MEMORY_ERRORS) else CRASH
+        return {"status": status, "error": text,
+                "traceback": traceback.format_exc(limit=8)}
+
+
+# ---------------------------------------------------------------- parent side
+def _context():
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["automl_estimators.evaluation", "sklearn.ensemble",
+                                    "sklearn.linear_model", "xgboost"])
+    return context
+
+
+class Evaluator:
+    """Runs trials in ``n_workers`` processes under time and memory limits.
+
+    Parameters
+    ----------
+    X, y
+        Validated training data (y encoded for classification).
+    splits : list of (train_rows, valid_rows)
+        Resampling of the search rows.
+    task : {"classification", "regression"}
+    metric : Metric
+        Scores the returned predictions.
+    n_classes : int or None
+        Number of classes (None for regression).
+    n_workers : int
+    memory_limit : int or None
+        Megabytes per worker beyond its start size.
+    """
+
+    def __init__(self, X, y, splits, *, task, metric, n_classes=None, n_workers=1,
+                 memory_limit=None):
+        self.y = np.asarray(y)
+        self.task = task
+        self.metric = metric
+        self.splits = splits
+        self.n_classes = n_classes
+        self.n_workers = n_workers
+        self._folder = tempfile.mkdtemp(prefix="automl_estimators_")
+        self.path = os.path.join(self._folder, "data.joblib")
+        joblib.dump({"X": X, "y": y, "splits": splits, "n_classes": n_classes}, self.path)
+        self.valid_rows = np.concatenate([valid for _, valid in splits])
+        self._pool = ProcessPool(max_workers=n_workers, context=_context(),
+                                 initializer=_init_worker, initargs=(memory_limit,))
+
+    # -- trials
+    def submit(self, pipeline, timeout, *, fidelity=1.0, seed=0, return_model=False):
+        """Start one trial over all folds; returns a future for :meth:`collect`.
+
+        Raises
+        ------
+        WorkersUnavailable
+            If the pool's workers cannot start (see the exception's text).
+        """
+        return self._schedule(pipeline, list(range(len(self.splits))), fidelity, seed, 1,
+                              return_model, timeout)
+
+    def _schedule(self, pipeline, folds, fidelity, seed, n_threads, return_model, timeout):
+        try:
+            return self._pool.schedule(
+                fit_and_predict,
+                args=(self.path, pipeline, folds, fidelity, seed, n_threads, return_model),
+                timeout=max(timeout, 0.01))
+        except RuntimeError as exc:
+            raise WorkersUnavailable(WORKERS_UNAVAILABLE.format(exc)) from exc
+
+    def outcome(self, future) -> dict:
+        """The worker's answer, with timeouts, deaths and cancellations as statuses."""
+        try:
+            return future.result()
+        except FutureTimeout:
+            return {"status": TIMEOUT, "error": "the trial passed its time limit and was stopped"}
+        except CancelledError:
+            return {"status": CANCELLED, "error": "stopped at the end of the time budget"}
+        except ProcessExpired as exc:
+            status = MEMOUT if exc.exitcode in _KILLED else CRASH
+            return {"status": status, "error": f"worker died (exit code {exc.exitcode})"}
+        except BaseException as exc:  # noqa: BLE001 - e.g. an unpicklable result
+            return {"status": CRASH, "error": f"{type(exc).__name__}: {exc}"}
+
+    def collect(self, future, *, trial_id, config, origin, fidelity=1.0, started_at=0.0,
+                submitted=None) -> TrialResult:
+        """Turn a finished (or cancelled) trial into a scored :class:`TrialResult`."""
+        out = self.outcome(future)
+        duration = time.monotonic() - submitted if submitted is not None else float("nan")
+        common = dict(trial_id=trial_id, config=config, origin=origin, fidelity=fidelity,
+                      duration=duration, started_at=started_at)
+        if out["status"] != OK:
+            if out.get("traceback"):
+                logger.debug("trial %d failed:\n%s", trial_id, out["traceback"])
+            return TrialResult(status=out["status"], error=out.get("error", ""), **common)
+        try:
+            fold_scores = tuple(
+                self.metric.score(self.task, self.y[valid], predictions)
+                for (_, valid), predictions in zip(self.splits, out["predictions"]))
+        except Exception as exc:  # noqa: BLE001 - the metric cannot score this model
+            return TrialResult(status=CRASH, error=f"scoring failed: {type(exc).__name__}: {exc}",
+                               **common)
+        folds = out["predictions"]
+        predictions = Predictions(
+            np.concatenate([p.values for p in folds]),
+            None if folds[0].labels is None else np.concatenate([p.labels for p in folds]))
+        return TrialResult(status=OK, score=float(np.mean(fold_scores)), fold_scores=fold_scores,
+                           fit_seconds=float(np.mean(out["fit_seconds"])),
+                           predictions=predictions, model=out.get("model"), **common)
+
+    def refit(self, pipeline, timeout, n_threads=1):
+        """Fit ``pipeline`` on all rows in a worker; returns the fitted pipeline.
+
+        Raises
+        ------
+        RuntimeError
+            If the refit fails or passes ``timeout``, with the reason.
+        """
+        try:
+            future = self._schedule(pipeline, None, 1.0, 0, n_threads, True, timeout)
+        except WorkersUnavailable as exc:
+            raise RuntimeError(str(exc)) from None
+        out = self.outcome(future)
+        if out["status"] != OK:
+            raise RuntimeError(f"refit {out['status']}: {out.get('error', '')}")
+        return out["model"], out["fit_seconds"][0]
+
+    def close(self):
+        """Stop the workers (killing any still running) and remove the data file."""
+        self._pool.stop()
+        self._pool.join(timeout=5)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,107 @@
+"""Metrics: any scikit-learn scorer name or scorer callable, scored from stored predictions.
+
+Trials return predictions, never scores: the parent scores them with the user's
+scorer through :class:`StoredPredictions`, an estimator stand-in that answers
+``predict``/``predict_proba`` from arrays. So a metric defined in a user's script
+never has to be pickled into a worker, and the ensemble (later) scores its
+blends the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.metrics import get_scorer, get_scorer_names
+
+DEFAULT_METRIC = {"classification": "accuracy", "regression": "r2"}
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Predictions of one model on some rows.
+
+    ``values`` holds class probabilities (n, n_classes) for classification and
+    predicted values (n,) for regression; ``labels`` the predicted class indices.
+    """
+
+    values: np.ndarray
+    labels: np.ndarray | None = None
+
+
+class StoredPredictions(BaseEstimator):
+    """Answers a scorer's calls from stored predictions (the rows of X are ignored)."""
+
+    def __init__(self, predictions: Predictions, classes=None):
+        self.predictions = predictions
+        self.classes = classes
+
+    def predict(self, X):
+        p = self.predictions
+        return p.labels if p.labels is not None else p.values
+
+    def predict_proba(self, X):
+        return self.predictions.values
+
+
+class _StoredClassifier(ClassifierMixin, StoredPredictions):
+    @property
+    def classes_(self):
+        return self.classes
+
+
+class _StoredRegressor(RegressorMixin, StoredPredictions):
+    pass
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A scorer (greater is better, sklearn's convention) and the name it shows."""
+
+    name: str
+    scorer: Callable
+
+    def score(self, task: str, y_true: np.ndarray, predictions: Predictions) -> float:
+        """Score predictions of rows whose true (encoded) targets are ``y_true``."""
+        if task == "classification":
+            n_classes = predictions.values.shape[1]
+            stand_in = _StoredClassifier(predictions, classes=np.arange(n_classes))
+        else:
+            stand_in = _StoredRegressor(predictions)
+        rows = np.arange(len(y_true)).reshape(-1, 1)
+        return float(self.scorer(stand_in, rows, y_true))
+
+
+def get_metric(metric, task: str) -> Metric:
+    """Resolve the ``metric`` parameter: None (task default), a scorer name or a callable.
+
+    Raises
+    ------
+    ValueError
+        For a name scikit-learn does not know.
+    """
+    if metric is None:
+        metric = DEFAULT_METRIC[task]
+    if callable(metric):
+        return Metric(getattr(metric, "__name__", type(metric).__name__), metric)
+    try:
+        scorer = get_scorer(metric)
+    except ValueError:
+        raise ValueError(
+            f"Unknown metric {metric!r}. Use a scorer name from "
+            f"sklearn.metrics.get_scorer_names() (e.g. 'accuracy', 'balanced_accuracy', "
+            f"'roc_auc', 'neg_log_loss', 'r2', 'neg_root_mean_squared_error') or a callable "
+            f"scorer(estimator, X, y).") from None
+    family = getattr(getattr(scorer, "_score_func", None), "__module__", "") or ""
+    wrong = ("_regression",) if task == "classification" else ("_classification", "_ranking")
+    if family.endswith(wrong):
+        raise ValueError(f"metric {metric!r} cannot score a {task} task; choose a {task} "
+                         f"metric (default: {DEFAULT_METRIC[task]!r}).")
+    return Metric(metric, scorer)
+
+
+def scorer_names() -> list[str]:
+    """Valid metric names."""
+    return sorted(get_scorer_names())

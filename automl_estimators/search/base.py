@@ -1,0 +1,44 @@
+"""The search interface: strategies propose (``ask``) and learn (``tell``), nothing else.
+
+The estimator's search loop (:mod:`automl_estimators.search_loop`) owns the clock,
+the workers and the history; a strategy never runs a trial.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A configuration to evaluate, at a fidelity (share of training rows)."""
+
+    config: dict
+    fidelity: float = 1.0
+    origin: str = ""
+
+
+class SearchStrategy(ABC):
+    """Base of every strategy.
+
+    Parameters
+    ----------
+    space : Space
+        What may be proposed.
+    seed : int
+        Seed of the strategy's own random generator (never a global one).
+    """
+
+    name = "base"
+
+    def __init__(self, space, seed: int):
+        self.space = space
+        self.seed = seed
+
+    @abstractmethod
+    def ask(self, n: int) -> list[Candidate]:
+        """Up to ``n`` new candidates (fewer, or none, when the space is exhausted)."""
+
+    def tell(self, candidate: Candidate, result) -> None:
+        """Learn from a finished trial (a :class:`~automl_estimators.evaluation.TrialResult`)."""

@@ -1,0 +1,128 @@
+"""The search loop: candidates from a strategy, trials in workers, results into history.
+
+It owns what strategies must not: the clock (stopping early enough to leave the
+refit its reserve), ``n_jobs`` trials at once, per-trial time limits, duplicate
+detection and the trial budget. Warm-start candidates (the strong default first)
+are evaluated before the strategy is asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from concurrent.futures import FIRST_COMPLETED, wait
+
+from .budget import MIN_TRIAL_SECONDS, estimate_refit_seconds
+from .evaluation import CANCELLED, TrialResult, WorkersUnavailable
+
+logger = logging.getLogger(__name__)
+
+# How often the loop wakes to update progress and check the clock (seconds).
+POLL_SECONDS = 0.5
+# Consecutive duplicate proposals after which the space is taken as exhausted.
+MAX_DUPLICATES = 50
+
+
+def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, build,
+               describe, n_workers, max_trials=None, per_trial_time_limit=None,
+               n_rows_total, n_rows_train, seed=0):
+    """Run trials until the budget (minus the refit reserve) or ``max_trials`` is spent.
+
+    Parameters
+    ----------
+    strategy : SearchStrategy
+    warm_start : list of Candidate
+        Evaluated first, in order; the first is the strong default, whose fitted
+        model is kept as a fallback and whose time limit is the whole search time.
+    build : callable
+        Configuration -> unfitted pipeline.
+    describe : callable
+        Configuration -> short text for logs.
+    n_rows_total, n_rows_train : int
+        Rows of the final refit and of one trial's fit, to size the refit reserve.
+    """
+    queue = list(warm_start)
+    pending = {}
+    started = 0
+    exhausted = False
+
+    def reserve():
+        best = history.best()
+        if best is None or best.origin == "dummy":
+            return 0.0
+        # Stop a little before the estimate: cancelling and collecting take time too.
+        return estimate_refit_seconds(best.fit_seconds, n_rows_train, n_rows_total) + POLL_SECONDS
+
+    def next_candidate():
+        nonlocal exhausted
+        duplicates = 0
+        while True:
+            if queue:
+                candidate = queue.pop(0)
+            elif exhausted:
+                return None
+            else:
+                asked = strategy.ask(1)
+                if not asked:
+                    exhausted = True
+                    return None
+                candidate = asked[0]
+            if not history.seen(candidate.config, candidate.fidelity):
+                return candidate
+            duplicates += 1
+            if duplicates >= MAX_DUPLICATES:
+                exhausted = True
+                return None
+
+    while True:
+        search_left = budget.search_remaining(reserve())
+        can_start = (max_trials is None or started < max_trials) and not exhausted
+        while can_start and len(pending) < n_workers and search_left >= MIN_TRIAL_SECONDS:
+            candidate = next_candidate()
+            if candidate is None:
+                break
+            first = started == 0
+            limit = search_left if first or per_trial_time_limit is None \
+                else min(per_trial_time_limit, search_left)
+            history.mark(candidate.config, candidate.fidelity)
+            try:
+                future = evaluator.submit(build(candidate.config), limit,
+                                          fidelity=candidate.fidelity, seed=seed + started,
+                                          return_model=first)
+            except WorkersUnavailable as exc:
+                warnings.warn(str(exc), RuntimeWarning, stacklevel=2)
+                logger.error("search stopped: %s", exc)
+                exhausted = True
+                break
+            pending[future] = (started + 1, candidate, budget.elapsed(), time.monotonic())
+            started += 1
+            can_start = max_trials is None or started < max_trials
+        if not pending:
+            break
+        done, _ = wait(list(pending), timeout=max(min(POLL_SECONDS, search_left), 0.01),
+                       return_when=FIRST_COMPLETED)
+        for future in done:
+            _record(future, pending.pop(future), evaluator, history, strategy, reporter, describe)
+        if budget.search_remaining(reserve()) < 0 and pending:
+            break
+        reporter.tick()
+
+    for future, (trial_id, candidate, started_at, _) in pending.items():
+        future.cancel()
+        result = TrialResult(trial_id=trial_id, config=candidate.config, origin=candidate.origin,
+                             fidelity=candidate.fidelity, status=CANCELLED,
+                             started_at=started_at,
+                             error="stopped at the end of the search time")
+        history.add(result)
+        reporter.trial(result, describe(candidate.config))
+
+
+def _record(future, entry, evaluator, history, strategy, reporter, describe):
+    trial_id, candidate, started_at, submitted = entry
+    result = evaluator.collect(future, trial_id=trial_id, config=candidate.config,
+                               origin=candidate.origin, fidelity=candidate.fidelity,
+                               started_at=started_at, submitted=submitted)
+    history.add(result)
+    strategy.tell(candidate, result)
+    reporter.trial(result, describe(candidate.config))

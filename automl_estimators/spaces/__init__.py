@@ -1,0 +1,163 @@
+"""Search spaces: declarative components compiled for each search strategy.
+
+:class:`Space` is what a strategy may propose for one dataset: the catalogue of
+:mod:`.components` filtered by task, data shape and the user's
+``include``/``exclude``. Configurations are plain dicts (see
+:func:`.configspace.decode`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from .components import ALL_COMPONENTS, DEFAULT_MODEL, DEFAULT_PORTFOLIO
+from .configspace import compile_space, decode, encode
+from .declarations import (
+    ENCODING,
+    MODEL,
+    SCALING,
+    STEPS,
+    TASKS,
+    Component,
+    hp_key,
+)
+
+__all__ = ["Space", "Component", "component_names", "STEPS"]
+
+# Default choice of each step in the compiled space (the model's is DEFAULT_MODEL).
+STEP_DEFAULTS = {
+    "imputation": "simple_imputer",
+    SCALING: "standard",
+    ENCODING: "one_hot",
+    "features": "no_features",
+    MODEL: DEFAULT_MODEL,
+}
+
+
+def component_names(task: str) -> list[str]:
+    """Names usable in ``include``/``exclude`` for a task."""
+    return sorted({c.name for c in ALL_COMPONENTS if task in c.tasks})
+
+
+class Space:
+    """The components and hyperparameters a search may propose for one dataset.
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}
+    sparse : bool
+        Whether the input is a sparse matrix.
+    n_features : int
+        Number of input columns.
+    has_categorical : bool
+        Whether there are categorical columns (adds the encoding step).
+    include, exclude : list of str or None
+        Component names. ``include`` restricts each step it names components of;
+        ``exclude`` removes components.
+    seed : int or None
+        Seed of the space's own sampler.
+    """
+
+    def __init__(self, task, *, sparse=False, n_features=1, has_categorical=False,
+                 include=None, exclude=None, seed=None):
+        if task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+        self.task = task
+        self.sparse = sparse
+        self.seed = seed
+        known = set(component_names(task))
+        for label, names in (("include", include), ("exclude", exclude)):
+            unknown = sorted(set(names or ()) - known)
+            if unknown:
+                raise ValueError(
+                    f"Unknown component name(s) in {label}: {unknown}. "
+                    f"Valid names for {task}: {sorted(known)}.")
+        steps = {}
+        for step in STEPS:
+            if step == ENCODING and not has_categorical:
+                continue
+            offered = [c for c in ALL_COMPONENTS
+                       if c.step == step and c.applies_to(task, sparse, n_features)]
+            if include and any(c.name in include for c in offered):
+                offered = [c for c in offered if c.name in include]
+            offered = [c for c in offered if c.name not in set(exclude or ())]
+            if not offered:
+                raise ValueError(
+                    f"include/exclude leave no component for the '{step}' step on this data "
+                    f"({'sparse' if sparse else 'dense'}, {n_features} features); "
+                    "allow at least one of: "
+                    f"{sorted({c.name for c in ALL_COMPONENTS if c.step == step and task in c.tasks})}.")
+            steps[step] = tuple(offered)
+        self.steps = steps
+
+    # ---------------------------------------------------------------- lookup
+    def component(self, step: str, name: str) -> Component:
+        """The component called ``name`` at ``step``."""
+        for component in self.steps[step]:
+            if component.name == name:
+                return component
+        raise KeyError(f"no component {name!r} at step {step!r}")
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Names of the models on offer."""
+        return tuple(c.name for c in self.steps[MODEL])
+
+    # --------------------------------------------------------- configurations
+    @cached_property
+    def configspace(self):
+        """The compiled ConfigSpace ``ConfigurationSpace``."""
+        return compile_space(self.steps, self._step_defaults(), seed=self.seed)
+
+    def _step_defaults(self) -> dict:
+        defaults = {}
+        for step, components in self.steps.items():
+            names = [c.name for c in components]
+            wanted = STEP_DEFAULTS.get(step)
+            defaults[step] = wanted if wanted in names else names[0]
+        return defaults
+
+    def default_config(self, model: str | None = None) -> dict:
+        """Every step at its default, with ``model`` (or the default model) at its defaults."""
+        choices = self._step_defaults()
+        if model is not None:
+            choices[MODEL] = self.component(MODEL, model).name
+        config = {}
+        for step, name in choices.items():
+            component = self.component(step, name)
+            config[step] = name
+            for hp in component.hyperparameters:
+                if all(config.get(hp_key(component, parent)) in values
+                       for parent, values in hp.active_if.items()):
+                    config[hp_key(component, hp.name)] = hp.default
+        return config
+
+    def portfolio(self) -> list[dict]:
+        """Default configurations of the strong models, best first.
+
+        The first is the strong default every fit starts from.
+        """
+        names = [m for m in DEFAULT_PORTFOLIO[self.task] if m in self.models]
+        names += [m for m in self.models if m not in names]
+        return [self.default_config(m) for m in names]
+
+    def sample(self, n: int) -> list[dict]:
+        """``n`` configurations drawn uniformly from the compiled space."""
+        drawn = self.configspace.sample_configuration(n)
+        drawn = [drawn] if n == 1 else drawn
+        return [self.decode(c) for c in drawn]
+
+    def decode(self, configuration) -> dict:
+        """A ConfigSpace ``Configuration`` (or its dict) as a typed configuration."""
+        return decode(configuration, self.steps)
+
+    def encode(self, config: dict):
+        """A typed configuration as a ConfigSpace ``Configuration``."""
+        return encode(config, self.configspace)
+
+    def describe(self, config: dict) -> str:
+        """A short, readable summary: the chosen component of each step."""
+        parts = [config[MODEL]]
+        parts += [config[s] for s in self.steps if s != MODEL and len(self.steps[s]) > 1
+                  and not config[s].startswith("no_")]
+        return " + ".join(parts)

@@ -1,0 +1,318 @@
+"""The catalogue: every component the search may use, with its hyperparameters.
+
+Ranges follow auto-sklearn's and FLAML's published spaces; defaults are the
+library defaults (so the default configuration of ``hist_gradient_boosting`` is
+scikit-learn's default ``HistGradientBoosting*``, the strong baseline every fit
+starts from). Edit here, and only here, to change what the search may propose.
+"""
+
+from __future__ import annotations
+
+from sklearn.feature_selection import f_regression
+
+from .declarations import (
+    CLASSIFICATION,
+    ENCODING,
+    FEATURES,
+    IMPUTATION,
+    MODEL,
+    REGRESSION,
+    SCALING,
+    Categorical,
+    Component,
+    Float,
+    Int,
+)
+
+C_ = (CLASSIFICATION,)
+R_ = (REGRESSION,)
+CLASS_WEIGHT = Categorical("class_weight", (None, "balanced"), None)
+OWN = "automl_estimators.pipelines.components"
+XGB_HYPERPARAMETERS = (
+    Int("n_estimators", 32, 1024, 100, log=True),
+    Float("learning_rate", 0.01, 1.0, 0.3, log=True),
+    Int("max_depth", 1, 12, 6),
+    Float("subsample", 0.5, 1.0, 1.0),
+    Float("colsample_bytree", 0.3, 1.0, 1.0),
+    Float("min_child_weight", 0.1, 100.0, 1.0, log=True),
+    Float("reg_lambda", 1e-3, 100.0, 1.0, log=True),
+    Float("reg_alpha", 1e-8, 10.0, 1e-8, log=True),
+)
+KNN_HYPERPARAMETERS = (
+    Int("n_neighbors", 1, 100, 5, log=True),
+    Categorical("weights", ("uniform", "distance"), "uniform"),
+    Categorical("p", (2, 1), 2),
+)
+
+# ---------------------------------------------------------------- preprocessing
+PREPROCESSORS = (
+    Component(
+        "simple_imputer", IMPUTATION, estimator="sklearn.impute:SimpleImputer",
+        hyperparameters=(
+            Categorical("strategy", ("mean", "median"), "mean"),
+            Categorical("add_indicator", (False, True), False),
+        ),
+    ),
+    Component("no_scaling", SCALING),
+    Component("standard", SCALING, estimator="sklearn.preprocessing:StandardScaler",
+              sparse_fixed={"with_mean": False}),
+    Component("robust", SCALING, estimator="sklearn.preprocessing:RobustScaler",
+              sparse_fixed={"with_centering": False}),
+    Component("minmax", SCALING, estimator="sklearn.preprocessing:MinMaxScaler",
+              sparse_estimator="sklearn.preprocessing:MaxAbsScaler"),
+    Component(
+        "quantile", SCALING, estimator="sklearn.preprocessing:QuantileTransformer",
+        hyperparameters=(
+            Int("n_quantiles", 10, 1000, 1000, log=True),
+            Categorical("output_distribution", ("uniform", "normal"), "uniform"),
+        ),
+        seeded=True,
+    ),
+    # One-hot with rare categories grouped into one column, so width stays bounded.
+    Component(
+        "one_hot", ENCODING, estimator="sklearn.preprocessing:OneHotEncoder",
+        hyperparameters=(Float("min_frequency", 0.0001, 0.1, 0.01, log=True),),
+        fixed={"handle_unknown": "infrequent_if_exist", "max_categories": 64,
+               "sparse_output": False},
+    ),
+    Component(
+        "ordinal", ENCODING, estimator="sklearn.preprocessing:OrdinalEncoder",
+        fixed={"handle_unknown": "use_encoded_value", "unknown_value": -1},
+    ),
+    Component("no_features", FEATURES),
+    Component(
+        "select_percentile", FEATURES, tasks=C_,
+        estimator="sklearn.feature_selection:SelectPercentile",
+        hyperparameters=(Float("percentile", 10.0, 90.0, 50.0),),
+    ),
+    Component(
+        "select_percentile", FEATURES, tasks=R_,
+        estimator="sklearn.feature_selection:SelectPercentile",
+        hyperparameters=(Float("percentile", 10.0, 90.0, 50.0),),
+        fixed={"score_func": f_regression},
+    ),
+    Component(
+        "pca", FEATURES, estimator="sklearn.decomposition:PCA", accepts_sparse=False,
+        min_features=3,
+        # A float n_components keeps that share of the variance.
+        hyperparameters=(
+            Float("n_components", 0.5, 0.999, 0.95),
+            Categorical("whiten", (False, True), False),
+        ),
+        seeded=True,
+    ),
+    Component(
+        "truncated_svd", FEATURES, estimator="sklearn.decomposition:TruncatedSVD",
+        min_features=300,
+        hyperparameters=(Int("n_components", 10, 256, 128, log=True),),
+        seeded=True,
+    ),
+    Component(
+        "polynomial", FEATURES, estimator="sklearn.preprocessing:PolynomialFeatures",
+        accepts_sparse=False, max_features=30,
+        hyperparameters=(Categorical("interaction_only", (False, True), False),),
+        fixed={"degree": 2, "include_bias": False},
+    ),
+    Component(
+        "nystroem", FEATURES, estimator="sklearn.kernel_approximation:Nystroem",
+        hyperparameters=(
+            Float("gamma", 1e-4, 8.0, 0.1, log=True),
+            Int("n_components", 50, 1000, 100, log=True),
+        ),
+        seeded=True,
+    ),
+)
+
+# ------------------------------------------------------------------ classifiers
+CLASSIFIERS = (
+    Component(
+        "hist_gradient_boosting", MODEL, tasks=C_,
+        estimator="sklearn.ensemble:HistGradientBoostingClassifier", accepts_sparse=False,
+        hyperparameters=(
+            Float("learning_rate", 0.01, 1.0, 0.1, log=True),
+            Int("max_iter", 32, 512, 100, log=True),
+            Int("max_leaf_nodes", 3, 2047, 31, log=True),
+            Int("min_samples_leaf", 1, 200, 20, log=True),
+            # 0 is the library default; a log range cannot hold it, 1e-10 is as good.
+            Float("l2_regularization", 1e-10, 1.0, 1e-10, log=True),
+            Float("max_features", 0.1, 1.0, 1.0),
+            CLASS_WEIGHT,
+        ),
+        seeded=True,
+    ),
+    Component(
+        "random_forest", MODEL, tasks=C_, estimator="sklearn.ensemble:RandomForestClassifier",
+        hyperparameters=(
+            Int("n_estimators", 32, 512, 100, log=True),
+            Categorical("criterion", ("gini", "entropy"), "gini"),
+            Float("max_features", 0.05, 1.0, 0.3),
+            Int("min_samples_leaf", 1, 20, 1, log=True),
+            Categorical("bootstrap", (True, False), True),
+            CLASS_WEIGHT,
+        ),
+        seeded=True,
+    ),
+    Component(
+        "extra_trees", MODEL, tasks=C_, estimator="sklearn.ensemble:ExtraTreesClassifier",
+        hyperparameters=(
+            Int("n_estimators", 32, 512, 100, log=True),
+            Categorical("criterion", ("gini", "entropy"), "gini"),
+            Float("max_features", 0.05, 1.0, 0.5),
+            Int("min_samples_leaf", 1, 20, 1, log=True),
+            Categorical("bootstrap", (False, True), False),
+            CLASS_WEIGHT,
+        ),
+        seeded=True,
+    ),
+    Component(
+        "xgboost", MODEL, tasks=C_, estimator="xgboost:XGBClassifier",
+        hyperparameters=XGB_HYPERPARAMETERS,
+        fixed={"tree_method": "hist", "verbosity": 0},
+        seeded=True,
+    ),
+    Component(
+        "logistic_regression", MODEL, tasks=C_,
+        estimator="sklearn.linear_model:LogisticRegression",
+        hyperparameters=(Float("C", 1e-4, 1e4, 1.0, log=True), CLASS_WEIGHT),
+        fixed={"max_iter": 1000},
+    ),
+    Component(
+        "linear_svm", MODEL, tasks=C_, estimator=f"{OWN}:LinearSVMClassifier",
+        hyperparameters=(Float("C", 1e-3, 1e3, 1.0, log=True), CLASS_WEIGHT),
+        seeded=True,
+    ),
+    Component(
+        "rbf_svm", MODEL, tasks=C_, estimator=f"{OWN}:RBFSVMClassifier",
+        hyperparameters=(
+            Float("C", 1e-2, 1e4, 1.0, log=True),
+            Float("gamma", 1e-4, 8.0, 0.1, log=True),
+            CLASS_WEIGHT,
+        ),
+        seeded=True,
+    ),
+    Component(
+        "knn", MODEL, tasks=C_, estimator="sklearn.neighbors:KNeighborsClassifier",
+        hyperparameters=KNN_HYPERPARAMETERS,
+    ),
+    Component(
+        "sgd", MODEL, tasks=C_, estimator="sklearn.linear_model:SGDClassifier",
+        hyperparameters=(
+            # Losses with probabilities only, so every classifier has predict_proba.
+            Categorical("loss", ("log_loss", "modified_huber"), "log_loss"),
+            Float("alpha", 1e-7, 1e-1, 1e-4, log=True),
+            Categorical("average", (False, True), False),
+            CLASS_WEIGHT,
+        ),
+        fixed={"max_iter": 1000, "tol": 1e-3},
+        seeded=True,
+    ),
+    Component(
+        "naive_bayes", MODEL, tasks=C_, estimator="sklearn.naive_bayes:GaussianNB",
+        accepts_sparse=False,
+        hyperparameters=(Float("var_smoothing", 1e-12, 1e-2, 1e-9, log=True),),
+    ),
+)
+
+# ------------------------------------------------------------------- regressors
+REGRESSORS = (
+    Component(
+        "hist_gradient_boosting", MODEL, tasks=R_,
+        estimator="sklearn.ensemble:HistGradientBoostingRegressor", accepts_sparse=False,
+        hyperparameters=(
+            Float("learning_rate", 0.01, 1.0, 0.1, log=True),
+            Int("max_iter", 32, 512, 100, log=True),
+            Int("max_leaf_nodes", 3, 2047, 31, log=True),
+            Int("min_samples_leaf", 1, 200, 20, log=True),
+            Float("l2_regularization", 1e-10, 1.0, 1e-10, log=True),
+            Float("max_features", 0.1, 1.0, 1.0),
+        ),
+        seeded=True,
+    ),
+    Component(
+        "random_forest", MODEL, tasks=R_, estimator="sklearn.ensemble:RandomForestRegressor",
+        hyperparameters=(
+            Int("n_estimators", 32, 512, 100, log=True),
+            Float("max_features", 0.05, 1.0, 1.0),
+            Int("min_samples_leaf", 1, 20, 1, log=True),
+            Categorical("bootstrap", (True, False), True),
+        ),
+        seeded=True,
+    ),
+    Component(
+        "extra_trees", MODEL, tasks=R_, estimator="sklearn.ensemble:ExtraTreesRegressor",
+        hyperparameters=(
+            Int("n_estimators", 32, 512, 100, log=True),
+            Float("max_features", 0.05, 1.0, 1.0),
+            Int("min_samples_leaf", 1, 20, 1, log=True),
+            Categorical("bootstrap", (False, True), False),
+        ),
+        seeded=True,
+    ),
+    Component(
+        "xgboost", MODEL, tasks=R_, estimator="xgboost:XGBRegressor",
+        hyperparameters=XGB_HYPERPARAMETERS,
+        fixed={"tree_method": "hist", "verbosity": 0},
+        seeded=True,
+    ),
+    Component(
+        "ridge", MODEL, tasks=R_, estimator="sklearn.linear_model:Ridge",
+        hyperparameters=(Float("alpha", 1e-4, 1e4, 1.0, log=True),),
+    ),
+    Component(
+        "lasso", MODEL, tasks=R_, estimator="sklearn.linear_model:Lasso",
+        hyperparameters=(Float("alpha", 1e-5, 10.0, 1.0, log=True),),
+        fixed={"max_iter": 5000},
+    ),
+    Component(
+        "elastic_net", MODEL, tasks=R_, estimator="sklearn.linear_model:ElasticNet",
+        hyperparameters=(
+            Float("alpha", 1e-5, 10.0, 1.0, log=True),
+            Float("l1_ratio", 0.01, 1.0, 0.5),
+        ),
+        fixed={"max_iter": 5000},
+    ),
+    Component(
+        "linear_svm", MODEL, tasks=R_, estimator="sklearn.svm:LinearSVR",
+        hyperparameters=(
+            Float("C", 1e-3, 1e3, 1.0, log=True),
+            Float("epsilon", 1e-3, 1.0, 1e-3, log=True),
+        ),
+        fixed={"loss": "squared_epsilon_insensitive", "dual": "auto", "max_iter": 5000},
+        seeded=True,
+    ),
+    Component(
+        "rbf_svm", MODEL, tasks=R_, estimator=f"{OWN}:RBFSVMRegressor",
+        hyperparameters=(
+            Float("C", 1e-2, 1e4, 1.0, log=True),
+            Float("gamma", 1e-4, 8.0, 0.1, log=True),
+            Float("epsilon", 1e-3, 1.0, 0.1, log=True),
+        ),
+        seeded=True,
+    ),
+    Component(
+        "knn", MODEL, tasks=R_, estimator="sklearn.neighbors:KNeighborsRegressor",
+        hyperparameters=KNN_HYPERPARAMETERS,
+    ),
+    Component(
+        "sgd", MODEL, tasks=R_, estimator="sklearn.linear_model:SGDRegressor",
+        hyperparameters=(
+            Categorical("loss", ("squared_error", "huber"), "squared_error"),
+            Float("alpha", 1e-7, 1e-1, 1e-4, log=True),
+            Categorical("average", (False, True), False),
+        ),
+        fixed={"max_iter": 1000, "tol": 1e-3},
+        seeded=True,
+    ),
+)
+
+ALL_COMPONENTS = PREPROCESSORS + CLASSIFIERS + REGRESSORS
+
+# The strong default every search starts from, and the order in which the other
+# models' default configurations follow it (cheap and robust first).
+DEFAULT_MODEL = "hist_gradient_boosting"
+DEFAULT_PORTFOLIO = {
+    CLASSIFICATION: ("hist_gradient_boosting", "random_forest", "logistic_regression",
+                     "extra_trees", "xgboost", "knn"),
+    REGRESSION: ("hist_gradient_boosting", "random_forest", "ridge", "extra_trees",
+                 "xgboost", "knn"),
+}

@@ -1,0 +1,152 @@
+"""The vocabulary in which every component and hyperparameter is declared, once.
+
+A :class:`Component` names an estimator class by import path and lists its tunable
+hyperparameters. The same declarations are compiled to a ConfigSpace space
+(:mod:`automl_estimators.spaces.configspace`), turned into pipelines
+(:mod:`automl_estimators.pipelines.builder`) and, later, into DEAP primitives and
+exported code. Nothing else in the package lists hyperparameters.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+# Pipeline steps, in the order they are applied.
+IMPUTATION = "imputation"
+SCALING = "scaling"
+ENCODING = "encoding"
+FEATURES = "features"
+MODEL = "model"
+STEPS = (IMPUTATION, SCALING, ENCODING, FEATURES, MODEL)
+
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+TASKS = (CLASSIFICATION, REGRESSION)
+
+
+@dataclass(frozen=True)
+class Float:
+    """A real-valued hyperparameter in ``[low, high]``, optionally on a log scale."""
+
+    name: str
+    low: float
+    high: float
+    default: float
+    log: bool = False
+    active_if: Mapping[str, tuple] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.low <= self.default <= self.high:
+            raise ValueError(f"{self.name}: default {self.default} outside [{self.low}, {self.high}]")
+
+
+@dataclass(frozen=True)
+class Int:
+    """An integer hyperparameter in ``[low, high]``.
+
+    Log-scaled integers are searched as log-scaled floats and rounded when a
+    pipeline is built: SMAC's log-integer values were lost through pickling under
+    Dask (measured here), floats are not.
+    """
+
+    name: str
+    low: int
+    high: int
+    default: int
+    log: bool = False
+    active_if: Mapping[str, tuple] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.low <= self.default <= self.high:
+            raise ValueError(f"{self.name}: default {self.default} outside [{self.low}, {self.high}]")
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """A choice among ``choices`` (strings, numbers, booleans or ``None``)."""
+
+    name: str
+    choices: tuple
+    default: Any
+    active_if: Mapping[str, tuple] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.default not in self.choices:
+            raise ValueError(f"{self.name}: default {self.default!r} not in {self.choices}")
+
+
+Hyperparameter = Float | Int | Categorical
+
+
+@dataclass(frozen=True)
+class Component:
+    """One choice for one pipeline step.
+
+    Parameters
+    ----------
+    name : str
+        Public name, used by ``include``/``exclude`` and in the leaderboard. Twins
+        across tasks (e.g. ``random_forest``) share a name.
+    step : str
+        One of :data:`STEPS`.
+    tasks : tuple of str
+        Tasks the component serves.
+    estimator : str or None
+        ``"module:Class"`` import path; ``None`` for the step's "nothing" choice.
+    hyperparameters : tuple
+        Tunable hyperparameters; their defaults are the estimator's defaults
+        unless a comment says why not.
+    fixed : mapping
+        Constructor arguments that are not searched.
+    sparse_estimator, sparse_fixed
+        Replacement class / arguments when the input is a sparse matrix.
+    accepts_sparse : bool
+        Whether the component works on sparse input.
+    min_features, max_features : int or None
+        The component is offered only when the number of input columns is in range.
+    seeded : bool
+        Whether the estimator takes ``random_state``.
+    """
+
+    name: str
+    step: str
+    tasks: tuple = TASKS
+    estimator: str | None = None
+    hyperparameters: tuple = ()
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    sparse_estimator: str | None = None
+    sparse_fixed: Mapping[str, Any] = field(default_factory=dict)
+    accepts_sparse: bool = True
+    min_features: int | None = None
+    max_features: int | None = None
+    seeded: bool = False
+
+    def applies_to(self, task: str, sparse: bool, n_features: int) -> bool:
+        """Whether the component can be offered for data of this shape and task."""
+        if task not in self.tasks or (sparse and not self.accepts_sparse):
+            return False
+        if self.min_features is not None and n_features < self.min_features:
+            return False
+        return self.max_features is None or n_features <= self.max_features
+
+    def estimator_class(self, sparse: bool = False):
+        """Import and return the estimator class (``None`` for a "nothing" choice)."""
+        path = self.sparse_estimator if sparse and self.sparse_estimator else self.estimator
+        return None if path is None else import_path(path)
+
+    def defaults(self) -> dict:
+        """The default value of every hyperparameter, by hyperparameter name."""
+        return {hp.name: hp.default for hp in self.hyperparameters}
+
+
+def import_path(path: str):
+    """Import ``"package.module:Name"`` and return the named object."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def hp_key(component: Component, hp_name: str) -> str:
+    """Flat configuration key of a component's hyperparameter."""
+    return f"{component.step}:{component.name}:{hp_name}"

@@ -1,0 +1,39 @@
+"""Installation script for automl-estimators (build settings are in pyproject.toml)."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="automl-estimators",
+    version="0.1.0",
+    description="AutoML that behaves like any scikit-learn estimator: search, limits, export.",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["automl_estimators", "automl_estimators.*"]),
+    install_requires=[
+        "numpy>=1.26",
+        "scipy>=1.11",
+        "pandas>=2.1",
+        "scikit-learn>=1.6,<1.11",
+        "xgboost>=2.0,<4",
+        "smac>=2.4,<2.5",
+        "ConfigSpace>=1.2,<1.3",
+        "deap>=1.4,<1.5",
+        "joblib>=1.3",
+        "threadpoolctl>=3.1",
+        # per-trial wall-time limits: a timed-out worker is killed and replaced
+        "pebble>=5.0,<6",
+        "tqdm>=4.60",
+    ],
+    extras_require={
+        # torch 2.13.0 (CPU wheel on the build machines) must satisfy this range
+        "nas": ["torch>=2.2,<2.14"],
+        "dask": ["dask[distributed]>=2024.1"],
+        "dev": ["pytest>=8", "pytest-xdist>=3", "pytest-timeout>=2.2", "psutil>=5.9", "matplotlib>=3.7"],
+    },
+    entry_points={"console_scripts": ["automl-estimators=automl_estimators.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

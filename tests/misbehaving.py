@@ -1,0 +1,48 @@
+"""Estimators that misbehave on purpose, importable by worker processes."""
+
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+
+
+class Sleeper(ClassifierMixin, BaseEstimator):
+    """Hangs in fit for ``seconds``."""
+
+    def __init__(self, seconds=60.0):
+        self.seconds = seconds
+
+    def fit(self, X, y):
+        time.sleep(self.seconds)
+        self.model_ = DummyClassifier().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+
+class MemoryHog(Sleeper):
+    """Allocates ``megabytes`` of memory in fit."""
+
+    def __init__(self, megabytes=4000):
+        self.megabytes = megabytes
+
+    def fit(self, X, y):
+        self.block_ = np.ones(self.megabytes * 2**20 // 8)
+        self.seconds = 0.0
+        return Sleeper.fit(self, X, y)
+
+
+class Crasher(Sleeper):
+    """Raises in fit."""
+
+    def __init__(self):
+        pass
+
+    def fit(self, X, y):
+        raise RuntimeError("deliberate failure in fit")

@@ -1,0 +1,65 @@
+"""Trials under limits: hangs, memory hogs and crashes become results, never exceptions."""
+
+import time
+
+import numpy as np
+import pytest
+from misbehaving import Crasher, MemoryHog, Sleeper
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from automl_estimators.evaluation import CRASH, MEMOUT, OK, TIMEOUT, Evaluator
+from automl_estimators.scoring import get_metric
+
+
+@pytest.fixture
+def evaluator():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
+                   metric=get_metric(None, "classification"), memory_limit=300) as ev:
+        yield ev
+
+
+def run(evaluator, estimator, timeout):
+    future = evaluator.submit(estimator, timeout)
+    return evaluator.collect(future, trial_id=1, config={}, origin="test",
+                             submitted=time.monotonic())
+
+
+def test_ok_trial_has_score_and_out_of_fold_predictions(evaluator):
+    result = run(evaluator, LogisticRegression(), 30)
+    assert result.status == OK and 0.8 < result.score <= 1.0
+    assert len(result.fold_scores) == 3
+    assert result.predictions.values.shape == (200, 2)
+    np.testing.assert_allclose(result.predictions.values.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_hanging_trial_is_stopped_and_the_next_one_runs(evaluator):
+    start = time.monotonic()
+    result = run(evaluator, Sleeper(seconds=60), 1.0)
+    assert result.status == TIMEOUT
+    assert time.monotonic() - start < 10
+    assert run(evaluator, LogisticRegression(), 30).status == OK
+
+
+def test_memory_hog_is_stopped_and_recorded(evaluator):
+    result = run(evaluator, MemoryHog(megabytes=2000), 30)
+    assert result.status == MEMOUT, result.error
+    assert run(evaluator, LogisticRegression(), 30).status == OK
+
+
+def test_crash_is_recorded_with_its_error(evaluator):
+    result = run(evaluator, Crasher(), 30)
+    assert result.status == CRASH
+    assert "deliberate failure in fit" in result.error
+
+
+def test_parallel_trials_do_not_wait_for_a_hanging_one(evaluator):
+    hang = evaluator.submit(Sleeper(seconds=60), 20)
+    start = time.monotonic()
+    result = run(evaluator, LogisticRegression(), 20)
+    assert result.status == OK and time.monotonic() - start < 10
+    hang.cancel()
