@@ -31,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 RAW = RESULTS / "raw"
-DATA_DIR = Path("/work/shared/datasets")
+DATA_DIR = HERE.parent.parent / "shared" / "datasets"  # ../shared beside the checkout
 MANIFEST = DATA_DIR / "manifest.json"
 DEFAULT_BUDGETS = [10, 30]
 TOL = 0.005  # AutoML counts as "as good" when score >= HGB - TOL

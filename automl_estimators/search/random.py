@@ -20,6 +20,5 @@ class RandomSearch(SearchStrategy):
         self._configspace.seed(seed)
 
     def ask(self, n: int) -> list[Candidate]:
-        drawn = self._configspace.sample_configuration(n)
-        drawn = [drawn] if n == 1 else drawn
+        drawn = [self._configspace.sample_configuration() for _ in range(n)]
         return [Candidate(self.space.decode(c), 1.0, self.name) for c in drawn]
