@@ -143,9 +143,7 @@ class Space:
 
     def sample(self, n: int) -> list[dict]:
         """``n`` configurations drawn uniformly from the compiled space."""
-        drawn = self.configspace.sample_configuration(n)
-        drawn = [drawn] if n == 1 else drawn
-        return [self.decode(c) for c in drawn]
+        return [self.decode(self.configspace.sample_configuration()) for _ in range(n)]
 
     def decode(self, configuration) -> dict:
         """A ConfigSpace ``Configuration`` (or its dict) as a typed configuration."""

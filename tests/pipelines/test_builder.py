@@ -1,0 +1,102 @@
+"""Configuration -> sklearn Pipeline: every component builds, fits and predicts."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from automl_estimators import data
+from automl_estimators.pipelines import build_pipeline
+from automl_estimators.spaces import Space
+from automl_estimators.spaces.declarations import MODEL
+
+from ..conftest import load
+
+
+def prepared(name, n_rows, task):
+    X, y = load(name, n_rows)
+    X = data.check_X(X)
+    if task == "classification":
+        y, _ = data.check_y_classification(X, y, "test")
+    else:
+        y = data.check_y_regression(X, y, "test")
+    profile = data.profile(X, y, task)
+    space = Space(task, sparse=profile.sparse, n_features=profile.n_features,
+                  has_categorical=profile.has_categorical, seed=0)
+    return X, y, profile, space
+
+
+@pytest.fixture(scope="module", params=[("credit-g", "classification"),
+                                        ("auto_mpg", "regression")], ids=["clf", "reg"])
+def problem(request):
+    name, task = request.param
+    return (task, *prepared(name, 150, task))
+
+
+def check_fits(pipeline, X, y, task):
+    assert isinstance(pipeline, Pipeline)
+    fitted = clone(pipeline).fit(X, y)
+    pred = fitted.predict(X)
+    assert pred.shape == (X.shape[0],)
+    if task == "classification":
+        proba = fitted.predict_proba(X)
+        assert proba.shape == (X.shape[0], len(np.unique(y)))
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    else:
+        assert np.all(np.isfinite(pred))
+
+
+def test_every_model_at_its_defaults(problem):
+    task, X, y, profile, space = problem
+    for model in space.models:
+        check_fits(build_pipeline(space.default_config(model), space, profile, random_state=0),
+                   X, y, task)
+
+
+def test_every_preprocessing_choice(problem):
+    task, X, y, profile, space = problem
+    # a fast model, so that the test is about the preprocessing
+    base = space.default_config("knn")
+    for step, components in space.steps.items():
+        if step == MODEL:
+            continue
+        for component in components:
+            config = {k: v for k, v in base.items()
+                      if not (k.startswith(f"{step}:") or k == step)}
+            override = space.default_config("knn")
+            config[step] = component.name
+            # the component's own defaults, taken from a default config that picks it
+            for hp in component.hyperparameters:
+                if all(override.get(f"{step}:{component.name}:{p}") in v
+                       for p, v in hp.active_if.items()):
+                    config[f"{step}:{component.name}:{hp.name}"] = hp.default
+            check_fits(build_pipeline(config, space, profile, random_state=0), X, y, task)
+
+
+def test_random_configurations_fit(problem):
+    task, X, y, profile, space = problem
+    for config in space.sample(12):
+        check_fits(build_pipeline(config, space, profile, random_state=0), X, y, task)
+
+
+def test_sparse_input_random_configurations():
+    rng = np.random.default_rng(0)
+    X = sp.random(120, 400, density=0.02, format="csr", random_state=0)
+    row_sums = np.asarray(X.sum(axis=1)).ravel()
+    y = (row_sums > np.median(row_sums)).astype(int)
+    X = data.check_X(X)
+    profile = data.profile(X, y, "classification")
+    space = Space("classification", sparse=True, n_features=400, seed=int(rng.integers(100)))
+    for config in space.sample(10):
+        check_fits(build_pipeline(config, space, profile, random_state=0), X, y,
+                   "classification")
+
+
+def test_same_config_and_seed_build_equal_pipelines(problem):
+    task, X, y, profile, space = problem
+    config = space.default_config("random_forest")
+    a = build_pipeline(config, space, profile, random_state=1)
+    b = build_pipeline(config, space, profile, random_state=1)
+    assert repr(a) == repr(b)
+    np.testing.assert_array_equal(a.fit(X, y).predict(X), b.fit(X, y).predict(X))

@@ -1,0 +1,86 @@
+"""The contract every search strategy keeps (one suite for all of them)."""
+
+import math
+import time
+
+import pytest
+
+from automl_estimators import AutoClassifier, AutoRegressor
+from automl_estimators.evaluation import CRASH, OK, TIMEOUT, TrialResult
+from automl_estimators.search import STRATEGIES, Candidate, make_strategy
+from automl_estimators.spaces import Space
+
+STRATEGY_NAMES = sorted(STRATEGIES)
+
+
+def space():
+    return Space("classification", n_features=8, has_categorical=True, seed=0)
+
+
+def result_for(candidate, trial_id, status=OK, score=0.5):
+    return TrialResult(trial_id=trial_id, config=candidate.config, origin=candidate.origin,
+                       fidelity=candidate.fidelity, status=status,
+                       score=score if status == OK else math.nan,
+                       error="" if status == OK else "boom")
+
+
+def run_ask_tell(name, seed, n_rounds=12):
+    strategy = make_strategy(name, space(), seed)
+    proposed = []
+    for i in range(n_rounds):
+        asked = strategy.ask(1)
+        assert len(asked) <= 1
+        for candidate in asked:
+            proposed.append(candidate)
+            status = (OK, CRASH, TIMEOUT)[i % 3]
+            strategy.tell(candidate, result_for(candidate, i + 1, status, score=i / n_rounds))
+    return proposed
+
+
+@pytest.mark.parametrize("name", STRATEGY_NAMES)
+def test_ask_returns_valid_candidates(name):
+    s = space()
+    strategy = make_strategy(name, s, seed=0)
+    asked = strategy.ask(4)
+    assert 1 <= len(asked) <= 4
+    for candidate in asked:
+        assert isinstance(candidate, Candidate)
+        assert 0 < candidate.fidelity <= 1
+        assert candidate.origin
+        # a proposal is a configuration of the space it came from
+        assert s.decode(s.encode(candidate.config)) == candidate.config
+
+
+@pytest.mark.parametrize("name", STRATEGY_NAMES)
+def test_tell_accepts_successes_and_failures(name):
+    proposed = run_ask_tell(name, seed=0)
+    assert len(proposed) == 12
+
+
+@pytest.mark.parametrize("name", STRATEGY_NAMES)
+def test_same_seed_same_proposals(name):
+    a = [c.config for c in run_ask_tell(name, seed=5)]
+    b = [c.config for c in run_ask_tell(name, seed=5)]
+    c = [c.config for c in run_ask_tell(name, seed=6)]
+    assert a == b
+    assert a != c
+
+
+@pytest.mark.parametrize("name", STRATEGY_NAMES)
+def test_strategy_inside_a_fit_keeps_the_budget(name, credit):
+    X, y = credit
+    start = time.monotonic()
+    clf = AutoClassifier(time_budget=6, search=name, n_jobs=2, random_state=0).fit(X, y)
+    assert time.monotonic() - start <= 6 + 1
+    origins = set(clf.leaderboard_["origin"])
+    assert name in origins or "default" in origins
+    assert clf.n_trials_ >= 3
+
+
+@pytest.mark.parametrize("name", STRATEGY_NAMES)
+def test_strategy_reproducible_at_n_jobs_1(name, mpg):
+    X, y = mpg
+    fits = [AutoRegressor(time_budget=20, max_trials=4, search=name, n_jobs=1,
+                          random_state=3).fit(X, y) for _ in range(2)]
+    assert fits[0].best_config_ == fits[1].best_config_
+    assert list(fits[0].leaderboard_["pipeline"]) == list(fits[1].leaderboard_["pipeline"])

@@ -1,0 +1,114 @@
+"""The declarative space: compilation, decode/encode, include/exclude, data-shape filters."""
+
+import ConfigSpace as CS
+import numpy as np
+import pytest
+
+from automl_estimators.spaces import Space, component_names
+from automl_estimators.spaces.components import ALL_COMPONENTS, DEFAULT_PORTFOLIO
+from automl_estimators.spaces.declarations import MODEL, Int, hp_key
+
+TASKS = ["classification", "regression"]
+
+
+def space(task, **kwargs):
+    kwargs.setdefault("n_features", 10)
+    kwargs.setdefault("has_categorical", True)
+    return Space(task, seed=0, **kwargs)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_every_model_default_round_trips_through_configspace(task):
+    s = space(task)
+    for model in s.models:
+        config = s.default_config(model)
+        assert config[MODEL] == model
+        configuration = s.encode(config)
+        configuration.check_valid_configuration()
+        assert s.decode(configuration) == config
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_sampled_configurations_are_valid_and_typed(task):
+    s = space(task)
+    configs = s.sample(40)
+    assert len({tuple(sorted(c.items())) for c in configs}) == 40
+    for config in configs:
+        assert s.decode(s.encode(config)) == config
+        model = s.component(MODEL, config[MODEL])
+        for hp in model.hyperparameters:
+            key = hp_key(model, hp.name)
+            if key in config and isinstance(hp, Int):
+                # log-scale integers are searched as log floats and rounded on decode
+                assert isinstance(config[key], int) and hp.low <= config[key] <= hp.high
+
+
+def test_default_configuration_is_the_strong_default():
+    for task in TASKS:
+        s = space(task)
+        assert s.portfolio()[0][MODEL] == DEFAULT_PORTFOLIO[task][0] == "hist_gradient_boosting"
+        assert dict(s.decode(s.configspace.get_default_configuration())) == s.default_config()
+
+
+def test_include_restricts_and_exclude_removes():
+    s = space("classification", include=["random_forest", "knn"])
+    assert set(s.models) == {"random_forest", "knn"}
+    # naming only models leaves the preprocessing steps open
+    assert len(s.steps["scaling"]) > 1
+    s = space("classification", exclude=["xgboost", "rbf_svm"])
+    assert "xgboost" not in s.models and "rbf_svm" not in s.models and "hist_gradient_boosting" in s.models
+    s = space("regression", include=["ridge", "standard"])
+    assert s.models == ("ridge",) and [c.name for c in s.steps["scaling"]] == ["standard"]
+
+
+@pytest.mark.parametrize("include, exclude, match", [
+    (["no_such_model"], None, "Unknown component name.*no_such_model"),
+    (None, ["ridge"], "Unknown component name.*ridge"),  # a regressor, not a classifier
+    (None, component_names("classification"), "leave no component"),
+])
+def test_bad_include_exclude(include, exclude, match):
+    with pytest.raises(ValueError, match=match):
+        space("classification", include=include, exclude=exclude)
+
+
+def test_sparse_data_offers_only_sparse_capable_components():
+    s = space("classification", sparse=True, n_features=1000)
+    for components in s.steps.values():
+        for component in components:
+            assert component.accepts_sparse, component.name
+    assert "truncated_svd" in {c.name for c in s.steps["features"]}
+
+
+def test_feature_count_limits():
+    few = {c.name for c in space("regression", n_features=5).steps["features"]}
+    many = {c.name for c in space("regression", n_features=2000).steps["features"]}
+    assert "polynomial" in few and "polynomial" not in many
+
+
+def test_no_categorical_columns_no_encoding_step():
+    assert "encoding" not in space("classification", has_categorical=False).steps
+
+
+def test_compiled_space_has_one_choice_per_step_and_conditions():
+    s = space("classification")
+    cs = s.configspace
+    assert isinstance(cs, CS.ConfigurationSpace)
+    assert set(cs["model"].choices) == set(s.models)
+    # a model's hyperparameter is active only when that model is chosen
+    parents = cs.parents_of[hp_key(s.component(MODEL, "random_forest"), "max_features")]
+    assert [p.name for p in parents] == ["model"]
+
+
+def test_every_component_name_is_unique_per_step_and_task():
+    for task in TASKS:
+        for step in {c.step for c in ALL_COMPONENTS}:
+            names = [c.name for c in ALL_COMPONENTS if c.step == step and task in c.tasks]
+            assert len(names) == len(set(names))
+
+
+def test_sampling_is_seeded():
+    a = Space("regression", n_features=4, seed=3).sample(5)
+    b = Space("regression", n_features=4, seed=3).sample(5)
+    c = Space("regression", n_features=4, seed=4).sample(5)
+    assert a == b and a != c
+    assert all(np.isfinite(v) for cfg in a for v in cfg.values() if isinstance(v, float))

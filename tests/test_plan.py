@@ -1,0 +1,67 @@
+"""The size-aware resampling policy and its splits."""
+
+import numpy as np
+import pytest
+
+from automl_estimators.data import DataProfile
+from automl_estimators.plan import CV_MAX_ROWS, ROW_CAP, SEARCH_ROWS, make_plan, make_splits
+
+
+def profile(n_rows, task="classification"):
+    return DataProfile(task=task, n_rows=n_rows, n_features=3, sparse=False, numeric=(0, 1, 2),
+                       categorical=(), high_cardinality=(), missing_fraction=0.0,
+                       class_counts=())
+
+
+@pytest.mark.parametrize("n_rows, resampling, search_rows", [
+    (100, "cv", 100),
+    (CV_MAX_ROWS, "cv", CV_MAX_ROWS),
+    (CV_MAX_ROWS + 1, "holdout", CV_MAX_ROWS + 1),
+    (ROW_CAP, "holdout", ROW_CAP),
+    (ROW_CAP + 1, "holdout", SEARCH_ROWS),
+])
+def test_auto_policy_by_size(n_rows, resampling, search_rows):
+    plan = make_plan(profile(n_rows))
+    assert (plan.resampling, plan.search_rows, plan.total_rows) == (resampling, search_rows,
+                                                                    n_rows)
+    assert str(n_rows) in plan.reason
+
+
+def test_user_choice_wins_and_sizes_apply():
+    plan = make_plan(profile(100_000), "cv", 3)
+    assert (plan.resampling, plan.n_folds) == ("cv", 3) and "set by the user" in plan.reason
+    plan = make_plan(profile(100), "holdout", 0.2)
+    assert (plan.resampling, plan.holdout_fraction) == ("holdout", 0.2)
+
+
+def test_cv_splits_are_stratified_and_cover_every_row():
+    y = np.array([0] * 80 + [1] * 20)
+    splits = make_splits(make_plan(profile(100)), y, classification=True, seed=0)
+    assert len(splits) == 5
+    valid = np.concatenate([v for _, v in splits])
+    assert sorted(valid) == list(range(100))
+    for train, v in splits:
+        assert not set(train) & set(v)
+        assert y[v].mean() == pytest.approx(0.2)
+
+
+def test_holdout_and_row_cap_subsample():
+    n = ROW_CAP + 5000
+    y = np.arange(n) % 3
+    plan = make_plan(profile(n))
+    (train, valid), = make_splits(plan, y, classification=True, seed=0)
+    assert len(train) + len(valid) == SEARCH_ROWS
+    assert len(valid) == pytest.approx(SEARCH_ROWS * plan.holdout_fraction, abs=1)
+    assert np.bincount(y[valid]).min() >= len(valid) // 3 - 1
+
+
+def test_rare_classes_reduce_folds_and_regression_holdout():
+    y = np.array([0] * 30 + [1] * 3)
+    splits = make_splits(make_plan(profile(33), "cv", 5), y, classification=True, seed=0)
+    assert len(splits) == 3  # no fold may lack the 3-member class
+    # a class with a single member cannot be stratified; splitting still works
+    y = np.array([0] * 30 + [1] * 5 + [2])
+    assert make_splits(make_plan(profile(36), "holdout"), y, True, seed=0)
+    y = np.linspace(0, 1, 50)
+    (train, valid), = make_splits(make_plan(profile(50, "regression"), "holdout"), y, False, 0)
+    assert len(valid) == round(50 * 0.33)
