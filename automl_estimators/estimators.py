@@ -9,26 +9,27 @@ lives in :mod:`.search`, trial execution in :mod:`.evaluation`, the clock in
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import data
 from .budget import MIN_TRIAL_SECONDS, Budget, estimate_refit_seconds
 from .evaluation import OK, WORKERS_UNAVAILABLE, Evaluator, TrialResult, in_worker_start
 from .history import History
-from .pipelines import build_pipeline
+from .pipelines import build_pipeline, fidelity_shares
 from .plan import make_plan, make_splits
 from .progress import Reporter
 from .scoring import Predictions, get_metric
-from .search import STRATEGIES, Candidate, make_strategy
+from .search import SETTINGS, STRATEGIES, Candidate, make_strategy
 from .search_loop import run_search
 from .spaces import Space
 
@@ -51,19 +52,20 @@ class _AutoBase(BaseEstimator):
         "resampling": [StrOptions({"auto", "holdout", "cv"})],
         "resampling_size": [Interval(Real, 0, 1, closed="neither"),
                             Interval(Integral, 2, None, closed="left"), None],
-        "search": [StrOptions({"auto"} | set(STRATEGIES))],
+        "search": [StrOptions({"auto"} | set(STRATEGIES)), *SETTINGS],
         "include": [list, tuple, None],
         "exclude": [list, tuple, None],
         "max_trials": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Integral, None],
+        "dask_client": [None, str, HasMethods(["submit", "scatter"])],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
 
     def __init__(self, *, time_budget=60, per_trial_time_limit=None, memory_limit=4096,
                  metric=None, resampling="auto", resampling_size=None, search="auto",
-                 include=None, exclude=None, max_trials=None, n_jobs=None, random_state=None,
-                 verbose=0):
+                 include=None, exclude=None, max_trials=None, n_jobs=None, dask_client=None,
+                 random_state=None, verbose=0):
         self.time_budget = time_budget
         self.per_trial_time_limit = per_trial_time_limit
         self.memory_limit = memory_limit
@@ -75,8 +77,23 @@ class _AutoBase(BaseEstimator):
         self.exclude = exclude
         self.max_trials = max_trials
         self.n_jobs = n_jobs
+        self.dask_client = dask_client
         self.random_state = random_state
         self.verbose = verbose
+
+    def __sklearn_clone__(self):
+        # A dask Client cannot be copied: clones share the user's client.
+        params = self.get_params(deep=False)
+        client = params.pop("dask_client")
+        return type(self)(**{k: clone(v, safe=False) for k, v in params.items()},
+                          dask_client=client)
+
+    def __getstate__(self):
+        # A dask Client cannot be pickled; a fitted model does not need it.
+        state = super().__getstate__()
+        if state.get("dask_client") is not None and not isinstance(state["dask_client"], str):
+            state = {**state, "dask_client": None}
+        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -122,7 +139,10 @@ class _AutoBase(BaseEstimator):
         n_jobs = effective_n_jobs(self.n_jobs)
         reporter = Reporter(self.verbose, budget, metric.name)
         try:
-            plan = make_plan(profile, self.resampling, self.resampling_size)
+            plan = make_plan(profile, self.resampling, self.resampling_size,
+                             time_budget=float(self.time_budget),
+                             per_trial_time_limit=self.per_trial_time_limit,
+                             search=self.search)
             splits = make_splits(plan, y, task == CLASSIFICATION, seed)
             reporter.phase("%s: %d rows x %d columns, metric %s, %s, n_jobs=%d",
                            type(self).__name__, profile.n_rows, profile.n_features, metric.name,
@@ -133,7 +153,7 @@ class _AutoBase(BaseEstimator):
             if budget.remaining() >= MIN_TRIAL_SECONDS:
                 final, chosen = self._search_and_refit(
                     X, y, splits, space, profile, metric, history, budget, reporter, n_jobs,
-                    seed, fallback)
+                    seed, fallback, plan)
         finally:
             reporter.close()
         self.profile_ = profile
@@ -188,29 +208,38 @@ class _AutoBase(BaseEstimator):
         return dummy.fit(X, y)
 
     def _search_and_refit(self, X, y, splits, space, profile, metric, history, budget,
-                          reporter, n_jobs, seed, fallback):
-        def build(config):
-            return build_pipeline(config, space, profile, random_state=seed)
+                          reporter, n_jobs, seed, fallback, plan):
+        def build(config, fidelity=1.0):
+            pipeline = build_pipeline(config, space, profile, random_state=seed,
+                                      fidelity=fidelity)
+            return pipeline, fidelity_shares(config, space, fidelity)[1]
 
-        warm_start = [Candidate(c, 1.0, "default") for c in space.portfolio()]
-        strategy = make_strategy(self.search, space, seed)
+        portfolio = space.portfolio()
+        warm_start = [Candidate(c, 1.0, "default") for c in portfolio]
+        # A failed trial is worth no more than the dummy fallback (trial 0).
+        dummy_score = history.results[0].score
+        strategy = make_strategy(self.search, space, seed, plan=plan, warm_start=portfolio,
+                                 crash_cost=-dummy_score if np.isfinite(dummy_score) else 0.0)
         n_classes = len(self.classes_) if self._task == CLASSIFICATION else None
-        with Evaluator(X, y, splits, task=self._task, metric=metric, n_classes=n_classes,
-                       n_workers=n_jobs, memory_limit=self.memory_limit) as evaluator:
-            reporter.phase("searching with %s over %d models", strategy.name, len(space.models))
-            run_search(strategy=strategy, warm_start=warm_start, evaluator=evaluator,
-                       history=history, budget=budget, reporter=reporter, build=build,
-                       describe=space.describe, n_workers=n_jobs, max_trials=self.max_trials,
-                       per_trial_time_limit=self._trial_limit(), seed=seed,
-                       n_rows_total=profile.n_rows, n_rows_train=len(splits[0][0]))
-            return self._refit(evaluator, history, budget, reporter, build, n_jobs, fallback,
-                               len(splits[0][0]), profile.n_rows)
-
-    def _trial_limit(self):
-        """Per-trial time limit: the user's, else a quarter of the budget."""
-        if self.per_trial_time_limit is not None:
-            return float(self.per_trial_time_limit)
-        return max(self.time_budget / 4, MIN_TRIAL_SECONDS)
+        try:
+            with _dask_client(self.dask_client) as client, \
+                    Evaluator(X, y, splits, task=self._task, metric=metric, n_classes=n_classes,
+                              n_workers=n_jobs, memory_limit=self.memory_limit,
+                              dask_client=client) as evaluator:
+                n_jobs = evaluator.n_workers
+                reporter.phase("searching with %s over %d models", strategy.name,
+                               len(space.models))
+                run_search(strategy=strategy, warm_start=warm_start, evaluator=evaluator,
+                           history=history, budget=budget, reporter=reporter, build=build,
+                           describe=space.describe, n_workers=n_jobs,
+                           max_trials=self.max_trials, per_trial_time_limit=plan.trial_time_limit,
+                           seed=seed, n_rows_total=profile.n_rows,
+                           n_rows_train=len(splits[0][0]))
+                return self._refit(evaluator, history, budget, reporter,
+                                   lambda config: build(config)[0], n_jobs, fallback,
+                                   len(splits[0][0]), profile.n_rows)
+        finally:
+            strategy.close()
 
     def _refit(self, evaluator, history, budget, reporter, build, n_jobs, fallback,
                train_rows, all_rows):
@@ -279,6 +308,24 @@ class _AutoBase(BaseEstimator):
         return hasattr(self, "model_")
 
 
+@contextmanager
+def _dask_client(client):
+    """The user's client as is; a client of our own (closed after) for an address."""
+    if client is None or not isinstance(client, str):
+        yield client
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ImportError("dask_client needs dask.distributed: pip install "
+                          "'automl-estimators[dask]'.") from None
+    own = Client(client, set_as_default=False)
+    try:
+        yield own
+    finally:
+        own.close()
+
+
 class AutoClassifier(ClassifierMixin, _AutoBase):
     """A classifier that searches preprocessing + model pipelines within a time budget.
 
@@ -288,7 +335,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         Seconds for the whole ``fit``, refit included; ``fit`` ends within
         ``time_budget + max(1 s, 5 %)``.
     per_trial_time_limit : float, default=None
-        Seconds one trial (all its folds) may take; ``None``: a quarter of the budget.
+        Seconds one trial (all its folds) may take; ``None``: a quarter of the budget
+        (``search_plan_.trial_time_limit``).
         The first trial, the strong default, may use the whole search time.
     memory_limit : int, default=4096
         Megabytes a trial's worker may allocate beyond its start size (Linux);
@@ -301,8 +349,12 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         on large (see ``search_plan_``).
     resampling_size : int or float, default=None
         Folds for ``"cv"`` (int >= 2) or validation fraction for ``"holdout"``.
-    search : {"auto", "random"}, default="auto"
-        Search strategy.
+    search : {"auto", "random", "smac"} or SMAC or Random, default="auto"
+        Search strategy: ``"smac"`` (SMAC3 Bayesian optimisation, with successive
+        halving on large data), ``"random"``, or ``"auto"``: the size-aware
+        policy's choice (SMAC from 20 s of budget, see ``search_plan_``). Pass
+        ``automl_estimators.search.SMAC(surrogate="gp", acquisition="ucb",
+        multi_fidelity="hyperband", eta=3)`` to set SMAC's options.
     include, exclude : list of str, default=None
         Component names (models and preprocessors) to restrict the search to, or to
         leave out; see :func:`automl_estimators.spaces.component_names`.
@@ -310,6 +362,10 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         Stop after this many trials (the dummy fallback not counted).
     n_jobs : int, default=None
         Trials run at once (``-1``: all cores); also the threads of the final refit.
+    dask_client : distributed.Client or str, default=None
+        Run trials on a Dask cluster: a client (yours: never closed here; clones
+        share it, pickles drop it) or a scheduler address (a client is opened
+        and closed within ``fit``). Trials at once: the cluster's worker threads.
     random_state : int, RandomState or None, default=None
         Seed of resampling, search and models; with an int and ``n_jobs=1`` and
         ``max_trials`` set, two fits give the same model.

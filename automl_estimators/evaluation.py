@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import time
 import traceback
+import warnings
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -142,7 +143,10 @@ def fit_and_predict(path, pipeline, folds, fidelity=1.0, seed=0, n_threads=1,
         rng = np.random.default_rng(seed)
         model = None
         # Threads only: a process pool inside a worker would outlive a killed trial.
-        with threadpool_limits(n_threads), parallel_config(backend="threading"):
+        # Library warnings of a trial (convergence, deprecations) are noise to the user.
+        with threadpool_limits(n_threads), parallel_config(backend="threading"), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             for train, valid in splits:
                 if fidelity < 1.0:
                     keep = max(int(round(len(train) * fidelity)), 2)
@@ -174,6 +178,45 @@ def _context():
     return context
 
 
+def outcome(future) -> dict:
+    """A trial future's answer, with timeouts, deaths and cancellations as statuses."""
+    try:
+        return future.result()
+    except FutureTimeout:
+        return {"status": TIMEOUT, "error": "the trial passed its time limit and was stopped"}
+    except CancelledError:
+        return {"status": CANCELLED, "error": "stopped at the end of the time budget"}
+    except ProcessExpired as exc:
+        status = MEMOUT if exc.exitcode in _KILLED else CRASH
+        return {"status": status, "error": f"worker died (exit code {exc.exitcode})"}
+    except BaseException as exc:  # noqa: BLE001 - e.g. an unpicklable result
+        return {"status": CRASH, "error": f"{type(exc).__name__}: {exc}"}
+
+
+class PoolRunner:
+    """Trials in local worker processes of a ``pebble.ProcessPool`` (see the module doc)."""
+
+    def __init__(self, data, n_workers, memory_limit):
+        self.n_workers = n_workers
+        self._folder = tempfile.mkdtemp(prefix="automl_estimators_")
+        self.path = os.path.join(self._folder, "data.joblib")
+        joblib.dump(data, self.path)
+        self._pool = ProcessPool(max_workers=n_workers, context=_context(),
+                                 initializer=_init_worker, initargs=(memory_limit,))
+
+    def schedule(self, args, timeout):
+        """Start ``fit_and_predict(path, *args)``; a future whose result is its dict."""
+        try:
+            return self._pool.schedule(fit_and_predict, args=(self.path, *args), timeout=timeout)
+        except RuntimeError as exc:
+            raise WorkersUnavailable(WORKERS_UNAVAILABLE.format(exc)) from exc
+
+    def close(self):
+        self._pool.stop()
+        self._pool.join(timeout=5)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
 class Evaluator:
     """Runs trials in ``n_workers`` processes under time and memory limits.
 
@@ -191,22 +234,26 @@ class Evaluator:
     n_workers : int
     memory_limit : int or None
         Megabytes per worker beyond its start size.
+    dask_client : distributed.Client or None
+        Run trials on this Dask cluster's workers instead of local processes.
     """
 
     def __init__(self, X, y, splits, *, task, metric, n_classes=None, n_workers=1,
-                 memory_limit=None):
+                 memory_limit=None, dask_client=None):
         self.y = np.asarray(y)
         self.task = task
         self.metric = metric
         self.splits = splits
         self.n_classes = n_classes
-        self.n_workers = n_workers
-        self._folder = tempfile.mkdtemp(prefix="automl_estimators_")
-        self.path = os.path.join(self._folder, "data.joblib")
-        joblib.dump({"X": X, "y": y, "splits": splits, "n_classes": n_classes}, self.path)
         self.valid_rows = np.concatenate([valid for _, valid in splits])
-        self._pool = ProcessPool(max_workers=n_workers, context=_context(),
-                                 initializer=_init_worker, initargs=(memory_limit,))
+        data = {"X": X, "y": y, "splits": splits, "n_classes": n_classes}
+        if dask_client is not None:
+            from .dask_runner import DaskRunner
+
+            self._runner = DaskRunner(dask_client, data, memory_limit)
+        else:
+            self._runner = PoolRunner(data, n_workers, memory_limit)
+        self.n_workers = self._runner.n_workers
 
     # -- trials
     def submit(self, pipeline, timeout, *, fidelity=1.0, seed=0, return_model=False):
@@ -221,32 +268,13 @@ class Evaluator:
                               return_model, timeout)
 
     def _schedule(self, pipeline, folds, fidelity, seed, n_threads, return_model, timeout):
-        try:
-            return self._pool.schedule(
-                fit_and_predict,
-                args=(self.path, pipeline, folds, fidelity, seed, n_threads, return_model),
-                timeout=max(timeout, 0.01))
-        except RuntimeError as exc:
-            raise WorkersUnavailable(WORKERS_UNAVAILABLE.format(exc)) from exc
-
-    def outcome(self, future) -> dict:
-        """The worker's answer, with timeouts, deaths and cancellations as statuses."""
-        try:
-            return future.result()
-        except FutureTimeout:
-            return {"status": TIMEOUT, "error": "the trial passed its time limit and was stopped"}
-        except CancelledError:
-            return {"status": CANCELLED, "error": "stopped at the end of the time budget"}
-        except ProcessExpired as exc:
-            status = MEMOUT if exc.exitcode in _KILLED else CRASH
-            return {"status": status, "error": f"worker died (exit code {exc.exitcode})"}
-        except BaseException as exc:  # noqa: BLE001 - e.g. an unpicklable result
-            return {"status": CRASH, "error": f"{type(exc).__name__}: {exc}"}
+        return self._runner.schedule((pipeline, folds, fidelity, seed, n_threads, return_model),
+                                     max(timeout, 0.01))
 
     def collect(self, future, *, trial_id, config, origin, fidelity=1.0, started_at=0.0,
                 submitted=None) -> TrialResult:
         """Turn a finished (or cancelled) trial into a scored :class:`TrialResult`."""
-        out = self.outcome(future)
+        out = outcome(future)
         duration = time.monotonic() - submitted if submitted is not None else float("nan")
         common = dict(trial_id=trial_id, config=config, origin=origin, fidelity=fidelity,
                       duration=duration, started_at=started_at)
@@ -281,16 +309,14 @@ class Evaluator:
             future = self._schedule(pipeline, None, 1.0, 0, n_threads, True, timeout)
         except WorkersUnavailable as exc:
             raise RuntimeError(str(exc)) from None
-        out = self.outcome(future)
+        out = outcome(future)
         if out["status"] != OK:
             raise RuntimeError(f"refit {out['status']}: {out.get('error', '')}")
         return out["model"], out["fit_seconds"][0]
 
     def close(self):
-        """Stop the workers (killing any still running) and remove the data file."""
-        self._pool.stop()
-        self._pool.join(timeout=5)
-        shutil.rmtree(self._folder, ignore_errors=True)
+        """Stop the workers (killing any still running) and release the data."""
+        self._runner.close()
 
     def __enter__(self):
         return self

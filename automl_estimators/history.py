@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .evaluation import OK
+from .search.base import config_key
 
 # Validation predictions are kept for this many of the best trials (for the
 # ensemble); others drop theirs so that memory stays bounded on long runs.
@@ -20,25 +21,33 @@ class History:
     def __init__(self):
         self.results = []
         self._seen = set()
+        self._finished = {}
 
     def __len__(self):
         return len(self.results)
 
-    @staticmethod
-    def key(config: dict, fidelity: float = 1.0):
-        return (tuple(sorted((k, repr(v)) for k, v in config.items())), fidelity)
-
     def seen(self, config: dict, fidelity: float = 1.0) -> bool:
         """Whether this configuration was already tried at this fidelity."""
-        return self.key(config, fidelity) in self._seen
+        return config_key(config, fidelity) in self._seen
 
     def mark(self, config: dict, fidelity: float = 1.0):
         """Record a configuration as tried (when it is submitted)."""
-        self._seen.add(self.key(config, fidelity))
+        self._seen.add(config_key(config, fidelity))
+
+    def finished(self, config: dict, fidelity: float = 1.0):
+        """The result of this configuration at this fidelity, if a trial of it has ended."""
+        return self._finished.get(config_key(config, fidelity))
 
     def add(self, result):
-        """Append a finished trial; drop stored predictions beyond the best few."""
+        """Append a finished trial; drop stored predictions beyond the best few.
+
+        Low-fidelity trials keep none: they are never ensembled with full ones.
+        """
+        if result.fidelity < 1.0 and result.predictions is not None:
+            result = dataclasses.replace(result, predictions=None)
         self.results.append(result)
+        if result.config:
+            self._finished[config_key(result.config, result.fidelity)] = result
         ranked = self.ranked()
         for stale in ranked[KEPT_PREDICTIONS:]:
             if stale.predictions is not None:
@@ -55,7 +64,8 @@ class History:
         return ranked[0] if ranked else None
 
     def leaderboard(self, describe) -> pd.DataFrame:
-        """One row per trial, successful ones ranked by score, failures last."""
+        """One row per trial: full-fidelity successes ranked by score, then lower
+        fidelities (unranked: their scores are not comparable), then failures."""
         rows = []
         for r in self.results:
             rows.append({
@@ -80,8 +90,11 @@ class History:
             return pd.DataFrame(columns=columns)
         frame = pd.DataFrame(rows)
         ok = frame["status"] == OK
+        frame["_group"] = np.where(ok, np.where(frame["fidelity"] >= 1.0, 0, 1), 2)
+        frame["_fidelity"] = -frame["fidelity"]
         frame["_order"] = np.where(ok, -frame["score"].fillna(-np.inf), np.inf)
-        frame = frame.sort_values(["_order", "trial"], kind="stable").drop(columns="_order")
-        frame.insert(0, "rank", np.where(frame["status"] == OK,
-                                         np.arange(1, len(frame) + 1), np.nan))
+        frame = frame.sort_values(["_group", "_fidelity", "_order", "trial"], kind="stable")
+        ranked = (frame["_group"] == 0).to_numpy()
+        frame = frame.drop(columns=["_group", "_fidelity", "_order"])
+        frame.insert(0, "rank", np.where(ranked, np.cumsum(ranked), np.nan))
         return frame.reset_index(drop=True)[columns]

@@ -1,11 +1,21 @@
-"""The size-aware policy: how a fit resamples and how many rows it searches on.
+"""The size-aware policy: how a fit resamples, searches and splits its budget.
 
-Small data gets k-fold cross-validation (a holdout of a few hundred rows is too
-noisy to rank pipelines); large data a single holdout (k fits per trial would
-leave too few trials in the budget); above :data:`ROW_CAP` rows the search runs on
-a stratified subsample and only the final refit sees every row (auto-sklearn's
-45k -> 30k rule). The choice is returned as a :class:`SearchPlan`, shown to the
-user as ``search_plan_``.
+After auto-sklearn 2.0's portfolio successive halving: the data's size and the
+time budget decide
+
+- resampling: small data gets k-fold cross-validation (a holdout of a few
+  hundred rows is too noisy to rank pipelines); large data a single holdout
+  (k fits per trial would leave too few trials in the budget);
+- the row cap: above :data:`ROW_CAP` rows the search runs on a stratified
+  subsample and only the final refit sees every row (auto-sklearn's 45k -> 30k);
+- the strategy for ``search="auto"``: SMAC once the budget lets its surrogate
+  learn, random search below;
+- multi-fidelity: successive halving (fewer iterations or rows first) on large
+  data, where a full evaluation is expensive; none on small data, where a
+  low-fidelity score is both cheap to improve on and too noisy to rank by;
+- the budget split: how much of the search time one trial may take.
+
+The choice is returned as a :class:`SearchPlan`, logged, and kept as ``search_plan_``.
 """
 
 from __future__ import annotations
@@ -14,6 +24,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
+
+from .budget import MIN_TRIAL_SECONDS
 
 # Up to this many rows, cross-validate: 5 folds of <= 4000 rows fit fast enough at
 # small budgets, and fold noise on fewer rows would mislead the search.
@@ -24,6 +36,19 @@ DEFAULT_HOLDOUT = 0.33
 # Above ROW_CAP rows, search on SEARCH_ROWS of them (auto-sklearn's thresholds).
 ROW_CAP = 45_000
 SEARCH_ROWS = 30_000
+# search="auto" uses SMAC from this budget (seconds) on: below it a fit runs too
+# few trials for a surrogate to learn from, and random search loses nothing.
+SMAC_MIN_BUDGET = 20.0
+# Successive halving from this many search rows on: below it a full evaluation
+# is cheap, and scores on a fraction of it are too noisy to promote by.
+SH_MIN_ROWS = 10_000
+# Successive halving's factor (keep 1/ETA per rung) and its lowest fidelity:
+# two rungs below full, but never fewer than MIN_FIDELITY_ROWS training rows.
+ETA = 3
+MIN_FIDELITY_ROWS = 1_000
+# Without a per_trial_time_limit, one trial may take this share of the budget:
+# a slow pipeline cannot eat the search, yet large data can still be fitted.
+TRIAL_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -35,14 +60,23 @@ class SearchPlan:
     holdout_fraction: float
     search_rows: int
     total_rows: int
+    strategy: str
+    multi_fidelity: str
+    min_fidelity: float
+    trial_time_limit: float
     reason: str
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def make_plan(profile, resampling="auto", resampling_size=None) -> SearchPlan:
-    """Choose resampling and search rows from the data profile and the user's parameters."""
+def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=60.0,
+              per_trial_time_limit=None, search="auto") -> SearchPlan:
+    """Choose resampling, rows, strategy, fidelities and trial limit for one fit.
+
+    ``search`` is the estimator's parameter: a name or a settings object (whose
+    ``multi_fidelity``, when not ``"auto"``, overrides the policy's).
+    """
     n = profile.n_rows
     search_rows = min(n, SEARCH_ROWS) if n > ROW_CAP else n
     cap_note = f"; search on {search_rows} of {n} rows (cap {ROW_CAP})" if search_rows < n else ""
@@ -55,7 +89,32 @@ def make_plan(profile, resampling="auto", resampling_size=None) -> SearchPlan:
     folds = int(resampling_size) if resampling == "cv" and resampling_size else DEFAULT_FOLDS
     fraction = float(resampling_size) if resampling == "holdout" and resampling_size \
         else DEFAULT_HOLDOUT
-    return SearchPlan(resampling, folds, fraction, search_rows, n, reason + cap_note)
+    if search == "auto":
+        strategy = "smac" if time_budget >= SMAC_MIN_BUDGET else "random"
+        reason += f"; search={strategy} (budget {'>=' if strategy == 'smac' else '<'} " \
+                  f"{SMAC_MIN_BUDGET:g}s)"
+    else:
+        strategy = search if isinstance(search, str) else search.name
+        reason += f"; search={strategy}"
+    train_rows = search_rows * ((folds - 1) / folds if resampling == "cv" else 1 - fraction)
+    min_fidelity = max(1.0 / ETA ** 2, MIN_FIDELITY_ROWS / max(train_rows, 1.0))
+    asked = getattr(search, "multi_fidelity", "auto")
+    if strategy != "smac" or asked == "off":
+        multi_fidelity, min_fidelity = "off", 1.0
+    elif asked != "auto":  # the user's choice, with at least one rung below full
+        multi_fidelity, min_fidelity = asked, min(min_fidelity, 1.0 / ETA)
+        reason += f"; {asked} from fidelity {min_fidelity:.2f}"
+    elif min_fidelity > 1.0 / ETA:
+        multi_fidelity, min_fidelity = "off", 1.0
+    elif search_rows >= SH_MIN_ROWS:
+        multi_fidelity = "successive_halving"
+        reason += f"; successive halving from fidelity {min_fidelity:.2f} ({search_rows} rows)"
+    else:
+        multi_fidelity, min_fidelity = "off", 1.0
+    trial_limit = (float(per_trial_time_limit) if per_trial_time_limit is not None
+                   else max(time_budget * TRIAL_SHARE, MIN_TRIAL_SECONDS))
+    return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
+                      min_fidelity, trial_limit, reason + cap_note)
 
 
 def make_splits(plan: SearchPlan, y: np.ndarray, classification: bool, seed: int):

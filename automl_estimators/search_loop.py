@@ -3,7 +3,9 @@
 It owns what strategies must not: the clock (stopping early enough to leave the
 refit its reserve), ``n_jobs`` trials at once, per-trial time limits, duplicate
 detection and the trial budget. Warm-start candidates (the strong default first)
-are evaluated before the strategy is asked.
+are evaluated before the strategy is asked. A strategy that proposes a
+configuration already tried (SMAC's initial design holds the warm start) is told
+the result that trial had, or will have, instead of running it twice.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
         Evaluated first, in order; the first is the strong default, whose fitted
         model is kept as a fallback and whose time limit is the whole search time.
     build : callable
-        Configuration -> unfitted pipeline.
+        (configuration, fidelity) -> (unfitted pipeline, share of training rows).
     describe : callable
         Configuration -> short text for logs.
     n_rows_total, n_rows_train : int
@@ -44,6 +46,7 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
     """
     queue = list(warm_start)
     pending = {}
+    waiting = {}  # key of a running trial -> repeated proposals to tell its result
     started = 0
     exhausted = False
 
@@ -70,6 +73,11 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
                 candidate = asked[0]
             if not history.seen(candidate.config, candidate.fidelity):
                 return candidate
+            known = history.finished(candidate.config, candidate.fidelity)
+            if known is not None:
+                strategy.tell(candidate, known)
+            else:
+                waiting.setdefault(candidate.key, []).append(candidate)
             duplicates += 1
             if duplicates >= MAX_DUPLICATES:
                 exhausted = True
@@ -86,10 +94,10 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
             limit = search_left if first or per_trial_time_limit is None \
                 else min(per_trial_time_limit, search_left)
             history.mark(candidate.config, candidate.fidelity)
+            pipeline, row_share = build(candidate.config, candidate.fidelity)
             try:
-                future = evaluator.submit(build(candidate.config), limit,
-                                          fidelity=candidate.fidelity, seed=seed + started,
-                                          return_model=first)
+                future = evaluator.submit(pipeline, limit, fidelity=row_share,
+                                          seed=seed + started, return_model=first)
             except WorkersUnavailable as exc:
                 warnings.warn(str(exc), RuntimeWarning, stacklevel=2)
                 logger.error("search stopped: %s", exc)
@@ -103,7 +111,8 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
         done, _ = wait(list(pending), timeout=max(min(POLL_SECONDS, search_left), 0.01),
                        return_when=FIRST_COMPLETED)
         for future in done:
-            _record(future, pending.pop(future), evaluator, history, strategy, reporter, describe)
+            _record(future, pending.pop(future), evaluator, history, strategy, reporter, describe,
+                    waiting)
         if budget.search_remaining(reserve()) < 0 and pending:
             break
         reporter.tick()
@@ -118,11 +127,13 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
         reporter.trial(result, describe(candidate.config))
 
 
-def _record(future, entry, evaluator, history, strategy, reporter, describe):
+def _record(future, entry, evaluator, history, strategy, reporter, describe, waiting):
     trial_id, candidate, started_at, submitted = entry
     result = evaluator.collect(future, trial_id=trial_id, config=candidate.config,
                                origin=candidate.origin, fidelity=candidate.fidelity,
                                started_at=started_at, submitted=submitted)
     history.add(result)
     strategy.tell(candidate, result)
+    for repeated in waiting.pop(candidate.key, ()):
+        strategy.tell(repeated, result)
     reporter.trial(result, describe(candidate.config))

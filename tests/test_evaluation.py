@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 import pytest
-from misbehaving import Crasher, MemoryHog, Sleeper
+from tests.misbehaving import Crasher, MemoryHog, Sleeper
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 

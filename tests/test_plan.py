@@ -4,7 +4,17 @@ import numpy as np
 import pytest
 
 from automl_estimators.data import DataProfile
-from automl_estimators.plan import CV_MAX_ROWS, ROW_CAP, SEARCH_ROWS, make_plan, make_splits
+from automl_estimators.plan import (
+    CV_MAX_ROWS,
+    ROW_CAP,
+    SEARCH_ROWS,
+    SH_MIN_ROWS,
+    SMAC_MIN_BUDGET,
+    TRIAL_SHARE,
+    make_plan,
+    make_splits,
+)
+from automl_estimators.search import SMAC
 
 
 def profile(n_rows, task="classification"):
@@ -65,3 +75,25 @@ def test_rare_classes_reduce_folds_and_regression_holdout():
     y = np.linspace(0, 1, 50)
     (train, valid), = make_splits(make_plan(profile(50, "regression"), "holdout"), y, False, 0)
     assert len(valid) == round(50 * 0.33)
+
+
+def test_strategy_and_fidelity_by_budget_and_size():
+    small, large = profile(1000), profile(SH_MIN_ROWS * 2)
+    assert make_plan(small, time_budget=SMAC_MIN_BUDGET - 1).strategy == "random"
+    plan = make_plan(small, time_budget=SMAC_MIN_BUDGET)
+    assert (plan.strategy, plan.multi_fidelity, plan.min_fidelity) == ("smac", "off", 1.0)
+    plan = make_plan(large, time_budget=60)
+    assert plan.multi_fidelity == "successive_halving" and 0 < plan.min_fidelity <= 1 / 3
+    assert "successive halving" in plan.reason
+    # random search never uses fidelities; the user's SMAC settings win over the policy
+    assert make_plan(large, time_budget=60, search="random").multi_fidelity == "off"
+    assert make_plan(large, time_budget=60, search=SMAC(multi_fidelity="off")).multi_fidelity \
+        == "off"
+    plan = make_plan(small, time_budget=5, search=SMAC(multi_fidelity="hyperband"))
+    assert (plan.strategy, plan.multi_fidelity) == ("smac", "hyperband")
+    assert plan.min_fidelity <= 1 / 3
+
+
+def test_trial_time_limit():
+    assert make_plan(profile(100), time_budget=40).trial_time_limit == 40 * TRIAL_SHARE
+    assert make_plan(profile(100), time_budget=40, per_trial_time_limit=3).trial_time_limit == 3

@@ -13,10 +13,12 @@ from ..spaces.declarations import ENCODING, FEATURES, IMPUTATION, MODEL, SCALING
 from .preprocessing import column_preprocessor
 
 
-def make_component(component, config: dict, *, sparse: bool = False, random_state=None):
+def make_component(component, config: dict, *, sparse: bool = False, random_state=None,
+                   iteration_share: float = 1.0):
     """Instantiate one component with the configuration's hyperparameters.
 
-    Returns ``None`` for a step's "nothing" choice (e.g. ``no_scaling``).
+    ``iteration_share`` < 1 scales the component's iterations hyperparameter
+    (a low fidelity). Returns ``None`` for a step's "nothing" choice (e.g. ``no_scaling``).
     """
     cls = component.estimator_class(sparse)
     if cls is None:
@@ -28,12 +30,29 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
         key = hp_key(component, hp.name)
         if key in config:
             kwargs[hp.name] = config[key]
+    if component.iterations and iteration_share < 1.0:
+        full = kwargs.get(component.iterations, component.defaults().get(component.iterations))
+        kwargs[component.iterations] = max(int(round(full * iteration_share)), 1)
     if component.seeded:
         kwargs["random_state"] = random_state
     return cls(**kwargs)
 
 
-def build_pipeline(config: dict, space, profile, random_state=None) -> Pipeline:
+def fidelity_shares(config: dict, space, fidelity: float) -> tuple[float, float]:
+    """How a fidelity is spent: (share of the model's iterations, share of training rows).
+
+    A model that declares an iterations hyperparameter gets fewer iterations on
+    all rows; any other model gets all its iterations on fewer rows.
+    """
+    if fidelity >= 1.0:
+        return 1.0, 1.0
+    if space.component(MODEL, config[MODEL]).iterations:
+        return fidelity, 1.0
+    return 1.0, fidelity
+
+
+def build_pipeline(config: dict, space, profile, random_state=None,
+                   fidelity: float = 1.0) -> Pipeline:
     """Build the unfitted pipeline a configuration describes.
 
     Parameters
@@ -46,12 +65,18 @@ def build_pipeline(config: dict, space, profile, random_state=None) -> Pipeline:
         Column kinds and sparsity of the training data.
     random_state : int or None
         Seed given to every seeded component.
+    fidelity : float
+        In (0, 1]; below 1 the model gets a share of its iterations where it
+        declares them (see :func:`fidelity_shares`).
     """
+    iteration_share, _ = fidelity_shares(config, space, fidelity)
+
     def make(step):
         if step not in space.steps:
             return None
         component = space.component(step, config[step])
-        return make_component(component, config, sparse=profile.sparse, random_state=random_state)
+        return make_component(component, config, sparse=profile.sparse, random_state=random_state,
+                              iteration_share=iteration_share if step == MODEL else 1.0)
 
     steps = [("preprocess", column_preprocessor(
         profile, imputer=make(IMPUTATION), scaler=make(SCALING), encoder=make(ENCODING)))]

@@ -1,16 +1,31 @@
-"""Search strategies behind one ask/tell interface (see :mod:`.base`)."""
+"""Search strategies behind one ask/tell interface (see :mod:`.base`).
 
-from .base import Candidate, SearchStrategy
-from .random import RandomSearch
+``search`` is a name (``"random"``, ``"smac"``, ``"auto"``) or a settings object
+(:class:`SMAC`, :class:`Random`) whose ``make`` builds the strategy for one fit.
+"""
 
-STRATEGIES = {"random": RandomSearch}
-# What search="auto" means today; SMAC takes over when it lands.
-AUTO = "random"
+from .base import Candidate, SearchStrategy, config_key
+from .random import Random, RandomSearch
+from .smac import SMAC, SMACSearch
+
+# Name -> settings class; the name's defaults are the class's defaults.
+STRATEGIES = {"random": Random, "smac": SMAC}
+SETTINGS = tuple(STRATEGIES.values())
 
 
-def make_strategy(name: str, space, seed: int) -> SearchStrategy:
-    """The strategy called ``name`` (``"auto"`` included) over ``space``."""
-    return STRATEGIES[AUTO if name == "auto" else name](space, seed)
+def make_strategy(search, space, seed: int, *, plan=None, warm_start=(),
+                  crash_cost=1.0) -> SearchStrategy:
+    """The strategy ``search`` asks for over ``space``.
+
+    ``"auto"`` takes the size-aware policy's choice (``plan.strategy``; random
+    without a plan).
+    """
+    if isinstance(search, str):
+        if search == "auto":
+            search = plan.strategy if plan is not None else "random"
+        search = STRATEGIES[search]()
+    return search.make(space, seed, plan=plan, warm_start=warm_start, crash_cost=crash_cost)
 
 
-__all__ = ["Candidate", "SearchStrategy", "RandomSearch", "STRATEGIES", "make_strategy"]
+__all__ = ["Candidate", "SearchStrategy", "Random", "RandomSearch", "SMAC", "SMACSearch",
+           "STRATEGIES", "SETTINGS", "config_key", "make_strategy"]

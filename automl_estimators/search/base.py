@@ -10,13 +10,22 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 
+def config_key(config: dict, fidelity: float = 1.0):
+    """A hashable identity of a configuration at a fidelity."""
+    return (tuple(sorted((k, repr(v)) for k, v in config.items())), fidelity)
+
+
 @dataclass(frozen=True)
 class Candidate:
-    """A configuration to evaluate, at a fidelity (share of training rows)."""
+    """A configuration to evaluate, at a fidelity in (0, 1] (1: the full evaluation)."""
 
     config: dict
     fidelity: float = 1.0
     origin: str = ""
+
+    @property
+    def key(self):
+        return config_key(self.config, self.fidelity)
 
 
 class SearchStrategy(ABC):
@@ -42,3 +51,6 @@ class SearchStrategy(ABC):
 
     def tell(self, candidate: Candidate, result) -> None:
         """Learn from a finished trial (a :class:`~automl_estimators.evaluation.TrialResult`)."""
+
+    def close(self) -> None:
+        """Release what the strategy holds (files, clients); called once the search ends."""

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ConfigSpace import ConfigurationSpace
 
 from .base import Candidate, SearchStrategy
 
 
+@dataclass(frozen=True)
+class Random:
+    """Settings of random search (it has none); ``search="random"``."""
+
+    name = "random"
+
+    def make(self, space, seed, *, plan=None, warm_start=(), crash_cost=None):
+        """The strategy for one fit."""
+        return RandomSearch(space, seed)
+
+
 class RandomSearch(SearchStrategy):
-    """Uniform sampling over the space; learns nothing from results."""
+    """Uniform sampling over the space, always at full fidelity; learns nothing from results."""
 
     name = "random"
 

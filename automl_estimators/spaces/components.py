@@ -139,6 +139,7 @@ CLASSIFIERS = (
             CLASS_WEIGHT,
         ),
         seeded=True,
+        iterations="max_iter",
     ),
     Component(
         "random_forest", MODEL, tasks=C_, estimator="sklearn.ensemble:RandomForestClassifier",
@@ -151,6 +152,7 @@ CLASSIFIERS = (
             CLASS_WEIGHT,
         ),
         seeded=True,
+        iterations="n_estimators",
     ),
     Component(
         "extra_trees", MODEL, tasks=C_, estimator="sklearn.ensemble:ExtraTreesClassifier",
@@ -163,12 +165,14 @@ CLASSIFIERS = (
             CLASS_WEIGHT,
         ),
         seeded=True,
+        iterations="n_estimators",
     ),
     Component(
         "xgboost", MODEL, tasks=C_, estimator="xgboost:XGBClassifier",
         hyperparameters=XGB_HYPERPARAMETERS,
         fixed={"tree_method": "hist", "verbosity": 0},
         seeded=True,
+        iterations="n_estimators",
     ),
     Component(
         "logistic_regression", MODEL, tasks=C_,
@@ -227,6 +231,7 @@ REGRESSORS = (
             Float("max_features", 0.1, 1.0, 1.0),
         ),
         seeded=True,
+        iterations="max_iter",
     ),
     Component(
         "random_forest", MODEL, tasks=R_, estimator="sklearn.ensemble:RandomForestRegressor",
@@ -237,6 +242,7 @@ REGRESSORS = (
             Categorical("bootstrap", (True, False), True),
         ),
         seeded=True,
+        iterations="n_estimators",
     ),
     Component(
         "extra_trees", MODEL, tasks=R_, estimator="sklearn.ensemble:ExtraTreesRegressor",
@@ -247,12 +253,14 @@ REGRESSORS = (
             Categorical("bootstrap", (False, True), False),
         ),
         seeded=True,
+        iterations="n_estimators",
     ),
     Component(
         "xgboost", MODEL, tasks=R_, estimator="xgboost:XGBRegressor",
         hyperparameters=XGB_HYPERPARAMETERS,
         fixed={"tree_method": "hist", "verbosity": 0},
         seeded=True,
+        iterations="n_estimators",
     ),
     Component(
         "ridge", MODEL, tasks=R_, estimator="sklearn.linear_model:Ridge",

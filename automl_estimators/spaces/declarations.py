@@ -108,6 +108,10 @@ class Component:
         The component is offered only when the number of input columns is in range.
     seeded : bool
         Whether the estimator takes ``random_state``.
+    iterations : str or None
+        The hyperparameter that counts iterations (trees, boosting rounds,
+        epochs): multi-fidelity search scales it at a low fidelity. Components
+        without one are given a share of the training rows instead.
     """
 
     name: str
@@ -122,6 +126,7 @@ class Component:
     min_features: int | None = None
     max_features: int | None = None
     seeded: bool = False
+    iterations: str | None = None
 
     def applies_to(self, task: str, sparse: bool, n_features: int) -> bool:
         """Whether the component can be offered for data of this shape and task."""

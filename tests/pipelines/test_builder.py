@@ -11,7 +11,7 @@ from automl_estimators.pipelines import build_pipeline
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.declarations import MODEL
 
-from ..conftest import load
+from tests.conftest import load
 
 
 def prepared(name, n_rows, task):

@@ -1,0 +1,120 @@
+"""Trials on a Dask cluster: the same worker task, under the same limits, on its workers.
+
+The data is scattered to every Dask worker once (``Client.scatter(broadcast=True)``)
+and written to a worker-local file on its first trial there. Each trial then runs
+in a child process of the Dask worker, from a ``pebble`` pool the worker keeps,
+so that its time and memory limits are enforced exactly as on a local machine
+(a Dask task itself cannot be killed). Dask futures are wrapped as
+``concurrent.futures`` futures, so the search loop waits on them as on local ones.
+The client is the user's: it is never closed here.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import shutil
+import tempfile
+
+import joblib
+from pebble import ProcessPool
+
+from .evaluation import _context, _init_worker, fit_and_predict, outcome
+
+# Data key -> file on this Dask worker process (filled on its first trial).
+_LOCAL: dict = {}
+# Memory limit -> process pool of this Dask worker, kept between the trials of a fit.
+_POOLS: dict = {}
+
+
+def _local_path(data_key, data):
+    path = _LOCAL.get(data_key)
+    if path is None or not os.path.exists(path):
+        folder = tempfile.mkdtemp(prefix="automl_estimators_dask_")
+        path = os.path.join(folder, "data.joblib")
+        joblib.dump(data, path)
+        _LOCAL[data_key] = path
+    return path
+
+
+def _release(data_key):
+    """Run on each Dask worker when a fit ends: its data file and trial pools go."""
+    path = _LOCAL.pop(data_key, None)
+    if path is not None:
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+    while _POOLS:
+        pool = _POOLS.popitem()[1]
+        pool.stop()
+        pool.join(timeout=5)
+
+
+def _pool(memory_limit):
+    """This Dask worker's trial pool (one process per worker thread), started once."""
+    pool = _POOLS.get(memory_limit)
+    if pool is None or not pool.active:
+        from distributed import get_worker
+
+        # Dask's nanny starts workers as daemonic processes, which multiprocessing
+        # forbids to have children; the pool's processes are ours to stop, so allow it.
+        multiprocessing.current_process()._config["daemon"] = False
+        pool = ProcessPool(max_workers=max(get_worker().state.nthreads, 1), context=_context(),
+                           initializer=_init_worker, initargs=(memory_limit,))
+        _POOLS[memory_limit] = pool
+    return pool
+
+
+def run_trial(data, data_key, args, timeout, memory_limit):
+    """Dask task: ``fit_and_predict`` in a child process of this worker, under limits."""
+    path = _local_path(data_key, data)
+    return outcome(_pool(memory_limit).schedule(fit_and_predict, args=(path, *args),
+                                                timeout=timeout))
+
+
+class _DaskFuture(cf.Future):
+    """A ``concurrent.futures.Future`` that follows a Dask future (and cancels it)."""
+
+    def __init__(self, dask_future):
+        super().__init__()
+        self._dask = dask_future
+        dask_future.add_done_callback(self._follow)
+
+    def _follow(self, dask_future):
+        if self.cancelled():
+            return
+        try:
+            result = dask_future.result()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting parent
+            if not self.cancelled():
+                self.set_exception(exc)
+            return
+        if not self.cancelled():
+            self.set_result(result)
+
+    def cancel(self):
+        self._dask.cancel()
+        return super().cancel()
+
+
+class DaskRunner:
+    """Schedules trials on the workers of a ``distributed.Client``."""
+
+    def __init__(self, client, data, memory_limit):
+        self.client = client
+        self.n_workers = max(sum(client.nthreads().values()), 1)
+        self._memory_limit = memory_limit
+        # A list of one item: scattering a dict would scatter each of its values.
+        self._data = client.scatter([data], broadcast=True, hash=False)[0]
+        self._key = self._data.key
+
+    def schedule(self, args, timeout):
+        future = self.client.submit(run_trial, self._data, self._key, args, timeout,
+                                    self._memory_limit, pure=False)
+        return _DaskFuture(future)
+
+    def close(self):
+        try:
+            self.client.run(_release, self._key)
+        except Exception:  # noqa: BLE001 - a worker gone is nothing to clean
+            pass
+        self._data.release()
