@@ -234,7 +234,7 @@ class _AutoBase(BaseEstimator):
                            describe=space.describe, n_workers=n_jobs,
                            max_trials=self.max_trials, per_trial_time_limit=plan.trial_time_limit,
                            seed=seed, n_rows_total=profile.n_rows,
-                           n_rows_train=len(splits[0][0]))
+                           n_rows_train=len(splits[0][0]), return_models=plan.return_models)
                 return self._refit(evaluator, history, budget, reporter,
                                    lambda config: build(config)[0], n_jobs, fallback,
                                    len(splits[0][0]), profile.n_rows)
@@ -245,37 +245,38 @@ class _AutoBase(BaseEstimator):
                train_rows, all_rows):
         """Refit the best trial on all rows within the budget, else the best that can be.
 
-        A trial whose refit cannot finish in time falls back to its own fitted
-        model when the worker returned one (the strong default's), then to the
-        next-ranked trial, then to the dummy.
+        Candidates are the best few trials that beat the dummy, best first; the
+        first whose refit is expected to finish in the remaining time is refit (the
+        best is tried anyway when none is expected to: nothing is lost by trying).
+        When no refit finishes, the best model fitted during search serves, else
+        the dummy.
         """
         ranked = history.ranked()
-        for result in ranked[:REFIT_CANDIDATES]:
-            if result.origin == "dummy":
-                return fallback, result
+        dummy = history.results[0]
+        better = [r for r in ranked if r.origin != "dummy" and r.score > dummy.score]
+        left = budget.remaining()
+        tried = [r for r in better[:REFIT_CANDIDATES]
+                 if estimate_refit_seconds(r.fit_seconds, train_rows, all_rows) <= left]
+        if better and not tried and budget.remaining() >= MIN_TRIAL_SECONDS:
+            tried.append(better[0])
+        for result in tried:
             left = budget.remaining()
-            estimate = estimate_refit_seconds(result.fit_seconds, train_rows, all_rows)
-            if estimate <= left:
-                reporter.phase("refitting trial %d on all %d rows (%.1fs left)",
-                               result.trial_id, all_rows, left)
-                try:
-                    model, _ = evaluator.refit(build(result.config), timeout=left,
-                                               n_threads=n_jobs)
-                    return model, result
-                except RuntimeError as exc:
-                    reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
-            else:
-                reporter.phase("no time to refit trial %d (needs ~%.1fs, %.1fs left)",
-                               result.trial_id, estimate, left)
-        # No refit finished: the best model already fitted during search, else the dummy.
-        for result in ranked:
-            if result.origin == "dummy":
-                return fallback, result
+            if left < MIN_TRIAL_SECONDS:
+                break
+            reporter.phase("refitting trial %d on all %d rows (%.1fs left)",
+                           result.trial_id, all_rows, left)
+            try:
+                model, _ = evaluator.refit(build(result.config), timeout=left, n_threads=n_jobs)
+                return model, result
+            except RuntimeError as exc:
+                reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
+        # No refit finished: the best model fitted during search, else the dummy.
+        for result in better:
             if result.model is not None:
                 reporter.phase("keeping trial %d's model as fitted during search",
                                result.trial_id)
                 return result.model, result
-        return fallback, history.results[0]
+        return fallback, dummy
 
     def _set_fitted_attributes(self, final, chosen, history, space, metric, plan, budget):
         self.model_ = final

@@ -28,8 +28,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 import joblib
-from joblib import parallel_config
 import numpy as np
+from joblib import parallel_config
 from pebble import ProcessExpired, ProcessPool
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits

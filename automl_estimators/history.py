@@ -45,6 +45,15 @@ class History:
         """
         if result.fidelity < 1.0 and result.predictions is not None:
             result = dataclasses.replace(result, predictions=None)
+        if result.model is not None:
+            # Only the best full-fidelity trial keeps its fitted model (a fallback
+            # for the refit); the others would only hold memory.
+            best = self.best()
+            if result.status == OK and result.fidelity >= 1.0 and (
+                    best is None or result.score > best.score):
+                self._drop_models()
+            else:
+                result = dataclasses.replace(result, model=None)
         self.results.append(result)
         if result.config:
             self._finished[config_key(result.config, result.fidelity)] = result
@@ -53,6 +62,11 @@ class History:
             if stale.predictions is not None:
                 i = self.results.index(stale)
                 self.results[i] = dataclasses.replace(stale, predictions=None)
+
+    def _drop_models(self):
+        for i, r in enumerate(self.results):
+            if r.model is not None:
+                self.results[i] = dataclasses.replace(r, model=None)
 
     def ranked(self, fidelity: float = 1.0) -> list:
         """Successful trials at ``fidelity``, best score first (ties: earlier first)."""

@@ -46,6 +46,9 @@ SH_MIN_ROWS = 10_000
 # two rungs below full, but never fewer than MIN_FIDELITY_ROWS training rows.
 ETA = 3
 MIN_FIDELITY_ROWS = 1_000
+# Up to this many search rows, every trial sends its fitted model back (models of
+# small data are small), so the best can serve when the final refit cannot finish.
+RETURN_MODELS_MAX_ROWS = CV_MAX_ROWS
 # Without a per_trial_time_limit, one trial may take this share of the budget:
 # a slow pipeline cannot eat the search, yet large data can still be fitted.
 TRIAL_SHARE = 0.25
@@ -64,6 +67,7 @@ class SearchPlan:
     multi_fidelity: str
     min_fidelity: float
     trial_time_limit: float
+    return_models: bool
     reason: str
 
     def as_dict(self) -> dict:
@@ -114,7 +118,8 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     trial_limit = (float(per_trial_time_limit) if per_trial_time_limit is not None
                    else max(time_budget * TRIAL_SHARE, MIN_TRIAL_SECONDS))
     return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
-                      min_fidelity, trial_limit, reason + cap_note)
+                      min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
+                      reason + cap_note)
 
 
 def make_splits(plan: SearchPlan, y: np.ndarray, classification: bool, seed: int):

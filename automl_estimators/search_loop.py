@@ -28,7 +28,7 @@ MAX_DUPLICATES = 50
 
 def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, build,
                describe, n_workers, max_trials=None, per_trial_time_limit=None,
-               n_rows_total, n_rows_train, seed=0):
+               n_rows_total, n_rows_train, seed=0, return_models=False):
     """Run trials until the budget (minus the refit reserve) or ``max_trials`` is spent.
 
     Parameters
@@ -43,6 +43,9 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
         Configuration -> short text for logs.
     n_rows_total, n_rows_train : int
         Rows of the final refit and of one trial's fit, to size the refit reserve.
+    return_models : bool
+        Whether every full-fidelity trial sends its fitted model back (the first
+        always does); the history keeps the best one's.
     """
     queue = list(warm_start)
     pending = {}
@@ -97,7 +100,9 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
             pipeline, row_share = build(candidate.config, candidate.fidelity)
             try:
                 future = evaluator.submit(pipeline, limit, fidelity=row_share,
-                                          seed=seed + started, return_model=first)
+                                          seed=seed + started,
+                                          return_model=first or (return_models
+                                                                  and candidate.fidelity >= 1.0))
             except WorkersUnavailable as exc:
                 warnings.warn(str(exc), RuntimeWarning, stacklevel=2)
                 logger.error("search stopped: %s", exc)

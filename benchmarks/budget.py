@@ -19,95 +19,28 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import os
-import platform
-import subprocess
 import sys
-import threading
 import time
 import traceback
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (
+    RESULTS,
+    TreeMemorySampler,
+    dataset_entry,
+    fmt,
+    load_manifest,
+    load_split,
+    machine_line,
+    score_of,
+    spawn,
+    versions,
+)
+
 RAW = RESULTS / "raw"
-DATA_DIR = HERE.parent.parent / "shared" / "datasets"  # ../shared beside the checkout
-MANIFEST = DATA_DIR / "manifest.json"
 DEFAULT_BUDGETS = [10, 30]
 TOL = 0.005  # AutoML counts as "as good" when score >= HGB - TOL
-
-
-def load_manifest():
-    with open(MANIFEST) as f:
-        return json.load(f)
-
-
-def dataset_entry(name):
-    for d in load_manifest():
-        if d["name"] == name:
-            return d
-    raise SystemExit(f"unknown dataset {name!r}")
-
-
-def load_split(entry):
-    import pandas as pd
-    from sklearn.model_selection import train_test_split
-
-    df = pd.read_csv(DATA_DIR / entry["file"])
-    y = df["target"]
-    X = df.drop(columns=["target"])
-    strat = y if entry["task"] in ("binary", "multiclass") else None
-    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=strat)
-
-
-class TreeMemorySampler(threading.Thread):
-    """Peak RSS of this process + all its children (recursively), sampled every 0.2 s."""
-
-    def __init__(self, interval=0.2):
-        super().__init__(daemon=True)
-        import psutil
-
-        self._psutil = psutil
-        self.proc = psutil.Process()
-        self.interval = interval
-        self.peak = 0
-        self.max_children = 0
-        self._halt = threading.Event()
-
-    def sample(self):
-        psutil = self._psutil
-        total = 0
-        try:
-            total += self.proc.memory_info().rss
-            children = self.proc.children(recursive=True)
-        except psutil.Error:
-            children = []
-        n = 0
-        for c in children:
-            try:
-                total += c.memory_info().rss
-                n += 1
-            except psutil.Error:
-                pass
-        self.peak = max(self.peak, total)
-        self.max_children = max(self.max_children, n)
-
-    def run(self):
-        while not self._halt.is_set():
-            self.sample()
-            self._halt.wait(self.interval)
-
-    def stop(self):
-        self._halt.set()
-        self.join(timeout=5)
-        self.sample()
-
-
-def score_of(task, y_true, y_pred):
-    from sklearn.metrics import accuracy_score, r2_score
-
-    return float(r2_score(y_true, y_pred)) if task == "regression" else float(
-        accuracy_score(y_true, y_pred))
 
 
 # ----------------------------------------------------------------- single run
@@ -215,32 +148,8 @@ def run_baseline(name, out):
 
 
 # ---------------------------------------------------------------------- sweep
-def child_env():
-    env = dict(os.environ)
-    env["OMP_WAIT_POLICY"] = "PASSIVE"
-    return env
 
 
-def spawn(args, timeout, log_path):
-    """Run a child in its own session; kill its whole process group on timeout."""
-    t0 = time.perf_counter()
-    with open(log_path, "w") as log:
-        p = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), *args],
-                             stdout=log, stderr=subprocess.STDOUT, env=child_env(),
-                             start_new_session=True, cwd=str(HERE.parent))
-        try:
-            rc = p.wait(timeout=timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            import signal
-
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            rc = p.wait()
-            timed_out = True
-    return rc, timed_out, time.perf_counter() - t0
 
 
 def sweep(datasets, budgets):
@@ -254,7 +163,8 @@ def sweep(datasets, budgets):
                 continue
             timeout = 3 * budget + 60
             print(f"[{time.strftime('%H:%M:%S')}] {name} budget={budget}s ...", flush=True)
-            rc, timed_out, elapsed = spawn(["--one", name, str(budget), "--out", str(out)],
+            rc, timed_out, elapsed = spawn(Path(__file__).resolve(),
+                                           ["--one", name, str(budget), "--out", str(out)],
                                            timeout, RAW / f"{name}__{budget}.log")
             if timed_out or not out.exists():
                 rec = {"dataset": name, "task": entries[name]["task"],
@@ -275,7 +185,8 @@ def sweep(datasets, budgets):
             # baseline after the AutoML run, in its own process, once per dataset
             bout = RAW / f"{name}__hgb.json"
             if not bout.exists():
-                rc, timed_out, _ = spawn(["--baseline", name, "--out", str(bout)], 600,
+                rc, timed_out, _ = spawn(Path(__file__).resolve(),
+                                         ["--baseline", name, "--out", str(bout)], 600,
                                          RAW / f"{name}__hgb.log")
                 if timed_out or not bout.exists():
                     bout.write_text(json.dumps({"dataset": name, "status": "error",
@@ -283,26 +194,8 @@ def sweep(datasets, budgets):
 
 
 # ------------------------------------------------------------------ summary
-def versions():
-    out = {}
-    for mod in ("automl_estimators", "sklearn", "xgboost", "pandas", "numpy"):
-        try:
-            m = __import__(mod)
-            out[mod] = getattr(m, "__version__", "?")
-        except Exception:  # noqa: BLE001
-            out[mod] = "not installed"
-    return out
 
 
-def fmt(v, spec):
-    if v is None:
-        return "—"
-    try:
-        if v != v:  # NaN
-            return "—"
-    except Exception:  # noqa: BLE001
-        pass
-    return format(v, spec)
 
 
 def summarize(budgets, command):
@@ -348,9 +241,8 @@ def summarize(budgets, command):
     v = versions()
     lines = ["# Time-budget benchmark", "",
              f"- Command: `{command}`",
-             f"- Machine: {platform.node() or '?'} — {platform.platform()}, "
-             f"{os.cpu_count()} cores, Python {platform.python_version()}",
-             f"- Date: {_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+             f"- Machine: {machine_line()}",
+             f"- Date: {_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
              "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
              "- Setup: 75/25 split (stratified for classification), random_state=0; "
              "`AutoClassifier`/`AutoRegressor(time_budget=B, n_jobs=2, random_state=0)` "
@@ -397,7 +289,7 @@ def summarize(budgets, command):
             lines.append(f"| {budget} | 0 | — | — | — | — |")
             continue
         walls = sub["wall_s"].dropna()
-        beyond = sub[sub["allowed"] == False]  # noqa: E712
+        beyond = sub[sub["allowed"] == False]
         comp = sub.dropna(subset=["automl_score", "hgb_score"])
         good = int((comp["automl_score"] >= comp["hgb_score"] - TOL).sum())
         fails = sub[sub["status"] != "ok"]

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from tests.conftest import load
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
@@ -17,6 +16,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from automl_estimators import AutoClassifier, AutoRegressor
+from tests.conftest import load
 
 FAST = dict(time_budget=8, n_jobs=2, random_state=0)
 

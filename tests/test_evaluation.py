@@ -4,12 +4,12 @@ import time
 
 import numpy as np
 import pytest
-from tests.misbehaving import Crasher, MemoryHog, Sleeper
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from automl_estimators.evaluation import CRASH, MEMOUT, OK, TIMEOUT, Evaluator
 from automl_estimators.scoring import get_metric
+from tests.misbehaving import Crasher, MemoryHog, Sleeper
 
 
 @pytest.fixture

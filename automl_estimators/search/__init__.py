@@ -27,5 +27,15 @@ def make_strategy(search, space, seed: int, *, plan=None, warm_start=(),
     return search.make(space, seed, plan=plan, warm_start=warm_start, crash_cost=crash_cost)
 
 
-__all__ = ["Candidate", "SearchStrategy", "Random", "RandomSearch", "SMAC", "SMACSearch",
-           "STRATEGIES", "SETTINGS", "config_key", "make_strategy"]
+__all__ = [
+    "SETTINGS",
+    "SMAC",
+    "STRATEGIES",
+    "Candidate",
+    "Random",
+    "RandomSearch",
+    "SMACSearch",
+    "SearchStrategy",
+    "config_key",
+    "make_strategy",
+]

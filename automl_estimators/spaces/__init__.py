@@ -22,7 +22,7 @@ from .declarations import (
     hp_key,
 )
 
-__all__ = ["Space", "Component", "component_names", "STEPS"]
+__all__ = ["STEPS", "Component", "Space", "component_names"]
 
 # Default choice of each step in the compiled space (the model's is DEFAULT_MODEL).
 STEP_DEFAULTS = {

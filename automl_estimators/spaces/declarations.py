@@ -10,8 +10,9 @@ exported code. Nothing else in the package lists hyperparameters.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 # Pipeline steps, in the order they are applied.
 IMPUTATION = "imputation"

@@ -10,7 +10,6 @@ from automl_estimators import data
 from automl_estimators.pipelines import build_pipeline
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.declarations import MODEL
-
 from tests.conftest import load
 
 

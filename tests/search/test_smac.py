@@ -2,7 +2,6 @@
 
 import math
 import pickle
-import time
 
 import numpy as np
 import pytest

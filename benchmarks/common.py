@@ -1,0 +1,131 @@
+"""What the benchmark scripts share: datasets, splits, scores, child processes, versions."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+DATA_DIR = HERE.parent.parent / "shared" / "datasets"  # ../shared beside the checkout
+
+
+def load_manifest():
+    return json.loads((DATA_DIR / "manifest.json").read_text())
+
+
+def dataset_entry(name):
+    for d in load_manifest():
+        if d["name"] == name:
+            return d
+    raise SystemExit(f"unknown dataset {name!r}")
+
+
+def load_split(entry, seed=0):
+    """75/25 split (stratified for classification) of a shared dataset."""
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    df = pd.read_csv(DATA_DIR / entry["file"])
+    y = df.pop("target")
+    strat = y if entry["task"] in ("binary", "multiclass") else None
+    return train_test_split(df, y, test_size=0.25, random_state=seed, stratify=strat)
+
+
+def score_of(task, y_true, y_pred):
+    """Accuracy (classification) or R² (regression) on the test split."""
+    from sklearn.metrics import accuracy_score, r2_score
+
+    return float(r2_score(y_true, y_pred)) if task == "regression" else float(
+        accuracy_score(y_true, y_pred))
+
+
+class TreeMemorySampler(threading.Thread):
+    """Peak RSS of this process + all its children (recursively), sampled every 0.2 s."""
+
+    def __init__(self, interval=0.2):
+        super().__init__(daemon=True)
+        import psutil
+
+        self._psutil = psutil
+        self.proc = psutil.Process()
+        self.interval = interval
+        self.peak = 0
+        self.max_children = 0
+        self._halt = threading.Event()
+
+    def sample(self):
+        total, n = 0, 0
+        try:
+            total += self.proc.memory_info().rss
+            children = self.proc.children(recursive=True)
+        except self._psutil.Error:
+            children = []
+        for c in children:
+            try:
+                total += c.memory_info().rss
+                n += 1
+            except self._psutil.Error:
+                pass
+        self.peak = max(self.peak, total)
+        self.max_children = max(self.max_children, n)
+
+    def run(self):
+        while not self._halt.is_set():
+            self.sample()
+            self._halt.wait(self.interval)
+
+    def stop(self):
+        self._halt.set()
+        self.join(timeout=5)
+        self.sample()
+
+
+def spawn(script, args, timeout, log_path):
+    """Run ``script args`` in its own session (OMP_WAIT_POLICY=PASSIVE); kill its group on timeout.
+
+    Returns (return code, timed out, seconds).
+    """
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    start = time.perf_counter()
+    with open(log_path, "w") as log:
+        p = subprocess.Popen([sys.executable, str(script), *args], stdout=log,
+                             stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                             cwd=str(HERE.parent))
+        try:
+            rc, timed_out = p.wait(timeout=timeout), False
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            rc, timed_out = p.wait(), True
+    return rc, timed_out, time.perf_counter() - start
+
+
+def versions():
+    out = {}
+    for mod in ("automl_estimators", "sklearn", "xgboost", "smac", "pandas", "numpy"):
+        try:
+            out[mod] = getattr(__import__(mod), "__version__", "?")
+        except Exception:  # noqa: BLE001
+            out[mod] = "not installed"
+    return out
+
+
+def machine_line():
+    return (f"{platform.platform()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}")
+
+
+def fmt(v, spec):
+    """Format a number for a table; '—' for missing."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "—"
+    return format(v, spec)

@@ -1,0 +1,321 @@
+"""Search benchmarks: SMAC vs random, successive halving on vs off, parallel trials.
+
+Usage
+-----
+    python benchmarks/search.py compare  [--budgets 30,120] [--seeds 0,1,2] [--datasets a,b]
+    python benchmarks/search.py halving  [--budgets 60] [--seeds 0]
+    python benchmarks/search.py parallel [--budgets 30] [--seeds 0] [--datasets a,b]
+    python benchmarks/search.py compare --summarize     # only rewrite the tables and plots
+
+Experiments (arms run at equal budget, same split and seed):
+- compare:  search="random" vs search="smac", on every dataset;
+- halving:  SMAC(multi_fidelity="successive_halving") vs SMAC(multi_fidelity="off"),
+            on the datasets with more than 10 000 rows;
+- parallel: n_jobs=1, n_jobs=2 and a dask LocalCluster of 2 one-thread workers
+            (SMAC), trials completed in the same budget.
+
+Each run is its own subprocess (OMP_WAIT_POLICY=PASSIVE), killed at 3 x budget + 60 s;
+its JSON goes to benchmarks/results/raw/search/ (git-ignored) and is skipped when
+there. Results: benchmarks/results/search_<experiment>.md (+ .csv, + anytime PNGs).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (
+    RESULTS,
+    dataset_entry,
+    fmt,
+    load_manifest,
+    load_split,
+    machine_line,
+    score_of,
+    spawn,
+    versions,
+)
+
+RAW = RESULTS / "raw" / "search"
+LARGE_ROWS = 10_000
+TIE = 1e-4  # test scores closer than this are a tie
+ARMS = {
+    "compare": ["random", "smac"],
+    "halving": ["sh", "full"],
+    "parallel": ["n_jobs=1", "n_jobs=2", "dask-2"],
+}
+DEFAULTS = {"compare": ([30, 120], [0, 1, 2]), "halving": ([60], [0]), "parallel": ([30], [0])}
+
+
+def arm_params(arm):
+    from automl_estimators.search import SMAC
+
+    return {
+        "random": {"search": "random", "n_jobs": 2},
+        "smac": {"search": "smac", "n_jobs": 2},
+        "sh": {"search": SMAC(multi_fidelity="successive_halving"), "n_jobs": 2},
+        "full": {"search": SMAC(multi_fidelity="off"), "n_jobs": 2},
+        "n_jobs=1": {"search": "smac", "n_jobs": 1},
+        "n_jobs=2": {"search": "smac", "n_jobs": 2},
+        "dask-2": {"search": "smac"},
+    }[arm]
+
+
+def anytime_curve(leaderboard):
+    """(seconds into fit, best full-fidelity validation score so far) after each trial."""
+    ok = leaderboard[(leaderboard["status"] == "ok") & (leaderboard["fidelity"] >= 1.0)
+                     & (leaderboard["origin"] != "dummy")]
+    ends = (ok["started_at"] + ok["duration"]).to_numpy()
+    scores = ok["score"].to_numpy()
+    order = ends.argsort()
+    curve, best = [], -float("inf")
+    for t, s in zip(ends[order], scores[order]):
+        best = max(best, float(s))
+        curve.append((round(float(t), 2), best))
+    return curve
+
+
+def run_one(experiment, arm, name, budget, seed, out):
+    entry = dataset_entry(name)
+    task = entry["task"]
+    rec = {"experiment": experiment, "arm": arm, "dataset": name, "task": task,
+           "rows": entry["n_rows"], "budget": budget, "seed": seed, "status": "error"}
+    try:
+        from automl_estimators import AutoClassifier, AutoRegressor
+
+        X_tr, X_te, y_tr, y_te = load_split(entry, seed)
+        cls = AutoRegressor if task == "regression" else AutoClassifier
+        params = arm_params(arm)
+        start = time.perf_counter()
+        if arm == "dask-2":
+            from distributed import Client, LocalCluster
+
+            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster, Client(cluster) as client:
+                start = time.perf_counter()  # the cluster's start-up is not the fit's
+                est = cls(time_budget=budget, random_state=seed, dask_client=client,
+                          **params).fit(X_tr, y_tr)
+                rec["wall_s"] = time.perf_counter() - start
+                rec["test_score"] = score_of(task, y_te, est.predict(X_te))
+        else:
+            est = cls(time_budget=budget, random_state=seed, **params).fit(X_tr, y_tr)
+            rec["wall_s"] = time.perf_counter() - start
+            rec["test_score"] = score_of(task, y_te, est.predict(X_te))
+        lb = est.leaderboard_
+        real = lb[lb["origin"] != "dummy"]
+        rec.update(
+            status="ok", n_trials=len(real),
+            n_ok=int((real["status"] == "ok").sum()),
+            n_full=int(((real["status"] == "ok") & (real["fidelity"] >= 1.0)).sum()),
+            n_low=int(((real["status"] == "ok") & (real["fidelity"] < 1.0)).sum()),
+            n_configs=len({repr(sorted(c.items())) for c in real["config"]}),
+            best_val=float(est.best_score_), final=str(lb.iloc[0]["pipeline"]),
+            plan=est.search_plan_.reason, curve=anytime_curve(lb))
+    except BaseException as exc:  # noqa: BLE001 - recorded, never lost
+        rec["error"] = f"{type(exc).__name__}: {exc}"
+        rec["traceback"] = traceback.format_exc()
+    Path(out).write_text(json.dumps(rec, indent=1, default=str))
+    return 0 if rec["status"] == "ok" else 1
+
+
+def datasets_for(experiment, names):
+    entries = load_manifest()
+    if names:
+        return names
+    if experiment == "halving":
+        return [d["name"] for d in entries if d["n_rows"] > LARGE_ROWS]
+    return [d["name"] for d in entries]
+
+
+def sweep(experiment, names, budgets, seeds):
+    RAW.mkdir(parents=True, exist_ok=True)
+    for budget in budgets:
+        for seed in seeds:
+            for name in names:
+                for arm in ARMS[experiment]:
+                    stem = f"{experiment}__{arm}__{name}__{budget}__{seed}"
+                    out = RAW / f"{stem}.json"
+                    if out.exists():
+                        continue
+                    print(f"[{time.strftime('%H:%M:%S')}] {stem}", flush=True)
+                    timeout = 3 * budget + 60
+                    rc, timed_out, elapsed = spawn(
+                        Path(__file__).resolve(),
+                        ["--one", experiment, arm, name, str(budget), str(seed), "--out",
+                         str(out)], timeout, RAW / f"{stem}.log")
+                    if timed_out or not out.exists():
+                        out.write_text(json.dumps({
+                            "experiment": experiment, "arm": arm, "dataset": name,
+                            "budget": budget, "seed": seed,
+                            "status": "timeout" if timed_out else "crash",
+                            "error": f"rc={rc} after {elapsed:.0f}s"}))
+                    rec = json.loads(out.read_text())
+                    print(f"    -> {rec['status']} score={rec.get('test_score')} "
+                          f"trials={rec.get('n_trials')} {rec.get('error', '')}", flush=True)
+
+
+def load_runs(experiment):
+    import pandas as pd
+
+    rows = [json.loads(p.read_text()) for p in sorted(RAW.glob(f"{experiment}__*.json"))]
+    return pd.DataFrame(rows)
+
+
+def header(experiment, command):
+    return [f"# Search benchmark: {experiment}", "",
+            f"- Command: `{command}`",
+            f"- Machine: {machine_line()}",
+            f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+            "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
+            "- Setup: 75/25 split (stratified for classification) with the run's seed; "
+            "`time_budget=B, random_state=seed`; test score = accuracy / R²; each run in its "
+            "own subprocess, OMP_WAIT_POLICY=PASSIVE.", ""]
+
+
+def summarize_compare(df, lines):
+    for budget in sorted(df["budget"].unique()):
+        sub = df[(df["budget"] == budget) & (df["status"] == "ok")]
+        wide = sub.pivot_table(index=["dataset", "seed"], columns="arm", values="test_score")
+        wide = wide.dropna()
+        if wide.empty:
+            continue
+        ranks = wide.rank(axis=1, ascending=False, method="average")
+        diff = wide["smac"] - wide["random"]
+        wins, ties, losses = int((diff > TIE).sum()), int((diff.abs() <= TIE).sum()), \
+            int((diff < -TIE).sum())
+        trials = sub.pivot_table(index=["dataset", "seed"], columns="arm", values="n_trials")
+        lines += [f"## Budget {budget} s ({len(wide)} dataset × seed pairs)", "",
+                  "| arm | mean rank | mean test score | mean trials |", "|---|---:|---:|---:|"]
+        for arm in ARMS["compare"]:
+            lines.append(f"| {arm} | {ranks[arm].mean():.3f} | {wide[arm].mean():.4f} | "
+                         f"{trials[arm].mean():.1f} |")
+        lines += ["", f"SMAC vs random on test score: {wins} wins, {ties} ties, {losses} losses "
+                      f"(tie: |diff| ≤ {TIE}).", "",
+                  "| dataset | random | smac | diff | trials random | trials smac |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        per = wide.groupby(level="dataset").mean()
+        per_trials = trials.groupby(level="dataset").mean()
+        for name, row in per.iterrows():
+            lines.append(f"| {name} | {row['random']:.4f} | {row['smac']:.4f} | "
+                         f"{row['smac'] - row['random']:+.4f} | "
+                         f"{per_trials.loc[name, 'random']:.0f} | "
+                         f"{per_trials.loc[name, 'smac']:.0f} |")
+        png = f"search_compare_anytime_{budget}.png"
+        plot_anytime(sub, budget, RESULTS / png)
+        lines += ["", f"Anytime curves (best full-fidelity validation score vs seconds, "
+                      f"mean over seeds): ![anytime]({png})", ""]
+
+
+def plot_anytime(sub, budget, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = sorted(sub["dataset"].unique())
+    cols = 6
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.4 * rows), squeeze=False)
+    grid = np.linspace(0, budget, 60)
+    for ax, name in zip(axes.flat, names):
+        for arm, colour in (("random", "tab:grey"), ("smac", "tab:blue")):
+            curves = []
+            for curve in sub[(sub["dataset"] == name) & (sub["arm"] == arm)]["curve"]:
+                if not curve:
+                    continue
+                t, s = np.array(curve).T
+                curves.append([s[t <= g].max() if (t <= g).any() else np.nan for g in grid])
+            if curves:
+                ax.plot(grid, np.nanmean(np.array(curves, dtype=float), axis=0), color=colour,
+                        label=arm)
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(f"best validation score vs time, budget {budget} s")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def summarize_table(df, lines):
+    cols = ["test_score", "n_trials", "n_configs", "n_full", "n_low", "wall_s"]
+    for budget in sorted(df["budget"].unique()):
+        sub = df[(df["budget"] == budget)]
+        lines += [f"## Budget {budget} s", "",
+                  "| dataset | arm | status | test score | trials | configs | full-fidelity ok | "
+                  "low-fidelity ok | wall s |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+        for _, r in sub.sort_values(["dataset", "arm"]).iterrows():
+            lines.append(f"| {r['dataset']} | {r['arm']} | {r['status']} | "
+                         + " | ".join(fmt(r.get(c), ".4f" if c == "test_score" else
+                                          (".1f" if c == "wall_s" else ".0f")) for c in cols)
+                         + " |")
+        ok = sub[sub["status"] == "ok"]
+        if len(ok):
+            means = ok.groupby("arm")[["test_score", "n_trials", "n_configs"]].mean()
+            lines += ["", "| arm | mean test score | mean trials | mean configs |",
+                      "|---|---:|---:|---:|"]
+            for arm, r in means.iterrows():
+                lines.append(f"| {arm} | {r['test_score']:.4f} | {r['n_trials']:.1f} | "
+                             f"{r['n_configs']:.1f} |")
+        lines.append("")
+
+
+def summarize(experiment, command):
+    df = load_runs(experiment)
+    lines = header(experiment, command)
+    if df.empty:
+        lines.append("No runs yet.")
+    elif experiment == "compare":
+        summarize_compare(df, lines)
+    else:
+        summarize_table(df, lines)
+    failed = df[df["status"] != "ok"] if len(df) else df
+    if len(failed):
+        lines += ["## Failed runs", ""] + [
+            f"- {r['dataset']} {r['arm']} B={r['budget']} seed={r['seed']}: {r['status']} "
+            f"{r.get('error', '')}" for _, r in failed.iterrows()] + [""]
+    if len(df):
+        df.drop(columns=["curve", "traceback"], errors="ignore").to_csv(
+            RESULTS / f"search_{experiment}.csv", index=False)
+    (RESULTS / f"search_{experiment}.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("experiment", nargs="?", choices=sorted(ARMS))
+    ap.add_argument("--one", nargs=5, metavar=("EXPERIMENT", "ARM", "DATASET", "BUDGET", "SEED"))
+    ap.add_argument("--out")
+    ap.add_argument("--budgets")
+    ap.add_argument("--seeds")
+    ap.add_argument("--datasets")
+    ap.add_argument("--summarize", action="store_true")
+    args = ap.parse_args(argv)
+    if args.one:
+        experiment, arm, name, budget, seed = args.one
+        return run_one(experiment, arm, name, int(budget), int(seed), args.out)
+    if not args.experiment:
+        ap.error("name an experiment: compare, halving or parallel")
+    budgets, seeds = DEFAULTS[args.experiment]
+    budgets = [int(b) for b in args.budgets.split(",")] if args.budgets else budgets
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else seeds
+    names = datasets_for(args.experiment, args.datasets.split(",") if args.datasets else None)
+    command = "python benchmarks/search.py " + " ".join(argv if argv is not None
+                                                          else sys.argv[1:])
+    if not args.summarize:
+        sweep(args.experiment, names, budgets, seeds)
+    summarize(args.experiment, command.strip())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

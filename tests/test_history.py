@@ -1,0 +1,50 @@
+"""History: duplicates, finished results, ranking by fidelity, models kept for the best only."""
+
+import math
+
+import numpy as np
+
+from automl_estimators.evaluation import CRASH, OK, TrialResult
+from automl_estimators.history import History
+from automl_estimators.scoring import Predictions
+
+
+def result(trial_id, score, fidelity=1.0, status=OK, model=None, model_name="m"):
+    return TrialResult(trial_id=trial_id, config={"model": model_name, "x": trial_id},
+                       origin="test", fidelity=fidelity, status=status,
+                       score=score if status == OK else math.nan, model=model,
+                       predictions=Predictions(np.zeros(3)))
+
+
+def test_only_the_best_full_fidelity_trial_keeps_its_model():
+    h = History()
+    h.add(result(1, 0.5, model="model-1"))
+    h.add(result(2, 0.4, model="model-2"))  # worse: dropped
+    h.add(result(3, 0.9, fidelity=0.3, model="model-3"))  # low fidelity: dropped
+    assert [r.model for r in h.results] == ["model-1", None, None]
+    h.add(result(4, 0.7, model="model-4"))  # new best: the old one's goes
+    assert [r.model for r in h.results] == [None, None, None, "model-4"]
+    # low-fidelity trials keep no predictions (never ensembled with full ones)
+    assert h.results[2].predictions is None and h.results[3].predictions is not None
+
+
+def test_finished_and_seen():
+    h = History()
+    config = {"model": "m", "x": 1}
+    h.mark(config)
+    assert h.seen(config) and h.finished(config) is None and not h.seen(config, 0.5)
+    h.add(result(1, 0.5))
+    assert h.finished(config).score == 0.5
+
+
+def test_leaderboard_ranks_full_fidelity_then_lower_then_failures():
+    h = History()
+    h.add(result(1, 0.6))
+    h.add(result(2, 0.99, fidelity=1 / 3))
+    h.add(result(3, None, status=CRASH))
+    h.add(result(4, 0.8))
+    h.add(result(5, 0.7, fidelity=1 / 9))
+    lb = h.leaderboard(lambda c: c["model"])
+    assert list(lb["trial"]) == [4, 1, 2, 5, 3]
+    assert list(lb["rank"].iloc[:2]) == [1, 2] and lb["rank"].iloc[2:].isna().all()
+    assert h.best().trial_id == 4
