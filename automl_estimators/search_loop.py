@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 # Consecutive duplicate proposals after which the space is taken as exhausted.
 MAX_DUPLICATES = 50
+# A strategy is asked only when the search time left covers this multiple of its
+# last ask's duration: SMAC's ask (surrogate fit + acquisition search) takes up
+# to seconds late in a fit, and the clock does not stop while it thinks.
+ASK_SAFETY = 1.5
 
 
 def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, build,
@@ -49,6 +53,7 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
     """
     queue = list(warm_start)
     pending = {}
+    ask_seconds = 0.0  # duration of the strategy's last ask
     waiting = {}  # key of a running trial -> repeated proposals to tell its result
     started = 0
     exhausted = False
@@ -61,7 +66,7 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
         return estimate_refit_seconds(best.fit_seconds, n_rows_train, n_rows_total) + POLL_SECONDS
 
     def next_candidate():
-        nonlocal exhausted
+        nonlocal exhausted, ask_seconds
         duplicates = 0
         while True:
             if queue:
@@ -69,7 +74,11 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
             elif exhausted:
                 return None
             else:
+                if budget.search_remaining(reserve()) < MIN_TRIAL_SECONDS + ask_seconds * ASK_SAFETY:
+                    return None  # no time to think and run: wait for pending trials
+                started_ask = time.monotonic()
                 asked = strategy.ask(1)
+                ask_seconds = time.monotonic() - started_ask
                 if not asked:
                     exhausted = True
                     return None
@@ -91,7 +100,8 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
         can_start = (max_trials is None or started < max_trials) and not exhausted
         while can_start and len(pending) < n_workers and search_left >= MIN_TRIAL_SECONDS:
             candidate = next_candidate()
-            if candidate is None:
+            search_left = budget.search_remaining(reserve())  # asking took time
+            if candidate is None or search_left < MIN_TRIAL_SECONDS:
                 break
             first = started == 0
             limit = search_left if first or per_trial_time_limit is None \

@@ -36,6 +36,10 @@ ACQUISITIONS = ("ei", "pi", "ucb")
 MULTI_FIDELITY = ("auto", "off", "successive_halving", "hyperband")
 # Digits a fidelity is rounded to, so equal budgets compare equal in the history.
 FIDELITY_DIGITS = 6
+# Random configurations the acquisition search scores per surrogate refit
+# (SMAC's HPO default: 10 000; its black-box default: 1 000). The ask blocks the
+# loop, so it must stay well under a second.
+CHALLENGERS = 1000
 
 
 @dataclass(frozen=True)
@@ -152,9 +156,21 @@ class SMACSearch(SearchStrategy):
             intensifier = facade.get_intensifier(scenario, max_config_calls=1)
         acquisition = {"ei": EI(log=settings.surrogate == "rf"), "pi": PI(),
                        "ucb": LCB()}[settings.acquisition]
+        model = None
+        if settings.surrogate == "rf":
+            from smac.model.random_forest import RandomForest
+
+            # SMAC's forest, two settings changed (measured: 8 asks after 17 trials
+            # took 2.3 s, now 0.26 s): max_leaf_nodes=2**20 made scikit-learn's
+            # best-first tree builder allocate for a million nodes per tree, and
+            # n_jobs=-1 sent ten tiny trees to joblib threads.
+            model = RandomForest(scenario.configspace, log_y=True, seed=scenario.seed,
+                                 max_leaf_nodes=None, n_jobs=1)
         self._smac = facade(
-            scenario, None, initial_design=initial, intensifier=intensifier,
+            scenario, None, model=model, initial_design=initial, intensifier=intensifier,
             acquisition_function=acquisition,
+            acquisition_maximizer=facade.get_acquisition_maximizer(scenario,
+                                                                   challengers=CHALLENGERS),
             random_design=facade.get_random_design(scenario,
                                                    probability=settings.random_fraction),
             logging_level=False, overwrite=True)

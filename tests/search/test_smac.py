@@ -171,7 +171,7 @@ def test_dask_local_cluster(credit):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        clf = AutoClassifier(time_budget=12, dask_client=client, search="smac",
+        clf = AutoClassifier(time_budget=20, dask_client=client, search="smac",
                              random_state=0).fit(X, y)
         lb = clf.leaderboard_
         assert ((lb["status"] == "ok") & (lb["origin"] != "dummy")).sum() >= 1
