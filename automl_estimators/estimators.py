@@ -235,6 +235,8 @@ class _AutoBase(BaseEstimator):
                            max_trials=self.max_trials, per_trial_time_limit=plan.trial_time_limit,
                            seed=seed, n_rows_total=profile.n_rows,
                            n_rows_train=len(splits[0][0]), return_models=plan.return_models)
+                reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
+                               budget.remaining())
                 return self._refit(evaluator, history, budget, reporter,
                                    lambda config: build(config)[0], n_jobs, fallback,
                                    len(splits[0][0]), profile.n_rows)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from .budget import MIN_TRIAL_SECONDS, estimate_refit_seconds
 from .evaluation import CANCELLED, TrialResult, WorkersUnavailable
@@ -28,6 +29,37 @@ MAX_DUPLICATES = 50
 # last ask's duration: SMAC's ask (surrogate fit + acquisition search) takes up
 # to seconds late in a fit, and the clock does not stop while it thinks.
 ASK_SAFETY = 1.5
+
+
+class _DeadlineAsker:
+    """Asks the strategy in a helper thread, so that a slow ask cannot hold the
+    loop past its deadline; after an ask overran, the strategy is left alone
+    (it is not thread-safe, and the search is over anyway)."""
+
+    def __init__(self, strategy):
+        self.strategy = strategy
+        self.overran = False
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="automl-ask")
+
+    def ask(self, timeout):
+        """One candidate list from the strategy, or None when it did not answer in time."""
+        if self.overran:
+            return None
+        future = self._thread.submit(self.strategy.ask, 1)
+        try:
+            return future.result(timeout=max(timeout, 0.01))
+        except FutureTimeout:
+            self.overran = True
+            logger.warning("the %s strategy did not propose within the search time left "
+                           "(%.1fs); search stopped", self.strategy.name, timeout)
+            return None
+
+    def tell(self, candidate, result):
+        if not self.overran:
+            self.strategy.tell(candidate, result)
+
+    def close(self):
+        self._thread.shutdown(wait=False)
 
 
 def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, build,
@@ -51,6 +83,17 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
         Whether every full-fidelity trial sends its fitted model back (the first
         always does); the history keeps the best one's.
     """
+    asker = _DeadlineAsker(strategy)
+    try:
+        _loop(asker, warm_start, evaluator, history, budget, reporter, build, describe,
+              n_workers, max_trials, per_trial_time_limit, n_rows_total, n_rows_train, seed,
+              return_models)
+    finally:
+        asker.close()
+
+
+def _loop(asker, warm_start, evaluator, history, budget, reporter, build, describe, n_workers,
+          max_trials, per_trial_time_limit, n_rows_total, n_rows_train, seed, return_models):
     queue = list(warm_start)
     pending = {}
     ask_seconds = 0.0  # duration of the strategy's last ask
@@ -77,7 +120,7 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
                 if budget.search_remaining(reserve()) < MIN_TRIAL_SECONDS + ask_seconds * ASK_SAFETY:
                     return None  # no time to think and run: wait for pending trials
                 started_ask = time.monotonic()
-                asked = strategy.ask(1)
+                asked = asker.ask(budget.search_remaining(reserve()))
                 ask_seconds = time.monotonic() - started_ask
                 if not asked:
                     exhausted = True
@@ -87,7 +130,7 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
                 return candidate
             known = history.finished(candidate.config, candidate.fidelity)
             if known is not None:
-                strategy.tell(candidate, known)
+                asker.tell(candidate, known)
             else:
                 waiting.setdefault(candidate.key, []).append(candidate)
             duplicates += 1
@@ -126,7 +169,7 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
         done, _ = wait(list(pending), timeout=max(min(POLL_SECONDS, search_left), 0.01),
                        return_when=FIRST_COMPLETED)
         for future in done:
-            _record(future, pending.pop(future), evaluator, history, strategy, reporter, describe,
+            _record(future, pending.pop(future), evaluator, history, asker, reporter, describe,
                     waiting)
         if budget.search_remaining(reserve()) < 0 and pending:
             break
@@ -142,13 +185,13 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
         reporter.trial(result, describe(candidate.config))
 
 
-def _record(future, entry, evaluator, history, strategy, reporter, describe, waiting):
+def _record(future, entry, evaluator, history, asker, reporter, describe, waiting):
     trial_id, candidate, started_at, submitted = entry
     result = evaluator.collect(future, trial_id=trial_id, config=candidate.config,
                                origin=candidate.origin, fidelity=candidate.fidelity,
                                started_at=started_at, submitted=submitted)
     history.add(result)
-    strategy.tell(candidate, result)
+    asker.tell(candidate, result)
     for repeated in waiting.pop(candidate.key, ()):
-        strategy.tell(repeated, result)
+        asker.tell(repeated, result)
     reporter.trial(result, describe(candidate.config))

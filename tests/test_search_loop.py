@@ -1,0 +1,47 @@
+"""The search loop keeps its deadline whatever the strategy and the trials do."""
+
+import time
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from automl_estimators.budget import Budget
+from automl_estimators.evaluation import Evaluator
+from automl_estimators.history import History
+from automl_estimators.progress import Reporter
+from automl_estimators.scoring import get_metric
+from automl_estimators.search import Candidate, SearchStrategy
+from automl_estimators.search_loop import run_search
+
+
+class SlowToThink(SearchStrategy):
+    """Answers fast twice, then thinks for a minute."""
+
+    name = "slow"
+
+    def __init__(self):
+        super().__init__(space=None, seed=0)
+        self.asked = 0
+
+    def ask(self, n):
+        self.asked += 1
+        if self.asked > 2:
+            time.sleep(60)
+        return [Candidate({"C": float(self.asked)}, 1.0, self.name)]
+
+
+def test_a_slow_ask_cannot_hold_the_loop_past_its_deadline():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] > 0).astype(int)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    history, budget = History(), Budget(4)
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
+                   metric=get_metric(None, "classification")) as evaluator:
+        run_search(strategy=SlowToThink(), warm_start=[], evaluator=evaluator, history=history,
+                   budget=budget, reporter=Reporter(0, budget, "accuracy"),
+                   build=lambda config, fidelity=1.0: (LogisticRegression(C=config["C"]), 1.0),
+                   describe=str, n_workers=1, n_rows_total=120, n_rows_train=80)
+    assert budget.elapsed() <= 4 + 1.0  # the promise: budget + max(1 s, 5 %)
+    assert [r.status for r in history.results] == ["ok", "ok"]
