@@ -178,11 +178,16 @@ def _context():
     return context
 
 
-def outcome(future) -> dict:
-    """A trial future's answer, with timeouts, deaths and cancellations as statuses."""
+def outcome(future, wait=None) -> dict:
+    """A trial future's answer, with timeouts, deaths and cancellations as statuses.
+
+    ``wait``: seconds to wait at most; a task still running then is cancelled
+    (its worker killed) and reported as a timeout.
+    """
     try:
-        return future.result()
+        return future.result(timeout=wait)
     except FutureTimeout:
+        future.cancel()
         return {"status": TIMEOUT, "error": "the trial passed its time limit and was stopped"}
     except CancelledError:
         return {"status": CANCELLED, "error": "stopped at the end of the time budget"}
@@ -309,7 +314,9 @@ class Evaluator:
             future = self._schedule(pipeline, None, 1.0, 0, n_threads, True, timeout)
         except WorkersUnavailable as exc:
             raise RuntimeError(str(exc)) from None
-        out = outcome(future)
+        # The pool counts a task's timeout from when a worker starts it; a worker
+        # may first have to start and load the data, so the parent keeps the deadline.
+        out = outcome(future, wait=timeout)
         if out["status"] != OK:
             raise RuntimeError(f"refit {out['status']}: {out.get('error', '')}")
         return out["model"], out["fit_seconds"][0]
