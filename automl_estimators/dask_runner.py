@@ -18,9 +18,8 @@ import shutil
 import tempfile
 
 import joblib
-from pebble import ProcessPool
 
-from .evaluation import _context, _init_worker, fit_and_predict, outcome
+from .evaluation import fit_and_predict, outcome, trial_pool
 
 # Data key -> file on this Dask worker process (filled on its first trial).
 _LOCAL: dict = {}
@@ -58,8 +57,7 @@ def _pool(memory_limit):
         # Dask's nanny starts workers as daemonic processes, which multiprocessing
         # forbids to have children; the pool's processes are ours to stop, so allow it.
         multiprocessing.current_process()._config["daemon"] = False
-        pool = ProcessPool(max_workers=max(get_worker().state.nthreads, 1), context=_context(),
-                           initializer=_init_worker, initargs=(memory_limit,))
+        pool = trial_pool(max(get_worker().state.nthreads, 1), memory_limit)
         _POOLS[memory_limit] = pool
     return pool
 

@@ -214,11 +214,11 @@ class _AutoBase(BaseEstimator):
                                       fidelity=fidelity)
             return pipeline, fidelity_shares(config, space, fidelity)[1]
 
-        portfolio = space.portfolio()
-        warm_start = [Candidate(c, 1.0, "default") for c in portfolio]
+        # The loop evaluates the warm start first; strategies learn it through tell.
+        warm_start = [Candidate(c, 1.0, "default") for c in space.portfolio()]
         # A failed trial is worth no more than the dummy fallback (trial 0).
         dummy_score = history.results[0].score
-        strategy = make_strategy(self.search, space, seed, plan=plan, warm_start=portfolio,
+        strategy = make_strategy(self.search, space, seed, plan=plan,
                                  crash_cost=-dummy_score if np.isfinite(dummy_score) else 0.0)
         n_classes = len(self.classes_) if self._task == CLASSIFICATION else None
         try:
@@ -259,8 +259,8 @@ class _AutoBase(BaseEstimator):
         left = budget.remaining()
         tried = [r for r in better[:REFIT_CANDIDATES]
                  if estimate_refit_seconds(r.fit_seconds, train_rows, all_rows) <= left]
-        if better and not tried and budget.remaining() >= MIN_TRIAL_SECONDS:
-            tried.append(better[0])
+        if better and not tried:
+            tried = better[:1]
         for result in tried:
             left = budget.remaining()
             if left < MIN_TRIAL_SECONDS:

@@ -198,6 +198,12 @@ def outcome(future, wait=None) -> dict:
         return {"status": CRASH, "error": f"{type(exc).__name__}: {exc}"}
 
 
+def trial_pool(n_workers, memory_limit) -> ProcessPool:
+    """A pool of trial workers: forkserver-started, one thread each, memory-capped."""
+    return ProcessPool(max_workers=n_workers, context=_context(), initializer=_init_worker,
+                       initargs=(memory_limit,))
+
+
 class PoolRunner:
     """Trials in local worker processes of a ``pebble.ProcessPool`` (see the module doc)."""
 
@@ -206,8 +212,7 @@ class PoolRunner:
         self._folder = tempfile.mkdtemp(prefix="automl_estimators_")
         self.path = os.path.join(self._folder, "data.joblib")
         joblib.dump(data, self.path)
-        self._pool = ProcessPool(max_workers=n_workers, context=_context(),
-                                 initializer=_init_worker, initargs=(memory_limit,))
+        self._pool = trial_pool(n_workers, memory_limit)
 
     def schedule(self, args, timeout):
         """Start ``fit_and_predict(path, *args)``; a future whose result is its dict."""

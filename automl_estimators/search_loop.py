@@ -4,7 +4,7 @@ It owns what strategies must not: the clock (stopping early enough to leave the
 refit its reserve), ``n_jobs`` trials at once, per-trial time limits, duplicate
 detection and the trial budget. Warm-start candidates (the strong default first)
 are evaluated before the strategy is asked. A strategy that proposes a
-configuration already tried (SMAC's initial design holds the warm start) is told
+configuration already tried (e.g. SMAC proposing a warm-start default) is told
 the result that trial had, or will have, instead of running it twice.
 """
 

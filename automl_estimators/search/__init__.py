@@ -13,8 +13,7 @@ STRATEGIES = {"random": Random, "smac": SMAC}
 SETTINGS = tuple(STRATEGIES.values())
 
 
-def make_strategy(search, space, seed: int, *, plan=None, warm_start=(),
-                  crash_cost=1.0) -> SearchStrategy:
+def make_strategy(search, space, seed: int, *, plan=None, crash_cost=1.0) -> SearchStrategy:
     """The strategy ``search`` asks for over ``space``.
 
     ``"auto"`` takes the size-aware policy's choice (``plan.strategy``; random
@@ -24,7 +23,7 @@ def make_strategy(search, space, seed: int, *, plan=None, warm_start=(),
         if search == "auto":
             search = plan.strategy if plan is not None else "random"
         search = STRATEGIES[search]()
-    return search.make(space, seed, plan=plan, warm_start=warm_start, crash_cost=crash_cost)
+    return search.make(space, seed, plan=plan, crash_cost=crash_cost)
 
 
 __all__ = [

@@ -9,6 +9,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from ConfigSpace import ConfigurationSpace
+
+
+def own_configspace(space, seed=None) -> ConfigurationSpace:
+    """A copy of the space's ConfigSpace, so a strategy's sampling state is its own."""
+    configspace = ConfigurationSpace.from_serialized_dict(space.configspace.to_serialized_dict())
+    if seed is not None:
+        configspace.seed(seed)
+    return configspace
+
 
 def config_key(config: dict, fidelity: float = 1.0):
     """A hashable identity of a configuration at a fidelity."""

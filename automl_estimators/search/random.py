@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ConfigSpace import ConfigurationSpace
-
-from .base import Candidate, SearchStrategy
+from .base import Candidate, SearchStrategy, own_configspace
 
 
 @dataclass(frozen=True)
@@ -15,7 +13,7 @@ class Random:
 
     name = "random"
 
-    def make(self, space, seed, *, plan=None, warm_start=(), crash_cost=None):
+    def make(self, space, seed, *, plan=None, crash_cost=None):
         """The strategy for one fit."""
         return RandomSearch(space, seed)
 
@@ -27,10 +25,7 @@ class RandomSearch(SearchStrategy):
 
     def __init__(self, space, seed: int):
         super().__init__(space, seed)
-        # An own copy of the space, so its sampler's state belongs to this strategy.
-        self._configspace = ConfigurationSpace.from_serialized_dict(
-            space.configspace.to_serialized_dict())
-        self._configspace.seed(seed)
+        self._configspace = own_configspace(space, seed)
 
     def ask(self, n: int) -> list[Candidate]:
         drawn = [self._configspace.sample_configuration() for _ in range(n)]

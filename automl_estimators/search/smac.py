@@ -24,10 +24,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ConfigSpace import ConfigurationSpace
-
 from ..evaluation import CANCELLED, OK
-from .base import Candidate, SearchStrategy
+from .base import Candidate, SearchStrategy, own_configspace
 
 logger = logging.getLogger(__name__)
 
@@ -90,14 +88,13 @@ class SMAC:
             raise ValueError(f"SMAC random_fraction must be in [0, 1], got "
                              f"{self.random_fraction!r}.")
 
-    def make(self, space, seed, *, plan=None, warm_start=(), crash_cost=1.0):
+    def make(self, space, seed, *, plan=None, crash_cost=1.0):
         """The strategy for one fit."""
         if plan is not None:  # the size-aware policy, which honours self.multi_fidelity
             multi_fidelity, min_fidelity = plan.multi_fidelity, plan.min_fidelity
         else:
             multi_fidelity = "off" if self.multi_fidelity == "auto" else self.multi_fidelity
             min_fidelity = 1.0 / self.eta ** 2
-        # The warm start reaches SMAC through tell, as the loop evaluates it first.
         return SMACSearch(space, seed, settings=self, multi_fidelity=multi_fidelity,
                           min_fidelity=min_fidelity, crash_cost=crash_cost)
 
@@ -135,9 +132,8 @@ class SMACSearch(SearchStrategy):
         self.crash_cost = float(crash_cost)
         self._worst_cost = self.crash_cost
         self._folder = tempfile.mkdtemp(prefix="automl_estimators_smac_")
-        # An own copy of the space: SMAC seeds and samples it.
-        configspace = ConfigurationSpace.from_serialized_dict(
-            space.configspace.to_serialized_dict())
+        # SMAC seeds and samples its own copy.
+        configspace = own_configspace(space)
         multi = self.multi_fidelity != "off"
         scenario = Scenario(
             configspace, output_directory=Path(self._folder) / "smac", deterministic=True,
