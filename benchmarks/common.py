@@ -110,12 +110,15 @@ def spawn(script, args, timeout, log_path):
 
 
 def versions():
+    from importlib.metadata import PackageNotFoundError, version
+
     out = {}
-    for mod in ("automl_estimators", "sklearn", "xgboost", "smac", "pandas", "numpy"):
+    for dist in ("automl-estimators", "scikit-learn", "xgboost", "smac", "ConfigSpace",
+                 "pandas", "numpy"):
         try:
-            out[mod] = getattr(__import__(mod), "__version__", "?")
-        except Exception:  # noqa: BLE001
-            out[mod] = "not installed"
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "not installed"
     return out
 
 
