@@ -352,12 +352,15 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         on large (see ``search_plan_``).
     resampling_size : int or float, default=None
         Folds for ``"cv"`` (int >= 2) or validation fraction for ``"holdout"``.
-    search : {"auto", "random", "smac"} or SMAC or Random, default="auto"
+    search : {"auto", "random", "smac", "genetic"} or SMAC, Genetic or Random, default="auto"
         Search strategy: ``"smac"`` (SMAC3 Bayesian optimisation, with successive
-        halving on large data), ``"random"``, or ``"auto"``: the size-aware
-        policy's choice (SMAC from 20 s of budget, see ``search_plan_``). Pass
+        halving on large data), ``"genetic"`` (TPOT-style genetic programming over
+        pipeline trees with unions and stacking, NSGA-II on score and
+        complexity), ``"random"``, or ``"auto"``: the size-aware policy's choice
+        (SMAC from 20 s of budget, see ``search_plan_``). Pass
         ``automl_estimators.search.SMAC(surrogate="gp", acquisition="ucb",
-        multi_fidelity="hyperband", eta=3)`` to set SMAC's options.
+        multi_fidelity="hyperband", eta=3)`` or ``Genetic(population_size=20)``
+        to set a strategy's options.
     include, exclude : list of str, default=None
         Component names (models and preprocessors) to restrict the search to, or to
         leave out; see :func:`automl_estimators.spaces.component_names`.

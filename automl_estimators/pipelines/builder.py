@@ -11,6 +11,7 @@ from sklearn.pipeline import Pipeline
 
 from ..spaces.declarations import ENCODING, FEATURES, IMPUTATION, MODEL, SCALING, hp_key
 from .preprocessing import column_preprocessor
+from .program import TRANSFORMS, compile_transforms
 
 
 def make_component(component, config: dict, *, sparse: bool = False, random_state=None,
@@ -32,7 +33,7 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
             kwargs[hp.name] = config[key]
     if component.iterations and iteration_share < 1.0:
         full = kwargs.get(component.iterations, component.defaults().get(component.iterations))
-        kwargs[component.iterations] = max(int(round(full * iteration_share)), 1)
+        kwargs[component.iterations] = max(round(full * iteration_share), 1)
     if component.seeded:
         kwargs["random_state"] = random_state
     return cls(**kwargs)
@@ -58,7 +59,8 @@ def build_pipeline(config: dict, space, profile, random_state=None,
     Parameters
     ----------
     config : dict
-        A typed configuration of ``space``.
+        A typed configuration of ``space``, flat or a program
+        (:mod:`~automl_estimators.pipelines.program`).
     space : Space
         The space the configuration comes from.
     profile : DataProfile
@@ -78,10 +80,17 @@ def build_pipeline(config: dict, space, profile, random_state=None,
         return make_component(component, config, sparse=profile.sparse, random_state=random_state,
                               iteration_share=iteration_share if step == MODEL else 1.0)
 
-    steps = [("preprocess", column_preprocessor(
-        profile, imputer=make(IMPUTATION), scaler=make(SCALING), encoder=make(ENCODING)))]
-    features = make(FEATURES)
-    if features is not None:
-        steps.append(("features", features))
+    if TRANSFORMS in config:  # a program: its tree replaces the scaling and features steps
+        steps = [("preprocess", column_preprocessor(
+            profile, imputer=make(IMPUTATION), scaler=None, encoder=make(ENCODING)))]
+        transforms = compile_transforms(config[TRANSFORMS], space, profile, random_state)
+        if transforms is not None:
+            steps.append(("transforms", transforms))
+    else:
+        steps = [("preprocess", column_preprocessor(
+            profile, imputer=make(IMPUTATION), scaler=make(SCALING), encoder=make(ENCODING)))]
+        features = make(FEATURES)
+        if features is not None:
+            steps.append(("features", features))
     steps.append(("model", make(MODEL)))
     return Pipeline(steps)

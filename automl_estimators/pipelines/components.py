@@ -5,14 +5,27 @@ decision function, normalised, as scikit-learn's linear models did) so that ever
 classifier in the search gives probabilities for ensembling and probabilistic
 metrics; the RBF kernel machines switch to a Nystroem approximation above
 :data:`EXACT_SVM_MAX_ROWS` rows, where libsvm's quadratic cost would eat the budget.
+:class:`StackingTransformer` makes a model's out-of-fold predictions a feature
+step, for the stacking nodes of genetic programs.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    TransformerMixin,
+    clone,
+    is_classifier,
+)
 from sklearn.kernel_approximation import Nystroem
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR
 from sklearn.utils.validation import check_is_fitted
@@ -132,3 +145,63 @@ class RBFSVMRegressor(RegressorMixin, BaseEstimator):
         """Predicted values."""
         check_is_fitted(self)
         return self.model_.predict(X)
+
+
+class StackingTransformer(TransformerMixin, BaseEstimator):
+    """Append a model's predictions to the features: stacking as a pipeline step.
+
+    Fitting (``fit_transform``, as a ``Pipeline`` does) returns the model's
+    *out-of-fold* predictions, so the steps after it learn from predictions made
+    on rows the model did not see (as scikit-learn's ``StackingClassifier``
+    does); ``transform`` then uses the model refit on all rows. Classifiers add
+    one column per class (probabilities), regressors one column.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The model whose predictions become features.
+    cv : int, default=3
+        Folds of the out-of-fold predictions (stratified for classifiers).
+    random_state : int or None
+        Seed of the fold shuffling.
+    """
+
+    def __init__(self, estimator, cv=3, random_state=None):
+        self.estimator = estimator
+        self.cv = cv
+        self.random_state = random_state
+
+    def _method(self):
+        return "predict_proba" if is_classifier(self.estimator) else "predict"
+
+    def _stack(self, X, predictions):
+        predictions = np.asarray(predictions, dtype=float).reshape(X.shape[0], -1)
+        if sp.issparse(X):
+            return sp.hstack([X, sp.csr_matrix(predictions)], format="csr")
+        return np.hstack([np.asarray(X, dtype=float), predictions])
+
+    def fit(self, X, y):
+        """Fit the model on all rows."""
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit on all rows; return X with the model's out-of-fold predictions."""
+        if y is None:
+            raise ValueError("StackingTransformer needs y to fit: it learns a model of y.")
+        splitter = (StratifiedKFold if is_classifier(self.estimator) else KFold)(
+            n_splits=self.cv, shuffle=True, random_state=self.random_state)
+        with warnings.catch_warnings():
+            # rare classes below cv members: folds without them are handled by sklearn
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out_of_fold = cross_val_predict(clone(self.estimator), X, y, cv=splitter,
+                                            method=self._method())
+        self.fit(X, y)
+        return self._stack(X, out_of_fold)
+
+    def transform(self, X):
+        """X with the fitted model's predictions appended."""
+        check_is_fitted(self)
+        return self._stack(X, getattr(self.estimator_, self._method())(X))

@@ -1,15 +1,16 @@
 """Search strategies behind one ask/tell interface (see :mod:`.base`).
 
-``search`` is a name (``"random"``, ``"smac"``, ``"auto"``) or a settings object
-(:class:`SMAC`, :class:`Random`) whose ``make`` builds the strategy for one fit.
+``search`` is a name (``"random"``, ``"smac"``, ``"genetic"``, ``"auto"``) or a
+settings object (:class:`SMAC`, :class:`Random`, :class:`Genetic`) whose ``make`` builds the strategy for one fit.
 """
 
 from .base import Candidate, SearchStrategy, config_key
+from .genetic import Genetic, GeneticSearch
 from .random import Random, RandomSearch
 from .smac import SMAC, SMACSearch
 
 # Name -> settings class; the name's defaults are the class's defaults.
-STRATEGIES = {"random": Random, "smac": SMAC}
+STRATEGIES = {"random": Random, "smac": SMAC, "genetic": Genetic}
 SETTINGS = tuple(STRATEGIES.values())
 
 
@@ -31,6 +32,8 @@ __all__ = [
     "SMAC",
     "STRATEGIES",
     "Candidate",
+    "Genetic",
+    "GeneticSearch",
     "Random",
     "RandomSearch",
     "SMACSearch",

@@ -154,7 +154,12 @@ class Space:
         return encode(config, self.configspace)
 
     def describe(self, config: dict) -> str:
-        """A short, readable summary: the chosen component of each step."""
+        """A short, readable summary: the chosen component of each step, or for a
+        program the model over its tree of transformations."""
+        from ..pipelines.program import TRANSFORMS, render
+
+        if TRANSFORMS in config:
+            return f"{config[MODEL]}({render(config[TRANSFORMS])})"
         parts = [config[MODEL]]
         parts += [config[s] for s in self.steps if s != MODEL and len(self.steps[s]) > 1
                   and not config[s].startswith("no_")]

@@ -7,8 +7,10 @@ import pytest
 
 from automl_estimators import AutoClassifier, AutoRegressor
 from automl_estimators.evaluation import CRASH, OK, TIMEOUT, TrialResult
+from automl_estimators.pipelines.program import TRANSFORMS, is_program
 from automl_estimators.search import SMAC, STRATEGIES, Candidate, make_strategy
 from automl_estimators.spaces import Space
+from automl_estimators.spaces.declarations import MODEL
 
 # Every registered strategy by name, and the settings that change how SMAC proposes.
 STRATEGY_NAMES = sorted(STRATEGIES) + [SMAC(surrogate="gp", acquisition="pi"),
@@ -58,7 +60,13 @@ def test_ask_returns_valid_candidates(name):
         assert 0 < candidate.fidelity <= 1
         assert candidate.origin
         # a proposal is a configuration of the space it came from
-        assert s.decode(s.encode(candidate.config)) == candidate.config
+        if is_program(candidate.config):  # genetic programs: the flat part is the space's
+            flat = {k: v for k, v in candidate.config.items() if k != TRANSFORMS}
+            assert flat[MODEL] in s.models
+            for key, value in flat.items():
+                assert key in s.configspace or key in s.steps, key
+        else:
+            assert s.decode(s.encode(candidate.config)) == candidate.config
 
 
 @pytest.mark.parametrize("name", STRATEGY_NAMES)

@@ -1,0 +1,246 @@
+"""Genetic programming: the typed primitive set, tree generation, operators, selection."""
+
+import math
+import random
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from deap import gp
+from sklearn.datasets import make_classification, make_regression
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from automl_estimators import AutoClassifier, data
+from automl_estimators.evaluation import CRASH, OK, TrialResult
+from automl_estimators.pipelines import build_pipeline
+from automl_estimators.pipelines.components import StackingTransformer
+from automl_estimators.pipelines.program import (
+    INPUT,
+    TRANSFORMS,
+    complexity,
+    program_from_config,
+)
+from automl_estimators.search import Genetic, make_strategy
+from automl_estimators.search.genetic import PrimitiveSet, grow
+from automl_estimators.spaces import Space
+from automl_estimators.spaces.declarations import MODEL, hp_key
+from automl_estimators.spaces.grid import grid_values
+
+SPACES = {
+    "classification": lambda: Space("classification", n_features=8, has_categorical=True),
+    "regression": lambda: Space("regression", n_features=5),
+    "sparse": lambda: Space("classification", sparse=True, n_features=400),
+    "restricted": lambda: Space("regression", n_features=5, include=["ridge", "standard"]),
+}
+
+
+def told(candidate, trial_id, score=0.5, status=OK):
+    return TrialResult(trial_id=trial_id, config=candidate.config, origin=candidate.origin,
+                       fidelity=1.0, status=status, score=score if status == OK else math.nan)
+
+
+@pytest.mark.parametrize("name", SPACES)
+def test_every_type_has_a_terminal_and_generation_ends_on_every_type(name):
+    pset = PrimitiveSet(SPACES[name]()).pset
+    types = set(pset.primitives) | set(pset.terminals)
+    assert all(pset.terminals[t] for t in types)
+    rng = random.Random(0)
+    for type_ in types:
+        for heights in ((0, 0), (0, 3), (2, 6)):
+            tree = gp.PrimitiveTree(grow(pset, rng, *heights, type_))
+            assert tree.root.ret == type_
+            # a well-formed prefix expression: every subtree closes exactly at the end
+            assert tree.searchSubtree(0) == slice(0, len(tree))
+
+
+@pytest.mark.parametrize("name", SPACES)
+def test_primitive_set_comes_from_the_space_declarations(name):
+    space = SPACES[name]()
+    pset = PrimitiveSet(space).pset
+    names = {p.name for prims in pset.primitives.values() for p in prims}
+    for component in space.steps[MODEL]:
+        assert component.name in names and f"stack_{component.name}" in names
+        for hp in component.hyperparameters:
+            terminals = {t.name for t in pset.terminals[_type(pset, hp_key(component, hp.name))]}
+            assert terminals == {f"{hp_key(component, hp.name)}={v!r}" for v in grid_values(hp)}
+            assert hp.default in grid_values(hp)
+    offered = {c.name for s in ("scaling", "features") for c in space.steps.get(s, ())
+               if c.estimator is not None}
+    assert offered <= names
+
+
+def _type(pset, key):
+    return next(t for t in pset.terminals if getattr(t, "__name__", "") == key)
+
+
+@pytest.mark.parametrize("name", SPACES)
+def test_flat_configurations_round_trip_through_trees(name):
+    space = SPACES[name]()
+    primitives = PrimitiveSet(space)
+    for config in space.portfolio():
+        tree = primitives.from_config(config)
+        assert primitives.to_config(tree) == program_from_config(config, space)
+        assert complexity(config, space) == 1 + sum(
+            space.component(s, config[s]).estimator is not None
+            for s in ("scaling", "features") if s in space.steps)
+
+
+def test_off_grid_values_snap_to_the_nearest_grid_value():
+    space = SPACES["classification"]()
+    primitives = PrimitiveSet(space)
+    config = space.default_config("logistic_regression")
+    config["model:logistic_regression:C"] = 0.95
+    program = primitives.to_config(primitives.from_config(config))
+    assert program["model:logistic_regression:C"] == 1.0
+
+
+def _trees_with(strategy, kinds, n=400):
+    """Configurations asked until every node kind in ``kinds`` was seen."""
+    seen, found = set(), []
+    for i in range(n):
+        (candidate,) = strategy.ask(1)
+        tree_kinds = _kinds(candidate.config[TRANSFORMS])
+        if tree_kinds - seen:
+            found.append(candidate.config)
+            seen |= tree_kinds
+        strategy.tell(candidate, told(candidate, i, score=random.Random(i).random()))
+        if kinds <= seen:
+            return found
+    raise AssertionError(f"kinds {kinds - seen} never proposed in {n} asks")
+
+
+def _kinds(node):
+    if node == INPUT:
+        return set()
+    if node[0] == "union":
+        return {"union"} | _kinds(node[1]) | _kinds(node[2])
+    return {node[0]} | _kinds(node[-1])
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_programs_with_unions_and_stacking_fit_and_predict(task):
+    if task == "classification":
+        X, y = make_classification(250, 6, n_informative=4, n_classes=3, random_state=0)
+    else:
+        X, y = make_regression(250, 6, random_state=0)
+    space = Space(task, n_features=6, seed=0)
+    profile = data.profile(X, y, task)
+    strategy = make_strategy("genetic", space, seed=1)
+    configs = _trees_with(strategy, {"step", "union", "stack"})
+    for config in configs:
+        pipeline = build_pipeline(config, space, profile, random_state=0).fit(X, y)
+        assert pipeline.predict(X).shape == (250,)
+
+
+def test_stacking_transformer_appends_out_of_fold_predictions():
+    X, y = make_classification(90, 4, n_classes=3, n_informative=3, n_redundant=0,
+                               random_state=0)
+    stack = StackingTransformer(LogisticRegression(), random_state=0)
+    fitted = stack.fit_transform(X, y)
+    assert fitted.shape == (90, 4 + 3)
+    np.testing.assert_array_equal(fitted[:, :4], X)
+    # out-of-fold at fit, the refit model afterwards: the stacked columns differ
+    assert not np.allclose(fitted[:, 4:], stack.transform(X)[:, 4:])
+    np.testing.assert_allclose(fitted[:, 4:].sum(axis=1), 1.0)
+    Xr, yr = make_regression(60, 3, random_state=0)
+    assert StackingTransformer(Ridge()).fit_transform(Xr, yr).shape == (60, 4)
+    sparse_out = StackingTransformer(LogisticRegression()).fit_transform(sp.csr_matrix(X), y)
+    assert sp.issparse(sparse_out) and sparse_out.shape == (90, 7)
+    with pytest.raises(ValueError, match="needs y"):
+        StackingTransformer(Ridge()).fit_transform(Xr)
+
+
+def test_no_pipeline_is_proposed_twice_and_failures_are_learned():
+    strategy = make_strategy("genetic", SPACES["classification"](), seed=0)
+    keys = []
+    for i in range(150):
+        (candidate,) = strategy.ask(1)
+        keys.append(candidate.key)
+        status = CRASH if i % 4 == 0 else OK
+        strategy.tell(candidate, told(candidate, i, score=i / 150, status=status))
+    assert len(set(keys)) == len(keys)
+    assert strategy.generations >= 3
+    # a crash scores -crash_cost (1.0 by default), never NaN
+    assert min(ind.fitness.values[0] for ind in strategy.evaluated) >= -1.0
+
+
+def test_a_tiny_space_is_exhausted_instead_of_looping():
+    space = Space("regression", n_features=3, include=["ridge", "no_scaling", "no_features"])
+    strategy = Genetic(max_height=3).make(space, seed=0)
+    asked = 0
+    while asked < 1000:
+        got = strategy.ask(1)
+        if not got:
+            break
+        asked += 1
+        assert strategy.primitives.from_config(got[0].config).height <= 3
+        strategy.tell(got[0], told(got[0], asked))
+    # 4 imputers x 7 alphas x 9 matrices (X, union(X, X), stack[ridge](X) x 7 alphas)
+    assert 0 < asked <= 4 * 7 * 9
+
+
+def test_selection_keeps_the_best_score_and_the_simplest_pipeline():
+    strategy = Genetic(population_size=5, offspring_size=5).make(SPACES["classification"](), 0)
+    candidates = strategy.ask(20)
+    for i, candidate in enumerate(candidates):
+        strategy.tell(candidate, told(candidate, i, score=i / 20))
+    best = candidates[-1].key
+    simplest = min(strategy.evaluated, key=lambda ind: ind.fitness.values[1])
+    strategy.ask(1)  # breeds the next generation from NSGA-II survivors
+    survivor_keys = {
+        _key(strategy, ind) for ind in strategy.evaluated}
+    assert best in survivor_keys
+    assert min(ind.fitness.values[1] for ind in strategy.evaluated) == simplest.fitness.values[1]
+
+
+def _key(strategy, individual):
+    from automl_estimators.search.base import config_key
+    return config_key(strategy.primitives.to_config(individual))
+
+
+def test_offspring_stay_within_the_height_limit():
+    settings = Genetic(population_size=8, offspring_size=8, max_height=6)
+    strategy = settings.make(SPACES["classification"](), seed=3)
+    for i in range(120):
+        (candidate,) = strategy.ask(1)
+        strategy.tell(candidate, told(candidate, i, score=random.Random(i).random()))
+    assert all(ind.height <= 6 for ind in strategy.evaluated)
+
+
+def test_warm_start_results_join_the_population():
+    space = SPACES["classification"]()
+    strategy = make_strategy("genetic", space, seed=0)
+    from automl_estimators.search import Candidate
+    warm = Candidate(space.default_config("xgboost"), 1.0, "default")
+    strategy.tell(warm, told(warm, 1, score=0.9))
+    assert len(strategy.evaluated) == 1
+    assert strategy.evaluated[0].fitness.values == (0.9, 2.0)  # xgboost + standard scaling
+
+
+def test_the_global_random_generator_is_left_alone():
+    state = random.getstate()
+    strategy = make_strategy("genetic", SPACES["classification"](), seed=0)
+    for i in range(60):
+        (candidate,) = strategy.ask(1)
+        strategy.tell(candidate, told(candidate, i, score=random.Random(i).random()))
+    assert random.getstate() == state
+
+
+@pytest.mark.parametrize("bad", [
+    {"population_size": 0}, {"offspring_size": 2.5}, {"crossover_rate": 1.5},
+    {"max_height": 2}, {"population_size": True}])
+def test_bad_settings_are_refused_with_a_clear_error(bad):
+    with pytest.raises(ValueError, match="Genetic"):
+        Genetic(**bad)
+
+
+def test_genetic_search_inside_a_fit(credit):
+    X, y = credit
+    clf = AutoClassifier(time_budget=10, search=Genetic(population_size=6, offspring_size=6),
+                         include=["logistic_regression", "naive_bayes", "standard", "pca",
+                                  "no_features", "select_percentile"],
+                         n_jobs=2, random_state=0).fit(X, y)
+    genetic = clf.leaderboard_[clf.leaderboard_["origin"] == "genetic"]
+    assert len(genetic) >= 3
+    assert (genetic["status"] == "ok").any()
+    assert clf.predict(X).shape == (len(X),)
