@@ -5,6 +5,7 @@ Usage
     python benchmarks/search.py compare  [--budgets 30,120] [--seeds 0,1,2] [--datasets a,b]
     python benchmarks/search.py halving  [--budgets 60] [--seeds 0]
     python benchmarks/search.py parallel [--budgets 30] [--seeds 0] [--datasets a,b]
+    python benchmarks/search.py strategies [--budgets 60] [--seeds 0,1,2] [--datasets a,b]
     python benchmarks/search.py compare --summarize     # only rewrite the tables and plots
 
 Experiments (arms run at equal budget, same split and seed):
@@ -12,7 +13,10 @@ Experiments (arms run at equal budget, same split and seed):
 - halving:  SMAC(multi_fidelity="successive_halving") vs SMAC(multi_fidelity="off"),
             on the datasets with more than 10 000 rows;
 - parallel: n_jobs=1, n_jobs=2 and a dask LocalCluster of 2 one-thread workers
-            (SMAC), trials completed in the same budget.
+            (SMAC), trials completed in the same budget;
+- strategies: search="random" vs "smac" vs "genetic": mean rank, and the
+            complexity (operators) of the chosen pipelines; Pareto front of one
+            genetic run.
 
 Each run is its own subprocess (OMP_WAIT_POLICY=PASSIVE), killed at 3 x budget + 60 s;
 its JSON goes to benchmarks/results/raw/search/ (git-ignored) and is skipped when
@@ -48,8 +52,10 @@ ARMS = {
     "compare": ["random", "smac"],
     "halving": ["sh", "full"],
     "parallel": ["n_jobs=1", "n_jobs=2", "dask-2"],
+    "strategies": ["random", "smac", "genetic"],
 }
-DEFAULTS = {"compare": ([30, 120], [0, 1, 2]), "halving": ([60], [0]), "parallel": ([30], [0])}
+DEFAULTS = {"compare": ([30, 120], [0, 1, 2]), "halving": ([60], [0]), "parallel": ([30], [0]),
+            "strategies": ([60], [0, 1, 2])}
 
 
 def arm_params(arm):
@@ -57,6 +63,7 @@ def arm_params(arm):
 
     return {
         "random": {"search": "random", "n_jobs": 2},
+        "genetic": {"search": "genetic", "n_jobs": 2},
         "smac": {"search": "smac", "n_jobs": 2},
         "sh": {"search": SMAC(multi_fidelity="successive_halving"), "n_jobs": 2},
         "full": {"search": SMAC(multi_fidelity="off"), "n_jobs": 2},
@@ -106,8 +113,15 @@ def run_one(experiment, arm, name, budget, seed, out):
             est = cls(time_budget=budget, random_state=seed, **params).fit(X_tr, y_tr)
             rec["wall_s"] = time.perf_counter() - start
             rec["test_score"] = score_of(task, y_te, est.predict(X_te))
+        from automl_estimators.pipelines.program import complexity
+
         lb = est.leaderboard_
         real = lb[lb["origin"] != "dummy"]
+        space = est.search_space_
+        full_ok = real[(real["status"] == "ok") & (real["fidelity"] >= 1.0)]
+        rec["complexity"] = complexity(est.best_config_, space) if est.best_config_ else 0
+        rec["trials"] = [(float(r["score"]), complexity(r["config"], space), r["origin"])
+                         for _, r in full_ok.iterrows()]
         rec.update(
             status="ok", n_trials=len(real),
             n_ok=int((real["status"] == "ok").sum()),
@@ -211,6 +225,73 @@ def summarize_compare(df, lines):
                       f"mean over seeds): ![anytime]({png})", ""]
 
 
+def summarize_strategies(df, lines):
+    arms = ARMS["strategies"]
+    for budget in sorted(df["budget"].unique()):
+        sub = df[(df["budget"] == budget) & (df["status"] == "ok")]
+        wide = sub.pivot_table(index=["dataset", "seed"], columns="arm",
+                               values="test_score").dropna()
+        if wide.empty or not set(arms) <= set(wide.columns):
+            continue
+        ranks = wide.rank(axis=1, ascending=False, method="average")
+        cplx = sub.pivot_table(index=["dataset", "seed"], columns="arm", values="complexity")
+        trials = sub.pivot_table(index=["dataset", "seed"], columns="arm", values="n_trials")
+        lines += [f"## Budget {budget} s ({len(wide)} dataset × seed triples)", "",
+                  "| arm | mean rank | mean test score | mean trials | mean complexity of "
+                  "the chosen pipeline |", "|---|---:|---:|---:|---:|"]
+        for arm in arms:
+            lines.append(f"| {arm} | {ranks[arm].mean():.3f} | {wide[arm].mean():.4f} | "
+                         f"{trials[arm].mean():.1f} | {cplx[arm].mean():.2f} |")
+        diff = wide["genetic"] - wide[["random", "smac"]].max(axis=1)
+        lines += ["", f"Genetic vs the better of random and SMAC: {int((diff > TIE).sum())} "
+                      f"wins, {int((diff.abs() <= TIE).sum())} ties, "
+                      f"{int((diff < -TIE).sum())} losses (tie: |diff| ≤ {TIE}). Complexity: "
+                      "operators in the pipeline (the model plus each transformation, "
+                      "union and stacking step).", "",
+                  "| dataset | " + " | ".join(arms) + " | "
+                  + " | ".join(f"complexity {a}" for a in arms) + " |",
+                  "|---|" + "---:|" * (2 * len(arms))]
+        per, per_c = wide.groupby(level="dataset").mean(), cplx.groupby(level="dataset").mean()
+        for name, row in per.iterrows():
+            lines.append(f"| {name} | " + " | ".join(f"{row[a]:.4f}" for a in arms) + " | "
+                         + " | ".join(f"{per_c.loc[name, a]:.1f}" for a in arms) + " |")
+        genetic = sub[(sub["arm"] == "genetic") & sub["trials"].map(bool)]
+        if len(genetic):
+            run = genetic.loc[genetic["trials"].map(len).idxmax()]
+            png = f"search_strategies_pareto_{budget}.png"
+            plot_pareto(run, RESULTS / png)
+            lines += ["", f"Pareto front of the genetic run with the most trials "
+                          f"({run['dataset']}, seed {run['seed']}): ![pareto]({png})", ""]
+
+
+def plot_pareto(run, path):
+    """Validation score vs complexity of every trial of one run, the front highlighted."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = [(c, s, o) for s, c, o in run["trials"]]
+    front, best = [], -float("inf")
+    for c, s, _ in sorted(points, key=lambda p: (p[0], -p[1])):
+        if s > best:
+            front.append((c, s))
+            best = s
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for origin, colour in (("default", "tab:grey"), ("genetic", "tab:blue")):
+        mine = [(c, s) for c, s, o in points if o == origin]
+        if mine:
+            ax.scatter(*zip(*mine), s=14, alpha=0.6, color=colour, label=origin)
+    ax.step(*zip(*front), where="post", color="tab:red", label="Pareto front")
+    ax.set_xlabel("complexity (operators)")
+    ax.set_ylabel("validation score")
+    ax.set_title(f"{run['dataset']}, {run['budget']} s, seed {run['seed']}")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
 def plot_anytime(sub, budget, path):
     import matplotlib
 
@@ -275,6 +356,8 @@ def summarize(experiment, command):
         lines.append("No runs yet.")
     elif experiment == "compare":
         summarize_compare(df, lines)
+    elif experiment == "strategies":
+        summarize_strategies(df, lines)
     else:
         summarize_table(df, lines)
     failed = df[df["status"] != "ok"] if len(df) else df
@@ -304,7 +387,7 @@ def main(argv=None):
         experiment, arm, name, budget, seed = args.one
         return run_one(experiment, arm, name, int(budget), int(seed), args.out)
     if not args.experiment:
-        ap.error("name an experiment: compare, halving or parallel")
+        ap.error("name an experiment: " + ", ".join(sorted(ARMS)))
     budgets, seeds = DEFAULTS[args.experiment]
     budgets = [int(b) for b in args.budgets.split(",")] if args.budgets else budgets
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else seeds
