@@ -308,23 +308,45 @@ class Evaluator:
                            predictions=predictions, model=out.get("model"), **common)
 
     def refit(self, pipeline, timeout, n_threads=1):
-        """Fit ``pipeline`` on all rows in a worker; returns the fitted pipeline.
+        """Fit ``pipeline`` on all rows in a worker; returns (fitted pipeline, seconds).
 
         Raises
         ------
         RuntimeError
             If the refit fails or passes ``timeout``, with the reason.
         """
-        try:
-            future = self._schedule(pipeline, None, 1.0, 0, n_threads, True, timeout)
-        except WorkersUnavailable as exc:
-            raise RuntimeError(str(exc)) from None
-        # The pool counts a task's timeout from when a worker starts it; a worker
-        # may first have to start and load the data, so the parent keeps the deadline.
-        out = outcome(future, wait=timeout)
-        if out["status"] != OK:
-            raise RuntimeError(f"refit {out['status']}: {out.get('error', '')}")
-        return out["model"], out["fit_seconds"][0]
+        (model, seconds, error), = self.refit_many([pipeline], timeout, n_threads)
+        if model is None:
+            raise RuntimeError(error)
+        return model, seconds
+
+    def refit_many(self, pipelines, timeout, n_threads=1):
+        """Fit several pipelines on all rows at once, one worker each, within ``timeout``.
+
+        Returns one ``(fitted pipeline or None, fit seconds, error text)`` per
+        pipeline, in order; never raises.
+        """
+        deadline = time.monotonic() + timeout
+        futures = []
+        for pipeline in pipelines:
+            try:
+                futures.append(self._schedule(pipeline, None, 1.0, 0, n_threads, True, timeout))
+            except WorkersUnavailable as exc:
+                futures.append(str(exc))
+        results = []
+        for future in futures:
+            if isinstance(future, str):
+                results.append((None, float("nan"), future))
+                continue
+            # The pool counts a task's timeout from when a worker starts it; a worker
+            # may first have to start and load the data, so the parent keeps the deadline.
+            out = outcome(future, wait=max(deadline - time.monotonic(), 0.01))
+            if out["status"] != OK:
+                results.append((None, float("nan"),
+                                f"refit {out['status']}: {out.get('error', '')}"))
+            else:
+                results.append((out["model"], out["fit_seconds"][0], ""))
+        return results
 
     def close(self):
         """Stop the workers (killing any still running) and release the data."""

@@ -1,0 +1,147 @@
+"""Ensemble selection (Caruana) and the ensemble estimators."""
+
+import pickle
+import time
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification, make_regression
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.naive_bayes import GaussianNB
+from sklearn.tree import DecisionTreeRegressor
+
+from automl_estimators.ensemble import (
+    EnsembleClassifier,
+    EnsembleRegressor,
+    blend,
+    select_ensemble,
+)
+from automl_estimators.evaluation import OK, TrialResult
+from automl_estimators.scoring import Predictions, get_metric
+
+RNG = np.random.default_rng(0)
+
+
+def _splits(n, k=3):
+    folds = np.array_split(np.random.default_rng(1).permutation(n), k)
+    return [(None, f) for f in folds]
+
+
+def _trial(i, values, y, splits, metric, task, fidelity=1.0, origin="smac"):
+    values = np.asarray(values, dtype=float)
+    labels = values.argmax(axis=1) if task == "classification" else None
+    scores = []
+    start = 0
+    for _, valid in splits:
+        part = slice(start, start + len(valid))
+        scores.append(metric.score(task, y[valid], Predictions(
+            values[part], None if labels is None else labels[part])))
+        start += len(valid)
+    return TrialResult(trial_id=i, config={"id": i}, origin=origin, fidelity=fidelity, status=OK,
+                       score=float(np.mean(scores)), predictions=Predictions(values, labels))
+
+
+def _regression_trials(n=300):
+    y = RNG.normal(size=n)
+    splits = _splits(n)
+    order = np.concatenate([v for _, v in splits])
+    metric = get_metric("r2", "regression")
+    # three models with independent errors: their mean is better than each
+    trials = [_trial(i + 1, y[order] + RNG.normal(scale=0.6, size=n), y, splits, metric,
+                     "regression") for i in range(3)]
+    return sorted(trials, key=lambda t: -t.score), y, splits, metric
+
+
+def test_selection_blends_models_with_independent_errors_and_beats_the_best():
+    trials, y, splits, metric = _regression_trials()
+    selection = select_ensemble(trials, y, splits, metric, "regression")
+    assert len(selection.trials) == 3
+    assert selection.score > trials[0].score + 0.05
+    assert np.isclose(selection.weights.sum(), 1.0)
+    assert selection.trajectory[0] == pytest.approx(trials[0].score)  # first pick: the best
+
+
+def test_selection_never_ends_below_the_best_single_trial():
+    y = RNG.integers(0, 2, 200)
+    splits = _splits(200)
+    order = np.concatenate([v for _, v in splits])
+    metric = get_metric("accuracy", "classification")
+    perfect = np.eye(2)[y[order]]
+    noise = RNG.dirichlet([1, 1], size=200)
+    trials = [_trial(1, perfect, y, splits, metric, "classification"),
+              _trial(2, noise, y, splits, metric, "classification")]
+    selection = select_ensemble(trials, y, splits, metric, "classification")
+    assert selection.score == pytest.approx(1.0)
+    assert [t.trial_id for t in selection.trials] == [1]
+    assert selection.weights.tolist() == [1.0]
+
+
+def test_low_fidelity_failed_and_prediction_less_trials_are_not_candidates():
+    trials, y, splits, metric = _regression_trials()
+    low = _trial(9, trials[0].predictions.values, y, splits, metric, "regression", fidelity=0.3)
+    bare = TrialResult(trial_id=10, config={"id": 10}, origin="smac", fidelity=1.0, status=OK,
+                       score=0.99)
+    dummy = _trial(0, np.zeros(300), y, splits, metric, "regression", origin="dummy")
+    selection = select_ensemble([bare, low, dummy, *trials], y, splits, metric, "regression")
+    assert {t.trial_id for t in selection.trials} <= {t.trial_id for t in trials}
+    assert select_ensemble([bare, low, dummy], y, splits, metric, "regression") is None
+
+
+def test_selection_stops_at_its_deadline():
+    trials, y, splits, metric = _regression_trials()
+    start = time.monotonic()
+    selection = select_ensemble(trials * 10, y, splits, metric, "regression", size=1000,
+                                n_best=30, deadline=time.monotonic() + 0.2)
+    assert time.monotonic() - start < 1.5
+    assert len(selection.trajectory) >= 1
+
+
+def test_blend_renormalises_probabilities():
+    a = np.array([[0.2, 0.8]], dtype=np.float32)
+    b = np.array([[0.6, 0.4]], dtype=np.float32)
+    p = blend([a, b], [3, 1], "classification")
+    np.testing.assert_allclose(p.values, [[0.3, 0.7]])
+    assert p.labels.tolist() == [1]
+
+
+def test_ensemble_classifier_is_a_proper_estimator():
+    X, y = make_classification(200, 5, random_state=0)
+    members = [("lr", LogisticRegression()), ("nb", GaussianNB())]
+    ensemble = EnsembleClassifier(members, weights=[3, 1]).fit(X, y)
+    expected = 0.75 * members[0][1].fit(X, y).predict_proba(X) \
+        + 0.25 * members[1][1].fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(ensemble.predict_proba(X), expected)
+    np.testing.assert_array_equal(ensemble.predict(X), expected.argmax(axis=1))
+    assert ensemble.weights_.tolist() == [0.75, 0.25] and len(ensemble.members_) == 2
+    again = pickle.loads(pickle.dumps(ensemble))
+    np.testing.assert_allclose(again.predict_proba(X), expected)
+    assert clone(ensemble).get_params()["weights"] == [3, 1]
+
+
+def test_ensemble_of_fitted_members_aligns_missing_classes():
+    X, y = make_classification(150, 4, n_classes=3, n_informative=3, n_redundant=0,
+                               random_state=0)
+    two = LogisticRegression().fit(X[y < 2], y[y < 2])  # saw classes 0 and 1 only
+    three = LogisticRegression().fit(X, y)
+    ensemble = EnsembleClassifier.from_fitted([("a", LogisticRegression()),
+                                               ("b", LogisticRegression())],
+                                              [two, three], [1, 1], classes=[0, 1, 2])
+    proba = ensemble.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba[:, 2], 0.5 * three.predict_proba(X)[:, 2])
+
+
+def test_ensemble_regressor_and_bad_weights():
+    X, y = make_regression(100, 3, random_state=0)
+    members = [("lin", LinearRegression()), ("tree", DecisionTreeRegressor(random_state=0))]
+    ensemble = EnsembleRegressor(members).fit(X, y)
+    expected = 0.5 * LinearRegression().fit(X, y).predict(X) \
+        + 0.5 * DecisionTreeRegressor(random_state=0).fit(X, y).predict(X)
+    np.testing.assert_allclose(ensemble.predict(X), expected)
+    with pytest.raises(ValueError, match="non-negative"):
+        EnsembleRegressor(members, weights=[1, -1]).fit(X, y)
+    with pytest.raises(ValueError, match="one per estimator"):
+        EnsembleRegressor(members, weights=[1]).fit(X, y)
+    with pytest.raises(ValueError, match="at least one"):
+        EnsembleRegressor([]).fit(X, y)
