@@ -72,7 +72,8 @@ def blend(values, weights, task: str) -> Predictions:
     return Predictions(mean)
 
 
-def _fold_score(metric, task, y, splits, predictions: Predictions) -> float:
+def fold_score(metric, task, y, splits, predictions: Predictions) -> float:
+    """Mean over folds of the metric, for predictions of the concatenated validation rows."""
     scores, start = [], 0
     for _, valid in splits:
         stop = start + len(valid)
@@ -127,7 +128,7 @@ def select_ensemble(results, y, splits, metric, task: str, *, size: int = ENSEMB
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a metric's warnings on one blend are noise
             for candidate in values:
-                scores.append(_fold_score(metric, task, y, splits,
+                scores.append(fold_score(metric, task, y, splits,
                                           blend((total, candidate), (step - 1, 1), task)))
         chosen = int(np.argmax(scores))  # ties: the better-ranked trial
         picks.append(chosen)

@@ -64,7 +64,7 @@ class _DeadlineAsker:
 
 def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, build,
                describe, n_workers, max_trials=None, per_trial_time_limit=None,
-               n_rows_total, n_rows_train, seed=0, return_models=False):
+               n_rows_total, n_rows_train, seed=0, return_models=False, refit_waves=1):
     """Run trials until the budget (minus the refit reserve) or ``max_trials`` is spent.
 
     Parameters
@@ -82,18 +82,22 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
     return_models : bool
         Whether every full-fidelity trial sends its fitted model back (the first
         always does); the history keeps the best one's.
+    refit_waves : int
+        Refits of the best trial's size kept in reserve (more than one when an
+        ensemble's members will be refit).
     """
     asker = _DeadlineAsker(strategy)
     try:
         _loop(asker, warm_start, evaluator, history, budget, reporter, build, describe,
               n_workers, max_trials, per_trial_time_limit, n_rows_total, n_rows_train, seed,
-              return_models)
+              return_models, refit_waves)
     finally:
         asker.close()
 
 
 def _loop(asker, warm_start, evaluator, history, budget, reporter, build, describe, n_workers,
-          max_trials, per_trial_time_limit, n_rows_total, n_rows_train, seed, return_models):
+          max_trials, per_trial_time_limit, n_rows_total, n_rows_train, seed, return_models,
+          refit_waves):
     queue = list(warm_start)
     pending = {}
     ask_seconds = 0.0  # duration of the strategy's last ask
@@ -106,7 +110,8 @@ def _loop(asker, warm_start, evaluator, history, budget, reporter, build, descri
         if best is None or best.origin == "dummy":
             return 0.0
         # Stop a little before the estimate: cancelling and collecting take time too.
-        return estimate_refit_seconds(best.fit_seconds, n_rows_train, n_rows_total) + POLL_SECONDS
+        once = estimate_refit_seconds(best.fit_seconds, n_rows_train, n_rows_total)
+        return once * refit_waves + POLL_SECONDS
 
     def next_candidate():
         nonlocal exhausted, ask_seconds

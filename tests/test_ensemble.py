@@ -145,3 +145,48 @@ def test_ensemble_regressor_and_bad_weights():
         EnsembleRegressor(members, weights=[1]).fit(X, y)
     with pytest.raises(ValueError, match="at least one"):
         EnsembleRegressor([]).fit(X, y)
+
+
+# ----------------------------------------------------------------- inside a fit
+def test_fit_ends_with_an_ensemble_only_when_it_beats_the_best_trial(credit):
+    from automl_estimators import AutoClassifier
+
+    X, y = credit
+    start = time.monotonic()
+    clf = AutoClassifier(time_budget=12, n_jobs=2, random_state=0).fit(X, y)
+    assert time.monotonic() - start <= 12 + 1
+    board = clf.leaderboard_
+    best_trial = board["score"].iloc[0]
+    if clf.ensemble_ is not None:
+        assert clf.best_score_ > best_trial
+        members = board[board["ensemble_weight"] > 0]
+        assert len(members) == len(clf.ensemble_.members_) >= 2
+        np.testing.assert_allclose(sorted(members["ensemble_weight"]),
+                                   sorted(clf.ensemble_.weights_))
+        # the blend of the members' probabilities is what predict_proba returns
+        Xc = X.iloc[:20]
+        blended = sum(w * m.predict_proba(Xc)
+                      for m, w in zip(clf.ensemble_.members_, clf.ensemble_.weights_))
+        np.testing.assert_allclose(clf.predict_proba(Xc), blended, rtol=1e-6)
+        again = pickle.loads(pickle.dumps(clf))
+        np.testing.assert_array_equal(again.predict(X), clf.predict(X))
+    else:
+        assert clf.best_score_ == best_trial
+        assert (board["ensemble_weight"] == 0).all()
+
+
+def test_ensemble_size_one_keeps_the_single_best_pipeline(mpg):
+    from automl_estimators import AutoRegressor
+
+    X, y = mpg
+    reg = AutoRegressor(time_budget=8, ensemble_size=1, n_jobs=2, random_state=0).fit(X, y)
+    assert reg.ensemble_ is None and reg.model_ is reg.best_pipeline_
+    assert reg.best_score_ == reg.leaderboard_["score"].iloc[0]
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "50"])
+def test_bad_ensemble_size_is_refused(bad, mpg):
+    from automl_estimators import AutoRegressor
+
+    with pytest.raises((ValueError, TypeError), match="ensemble_size"):
+        AutoRegressor(time_budget=5, ensemble_size=bad).fit(*mpg)

@@ -41,7 +41,13 @@ def test_classifier_on_mixed_pandas_data(credit):
     assert list(clf.feature_names_in_) == list(X.columns)
     board = clf.leaderboard_
     assert len(board) == clf.n_trials_ == len(clf.history_) >= 2
-    assert board.iloc[0]["status"] == "ok" and board["score"].iloc[0] == clf.best_score_
+    assert board.iloc[0]["status"] == "ok"
+    if clf.ensemble_ is None:
+        assert board["score"].iloc[0] == clf.best_score_
+    else:  # an ensemble is kept only when its validation score beats the best trial's
+        assert clf.best_score_ > board["score"].iloc[0]
+        assert clf.model_ is clf.ensemble_
+        assert np.isclose(board["ensemble_weight"].sum(), 1.0)
     assert isinstance(clf.best_pipeline_, Pipeline)
     assert clf.search_plan_.resampling == "cv"
 
