@@ -1,45 +1,265 @@
-"""Command line: ``automl-estimators demo`` (fit, predict, export and more come with their issue)."""
+"""Command line: ``automl-estimators fit``, ``predict`` and ``demo``.
+
+A mistake the user can fix ends the program with one line on stderr and no
+traceback: exit status 2 when the command line must change (argparse's
+convention: unknown option, bad value, an option that does not fit the data or
+the model), 1 when a file or its data must. Progress and notes go to stderr;
+stdout carries the result (the leaderboard after ``fit``, the predictions of
+``predict`` without ``--output``). The files and the target are handled in
+:mod:`.cli_data`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import math
+import os
 import sys
+from pathlib import Path
+
+import joblib
+import pandas as pd
+
+from .cli_data import (
+    CommandError,
+    check_target,
+    decide_task,
+    leaderboard_table,
+    load_model,
+    read_csv,
+    select_features,
+    split_target,
+)
+from .estimators import CLASSIFICATION, REGRESSION, AutoClassifier, AutoRegressor
+from .progress import ensure_log_handler
+from .scoring import DEFAULT_METRIC, get_metric, scorer_names
+from .search import STRATEGIES
+
+logger = logging.getLogger(__name__)
+
+LEADERBOARD_ROWS = 15
+SHOWN_COLUMNS = ["rank", "trial", "pipeline", "score", "status", "fit_seconds"]
 
 
-def demo(time_budget: float, n_jobs: int, seed: int) -> int:
-    """Fit AutoClassifier on scikit-learn's breast-cancer data, show the leaderboard and test score."""
+# ------------------------------------------------------------------ commands
+def fit(args) -> int:
+    """Fit AutoClassifier or AutoRegressor on a CSV file and save it with joblib."""
+    frame = read_csv(args.data)
+    X, y = split_target(frame, args.target, args.data)
+    task, reason = _checked_task(y, args)
+    ensure_log_handler(1)  # only now: an error before stays one line
+    logger.info("task: %s (%s)", task, reason)
+    if len(y) < len(frame):
+        logger.info("%d rows without a value in %r left out", len(frame) - len(y), args.target)
+    estimator_class = AutoClassifier if task == CLASSIFICATION else AutoRegressor
+    estimator = estimator_class(time_budget=args.time, metric=args.metric, search=args.search,
+                                n_jobs=args.n_jobs, random_state=args.seed, verbose=1)
+    try:
+        estimator.fit(X, y)
+    except ValueError as exc:
+        raise CommandError(f"fit failed: {exc}") from None
+    _save(estimator, args)
+    show_leaderboard(estimator, sys.stdout)
+    return 0
+
+
+def predict(args) -> int:
+    """Predict the rows of a CSV file with a model saved by ``fit``."""
+    model = load_model(args.model)
+    if args.proba and not isinstance(model, AutoClassifier):
+        raise CommandError(f"--proba needs a classifier; {args.model} holds a regressor "
+                           f"({type(model).__name__}): leave out --proba", exit_status=2)
+    X = select_features(read_csv(args.data), model, args.data)
+    try:
+        if args.proba:
+            predictions = pd.DataFrame(model.predict_proba(X),
+                                       columns=[str(label) for label in model.classes_])
+        else:
+            predictions = pd.DataFrame({"prediction": model.predict(X)})
+    except ValueError as exc:
+        raise CommandError(f"cannot predict {args.data}: {exc}") from None
+    predictions.to_csv(args.output or sys.stdout, index=False)
+    if args.output:
+        ensure_log_handler(1)
+        logger.info("%d predictions saved to %s", len(predictions), args.output)
+    return 0
+
+
+def demo(args) -> int:
+    """Fit AutoClassifier on scikit-learn's breast-cancer data; the leaderboard and test score."""
     from sklearn.datasets import load_breast_cancer
     from sklearn.model_selection import train_test_split
 
-    from .estimators import AutoClassifier
-
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=seed)
-    clf = AutoClassifier(time_budget=time_budget, n_jobs=n_jobs, random_state=seed, verbose=1)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=args.seed)
+    clf = AutoClassifier(time_budget=args.time, n_jobs=args.n_jobs, random_state=args.seed,
+                         verbose=1)
     clf.fit(X_train, y_train)
-    columns = ["rank", "trial", "pipeline", "score", "status", "fit_seconds"]
     out = sys.stdout
-    out.write(f"\nLeaderboard (validation {clf.metric_}, {clf.search_plan_.reason}):\n")
-    out.write(clf.leaderboard_[columns].head(15).to_string(index=False) + "\n")
-    out.write(f"\n{clf.n_trials_} trials in {clf.fit_time_:.1f}s (budget {time_budget:.0f}s)\n")
+    show_leaderboard(clf, out)
     final = clf.best_pipeline_.steps
     out.write(f"final pipeline: {[name for name, _ in final]}, model {final[-1][1]!r}\n")
     out.write(f"test accuracy: {clf.score(X_test, y_test):.4f}\n")
     return 0
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="automl-estimators",
-                                     description="AutoML as a scikit-learn estimator.")
+# ------------------------------------------------------------------- helpers
+def _checked_task(y, args) -> tuple[str, str]:
+    """The task to fit and why, once the target and the metric are known to suit it."""
+    if args.task == "auto":
+        task, reason = decide_task(y)
+        reason += "; --task overrides"
+    else:
+        task, reason = args.task, "--task"
+    check_target(y, args.target, task)
+    try:
+        get_metric(args.metric, task)
+    except ValueError as exc:
+        raise CommandError(str(exc), exit_status=2) from None
+    return task, reason
+
+
+def _save(estimator, args):
+    """The model, then the leaderboard and the exported code where asked for."""
+    joblib.dump(estimator, args.output)
+    logger.info("model saved to %s", args.output)
+    if args.leaderboard:
+        leaderboard_table(estimator.leaderboard_).to_csv(args.leaderboard, index=False)
+        logger.info("leaderboard saved to %s", args.leaderboard)
+    if args.export:
+        try:
+            estimator.export(args.export)
+        except (ValueError, TypeError, OSError, RuntimeError) as exc:
+            raise CommandError(f"could not export the model to {args.export} "
+                               f"({type(exc).__name__}: {exc}); the model itself is saved in "
+                               f"{args.output}") from None
+        logger.info("model code saved to %s (run: python %s --help)", args.export,
+                    args.export)
+
+
+def show_leaderboard(estimator, out):
+    """The best trials and a summary line, for people."""
+    board = estimator.leaderboard_[SHOWN_COLUMNS].head(LEADERBOARD_ROWS)
+    board = board.assign(rank=board["rank"].astype("Int64"))  # unranked rows show <NA>
+    out.write(f"\nLeaderboard (validation {estimator.metric_}, "
+              f"{estimator.search_plan_.reason}):\n")
+    out.write(board.to_string(index=False) + "\n")
+    out.write(f"\n{estimator.n_trials_} trials in {estimator.fit_time_:.1f}s "
+              f"(budget {estimator.time_budget:.0f}s)\n")
+
+
+# ------------------------------------------------------------------- parsing
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line; the usage is one ``--help`` away."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="automl-estimators",
+                     description="AutoML as a scikit-learn estimator.")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    run_fit = commands.add_parser(
+        "fit", help="search a model for a CSV file and save it",
+        description="Search preprocessing + model pipelines for DATA within a time budget, "
+                    "save the fitted estimator with joblib, print the leaderboard.")
+    run_fit.add_argument("data", metavar="DATA.csv", help="training data with a header row")
+    run_fit.add_argument("--target", required=True, metavar="COLUMN",
+                         help="the column to predict")
+    run_fit.add_argument("--task", choices=["auto", CLASSIFICATION, REGRESSION], default="auto",
+                         help="auto (default): classes for text, booleans and whole numbers "
+                              "with at most 20 values, 5+ rows each; regression otherwise")
+    _add_budget_options(run_fit, time_default=60.0, n_jobs_default=1)
+    run_fit.add_argument("--metric", help=f"a scikit-learn scorer name; default "
+                                          f"{DEFAULT_METRIC[CLASSIFICATION]} for classification, "
+                                          f"{DEFAULT_METRIC[REGRESSION]} for regression")
+    run_fit.add_argument("--search", choices=["auto", *STRATEGIES], default="auto",
+                         help="search strategy (default: auto, chosen from the budget and "
+                              "the data)")
+    run_fit.add_argument("--output", required=True, metavar="MODEL.joblib",
+                         help="where to save the fitted estimator")
+    run_fit.add_argument("--export", metavar="PIPELINE.py",
+                         help="also write the final model as a Python script that fits and "
+                              "predicts from CSV files")
+    run_fit.add_argument("--leaderboard", metavar="LEADERBOARD.csv",
+                         help="also write every trial as CSV")
+    run_fit.set_defaults(run=fit, parser=run_fit)
+
+    run_predict = commands.add_parser(
+        "predict", help="predict a CSV file with a saved model",
+        description="Predict the rows of DATA with a model saved by 'fit'; columns the model "
+                    "was not fit on (the target, for one) are ignored.")
+    run_predict.add_argument("model", metavar="MODEL.joblib", help="the --output of 'fit'")
+    run_predict.add_argument("data", metavar="DATA.csv", help="rows to predict, header row "
+                                                              "with the training columns")
+    run_predict.add_argument("--output", metavar="PREDICTIONS.csv",
+                             help="where to write the predictions (default: stdout)")
+    run_predict.add_argument("--proba", action="store_true",
+                             help="class probabilities, one column per class")
+    run_predict.set_defaults(run=predict, parser=run_predict)
+
     run_demo = commands.add_parser("demo", help="fit on a dataset shipped with scikit-learn")
-    run_demo.add_argument("--time", type=float, default=30.0, help="time budget in seconds")
-    run_demo.add_argument("--n-jobs", type=int, default=2, help="trials at once")
-    run_demo.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    if args.time <= 0:
-        parser.error(f"--time must be positive, got {args.time}")
-    return demo(args.time, args.n_jobs, args.seed)
+    _add_budget_options(run_demo, time_default=30.0, n_jobs_default=2)
+    run_demo.set_defaults(run=demo, parser=run_demo)
+    return parser
+
+
+def _add_budget_options(parser, *, time_default, n_jobs_default):
+    parser.add_argument("--time", type=float, default=time_default,
+                        help=f"time budget in seconds (default {time_default:.0f})")
+    parser.add_argument("--n-jobs", type=int, default=n_jobs_default,
+                        help=f"trials at once, -1: all cores (default {n_jobs_default})")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Parse and check the command line; exit 2 with one line on the first problem."""
+    args = _parser().parse_args(argv)
+    error = args.parser.error
+    if args.command in ("fit", "demo"):
+        if not (math.isfinite(args.time) and args.time > 0):
+            error(f"--time must be a positive number of seconds, got {args.time}")
+        if args.n_jobs == 0:
+            error("--n-jobs must be a positive number of trials at once, or negative as in "
+                  "joblib (-1: all cores), got 0")
+        if not 0 <= args.seed < 2**32:
+            error(f"--seed must be between 0 and 2**32 - 1, got {args.seed}")
+    if args.command == "fit":
+        if args.metric is not None and args.metric not in scorer_names():
+            error(f"unknown --metric {args.metric!r}; use a scikit-learn scorer name such as "
+                  "accuracy, balanced_accuracy, roc_auc, neg_log_loss, r2 or "
+                  "neg_root_mean_squared_error (all: sklearn.metrics.get_scorer_names())")
+        outputs = {"--output": args.output, "--export": args.export,
+                   "--leaderboard": args.leaderboard}
+    else:
+        outputs = {"--output": getattr(args, "output", None)}
+    for option, path in outputs.items():
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            error(f"{option} {path}: folder {Path(path).parent} does not exist; create it first")
+    return args
+
+
+def main(argv=None) -> int:
+    """Run one command; the exit status."""
+    args = parse_args(argv)
+    try:
+        return args.run(args)
+    except CommandError as exc:
+        message = " ".join(str(exc).split())
+        if exc.exit_status == 2:
+            args.parser.error(message)
+        sys.stderr.write(f"{args.parser.prog}: error: {message}\n")
+        return exc.exit_status
+    except BrokenPipeError:
+        # stdout closed early (piped into `head`): silence Python's own report at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{args.parser.prog}: interrupted\n")
+        return 130
 
 
 if __name__ == "__main__":

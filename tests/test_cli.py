@@ -1,0 +1,247 @@
+"""The command line as a user runs it: ``python -m automl_estimators`` in a subprocess.
+
+Two tiny fits (credit-g: classification, auto_mpg: regression, the task left to
+``--task auto``) serve every test that needs a model. Error cases stop before any
+fit; a few run in a subprocess (exit status, stderr, no traceback), the many others
+through :func:`main` in this process, which is what the entry point runs (an
+interpreter start each would cost seconds of sklearn imports).
+"""
+
+import io
+import json
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from automl_estimators import AutoClassifier, AutoRegressor
+from automl_estimators.cli import main
+from automl_estimators.cli_data import decide_task
+from tests.conftest import load
+
+FAST = ["--time", "5", "--n-jobs", "1"]
+
+
+def run_cli(*args, cwd):
+    """``python -m automl_estimators ARGS`` in ``cwd``: the finished process."""
+    return subprocess.run([sys.executable, "-m", "automl_estimators", *map(str, args)],
+                          cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def run_main(*args):
+    """The exit status of main() as the entry point runs it, in the current folder."""
+    try:
+        return main([str(arg) for arg in args])
+    except SystemExit as exit_:
+        return exit_.code
+
+
+def assert_one_line_error(status, stderr, expected_status, *fragments):
+    message = stderr.strip()
+    assert status == expected_status, stderr
+    assert "Traceback" not in stderr
+    assert len(message.splitlines()) == 1, message
+    assert "error:" in message
+    for fragment in fragments:
+        assert fragment in message
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """A folder with credit.csv (200 rows) and mpg.csv (150 rows), targets in 'target'."""
+    path = tmp_path_factory.mktemp("cli")
+    for name, dataset, rows in [("credit.csv", "credit-g", 200), ("mpg.csv", "auto_mpg", 150)]:
+        X, y = load(dataset, rows)
+        X.assign(target=y).to_csv(path / name, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def credit_fit(folder):
+    result = run_cli("fit", "credit.csv", "--target", "target", *FAST, "--output",
+                     "credit.joblib", "--leaderboard", "leaderboard.csv", "--export",
+                     "credit_model.py", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def mpg_fit(folder):
+    result = run_cli("fit", "mpg.csv", "--target", "target", *FAST, "--output", "mpg.joblib",
+                     cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+# ----------------------------------------------------------------------- fit
+def test_fit_saves_model_and_leaderboard_and_prints_it(folder, credit_fit):
+    model = joblib.load(folder / "credit.joblib")
+    assert isinstance(model, AutoClassifier)
+    assert list(model.classes_) == ["bad", "good"]
+    assert "target" not in model.feature_names_in_
+    table = pd.read_csv(folder / "leaderboard.csv")
+    assert len(table) == model.n_trials_
+    assert list(table["trial"]) == list(model.leaderboard_["trial"])
+    configs = [json.loads(text) for text in table["config"]]
+    assert configs == list(model.leaderboard_["config"])
+    assert all(isinstance(json.loads(text), list) for text in table["fold_scores"])
+    # The leaderboard goes to stdout; progress and notes go to stderr.
+    out = credit_fit.stdout
+    assert "Leaderboard (validation accuracy" in out
+    assert model.leaderboard_["pipeline"].iloc[0] in out
+    assert f"{model.n_trials_} trials in" in out
+    assert "automl:" in credit_fit.stderr and "automl:" not in out
+    assert "task: classification (the target is not numeric" in credit_fit.stderr
+    code = (folder / "credit_model.py").read_text()
+    compile(code, "credit_model.py", "exec")
+    assert "model code saved to credit_model.py" in credit_fit.stderr
+
+
+def test_fit_takes_a_fractional_target_for_regression(folder, mpg_fit):
+    model = joblib.load(folder / "mpg.joblib")
+    assert isinstance(model, AutoRegressor)
+    assert model.metric_ == "r2"
+    assert "task: regression (the target has fractional numbers" in mpg_fit.stderr
+    assert "Leaderboard (validation r2" in mpg_fit.stdout
+
+
+@pytest.mark.parametrize("values, task", [
+    (["a", "b", "a", "c"], "classification"),
+    ([True, False, True, True], "classification"),
+    ([1.5, 2.0, 3.25, 4.0], "regression"),
+    ([0, 1, 1, 0], "classification"),                     # two values, however few rows
+    ([3, 4, 5, 6, 3, 4, 5, 6] * 5, "classification"),      # 4 values, 10 rows each
+    (list(range(40)) * 2, "regression"),                   # more than 20 values
+    ([1, 2, 3, 4, 5, 6, 7, 8, 1, 2], "regression"),       # under 5 rows per value
+])
+def test_task_auto_rule(values, task):
+    assert decide_task(pd.Series(values))[0] == task
+
+
+# ------------------------------------------------------------------- predict
+def test_predict_matches_the_model_in_process(folder, credit_fit):
+    model = joblib.load(folder / "credit.joblib")
+    frame = pd.read_csv(folder / "credit.csv")
+    # Columns in another order, target still in: selected by name, target ignored.
+    frame[frame.columns[::-1]].to_csv(folder / "shuffled.csv", index=False)
+    expected = model.predict(frame.drop(columns="target"))
+
+    to_file = run_cli("predict", "credit.joblib", "shuffled.csv", "--output", "pred.csv",
+                      cwd=folder)
+    assert to_file.returncode == 0, to_file.stderr
+    written = pd.read_csv(folder / "pred.csv")
+    assert list(written.columns) == ["prediction"]
+    np.testing.assert_array_equal(written["prediction"], expected)
+
+    to_stdout = run_cli("predict", "credit.joblib", "credit.csv", "--proba", cwd=folder)
+    assert to_stdout.returncode == 0, to_stdout.stderr
+    proba = pd.read_csv(io.StringIO(to_stdout.stdout))
+    assert list(proba.columns) == ["bad", "good"]
+    np.testing.assert_allclose(proba, model.predict_proba(frame.drop(columns="target")))
+
+
+def test_predict_regression_to_stdout(folder, mpg_fit):
+    model = joblib.load(folder / "mpg.joblib")
+    frame = pd.read_csv(folder / "mpg.csv").drop(columns="target")
+    result = run_cli("predict", "mpg.joblib", "mpg.csv", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    predictions = pd.read_csv(io.StringIO(result.stdout))
+    np.testing.assert_allclose(predictions["prediction"], model.predict(frame))
+
+
+# -------------------------------------------------------------------- errors
+@pytest.fixture(scope="module")
+def bad_files(folder):
+    (folder / "binary.csv").write_bytes(b"\x80\x81\xff\x00\x01 not text")
+    (folder / "empty.csv").write_text("")
+    (folder / "header.csv").write_text("a,b,target\n")
+    (folder / "ragged.csv").write_text("a,b\n1,2\n1,2,3,4\n")
+    (folder / "only_target.csv").write_text("target\n1\n2\n")
+    pd.DataFrame({"a": range(10), "target": ["x"] * 10}).to_csv(folder / "one_class.csv",
+                                                                index=False)
+    joblib.dump(LogisticRegression(), folder / "foreign.joblib")
+    return folder
+
+
+FIT_CREDIT = ["fit", "credit.csv", "--target", "target", "--output", "out.joblib"]
+
+
+def test_errors_in_a_process_are_one_line_without_traceback(bad_files):
+    for args, status, fragment in [
+        (["fit", "nope.csv", "--target", "target", "--output", "out.joblib"], 1, "not found"),
+        ([*FIT_CREDIT, "--time", "-1"], 2, "--time must be a positive"),
+        (["predict", "foreign.joblib", "credit.csv"], 1, "not a model saved by"),
+    ]:
+        result = run_cli(*args, cwd=bad_files)
+        assert_one_line_error(result.returncode, result.stderr, status, fragment)
+        assert result.stdout == ""
+
+
+FIT = ["--output", "out.joblib", "--target"]
+ERRORS = {  # what the user did wrong: (arguments, exit status, parts of the message)
+    "missing file": (["fit", "nope.csv", *FIT, "t"], 1, ["nope.csv not found"]),
+    "binary file": (["fit", "binary.csv", *FIT, "t"], 1, ["cannot read binary.csv"]),
+    "ragged rows": (["fit", "ragged.csv", *FIT, "a"], 1, ["cannot read ragged.csv"]),
+    "empty file": (["fit", "empty.csv", *FIT, "t"], 1, ["empty.csv is empty"]),
+    "header only": (["fit", "header.csv", *FIT, "target"], 1, ["no data rows"]),
+    "no features": (["fit", "only_target.csv", *FIT, "target"], 1, ["only the target column"]),
+    "no such target": (["fit", "credit.csv", *FIT, "label"], 1,
+                       ["no column 'label'", "checking_status, duration"]),
+    "one class": (["fit", "one_class.csv", *FIT, "target"], 1, ["single class ('x')"]),
+    "zero time": ([*FIT_CREDIT, "--time", "0"], 2, ["--time must be a positive"]),
+    "nan time": ([*FIT_CREDIT, "--time", "nan"], 2, ["--time must be a positive"]),
+    "unknown metric": ([*FIT_CREDIT, "--metric", "accuracy_score"], 2,
+                       ["unknown --metric 'accuracy_score'"]),
+    "metric of the other task": ([*FIT_CREDIT, "--metric", "r2"], 2,
+                                 ["'r2' cannot score a classification task"]),
+    "unknown search": ([*FIT_CREDIT, "--search", "grid"], 2,
+                       ["--search: invalid choice: 'grid'", "'smac'"]),
+    "zero n-jobs": ([*FIT_CREDIT, "--n-jobs", "0"], 2, ["--n-jobs must be"]),
+    "text n-jobs": ([*FIT_CREDIT, "--n-jobs", "two"], 2, ["--n-jobs: invalid int value"]),
+    "regression on labels": ([*FIT_CREDIT, "--task", "regression"], 2,
+                             ["use --task classification"]),
+    "classification on fractions": (["fit", "mpg.csv", *FIT, "target", "--task",
+                                     "classification"], 2, ["use --task regression"]),
+    "output folder missing": (["fit", "credit.csv", "--target", "target", "--output",
+                               "no/such/folder/m.joblib"], 2,
+                              ["folder no/such/folder does not exist"]),
+    "no target option": (["fit", "credit.csv", "--output", "out.joblib"], 2,
+                         ["required: --target"]),
+    "CSV as model": (["predict", "credit.csv", "credit.csv"], 1, ["not a model saved by"]),
+    "foreign model": (["predict", "foreign.joblib", "credit.csv"], 1,
+                      ["not a model saved by", "LogisticRegression"]),
+    "missing model": (["predict", "nope.joblib", "credit.csv"], 1, ["nope.joblib not found"]),
+    "no command": ([], 2, ["required: command"]),
+}
+
+
+@pytest.mark.parametrize("args, status, fragments", ERRORS.values(), ids=ERRORS.keys())
+def test_errors_are_one_line(bad_files, monkeypatch, capsys, args, status, fragments):
+    monkeypatch.chdir(bad_files)
+    exit_status = run_main(*args)
+    captured = capsys.readouterr()
+    assert_one_line_error(exit_status, captured.err, status, *fragments)
+    assert captured.out == ""
+    assert not (bad_files / "out.joblib").exists()
+
+
+def test_predict_errors_need_a_model(folder, credit_fit, mpg_fit, monkeypatch, capsys):
+    monkeypatch.chdir(folder)
+    status = run_main("predict", "credit.joblib", "mpg.csv")
+    assert_one_line_error(status, capsys.readouterr().err, 1,
+                          "lacks 20 of the model's feature columns", "checking_status")
+    status = run_main("predict", "mpg.joblib", "mpg.csv", "--proba")
+    assert_one_line_error(status, capsys.readouterr().err, 2, "--proba needs a classifier")
+    status = run_main("predict", "credit.joblib", "credit.csv", "--output", "no/such/p.csv")
+    assert_one_line_error(status, capsys.readouterr().err, 2, "folder no/such does not exist")
+
+
+def test_demo_still_runs(tmp_path):
+    result = run_cli("demo", "--time", "3", "--n-jobs", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Leaderboard (validation accuracy" in result.stdout
+    assert "test accuracy:" in result.stdout
