@@ -15,10 +15,20 @@ from tqdm.auto import tqdm
 logger = logging.getLogger("automl_estimators")
 
 
+class _BarSafeHandler(logging.StreamHandler):
+    """Writes log lines through ``tqdm.write``, so they never share a line with the bar."""
+
+    def emit(self, record):
+        try:
+            tqdm.write(self.format(record), file=self.stream)
+        except Exception:  # noqa: BLE001 - logging must not raise (logging's own rule)
+            self.handleError(record)
+
+
 def ensure_log_handler(verbose: int):
     """Show the package's INFO logs when the user asked for verbosity and set no handler."""
     if verbose and not logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _BarSafeHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("[automl_estimators] %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG if verbose > 2 else logging.INFO)
