@@ -9,7 +9,10 @@ lives in :mod:`.search`, trial execution in :mod:`.evaluation`, the clock in
 from __future__ import annotations
 
 import logging
+import math
+import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,7 +26,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import data
 from .budget import MIN_TRIAL_SECONDS, Budget, estimate_refit_seconds
+from .ensemble import (
+    ENSEMBLE_SIZE,
+    EnsembleClassifier,
+    EnsembleRegressor,
+    blend,
+    fold_score,
+    select_ensemble,
+)
 from .evaluation import OK, WORKERS_UNAVAILABLE, Evaluator, TrialResult, in_worker_start
+from .export import export as export_script
 from .history import History
 from .pipelines import build_pipeline, fidelity_shares
 from .plan import make_plan, make_splits
@@ -38,6 +50,15 @@ logger = logging.getLogger(__name__)
 CLASSIFICATION, REGRESSION = "classification", "regression"
 # Ranked trials tried in turn when the best one cannot be refit in time.
 REFIT_CANDIDATES = 3
+# Share of the time left after the search that ensemble selection may use
+# (it scores blends in the parent; the members' refit needs the rest).
+ENSEMBLE_SELECTION_SHARE = 0.2
+# The search keeps this many refits of the best trial in reserve when it ensembles:
+# members are refit in parallel, n_jobs at a time (an ensemble usually has a few:
+# two waves), and selection itself takes time (a third). A judgement, not a
+# measurement: too small only shrinks the ensemble to the members whose refit
+# fits in the time left, never the budget.
+ENSEMBLE_REFIT_WAVES = 3
 
 
 class _AutoBase(BaseEstimator):
@@ -56,6 +77,7 @@ class _AutoBase(BaseEstimator):
         "include": [list, tuple, None],
         "exclude": [list, tuple, None],
         "max_trials": [Interval(Integral, 1, None, closed="left"), None],
+        "ensemble_size": [Interval(Integral, 0, None, closed="left")],
         "n_jobs": [Integral, None],
         "dask_client": [None, str, HasMethods(["submit", "scatter"])],
         "random_state": ["random_state"],
@@ -64,8 +86,8 @@ class _AutoBase(BaseEstimator):
 
     def __init__(self, *, time_budget=60, per_trial_time_limit=None, memory_limit=4096,
                  metric=None, resampling="auto", resampling_size=None, search="auto",
-                 include=None, exclude=None, max_trials=None, n_jobs=None, dask_client=None,
-                 random_state=None, verbose=0):
+                 include=None, exclude=None, max_trials=None, ensemble_size=ENSEMBLE_SIZE,
+                 n_jobs=None, dask_client=None, random_state=None, verbose=0):
         self.time_budget = time_budget
         self.per_trial_time_limit = per_trial_time_limit
         self.memory_limit = memory_limit
@@ -76,6 +98,7 @@ class _AutoBase(BaseEstimator):
         self.include = include
         self.exclude = exclude
         self.max_trials = max_trials
+        self.ensemble_size = ensemble_size
         self.n_jobs = n_jobs
         self.dask_client = dask_client
         self.random_state = random_state
@@ -127,6 +150,7 @@ class _AutoBase(BaseEstimator):
         self._check_resampling_size()
         X = data.check_X(X)
         validate_data(self, X, reset=True, skip_check_array=True)
+        target_name = y.name if isinstance(getattr(y, "name", None), str) else None
         y = self._check_y(X, y)
         task = self._task
         metric = get_metric(self.metric, task)
@@ -149,19 +173,22 @@ class _AutoBase(BaseEstimator):
                            plan.reason, n_jobs)
             history = History()
             fallback = self._fit_fallback(X, y, splits, metric, history, budget)
-            final, chosen = fallback, history.results[0]
+            final = _Final(fallback, history.results[0])
             if budget.remaining() >= MIN_TRIAL_SECONDS:
-                final, chosen = self._search_and_refit(
+                final = self._search_and_refit(
                     X, y, splits, space, profile, metric, history, budget, reporter, n_jobs,
                     seed, fallback, plan)
         finally:
             reporter.close()
         self.profile_ = profile
-        self._set_fitted_attributes(final, chosen, history, space, metric, plan, budget)
+        self.target_name_ = target_name
+        self._set_fitted_attributes(final, history, space, metric, plan, budget)
+        chosen = final.chosen
         reporter.phase("done in %.1fs (budget %.1fs): %d trials, final %s, validation %s=%.4f",
                        self.fit_time_, self.time_budget, self.n_trials_,
+                       f"ensemble of {len(final.members)}" if final.members else
                        space.describe(chosen.config) if chosen.config else "dummy",
-                       metric.name, chosen.score)
+                       metric.name, self.best_score_)
         return self
 
     def _check_resampling_size(self):
@@ -234,12 +261,18 @@ class _AutoBase(BaseEstimator):
                            describe=space.describe, n_workers=n_jobs,
                            max_trials=self.max_trials, per_trial_time_limit=plan.trial_time_limit,
                            seed=seed, n_rows_total=profile.n_rows,
-                           n_rows_train=len(splits[0][0]), return_models=plan.return_models)
+                           n_rows_train=len(splits[0][0]), return_models=plan.return_models,
+                           refit_waves=ENSEMBLE_REFIT_WAVES if self.ensemble_size > 1 else 1)
                 reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
                                budget.remaining())
+                rows = (len(splits[0][0]), profile.n_rows)
+                final = self._ensemble(evaluator, history, budget, reporter,
+                                       lambda config: build(config)[0], n_jobs, y, splits,
+                                       metric, *rows)
+                if final is not None:
+                    return final
                 return self._refit(evaluator, history, budget, reporter,
-                                   lambda config: build(config)[0], n_jobs, fallback,
-                                   len(splits[0][0]), profile.n_rows)
+                                   lambda config: build(config)[0], n_jobs, fallback, *rows)
         finally:
             strategy.close()
 
@@ -269,7 +302,7 @@ class _AutoBase(BaseEstimator):
                            result.trial_id, all_rows, left)
             try:
                 model, _ = evaluator.refit(build(result.config), timeout=left, n_threads=n_jobs)
-                return model, result
+                return _Final(model, result)
             except RuntimeError as exc:
                 reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
         # No refit finished: the best model fitted during search, else the dummy.
@@ -277,14 +310,86 @@ class _AutoBase(BaseEstimator):
             if result.model is not None:
                 reporter.phase("keeping trial %d's model as fitted during search",
                                result.trial_id)
-                return result.model, result
-        return fallback, dummy
+                return _Final(result.model, result)
+        return _Final(fallback, dummy)
 
-    def _set_fitted_attributes(self, final, chosen, history, space, metric, plan, budget):
-        self.model_ = final
-        self.best_pipeline_ = final
+    def _ensemble(self, evaluator, history, budget, reporter, build, n_jobs, y, splits, metric,
+                  train_rows, all_rows):
+        """Select an ensemble of trials and refit its members, or None for one model.
+
+        None when ``ensemble_size`` < 2, when the selection is a single trial or no
+        better than the best one, or when its refit is not expected to finish in
+        time. Members are refit in parallel; if some do not finish, the others are
+        kept when their blend still beats the best trial on validation.
+        """
+        ranked = history.ranked()
+        if self.ensemble_size < 2 or len(ranked) < 2:
+            return None
+        deadline = time.monotonic() + budget.remaining() * ENSEMBLE_SELECTION_SHARE
+        selection = select_ensemble(ranked, y, splits, metric, self._task,
+                                    size=self.ensemble_size, deadline=deadline)
+        best = ranked[0]
+        if selection is None or len(selection.trials) < 2 or selection.score <= best.score:
+            return None
+        def subset_score(members, weights):
+            if len(members) == len(selection.trials):
+                return selection.score
+            return fold_score(metric, self._task, y, splits, blend(
+                [t.predictions.values for t in members], weights, self._task))
+
+        # The heaviest members whose parallel refit is expected to end in time.
+        estimates = [estimate_refit_seconds(t.fit_seconds, train_rows, all_rows)
+                     for t in selection.trials]
+        left = budget.remaining()
+        size = len(selection.trials)
+        while size >= 2 and max(estimates[:size]) * math.ceil(
+                size / min(size, evaluator.n_workers)) > left:
+            size -= 1
+        trials, weights = selection.trials[:size], selection.weights[:size]
+        score = subset_score(trials, weights) if size >= 2 else -np.inf
+        if score <= best.score:
+            reporter.phase("ensemble of %d (validation %.4f) not refit: no subset that beats "
+                           "the best trial (%.4f) can be refit in %.1fs", len(selection.trials),
+                           selection.score, best.score, left)
+            return None
+        parallel = min(size, evaluator.n_workers)
+        reporter.phase("refitting an ensemble of %d trials on all %d rows (validation %.4f vs "
+                       "best trial %.4f)", size, all_rows, score, best.score)
+        fitted = evaluator.refit_many([build(t.config) for t in trials], timeout=left,
+                                      n_threads=max(1, n_jobs // parallel))
+        kept = [(t, w, model) for t, w, (model, _, _) in zip(trials, weights, fitted)
+                if model is not None]
+        if len(kept) < len(trials):
+            reporter.phase("%d of %d ensemble members not refit in time",
+                           len(trials) - len(kept), len(trials))
+            if len(kept) < 2:
+                return None
+            score = subset_score([t for t, _, _ in kept], [w for _, w, _ in kept])
+            if score <= best.score:
+                return None
+        members = [(f"trial_{t.trial_id}", build(t.config)) for t, _, _ in kept]
+        weights = [float(w) for _, w, _ in kept]
+        models = [model for _, _, model in kept]
+        if self._task == CLASSIFICATION:
+            ensemble = EnsembleClassifier.from_fitted(members, models, weights,
+                                                      classes=np.arange(len(self.classes_)))
+        else:
+            ensemble = EnsembleRegressor.from_fitted(members, models, weights)
+        top = max(kept, key=lambda k: (k[0].score, -k[0].trial_id))
+        return _Final(ensemble, top[0], score=score,
+                      members=tuple((t.trial_id, w / sum(weights)) for t, w, _ in kept),
+                      best_model=top[2])
+
+    def _set_fitted_attributes(self, final, history, space, metric, plan, budget):
+        chosen = final.chosen
+        self.model_ = final.model
+        # A trial's own model was fitted during search, on its training split only.
+        self.refit_ = ("dummy" if chosen.origin == "dummy" else "search-time model"
+                       if final.model is chosen.model else "all rows")
+        self.ensemble_ = final.model if final.members else None
+        self.best_pipeline_ = final.best_model if final.best_model is not None else final.model
         self.best_config_ = dict(chosen.config)
-        self.best_score_ = chosen.score
+        self.best_score_ = chosen.score if final.score is None else final.score
         self.metric_ = metric.name
         self.search_plan_ = plan
         self.search_space_ = space
@@ -293,6 +398,10 @@ class _AutoBase(BaseEstimator):
                          TrialResult(**{**r.__dict__, "model": None}) for r in history.results]
         self.leaderboard_ = history.leaderboard(
             lambda c: space.describe(c) if c else "dummy (fallback)")
+        weights = dict(final.members)
+        self.leaderboard_.insert(
+            self.leaderboard_.columns.get_loc("score") + 1, "ensemble_weight",
+            [weights.get(t, 0.0) for t in self.leaderboard_["trial"]])
         self.n_trials_ = len(history.results)
         self.fit_time_ = budget.elapsed()
 
@@ -309,6 +418,45 @@ class _AutoBase(BaseEstimator):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
+
+    # --------------------------------------------------------------- export
+    def export(self, path):
+        """Write ``model_`` as a standalone Python script that fits and predicts from CSV.
+
+        The script rebuilds the final model with scikit-learn / xgboost code
+        (non-default parameters only; this package is imported only for its own
+        components), reads a CSV as ``fit`` reads its input, fits on all its rows
+        and writes predictions: ``python PATH TRAIN.csv [--target COLUMN]
+        [--predict TEST.csv] [--output PREDICTIONS.csv]``. See
+        :func:`automl_estimators.export.export`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+        """
+        return export_script(self, path)
+
+
+@dataclass(frozen=True)
+class _Final:
+    """The model a fit ends with: the chosen trial, and for an ensemble its members.
+
+    ``score`` is the final model's validation score (the chosen trial's when None);
+    ``members`` the (trial id, weight) pairs of an ensemble; ``best_model`` the
+    chosen trial's own refit model inside an ensemble.
+    """
+
+    model: object
+    chosen: TrialResult
+    score: float | None = None
+    members: tuple = ()
+    best_model: object = None
 
 
 @contextmanager
@@ -366,6 +514,12 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         leave out; see :func:`automl_estimators.spaces.component_names`.
     max_trials : int, default=None
         Stop after this many trials (the dummy fallback not counted).
+    ensemble_size : int, default=50
+        Greedy picks of ensemble selection (Caruana et al., with replacement)
+        over the trials' validation predictions; the members are refit on all
+        rows within the budget. 0 or 1: the single best pipeline. The ensemble
+        is kept only when it beats the best pipeline on validation and its
+        refit fits in the time left.
     n_jobs : int, default=None
         Trials run at once (``-1``: all cores); also the threads of the final refit.
     dask_client : distributed.Client or str, default=None
@@ -385,16 +539,24 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string column names.
     best_pipeline_ : Pipeline
-        The chosen pipeline refitted on all rows (trained on class indices
-        ``0..n_classes-1``; ``classes_`` maps them back).
-    model_ : Pipeline
-        The final model used by ``predict``.
+        The best single pipeline refitted on all rows (trained on class indices
+        ``0..n_classes-1``; ``classes_`` maps them back); inside an ensemble,
+        its best-scoring member.
+    model_ : Pipeline or EnsembleClassifier
+        The final model used by ``predict``: ``ensemble_`` when there is one,
+        else ``best_pipeline_``.
+    ensemble_ : EnsembleClassifier or None
+        The weighted ensemble (``members_``, ``weights_``), or None when a single
+        pipeline won.
     best_config_ : dict
-        Configuration of the chosen pipeline (empty for the dummy fallback).
+        Configuration of ``best_pipeline_`` (empty for the dummy fallback).
     best_score_ : float
-        Its validation score.
+        Validation score of ``model_`` (the ensemble's blended predictions,
+        scored fold by fold like a trial).
     leaderboard_ : pandas.DataFrame
-        One row per trial, best first; failed trials last with their status and error.
+        One row per trial, best first; failed trials last with their status and
+        error; ``ensemble_weight`` is each trial's weight in ``ensemble_`` (0
+        when not a member).
     history_ : list of TrialResult
         Every trial in the order it was started.
     n_trials_ : int
@@ -408,6 +570,15 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     metric_ : str
     fit_time_ : float
         Wall-clock seconds of ``fit``.
+    refit_ : {"all rows", "search-time model", "dummy"}
+        How ``model_`` was fitted: ``"all rows"``: refit on all rows;
+        ``"search-time model"``: the refit did not finish within the budget and
+        ``model_`` is the chosen trial's model as fitted during search, on its
+        training split only; ``"dummy"``: no pipeline beat the dummy fallback
+        (fitted on all rows).
+    target_name_ : str or None
+        Name of y when it was a named pandas Series (the exported script's
+        default target column), else None.
 
     Examples
     --------
@@ -451,9 +622,9 @@ class AutoRegressor(RegressorMixin, _AutoBase):
 
     Attributes
     ----------
-    n_features_in_, feature_names_in_, best_pipeline_, model_, best_config_,
+    n_features_in_, feature_names_in_, best_pipeline_, model_, ensemble_, best_config_,
     best_score_, leaderboard_, history_, n_trials_, search_plan_, profile_,
-    search_space_, metric_, fit_time_
+    search_space_, metric_, fit_time_, refit_, target_name_
         As in :class:`AutoClassifier`.
 
     Examples

@@ -1,0 +1,337 @@
+"""Export of the final model as a standalone script, as a demanding user checks it.
+
+End to end: fit with a tiny budget on slices of shared datasets with every
+registered search strategy, export, run the script in a fresh interpreter on
+CSV files, and compare its predictions with the estimator's. Then the renderer
+on hand-built estimators: non-default parameters only, imported names, code
+that compiles and rebuilds the same parameters, the layout, the header.
+"""
+
+import functools
+import importlib.util
+import io
+import subprocess
+import sys
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer, make_column_selector, make_column_transformer
+from sklearn.decomposition import PCA
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import NotFittedError
+from sklearn.feature_selection import SelectPercentile, f_regression
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline, make_union
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.svm import SVC
+from xgboost import XGBClassifier
+
+from automl_estimators import AutoClassifier, AutoRegressor
+from automl_estimators.export import WIDTH, script, to_source
+from automl_estimators.pipelines.components import RBFSVMClassifier, StackingTransformer
+from automl_estimators.pipelines.preprocessing import FrequencyEncoder, categories_as_strings
+from automl_estimators.search import STRATEGIES
+from tests.conftest import load
+
+# dataset -> (estimator class, rows to fit on, models searched, metric). Two models
+# leave the strategy some proposals within max_trials; balanced accuracy makes
+# any real model beat the dummy, so the final model is a refit pipeline.
+DATASETS = {
+    "credit-g": (AutoClassifier, 150, ["logistic_regression", "rbf_svm"], "balanced_accuracy"),
+    "vehicle": (AutoClassifier, 150, ["xgboost", "knn"], "balanced_accuracy"),
+    "auto_mpg": (AutoRegressor, 150, ["ridge", "hist_gradient_boosting"], None),
+}
+TEST_ROWS = 50
+
+
+@functools.cache
+def fitted(dataset, strategy):
+    """(estimator fitted on the first rows, train rows, test rows) for one case."""
+    estimator_class, n_rows, include, metric = DATASETS[dataset]
+    X, y = load(dataset, n_rows + TEST_ROWS)
+    train, test = slice(0, n_rows), slice(n_rows, None)
+    estimator = estimator_class(time_budget=8, max_trials=4, n_jobs=1, random_state=0,
+                                search=strategy, include=include, metric=metric)
+    estimator.fit(X[train], y[train])
+    return estimator, pd.concat([X[train], y[train]], axis=1), X[test]
+
+
+def run_script(path, *args):
+    return subprocess.run([sys.executable, str(path), *map(str, args)], check=False,
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_same_predictions(estimator, predicted, X_test):
+    expected = estimator.predict(X_test)
+    if isinstance(estimator, AutoClassifier):
+        assert list(predicted) == list(expected)
+    else:
+        np.testing.assert_allclose(predicted, expected, rtol=1e-9, atol=1e-9)
+
+
+# ---------------------------------------------------------------- end to end
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+@pytest.mark.parametrize("dataset", sorted(DATASETS))
+def test_exported_script_reproduces_the_estimators_predictions(dataset, strategy, tmp_path):
+    estimator, train, X_test = fitted(dataset, strategy)
+    # Only a model refit on all rows can be reproduced by the script's own fit.
+    assert estimator.refit_ == "all rows", estimator.leaderboard_
+    path = estimator.export(tmp_path / "best_pipeline.py")
+    train.to_csv(tmp_path / "train.csv", index=False)
+    X_test.to_csv(tmp_path / "test.csv", index=False)
+    done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
+                      "--output", tmp_path / "predictions.csv")
+    assert done.returncode == 0, done.stderr
+    predicted = pd.read_csv(tmp_path / "predictions.csv")
+    assert list(predicted.columns) == ["target"] and len(predicted) == len(X_test)
+    assert_same_predictions(estimator, predicted["target"].to_numpy(), X_test)
+
+
+def test_script_of_a_numpy_fit_selects_the_csv_columns_by_position(tmp_path, capsys):
+    X, y = load("credit-g", 150 + TEST_ROWS)
+    estimator = AutoClassifier(time_budget=8, max_trials=2, n_jobs=1, random_state=0,
+                               include=["logistic_regression"], metric="balanced_accuracy")
+    # An object array: categorical columns are known by position only.
+    estimator.fit(X[:150].to_numpy(), y[:150].to_numpy())
+    assert estimator.refit_ == "all rows" and estimator.target_name_ is None
+    assert estimator.profile_.categorical and not hasattr(estimator, "feature_names_in_")
+    path = estimator.export(tmp_path / "model.py")
+    frame = X.set_axis([f"column {j}" for j in range(X.shape[1])], axis=1)
+    frame[:150].assign(label=y[:150]).to_csv(tmp_path / "train.csv", index=False)
+    frame[150:].to_csv(tmp_path / "test.csv", index=False)
+    # In this process: the end-to-end tests above run scripts in their own.
+    script_module = load_script(path)
+    script_module.main([str(tmp_path / "train.csv"), "--target", "label",
+                        "--predict", str(tmp_path / "test.csv"),
+                        "--output", str(tmp_path / "out.csv")])
+    assert_same_predictions(estimator, pd.read_csv(tmp_path / "out.csv")["label"],
+                            X[150:].to_numpy())
+    # No target name was seen at fit: --target is required.
+    with pytest.raises(SystemExit):
+        script_module.main([str(tmp_path / "train.csv")])
+    assert "--target" in capsys.readouterr().err
+
+
+def load_script(path):
+    """The exported script as a module (its main not run)."""
+    spec = importlib.util.spec_from_file_location(f"exported_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_script_predicts_the_training_rows_to_stdout_and_rejects_missing_columns(
+        tmp_path, capsys):
+    estimator, train, _ = fitted("auto_mpg", "random")
+    script_module = load_script(estimator.export(tmp_path / "model.py"))
+    train.to_csv(tmp_path / "train.csv", index=False)
+    script_module.main([str(tmp_path / "train.csv")])
+    predicted = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(predicted.columns) == ["target"]
+    assert_same_predictions(estimator, predicted["target"].to_numpy(), train.drop(columns="target"))
+    column = estimator.feature_names_in_[0]
+    train.drop(columns=[column]).to_csv(tmp_path / "short.csv", index=False)
+    with pytest.raises(SystemExit, match=f"lacks the feature column.*{column}"):
+        script_module.main([str(tmp_path / "short.csv")])
+
+
+# --------------------------------------------------------------- the script
+def test_header_says_what_was_fit_and_with_what():
+    estimator, _, _ = fitted("credit-g", "random")
+    text = script(estimator)
+    lines = text.split("\nimport ", 1)[0].strip().splitlines()
+    assert all(line.startswith("#") for line in lines)
+    header = " ".join(line.lstrip("#").strip() for line in lines)  # unwrapped
+    assert f"{date.today():%Y-%m-%d}" in header
+    assert "150 rows x 20 columns, classification (2 classes)" in header
+    assert 'target "target"' in header
+    assert f"balanced_accuracy, validation score {estimator.best_score_:.4f}" in header
+    assert estimator.search_space_.describe(estimator.best_config_) in header
+    assert "refit on all 150 training rows" in header
+    assert "random_state: 0" in header
+    for package in ("python", "scikit-learn", "xgboost", "numpy", "pandas", "automl-estimators"):
+        assert f"{package} " in header
+
+
+def test_header_warns_when_the_model_is_the_search_time_one():
+    estimator, _, _ = fitted("auto_mpg", "random")
+    estimator = pickle_copy(estimator)
+    estimator.refit_ = "search-time model"
+    header = " ".join(script(estimator).split("\nimport ", 1)[0].split("#"))
+    assert "did not finish within the budget" in header
+    assert "predictions can differ" in header
+
+
+def pickle_copy(estimator):
+    import pickle
+
+    return pickle.loads(pickle.dumps(estimator))
+
+
+def test_package_is_imported_only_for_its_own_components():
+    mixed, _, _ = fitted("credit-g", "random")  # categories_as_strings, maybe RBFSVMClassifier
+    numeric, _, _ = fitted("auto_mpg", "random")  # strings too: auto_mpg has text columns
+    for estimator in (mixed, numeric):
+        text = script(estimator)
+        own = [line for line in text.splitlines() if "import" in line and "automl_est" in line]
+        assert own and all(line.startswith("from automl_estimators.") for line in own[1:])
+        assert "imported only for its own components" in text
+        assert "automl-estimators 0.1" in text
+    plain = pickle_copy(numeric)
+    plain.model_ = make_pipeline(SimpleImputer(), Ridge())
+    text = script(plain)
+    assert "automl_estimators" not in text.replace("automl_estimators.data.check_X", "")
+    assert "automl-estimators" not in text
+    compile(text, "plain.py", "exec")
+
+
+def test_every_generated_line_fits_and_the_script_compiles():
+    for dataset in DATASETS:
+        text = script(fitted(dataset, "random")[0])
+        compile(text, f"{dataset}.py", "exec")
+        long = [line for line in text.splitlines() if len(line) > WIDTH]
+        assert not long
+
+
+def test_export_rejects_an_unfitted_estimator_and_an_unwritable_path(tmp_path):
+    with pytest.raises(NotFittedError):
+        AutoClassifier().export(tmp_path / "model.py")
+    estimator, _, _ = fitted("auto_mpg", "random")
+    with pytest.raises(OSError, match="Cannot write the exported script .*writable"):
+        estimator.export(tmp_path / "no such folder" / "model.py")
+    with pytest.raises(OSError, match="Cannot write the exported script"):
+        estimator.export(tmp_path)
+    with pytest.raises(TypeError, match="AutoClassifier or AutoRegressor"):
+        script(Ridge().fit([[0.0], [1.0]], [0.0, 1.0]))
+
+
+# ------------------------------------------------------------- the renderer
+def comparable(value):
+    """A value with estimators replaced by (class, their comparable parameters)."""
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        return type(value), comparable(value.get_params(deep=False))
+    if isinstance(value, make_column_selector):
+        return type(value), comparable(vars(value))
+    if isinstance(value, dict):
+        return {key: comparable(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value), [comparable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return "array", value.dtype, value.tolist()
+    if isinstance(value, (float, np.floating)) and np.isnan(value):
+        return "nan"
+    if isinstance(value, (bool, np.bool_)):
+        return bool, bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int, int(value)
+    if isinstance(value, (float, np.floating)):
+        return float, float(value)
+    return value
+
+
+HAND_BUILT = {
+    "pipeline with column transformer": Pipeline([
+        ("preprocess", ColumnTransformer([
+            ("numeric", make_pipeline(SimpleImputer(strategy="median", add_indicator=True),
+                                      StandardScaler()), ["age", "income"]),
+            ("text", make_pipeline(FunctionTransformer(categories_as_strings,
+                                                       feature_names_out="one-to-one"),
+                                   OneHotEncoder(handle_unknown="infrequent_if_exist",
+                                                 min_frequency=np.float64(0.05),
+                                                 sparse_output=False)), ["city"]),
+            ("rare", FrequencyEncoder(), [4]),
+        ], sparse_threshold=0.0, remainder="passthrough")),
+        ("select", SelectPercentile(f_regression, percentile=np.float32(37.5))),
+        ("model", HistGradientBoostingClassifier(max_iter=np.int64(50), max_features=1,
+                                                 class_weight="balanced", random_state=3)),
+    ]),
+    "feature union with stacking": make_pipeline(
+        FeatureUnion([("pca", PCA(n_components=0.9, whiten=True)),
+                      ("stack", StackingTransformer(LogisticRegression(C=0.1), cv=4,
+                                                    random_state=0))],
+                     transformer_weights={"pca": 2.0, "stack": 1}),
+        make_union(StandardScaler(with_mean=False), FunctionTransformer(np.log1p)),
+        SVC(C=3.0, gamma="auto", probability=True),
+    ),
+    "xgboost": XGBClassifier(n_estimators=64, learning_rate=np.float64(0.05), max_depth=4,
+                             tree_method="hist", verbosity=0, missing=np.nan, random_state=1),
+    "rbf svm": RBFSVMClassifier(C=10.0, gamma=np.float64(0.25), class_weight="balanced",
+                                random_state=0),
+    "column selector and values": make_column_transformer(
+        (OneHotEncoder(categories=[np.array(["a", "b"], dtype=object)], dtype=np.float32),
+         make_column_selector(dtype_include=object)),
+        (SimpleImputer(fill_value=np.nan, strategy="constant"), ("x", "y")),
+        (FunctionTransformer(kw_args={"k": (1,), "none": None, "inf": -np.inf}), [0]),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(HAND_BUILT))
+def test_code_rebuilds_an_estimator_with_the_same_parameters(name):
+    estimator = HAND_BUILT[name]
+    source = to_source(estimator)
+    compile("\n".join(source.imports) + "\nmodel = " + source.code, name, "exec")
+    rebuilt = source.build()
+    assert type(rebuilt) is type(estimator)
+    assert comparable(rebuilt.get_params()) == comparable(estimator.get_params())
+    assert all(len(line) <= WIDTH for line in source.code.splitlines())
+
+
+def test_only_non_default_parameters_are_written():
+    assert to_source(LogisticRegression()).code == "LogisticRegression()"
+    assert to_source(SVC(C=2, kernel="rbf")).code == "SVC(C=2)"
+    # An int and a float are different settings (a count and a share).
+    assert to_source(HistGradientBoostingClassifier(max_features=1.0)).code \
+        == "HistGradientBoostingClassifier()"
+    assert to_source(HistGradientBoostingClassifier(max_features=1)).code \
+        == "HistGradientBoostingClassifier(max_features=1)"
+    # numpy scalars become literals; defaults given as numpy scalars are not written.
+    assert to_source(Ridge(alpha=np.float64(1.0), max_iter=np.int64(7))).code \
+        == "Ridge(max_iter=7)"
+    assert to_source(SimpleImputer(missing_values=float("nan"))).code == "SimpleImputer()"
+    xgb = to_source(XGBClassifier(n_estimators=10, missing=np.nan))
+    assert xgb.code == "XGBClassifier(n_estimators=10)"
+    assert xgb.imports == ("from xgboost import XGBClassifier",)
+
+
+def test_functions_types_and_special_values_are_imported_names():
+    source = to_source(make_pipeline(
+        FunctionTransformer(np.log1p), SelectPercentile(f_regression),
+        OneHotEncoder(dtype=np.float32, categories=[[1, 2]]),
+        SimpleImputer(fill_value=np.nan, strategy="constant"), Ridge()))
+    assert "from sklearn.feature_selection import SelectPercentile, f_regression" \
+        in source.imports
+    assert "import numpy as np" in source.imports
+    for text in ("func=np.log1p", "score_func=f_regression", "dtype=np.float32",
+                 "fill_value=np.nan", "categories=[[1, 2]]", "make_pipeline(\n"):
+        assert text in source.code
+    assert not any("._" in line for line in source.imports)  # public modules only
+    assert to_source(OneHotEncoder(dtype=int)).code == "OneHotEncoder(dtype=int)"
+    assert to_source(FunctionTransformer(categories_as_strings)).own_names \
+        == ("categories_as_strings",)
+    partial = to_source(FunctionTransformer(functools.partial(np.clip, a_min=0)))
+    assert partial.code == "FunctionTransformer(func=partial(np.clip, a_min=0))"
+    assert "from functools import partial" in partial.imports
+
+
+def test_layout_names_steps_only_when_the_helpers_would_not():
+    named = to_source(Pipeline([("scale", StandardScaler()), ("model", Ridge())])).code
+    assert named == 'Pipeline([("scale", StandardScaler()), ("model", Ridge())])'
+    auto = to_source(Pipeline([("standardscaler", StandardScaler()), ("ridge", Ridge())])).code
+    assert auto == "make_pipeline(StandardScaler(), Ridge())"
+    long = to_source(make_pipeline(SimpleImputer(strategy="median", add_indicator=True),
+                                   StandardScaler(with_mean=False), Ridge(alpha=0.5)))
+    assert long.code.splitlines()[1] == '    SimpleImputer(strategy="median", add_indicator=True),'
+
+
+@pytest.mark.parametrize("value, error, match", [
+    (FunctionTransformer(lambda X: X), ValueError, "lambda"),
+    (Ridge(random_state=np.random.RandomState(0), solver="sag"), TypeError, "RandomState"),
+    (FunctionTransformer(kw_args={"file": sys.stdout}), TypeError, "Cannot write"),
+])
+def test_values_without_a_code_form_are_refused(value, error, match):
+    with pytest.raises(error, match=match):
+        to_source(value)
