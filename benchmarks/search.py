@@ -120,6 +120,18 @@ def run_one(experiment, arm, name, budget, seed, out):
         space = est.search_space_
         full_ok = real[(real["status"] == "ok") & (real["fidelity"] >= 1.0)]
         rec["complexity"] = complexity(est.best_config_, space) if est.best_config_ else 0
+        # The best single pipeline is refit inside the ensemble: its test score is
+        # the paired "single best" of the same run.
+        ensemble = getattr(est, "ensemble_", None)
+        rec["ensemble_members"] = 0 if ensemble is None else len(ensemble.members_)
+        single = est.best_pipeline_.predict(X_te)
+        if task != "regression":
+            single = est.classes_[single.astype(int)]
+        rec["test_score_single"] = score_of(task, y_te, single)
+        if ensemble is not None:
+            members = lb[lb["ensemble_weight"] > 0]
+            rec["ensemble_weights"] = [(str(p), float(w)) for p, w in
+                                       zip(members["pipeline"], members["ensemble_weight"])]
         rec["trials"] = [(float(r["score"]), complexity(r["config"], space), r["origin"])
                          for _, r in full_ok.iterrows()]
         rec.update(
@@ -255,6 +267,7 @@ def summarize_strategies(df, lines):
         for name, row in per.iterrows():
             lines.append(f"| {name} | " + " | ".join(f"{row[a]:.4f}" for a in arms) + " | "
                          + " | ".join(f"{per_c.loc[name, a]:.1f}" for a in arms) + " |")
+        summarize_ensemble(sub, budget, lines)
         genetic = sub[(sub["arm"] == "genetic") & sub["trials"].map(bool)]
         if len(genetic):
             run = genetic.loc[genetic["trials"].map(len).idxmax()]
@@ -262,6 +275,50 @@ def summarize_strategies(df, lines):
             plot_pareto(run, RESULTS / png)
             lines += ["", f"Pareto front of the genetic run with the most trials "
                           f"({run['dataset']}, seed {run['seed']}): ![pareto]({png})", ""]
+
+
+def summarize_ensemble(sub, budget, lines):
+    """Final model (ensemble when one was kept) vs the best single pipeline of the same run."""
+    if "test_score_single" not in sub:
+        return
+    sub = sub.dropna(subset=["test_score_single"])
+    diff = sub["test_score"] - sub["test_score_single"]
+    lines += ["", f"### Ensemble vs single best ({len(sub)} runs, all arms)", "",
+              "Paired within each run: the fit's final model (the ensemble when it was kept: "
+              "it beat the best pipeline on validation and could be refit in time) vs the best "
+              "single pipeline, refit on all rows inside the same fit.", "",
+              "| arm | runs | ensembles kept | wins | ties | losses | mean test final | "
+              "mean test single |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for arm, part in sub.groupby("arm"):
+        d = diff[part.index]
+        lines.append(f"| {arm} | {len(part)} | {int((part['ensemble_members'] > 0).sum())} | "
+                     f"{int((d > TIE).sum())} | {int((d.abs() <= TIE).sum())} | "
+                     f"{int((d < -TIE).sum())} | {part['test_score'].mean():.4f} | "
+                     f"{part['test_score_single'].mean():.4f} |")
+    kept = sub[sub["ensemble_members"] > 0]
+    if len(kept) and "ensemble_weights" in kept:
+        run = kept.loc[kept["ensemble_members"].idxmax()]
+        png = f"search_strategies_ensemble_weights_{budget}.png"
+        plot_weights(run, RESULTS / png)
+        lines += ["", f"Ensemble weights of the largest ensemble ({run['dataset']}, "
+                      f"{run['arm']}, seed {run['seed']}): ![weights]({png})"]
+
+
+def plot_weights(run, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names, weights = zip(*sorted(run["ensemble_weights"], key=lambda p: p[1]))
+    fig, ax = plt.subplots(figsize=(6, 0.4 * len(names) + 1))
+    ax.barh(range(len(names)), weights, color="tab:blue")
+    ax.set_yticks(range(len(names)), [n[:60] for n in names], fontsize=7)
+    ax.set_xlabel("weight")
+    ax.set_title(f"ensemble of {run['dataset']} ({run['arm']}, {run['budget']} s)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def plot_pareto(run, path):
