@@ -37,11 +37,13 @@ from .ensemble import (
 from .evaluation import OK, WORKERS_UNAVAILABLE, Evaluator, TrialResult, in_worker_start
 from .export import export as export_script
 from .history import History
+from .metalearning.suggest import METHODS
+from .metalearning.warm_start import warm_start_candidates
 from .pipelines import build_pipeline, fidelity_shares
 from .plan import make_plan, make_splits
 from .progress import Reporter
 from .scoring import Predictions, get_metric
-from .search import SETTINGS, STRATEGIES, Candidate, make_strategy
+from .search import SETTINGS, STRATEGIES, make_strategy
 from .search_loop import run_search
 from .spaces import Space
 
@@ -78,6 +80,7 @@ class _AutoBase(BaseEstimator):
         "exclude": [list, tuple, None],
         "max_trials": [Interval(Integral, 1, None, closed="left"), None],
         "ensemble_size": [Interval(Integral, 0, None, closed="left")],
+        "warm_start": [StrOptions({"auto", *METHODS}), list, tuple, None],
         "n_jobs": [Integral, None],
         "dask_client": [None, str, HasMethods(["submit", "scatter"])],
         "random_state": ["random_state"],
@@ -87,7 +90,7 @@ class _AutoBase(BaseEstimator):
     def __init__(self, *, time_budget=60, per_trial_time_limit=None, memory_limit=4096,
                  metric=None, resampling="auto", resampling_size=None, search="auto",
                  include=None, exclude=None, max_trials=None, ensemble_size=ENSEMBLE_SIZE,
-                 n_jobs=None, dask_client=None, random_state=None, verbose=0):
+                 warm_start=None, n_jobs=None, dask_client=None, random_state=None, verbose=0):
         self.time_budget = time_budget
         self.per_trial_time_limit = per_trial_time_limit
         self.memory_limit = memory_limit
@@ -99,6 +102,7 @@ class _AutoBase(BaseEstimator):
         self.exclude = exclude
         self.max_trials = max_trials
         self.ensemble_size = ensemble_size
+        self.warm_start = warm_start
         self.n_jobs = n_jobs
         self.dask_client = dask_client
         self.random_state = random_state
@@ -242,7 +246,7 @@ class _AutoBase(BaseEstimator):
             return pipeline, fidelity_shares(config, space, fidelity)[1]
 
         # The loop evaluates the warm start first; strategies learn it through tell.
-        warm_start = [Candidate(c, 1.0, "default") for c in space.portfolio()]
+        warm_start = warm_start_candidates(self.warm_start, space, X, y, profile)
         # A failed trial is worth no more than the dummy fallback (trial 0).
         dummy_score = history.results[0].score
         strategy = make_strategy(self.search, space, seed, plan=plan,
@@ -520,6 +524,14 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         rows within the budget. 0 or 1: the single best pipeline. The ensemble
         is kept only when it beats the best pipeline on validation and its
         refit fits in the time left.
+    warm_start : {"auto", "knn", "portfolio"}, list of dict or None, default=None
+        What is evaluated first, after the strong default (HistGradientBoosting at
+        its defaults, always first): None, the other models' defaults; "knn",
+        configurations that did best on the nearest earlier datasets (meta-features);
+        "portfolio", a greedy portfolio over earlier datasets; "auto": "knn"; or an
+        explicit list of configurations (e.g. other fits' ``best_config_``). The
+        learned methods read the meta-data shipped with the package and fall back
+        to None's defaults without it.
     n_jobs : int, default=None
         Trials run at once (``-1``: all cores); also the threads of the final refit.
     dask_client : distributed.Client or str, default=None

@@ -14,10 +14,12 @@ from .components import ALL_COMPONENTS, DEFAULT_MODEL, DEFAULT_PORTFOLIO
 from .configspace import compile_space, decode, encode
 from .declarations import (
     ENCODING,
+    FEATURES,
     MODEL,
     SCALING,
     STEPS,
     TASKS,
+    Categorical,
     Component,
     hp_key,
 )
@@ -152,6 +154,53 @@ class Space:
     def encode(self, config: dict):
         """A typed configuration as a ConfigSpace ``Configuration``."""
         return encode(config, self.configspace)
+
+    def adapt(self, config: dict) -> dict | None:
+        """A configuration from another dataset's space, made valid for this one.
+
+        Steps this space lacks are dropped (e.g. encoding without categorical
+        columns) and steps the configuration lacks take their defaults;
+        hyperparameters outside a range are clipped, unknown ones dropped. Returns
+        None when a chosen component is not offered here (excluded, or unsuited to
+        the data). Program configurations keep their tree when its components are
+        offered.
+        """
+        from ..pipelines.program import TRANSFORMS
+
+        defaults = self._step_defaults()
+        adapted = {}
+        for step, components in self.steps.items():
+            name = config.get(step, defaults[step])
+            component = next((c for c in components if c.name == name), None)
+            if component is None:
+                return None
+            adapted[step] = name
+            for hp in component.hyperparameters:
+                key = hp_key(component, hp.name)
+                if key not in config:
+                    continue
+                value = config[key]
+                if isinstance(hp, Categorical):
+                    value = value if value in hp.choices else hp.default
+                else:
+                    value = type(hp.default)(min(max(value, hp.low), hp.high))
+                adapted[key] = value
+        if TRANSFORMS in config:
+            if not self._offers_tree(config[TRANSFORMS]):
+                return None
+            adapted[TRANSFORMS] = config[TRANSFORMS]
+            adapted = {k: v for k, v in adapted.items()
+                       if k.split(":", 1)[0] not in (SCALING, FEATURES)}
+        return adapted
+
+    def _offers_tree(self, node) -> bool:
+        if node[0] == "X":
+            return True
+        if node[0] == "union":
+            return self._offers_tree(node[1]) and self._offers_tree(node[2])
+        step, name = (MODEL, node[1]) if node[0] == "stack" else (node[1], node[2])
+        offered = any(c.name == name for c in self.steps.get(step, ()))
+        return offered and self._offers_tree(node[-1])
 
     def describe(self, config: dict) -> str:
         """A short, readable summary: the chosen component of each step, or for a

@@ -1,0 +1,71 @@
+"""The warm start of one fit: what is evaluated before the strategy proposes.
+
+Always the strong default first (HistGradientBoosting at scikit-learn's
+defaults: a fit never ends worse than it). Then, by ``warm_start``:
+
+- ``None``: the other models' default configurations (the static portfolio of
+  :data:`automl_estimators.spaces.components.DEFAULT_PORTFOLIO`);
+- ``"knn"`` / ``"portfolio"``: :data:`WARM_START_SIZE` configurations suggested
+  from the shipped meta-data (:mod:`.suggest`); without meta-data, the static
+  portfolio, with a log line;
+- ``"auto"``: ``"knn"`` (auto-sklearn 1.0's choice; the measured choice is
+  pending the warm-start benchmark);
+- a list of configurations: those, adapted to the space; one it cannot hold is
+  a ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..search import Candidate
+from .features import meta_features
+from .suggest import METHODS, load_metadata, suggest
+
+logger = logging.getLogger(__name__)
+
+# Suggested configurations evaluated after the strong default.
+WARM_START_SIZE = 10
+AUTO_METHOD = "knn"
+
+
+def warm_start_candidates(warm_start, space, X, y, profile) -> list[Candidate]:
+    """The candidates evaluated first, strong default first (see the module doc).
+
+    Meta-features use a fixed seed: a dataset gets the same suggestions whatever
+    the fit's ``random_state``.
+    """
+    portfolio = space.portfolio()
+    default = [Candidate(portfolio[0], 1.0, "default")]
+    static = default + [Candidate(c, 1.0, "default") for c in portfolio[1:]]
+    if warm_start is None:
+        return static
+    if not isinstance(warm_start, str):
+        return default + [Candidate(c, 1.0, "warm_start") for c in _explicit(warm_start, space)]
+    method = AUTO_METHOD if warm_start == "auto" else warm_start
+    if method not in METHODS:
+        raise ValueError(f"warm_start must be 'auto', {', '.join(map(repr, METHODS))}, None or "
+                         f"a list of configurations; got {warm_start!r}.")
+    metadata = load_metadata()
+    if metadata is None:
+        logger.info("no meta-data shipped: warm start from the models' defaults")
+        return static
+    features = meta_features(X, y, profile) if method == "knn" else None
+    suggested = suggest(features, space, WARM_START_SIZE, method, metadata=metadata)
+    return default + [Candidate(c, 1.0, "warm_start") for c in suggested]
+
+
+def _explicit(configs, space) -> list[dict]:
+    out = []
+    for i, config in enumerate(configs):
+        if not isinstance(config, dict):
+            raise TypeError(f"warm_start[{i}] must be a configuration dict (as in "
+                            f"best_config_), got {type(config).__name__}.")
+        adapted = space.adapt(config)
+        if adapted is None:
+            raise ValueError(
+                f"warm_start[{i}] uses a component this search cannot offer "
+                f"(model {config.get('model')!r}); the models on offer are "
+                f"{list(space.models)} (see include/exclude and the data's shape).")
+        out.append(adapted)
+    return out

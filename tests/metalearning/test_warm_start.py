@@ -1,0 +1,110 @@
+"""Warm-start suggestions (k-NN and portfolio) and the estimators' warm_start parameter."""
+
+import json
+
+import numpy as np
+import pytest
+
+from automl_estimators import AutoClassifier, AutoRegressor, data
+from automl_estimators.metalearning import suggest as suggest_module
+from automl_estimators.metalearning.features import FEATURE_NAMES, meta_features
+from automl_estimators.metalearning.suggest import knn_order, portfolio_order, suggest
+from automl_estimators.spaces import Space
+
+
+def _features(value):
+    return {name: float(value) for name in FEATURE_NAMES}
+
+
+def _metadata():
+    space = Space("regression", n_features=5)
+    ridge = space.default_config("ridge")
+    lasso = space.default_config("lasso")
+    forest = space.default_config("random_forest")
+    knn = space.default_config("knn")
+    return {"provenance": {}, "tasks": {"regression": {
+        "configurations": [ridge, lasso, forest, knn],
+        "datasets": {
+            "near": {"features": _features(1.0), "best": [2, 3]},
+            "far": {"features": _features(10.0), "best": [0, 1]},
+            "middle": {"features": _features(5.0), "best": [1]},
+        },
+        # forest is best on "near"; ridge covers "far" and "middle"; knn is never best
+        "scores": {"near": [0.1, 0.2, 0.9, 0.5], "far": [0.9, 0.8, 0.1, 0.2],
+                   "middle": [0.8, 0.9, 0.3, None]},
+    }}}
+
+
+def test_knn_takes_the_best_of_the_nearest_datasets_first():
+    part = _metadata()["tasks"]["regression"]
+    order = knn_order(_features(1.2), part, ["near", "far", "middle"])
+    assert order[:2] == [2, 1]  # near's best, then middle's best (round robin)
+    assert set(order) == {0, 1, 2, 3}
+    assert knn_order(_features(1.2), part, ["far"]) == [0, 1]  # leave-one-out
+
+
+def test_portfolio_covers_the_datasets_greedily():
+    part = _metadata()["tasks"]["regression"]
+    order = portfolio_order(part, ["near", "far", "middle"], 2)
+    assert order[0] in (0, 1)  # ridge or lasso: good on two datasets of three
+    assert 2 in order  # then the forest, best where the linear models fail
+
+
+def test_suggestions_fit_the_new_space_and_respect_exclusions():
+    metadata = _metadata()
+    space = Space("regression", n_features=5, exclude=["random_forest"])
+    got = suggest(_features(1.0), space, 10, "knn", metadata=metadata)
+    # best of each dataset by rank, nearest first: forest (excluded), lasso, ridge; then knn
+    assert [c["model"] for c in got] == ["lasso", "ridge", "knn"]
+    got = suggest(_features(1.0), space, 10, "knn", metadata=metadata, exclude=["near"])
+    assert got[0]["model"] == "lasso"
+    assert suggest(_features(1.0), Space("classification", n_features=5), 5,
+                   metadata=metadata) == []
+    with pytest.raises(ValueError, match="warm-start method"):
+        suggest(_features(1.0), space, 3, "nearest", metadata=metadata)
+
+
+def test_fit_evaluates_the_suggestions_after_the_strong_default(mpg, tmp_path, monkeypatch):
+    path = tmp_path / "metadata.json"
+    path.write_text(json.dumps(_metadata()))
+    monkeypatch.setattr(suggest_module, "METADATA_FILE", path)
+    X, y = mpg
+    reg = AutoRegressor(time_budget=8, warm_start="knn", max_trials=4, n_jobs=1,
+                        random_state=0).fit(X, y)
+    trials = sorted(reg.history_[1:], key=lambda r: r.trial_id)
+    assert trials[0].origin == "default"
+    assert trials[0].config["model"] == "hist_gradient_boosting"
+    assert [r.origin for r in trials[1:4]] == ["warm_start"] * 3
+    Xc = data.check_X(X)
+    yc = data.check_y_regression(Xc, y, "test")
+    profile = data.profile(Xc, yc, "regression")
+    expected = suggest(meta_features(Xc, yc, profile), reg.search_space_,
+                       3, "knn")
+    assert [r.config for r in trials[1:4]] == expected
+
+
+def test_learned_warm_start_without_meta_data_uses_the_defaults(mpg, tmp_path, monkeypatch):
+    monkeypatch.setattr(suggest_module, "METADATA_FILE", tmp_path / "missing.json")
+    X, y = mpg
+    reg = AutoRegressor(time_budget=6, warm_start="auto", max_trials=2, n_jobs=1,
+                        random_state=0).fit(X, y)
+    assert {r.origin for r in reg.history_[1:]} == {"default"}
+
+
+def test_explicit_warm_start_list(credit):
+    X, y = credit
+    space = Space("classification", n_features=X.shape[1], has_categorical=True)
+    config = space.default_config("logistic_regression")
+    config["model:logistic_regression:C"] = 0.5
+    clf = AutoClassifier(time_budget=8, warm_start=[config], max_trials=2, n_jobs=1,
+                         random_state=0).fit(X, y)
+    warm = [r for r in clf.history_ if r.origin == "warm_start"]
+    assert len(warm) == 1 and warm[0].config["model:logistic_regression:C"] == 0.5
+    bad = space.default_config("xgboost")
+    with pytest.raises(ValueError, match=r"warm_start\[0\].*models on offer"):
+        AutoClassifier(time_budget=5, warm_start=[bad], exclude=["xgboost"]).fit(X, y)
+    with pytest.raises(TypeError, match=r"warm_start\[0\] must be a configuration dict"):
+        AutoClassifier(time_budget=5, warm_start=["xgboost"]).fit(X, y)
+    with pytest.raises(ValueError, match="warm_start"):
+        AutoClassifier(time_budget=5, warm_start="nearest").fit(X, y)
+    assert np.isfinite(clf.best_score_)
