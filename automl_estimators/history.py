@@ -46,11 +46,11 @@ class History:
         if result.fidelity < 1.0 and result.predictions is not None:
             result = dataclasses.replace(result, predictions=None)
         if result.model is not None:
-            # Only the best full-fidelity trial keeps its fitted model (a fallback
-            # for the refit); the others would only hold memory.
-            best = self.best()
+            # One fitted model is kept, the best that came back (a fallback for
+            # the refit); the others would only hold memory.
+            held = self.held_model()
             if result.status == OK and result.fidelity >= 1.0 and (
-                    best is None or result.score > best.score):
+                    held is None or result.score > held.score):
                 self._drop_models()
             else:
                 result = dataclasses.replace(result, model=None)
@@ -62,6 +62,17 @@ class History:
             if stale.predictions is not None:
                 i = self.results.index(stale)
                 self.results[i] = dataclasses.replace(stale, predictions=None)
+
+    def held_model(self):
+        """The trial whose fitted model is kept, or None."""
+        return next((r for r in self.results if r.model is not None), None)
+
+    def has_fallback_model(self) -> bool:
+        """Whether a trial's fitted model that beats the dummy (trial 0) is held."""
+        held = self.held_model()
+        dummy = next((r for r in self.results if r.origin == "dummy"), None)
+        return held is not None and held.origin != "dummy" and (
+            dummy is None or held.score > dummy.score)
 
     def _drop_models(self):
         for i, r in enumerate(self.results):

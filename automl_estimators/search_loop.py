@@ -81,7 +81,8 @@ def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, bu
         Rows of the final refit and of one trial's fit, to size the refit reserve.
     return_models : bool
         Whether every full-fidelity trial sends its fitted model back (the first
-        always does); the history keeps the best one's.
+        always does, and every one while no model that beats the dummy is held);
+        the history keeps the best one's.
     refit_waves : int
         Refits of the best trial's size kept in reserve (more than one when an
         ensemble's members will be refit).
@@ -157,10 +158,14 @@ def _loop(asker, warm_start, evaluator, history, budget, reporter, build, descri
             history.mark(candidate.config, candidate.fidelity)
             pipeline, row_share = build(candidate.config, candidate.fidelity)
             try:
-                future = evaluator.submit(pipeline, limit, fidelity=row_share,
-                                          seed=seed + started,
-                                          return_model=first or (return_models
-                                                                  and candidate.fidelity >= 1.0))
+                # A fitted model comes back from the first trial, from every trial on
+                # small data, and from any trial while no model that beats the dummy
+                # is held: the refit may not finish, and then that model serves.
+                full = candidate.fidelity >= 1.0
+                future = evaluator.submit(
+                    pipeline, limit, fidelity=row_share, seed=seed + started,
+                    return_model=first or (full and (return_models
+                                                     or not history.has_fallback_model())))
             except WorkersUnavailable as exc:
                 warnings.warn(str(exc), RuntimeWarning, stacklevel=2)
                 logger.error("search stopped: %s", exc)

@@ -48,3 +48,15 @@ def test_leaderboard_ranks_full_fidelity_then_lower_then_failures():
     assert list(lb["trial"]) == [4, 1, 2, 5, 3]
     assert list(lb["rank"].iloc[:2]) == [1, 2] and lb["rank"].iloc[2:].isna().all()
     assert h.best().trial_id == 4
+
+
+def test_a_model_is_kept_even_when_the_best_trial_sent_none():
+    h = History()
+    h.add(result(0, 0.1, model_name="dummy"))
+    h.add(result(1, 0.9))  # the best, without a model (large data)
+    assert not h.has_fallback_model()
+    h.add(result(2, 0.6, model="model-2"))  # worse than the best, but the only model
+    assert h.held_model().trial_id == 2 and h.has_fallback_model()
+    h.add(result(3, 0.5, model="model-3"))  # worse than the held model: dropped
+    h.add(result(4, 0.7, model="model-4"))  # better than the held model: replaces it
+    assert [r.model for r in h.results] == [None, None, None, None, "model-4"]

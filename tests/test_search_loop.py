@@ -45,3 +45,46 @@ def test_a_slow_ask_cannot_hold_the_loop_past_its_deadline():
                    describe=str, n_workers=1, n_rows_total=120, n_rows_train=80)
     assert budget.elapsed() <= 4 + 1.0  # the promise: budget + max(1 s, 5 %)
     assert [r.status for r in history.results] == ["ok", "ok"]
+
+
+class Listed(SearchStrategy):
+    """Proposes the given configurations in order."""
+
+    name = "listed"
+
+    def __init__(self, configs):
+        super().__init__(space=None, seed=0)
+        self.configs = list(configs)
+
+    def ask(self, n):
+        return [Candidate(self.configs.pop(0), 1.0, self.name)] if self.configs else []
+
+
+def _build(config, fidelity=1.0):
+    from tests.misbehaving import Crasher
+
+    return (Crasher() if config["C"] < 0 else LogisticRegression(C=config["C"])), 1.0
+
+
+def test_a_model_comes_back_while_none_that_beats_the_dummy_is_held():
+    """Large data returns no models, except until one that beats the dummy is held:
+    the strong default may fail, and the refit may not finish (letter at 30 s)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 3))
+    y = (X[:, 0] > 0).astype(int)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    history, budget = History(), Budget(20)
+    history.add(__import__("automl_estimators.evaluation", fromlist=["TrialResult"]).TrialResult(
+        trial_id=0, config={}, origin="dummy", fidelity=1.0, status="ok", score=0.5))
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
+                   metric=get_metric(None, "classification")) as evaluator:
+        run_search(strategy=Listed([{"C": 1.0}, {"C": 0.01}, {"C": 10.0}]),
+                   warm_start=[Candidate({"C": -1.0}, 1.0, "default")],  # the default crashes
+                   evaluator=evaluator, history=history, budget=budget,
+                   reporter=Reporter(0, budget, "accuracy"), build=_build, describe=str,
+                   n_workers=1, n_rows_total=150, n_rows_train=100, return_models=False,
+                   max_trials=4)
+    crashed, first, *later = history.results[1:]
+    assert crashed.status == "crash"
+    assert first.model is not None and history.has_fallback_model()
+    assert all(r.model is None for r in later)  # one held model is enough
