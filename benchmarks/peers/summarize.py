@@ -1,0 +1,446 @@
+"""Summary of the peers benchmark: tables, ranks, wins, resources, failures, plots.
+
+Usage
+-----
+    .venv/bin/python benchmarks/peers/summarize.py
+    .venv/bin/python benchmarks/peers/summarize.py --label "Smoke run: ..." --command "..."
+
+Reads every record in ``benchmarks/peers/results/raw/`` and writes
+``docs/benchmarks.md``, ``docs/benchmarks/peers_*.png`` and the per-run table
+``benchmarks/peers/results/runs.csv``.
+
+Ranking: within each (budget, dataset, seed) that every system of the records ran,
+systems are ranked by the primary test metric (accuracy for classification, R² for
+regression; 1 = best, ties share the average rank); a failed run ranks below
+every completed one. Wins/ties/losses of this package against a system count the
+same (budget, dataset, seed) cells: a failed run loses to a completed one, two
+failed runs tie, and scores closer than ``TIE`` tie.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+from common import machine_line
+from envs import OURS, SYSTEMS
+from protocol import PRIMARY
+
+RAW = HERE / "results" / "raw"
+SUMMARY_COMMAND = ".venv/bin/python benchmarks/peers/summarize.py"
+RUNS_CSV = HERE / "results" / "runs.csv"
+DOCS = HERE.parent.parent / "docs"
+DOC = DOCS / "benchmarks.md"
+PLOTS = DOCS / "benchmarks"
+TIE = 1e-4  # test scores closer than this are a tie
+BASELINES = ("hgb", "xgboost")  # they take no budget: no overrun to speak of
+TASKS = ("binary", "multiclass", "regression")
+CELL = ["budget", "dataset", "seed"]
+COLUMNS = ["system", "dataset", "task", "budget", "seed", "status", "accuracy",
+           "balanced_accuracy", "log_loss", "roc_auc", "r2", "rmse", "fit_s", "predict_s",
+           "elapsed_s", "overrun_ratio", "peak_mb", "max_procs", "n_train", "n_test",
+           "leftovers_killed", "model", "error"]
+
+
+PROTOCOL = (
+    "Protocol: for each (system, dataset, seed), one process of the system's venv; a 75/25 "
+    "split of the dataset (stratified for classification) fixed by the seed and the same "
+    "for every system; the system fitted on train with the time budget, 2 cores (pinned "
+    "with taskset, `n_jobs`/`num_cpus` = 2, OMP_NUM_THREADS=2, OMP_WAIT_POLICY=PASSIVE) and "
+    "its own defaults otherwise; scored on test by one scikit-learn. Primary metric: "
+    "accuracy (classification), R² (regression). Baselines (default HistGradientBoosting "
+    "after one-hot encoding, default XGBoost with native categoricals) take no budget. A "
+    "run still going at 3 × budget + 120 s is killed and counts as a failure. Overrun = "
+    "fit wall time / budget; peak MB = the largest sum of RSS over the run's process tree "
+    "(sampled every 0.2 s).")
+
+SETTINGS = """\
+How each system is called (B = budget in seconds; `benchmarks/peers/systems.py`):
+
+- automl-estimators: `AutoClassifier`/`AutoRegressor(time_budget=B, n_jobs=2,
+  random_state=seed)`; the working tree, installed editable in its own venv.
+- flaml: `AutoML().fit(X, y, task=..., time_budget=B, n_jobs=2, seed=seed)`, its default
+  estimators and metric. `flaml[automl]` caps xgboost below 3 (2.1.4 here).
+- tpot: `TPOTClassifier`/`TPOTRegressor(max_time_mins=B/60, n_jobs=2, random_state=seed,
+  preprocessing=True)`: TPOT's own imputation and one-hot encoding, without which it takes
+  no text or missing values; default "linear" space, 10-fold CV, a Dask cluster of 2
+  workers. TPOT 1.1.0's `TPOTClassifier.predict` returns encoded labels when it encoded
+  them; the adapter decodes them with its `label_encoder_`. Its venv needs `setuptools<81`.
+- autogluon: `TabularPredictor(label, problem_type=task).fit(time_limit=B, num_cpus=2,
+  num_gpus=0)`, default preset; no seed argument (its models use seed 0, so only the split
+  varies with the seed). Extras `lightgbm,catboost,xgboost,fastai`: every model family of
+  the default preset; pandas 2.3 (AutoGluon requires < 2.4). The torchvision that fastai
+  pulls from PyPI is a CUDA build that cannot be imported beside the CPU torch; the tabular
+  networks (NeuralNetTorch, NeuralNetFastAI) do not import it, and train.
+- hgb: `HistGradientBoosting{Classifier,Regressor}(random_state=seed)` after
+  `OneHotEncoder(handle_unknown="ignore")` of text columns; no budget.
+- xgboost: `XGB{Classifier,Regressor}(n_jobs=2, random_state=seed, enable_categorical=True)`,
+  text columns as pandas categories; no budget.
+
+Every system gets the same pandas DataFrame, text columns as `object` dtype."""
+
+
+# ------------------------------------------------------------------ loading
+def load_records(raw=RAW):
+    """All finished runs as a DataFrame (one row per run; ``score`` = primary metric)."""
+    import pandas as pd
+
+    rows = [json.loads(p.read_text()) for p in sorted(Path(raw).glob("*__*__*__*.json"))
+            if not p.name.endswith(".child.json")]
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    for column in COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    frame["score"] = [r.get(PRIMARY[r["task"]]) if r.get("status") == "ok" else None
+                      for r in rows]
+    frame["score"] = frame["score"].astype(float)
+    return frame
+
+
+def systems_in(frame):
+    """Systems of the records, in the order of ``envs.SYSTEMS`` (others last)."""
+    present = list(dict.fromkeys(frame["system"]))
+    return [s for s in SYSTEMS if s in present] + [s for s in present if s not in SYSTEMS]
+
+
+# ------------------------------------------------------------------ analysis
+def rank_runs(frame):
+    """Rank the systems within each complete (budget, dataset, seed) cell.
+
+    Returns
+    -------
+    DataFrame
+        The rows of the complete cells, with a ``rank`` column (1 = best).
+    """
+    n_systems = frame["system"].nunique()
+    complete = frame.groupby(CELL)["system"].transform("nunique") == n_systems
+    ranked = frame[complete].copy()
+    ranked["rank"] = (ranked["score"].fillna(-float("inf"))
+                      .groupby([ranked[c] for c in CELL]).rank(ascending=False, method="average"))
+    return ranked
+
+
+def mean_ranks(ranked):
+    """Mean rank of each system per budget and task type, then over all tasks.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (budget, task), task ``"all"`` last within each budget; one
+        column per system.
+    """
+    import pandas as pd
+
+    every = ranked.assign(task="all")
+    table = pd.concat([ranked, every]).pivot_table(index=["budget", "task"], columns="system",
+                                                   values="rank", aggfunc="mean")
+    order = {task: i for i, task in enumerate((*TASKS, "all"))}
+    return table.sort_index(key=lambda level: level.map(order) if level.name == "task"
+                            else level)
+
+
+def outcome(ours, other, tie=TIE):
+    """'win', 'tie' or 'loss' of our score against another's (None = failed run)."""
+    if ours is None and other is None:
+        return "tie"
+    if other is None:
+        return "win"
+    if ours is None:
+        return "loss"
+    if abs(ours - other) <= tie:
+        return "tie"
+    return "win" if ours > other else "loss"
+
+
+def wins_ties_losses(frame, ours=OURS, tie=TIE):
+    """Per budget and system: wins, ties and losses of ``ours`` over the shared cells."""
+    import pandas as pd
+
+    score = frame.set_index(CELL + ["system"])["score"]
+    rows = []
+    for system in systems_in(frame):
+        if system == ours:
+            continue
+        mine = score.xs(ours, level="system")
+        theirs = score.xs(system, level="system")
+        shared = mine.index.intersection(theirs.index)
+        for budget in sorted({cell[0] for cell in shared}):
+            cells = [c for c in shared if c[0] == budget]
+            counts = {"win": 0, "tie": 0, "loss": 0}
+            for cell in cells:
+                counts[outcome(_none(mine[cell]), _none(theirs[cell]), tie)] += 1
+            rows.append({"budget": budget, "system": system, "cells": len(cells),
+                         "wins": counts["win"], "ties": counts["tie"],
+                         "losses": counts["loss"]})
+    return pd.DataFrame(rows, columns=["budget", "system", "cells", "wins", "ties", "losses"])
+
+
+def _none(value):
+    return None if math.isnan(value) else float(value)  # NaN: a failed run
+
+
+def resources(frame):
+    """Per budget and system: runs, failures, overrun ratio and peak memory."""
+    rows = []
+    order = {system: i for i, system in enumerate(systems_in(frame))}
+    groups = sorted(frame.groupby(["budget", "system"]), key=lambda g: (g[0][0], order[g[0][1]]))
+    for (budget, system), part in groups:
+        budgeted = system not in BASELINES
+        overrun = part["overrun_ratio"].astype(float)
+        rows.append({
+            "budget": budget, "system": system, "runs": len(part),
+            "failures": int((part["status"] != "ok").sum()),
+            "by_status": ", ".join(f"{k} {v}" for k, v in
+                                   part.loc[part["status"] != "ok", "status"]
+                                   .value_counts().items()),
+            "median_overrun": overrun.median() if budgeted else None,
+            "max_overrun": overrun.max() if budgeted else None,
+            "max_elapsed_s": part["elapsed_s"].astype(float).max(),
+            "median_peak_mb": part["peak_mb"].astype(float).median(),
+            "max_peak_mb": part["peak_mb"].astype(float).max()})
+    return rows
+
+
+# ------------------------------------------------------------------ markdown
+def fmt(value, spec):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return format(value, spec)
+
+
+def table(header, rows, align=None):
+    align = align or ["---"] + ["---:"] * (len(header) - 1)
+    return ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|",
+            *("| " + " | ".join(map(str, row)) + " |" for row in rows)]
+
+
+def per_dataset_lines(frame, budget, systems):
+    """Mean primary test score over seeds per dataset; the best in bold."""
+    sub = frame[frame["budget"] == budget]
+    rows = []
+    for dataset, part in sub.groupby("dataset", sort=False):
+        means, cells = {}, []
+        for system in systems:
+            runs = part[part["system"] == system]
+            means[system] = runs["score"].mean() if runs["score"].notna().any() else None
+        best = max((v for v in means.values() if v is not None), default=None)
+        for system in systems:
+            runs = part[part["system"] == system]
+            failed = int((runs["status"] != "ok").sum())
+            text = fmt(means[system], ".4f") if len(runs) else "not run"
+            if means[system] is not None and best is not None and means[system] >= best - TIE:
+                text = f"**{text}**"
+            if failed:
+                text += f" ({failed}/{len(runs)} failed)"
+            cells.append(text)
+        task = part["task"].iloc[0]
+        rows.append([dataset, task, PRIMARY[task], part["seed"].nunique(), *cells])
+    return table(["dataset", "task", "metric", "seeds", *systems], rows,
+                 ["---", "---", "---", "---:"] + ["---:"] * len(systems))
+
+
+def rank_lines(ranked, systems):
+    if ranked.empty:
+        return ["No (budget, dataset, seed) cell has a run of every system yet."]
+    rows = []
+    for (budget, task), row in mean_ranks(ranked).iterrows():
+        sub = ranked[ranked["budget"] == budget]
+        if task != "all":
+            sub = sub[sub["task"] == task]
+        rows.append([budget, task, len(sub[CELL].drop_duplicates()),
+                     *(fmt(row.get(s), ".2f") for s in systems)])
+    return table(["budget s", "task", "cells", *systems], rows,
+                 ["---:", "---", "---:"] + ["---:"] * len(systems))
+
+
+def wtl_lines(frame):
+    wtl = wins_ties_losses(frame)
+    if wtl.empty:
+        return [f"No run of {OURS} to compare."]
+    rows = [[r.budget, r.system, r.cells, r.wins, r.ties, r.losses] for r in wtl.itertuples()]
+    return table(["budget s", f"{OURS} vs", "cells", "wins", "ties", "losses"], rows,
+                 ["---:", "---", "---:", "---:", "---:", "---:"])
+
+
+def resource_lines(frame):
+    rows = [[r["budget"], r["system"], r["runs"],
+             f"{r['failures']}" + (f" ({r['by_status']})" if r["failures"] else ""),
+             fmt(r["median_overrun"], ".2f"), fmt(r["max_overrun"], ".2f"),
+             fmt(r["max_elapsed_s"], ".0f"), fmt(r["median_peak_mb"], ".0f"),
+             fmt(r["max_peak_mb"], ".0f")] for r in resources(frame)]
+    return table(["budget s", "system", "runs", "failures", "median overrun", "max overrun",
+                  "max process s", "median peak MB", "max peak MB"], rows,
+                 ["---:", "---", "---:", "---"] + ["---:"] * 5)
+
+
+def failure_lines(frame):
+    failed = frame[frame["status"] != "ok"]
+    if failed.empty:
+        return ["None."]
+    return [f"- {r.system} on {r.dataset} (budget {r.budget} s, seed {r.seed}): "
+            f"{r.status}: `{str(r.error).replace('`', chr(39))[:300]}`"
+            for r in failed.itertuples()]
+
+
+def version_lines(frame):
+    """Versions each system ran with (from its records) and where its full pins are."""
+    lines = []
+    for system in systems_in(frame):
+        seen = {}
+        for versions in frame.loc[frame["system"] == system, "versions"].dropna():
+            for name, value in versions.items():
+                seen.setdefault(name, set()).add(str(value))
+        text = ", ".join(f"{k} {'/'.join(sorted(v))}" for k, v in seen.items()) or "unknown"
+        venv = SYSTEMS.get(system, system)
+        lines.append(f"- {system}: {text} (venv `{venv}`, all pins: "
+                     f"[`benchmarks/peers/pins/{venv}.txt`](../benchmarks/peers/pins/{venv}.txt))")
+    return lines
+
+
+def render(frame, command, label=None, plots=(), summary_command=SUMMARY_COMMAND):
+    """The whole of ``docs/benchmarks.md``."""
+    systems = systems_in(frame)
+    ranked = rank_runs(frame)
+    budgets = sorted(frame["budget"].unique())
+    lines = ["# Benchmarks", "",
+             "## This package vs FLAML, TPOT, AutoGluon and default baselines", ""]
+    if label:
+        lines += [f"> **{label}**", ""]
+    seeds = ", ".join(map(str, sorted(frame["seed"].unique())))
+    lines += [
+        ("Generated by `benchmarks/peers/summarize.py` from the per-run records; every run "
+         "is a row of [`benchmarks/peers/results/runs.csv`]"
+         "(../benchmarks/peers/results/runs.csv)."),
+        "",
+        ("- Install (one venv per system, none of them a dependency of the package): "
+         "`nice -n 19 python3 benchmarks/peers/install.py`"),
+        f"- Sweep: `{command}`",
+        f"- Summary: `{summary_command}`",
+        f"- Machine: {machine_line()}",
+        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        (f"- Runs: {len(frame)} ({', '.join(systems)}; budgets "
+         f"{', '.join(map(str, budgets))} s; {frame['dataset'].nunique()} datasets; "
+         f"seeds {seeds})"),
+        "- Versions:", *(f"  {line}" for line in version_lines(frame)), "",
+        PROTOCOL, "", SETTINGS, ""]
+    lines += ["### Mean rank (1 = best)", "", *rank_lines(ranked, systems), "",
+              f"### Wins / ties / losses of {OURS}", "",
+              (f"Over (dataset, seed) cells on the primary metric; |difference| ≤ {TIE} is "
+               "a tie, a failed run loses to a completed one."), "", *wtl_lines(frame), "",
+              "### Time and memory", "", *resource_lines(frame), ""]
+    for budget in budgets:
+        lines += [f"### Test scores at {budget} s (mean over seeds)", "",
+                  *per_dataset_lines(frame, budget, systems), ""]
+    lines += ["### Failures", "", *failure_lines(frame), ""]
+    if plots:
+        lines += ["### Plots", ""] + [f"![{name}](benchmarks/{name})" for name in plots] + [""]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ plots
+def plot_score_vs_budget(ranked, path, label=None):
+    """Mean primary test score per task type, and mean rank, of each system vs the budget.
+
+    Only the complete cells (every system ran), so that the means compare alike; a
+    failed run has no score and counts in the rank only.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = [t for t in TASKS if t in set(ranked["task"])]
+    budgets = sorted(ranked["budget"].unique())
+    fig, axes = plt.subplots(1, len(tasks) + 1, figsize=(3.8 * (len(tasks) + 1), 3.4),
+                             squeeze=False)
+    panels = [(task, ranked[ranked["task"] == task], "score") for task in tasks]
+    panels.append(("all tasks", ranked, "rank"))
+    for ax, (title, sub, column) in zip(axes.flat, panels):
+        for system in systems_in(ranked):
+            means = sub[sub["system"] == system].groupby("budget")[column].mean()
+            ax.plot(means.index, means.values, marker="o", label=system)
+        ax.set_title(f"{title} ({sub['dataset'].nunique()} datasets)", fontsize=9)
+        ax.set_xticks(budgets)
+        ax.set_xlabel("budget (s)")
+        ax.set_ylabel("mean rank (1 = best)" if column == "rank"
+                      else f"mean test {PRIMARY[title]}")
+        if column == "rank":
+            ax.invert_yaxis()
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("score vs budget" + (f" — {label}" if label else ""), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def plot_rank_distribution(ranked, path, label=None):
+    """Distribution of each system's rank over the complete cells, per budget."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    budgets = sorted(ranked["budget"].unique())
+    systems = systems_in(ranked)
+    fig, axes = plt.subplots(1, len(budgets), figsize=(5.5 * len(budgets), 3.4), squeeze=False)
+    for ax, budget in zip(axes.flat, budgets):
+        sub = ranked[ranked["budget"] == budget]
+        ax.boxplot([sub.loc[sub["system"] == s, "rank"] for s in systems], showmeans=True)
+        ax.set_xticks(range(1, len(systems) + 1), systems, rotation=30, fontsize=7)
+        ax.set_ylabel("rank (1 = best)")
+        ax.invert_yaxis()
+        ax.set_title(f"budget {budget} s, {len(sub[CELL].drop_duplicates())} cells", fontsize=9)
+    fig.suptitle("rank distribution" + (f" — {label}" if label else ""), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ main
+def summarize(raw=RAW, command="", label=None, summary_command=SUMMARY_COMMAND,
+              plot_label=None):
+    """Write the summary, the plots and the per-run CSV from the records in ``raw``."""
+    frame = load_records(raw)
+    if frame.empty:
+        raise SystemExit(f"no records in {raw}: run benchmarks/peers/run.py first")
+    PLOTS.mkdir(parents=True, exist_ok=True)
+    plots = []
+    ranked = rank_runs(frame)
+    if not ranked.empty:
+        plots = ["peers_score_vs_budget.png", "peers_rank_distribution.png"]
+        plot_score_vs_budget(ranked, PLOTS / plots[0], plot_label)
+        plot_rank_distribution(ranked, PLOTS / plots[1], plot_label)
+    runs = frame[COLUMNS].copy()
+    if label:
+        runs.insert(0, "label", label)
+    RUNS_CSV.parent.mkdir(parents=True, exist_ok=True)
+    runs.to_csv(RUNS_CSV, index=False)
+    DOC.write_text(render(frame, command, label, plots, summary_command))
+    return DOC
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--raw", type=Path, default=RAW)
+    ap.add_argument("--command", default="nice -n 19 .venv/bin/python benchmarks/peers/run.py",
+                    help="the sweep command to quote in the summary")
+    ap.add_argument("--label", help="banner for the summary (e.g. that it is a smoke run)")
+    ap.add_argument("--plot-label", help="short note in the plots' titles")
+    args = ap.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    summary_command = " ".join([SUMMARY_COMMAND, *(f'"{a}"' if " " in a else a for a in argv)])
+    print(summarize(args.raw, args.command, args.label, summary_command, args.plot_label))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The pure parts of the peers benchmark (benchmarks/peers/): split, scores, resume, summary.
+
+No peer is installed: the child process of a run is this interpreter, fitting the
+HistGradientBoosting baseline.
+"""
+import json
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+PEERS = Path(__file__).resolve().parents[1] / "benchmarks" / "peers"
+
+
+@pytest.fixture(scope="module")
+def peers():
+    """The benchmark's modules (imported by bare name, as its scripts import each other)."""
+    before = list(sys.path)
+    sys.path.insert(0, str(PEERS))
+    import protocol
+    import run
+    import summarize
+
+    yield SimpleNamespace(protocol=protocol, run=run, summarize=summarize)
+    sys.path[:] = before
+
+
+@pytest.fixture(scope="module")
+def iris(peers):
+    from common import DATA_DIR, load_manifest
+
+    if not (DATA_DIR / "manifest.json").exists():
+        pytest.skip(f"no shared datasets in {DATA_DIR}")
+    return next(d for d in load_manifest() if d["name"] == "iris")
+
+
+# ------------------------------------------------------------------ split
+def test_split_is_fixed_by_the_seed_and_stratified(peers, iris):
+    first = peers.protocol.split_indices(iris, seed=0)
+    assert first == peers.protocol.split_indices(iris, seed=0)
+    assert first != peers.protocol.split_indices(iris, seed=1)
+    train, test = set(first["train"]), set(first["test"])
+    assert not train & test
+    assert train | test == set(range(iris["n_rows"]))
+    assert len(test) == pytest.approx(0.25 * iris["n_rows"], abs=1)
+    from common import DATA_DIR
+
+    _, _, y_train, y_test = peers.protocol.read_split(DATA_DIR / iris["file"], first)
+    assert y_test.value_counts().min() >= 12  # 50 per class: stratified, 12 or 13 each
+    assert y_train.dtype == object  # text as object, whatever the pandas version
+
+
+# ------------------------------------------------------------------ scores
+def test_classification_scores_align_labels_and_probability_columns(peers):
+    y_true = [1, 2, 3, 1, 2, 3]
+    proba = [[0.8, 0.2], [0.1, 0.9], [0.5, 0.5], [0.7, 0.3], [0.4, 0.6], [0.5, 0.5]]
+    out = peers.protocol.score_predictions(
+        "multiclass", y_true,
+        # floats for int labels, and columns in another order, one class never predicted
+        {"predict": [1.0, 2.0, 2.0, 1.0, 2.0, 1.0], "proba": proba, "classes": ["1", 2.0]},
+        labels=[1, 2, 3])
+    assert out["accuracy"] == pytest.approx(4 / 6)
+    assert out["balanced_accuracy"] == pytest.approx((1 + 1 + 0) / 3)
+    assert out["log_loss"] > 5  # class 3 got probability 0 (clipped)
+    assert out["roc_auc"] is not None
+
+
+def test_binary_scores_and_missing_probabilities(peers):
+    y_true = np.array(["no", "yes", "yes", "no"])
+    preds = {"predict": ["no", "yes", "no", "no"],
+             "proba": [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.7, 0.3]], "classes": ["no", "yes"]}
+    out = peers.protocol.score_predictions("binary", y_true, preds)
+    assert out["accuracy"] == 0.75
+    assert out["roc_auc"] == 1.0
+    assert out["log_loss"] == pytest.approx(np.mean(-np.log([0.9, 0.8, 0.4, 0.7])))
+    plain = peers.protocol.score_predictions("binary", y_true, {"predict": preds["predict"]})
+    assert plain["log_loss"] is None and plain["roc_auc"] is None
+
+
+def test_regression_scores(peers):
+    out = peers.protocol.score_predictions("regression", [1.0, 2.0, 3.0],
+                                           {"predict": [1.0, 2.0, 4.0]})
+    assert out == {"r2": pytest.approx(0.5), "rmse": pytest.approx(np.sqrt(1 / 3))}
+
+
+# ------------------------------------------------------------------ resume
+def test_plan_varies_systems_fastest_and_pending_skips_finished_runs(peers, tmp_path):
+    runs = peers.protocol.plan_runs(["a", "b"], ["iris", "car"], [10], [0, 1])
+    assert [r.system for r in runs[:2]] == ["a", "b"]
+    assert [(r.dataset, r.seed) for r in runs[::2]] == [("iris", 0), ("car", 0), ("iris", 1),
+                                                        ("car", 1)]
+    assert runs[0].hard_limit == 3 * 10 + 120
+    peers.protocol.write_json(tmp_path / f"{runs[0].stem}.json", {"status": "ok"})
+    peers.protocol.write_json(tmp_path / f"{runs[3].stem}.json", {"status": "timeout"})
+    (tmp_path / f"{runs[1].stem}.log").write_text("started, never finished")
+    assert peers.protocol.pending(runs, tmp_path) == [r for i, r in enumerate(runs)
+                                                       if i not in (0, 3)]
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_killed_or_silent_run_is_a_failure(peers):
+    run = peers.protocol.Run("hgb", "iris", 10, 0)
+    entry = {"task": "multiclass"}
+    split = {"train": [0, 1, 2], "test": [3]}
+    base = {"rc": -9, "elapsed_s": 150.0, "peak_mb": 10.0, "max_procs": 1,
+            "leftovers_killed": False}
+    killed = peers.run.make_record(run, entry, split, {**base, "timed_out": True}, None)
+    assert killed["status"] == "timeout" and "150 s" in killed["error"]
+    silent = peers.run.make_record(run, entry, split, {**base, "timed_out": False}, None)
+    assert silent["status"] == "crash" and "rc=-9" in silent["error"]
+
+
+def test_hard_limit_kills_the_whole_process_tree(peers, tmp_path):
+    # the child starts a grandchild and both would sleep for a minute
+    code = ("import subprocess, sys, time; "
+            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+            "time.sleep(60)")
+    start = time.perf_counter()
+    out = peers.run.spawn([sys.executable, "-c", code], SimpleNamespace(hard_limit=2),
+                          tmp_path, tmp_path / "log")
+    assert out["timed_out"] and time.perf_counter() - start < 20
+    assert out["peak_mb"] > 0
+
+
+def test_one_run_end_to_end_with_the_baseline(peers, iris, tmp_path, monkeypatch):
+    monkeypatch.setattr(peers.run, "env_of",
+                        lambda system: SimpleNamespace(python=Path(sys.executable)))
+    monkeypatch.setattr(peers.run, "WORK_ROOT", tmp_path / "work")
+    (tmp_path / "work").mkdir()
+    record = peers.run.execute(peers.protocol.Run("hgb", "iris", 10, 0), tmp_path)
+    assert record["status"] == "ok", record.get("traceback")
+    assert record["accuracy"] > 0.8 and record["log_loss"] is not None
+    assert record["n_test"] == 38 and record["peak_mb"] > 0 and record["fit_s"] > 0
+    assert json.loads((tmp_path / "hgb__iris__10__0.json").read_text())["status"] == "ok"
+    assert not list((tmp_path / "work").iterdir())  # the run's scratch folder is gone
+
+
+# ------------------------------------------------------------------ summary
+def synthetic_records(raw, peers):
+    """Two datasets x two seeds; 'automl-estimators' vs 'flaml' vs 'hgb' (one incomplete)."""
+    scores = {  # (dataset, seed) -> {system: score or None (failed)}
+        ("iris", 0): {"automl-estimators": 0.95, "flaml": 0.90, "hgb": 0.95},
+        ("iris", 1): {"automl-estimators": 0.90, "flaml": None, "hgb": 0.93},
+        ("auto_mpg", 0): {"automl-estimators": 0.80, "flaml": 0.85, "hgb": 0.70},
+        ("auto_mpg", 1): {"automl-estimators": None, "flaml": 0.85},  # hgb not run yet
+    }
+    for (dataset, seed), by_system in scores.items():
+        task = "multiclass" if dataset == "iris" else "regression"
+        metric = "accuracy" if task == "multiclass" else "r2"
+        for system, score in by_system.items():
+            record = {"system": system, "dataset": dataset, "task": task, "budget": 10,
+                      "seed": seed, "status": "ok" if score is not None else "error",
+                      "fit_s": 11.0, "elapsed_s": 13.0, "peak_mb": 200.0,
+                      "overrun_ratio": 1.1, "versions": {system: "1.0"}}
+            if score is not None:
+                record[metric] = score
+            else:
+                record["error"] = "ValueError: boom"
+            stem = peers.protocol.Run(system, dataset, 10, seed).stem
+            peers.protocol.write_json(raw / f"{stem}.json", record)
+    (raw / "hgb__iris__10__0.child.json").write_text("{}")  # not a record
+
+
+def test_ranks_wins_and_summary_on_synthetic_records(peers, tmp_path, monkeypatch):
+    synthetic_records(tmp_path, peers)
+    summarize = peers.summarize
+    frame = summarize.load_records(tmp_path)
+    assert len(frame) == 11
+    ranked = summarize.rank_runs(frame)
+    assert len(ranked) == 9  # the incomplete (auto_mpg, 1) cell is left out
+    rank = ranked.set_index(["dataset", "seed", "system"])["rank"]
+    assert rank[("iris", 0, "automl-estimators")] == rank[("iris", 0, "hgb")] == 1.5
+    assert rank[("iris", 1, "flaml")] == 3  # failed: last
+    means = summarize.mean_ranks(ranked)
+    assert list(means.index.get_level_values("task")) == ["multiclass", "regression", "all"]
+    assert means.loc[(10, "all"), "automl-estimators"] == pytest.approx((1.5 + 2 + 2) / 3)
+    wtl = summarize.wins_ties_losses(frame).set_index("system")
+    # vs flaml: iris0 win, iris1 win (flaml failed), mpg0 loss, mpg1 loss (ours failed)
+    assert wtl.loc["flaml", ["cells", "wins", "ties", "losses"]].tolist() == [4, 2, 0, 2]
+    assert wtl.loc["hgb", ["cells", "wins", "ties", "losses"]].tolist() == [3, 1, 1, 1]
+    monkeypatch.setattr(summarize, "DOC", tmp_path / "docs" / "benchmarks.md")
+    monkeypatch.setattr(summarize, "PLOTS", tmp_path / "docs" / "benchmarks")
+    monkeypatch.setattr(summarize, "RUNS_CSV", tmp_path / "runs.csv")
+    (tmp_path / "docs").mkdir()
+    doc = summarize.summarize(tmp_path, "run.py --short", label="Smoke run").read_text()
+    assert "> **Smoke run**" in doc and "`run.py --short`" in doc
+    assert "| 10 | flaml | 4 | 2 | 0 | 2 |" in doc
+    assert "- flaml on iris (budget 10 s, seed 1): error: `ValueError: boom`" in doc
+    assert (tmp_path / "docs" / "benchmarks" / "peers_rank_distribution.png").exists()
+    assert (tmp_path / "runs.csv").read_text().startswith("label,system,")
