@@ -7,6 +7,7 @@ scikit-learn. Nothing here imports a peer.
 """
 from __future__ import annotations
 
+import csv
 import json
 import math
 import sys
@@ -17,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import load_split
 
 CLASSIFICATION = ("binary", "multiclass")
+RAW = Path(__file__).resolve().parent / "results" / "raw"
+LEDGER = RAW.parent / "runs.csv"  # committed: every finished run of RAW, one row each
 PRIMARY = {"binary": "accuracy", "multiclass": "accuracy", "regression": "r2"}
 
 
@@ -51,9 +54,25 @@ def plan_runs(systems, datasets, budgets, seeds):
             for dataset in datasets for system in systems]
 
 
-def pending(runs, raw_dir):
-    """The runs of ``runs`` without a finished record in ``raw_dir`` (resume)."""
-    return [run for run in runs if not (Path(raw_dir) / f"{run.stem}.json").exists()]
+def finished(raw_dir, ledger=None):
+    """Stems of the runs with a record: a JSON in ``raw_dir`` or a row of ``ledger``.
+
+    The raw records are git-ignored, and a new session may get a fresh work tree; the
+    ledger (the committed ``results/runs.csv``) carries the finished runs over.
+    """
+    stems = {p.name[:-len(".json")] for p in Path(raw_dir).glob("*__*__*__*.json")
+             if not p.name.endswith(".child.json")}
+    if ledger is not None and Path(ledger).exists():
+        with open(ledger, newline="") as f:
+            stems |= {Run(r["system"], r["dataset"], int(r["budget"]), int(r["seed"])).stem
+                      for r in csv.DictReader(f)}
+    return stems
+
+
+def pending(runs, raw_dir, ledger=None):
+    """The runs of ``runs`` without a record (see :func:`finished`): what a sweep resumes."""
+    done = finished(raw_dir, ledger)
+    return [run for run in runs if run.stem not in done]
 
 
 def split_indices(entry, seed):

@@ -20,7 +20,8 @@ OMP_NUM_THREADS=2, samples the peak memory of its whole process tree, kills the
 tree at 3 x budget + 120 s (a failure), scores the predictions and writes the run's
 record to ``results/raw/<system>__<dataset>__<budget>__<seed>.json`` (git-ignored).
 Runs with a record are skipped: a sweep resumes where it stopped. Then run
-``summarize.py``.
+``summarize.py``, which merges the records into the committed ``results/runs.csv``;
+commit it, and a later session (with a fresh work tree) skips those runs too.
 """
 from __future__ import annotations
 
@@ -42,7 +43,9 @@ sys.path.insert(0, str(HERE.parent))
 from common import DATA_DIR, TreeMemorySampler, dataset_entry, load_manifest
 from envs import SYSTEMS, env_of
 from protocol import (
+    LEDGER,
     PRIMARY,
+    RAW,
     pending,
     plan_runs,
     read_split,
@@ -51,7 +54,6 @@ from protocol import (
     write_json,
 )
 
-RAW = HERE / "results" / "raw"
 CORES = 2
 DEFAULT = {"budgets": [60], "seeds": [0, 1, 2]}
 SHORT = {"budgets": [10], "seeds": [0]}
@@ -253,16 +255,20 @@ def score(entry, split, predictions):
 
 
 def sweep(runs, raw=RAW):
-    """Run every run of ``runs`` that has no record yet, in order."""
+    """Run every run of ``runs`` that has no record yet, in order.
+
+    In the default ``RAW`` folder, the runs of the committed ledger count as done.
+    """
     raw = Path(raw).resolve()  # the runs' processes work in their own folders
     raw.mkdir(parents=True, exist_ok=True)
-    todo = pending(runs, raw)
+    ledger = LEDGER if raw == RAW else None
+    todo = pending(runs, raw, ledger)
     missing = sorted({r.system for r in todo if not env_of(r.system).python.exists()})
     if missing:
         print(f"skipping {', '.join(missing)}: venv not installed "
               "(run benchmarks/peers/install.py)", flush=True)
     todo = [r for r in todo if r.system not in missing]
-    print(f"{len(runs)} runs, {len(runs) - len(pending(runs, raw))} already done, "
+    print(f"{len(runs)} runs, {len(runs) - len(pending(runs, raw, ledger))} already done, "
           f"{len(todo)} to run", flush=True)
     for i, run in enumerate(todo, 1):
         print(f"[{time.strftime('%H:%M:%S')}] {i}/{len(todo)} {run.stem} ...", flush=True)
