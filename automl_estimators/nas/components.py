@@ -1,0 +1,60 @@
+"""The neural estimators as model components of the search space, declared once.
+
+Not in the catalogue (:mod:`automl_estimators.spaces.components`) yet: adding
+:data:`NEURAL_COMPONENTS` there, offered only when torch is importable
+(:func:`~automl_estimators.nas.torch_dependency.torch_available`), makes random
+and SMAC search, the ensemble and export treat them like any other model. Like
+the catalogue's twins (``random_forest``), the classifier and the regressor
+share one public name.
+
+Random and SMAC search tune the training settings and the macro-architecture
+(cells, blocks of the default cell, width); the cell structure itself is the
+``architecture`` parameter, which architecture-search strategies set.
+``max_epochs`` is the iterations hyperparameter, so successive halving gives a
+network a share of its epochs. Ranges: learning rate and weight decay as in
+auto-PyTorch's tabular space; defaults are the estimators' defaults.
+"""
+
+from __future__ import annotations
+
+from ..spaces.declarations import (
+    CLASSIFICATION,
+    MODEL,
+    REGRESSION,
+    Categorical,
+    Component,
+    Float,
+    Int,
+)
+
+NAME = "neural_network"
+ESTIMATORS = "automl_estimators.nas.estimators"
+
+NEURAL_HYPERPARAMETERS = (
+    Float("learning_rate", 1e-4, 1e-1, 1e-3, log=True),
+    Float("weight_decay", 1e-5, 1e-1, 1e-2, log=True),
+    # The estimator's default is "auto" (128 on CPU, 512 on CUDA); a searched
+    # value is an explicit size, whose default is the CPU one.
+    Int("batch_size", 32, 512, 128, log=True),
+    Int("max_epochs", 10, 200, 50, log=True),
+    Int("n_cells", 1, 4, 2),
+    Int("n_blocks", 1, 5, 3),
+    Int("width", 16, 256, 64, log=True),
+)
+
+NEURAL_CLASSIFIER = Component(
+    NAME, MODEL, tasks=(CLASSIFICATION,), estimator=f"{ESTIMATORS}:NeuralClassifier",
+    hyperparameters=NEURAL_HYPERPARAMETERS + (
+        Categorical("class_weight", (None, "balanced"), None),),
+    accepts_sparse=False,
+    seeded=True,
+    iterations="max_epochs",
+)
+NEURAL_REGRESSOR = Component(
+    NAME, MODEL, tasks=(REGRESSION,), estimator=f"{ESTIMATORS}:NeuralRegressor",
+    hyperparameters=NEURAL_HYPERPARAMETERS,
+    accepts_sparse=False,
+    seeded=True,
+    iterations="max_epochs",
+)
+NEURAL_COMPONENTS = (NEURAL_CLASSIFIER, NEURAL_REGRESSOR)

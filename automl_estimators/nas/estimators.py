@@ -1,0 +1,374 @@
+"""``NeuralClassifier`` and ``NeuralRegressor``: cell-based networks as sklearn estimators.
+
+As in skorch, the architecture and the training settings are estimator
+parameters, so ``clone``, ``set_params`` and every search treat them like any
+other model's hyperparameters. They take a numeric matrix (the package's column
+preprocessing runs before them in a pipeline) and standardise it themselves:
+per column for tabular input, per channel for images, so unscaled input trains
+as well. torch is imported when a model is fitted, never at import time.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+from joblib import effective_n_jobs
+from scipy.special import softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .architecture import DEFAULT_BLOCKS, IMAGE, TABULAR, Architecture, default_architecture
+from .torch_dependency import import_torch
+
+_SEED_BOUND = np.iinfo(np.int32).max
+
+
+class _NeuralBase(BaseEstimator):
+    """Parameters, fitting and pickling shared by the classifier and the regressor."""
+
+    _parameter_constraints: ClassVar[dict] = {
+        "architecture": [Architecture, None],
+        "image_shape": [tuple, None],
+        "n_cells": [Interval(Integral, 1, None, closed="left")],
+        "n_blocks": [Interval(Integral, 1, None, closed="left")],
+        "width": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "device": [str],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(self, *, architecture=None, image_shape=None, n_cells=2,
+                 n_blocks=DEFAULT_BLOCKS, width=64, max_epochs=50, batch_size="auto",
+                 learning_rate=1e-3, weight_decay=1e-2, validation_fraction=0.1, patience=10,
+                 device="auto", random_state=None, n_jobs=None):
+        self.architecture = architecture
+        self.image_shape = image_shape
+        self.n_cells = n_cells
+        self.n_blocks = n_blocks
+        self.width = width
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------- fitting
+    def _fit_network(self, X, y_train, n_outputs: int, class_weights=None):
+        """Build and train the network on validated ``X``; set the fitted attributes."""
+        torch = import_torch()
+        from .network import NetworkSpec, build_network
+        from .trainer import TrainingSettings, resolve_device, seeded_torch, train
+
+        architecture = self._architecture()
+        image_shape = None if self.image_shape is None else tuple(int(d) for d in self.image_shape)
+        spec = NetworkSpec(architecture, X.shape[1], n_outputs, self.n_cells, self.width,
+                           image_shape)
+        self.x_mean_, self.x_scale_ = _standardisation(X, spec.image_shape)
+        X = ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
+        seed = int(check_random_state(self.random_state).randint(_SEED_BOUND))
+        settings = TrainingSettings(
+            max_epochs=self.max_epochs,
+            batch_size=None if self.batch_size == "auto" else self.batch_size,
+            learning_rate=self.learning_rate, weight_decay=self.weight_decay,
+            validation_fraction=self.validation_fraction, patience=self.patience, seed=seed)
+        device = resolve_device(self.device)
+        with seeded_torch(seed, device, effective_n_jobs(self.n_jobs)):
+            module = build_network(spec).to(device)
+            if not self._is_classifier:
+                loss_fn = torch.nn.MSELoss()
+            elif class_weights is None:
+                loss_fn = torch.nn.CrossEntropyLoss()
+            else:
+                loss_fn = torch.nn.CrossEntropyLoss(
+                    weight=torch.tensor(class_weights, dtype=torch.float32, device=device))
+            result = train(module, X, y_train, loss_fn, settings, device,
+                           stratify=self._is_classifier)
+        self.module_ = module
+        self.network_spec_ = spec
+        self.architecture_ = architecture
+        self.device_ = str(device)
+        self.n_iter_ = result.n_epochs
+        self.best_epoch_ = result.best_epoch
+        self.loss_curve_ = list(result.train_losses)
+        self.validation_loss_curve_ = list(result.validation_losses)
+        return self
+
+    def _architecture(self) -> Architecture:
+        kind = TABULAR if self.image_shape is None else IMAGE
+        if self.image_shape is not None:
+            shape = tuple(self.image_shape)
+            if len(shape) not in (2, 3) or not all(
+                    isinstance(d, Integral) and not isinstance(d, bool) and d > 0 for d in shape):
+                raise ValueError(f"image_shape must be (height, width) or (height, width, "
+                                 f"channels) of positive integers, got {self.image_shape!r}.")
+        if self.architecture is None:
+            return default_architecture(kind, self.n_blocks)
+        if self.architecture.kind != kind:
+            raise ValueError(
+                f"architecture is of kind {self.architecture.kind!r} but image_shape="
+                f"{self.image_shape!r} asks for {kind!r} input; give an image architecture "
+                "with image_shape, a tabular one without.")
+        return self.architecture
+
+    @staticmethod
+    def _check_sample_count(X):
+        if X.shape[0] < 2:
+            raise ValueError(f"A neural network needs at least 2 samples to train, got "
+                             f"n_samples = {X.shape[0]} (1 sample).")
+
+    # ---------------------------------------------------------- prediction
+    def _outputs(self, X) -> np.ndarray:
+        """The network's raw outputs (logits or standardised targets) as float64."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        import_torch()
+        from .trainer import predict_outputs, torch_threads
+
+        X = ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
+        device = next(self.module_.parameters()).device
+        with torch_threads(effective_n_jobs(self.n_jobs)):
+            outputs = predict_outputs(self.module_, X, device)
+        return outputs.cpu().numpy().astype(np.float64)
+
+    # ------------------------------------------------------------ pickling
+    def __getstate__(self):
+        """The fitted network travels as a CPU state dict (loadable without a GPU)."""
+        state = dict(super().__getstate__())
+        module = state.pop("module_", None)
+        if module is not None:
+            state["module_state_"] = {name: value.detach().cpu()
+                                      for name, value in module.state_dict().items()}
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        module_state = state.pop("module_state_", None)
+        super().__setstate__(state)
+        if module_state is not None:
+            torch = import_torch()
+            from .network import build_network
+
+            with torch.random.fork_rng(devices=[]):  # initial weights are overwritten
+                module = build_network(self.network_spec_)
+            module.load_state_dict(module_state)
+            self.module_ = module.eval()
+
+
+def _standardisation(X: np.ndarray, image_shape) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, scale) per column, or per channel of an image, broadcast to X's columns."""
+    X = np.asarray(X, dtype=np.float64)
+    if image_shape is None:
+        mean, scale = X.mean(axis=0), X.std(axis=0)
+    else:
+        channels = image_shape[2] if len(image_shape) == 3 else 1
+        pixels = X.reshape(X.shape[0], -1, channels)
+        mean = np.tile(pixels.mean(axis=(0, 1)), X.shape[1] // channels)
+        scale = np.tile(pixels.std(axis=(0, 1)), X.shape[1] // channels)
+    scale = np.where(scale > 0, scale, 1.0)
+    return mean, scale
+
+
+class NeuralClassifier(ClassifierMixin, _NeuralBase):
+    """A cell-based neural network classifier (NASNet-style cells), trained with AdamW.
+
+    Parameters
+    ----------
+    architecture : Architecture, default=None
+        The cells (:mod:`automl_estimators.nas.architecture`); ``None``:
+        :func:`~automl_estimators.nas.architecture.default_architecture` with
+        ``n_blocks`` blocks (residual MLP blocks, or DARTS's cells for images).
+    image_shape : tuple of int, default=None
+        ``(height, width)`` or channels-last ``(height, width, channels)``: rows of
+        X are flattened images and the network is convolutional. ``None``: tabular.
+    n_cells : int, default=2
+        Normal cells (tabular), or normal cells per stage (images).
+    n_blocks : int, default=3
+        Blocks per cell of the default architecture; ignored when ``architecture``
+        is given.
+    width : int, default=64
+        Units per operation (tabular), or channels of the first stage (images;
+        doubled by each reduction cell).
+    max_epochs : int, default=50
+        Training epochs at most (the fidelity of successive halving).
+    batch_size : int or "auto", default="auto"
+        Rows per step; ``"auto"``: 128 on CPU, 512 on CUDA.
+    learning_rate : float, default=1e-3
+        AdamW's peak learning rate, decayed to 0 along a cosine.
+    weight_decay : float, default=1e-2
+        AdamW's decoupled weight decay.
+    validation_fraction : float, default=0.1
+        Share of the rows held out (stratified) for early stopping; 0: none.
+    patience : int, default=10
+        Epochs without a better validation loss before training stops; the best
+        epoch's weights are kept.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn.
+    device : str, default="auto"
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
+        On CUDA training uses mixed precision.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, dropout, the validation split and the batch order;
+        with an int, CPU training is repeatable.
+    n_jobs : int, default=None
+        CPU threads for torch (``None``: 1, ``-1``: all cores).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string column names.
+    module_ : torch.nn.Module
+        The trained network.
+    architecture_ : Architecture
+        The architecture used (the default one when ``architecture`` is None).
+    network_spec_ : NetworkSpec
+        What the network was built from (rebuilds it after unpickling).
+    device_ : str
+        The device it was trained on.
+    n_iter_ : int
+        Epochs run.
+    best_epoch_ : int
+        Epoch whose weights were kept.
+    loss_curve_, validation_loss_curve_ : list of float
+        Training and validation loss per epoch.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from automl_estimators.nas import NeuralClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = NeuralClassifier(image_shape=(8, 8), n_cells=1, width=16,
+    ...                          max_epochs=5, random_state=0).fit(X, y)
+    >>> model.predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **_NeuralBase._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+    _is_classifier = True
+
+    def __init__(self, *, architecture=None, image_shape=None, n_cells=2,
+                 n_blocks=DEFAULT_BLOCKS, width=64, max_epochs=50, batch_size="auto",
+                 learning_rate=1e-3, weight_decay=1e-2, validation_fraction=0.1, patience=10,
+                 class_weight=None, device="auto", random_state=None, n_jobs=None):
+        super().__init__(
+            architecture=architecture, image_shape=image_shape, n_cells=n_cells,
+            n_blocks=n_blocks, width=width, max_epochs=max_epochs, batch_size=batch_size,
+            learning_rate=learning_rate, weight_decay=weight_decay,
+            validation_fraction=validation_fraction, patience=patience, device=device,
+            random_state=random_state, n_jobs=n_jobs)
+        self.class_weight = class_weight
+
+    def fit(self, X, y):
+        """Train the network on (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Numeric features (flattened images when ``image_shape`` is given).
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        import_torch()
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        self._check_sample_count(X)
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"NeuralClassifier needs samples of at least 2 classes; got 1 "
+                             f"class ({self.classes_[0]!r}).")
+        class_weights = None
+        if self.class_weight is not None:
+            class_weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        return self._fit_network(X, y_index.astype(np.int64), len(self.classes_), class_weights)
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the network's outputs).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return softmax(self._outputs(X), axis=1)
+
+    def predict(self, X):
+        """The most probable class of each row."""
+        outputs = self._outputs(X)
+        return self.classes_[np.argmax(outputs, axis=1)]
+
+
+class NeuralRegressor(RegressorMixin, _NeuralBase):
+    """A cell-based neural network regressor (NASNet-style cells), trained with AdamW.
+
+    The target is standardised for training and mapped back at prediction.
+    Parameters and attributes are those of :class:`NeuralClassifier` without
+    ``class_weight`` and ``classes_``; the loss is the mean squared error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from automl_estimators.nas import NeuralRegressor
+    >>> X = np.random.default_rng(0).normal(size=(200, 4))
+    >>> model = NeuralRegressor(max_epochs=5, random_state=0).fit(X, X[:, 0] - X[:, 1])
+    >>> model.predict(X[:2]).shape
+    (2,)
+    """
+
+    _is_classifier = False
+
+    def fit(self, X, y):
+        """Train the network on (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Numeric features (flattened images when ``image_shape`` is given).
+        y : array-like of shape (n_samples,)
+            Targets.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        import_torch()
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True)
+        self._check_sample_count(X)
+        y = np.asarray(y, dtype=np.float64)
+        self.y_mean_ = float(y.mean())
+        self.y_scale_ = float(y.std()) or 1.0
+        y_train = ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
+        return self._fit_network(X, y_train, 1)
+
+    def predict(self, X):
+        """Predicted targets.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self._outputs(X)[:, 0] * self.y_scale_ + self.y_mean_

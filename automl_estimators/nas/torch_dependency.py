@@ -1,0 +1,31 @@
+"""torch is optional: one place that imports it and says what to install when it is missing."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+INSTALL_HINT = "pip install 'automl-estimators[nas]'"
+
+
+def import_torch():
+    """Import and return ``torch``, or raise an ImportError that says what to install.
+
+    Imports every time (a cached module costs a dictionary look-up), so that a
+    torch made unavailable after start-up is still reported clearly.
+    """
+    try:
+        return importlib.import_module("torch")
+    except ImportError as exc:
+        raise ImportError(
+            f"The neural estimators need PyTorch, which is not installed ({exc}). "
+            f"Install it with: {INSTALL_HINT}") from exc
+
+
+def torch_available() -> bool:
+    """Whether torch can be imported (without importing it)."""
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        # find_spec raises ValueError when sys.modules["torch"] is None (import blocked)
+        return False

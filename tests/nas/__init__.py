@@ -1,0 +1,1 @@
+"""Tests of automl_estimators.nas."""

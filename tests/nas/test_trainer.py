@@ -1,0 +1,109 @@
+"""The trainer: early stopping, determinism on CPU, untouched global state."""
+
+import numpy as np
+import pytest
+
+from automl_estimators.nas import NeuralClassifier, NeuralRegressor
+
+torch = pytest.importorskip("torch")
+from automl_estimators.nas.architecture import default_architecture
+from automl_estimators.nas.network import NetworkSpec, build_network
+from automl_estimators.nas.trainer import (
+    TrainingSettings,
+    _batches,
+    resolve_device,
+    split_validation,
+    train,
+)
+
+CPU = torch.device("cpu")
+
+
+def noisy_problem(n_rows=200, seed=0):
+    """Random labels: a large network overfits, so the validation loss turns up."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n_rows, 10)).astype(np.float32), rng.integers(0, 2, n_rows)
+
+
+def network(n_inputs=10, n_outputs=2, width=64):
+    torch.manual_seed(0)
+    return build_network(NetworkSpec(default_architecture("tabular", 2), n_inputs, n_outputs,
+                                     n_cells=1, width=width))
+
+
+def test_early_stopping_keeps_the_best_epoch():
+    X, y = noisy_problem()
+    module = network()
+    settings = TrainingSettings(max_epochs=200, batch_size=32, learning_rate=1e-2,
+                                validation_fraction=0.25, patience=3, seed=0)
+    result = train(module, X, y, torch.nn.CrossEntropyLoss(), settings, CPU, stratify=True)
+    assert result.stopped_early and result.n_epochs < 200
+    assert result.n_epochs == result.best_epoch + settings.patience
+    losses = result.validation_losses
+    assert result.best_epoch == int(np.argmin(losses)) + 1
+    # the weights kept are those of the best epoch: its validation loss again
+    _, validation = split_validation(y, 0.25, seed=0, stratify=True)
+    with torch.no_grad():
+        again = torch.nn.CrossEntropyLoss()(module(torch.tensor(X[validation])),
+                                            torch.tensor(y[validation])).item()
+    assert again == pytest.approx(min(losses), rel=1e-5)
+
+
+def test_without_validation_all_epochs_run():
+    X, y = noisy_problem(50)
+    settings = TrainingSettings(max_epochs=4, batch_size=16, validation_fraction=0.0)
+    result = train(network(), X, y, torch.nn.CrossEntropyLoss(), settings, CPU)
+    assert (result.n_epochs, result.best_epoch, result.validation_losses) == (4, 4, ())
+    assert not result.stopped_early
+
+
+def test_same_seed_same_predictions_on_cpu():
+    X, y = noisy_problem()
+    params = {"n_cells": 1, "n_blocks": 2, "width": 16, "max_epochs": 5, "random_state": 3}
+    first = NeuralClassifier(**params).fit(X, y).predict_proba(X)
+    second = NeuralClassifier(**params).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    other = NeuralClassifier(**{**params, "random_state": 4}).fit(X, y).predict_proba(X)
+    assert not np.array_equal(first, other)
+
+
+def test_fitting_leaves_global_generators_and_threads_alone():
+    X, y = noisy_problem(60)
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
+    threads = torch.get_num_threads()
+    NeuralRegressor(n_cells=1, width=8, max_epochs=2, random_state=0, n_jobs=1).fit(X, y)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], numpy_state[1])
+    assert torch.get_num_threads() == threads
+
+
+def test_split_validation():
+    y = np.repeat([0, 1, 2], 10)
+    train_rows, validation = split_validation(y, 0.2, seed=0, stratify=True)
+    assert len(validation) == 6 and np.bincount(y[validation]).tolist() == [2, 2, 2]
+    assert sorted(np.concatenate([train_rows, validation])) == list(range(30))
+    # too few rows for a validation share, or none asked for: train on all
+    assert split_validation(np.arange(2), 0.5, 0, False)[1] is None
+    assert split_validation(y, 0.0, 0, True)[1] is None
+    # a class with one row cannot be stratified: split at random
+    assert len(split_validation(np.array([0] * 9 + [1]), 0.2, 0, True)[1]) == 2
+
+
+def test_a_last_batch_of_one_row_joins_the_previous_one():
+    assert [len(b) for b in _batches(np.arange(9), 4)] == [4, 5]
+    assert [len(b) for b in _batches(np.arange(10), 4)] == [4, 4, 2]
+
+
+def test_a_missing_cuda_device_is_refused():
+    assert resolve_device("cpu") == CPU
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            resolve_device("cuda")
+
+
+def test_divergence_is_reported():
+    X, y = noisy_problem(40)
+    X[0, 0] = np.inf
+    with pytest.raises(FloatingPointError, match="learning_rate"):
+        train(network(), X, y, torch.nn.CrossEntropyLoss(),
+              TrainingSettings(max_epochs=2, validation_fraction=0.0), CPU)
