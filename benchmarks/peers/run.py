@@ -26,6 +26,7 @@ commit it, and a later session (with a fresh work tree) skips those runs too.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -220,10 +221,23 @@ def execute(run, raw):
     return record
 
 
+@functools.cache
+def repo_commit():
+    """Commit of this checkout, "+dirty" when the package's files differ from it."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=HERE, capture_output=True, text=True,
+                              check=False).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = git("status", "--porcelain", "--", "automl_estimators", "setup.py", "pyproject.toml")
+    return commit + ("+dirty" if changed else "")
+
+
 def make_record(run, entry, split, process, child):
     """The run's record: what the child reported, what the sweep measured, the scores."""
     record = {"system": run.system, "dataset": run.dataset, "task": entry["task"],
               "budget": run.budget, "seed": run.seed, "cores": CORES,
+              "repo_commit": repo_commit(),
               "n_train": len(split["train"]), "n_test": len(split["test"]),
               "hard_limit_s": run.hard_limit, "primary_metric": PRIMARY[entry["task"]],
               **process}

@@ -45,7 +45,7 @@ CELL = ["budget", "dataset", "seed"]
 COLUMNS = ["system", "dataset", "task", "budget", "seed", "status", "accuracy",
            "balanced_accuracy", "log_loss", "roc_auc", "r2", "rmse", "fit_s", "predict_s",
            "elapsed_s", "overrun_ratio", "peak_mb", "max_procs", "n_train", "n_test",
-           "leftovers_killed", "model", "error", "versions"]
+           "leftovers_killed", "model", "error", "versions", "repo_commit"]
 
 
 PROTOCOL = (
@@ -310,6 +310,9 @@ def version_lines(frame):
             for name, value in versions.items():
                 seen.setdefault(name, set()).add(str(value))
         text = ", ".join(f"{k} {'/'.join(sorted(v))}" for k, v in seen.items()) or "unknown"
+        if system == OURS:
+            commits = sorted(set(frame.loc[frame["system"] == system, "repo_commit"].dropna()))
+            text += f" at commit {', '.join(commits) or 'unknown'}"
         venv = SYSTEMS.get(system, system)
         lines.append(f"- {system}: {text} (venv `{venv}`, all pins: "
                      f"[`benchmarks/peers/pins/{venv}.txt`](../benchmarks/peers/pins/{venv}.txt))")
