@@ -90,7 +90,7 @@ class Block:
         for op in ops:
             if not isinstance(op, str):
                 raise TypeError(f"Block operations are names (str), got {op!r}.")
-        branches = sorted(zip((int(state) for state in inputs), ops))
+        branches = sorted(zip((int(state) for state in inputs), (str(op) for op in ops)))
         object.__setattr__(self, "inputs", tuple(state for state, _ in branches))
         object.__setattr__(self, "ops", tuple(op for _, op in branches))
 

@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 from joblib import effective_n_jobs
 from scipy.special import softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -90,7 +90,7 @@ class _NeuralBase(BaseEstimator):
         device = resolve_device(self.device)
         with seeded_torch(seed, device, effective_n_jobs(self.n_jobs)):
             module = build_network(spec).to(device)
-            if not self._is_classifier:
+            if not is_classifier(self):
                 loss_fn = torch.nn.MSELoss()
             elif class_weights is None:
                 loss_fn = torch.nn.CrossEntropyLoss()
@@ -98,7 +98,7 @@ class _NeuralBase(BaseEstimator):
                 loss_fn = torch.nn.CrossEntropyLoss(
                     weight=torch.tensor(class_weights, dtype=torch.float32, device=device))
             result = train(module, X, y_train, loss_fn, settings, device,
-                           stratify=self._is_classifier)
+                           stratify=is_classifier(self))
         self.module_ = module
         self.network_spec_ = spec
         self.architecture_ = architecture
@@ -130,7 +130,7 @@ class _NeuralBase(BaseEstimator):
     def _check_sample_count(X):
         if X.shape[0] < 2:
             raise ValueError(f"A neural network needs at least 2 samples to train, got "
-                             f"n_samples = {X.shape[0]} (1 sample).")
+                             f"n_samples = {X.shape[0]}.")
 
     # ---------------------------------------------------------- prediction
     def _outputs(self, X) -> np.ndarray:
@@ -264,7 +264,6 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         **_NeuralBase._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
-    _is_classifier = True
 
     def __init__(self, *, architecture=None, image_shape=None, n_cells=2,
                  n_blocks=DEFAULT_BLOCKS, width=64, max_epochs=50, batch_size="auto",
@@ -337,8 +336,6 @@ class NeuralRegressor(RegressorMixin, _NeuralBase):
     >>> model.predict(X[:2]).shape
     (2,)
     """
-
-    _is_classifier = False
 
     def fit(self, X, y):
         """Train the network on (X, y).

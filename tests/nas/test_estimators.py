@@ -81,6 +81,23 @@ def test_device_auto_is_cpu_without_cuda(monkeypatch):
     assert resolve_device("auto").type == "cuda"
 
 
+def test_trains_on_cuda_and_unpickles_on_cpu(digits):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    X_train, X_test, y_train, y_test = digits
+    model = NeuralClassifier(image_shape=(8, 8), n_cells=1, width=16, max_epochs=10,
+                             learning_rate=1e-2, random_state=0, device="auto")
+    model.fit(X_train, y_train)
+    assert model.device_ == "cuda" and next(model.module_.parameters()).is_cuda
+    assert model.score(X_test, y_test) > 0.9
+    again = pickle.loads(pickle.dumps(model))
+    assert not next(again.module_.parameters()).is_cuda
+    # CUDA predicts in mixed precision, the CPU copy in float32
+    np.testing.assert_allclose(again.predict_proba(X_test), model.predict_proba(X_test),
+                               atol=0.05)
+
+
 def test_an_explicit_architecture_is_used_and_cloned():
     pytest.importorskip("torch")
     arch = Architecture("tabular", (Block((0, 1), ("dense_gelu", "layer_norm")),
