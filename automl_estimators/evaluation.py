@@ -26,6 +26,7 @@ import warnings
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from multiprocessing import forkserver
 
 import joblib
 import numpy as np
@@ -172,9 +173,21 @@ def fit_and_predict(path, pipeline, folds, fidelity=1.0, seed=0, n_threads=1,
 
 # ---------------------------------------------------------------- parent side
 def _context():
+    """The forkserver context, started; ``spawn`` when the forkserver cannot start.
+
+    The forkserver listens on a Unix socket in the temporary folder: a long
+    ``TMPDIR`` (past the ~107-byte socket path limit) stops it. Spawned workers
+    start slower (each imports the libraries) but need no socket.
+    """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["automl_estimators.evaluation", "sklearn.ensemble",
                                     "sklearn.linear_model", "xgboost"])
+    try:
+        forkserver.ensure_running()
+    except OSError as exc:
+        logger.warning("the forkserver cannot start (%s: a shorter TMPDIR avoids it); trial "
+                       "workers are spawned instead, which starts them slower", exc)
+        return multiprocessing.get_context("spawn")
     return context
 
 
@@ -219,7 +232,8 @@ class PoolRunner:
         try:
             return self._pool.schedule(fit_and_predict, args=(self.path, *args), timeout=timeout)
         except RuntimeError as exc:
-            raise WorkersUnavailable(WORKERS_UNAVAILABLE.format(exc)) from exc
+            reason = str(exc) or repr(exc.__cause__ or exc)
+            raise WorkersUnavailable(WORKERS_UNAVAILABLE.format(reason)) from exc
 
     def close(self):
         self._pool.stop()
