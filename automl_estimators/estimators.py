@@ -39,6 +39,8 @@ from .export import export as export_script
 from .history import History
 from .metalearning.suggest import METHODS
 from .metalearning.warm_start import warm_start_candidates
+from .nas.components import NAME as NEURAL
+from .nas.torch_dependency import INSTALL_HINT, cuda_available, import_torch, torch_available
 from .pipelines import build_pipeline, fidelity_shares
 from .plan import make_plan, make_splits
 from .progress import Reporter
@@ -83,6 +85,8 @@ class _AutoBase(BaseEstimator):
         "warm_start": [StrOptions({"auto", *METHODS}), list, tuple, None],
         "n_jobs": [Integral, None],
         "dask_client": [None, str, HasMethods(["submit", "scatter"])],
+        "neural": [StrOptions({"auto"}), "boolean"],
+        "image_shape": [tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -90,7 +94,8 @@ class _AutoBase(BaseEstimator):
     def __init__(self, *, time_budget=60, per_trial_time_limit=None, memory_limit=4096,
                  metric=None, resampling="auto", resampling_size=None, search="auto",
                  include=None, exclude=None, max_trials=None, ensemble_size=ENSEMBLE_SIZE,
-                 warm_start=None, n_jobs=None, dask_client=None, random_state=None, verbose=0):
+                 warm_start=None, n_jobs=None, dask_client=None, neural="auto",
+                 image_shape=None, random_state=None, verbose=0):
         self.time_budget = time_budget
         self.per_trial_time_limit = per_trial_time_limit
         self.memory_limit = memory_limit
@@ -105,6 +110,8 @@ class _AutoBase(BaseEstimator):
         self.warm_start = warm_start
         self.n_jobs = n_jobs
         self.dask_client = dask_client
+        self.neural = neural
+        self.image_shape = image_shape
         self.random_state = random_state
         self.verbose = verbose
 
@@ -161,16 +168,23 @@ class _AutoBase(BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         profile = data.profile(X, y, task)
+        self._check_image_shape(profile.n_features)
+        if not isinstance(self.neural, str) and self.neural:
+            import_torch()  # the ImportError says what to install
+        plan = make_plan(profile, self.resampling, self.resampling_size,
+                         time_budget=float(self.time_budget),
+                         per_trial_time_limit=self.per_trial_time_limit, search=self.search,
+                         neural=self.neural, image_shape=self.image_shape,
+                         torch_available=torch_available(), cuda_available=cuda_available())
+        if isinstance(self.neural, str) and not torch_available():
+            logger.info("neural branch skipped: torch is not installed (%s)", INSTALL_HINT)
         space = Space(task, sparse=profile.sparse, n_features=profile.n_features,
                       has_categorical=profile.has_categorical, include=self.include,
-                      exclude=self.exclude, seed=seed)
+                      exclude=self.exclude, seed=seed, neural=plan.neural,
+                      image_shape=self.image_shape)
         n_jobs = effective_n_jobs(self.n_jobs)
         reporter = Reporter(self.verbose, budget, metric.name)
         try:
-            plan = make_plan(profile, self.resampling, self.resampling_size,
-                             time_budget=float(self.time_budget),
-                             per_trial_time_limit=self.per_trial_time_limit,
-                             search=self.search)
             splits = make_splits(plan, y, task == CLASSIFICATION, seed)
             reporter.phase("%s: %d rows x %d columns, metric %s, %s, n_jobs=%d",
                            type(self).__name__, profile.n_rows, profile.n_features, metric.name,
@@ -208,6 +222,19 @@ class _AutoBase(BaseEstimator):
         if self.resampling == "auto":
             raise ValueError("resampling_size needs resampling='cv' or 'holdout'; with "
                              "resampling='auto' the size is chosen from the data.")
+
+    def _check_image_shape(self, n_features):
+        shape = self.image_shape
+        if shape is None:
+            return
+        if len(shape) not in (2, 3) or not all(
+                isinstance(d, Integral) and not isinstance(d, bool) and d > 0 for d in shape):
+            raise ValueError(f"image_shape must be (height, width) or (height, width, channels) "
+                             f"of positive integers, got {shape!r}.")
+        if math.prod(shape) != n_features:
+            raise ValueError(f"image_shape={shape!r} holds {math.prod(shape)} values per image, "
+                             f"but X has {n_features} columns; give the shape of one row as "
+                             "a channels-last image.")
 
     def _fallback_estimator(self):
         raise NotImplementedError
@@ -256,7 +283,9 @@ class _AutoBase(BaseEstimator):
             with _dask_client(self.dask_client) as client, \
                     Evaluator(X, y, splits, task=self._task, metric=metric, n_classes=n_classes,
                               n_workers=n_jobs, memory_limit=self.memory_limit,
-                              dask_client=client) as evaluator:
+                              dask_client=client,
+                              preload=("torch",) if NEURAL in space.models else ()
+                              ) as evaluator:
                 n_jobs = evaluator.n_workers
                 reporter.phase("searching with %s over %d models", strategy.name,
                                len(space.models))
@@ -504,15 +533,17 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         on large (see ``search_plan_``).
     resampling_size : int or float, default=None
         Folds for ``"cv"`` (int >= 2) or validation fraction for ``"holdout"``.
-    search : {"auto", "random", "smac", "genetic"} or SMAC, Genetic or Random, default="auto"
+    search : {"auto", "random", "smac", "genetic", "evolution"} or settings, default="auto"
         Search strategy: ``"smac"`` (SMAC3 Bayesian optimisation, with successive
         halving on large data), ``"genetic"`` (TPOT-style genetic programming over
         pipeline trees with unions and stacking, NSGA-II on score and
-        complexity), ``"random"``, or ``"auto"``: the size-aware policy's choice
+        complexity), ``"evolution"`` (regularized evolution of neural
+        architectures, with successive halving over epochs; it proposes neural
+        networks only), ``"random"``, or ``"auto"``: the size-aware policy's choice
         (SMAC from 20 s of budget, see ``search_plan_``). Pass
         ``automl_estimators.search.SMAC(surrogate="gp", acquisition="ucb",
         multi_fidelity="hyperband", eta=3)`` or ``Genetic(population_size=20)``
-        to set a strategy's options.
+        to set a strategy's options (``Evolution(population_size=20)`` likewise).
     include, exclude : list of str, default=None
         Component names (models and preprocessors) to restrict the search to, or to
         leave out; see :func:`automl_estimators.spaces.component_names`.
@@ -538,6 +569,18 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         Run trials on a Dask cluster: a client (yours: never closed here; clones
         share it, pickles drop it) or a scheduler address (a client is opened
         and closed within ``fit``). Trials at once: the cluster's worker threads.
+    neural : {"auto", True, False}, default="auto"
+        Whether neural networks (``neural_network``: cell-based networks,
+        :class:`~automl_estimators.nas.NeuralClassifier`) join the search.
+        ``"auto"``: when torch is installed and a CUDA GPU is present, or
+        ``image_shape`` is given, or the data has at least 10,000 rows, or
+        ``search="evolution"`` (see ``search_plan_.neural`` and its reason);
+        without torch the branch is skipped with a log line. True: always;
+        raises ImportError naming the install command when torch is missing.
+    image_shape : tuple of int, default=None
+        ``(height, width)`` or channels-last ``(height, width, channels)`` when
+        each row of X is a flattened image (the product must equal the number of
+        columns): the neural networks are then convolutional.
     random_state : int, RandomState or None, default=None
         Seed of resampling, search and models; with an int and ``n_jobs=1`` and
         ``max_trials`` set, two fits give the same model.
@@ -574,7 +617,7 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     n_trials_ : int
         Trials run, the dummy fallback included.
     search_plan_ : SearchPlan
-        Resampling and row cap chosen, with the reason.
+        Resampling, row cap, strategy and neural branch (``neural``) chosen, with the reason.
     profile_ : DataProfile
         Column kinds and sizes inferred from the training data.
     search_space_ : Space

@@ -15,6 +15,7 @@ predictions, and the parent scores them (see :mod:`automl_estimators.scoring`).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing
 import os
@@ -89,8 +90,14 @@ def in_worker_start() -> bool:
 _DATA: dict = {}
 
 
-def _init_worker(memory_limit_mb):
-    """Limit threads to one per trial and cap the worker's address space."""
+def _init_worker(memory_limit_mb, preload=()):
+    """Limit threads to one per trial and cap the worker's address space.
+
+    ``preload`` modules are imported first, so that their address space (torch's
+    is ~480 MB) counts in the start size, not against ``memory_limit``.
+    """
+    for module in preload:
+        importlib.import_module(module)
     threadpool_limits(1)
     os.environ["OMP_NUM_THREADS"] = "1"
     if memory_limit_mb is None:
@@ -172,7 +179,7 @@ def fit_and_predict(path, pipeline, folds, fidelity=1.0, seed=0, n_threads=1,
 
 
 # ---------------------------------------------------------------- parent side
-def _context():
+def _context(preload=()):
     """The forkserver context, started; ``spawn`` when the forkserver cannot start.
 
     The forkserver listens on a Unix socket in the temporary folder: a long
@@ -180,8 +187,10 @@ def _context():
     start slower (each imports the libraries) but need no socket.
     """
     context = multiprocessing.get_context("forkserver")
+    # Only a forkserver that is not running yet takes the preload list; workers of a
+    # running one import ``preload`` themselves (see _init_worker).
     context.set_forkserver_preload(["automl_estimators.evaluation", "sklearn.ensemble",
-                                    "sklearn.linear_model", "xgboost"])
+                                    "sklearn.linear_model", "xgboost", *preload])
     try:
         forkserver.ensure_running()
     except OSError as exc:
@@ -211,21 +220,22 @@ def outcome(future, wait=None) -> dict:
         return {"status": CRASH, "error": f"{type(exc).__name__}: {exc}"}
 
 
-def trial_pool(n_workers, memory_limit) -> ProcessPool:
-    """A pool of trial workers: forkserver-started, one thread each, memory-capped."""
-    return ProcessPool(max_workers=n_workers, context=_context(), initializer=_init_worker,
-                       initargs=(memory_limit,))
+def trial_pool(n_workers, memory_limit, preload=()) -> ProcessPool:
+    """A pool of trial workers: forkserver-started, one thread each, memory-capped,
+    with the ``preload`` modules imported before the cap is measured."""
+    return ProcessPool(max_workers=n_workers, context=_context(preload),
+                       initializer=_init_worker, initargs=(memory_limit, tuple(preload)))
 
 
 class PoolRunner:
     """Trials in local worker processes of a ``pebble.ProcessPool`` (see the module doc)."""
 
-    def __init__(self, data, n_workers, memory_limit):
+    def __init__(self, data, n_workers, memory_limit, preload=()):
         self.n_workers = n_workers
         self._folder = tempfile.mkdtemp(prefix="automl_estimators_")
         self.path = os.path.join(self._folder, "data.joblib")
         joblib.dump(data, self.path)
-        self._pool = trial_pool(n_workers, memory_limit)
+        self._pool = trial_pool(n_workers, memory_limit, preload)
 
     def schedule(self, args, timeout):
         """Start ``fit_and_predict(path, *args)``; a future whose result is its dict."""
@@ -260,10 +270,13 @@ class Evaluator:
         Megabytes per worker beyond its start size.
     dask_client : distributed.Client or None
         Run trials on this Dask cluster's workers instead of local processes.
+    preload : tuple of str
+        Modules local workers import before their memory cap is measured
+        (``("torch",)`` when the neural branch is on).
     """
 
     def __init__(self, X, y, splits, *, task, metric, n_classes=None, n_workers=1,
-                 memory_limit=None, dask_client=None):
+                 memory_limit=None, dask_client=None, preload=()):
         self.y = np.asarray(y)
         self.task = task
         self.metric = metric
@@ -276,7 +289,7 @@ class Evaluator:
 
             self._runner = DaskRunner(dask_client, data, memory_limit)
         else:
-            self._runner = PoolRunner(data, n_workers, memory_limit)
+            self._runner = PoolRunner(data, n_workers, memory_limit, preload)
         self.n_workers = self._runner.n_workers
 
     # -- trials

@@ -34,6 +34,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline, make_union
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
+from .nas.architecture import Architecture, Block
+
 # Generated lines are kept within this many columns where the names allow.
 WIDTH = 88
 INDENT = "    "
@@ -50,7 +52,7 @@ HELPERS = {
                         lambda parts: [(part, columns) for _, part, columns in parts]),
 }
 # Objects without get_params whose __init__ arguments are kept as same-named attributes.
-PLAIN_INIT_CLASSES = (make_column_selector,)
+PLAIN_INIT_CLASSES = (make_column_selector, Architecture, Block)
 REFIT_NOTES = {
     "all rows": "refit on all {rows} training rows, as this script does",
     "search-time model": "the model fitted during search on part of the rows (the refit "

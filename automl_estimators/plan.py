@@ -13,7 +13,9 @@ time budget decide
 - multi-fidelity: successive halving (fewer iterations or rows first) on large
   data, where a full evaluation is expensive; none on small data, where a
   low-fidelity score is both cheap to improve on and too noisy to rank by;
-- the budget split: how much of the search time one trial may take.
+- the budget split: how much of the search time one trial may take;
+- the neural branch (``neural="auto"``): neural networks join the search where
+  they are likely to pay (a GPU, images, or large data) and torch is installed.
 
 The choice is returned as a :class:`SearchPlan`, logged, and kept as ``search_plan_``.
 """
@@ -52,6 +54,13 @@ RETURN_MODELS_MAX_ROWS = CV_MAX_ROWS
 # Without a per_trial_time_limit, one trial may take this share of the budget:
 # a slow pipeline cannot eat the search, yet large data can still be fitted.
 TRIAL_SHARE = 0.25
+# neural="auto" turns the neural branch on (torch installed) when any of these hold:
+# - a CUDA GPU is present: a network trains there in the time trees take on CPU;
+# - the rows are images (image_shape given): convolutions see what trees cannot;
+# - at least NEURAL_MIN_ROWS rows: below it, tree ensembles beat networks on
+#   tabular data (Grinsztajn et al. 2022 cut their benchmark at 10k rows);
+# - search="evolution", which searches architectures only.
+NEURAL_MIN_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -69,17 +78,21 @@ class SearchPlan:
     trial_time_limit: float
     return_models: bool
     reason: str
+    neural: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=60.0,
-              per_trial_time_limit=None, search="auto") -> SearchPlan:
-    """Choose resampling, rows, strategy, fidelities and trial limit for one fit.
+              per_trial_time_limit=None, search="auto", neural=False, image_shape=None,
+              torch_available=False, cuda_available=False) -> SearchPlan:
+    """Choose resampling, rows, strategy, fidelities, trial limit and neural branch.
 
     ``search`` is the estimator's parameter: a name or a settings object (whose
-    ``multi_fidelity``, when not ``"auto"``, overrides the policy's).
+    ``multi_fidelity``, when not ``"auto"``, overrides the policy's). ``neural``
+    is the estimator's parameter (``"auto"``, True, False); ``torch_available``
+    and ``cuda_available`` describe the machine (the caller checks them).
     """
     n = profile.n_rows
     search_rows = min(n, SEARCH_ROWS) if n > ROW_CAP else n
@@ -115,11 +128,30 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
         reason += f"; successive halving from fidelity {min_fidelity:.2f} ({search_rows} rows)"
     else:
         multi_fidelity, min_fidelity = "off", 1.0
+    use_neural, neural_reason = _neural_branch(neural, n, strategy, image_shape,
+                                               torch_available, cuda_available)
+    reason += f"; neural branch {'on' if use_neural else 'off'} ({neural_reason})"
     trial_limit = (float(per_trial_time_limit) if per_trial_time_limit is not None
                    else max(time_budget * TRIAL_SHARE, MIN_TRIAL_SECONDS))
     return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
-                      reason + cap_note)
+                      reason + cap_note, use_neural)
+
+
+def _neural_branch(neural, n_rows, strategy, image_shape, torch_available, cuda_available):
+    """Whether the search offers neural networks, and why."""
+    if not isinstance(neural, str):  # True or False, set by the user
+        return bool(neural), f"neural={bool(neural)}"
+    if not torch_available:
+        return False, "torch is not installed: pip install 'automl-estimators[nas]'"
+    reasons = [why for holds, why in (
+        (cuda_available, "a CUDA GPU is present"),
+        (image_shape is not None, "image_shape given"),
+        (n_rows >= NEURAL_MIN_ROWS, f"{n_rows} rows >= {NEURAL_MIN_ROWS}"),
+        (strategy == "evolution", "search=evolution")) if holds]
+    if reasons:
+        return True, ", ".join(reasons)
+    return False, f"CPU only, tabular, {n_rows} rows < {NEURAL_MIN_ROWS}"
 
 
 def make_splits(plan: SearchPlan, y: np.ndarray, classification: bool, seed: int):

@@ -6,6 +6,7 @@ import pytest
 from automl_estimators.data import DataProfile
 from automl_estimators.plan import (
     CV_MAX_ROWS,
+    NEURAL_MIN_ROWS,
     ROW_CAP,
     SEARCH_ROWS,
     SH_MIN_ROWS,
@@ -97,3 +98,24 @@ def test_strategy_and_fidelity_by_budget_and_size():
 def test_trial_time_limit():
     assert make_plan(profile(100), time_budget=40).trial_time_limit == 40 * TRIAL_SHARE
     assert make_plan(profile(100), time_budget=40, per_trial_time_limit=3).trial_time_limit == 3
+
+
+@pytest.mark.parametrize("kwargs, on, why", [
+    ({"neural": False, "torch_available": True, "cuda_available": True}, False, "neural=False"),
+    ({"neural": True}, True, "neural=True"),
+    ({"neural": "auto"}, False, "torch is not installed"),
+    ({"neural": "auto", "torch_available": True}, False, f"< {NEURAL_MIN_ROWS}"),
+    ({"neural": "auto", "torch_available": True, "cuda_available": True}, True, "CUDA"),
+    ({"neural": "auto", "torch_available": True, "image_shape": (8, 8)}, True, "image_shape"),
+    ({"neural": "auto", "torch_available": True, "search": "evolution"}, True, "evolution"),
+    ({"neural": "auto", "image_shape": (8, 8), "search": "evolution"}, False, "pip install"),
+])
+def test_neural_branch_decision(kwargs, on, why):
+    plan = make_plan(profile(1000), **kwargs)
+    assert plan.neural is on
+    assert why in plan.reason and f"neural branch {'on' if on else 'off'}" in plan.reason
+
+
+def test_neural_branch_on_large_data():
+    plan = make_plan(profile(NEURAL_MIN_ROWS), neural="auto", torch_available=True)
+    assert plan.neural and f">= {NEURAL_MIN_ROWS}" in plan.reason

@@ -7,15 +7,23 @@ and SMAC search, the ensemble and export treat them like any other model. Like
 the catalogue's twins (``random_forest``), the classifier and the regressor
 share one public name.
 
-Random and SMAC search tune the training settings and the macro-architecture
-(cells, blocks of the default cell, width); the cell structure itself is the
-``architecture`` parameter, which architecture-search strategies set.
+Random and SMAC search tune the training settings, the macro-architecture
+(cells, blocks per cell, width) and the cells through ``architecture_seed``
+(0: the default cells; any other value: the cells
+:func:`~automl_estimators.nas.architecture.sample_architecture` draws from that
+seed, so a configuration stays a flat dict of numbers that ConfigSpace can
+hold). Regularized evolution (:mod:`automl_estimators.search.evolution`) sets
+the cells explicitly instead: the ``architecture`` strategy parameter, an
+:class:`~automl_estimators.nas.architecture.Architecture` value in the
+configuration under :data:`ARCHITECTURE_KEY`.
 ``max_epochs`` is the iterations hyperparameter, so successive halving gives a
 network a share of its epochs. Ranges: learning rate and weight decay as in
 auto-PyTorch's tabular space; defaults are the estimators' defaults.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from ..spaces.declarations import (
     CLASSIFICATION,
@@ -40,7 +48,11 @@ NEURAL_HYPERPARAMETERS = (
     Int("n_cells", 1, 4, 2),
     Int("n_blocks", 1, 5, 3),
     Int("width", 16, 256, 64, log=True),
+    # Any seed is as likely as any other: the integer is an identity, not a scale.
+    Int("architecture_seed", 0, 2**20, 0),
 )
+# Configuration key of an explicit architecture (see make_component's strategy parameters).
+ARCHITECTURE_KEY = f"{MODEL}:{NAME}:architecture"
 
 NEURAL_CLASSIFIER = Component(
     NAME, MODEL, tasks=(CLASSIFICATION,), estimator=f"{ESTIMATORS}:NeuralClassifier",
@@ -49,6 +61,7 @@ NEURAL_CLASSIFIER = Component(
     accepts_sparse=False,
     seeded=True,
     iterations="max_epochs",
+    strategy_parameters=("architecture",),
 )
 NEURAL_REGRESSOR = Component(
     NAME, MODEL, tasks=(REGRESSION,), estimator=f"{ESTIMATORS}:NeuralRegressor",
@@ -56,5 +69,12 @@ NEURAL_REGRESSOR = Component(
     accepts_sparse=False,
     seeded=True,
     iterations="max_epochs",
+    strategy_parameters=("architecture",),
 )
 NEURAL_COMPONENTS = (NEURAL_CLASSIFIER, NEURAL_REGRESSOR)
+
+
+def neural_components(image_shape=None) -> tuple:
+    """The neural components for data of this shape: ``image_shape`` (or None) fixed."""
+    return tuple(replace(component, fixed={**component.fixed, "image_shape": image_shape})
+                 for component in NEURAL_COMPONENTS)

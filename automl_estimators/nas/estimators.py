@@ -10,6 +10,7 @@ as well. torch is imported when a model is fitted, never at import time.
 
 from __future__ import annotations
 
+import random
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -23,7 +24,14 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .architecture import DEFAULT_BLOCKS, IMAGE, TABULAR, Architecture, default_architecture
+from .architecture import (
+    DEFAULT_BLOCKS,
+    IMAGE,
+    TABULAR,
+    Architecture,
+    default_architecture,
+    sample_architecture,
+)
 from .torch_dependency import import_torch
 
 _SEED_BOUND = np.iinfo(np.int32).max
@@ -34,6 +42,7 @@ class _NeuralBase(BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "architecture": [Architecture, None],
+        "architecture_seed": [Interval(Integral, 0, None, closed="left")],
         "image_shape": [tuple, None],
         "n_cells": [Interval(Integral, 1, None, closed="left")],
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
@@ -49,11 +58,12 @@ class _NeuralBase(BaseEstimator):
         "n_jobs": [Integral, None],
     }
 
-    def __init__(self, *, architecture=None, image_shape=None, n_cells=2,
+    def __init__(self, *, architecture=None, architecture_seed=0, image_shape=None, n_cells=2,
                  n_blocks=DEFAULT_BLOCKS, width=64, max_epochs=50, batch_size="auto",
                  learning_rate=1e-3, weight_decay=1e-2, validation_fraction=0.1, patience=10,
                  device="auto", random_state=None, n_jobs=None):
         self.architecture = architecture
+        self.architecture_seed = architecture_seed
         self.image_shape = image_shape
         self.n_cells = n_cells
         self.n_blocks = n_blocks
@@ -117,6 +127,8 @@ class _NeuralBase(BaseEstimator):
                     isinstance(d, Integral) and not isinstance(d, bool) and d > 0 for d in shape):
                 raise ValueError(f"image_shape must be (height, width) or (height, width, "
                                  f"channels) of positive integers, got {self.image_shape!r}.")
+        if self.architecture is None and self.architecture_seed:
+            return sample_architecture(random.Random(self.architecture_seed), kind, self.n_blocks)
         if self.architecture is None:
             return default_architecture(kind, self.n_blocks)
         if self.architecture.kind != kind:
@@ -193,14 +205,20 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         The cells (:mod:`automl_estimators.nas.architecture`); ``None``:
         :func:`~automl_estimators.nas.architecture.default_architecture` with
         ``n_blocks`` blocks (residual MLP blocks, or DARTS's cells for images).
+    architecture_seed : int, default=0
+        Used when ``architecture`` is None: a positive seed stands for the
+        architecture :func:`~automl_estimators.nas.architecture.sample_architecture`
+        draws with ``random.Random(architecture_seed)`` (``n_blocks`` blocks), so
+        random and SMAC search can search cells through one integer; 0: the
+        default architecture.
     image_shape : tuple of int, default=None
         ``(height, width)`` or channels-last ``(height, width, channels)``: rows of
         X are flattened images and the network is convolutional. ``None``: tabular.
     n_cells : int, default=2
         Normal cells (tabular), or normal cells per stage (images).
     n_blocks : int, default=3
-        Blocks per cell of the default architecture; ignored when ``architecture``
-        is given.
+        Blocks per cell of the default or seeded architecture; ignored when
+        ``architecture`` is given.
     width : int, default=64
         Units per operation (tabular), or channels of the first stage (images;
         doubled by each reduction cell).
@@ -265,12 +283,13 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
-    def __init__(self, *, architecture=None, image_shape=None, n_cells=2,
+    def __init__(self, *, architecture=None, architecture_seed=0, image_shape=None, n_cells=2,
                  n_blocks=DEFAULT_BLOCKS, width=64, max_epochs=50, batch_size="auto",
                  learning_rate=1e-3, weight_decay=1e-2, validation_fraction=0.1, patience=10,
                  class_weight=None, device="auto", random_state=None, n_jobs=None):
         super().__init__(
-            architecture=architecture, image_shape=image_shape, n_cells=n_cells,
+            architecture=architecture, architecture_seed=architecture_seed,
+            image_shape=image_shape, n_cells=n_cells,
             n_blocks=n_blocks, width=width, max_epochs=max_epochs, batch_size=batch_size,
             learning_rate=learning_rate, weight_decay=weight_decay,
             validation_fraction=validation_fraction, patience=patience, device=device,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import sys
 
 INSTALL_HINT = "pip install 'automl-estimators[nas]'"
 
@@ -29,3 +31,15 @@ def torch_available() -> bool:
     except (ImportError, ValueError):
         # find_spec raises ValueError when sys.modules["torch"] is None (import blocked)
         return False
+
+
+def cuda_available() -> bool:
+    """Whether a CUDA GPU can be used, without importing torch when it is not loaded yet.
+
+    Importing torch takes seconds and ~480 MB of address space; before that, the
+    NVIDIA driver's presence stands for a usable GPU.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return bool(torch.cuda.is_available())
+    return torch_available() and os.path.exists("/proc/driver/nvidia/version")

@@ -31,6 +31,9 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
         key = hp_key(component, hp.name)
         if key in config:
             kwargs[hp.name] = config[key]
+    for name in component.strategy_parameters:
+        if hp_key(component, name) in config:
+            kwargs[name] = config[hp_key(component, name)]
     if component.iterations and iteration_share < 1.0:
         full = kwargs.get(component.iterations, component.defaults().get(component.iterations))
         kwargs[component.iterations] = max(round(full * iteration_share), 1)

@@ -1,16 +1,18 @@
 """Search strategies behind one ask/tell interface (see :mod:`.base`).
 
-``search`` is a name (``"random"``, ``"smac"``, ``"genetic"``, ``"auto"``) or a
-settings object (:class:`SMAC`, :class:`Random`, :class:`Genetic`) whose ``make`` builds the strategy for one fit.
+``search`` is a name (``"random"``, ``"smac"``, ``"genetic"``, ``"evolution"``,
+``"auto"``) or a settings object (:class:`SMAC`, :class:`Random`, :class:`Genetic`,
+:class:`Evolution`) whose ``make`` builds the strategy for one fit.
 """
 
 from .base import Candidate, SearchStrategy, config_key
+from .evolution import Evolution, EvolutionSearch
 from .genetic import Genetic, GeneticSearch
 from .random import Random, RandomSearch
 from .smac import SMAC, SMACSearch
 
 # Name -> settings class; the name's defaults are the class's defaults.
-STRATEGIES = {"random": Random, "smac": SMAC, "genetic": Genetic}
+STRATEGIES = {"random": Random, "smac": SMAC, "genetic": Genetic, "evolution": Evolution}
 SETTINGS = tuple(STRATEGIES.values())
 
 
@@ -32,6 +34,8 @@ __all__ = [
     "SMAC",
     "STRATEGIES",
     "Candidate",
+    "Evolution",
+    "EvolutionSearch",
     "Genetic",
     "GeneticSearch",
     "Random",

@@ -37,8 +37,11 @@ STEP_DEFAULTS = {
 
 
 def component_names(task: str) -> list[str]:
-    """Names usable in ``include``/``exclude`` for a task."""
-    return sorted({c.name for c in ALL_COMPONENTS if task in c.tasks})
+    """Names usable in ``include``/``exclude`` for a task (``neural_network`` included:
+    it is offered when the neural branch is on)."""
+    from ..nas.components import NEURAL_COMPONENTS
+
+    return sorted({c.name for c in ALL_COMPONENTS + NEURAL_COMPONENTS if task in c.tasks})
 
 
 class Space:
@@ -58,15 +61,25 @@ class Space:
         ``exclude`` removes components.
     seed : int or None
         Seed of the space's own sampler.
+    neural : bool
+        Whether the neural network components
+        (:data:`automl_estimators.nas.components.NEURAL_COMPONENTS`) are offered;
+        declaring them needs no torch, fitting them does.
+    image_shape : tuple of int or None
+        Shape of one row as an image, fixed in the neural components.
     """
 
     def __init__(self, task, *, sparse=False, n_features=1, has_categorical=False,
-                 include=None, exclude=None, seed=None):
+                 include=None, exclude=None, seed=None, neural=False, image_shape=None):
+        from ..nas.components import neural_components
+
         if task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {task!r}")
         self.task = task
         self.sparse = sparse
         self.seed = seed
+        self.neural = neural
+        catalogue = ALL_COMPONENTS + (neural_components(image_shape) if neural else ())
         known = set(component_names(task))
         for label, names in (("include", include), ("exclude", exclude)):
             unknown = sorted(set(names or ()) - known)
@@ -78,7 +91,7 @@ class Space:
         for step in STEPS:
             if step == ENCODING and not has_categorical:
                 continue
-            offered = [c for c in ALL_COMPONENTS
+            offered = [c for c in catalogue
                        if c.step == step and c.applies_to(task, sparse, n_features)]
             if include and any(c.name in include for c in offered):
                 offered = [c for c in offered if c.name in include]
@@ -88,7 +101,7 @@ class Space:
                     f"include/exclude leave no component for the '{step}' step on this data "
                     f"({'sparse' if sparse else 'dense'}, {n_features} features); "
                     "allow at least one of: "
-                    f"{sorted({c.name for c in ALL_COMPONENTS if c.step == step and task in c.tasks})}.")
+                    f"{sorted({c.name for c in catalogue if c.step == step and task in c.tasks})}.")
             steps[step] = tuple(offered)
         self.steps = steps
 

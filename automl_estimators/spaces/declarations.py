@@ -113,6 +113,11 @@ class Component:
         The hyperparameter that counts iterations (trees, boosting rounds,
         epochs): multi-fidelity search scales it at a low fidelity. Components
         without one are given a share of the training rows instead.
+    strategy_parameters : tuple of str
+        Constructor parameters that no space declares but a specialised
+        strategy may set (a network's ``architecture``, set by regularized
+        evolution): taken from the configuration's
+        ``"<step>:<component>:<parameter>"`` key when present.
     """
 
     name: str
@@ -128,6 +133,7 @@ class Component:
     max_features: int | None = None
     seeded: bool = False
     iterations: str | None = None
+    strategy_parameters: tuple = ()
 
     def applies_to(self, task: str, sparse: bool, n_features: int) -> bool:
         """Whether the component can be offered for data of this shape and task."""

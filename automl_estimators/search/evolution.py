@@ -1,0 +1,204 @@
+"""Regularized (aging) evolution of neural architectures (Real et al. 2019, AmoebaNet).
+
+A population of the last ``population_size`` evaluated networks; each new child
+comes from a tournament: ``sample_size`` members drawn at random, the best one's
+architecture mutated (:func:`~automl_estimators.nas.architecture.mutate_architecture`:
+one input or one operation of one block), and now and then one of its training
+hyperparameters redrawn. The oldest member leaves when a child joins, whatever
+its score (the "aging" that regularizes: a network stays only while its
+descendants keep scoring). The first ``population_size`` proposals are random
+architectures at the component's default hyperparameters.
+
+Successive halving over epochs: every child is first trained at the lowest rung
+(``min_fidelity`` of its epochs); a trial is promoted to the next rung (``eta``
+times the epochs) once it ranks in the top ``1/eta`` of its rung's results so
+far (asynchronous successive halving, ASHA). Fitness in the tournament is the
+lowest-rung score, which every member has, so members compare on equal terms;
+only promoted, full-fidelity trials compete for the final model.
+
+The strategy proposes ``neural_network`` configurations only, each with an
+explicit :class:`~automl_estimators.nas.architecture.Architecture` under
+:data:`~automl_estimators.nas.components.ARCHITECTURE_KEY`. Over a space without
+neural networks (the neural branch off, or ``include`` leaving them out) it
+proposes nothing, and the search ends after the warm start. Results of other
+models (the warm start) are ignored.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+from dataclasses import dataclass
+
+from ..nas.architecture import IMAGE, TABULAR, mutate_architecture, sample_architecture
+from ..nas.components import ARCHITECTURE_KEY, NAME
+from ..plan import ETA
+from ..spaces.declarations import MODEL, Categorical, Int, hp_key
+from .base import Candidate, SearchStrategy, config_key
+
+# A child already proposed is mutated again, at most this many times before a
+# random architecture replaces it.
+MAX_MUTATION_TRIES = 20
+# Hyperparameters evolution never redraws: the block count belongs to the
+# architecture, and the seed is random search's way to name one.
+FIXED_BY_ARCHITECTURE = ("n_blocks", "architecture_seed")
+
+
+@dataclass(frozen=True)
+class Evolution:
+    """Settings of regularized evolution; ``search="evolution"``.
+
+    Parameters
+    ----------
+    population_size : int
+        Networks kept (AmoebaNet: 100; small here, as a fit trains tens of
+        networks, not thousands).
+    sample_size : int
+        Tournament size: members drawn to pick a parent.
+    hyperparameter_mutation : float
+        Probability that a child also gets one training hyperparameter redrawn.
+    eta : int
+        Successive halving's factor: the top ``1/eta`` of a rung is promoted,
+        with ``eta`` times the epochs.
+    min_fidelity : float
+        Share of the epochs at the lowest rung; 1.0: every child at full
+        fidelity (no successive halving).
+    """
+
+    population_size: int = 20
+    sample_size: int = 5
+    hyperparameter_mutation: float = 0.2
+    eta: int = ETA
+    min_fidelity: float = 1.0 / ETA
+
+    name = "evolution"
+
+    def __post_init__(self):
+        if self.population_size < 2 or not 1 <= self.sample_size <= self.population_size:
+            raise ValueError(f"Evolution needs population_size >= 2 and 1 <= sample_size <= "
+                             f"population_size, got {self.population_size} and "
+                             f"{self.sample_size}.")
+        if not 0 < self.min_fidelity <= 1 or self.eta < 2:
+            raise ValueError(f"Evolution needs 0 < min_fidelity <= 1 and eta >= 2, got "
+                             f"{self.min_fidelity} and {self.eta}.")
+
+    def make(self, space, seed, *, plan=None, crash_cost=1.0):
+        """The strategy for one fit."""
+        return EvolutionSearch(space, seed, settings=self, crash_cost=crash_cost)
+
+
+class EvolutionSearch(SearchStrategy):
+    """Regularized evolution with asynchronous successive halving over epochs.
+
+    Parameters
+    ----------
+    space : Space
+    seed : int
+        Seed of the strategy's own ``random.Random``.
+    settings : Evolution
+    crash_cost : float
+        A failed trial's fitness is ``-crash_cost`` (no better than the dummy).
+    """
+
+    name = "evolution"
+
+    def __init__(self, space, seed: int, settings: Evolution = Evolution(),
+                 crash_cost: float = 1.0):
+        super().__init__(space, seed)
+        self.settings = settings
+        self.crash_cost = crash_cost
+        self._rng = random.Random(seed)
+        n_rungs = max(round(math.log(1.0 / settings.min_fidelity, settings.eta)), 0)
+        self.fidelities = tuple(settings.eta ** -(n_rungs - i) for i in range(n_rungs + 1))
+        self._population = deque()  # (config, fitness), oldest first
+        self._rungs = [[] for _ in self.fidelities]  # per rung: (fitness, order, config)
+        self._promoted = [set() for _ in self.fidelities]
+        self._proposed = set()
+        self._component = (space.component(MODEL, NAME) if NAME in space.models else None)
+        if self._component is not None:
+            image = self._component.fixed.get("image_shape") is not None
+            self._kind = IMAGE if image else TABULAR
+            # architecture_seed stays at its default: the explicit architecture wins
+            self._base = space.default_config(NAME)
+
+    def ask(self, n: int) -> list[Candidate]:
+        if self._component is None:
+            return []
+        return [self._promotion() or self._child() for _ in range(n)]
+
+    def tell(self, candidate: Candidate, result) -> None:
+        config = candidate.config
+        if config.get(MODEL) != NAME or ARCHITECTURE_KEY not in config:
+            return  # the warm start's models: not part of the population
+        rung = self._rung(candidate.fidelity)
+        if rung is None:
+            return
+        ok = result.ok and math.isfinite(result.score)
+        fitness = result.score if ok else -self.crash_cost
+        self._rungs[rung].append((fitness, ok, len(self._rungs[rung]), config))
+        if rung == 0:
+            self._population.append((config, fitness))
+            if len(self._population) > self.settings.population_size:
+                self._population.popleft()  # aging: the oldest leaves, whatever its score
+
+    # -------------------------------------------------------------- internals
+    def _rung(self, fidelity: float):
+        for index, rung_fidelity in enumerate(self.fidelities):
+            if math.isclose(fidelity, rung_fidelity):
+                return index
+        return None
+
+    def _promotion(self) -> Candidate | None:
+        """A trial in the top 1/eta of its rung, not promoted yet; higher rungs first."""
+        for rung in reversed(range(len(self.fidelities) - 1)):
+            results = self._rungs[rung]
+            best = sorted(results, key=lambda r: (-r[0], r[2]))[:len(results) // self.settings.eta]
+            for _, ok, _, config in best:
+                key = config_key(config)
+                if ok and key not in self._promoted[rung]:
+                    self._promoted[rung].add(key)
+                    return Candidate(config, self.fidelities[rung + 1], self.name)
+        return None
+
+    def _child(self) -> Candidate:
+        config = None
+        if len(self._population) >= self.settings.population_size:
+            sample = self._rng.sample(list(self._population), self.settings.sample_size)
+            parent = max(sample, key=lambda member: member[1])[0]
+            for _ in range(MAX_MUTATION_TRIES):
+                child = self._mutate(parent)
+                if config_key(child) not in self._proposed:
+                    config = child
+                    break
+                parent = child
+        while config is None or config_key(config) in self._proposed:
+            arch = sample_architecture(self._rng, self._kind, self._base[self._key("n_blocks")])
+            config = {**self._base, ARCHITECTURE_KEY: arch}
+        self._proposed.add(config_key(config))
+        return Candidate(config, self.fidelities[0], self.name)
+
+    def _mutate(self, parent: dict) -> dict:
+        child = {**parent, ARCHITECTURE_KEY: mutate_architecture(parent[ARCHITECTURE_KEY],
+                                                                 self._rng)}
+        if self._rng.random() < self.settings.hyperparameter_mutation:
+            hp = self._rng.choice([hp for hp in self._component.hyperparameters
+                                   if hp.name not in FIXED_BY_ARCHITECTURE])
+            child[self._key(hp.name)] = _draw(hp, self._rng)
+        return child
+
+    def _key(self, name: str) -> str:
+        return hp_key(self._component, name)
+
+
+def _draw(hp, rng: random.Random):
+    """A uniform draw of one declared hyperparameter (log-uniform where declared)."""
+    if isinstance(hp, Categorical):
+        return rng.choice(hp.choices)
+    if hp.log:
+        value = math.exp(rng.uniform(math.log(hp.low), math.log(hp.high)))
+    else:
+        value = rng.uniform(hp.low, hp.high)
+    if isinstance(hp, Int):
+        return int(min(max(round(value), hp.low), hp.high))
+    return float(value)
