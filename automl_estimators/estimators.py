@@ -37,7 +37,7 @@ from .ensemble import (
 from .evaluation import OK, WORKERS_UNAVAILABLE, Evaluator, TrialResult, in_worker_start
 from .export import export as export_script
 from .history import History
-from .metalearning.suggest import METHODS
+from .metalearning.suggestions import METHODS
 from .metalearning.warm_start import warm_start_candidates
 from .nas.components import NAME as NEURAL
 from .nas.torch_dependency import INSTALL_HINT, cuda_available, import_torch, torch_available
@@ -82,7 +82,7 @@ class _AutoBase(BaseEstimator):
         "exclude": [list, tuple, None],
         "max_trials": [Interval(Integral, 1, None, closed="left"), None],
         "ensemble_size": [Interval(Integral, 0, None, closed="left")],
-        "warm_start": [StrOptions({"auto", *METHODS}), list, tuple, None],
+        "warm_start": [StrOptions({"auto", *METHODS}), list, tuple, "boolean", None],
         "n_jobs": [Integral, None],
         "dask_client": [None, str, HasMethods(["submit", "scatter"])],
         "neural": [StrOptions({"auto"}), "boolean"],
@@ -555,12 +555,13 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         rows within the budget. 0 or 1: the single best pipeline. The ensemble
         is kept only when it beats the best pipeline on validation and its
         refit fits in the time left.
-    warm_start : {"auto", "knn", "portfolio"}, list of dict or None, default=None
+    warm_start : {"auto", "knn", "portfolio"}, bool, list of dict or None, default=None
         What is evaluated first, after the strong default (HistGradientBoosting at
         its defaults, always first): None, the other models' defaults; "knn",
         configurations that did best on the nearest earlier datasets (meta-features);
         "portfolio", a greedy portfolio over earlier datasets; "auto": "knn"; or an
-        explicit list of configurations (e.g. other fits' ``best_config_``). The
+        explicit list of configurations (e.g. other fits' ``best_config_``);
+        False is None and True is "auto" (scikit-learn's boolean convention). The
         learned methods read the meta-data shipped with the package and fall back
         to None's defaults without it.
     n_jobs : int, default=None

@@ -9,7 +9,7 @@ checkout, scikit-learn's bundled datasets and a few generated ones), in two pass
    (holdout on at most ``--rows`` rows, ``--trial-limit`` seconds each), the
    performance matrix of the portfolio method.
 
-The result, :data:`~.suggest.METADATA_FILE` (JSON, shipped in the package), records
+The result, :data:`~.suggestions.METADATA_FILE` (JSON, shipped in the package), records
 how it was built: datasets, budgets, versions, date, command. Runs for hours on 2
 cores at the defaults; ``--datasets`` restricts it.
 """
@@ -31,7 +31,7 @@ import pandas as pd
 from .. import data
 from ..estimators import AutoClassifier, AutoRegressor
 from .features import meta_features
-from .suggest import METADATA_FILE
+from .suggestions import METADATA_FILE
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 

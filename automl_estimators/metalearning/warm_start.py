@@ -6,12 +6,14 @@ defaults: a fit never ends worse than it). Then, by ``warm_start``:
 - ``None``: the other models' default configurations (the static portfolio of
   :data:`automl_estimators.spaces.components.DEFAULT_PORTFOLIO`);
 - ``"knn"`` / ``"portfolio"``: :data:`WARM_START_SIZE` configurations suggested
-  from the shipped meta-data (:mod:`.suggest`); without meta-data, the static
+  from the shipped meta-data (:mod:`.suggestions`); without meta-data, the static
   portfolio, with a log line;
 - ``"auto"``: ``"knn"`` (auto-sklearn 1.0's choice; the measured choice is
   pending the warm-start benchmark);
 - a list of configurations: those, adapted to the space; one it cannot hold is
-  a ``ValueError``.
+  a ``ValueError``;
+- ``False`` / ``True``: ``None`` / ``"auto"`` (scikit-learn's checks set the
+  boolean ``warm_start`` of its own estimators).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import logging
 
 from ..search import Candidate
 from .features import meta_features
-from .suggest import METHODS, load_metadata, suggest
+from .suggestions import METHODS, load_metadata, suggest
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +40,10 @@ def warm_start_candidates(warm_start, space, X, y, profile) -> list[Candidate]:
     portfolio = space.portfolio()
     default = [Candidate(portfolio[0], 1.0, "default")]
     static = default + [Candidate(c, 1.0, "default") for c in portfolio[1:]]
-    if warm_start is None:
+    if warm_start is None or warm_start is False:
         return static
+    if warm_start is True:
+        warm_start = "auto"
     if not isinstance(warm_start, str):
         return default + [Candidate(c, 1.0, "warm_start") for c in _explicit(warm_start, space)]
     method = AUTO_METHOD if warm_start == "auto" else warm_start

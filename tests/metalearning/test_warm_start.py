@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from automl_estimators import AutoClassifier, AutoRegressor, data
-from automl_estimators.metalearning import suggest as suggest_module
+from automl_estimators.metalearning import suggestions as suggestions_module
 from automl_estimators.metalearning.features import FEATURE_NAMES, meta_features
-from automl_estimators.metalearning.suggest import knn_order, portfolio_order, suggest
+from automl_estimators.metalearning.suggestions import knn_order, portfolio_order, suggest
 from automl_estimators.spaces import Space
 
 
@@ -67,7 +67,7 @@ def test_suggestions_fit_the_new_space_and_respect_exclusions():
 def test_fit_evaluates_the_suggestions_after_the_strong_default(mpg, tmp_path, monkeypatch):
     path = tmp_path / "metadata.json"
     path.write_text(json.dumps(_metadata()))
-    monkeypatch.setattr(suggest_module, "METADATA_FILE", path)
+    monkeypatch.setattr(suggestions_module, "METADATA_FILE", path)
     X, y = mpg
     reg = AutoRegressor(time_budget=8, warm_start="knn", max_trials=4, n_jobs=1,
                         random_state=0).fit(X, y)
@@ -84,7 +84,7 @@ def test_fit_evaluates_the_suggestions_after_the_strong_default(mpg, tmp_path, m
 
 
 def test_learned_warm_start_without_meta_data_uses_the_defaults(mpg, tmp_path, monkeypatch):
-    monkeypatch.setattr(suggest_module, "METADATA_FILE", tmp_path / "missing.json")
+    monkeypatch.setattr(suggestions_module, "METADATA_FILE", tmp_path / "missing.json")
     X, y = mpg
     reg = AutoRegressor(time_budget=6, warm_start="auto", max_trials=2, n_jobs=1,
                         random_state=0).fit(X, y)
@@ -108,3 +108,12 @@ def test_explicit_warm_start_list(credit):
     with pytest.raises(ValueError, match="warm_start"):
         AutoClassifier(time_budget=5, warm_start="nearest").fit(X, y)
     assert np.isfinite(clf.best_score_)
+
+
+def test_boolean_warm_start_follows_sklearn_convention(mpg, tmp_path, monkeypatch):
+    monkeypatch.setattr(suggestions_module, "METADATA_FILE", tmp_path / "missing.json")
+    X, y = mpg
+    for flag in (False, True):  # no meta-data: both mean the models' defaults here
+        reg = AutoRegressor(time_budget=5, warm_start=flag, max_trials=1, n_jobs=1,
+                            random_state=0).fit(X, y)
+        assert reg.history_[1].origin == "default"
