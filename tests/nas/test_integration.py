@@ -192,10 +192,12 @@ SMALL_IMAGE_NET = {"model": NAME, f"model:{NAME}:width": 16, f"model:{NAME}:n_ce
 def test_neural_fit_on_digit_images_predicts_and_pickles():
     X, y = load_digits(return_X_y=True)
     X, y = X[:500], y[:500]
-    clf = AutoClassifier(time_budget=15, neural=True, image_shape=(8, 8), search="evolution",
-                         include=[NAME, "logistic_regression"], resampling="holdout",
-                         warm_start=[SMALL_IMAGE_NET], per_trial_time_limit=5, ensemble_size=0,
-                         n_jobs=1, random_state=0).fit(X, y)
+    # max_trials ends the fit, not the clock: the test holds on a loaded machine too
+    clf = AutoClassifier(time_budget=90, max_trials=3, neural=True, image_shape=(8, 8),
+                         search="evolution", include=[NAME, "logistic_regression"],
+                         resampling="holdout", warm_start=[SMALL_IMAGE_NET],
+                         per_trial_time_limit=25, ensemble_size=0, n_jobs=1,
+                         random_state=0).fit(X, y)
     assert clf.search_plan_.neural and "neural=True" in clf.search_plan_.reason
     board = clf.leaderboard_
     neural = board[board["pipeline"].str.startswith(NAME)]
@@ -210,8 +212,8 @@ def test_neural_fit_on_digit_images_predicts_and_pickles():
 @needs_torch
 def test_exported_neural_pipeline_reproduces_the_predictions(tmp_path):
     X, y = load_iris(return_X_y=True, as_frame=True)
-    clf = AutoClassifier(time_budget=10, max_trials=3, neural=True, search="evolution", include=[NAME],
-                         ensemble_size=0, n_jobs=1, random_state=0).fit(X, y)
+    clf = AutoClassifier(time_budget=90, max_trials=3, neural=True, search="evolution",
+                         include=[NAME], ensemble_size=0, n_jobs=1, random_state=0).fit(X, y)
     assert clf.best_config_[MODEL] == NAME and clf.refit_ == "all rows", clf.leaderboard_
     path = clf.export(tmp_path / "neural.py")
     text = path.read_text()
