@@ -99,7 +99,11 @@ def demo(args) -> int:
     out = sys.stdout
     show_leaderboard(clf, out)
     final = clf.best_pipeline_.steps
-    out.write(f"final pipeline: {[name for name, _ in final]}, model {final[-1][1]!r}\n")
+    if clf.ensemble_ is not None:
+        weights = ", ".join(f"{w:.2f}" for w in clf.ensemble_.weights_)
+        out.write(f"final model: ensemble of {len(clf.ensemble_.members_)} pipelines "
+                  f"(weights {weights}, validation {clf.metric_} {clf.best_score_:.4f})\n")
+    out.write(f"best pipeline: {[name for name, _ in final]}, model {final[-1][1]!r}\n")
     out.write(f"test accuracy: {clf.score(X_test, y_test):.4f}\n")
     return 0
 
