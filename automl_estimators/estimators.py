@@ -364,6 +364,7 @@ class _AutoBase(BaseEstimator):
         best = ranked[0]
         if selection is None or len(selection.trials) < 2 or selection.score <= best.score:
             return None
+
         def subset_score(members, weights):
             if len(members) == len(selection.trials):
                 return selection.score
@@ -388,21 +389,22 @@ class _AutoBase(BaseEstimator):
         parallel = min(size, evaluator.n_workers)
         reporter.phase("refitting an ensemble of %d trials on all %d rows (validation %.4f vs "
                        "best trial %.4f)", size, all_rows, score, best.score)
-        fitted = evaluator.refit_many([build(t.config) for t in trials], timeout=left,
+        pipelines = [build(t.config) for t in trials]  # unfitted: refit in workers, then named
+        fitted = evaluator.refit_many(pipelines, timeout=left,
                                       n_threads=max(1, n_jobs // parallel))
-        kept = [(t, w, model) for t, w, (model, _, _) in zip(trials, weights, fitted)
-                if model is not None]
+        kept = [(t, w, model, pipeline) for t, w, pipeline, (model, _, _)
+                in zip(trials, weights, pipelines, fitted) if model is not None]
         if len(kept) < len(trials):
             reporter.phase("%d of %d ensemble members not refit in time",
                            len(trials) - len(kept), len(trials))
             if len(kept) < 2:
                 return None
-            score = subset_score([t for t, _, _ in kept], [w for _, w, _ in kept])
+            score = subset_score([t for t, *_ in kept], [w for _, w, *_ in kept])
             if score <= best.score:
                 return None
-        members = [(f"trial_{t.trial_id}", build(t.config)) for t, _, _ in kept]
-        weights = [float(w) for _, w, _ in kept]
-        models = [model for _, _, model in kept]
+        members = [(f"trial_{t.trial_id}", pipeline) for t, _, _, pipeline in kept]
+        weights = [float(w) for _, w, *_ in kept]
+        models = [model for _, _, model, _ in kept]
         if self._task == CLASSIFICATION:
             ensemble = EnsembleClassifier.from_fitted(members, models, weights,
                                                       classes=np.arange(len(self.classes_)))
@@ -410,7 +412,7 @@ class _AutoBase(BaseEstimator):
             ensemble = EnsembleRegressor.from_fitted(members, models, weights)
         top = max(kept, key=lambda k: (k[0].score, -k[0].trial_id))
         return _Final(ensemble, top[0], score=score,
-                      members=tuple((t.trial_id, w / sum(weights)) for t, w, _ in kept),
+                      members=tuple(zip((t.trial_id for t, *_ in kept), ensemble.weights_)),
                       best_model=top[2])
 
     def _set_fitted_attributes(self, final, history, space, metric, plan, budget):

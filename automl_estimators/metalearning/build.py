@@ -87,17 +87,6 @@ def _estimator(task, **params):
         ensemble_size=1, random_state=0, **params)
 
 
-def _space(X, y, task):
-    from ..spaces import Space
-
-    Xc = data.check_X(X)
-    yc = data.check_y_regression(Xc, y, "build") if task == "regression" \
-        else data.check_y_classification(Xc, y, "build")[0]
-    profile = data.profile(Xc, yc, task)
-    return Space(task, sparse=profile.sparse, n_features=profile.n_features,
-                 has_categorical=profile.has_categorical)
-
-
 def _key(config):
     return json.dumps(config, sort_keys=True, default=list)
 
@@ -107,6 +96,7 @@ def build(names=None, *, budget=30.0, rows=5000, top=5, trial_limit=15.0, n_jobs
     """Run both passes and return the meta-data document."""
     datasets = meta_training_datasets(names)
     tasks = {}
+    searched = {}  # name -> (rows used, their targets, the space the search used)
     for name, (X, y, task) in datasets.items():
         X, y = _subsample(X, y, rows)
         Xc = data.check_X(X)
@@ -128,14 +118,13 @@ def build(names=None, *, budget=30.0, rows=5000, top=5, trial_limit=15.0, n_jobs
                 part["configurations"].append(config)
             best.append(part["_index"][key])
         part["datasets"][name] = {"features": features, "best": best}
+        searched[name] = (X, y, est.search_space_)
         log(f"search {name}: {len(ok)} ok trials in {time.monotonic() - start:.0f}s, "
             f"best {est.best_score_:.4f}")
     for task, part in tasks.items():
         pool = part["configurations"]
         for name in part["datasets"]:
-            X, y, _ = datasets[name]
-            X, y = _subsample(X, y, rows)
-            space = _space(X, y, task)
+            X, y, space = searched[name]
             # Configurations this dataset's space cannot hold score None (skipped).
             held = {i: space.adapt(c) for i, c in enumerate(pool)}
             held = {i: c for i, c in held.items() if c is not None}

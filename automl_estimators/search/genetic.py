@@ -34,7 +34,14 @@ from numbers import Integral, Real
 
 from deap import base, gp, tools
 
-from ..pipelines.program import INPUT, TRANSFORM_STEPS, TRANSFORMS, complexity, program_from_config
+from ..pipelines.program import (
+    INPUT,
+    TRANSFORM_STEPS,
+    TRANSFORMS,
+    complexity,
+    node_params,
+    program_from_config,
+)
 from ..spaces.declarations import ENCODING, IMPUTATION, MODEL, hp_key
 from ..spaces.grid import grid_values, nearest
 from .base import Candidate, SearchStrategy, config_key
@@ -138,25 +145,23 @@ def _make_pipeline(model, imputation, encoding=()):
     return (*imputation, *encoding, (MODEL, name), *values, (TRANSFORMS, matrix))
 
 
+def _named(component, values) -> dict:
+    """A primitive's hyperparameter arguments (declaration order) by name."""
+    return dict(zip((hp.name for hp in component.hyperparameters), values))
+
+
 def _make_model(component, matrix, *values):
-    params = dict(zip((hp.name for hp in component.hyperparameters), values))
-    return component.name, tuple(_active(component, params).items()), matrix
+    return component.name, tuple(_active(component, _named(component, values)).items()), matrix
 
 
 def _make_step(component, matrix, *values):
-    params = dict(zip((hp.name for hp in component.hyperparameters), values))
-    kept = _active(component, params)
-    return ("step", component.step, component.name,
-            tuple((hp.name, params[hp.name]) for hp in component.hyperparameters
-                  if hp_key(component, hp.name) in kept), matrix)
+    params = node_params(component, _active(component, _named(component, values)))
+    return ("step", component.step, component.name, params, matrix)
 
 
 def _make_stack(component, matrix, *values):
-    params = dict(zip((hp.name for hp in component.hyperparameters), values))
-    kept = _active(component, params)
-    return ("stack", component.name,
-            tuple((hp.name, params[hp.name]) for hp in component.hyperparameters
-                  if hp_key(component, hp.name) in kept), matrix)
+    params = node_params(component, _active(component, _named(component, values)))
+    return ("stack", component.name, params, matrix)
 
 
 def _make_union(left, right):
