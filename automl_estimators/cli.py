@@ -39,6 +39,7 @@ from .search import STRATEGIES
 logger = logging.getLogger(__name__)
 
 LEADERBOARD_ROWS = 15
+NEURAL_CHOICES = {"auto": "auto", "on": True, "off": False}
 SHOWN_COLUMNS = ["rank", "trial", "pipeline", "score", "status", "fit_seconds"]
 
 
@@ -54,11 +55,14 @@ def fit(args) -> int:
         logger.info("%d rows without a value in %r left out", len(frame) - len(y), args.target)
     estimator_class = AutoClassifier if task == CLASSIFICATION else AutoRegressor
     estimator = estimator_class(time_budget=args.time, metric=args.metric, search=args.search,
+                                neural=NEURAL_CHOICES[args.neural], image_shape=args.image_shape,
                                 n_jobs=args.n_jobs, random_state=args.seed, verbose=1)
     try:
         estimator.fit(X, y)
     except ValueError as exc:
         raise CommandError(f"fit failed: {exc}") from None
+    except ImportError as exc:  # --neural on without torch: what to install
+        raise CommandError(str(exc), exit_status=2) from None
     _save(estimator, args)
     show_leaderboard(estimator, sys.stdout)
     return 0
@@ -183,6 +187,12 @@ def _parser() -> _Parser:
     run_fit.add_argument("--search", choices=["auto", *STRATEGIES], default="auto",
                          help="search strategy (default: auto, chosen from the budget and "
                               "the data)")
+    run_fit.add_argument("--neural", choices=list(NEURAL_CHOICES), default="auto",
+                         help="neural networks in the search (needs torch): auto (default) "
+                              "when likely to pay (GPU, images, 10,000+ rows), on, off")
+    run_fit.add_argument("--image-shape", type=_image_shape, metavar="H,W[,C]",
+                         help="the feature columns are the pixels of H x W (x C) images, "
+                              "row by row: convolutional networks join the search")
     run_fit.add_argument("--output", required=True, metavar="MODEL.joblib",
                          help="where to save the fitted estimator")
     run_fit.add_argument("--export", metavar="PIPELINE.py",
@@ -209,6 +219,20 @@ def _parser() -> _Parser:
     _add_budget_options(run_demo, time_default=30.0, n_jobs_default=2)
     run_demo.set_defaults(run=demo, parser=run_demo)
     return parser
+
+
+def _image_shape(text) -> tuple[int, ...]:
+    """``"28,28"`` or ``"28x28x1"`` as a tuple of 2 or 3 positive integers."""
+    parts = text.replace("x", ",").split(",")
+    try:
+        shape = tuple(int(part) for part in parts)
+    except ValueError:
+        shape = ()
+    if len(shape) not in (2, 3) or min(shape) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an image shape; give 2 or 3 positive integers as H,W or H,W,C "
+            "(e.g. 28,28 or 32,32,3)")
+    return shape
 
 
 def _add_budget_options(parser, *, time_default, n_jobs_default):

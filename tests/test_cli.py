@@ -216,6 +216,13 @@ ERRORS = {  # what the user did wrong: (arguments, exit status, parts of the mes
                       ["not a model saved by", "LogisticRegression"]),
     "missing model": (["predict", "nope.joblib", "credit.csv"], 1, ["nope.joblib not found"]),
     "no command": ([], 2, ["required: command"]),
+    "unknown neural": ([*FIT_CREDIT, "--neural", "yes"], 2,
+                       ["--neural: invalid choice: 'yes'", "'on'"]),
+    "one-number image shape": ([*FIT_CREDIT, "--image-shape", "8"], 2,
+                               ["'8' is not an image shape", "H,W or H,W,C"]),
+    "text image shape": ([*FIT_CREDIT, "--image-shape", "a,b"], 2, ["not an image shape"]),
+    "image shape of other data": ([*FIT_CREDIT, "--image-shape", "4,4"], 1,
+                                  ["holds 16 values per image"]),
 }
 
 
@@ -238,6 +245,23 @@ def test_predict_errors_need_a_model(folder, credit_fit, mpg_fit, monkeypatch, c
     assert_one_line_error(status, capsys.readouterr().err, 2, "--proba needs a classifier")
     status = run_main("predict", "credit.joblib", "credit.csv", "--output", "no/such/p.csv")
     assert_one_line_error(status, capsys.readouterr().err, 2, "folder no/such does not exist")
+
+
+def test_fit_images_with_a_neural_search(tmp_path):
+    from sklearn.datasets import load_digits
+
+    pytest.importorskip("torch")
+    X, y = load_digits(return_X_y=True, as_frame=True)
+    X.iloc[:200].assign(target=y.iloc[:200]).to_csv(tmp_path / "digits.csv", index=False)
+    result = run_cli("fit", "digits.csv", "--target", "target", "--neural", "on",
+                     "--image-shape", "8x8", "--search", "random", "--time", "5", "--n-jobs",
+                     "1", "--output", "digits.joblib", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    model = joblib.load(tmp_path / "digits.joblib")
+    # What trials finish in 5 s depends on the machine's load; the search's set-up does not.
+    assert model.image_shape == (8, 8) and model.neural is True
+    assert "neural_network" in model.search_space_.models
+    assert "neural branch on (neural=True)" in model.search_plan_.reason
 
 
 def test_demo_still_runs(tmp_path):
