@@ -6,6 +6,7 @@ Usage
     python benchmarks/search.py halving  [--budgets 60] [--seeds 0]
     python benchmarks/search.py parallel [--budgets 30] [--seeds 0] [--datasets a,b]
     python benchmarks/search.py strategies [--budgets 60] [--seeds 0,1,2] [--datasets a,b]
+    python benchmarks/search.py warmstart [--budgets 10,30] [--seeds 0,1,2] [--arms cold,knn]
     python benchmarks/search.py compare --summarize     # only rewrite the tables and plots
 
 Experiments (arms run at equal budget, same split and seed):
@@ -17,6 +18,11 @@ Experiments (arms run at equal budget, same split and seed):
 - strategies: search="random" vs "smac" vs "genetic": mean rank, and the
             complexity (operators) of the chosen pipelines; Pareto front of one
             genetic run.
+- warmstart: warm_start=None ("cold": the models' default configurations) vs
+            "knn" vs "portfolio", leave-one-dataset-out (the evaluated dataset and
+            the configurations only its own search found are removed from the
+            shipped meta-data); wins/ties/losses vs cold, and the time each arm
+            takes to reach cold start's final validation score.
 
 Each run is its own subprocess (OMP_WAIT_POLICY=PASSIVE), killed at 3 x budget + 60 s;
 its JSON goes to benchmarks/results/raw/search/ (git-ignored) and is skipped when
@@ -53,9 +59,10 @@ ARMS = {
     "halving": ["sh", "full"],
     "parallel": ["n_jobs=1", "n_jobs=2", "dask-2"],
     "strategies": ["random", "smac", "genetic"],
+    "warmstart": ["cold", "knn", "portfolio"],
 }
 DEFAULTS = {"compare": ([30, 120], [0, 1, 2]), "halving": ([60], [0]), "parallel": ([30], [0]),
-            "strategies": ([60], [0, 1, 2])}
+            "strategies": ([60], [0, 1, 2]), "warmstart": ([10, 30], [0, 1, 2])}
 
 
 def arm_params(arm):
@@ -70,7 +77,21 @@ def arm_params(arm):
         "n_jobs=1": {"search": "smac", "n_jobs": 1},
         "n_jobs=2": {"search": "smac", "n_jobs": 2},
         "dask-2": {"search": "smac"},
+        "cold": {"warm_start": None, "n_jobs": 2},
+        "knn": {"warm_start": "knn", "n_jobs": 2},
+        "portfolio": {"warm_start": "portfolio", "n_jobs": 2},
     }[arm]
+
+
+def leave_dataset_out(name):
+    """Warm starts of this process draw on the shipped meta-data without ``name``."""
+    from automl_estimators.metalearning import suggestions, warm_start
+
+    metadata = suggestions.load_metadata()
+    if metadata is None:
+        raise SystemExit(f"no meta-data at {suggestions.METADATA_FILE}: build it first")
+    left_out = suggestions.leave_out(metadata, [name])
+    warm_start.load_metadata = lambda: left_out
 
 
 def anytime_curve(leaderboard):
@@ -98,6 +119,8 @@ def run_one(experiment, arm, name, budget, seed, out):
         X_tr, X_te, y_tr, y_te = load_split(entry, seed)
         cls = AutoRegressor if task == "regression" else AutoClassifier
         params = arm_params(arm)
+        if experiment == "warmstart":
+            leave_dataset_out(name)
         start = time.perf_counter()
         if arm == "dask-2":
             from distributed import Client, LocalCluster
@@ -158,12 +181,12 @@ def datasets_for(experiment, names):
     return [d["name"] for d in entries]
 
 
-def sweep(experiment, names, budgets, seeds):
+def sweep(experiment, names, budgets, seeds, arms):
     RAW.mkdir(parents=True, exist_ok=True)
     for budget in budgets:
         for seed in seeds:
             for name in names:
-                for arm in ARMS[experiment]:
+                for arm in arms:
                     stem = f"{experiment}__{arm}__{name}__{budget}__{seed}"
                     out = RAW / f"{stem}.json"
                     if out.exists():
@@ -275,6 +298,88 @@ def summarize_strategies(df, lines):
             plot_pareto(run, RESULTS / png)
             lines += ["", f"Pareto front of the genetic run with the most trials "
                           f"({run['dataset']}, seed {run['seed']}): ![pareto]({png})", ""]
+
+
+def summarize_warmstart(df, lines):
+    arms = [a for a in ARMS["warmstart"] if a in set(df["arm"])]
+    for budget in sorted(df["budget"].unique()):
+        sub = df[(df["budget"] == budget) & (df["status"] == "ok")]
+        wide = sub.pivot_table(index=["dataset", "seed"], columns="arm", values="test_score")
+        present = [a for a in arms if a in wide.columns]
+        wide = wide[present].dropna()
+        if wide.empty or "cold" not in present:
+            continue
+        ranks = wide.rank(axis=1, ascending=False, method="average")
+        lines += [f"## Budget {budget} s ({len(wide)} dataset × seed pairs)", "",
+                  "| arm | mean rank | mean test score | wins vs cold | ties | losses |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for arm in present:
+            d = wide[arm] - wide["cold"]
+            lines.append(f"| {arm} | {ranks[arm].mean():.3f} | {wide[arm].mean():.4f} | "
+                         + ("— | — | — |" if arm == "cold" else
+                            f"{int((d > TIE).sum())} | {int((d.abs() <= TIE).sum())} | "
+                            f"{int((d < -TIE).sum())} |"))
+        per = wide.groupby(level="dataset").mean()
+        lines += ["", f"Per dataset, mean test score over seeds (tie: |diff| ≤ {TIE}):", "",
+                  "| dataset | " + " | ".join(present) + " |", "|---|" + "---:|" * len(present)]
+        for name, row in per.iterrows():
+            lines.append(f"| {name} | " + " | ".join(f"{row[a]:.4f}" for a in present) + " |")
+        reach = time_to_reach(sub, present)
+        if reach is not None:
+            png = f"search_warmstart_time_to_reach_{budget}.png"
+            plot_time_to_reach(reach, budget, RESULTS / png)
+            lines += ["", ("Time to reach cold start's final validation score (the best "
+                           "full-fidelity validation score of the cold run, same dataset and "
+                           "seed; never reached counts as the budget):"), "",
+                      "| arm | reached | median s | mean s |", "|---|---:|---:|---:|"]
+            for arm in present:
+                t = reach[arm]
+                lines.append(f"| {arm} | {int((t < float('inf')).sum())}/{len(t)} | "
+                             f"{t.clip(upper=budget).median():.1f} | "
+                             f"{t.clip(upper=budget).mean():.1f} |")
+            lines += ["", f"![time to reach]({png})"]
+        lines.append("")
+
+
+def time_to_reach(sub, arms):
+    """Per (dataset, seed): seconds each arm's anytime curve takes to reach the final
+    validation score of the cold run (inf: never)."""
+    import pandas as pd
+
+    curves = sub.set_index(["dataset", "seed", "arm"])["curve"]
+    rows = {}
+    for (name, seed), _ in sub.groupby(["dataset", "seed"]):
+        if not all((name, seed, a) in curves.index for a in arms):
+            continue
+        cold = curves[(name, seed, "cold")]
+        if not cold:
+            continue
+        target = max(s for _, s in cold) - 1e-12
+        rows[(name, seed)] = {a: next((t for t, s in curves[(name, seed, a)] if s >= target),
+                                      float("inf")) for a in arms}
+    return pd.DataFrame.from_dict(rows, orient="index") if rows else None
+
+
+def plot_time_to_reach(reach, budget, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    grid = np.linspace(0, budget, 200)
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for arm in reach.columns:
+        t = reach[arm].to_numpy()
+        ax.plot(grid, [(t <= g).mean() for g in grid], label=arm)
+    ax.set_xlabel("seconds into the fit")
+    ax.set_ylabel("share of runs at cold's final score")
+    ax.set_title(f"time to reach cold start's {budget} s validation score", fontsize=9)
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def summarize_ensemble(sub, budget, lines):
@@ -415,6 +520,8 @@ def summarize(experiment, command):
         summarize_compare(df, lines)
     elif experiment == "strategies":
         summarize_strategies(df, lines)
+    elif experiment == "warmstart":
+        summarize_warmstart(df, lines)
     else:
         summarize_table(df, lines)
     failed = df[df["status"] != "ok"] if len(df) else df
@@ -438,6 +545,7 @@ def main(argv=None):
     ap.add_argument("--budgets")
     ap.add_argument("--seeds")
     ap.add_argument("--datasets")
+    ap.add_argument("--arms", help="comma-separated subset of the experiment's arms")
     ap.add_argument("--summarize", action="store_true")
     args = ap.parse_args(argv)
     if args.one:
@@ -451,8 +559,12 @@ def main(argv=None):
     names = datasets_for(args.experiment, args.datasets.split(",") if args.datasets else None)
     command = "python benchmarks/search.py " + " ".join(argv if argv is not None
                                                           else sys.argv[1:])
+    arms = args.arms.split(",") if args.arms else ARMS[args.experiment]
+    unknown = set(arms) - set(ARMS[args.experiment])
+    if unknown:
+        ap.error(f"unknown arms {sorted(unknown)}; {args.experiment} has {ARMS[args.experiment]}")
     if not args.summarize:
-        sweep(args.experiment, names, budgets, seeds)
+        sweep(args.experiment, names, budgets, seeds, arms)
     summarize(args.experiment, command.strip())
     return 0
 

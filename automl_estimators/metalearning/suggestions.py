@@ -19,8 +19,9 @@ Meta-data (:data:`METADATA_FILE`, built by :mod:`.build`) is a JSON document::
          "scores": {"credit-g": [0.75, null, ...], ...}}, ...}}
 
 ``best`` lists indices into ``configurations``; ``scores`` holds one validation
-score (or null: failed) per configuration. ``exclude`` removes datasets from the
-meta-data, for leave-one-dataset-out benchmarks.
+score (or null: failed) per configuration. :func:`leave_out` (``suggest``'s
+``exclude``) removes datasets from the meta-data, with the configurations that only
+their own searches found: the leave-one-dataset-out of the warm-start benchmark.
 """
 
 from __future__ import annotations
@@ -52,12 +53,23 @@ def load_metadata(path=None) -> dict | None:
     return _load(str(path))
 
 
-def _task_data(metadata, task, exclude):
-    part = (metadata or {}).get("tasks", {}).get(task)
-    if not part:
-        return None, [], {}
-    names = [n for n in part["datasets"] if n not in set(exclude)]
-    return part, names, part["scores"]
+def leave_out(metadata: dict, names) -> dict:
+    """``metadata`` without the datasets ``names``: their meta-features, their score
+    rows, and the configurations found only by their searches (no leakage)."""
+    names = set(names)
+    out = {"provenance": dict(metadata.get("provenance", {}), left_out=sorted(names)),
+           "tasks": {}}
+    for task, part in metadata.get("tasks", {}).items():
+        kept = {n: d for n, d in part["datasets"].items() if n not in names}
+        found = sorted({i for d in kept.values() for i in d["best"]})
+        new_index = {old: new for new, old in enumerate(found)}
+        out["tasks"][task] = {
+            "configurations": [part["configurations"][i] for i in found],
+            "datasets": {n: dict(d, best=[new_index[i] for i in d["best"]])
+                         for n, d in kept.items()},
+            "scores": {n: [part["scores"][n][i] for i in found]
+                       for n in kept if n in part["scores"]}}
+    return out
 
 
 def knn_order(features: dict, part: dict, names: list[str]) -> list[int]:
@@ -124,9 +136,12 @@ def suggest(features: dict, space, n: int, method: str = "knn", *, exclude=(),
     if method not in METHODS:
         raise ValueError(f"warm-start method must be one of {METHODS}, got {method!r}.")
     metadata = load_metadata() if metadata is None else metadata
-    part, names, _ = _task_data(metadata, space.task, exclude)
-    if part is None:
+    if exclude:
+        metadata = leave_out(metadata or {}, exclude)
+    part = (metadata or {}).get("tasks", {}).get(space.task)
+    if not part or not part["datasets"]:
         return []
+    names = list(part["datasets"])
     configurations = part["configurations"]
     order = knn_order(features, part, names) if method == "knn" \
         else portfolio_order(part, names, len(configurations))

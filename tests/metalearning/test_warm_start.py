@@ -8,7 +8,12 @@ import pytest
 from automl_estimators import AutoClassifier, AutoRegressor, data
 from automl_estimators.metalearning import suggestions as suggestions_module
 from automl_estimators.metalearning.features import FEATURE_NAMES, meta_features
-from automl_estimators.metalearning.suggestions import knn_order, portfolio_order, suggest
+from automl_estimators.metalearning.suggestions import (
+    knn_order,
+    leave_out,
+    portfolio_order,
+    suggest,
+)
 from automl_estimators.spaces import Space
 
 
@@ -62,6 +67,23 @@ def test_suggestions_fit_the_new_space_and_respect_exclusions():
                    metadata=metadata) == []
     with pytest.raises(ValueError, match="warm-start method"):
         suggest(_features(1.0), space, 3, "nearest", metadata=metadata)
+
+
+def test_leave_out_drops_the_dataset_and_the_configurations_only_it_found():
+    metadata = _metadata()
+    part = leave_out(metadata, ["near"])["tasks"]["regression"]
+    # forest and knn were found only by "near"'s search: they go with it
+    assert [c["model"] for c in part["configurations"]] == ["ridge", "lasso"]
+    assert part["datasets"]["far"]["best"] == [0, 1]
+    assert part["datasets"]["middle"]["best"] == [1]
+    assert part["scores"] == {"far": [0.9, 0.8], "middle": [0.8, 0.9]}
+    assert set(part["datasets"]) == {"far", "middle"}
+    assert metadata["tasks"]["regression"]["datasets"]["near"]  # the input is untouched
+    space = Space("regression", n_features=5)
+    got = suggest(_features(1.0), space, 10, "portfolio", metadata=metadata, exclude=["near"])
+    assert {c["model"] for c in got} == {"ridge", "lasso"}
+    assert suggest(_features(1.0), space, 10, "knn", metadata=metadata,
+                   exclude=["near", "far", "middle"]) == []
 
 
 def test_fit_evaluates_the_suggestions_after_the_strong_default(mpg, tmp_path, monkeypatch):
