@@ -30,12 +30,21 @@ def dataset_entry(name):
 def load_split(entry, seed=0):
     """75/25 split (stratified for classification) of a shared dataset."""
     import pandas as pd
-    from sklearn.model_selection import train_test_split
 
     df = pd.read_csv(DATA_DIR / entry["file"])
     y = df.pop("target")
-    strat = y if entry["task"] in ("binary", "multiclass") else None
-    return train_test_split(df, y, test_size=0.25, random_state=seed, stratify=strat)
+    return split_frame(df, y, entry["task"], seed)
+
+
+def split_frame(X, y, task, seed=0):
+    """The benchmarks' 75/25 split of any (X, y): stratified for classification.
+
+    Returns (X_train, X_test, y_train, y_test).
+    """
+    from sklearn.model_selection import train_test_split
+
+    strat = y if task in ("binary", "multiclass") else None
+    return train_test_split(X, y, test_size=0.25, random_state=seed, stratify=strat)
 
 
 def score_of(task, y_true, y_pred):
