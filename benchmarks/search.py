@@ -290,7 +290,7 @@ def summarize_strategies(df, lines):
         for name, row in per.iterrows():
             lines.append(f"| {name} | " + " | ".join(f"{row[a]:.4f}" for a in arms) + " | "
                          + " | ".join(f"{per_c.loc[name, a]:.1f}" for a in arms) + " |")
-        summarize_ensemble(sub, budget, lines)
+        summarize_ensemble(sub, budget, lines, "strategies")
         genetic = sub[(sub["arm"] == "genetic") & sub["trials"].map(bool)]
         if len(genetic):
             run = genetic.loc[genetic["trials"].map(len).idxmax()]
@@ -338,6 +338,7 @@ def summarize_warmstart(df, lines):
                              f"{t.clip(upper=budget).median():.1f} | "
                              f"{t.clip(upper=budget).mean():.1f} |")
             lines += ["", f"![time to reach]({png})"]
+        summarize_ensemble(sub, budget, lines, "warmstart")
         lines.append("")
 
 
@@ -382,7 +383,7 @@ def plot_time_to_reach(reach, budget, path):
     plt.close(fig)
 
 
-def summarize_ensemble(sub, budget, lines):
+def summarize_ensemble(sub, budget, lines, experiment):
     """Final model (ensemble when one was kept) vs the best single pipeline of the same run."""
     if "test_score_single" not in sub:
         return
@@ -403,7 +404,7 @@ def summarize_ensemble(sub, budget, lines):
     kept = sub[sub["ensemble_members"] > 0]
     if len(kept) and "ensemble_weights" in kept:
         run = kept.loc[kept["ensemble_members"].idxmax()]
-        png = f"search_strategies_ensemble_weights_{budget}.png"
+        png = f"search_{experiment}_ensemble_weights_{budget}.png"
         plot_weights(run, RESULTS / png)
         lines += ["", f"Ensemble weights of the largest ensemble ({run['dataset']}, "
                       f"{run['arm']}, seed {run['seed']}): ![weights]({png})"]
