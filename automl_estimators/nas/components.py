@@ -17,7 +17,10 @@ the cells explicitly instead: the ``architecture`` strategy parameter, an
 :class:`~automl_estimators.nas.architecture.Architecture` value in the
 configuration under :data:`ARCHITECTURE_KEY`.
 ``max_epochs`` is the iterations hyperparameter, so successive halving gives a
-network a share of its epochs. Ranges: learning rate and weight decay as in
+network a share of its epochs. With the ``ordinal`` encoding the pipeline
+builder gives a network the positions of the encoded columns as
+``categorical_features`` (the ``categorical_parameter``), so it embeds them;
+with ``one_hot`` it reads indicator columns like any other numbers. Ranges: learning rate and weight decay as in
 auto-PyTorch's tabular space; defaults are the estimators' defaults.
 """
 
@@ -62,6 +65,7 @@ NEURAL_CLASSIFIER = Component(
     seeded=True,
     iterations="max_epochs",
     strategy_parameters=("architecture",),
+    categorical_parameter="categorical_features",
 )
 NEURAL_REGRESSOR = Component(
     NAME, MODEL, tasks=(REGRESSION,), estimator=f"{ESTIMATORS}:NeuralRegressor",
@@ -70,6 +74,7 @@ NEURAL_REGRESSOR = Component(
     seeded=True,
     iterations="max_epochs",
     strategy_parameters=("architecture",),
+    categorical_parameter="categorical_features",
 )
 NEURAL_COMPONENTS = (NEURAL_CLASSIFIER, NEURAL_REGRESSOR)
 

@@ -5,7 +5,12 @@ parameters, so ``clone``, ``set_params`` and every search treat them like any
 other model's hyperparameters. They take a numeric matrix (the package's column
 preprocessing runs before them in a pipeline) and standardise it themselves:
 per column for tabular input, per channel for images, so unscaled input trains
-as well. torch is imported when a model is fitted, never at import time.
+as well. Columns named in ``categorical_features`` hold integer category codes
+instead (an ``OrdinalEncoder``'s output): they are not standardised but
+embedded, as fastai's and pytorch-tabular's tabular models do, each code seen
+at fit time with its own vector and every other code (negative, missing, new)
+with one shared "unknown" vector. torch is imported when a model is fitted,
+never at import time.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 from joblib import effective_n_jobs
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
-from sklearn.utils import check_random_state
+from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -44,6 +49,8 @@ class _NeuralBase(BaseEstimator):
         "architecture": [Architecture, None],
         "architecture_seed": [Interval(Integral, 0, None, closed="left")],
         "image_shape": [tuple, None],
+        "categorical_features": ["array-like", None],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_cells": [Interval(Integral, 1, None, closed="left")],
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
         "width": [Interval(Integral, 1, None, closed="left")],
@@ -58,13 +65,16 @@ class _NeuralBase(BaseEstimator):
         "n_jobs": [Integral, None],
     }
 
-    def __init__(self, *, architecture=None, architecture_seed=0, image_shape=None, n_cells=2,
+    def __init__(self, *, architecture=None, architecture_seed=0, image_shape=None,
+                 categorical_features=None, embedding_dim="auto", n_cells=2,
                  n_blocks=DEFAULT_BLOCKS, width=64, max_epochs=50, batch_size="auto",
                  learning_rate=1e-3, weight_decay=1e-2, validation_fraction=0.1, patience=10,
                  device="auto", random_state=None, n_jobs=None):
         self.architecture = architecture
         self.architecture_seed = architecture_seed
         self.image_shape = image_shape
+        self.categorical_features = categorical_features
+        self.embedding_dim = embedding_dim
         self.n_cells = n_cells
         self.n_blocks = n_blocks
         self.width = width
@@ -79,18 +89,103 @@ class _NeuralBase(BaseEstimator):
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------- fitting
+    def _validate_training_data(self, X, y, **kwargs):
+        """``validate_data`` for fit, NaN allowed in categorical columns only;
+        sets ``is_categorical_``."""
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
+                             ensure_all_finite=self._finiteness(self.categorical_features),
+                             **kwargs)
+        self.is_categorical_ = self._categorical_mask(X.shape[1])
+        self._check_category_codes(X)
+        return X, y
+
+    @staticmethod
+    def _finiteness(categorical):
+        """``validate_data``'s ``ensure_all_finite``: categorical columns may hold NaN."""
+        return True if categorical is None else "allow-nan"
+
+    def _categorical_mask(self, n_features: int):
+        """``categorical_features`` as a boolean mask over the columns, or None."""
+        if self.categorical_features is None:
+            return None
+        features = np.asarray(self.categorical_features)
+        if features.size == 0:
+            return None
+        if features.ndim != 1:
+            raise ValueError(f"categorical_features must be a 1-dimensional array-like, got "
+                             f"shape {features.shape}.")
+        if features.dtype.kind == "b":
+            if features.shape[0] != n_features:
+                raise ValueError(
+                    f"categorical_features set as a boolean mask must have shape "
+                    f"(n_features,) = ({n_features},), got: {features.shape}.")
+            mask = features.copy()
+        elif features.dtype.kind in "iu":
+            out_of_range = features[(features < -n_features) | (features >= n_features)]
+            if out_of_range.size:
+                raise ValueError(
+                    f"categorical_features set as integer indices must be in [-n_features, "
+                    f"n_features - 1] = [{-n_features}, {n_features - 1}], got "
+                    f"{out_of_range.tolist()}.")
+            mask = np.zeros(n_features, dtype=bool)
+            mask[features] = True
+        elif features.dtype.kind in "UO" and all(isinstance(f, str) for f in features):
+            names = getattr(self, "feature_names_in_", None)
+            if names is None:
+                raise ValueError(
+                    "categorical_features should be passed as an array of integers or as a "
+                    "boolean mask when the model is fitted on data without feature names.")
+            unknown = sorted(set(features) - set(names))
+            if unknown:
+                raise ValueError(f"categorical_features names {unknown}, which are not "
+                                 f"columns of the training data: {list(names)}.")
+            mask = np.isin(names, features)
+        else:
+            raise ValueError(f"categorical_features must be an array-like of bool, int or str, "
+                             f"got: {features.dtype.name}.")
+        if self.image_shape is not None:
+            raise ValueError("categorical_features cannot be used with image_shape: the "
+                             "columns of an image are pixels. Leave categorical_features=None "
+                             "for images, or image_shape=None for tabular data.")
+        return mask
+
+    def _check_category_codes(self, X):
+        """Numeric columns must be finite; categorical ones integer codes or NaN."""
+        if self.is_categorical_ is None:
+            return
+        assert_all_finite(X[:, ~self.is_categorical_], input_name="X",
+                          estimator_name=type(self).__name__)
+        codes = X[:, self.is_categorical_]
+        rows, columns = np.nonzero(~np.isnan(codes) & (codes != np.round(codes)))
+        if len(rows):
+            column = np.flatnonzero(self.is_categorical_)[columns[0]]
+            value = float(codes[rows[0], columns[0]])
+            raise ValueError(
+                f"Categorical column {column} holds {value!r}, which is "
+                "not an integer category code. Columns in categorical_features must hold "
+                "integer codes (negative or NaN for unknown), e.g. an OrdinalEncoder's "
+                "output; leave continuous columns out of categorical_features.")
+
     def _fit_network(self, X, y_train, n_outputs: int, class_weights=None):
         """Build and train the network on validated ``X``; set the fitted attributes."""
         torch = import_torch()
-        from .network import NetworkSpec, build_network
+        from .network import NetworkSpec, build_network, embedding_size
         from .trainer import TrainingSettings, resolve_device, seeded_torch, train
 
         architecture = self._architecture()
         image_shape = None if self.image_shape is None else tuple(int(d) for d in self.image_shape)
+        categorical = self.is_categorical_
+        # Codes are categories as seen at fit; negative and missing ones are unknown.
+        self.categories_ = [] if categorical is None else [
+            np.unique(codes[codes >= 0]) for codes in X[:, categorical].T]
+        cardinalities = tuple(len(categories) + 1 for categories in self.categories_)
+        embedding_dims = tuple(
+            embedding_size(n, self.width) if self.embedding_dim == "auto"
+            else int(self.embedding_dim) for n in cardinalities)
         spec = NetworkSpec(architecture, X.shape[1], n_outputs, self.n_cells, self.width,
-                           image_shape)
-        self.x_mean_, self.x_scale_ = _standardisation(X, spec.image_shape)
-        X = ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
+                           image_shape, cardinalities, embedding_dims)
+        self.x_mean_, self.x_scale_ = _standardisation(X, spec.image_shape, categorical)
+        X = self._network_input(X)
         seed = int(check_random_state(self.random_state).randint(_SEED_BOUND))
         settings = TrainingSettings(
             max_epochs=self.max_epochs,
@@ -148,15 +243,27 @@ class _NeuralBase(BaseEstimator):
     def _outputs(self, X) -> np.ndarray:
         """The network's raw outputs (logits or standardised targets) as float64."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
+                          ensure_all_finite=self._finiteness(self.is_categorical_))
+        self._check_category_codes(X)
         import_torch()
         from .trainer import predict_outputs, torch_threads
 
-        X = ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
+        X = self._network_input(X)
         device = next(self.module_.parameters()).device
         with torch_threads(effective_n_jobs(self.n_jobs)):
             outputs = predict_outputs(self.module_, X, device)
         return outputs.cpu().numpy().astype(np.float64)
+
+    def _network_input(self, X) -> np.ndarray:
+        """What the network reads: the standardised numeric columns, then the
+        category index of each categorical column (0: unknown), as float32."""
+        X = (X - self.x_mean_) / self.x_scale_  # categorical columns: mean 0, scale 1
+        if self.is_categorical_ is None:
+            return X.astype(np.float32)
+        indices = [_category_indices(codes, categories) for codes, categories
+                   in zip(X[:, self.is_categorical_].T, self.categories_)]
+        return np.column_stack([X[:, ~self.is_categorical_], *indices]).astype(np.float32)
 
     # ------------------------------------------------------------ pickling
     def __getstate__(self):
@@ -182,11 +289,25 @@ class _NeuralBase(BaseEstimator):
             self.module_ = module.eval()
 
 
-def _standardisation(X: np.ndarray, image_shape) -> tuple[np.ndarray, np.ndarray]:
-    """(mean, scale) per column, or per channel of an image, broadcast to X's columns."""
+def _category_indices(codes: np.ndarray, categories: np.ndarray) -> np.ndarray:
+    """1 + the position of each code among the fitted ``categories``; 0 for any other code."""
+    if len(categories) == 0:
+        return np.zeros(len(codes))
+    position = np.searchsorted(categories, codes).clip(max=len(categories) - 1)
+    return np.where(categories[position] == codes, position + 1, 0)
+
+
+def _standardisation(X: np.ndarray, image_shape,
+                     categorical=None) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, scale) per column, or per channel of an image, broadcast to X's columns.
+
+    Categorical columns (a boolean mask) get mean 0 and scale 1: their codes pass unchanged.
+    """
     X = np.asarray(X, dtype=np.float64)
     if image_shape is None:
-        mean, scale = X.mean(axis=0), X.std(axis=0)
+        numeric = slice(None) if categorical is None else ~categorical
+        mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
+        mean[numeric], scale[numeric] = X[:, numeric].mean(axis=0), X[:, numeric].std(axis=0)
     else:
         channels = image_shape[2] if len(image_shape) == 3 else 1
         pixels = X.reshape(X.shape[0], -1, channels)
@@ -214,6 +335,19 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     image_shape : tuple of int, default=None
         ``(height, width)`` or channels-last ``(height, width, channels)``: rows of
         X are flattened images and the network is convolutional. ``None``: tabular.
+    categorical_features : array-like of {bool, int, str} or None, default=None
+        The columns that hold integer category codes, as a boolean mask of shape
+        (n_features,), column indices (negative ones count from the last column,
+        as in numpy) or column names (when X has string column names). Each is
+        embedded (``torch.nn.Embedding``) instead of standardised; the codes seen
+        at fit time are the categories, and any other code (negative, NaN, or
+        new) is read as one "unknown" category. NaN is allowed in these columns
+        only. Tabular input only. ``None``: every column is numeric.
+    embedding_dim : int or "auto", default="auto"
+        Size of each categorical column's embedding; ``"auto"``: fastai's
+        ``min(600, round(1.6 * n ** 0.56))`` for ``n`` categories (unknown
+        included), at most ``n - 1`` and ``width``
+        (:func:`~automl_estimators.nas.network.embedding_size`).
     n_cells : int, default=2
         Normal cells (tabular), or normal cells per stage (images).
     n_blocks : int, default=3
@@ -252,6 +386,12 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string column names.
+    is_categorical_ : ndarray of shape (n_features_in_,), dtype=bool, or None
+        The categorical columns; ``None`` when there are none.
+    categories_ : list of ndarray
+        For each categorical column, in column order, the sorted codes seen at
+        fit time: code ``categories_[i][k]`` uses row ``k + 1`` of the column's
+        embedding, row 0 being the unknown category.
     module_ : torch.nn.Module
         The trained network.
     architecture_ : Architecture
@@ -283,13 +423,15 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
-    def __init__(self, *, architecture=None, architecture_seed=0, image_shape=None, n_cells=2,
+    def __init__(self, *, architecture=None, architecture_seed=0, image_shape=None,
+                 categorical_features=None, embedding_dim="auto", n_cells=2,
                  n_blocks=DEFAULT_BLOCKS, width=64, max_epochs=50, batch_size="auto",
                  learning_rate=1e-3, weight_decay=1e-2, validation_fraction=0.1, patience=10,
                  class_weight=None, device="auto", random_state=None, n_jobs=None):
         super().__init__(
             architecture=architecture, architecture_seed=architecture_seed,
-            image_shape=image_shape, n_cells=n_cells,
+            image_shape=image_shape, categorical_features=categorical_features,
+            embedding_dim=embedding_dim, n_cells=n_cells,
             n_blocks=n_blocks, width=width, max_epochs=max_epochs, batch_size=batch_size,
             learning_rate=learning_rate, weight_decay=weight_decay,
             validation_fraction=validation_fraction, patience=patience, device=device,
@@ -302,7 +444,8 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Numeric features (flattened images when ``image_shape`` is given).
+            Numeric features (flattened images when ``image_shape`` is given) and
+            the category codes of ``categorical_features``.
         y : array-like of shape (n_samples,)
             Class labels.
 
@@ -312,7 +455,7 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         """
         self._validate_params()
         import_torch()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        X, y = self._validate_training_data(X, y)
         check_classification_targets(y)
         self._check_sample_count(X)
         self.classes_, y_index = np.unique(y, return_inverse=True)
@@ -362,7 +505,8 @@ class NeuralRegressor(RegressorMixin, _NeuralBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Numeric features (flattened images when ``image_shape`` is given).
+            Numeric features (flattened images when ``image_shape`` is given) and
+            the category codes of ``categorical_features``.
         y : array-like of shape (n_samples,)
             Targets.
 
@@ -372,7 +516,7 @@ class NeuralRegressor(RegressorMixin, _NeuralBase):
         """
         self._validate_params()
         import_torch()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True)
+        X, y = self._validate_training_data(X, y, y_numeric=True)
         self._check_sample_count(X)
         y = np.asarray(y, dtype=np.float64)
         self.y_mean_ = float(y.mean())

