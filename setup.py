@@ -10,6 +10,8 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["automl_estimators", "automl_estimators.*"]),
+    # the warm-start meta-data (built by python -m automl_estimators.metalearning.build)
+    package_data={"automl_estimators.metalearning": ["metadata.json"]},
     install_requires=[
         "numpy>=1.26",
         "scipy>=1.11",

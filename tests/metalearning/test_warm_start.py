@@ -139,3 +139,23 @@ def test_boolean_warm_start_follows_sklearn_convention(mpg, tmp_path, monkeypatc
         reg = AutoRegressor(time_budget=5, warm_start=flag, max_trials=1, n_jobs=1,
                             random_state=0).fit(X, y)
         assert reg.history_[1].origin == "default"
+
+
+def test_the_shipped_meta_data_is_complete_and_suggests_for_every_task():
+    metadata = suggestions_module.load_metadata()
+    assert metadata is not None, "metadata.json is missing from the package"
+    provenance = metadata["provenance"]
+    for key in ("built", "command", "datasets", "search_budget_s", "versions"):
+        assert key in provenance
+    for task, part in metadata["tasks"].items():
+        n = len(part["configurations"])
+        assert len(part["datasets"]) >= 5
+        for name, entry in part["datasets"].items():
+            assert set(entry["features"]) == set(FEATURE_NAMES), name
+            assert entry["best"] and all(0 <= i < n for i in entry["best"])
+            assert len(part["scores"][name]) == n
+        space = Space(task, n_features=8)
+        for method in ("knn", "portfolio"):
+            got = suggest(_features(0.5), space, 5, method, metadata=metadata)
+            assert len(got) == 5, (task, method)
+            assert all(space.adapt(c) == c for c in got)
