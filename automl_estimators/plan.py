@@ -58,9 +58,12 @@ TRIAL_SHARE = 0.25
 # - a CUDA GPU is present: a network trains there in the time trees take on CPU;
 # - the rows are images (image_shape given): convolutions see what trees cannot;
 # - at least NEURAL_MIN_ROWS rows: below it, tree ensembles beat networks on
-#   tabular data (Grinsztajn et al. 2022 cut their benchmark at 10k rows);
+#   tabular data (Grinsztajn et al. 2022 cut their benchmark at 10k rows), and a
+#   budget of at least NEURAL_MIN_BUDGET seconds: on CPU, one default network on
+#   that many rows needs more than a smaller budget's trial limit (TRIAL_SHARE);
 # - search="evolution", which searches architectures only.
 NEURAL_MIN_ROWS = 10_000
+NEURAL_MIN_BUDGET = 60.0
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
         reason += f"; successive halving from fidelity {min_fidelity:.2f} ({search_rows} rows)"
     else:
         multi_fidelity, min_fidelity = "off", 1.0
-    use_neural, neural_reason = _neural_branch(neural, n, strategy, image_shape,
+    use_neural, neural_reason = _neural_branch(neural, n, time_budget, strategy, image_shape,
                                                torch_available, cuda_available)
     reason += f"; neural branch {'on' if use_neural else 'off'} ({neural_reason})"
     trial_limit = (float(per_trial_time_limit) if per_trial_time_limit is not None
@@ -138,7 +141,8 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
                       reason + cap_note, use_neural)
 
 
-def _neural_branch(neural, n_rows, strategy, image_shape, torch_available, cuda_available):
+def _neural_branch(neural, n_rows, time_budget, strategy, image_shape, torch_available,
+                   cuda_available):
     """Whether the search offers neural networks, and why."""
     if not isinstance(neural, str):  # True or False, set by the user
         return bool(neural), f"neural={bool(neural)}"
@@ -147,10 +151,13 @@ def _neural_branch(neural, n_rows, strategy, image_shape, torch_available, cuda_
     reasons = [why for holds, why in (
         (cuda_available, "a CUDA GPU is present"),
         (image_shape is not None, "image_shape given"),
-        (n_rows >= NEURAL_MIN_ROWS, f"{n_rows} rows >= {NEURAL_MIN_ROWS}"),
+        (n_rows >= NEURAL_MIN_ROWS and time_budget >= NEURAL_MIN_BUDGET,
+         f"{n_rows} rows >= {NEURAL_MIN_ROWS}"),
         (strategy == "evolution", "search=evolution")) if holds]
     if reasons:
         return True, ", ".join(reasons)
+    if n_rows >= NEURAL_MIN_ROWS:
+        return False, f"CPU only, tabular, budget {time_budget:g}s < {NEURAL_MIN_BUDGET:g}s"
     return False, f"CPU only, tabular, {n_rows} rows < {NEURAL_MIN_ROWS}"
 
 

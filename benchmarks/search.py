@@ -19,7 +19,8 @@ Experiments (arms run at equal budget, same split and seed):
             complexity (operators) of the chosen pipelines; Pareto front of one
             genetic run.
 - warmstart: warm_start=None ("cold": the models' default configurations) vs
-            "knn" vs "portfolio", leave-one-dataset-out (the evaluated dataset and
+            "knn" vs "portfolio" vs "auto" (the defaults, then k-NN's),
+            leave-one-dataset-out (the evaluated dataset and
             the configurations only its own search found are removed from the
             shipped meta-data); wins/ties/losses vs cold, and the time each arm
             takes to reach cold start's final validation score.
@@ -59,7 +60,7 @@ ARMS = {
     "halving": ["sh", "full"],
     "parallel": ["n_jobs=1", "n_jobs=2", "dask-2"],
     "strategies": ["random", "smac", "genetic"],
-    "warmstart": ["cold", "knn", "portfolio"],
+    "warmstart": ["cold", "knn", "portfolio", "auto"],
 }
 DEFAULTS = {"compare": ([30, 120], [0, 1, 2]), "halving": ([60], [0]), "parallel": ([30], [0]),
             "strategies": ([60], [0, 1, 2]), "warmstart": ([10, 30], [0, 1, 2])}
@@ -80,6 +81,7 @@ def arm_params(arm):
         "cold": {"warm_start": None, "n_jobs": 2},
         "knn": {"warm_start": "knn", "n_jobs": 2},
         "portfolio": {"warm_start": "portfolio", "n_jobs": 2},
+        "auto": {"warm_start": "auto", "n_jobs": 2},
     }[arm]
 
 

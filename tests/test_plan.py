@@ -6,6 +6,7 @@ import pytest
 from automl_estimators.data import DataProfile
 from automl_estimators.plan import (
     CV_MAX_ROWS,
+    NEURAL_MIN_BUDGET,
     NEURAL_MIN_ROWS,
     ROW_CAP,
     SEARCH_ROWS,
@@ -116,6 +117,14 @@ def test_neural_branch_decision(kwargs, on, why):
     assert why in plan.reason and f"neural branch {'on' if on else 'off'}" in plan.reason
 
 
-def test_neural_branch_on_large_data():
-    plan = make_plan(profile(NEURAL_MIN_ROWS), neural="auto", torch_available=True)
+def test_neural_branch_on_large_data_with_time_to_train():
+    plan = make_plan(profile(NEURAL_MIN_ROWS), neural="auto", torch_available=True,
+                     time_budget=NEURAL_MIN_BUDGET)
     assert plan.neural and f">= {NEURAL_MIN_ROWS}" in plan.reason
+    # a network on this many rows cannot train within a small budget's trial limit on CPU
+    plan = make_plan(profile(NEURAL_MIN_ROWS), neural="auto", torch_available=True,
+                     time_budget=NEURAL_MIN_BUDGET / 2)
+    assert not plan.neural and f"< {NEURAL_MIN_BUDGET:g}s" in plan.reason
+    plan = make_plan(profile(NEURAL_MIN_ROWS), neural="auto", torch_available=True,
+                     cuda_available=True, time_budget=10)
+    assert plan.neural and "CUDA" in plan.reason

@@ -8,8 +8,11 @@ defaults: a fit never ends worse than it). Then, by ``warm_start``:
 - ``"knn"`` / ``"portfolio"``: :data:`WARM_START_SIZE` configurations suggested
   from the shipped meta-data (:mod:`.suggestions`); without meta-data, the static
   portfolio, with a log line;
-- ``"auto"``: ``"knn"`` (auto-sklearn 1.0's choice; the measured choice is
-  pending the warm-start benchmark);
+- ``"auto"``: the static portfolio first, then the ``"knn"`` suggestions it
+  does not hold. Measured (``benchmarks/results/search_warmstart*.md``, 28
+  datasets, leave-one-dataset-out): at 10 s the static portfolio beat both
+  learned methods alone (cheap, diverse defaults finish where tuned
+  configurations, often slower, do not), and k-NN beat the portfolio method.
 - a list of configurations: those, adapted to the space; one it cannot hold is
   a ``ValueError``;
 - ``False`` / ``True``: ``None`` / ``"auto"`` (scikit-learn's checks set the
@@ -47,6 +50,7 @@ def warm_start_candidates(warm_start, space, X, y, profile) -> list[Candidate]:
     if not isinstance(warm_start, str):
         return default + [Candidate(c, 1.0, "warm_start") for c in _explicit(warm_start, space)]
     method = AUTO_METHOD if warm_start == "auto" else warm_start
+    first = static if warm_start == "auto" else default
     if method not in METHODS:
         raise ValueError(f"warm_start must be 'auto', {', '.join(map(repr, METHODS))}, None or "
                          f"a list of configurations; got {warm_start!r}.")
@@ -56,7 +60,12 @@ def warm_start_candidates(warm_start, space, X, y, profile) -> list[Candidate]:
         return static
     features = meta_features(X, y, profile) if method == "knn" else None
     suggested = suggest(features, space, WARM_START_SIZE, method, metadata=metadata)
-    return default + [Candidate(c, 1.0, "warm_start") for c in suggested]
+    held = {_key(c.config) for c in first}
+    return first + [Candidate(c, 1.0, "warm_start") for c in suggested if _key(c) not in held]
+
+
+def _key(config: dict) -> str:
+    return repr(sorted(config.items()))
 
 
 def _explicit(configs, space) -> list[dict]:

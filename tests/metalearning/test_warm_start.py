@@ -105,6 +105,30 @@ def test_fit_evaluates_the_suggestions_after_the_strong_default(mpg, tmp_path, m
     assert [r.config for r in trials[1:4]] == expected
 
 
+def test_auto_warm_start_puts_the_static_portfolio_before_the_suggestions(
+        mpg, tmp_path, monkeypatch):
+    from automl_estimators.metalearning.warm_start import warm_start_candidates
+
+    metadata = _metadata()
+    lasso = metadata["tasks"]["regression"]["configurations"][1]
+    lasso["model:lasso:alpha"] = 0.125  # tuned: not the static portfolio's default
+    path = tmp_path / "metadata.json"
+    path.write_text(json.dumps(metadata))
+    monkeypatch.setattr(suggestions_module, "METADATA_FILE", path)
+    X, y = mpg
+    Xc = data.check_X(X)
+    yc = data.check_y_regression(Xc, y, "test")
+    profile = data.profile(Xc, yc, "regression")
+    space = Space("regression", n_features=Xc.shape[1], has_categorical=bool(profile.categorical))
+    got = warm_start_candidates("auto", space, Xc, yc, profile)
+    static = space.portfolio()
+    assert [c.config for c in got[:len(static)]] == static
+    assert {c.origin for c in got[len(static):]} == {"warm_start"}
+    # suggestions the static portfolio already holds (defaults) are not repeated
+    assert [c.config["model:lasso:alpha"] for c in got[len(static):]] == [0.125]
+    assert len({repr(sorted(c.config.items())) for c in got}) == len(got)
+
+
 def test_learned_warm_start_without_meta_data_uses_the_defaults(mpg, tmp_path, monkeypatch):
     monkeypatch.setattr(suggestions_module, "METADATA_FILE", tmp_path / "missing.json")
     X, y = mpg
