@@ -30,10 +30,11 @@ from sklearn.svm import SVC
 from xgboost import XGBClassifier
 
 from automl_estimators import AutoClassifier, AutoRegressor
-from automl_estimators.export import WIDTH, script, to_source
+from automl_estimators.export import script
 from automl_estimators.pipelines.components import RBFSVMClassifier, StackingTransformer
 from automl_estimators.pipelines.preprocessing import FrequencyEncoder, categories_as_strings
 from automl_estimators.search import STRATEGIES
+from automl_estimators.source_code import WIDTH, to_source
 from tests.conftest import load
 
 # dataset -> (estimator class, rows to fit on, models searched, metric). Two models
@@ -206,6 +207,15 @@ def test_export_rejects_an_unfitted_estimator_and_an_unwritable_path(tmp_path):
         estimator.export(tmp_path)
     with pytest.raises(TypeError, match="AutoClassifier or AutoRegressor"):
         script(Ridge().fit([[0.0], [1.0]], [0.0, 1.0]))
+
+
+def test_the_renderer_stays_importable_from_export():
+    # to_source and Source live in source_code; export.py re-exports them.
+    from automl_estimators import export, source_code
+
+    assert export.to_source is source_code.to_source
+    assert export.Source is source_code.Source
+    assert {"export", "script", "to_source", "Source"} <= set(export.__all__)
 
 
 # ------------------------------------------------------------- the renderer
