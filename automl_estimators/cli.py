@@ -189,7 +189,7 @@ def _parser() -> _Parser:
                               "the data)")
     run_fit.add_argument("--neural", choices=list(NEURAL_CHOICES), default="auto",
                          help="neural networks in the search (needs torch): auto (default) "
-                              "when likely to pay (GPU, images, 10,000+ rows at 60+ s), on, off")
+                              "when likely to pay (GPU, images, 10,000+ rows at 180+ s), on, off")
     run_fit.add_argument("--image-shape", type=_image_shape, metavar="H,W[,C]",
                          help="the feature columns are the pixels of H x W (x C) images, "
                               "row by row: convolutional networks join the search")

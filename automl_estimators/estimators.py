@@ -577,7 +577,7 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         :class:`~automl_estimators.nas.NeuralClassifier`) join the search.
         ``"auto"``: when torch is installed and a CUDA GPU is present, or
         ``image_shape`` is given, or the data has at least 10,000 rows and the
-        budget is at least 60 s, or
+        budget is at least 180 s, or
         ``search="evolution"`` (see ``search_plan_.neural`` and its reason);
         without torch the branch is skipped with a log line. True: always;
         raises ImportError naming the install command when torch is missing.
