@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import time
 import traceback
@@ -96,6 +97,11 @@ def _init_worker(memory_limit_mb, preload=()):
     ``preload`` modules are imported first, so that their address space (torch's
     is ~480 MB) counts in the start size, not against ``memory_limit``.
     """
+    # pebble's SIGTERM handler runs Python code, which waits while a learner runs
+    # in C (libsvm: seconds), so a stopped worker took pebble's 3 s before SIGKILL,
+    # one worker after the other, while the refit waited for a free worker. The
+    # default action ends the worker at once; workers hold nothing to clean up.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for module in preload:
         importlib.import_module(module)
     threadpool_limits(1)

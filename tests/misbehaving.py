@@ -46,3 +46,18 @@ class Crasher(Sleeper):
 
     def fit(self, X, y):
         raise RuntimeError("deliberate failure in fit")
+
+
+class BusyInC(Sleeper):
+    """Spends its fit in compiled code (libsvm), where Python signal handlers wait."""
+
+    def __init__(self, rows=20_000):
+        self.rows = rows
+
+    def fit(self, X, y):
+        from sklearn.svm import SVR
+
+        rng = np.random.default_rng(0)
+        SVR(C=100.0).fit(rng.random((self.rows, 20)), rng.random(self.rows))
+        self.seconds = 0.0
+        return Sleeper.fit(self, X, y)

@@ -9,7 +9,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from automl_estimators.evaluation import CRASH, MEMOUT, OK, TIMEOUT, Evaluator
 from automl_estimators.scoring import get_metric
-from tests.misbehaving import Crasher, MemoryHog, Sleeper
+from tests.misbehaving import BusyInC, Crasher, MemoryHog, Sleeper
 
 
 @pytest.fixture
@@ -63,6 +63,17 @@ def test_parallel_trials_do_not_wait_for_a_hanging_one(evaluator):
     result = run(evaluator, LogisticRegression(), 20)
     assert result.status == OK and time.monotonic() - start < 10
     hang.cancel()
+
+
+def test_a_cancelled_trial_in_compiled_code_frees_its_worker_at_once(evaluator):
+    busy = [evaluator.submit(BusyInC(), 60) for _ in range(2)]  # both workers in libsvm
+    time.sleep(1.0)
+    start = time.monotonic()
+    for future in busy:
+        future.cancel()
+    result = run(evaluator, LogisticRegression(), 30)
+    # pebble's Python-level SIGTERM handler waited 3 s per worker before SIGKILL
+    assert result.status == OK and time.monotonic() - start < 2.0
 
 
 def test_a_long_tmpdir_falls_back_to_spawned_workers(tmp_path):
