@@ -531,8 +531,9 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         A scikit-learn scorer name (``sklearn.metrics.get_scorer_names()``) or a
         scorer ``callable(estimator, X, y)``, greater is better; ``None``: accuracy.
     resampling : {"auto", "holdout", "cv"}, default="auto"
-        How trials are validated; ``"auto"``: cross-validation on small data, holdout
-        on large (see ``search_plan_``).
+        How trials are validated; ``"auto"``: 5-fold cross-validation on small data
+        (at most 5000 rows, and at most ~2800 cells per second of budget), holdout
+        otherwise (see ``search_plan_``).
     resampling_size : int or float, default=None
         Folds for ``"cv"`` (int >= 2) or validation fraction for ``"holdout"``.
     search : {"auto", "random", "smac", "genetic", "evolution"} or settings, default="auto"

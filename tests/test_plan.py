@@ -5,6 +5,7 @@ import pytest
 
 from automl_estimators.data import DataProfile
 from automl_estimators.plan import (
+    CV_MAX_CELLS_PER_SECOND,
     CV_MAX_ROWS,
     NEURAL_MIN_BUDGET,
     NEURAL_MIN_ROWS,
@@ -19,8 +20,9 @@ from automl_estimators.plan import (
 from automl_estimators.search import SMAC
 
 
-def profile(n_rows, task="classification"):
-    return DataProfile(task=task, n_rows=n_rows, n_features=3, sparse=False, numeric=(0, 1, 2),
+def profile(n_rows, task="classification", n_features=3):
+    return DataProfile(task=task, n_rows=n_rows, n_features=n_features, sparse=False,
+                       numeric=tuple(range(n_features)),
                        categorical=(), high_cardinality=(), missing_fraction=0.0,
                        class_counts=())
 
@@ -37,6 +39,17 @@ def test_auto_policy_by_size(n_rows, resampling, search_rows):
     assert (plan.resampling, plan.search_rows, plan.total_rows) == (resampling, search_rows,
                                                                     n_rows)
     assert str(n_rows) in plan.reason
+
+
+def test_wide_data_at_a_small_budget_gets_a_holdout():
+    # cnae-9's training split: 5-fold CV of the strong default does not fit in 10 s
+    plan = make_plan(profile(810, n_features=856), time_budget=10)
+    assert plan.resampling == "holdout" and "cells for a 10s budget" in plan.reason
+    plan = make_plan(profile(810, n_features=856), time_budget=60 * 60)
+    assert plan.resampling == "cv"
+    rows = int(CV_MAX_CELLS_PER_SECOND * 30 / 20)  # at the limit for 20 columns at 30 s
+    assert make_plan(profile(rows, n_features=20), time_budget=30).resampling == "cv"
+    assert make_plan(profile(rows + 1, n_features=20), time_budget=30).resampling == "holdout"
 
 
 def test_user_choice_wins_and_sizes_apply():
