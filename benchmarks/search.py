@@ -7,6 +7,7 @@ Usage
     python benchmarks/search.py parallel [--budgets 30] [--seeds 0] [--datasets a,b]
     python benchmarks/search.py strategies [--budgets 60] [--seeds 0,1,2] [--datasets a,b]
     python benchmarks/search.py warmstart [--budgets 10,30] [--seeds 0,1,2] [--arms cold,knn]
+    python benchmarks/search.py resampling --budgets 10 --datasets <wide datasets>
     python benchmarks/search.py compare --summarize     # only rewrite the tables and plots
 
 Experiments (arms run at equal budget, same split and seed):
@@ -24,6 +25,8 @@ Experiments (arms run at equal budget, same split and seed):
             the configurations only its own search found are removed from the
             shipped meta-data); wins/ties/losses vs cold, and the time each arm
             takes to reach cold start's final validation score.
+- resampling: resampling="cv" (5-fold) vs the size- and budget-aware policy
+            (resampling="auto"), on datasets where the policy picks a holdout.
 
 Each run is its own subprocess (OMP_WAIT_POLICY=PASSIVE), killed at 3 x budget + 60 s;
 its JSON goes to benchmarks/results/raw/search/ (git-ignored) and is skipped when
@@ -61,9 +64,11 @@ ARMS = {
     "parallel": ["n_jobs=1", "n_jobs=2", "dask-2"],
     "strategies": ["random", "smac", "genetic"],
     "warmstart": ["cold", "knn", "portfolio", "auto"],
+    "resampling": ["cv", "policy"],
 }
 DEFAULTS = {"compare": ([30, 120], [0, 1, 2]), "halving": ([60], [0]), "parallel": ([30], [0]),
-            "strategies": ([60], [0, 1, 2]), "warmstart": ([10, 30], [0, 1, 2])}
+            "strategies": ([60], [0, 1, 2]), "warmstart": ([10, 30], [0, 1, 2]),
+            "resampling": ([10, 30], [0, 1])}
 
 
 def arm_params(arm):
@@ -82,6 +87,8 @@ def arm_params(arm):
         "knn": {"warm_start": "knn", "n_jobs": 2},
         "portfolio": {"warm_start": "portfolio", "n_jobs": 2},
         "auto": {"warm_start": "auto", "n_jobs": 2},
+        "cv": {"resampling": "cv", "n_jobs": 2},
+        "policy": {"n_jobs": 2},
     }[arm]
 
 
@@ -228,7 +235,9 @@ def header(experiment, command):
             "own subprocess, OMP_WAIT_POLICY=PASSIVE.", ""]
 
 
-def summarize_compare(df, lines):
+def summarize_pair(df, lines, experiment):
+    """Two arms, paired by dataset and seed: the second vs the first (the baseline)."""
+    base, other = ARMS[experiment]
     for budget in sorted(df["budget"].unique()):
         sub = df[(df["budget"] == budget) & (df["status"] == "ok")]
         wide = sub.pivot_table(index=["dataset", "seed"], columns="arm", values="test_score")
@@ -236,30 +245,30 @@ def summarize_compare(df, lines):
         if wide.empty:
             continue
         ranks = wide.rank(axis=1, ascending=False, method="average")
-        diff = wide["smac"] - wide["random"]
+        diff = wide[other] - wide[base]
         wins, ties, losses = int((diff > TIE).sum()), int((diff.abs() <= TIE).sum()), \
             int((diff < -TIE).sum())
         trials = sub.pivot_table(index=["dataset", "seed"], columns="arm", values="n_trials")
         lines += [f"## Budget {budget} s ({len(wide)} dataset × seed pairs)", "",
                   "| arm | mean rank | mean test score | mean trials |", "|---|---:|---:|---:|"]
-        for arm in ARMS["compare"]:
+        for arm in (base, other):
             lines.append(f"| {arm} | {ranks[arm].mean():.3f} | {wide[arm].mean():.4f} | "
                          f"{trials[arm].mean():.1f} |")
-        lines += ["", f"SMAC vs random on test score: {wins} wins, {ties} ties, {losses} losses "
-                      f"(tie: |diff| ≤ {TIE}).", "",
-                  "| dataset | random | smac | diff | trials random | trials smac |",
+        lines += ["", (f"{other} vs {base} on test score: {wins} wins, {ties} ties, {losses} "
+                       f"losses (tie: |diff| ≤ {TIE})."), "",
+                  f"| dataset | {base} | {other} | diff | trials {base} | trials {other} |",
                   "|---|---:|---:|---:|---:|---:|"]
         per = wide.groupby(level="dataset").mean()
         per_trials = trials.groupby(level="dataset").mean()
         for name, row in per.iterrows():
-            lines.append(f"| {name} | {row['random']:.4f} | {row['smac']:.4f} | "
-                         f"{row['smac'] - row['random']:+.4f} | "
-                         f"{per_trials.loc[name, 'random']:.0f} | "
-                         f"{per_trials.loc[name, 'smac']:.0f} |")
-        png = f"search_compare_anytime_{budget}.png"
-        plot_anytime(sub, budget, RESULTS / png)
-        lines += ["", f"Anytime curves (best full-fidelity validation score vs seconds, "
-                      f"mean over seeds): ![anytime]({png})", ""]
+            lines.append(f"| {name} | {row[base]:.4f} | {row[other]:.4f} | "
+                         f"{row[other] - row[base]:+.4f} | "
+                         f"{per_trials.loc[name, base]:.0f} | "
+                         f"{per_trials.loc[name, other]:.0f} |")
+        png = f"search_{experiment}_anytime_{budget}.png"
+        plot_anytime(sub, budget, RESULTS / png, (base, other))
+        lines += ["", (f"Anytime curves (best full-fidelity validation score vs seconds, "
+                       f"mean over seeds): ![anytime]({png})"), ""]
 
 
 def summarize_strategies(df, lines):
@@ -457,7 +466,7 @@ def plot_pareto(run, path):
     plt.close(fig)
 
 
-def plot_anytime(sub, budget, path):
+def plot_anytime(sub, budget, path, arms):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -470,7 +479,7 @@ def plot_anytime(sub, budget, path):
     fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.4 * rows), squeeze=False)
     grid = np.linspace(0, budget, 60)
     for ax, name in zip(axes.flat, names):
-        for arm, colour in (("random", "tab:grey"), ("smac", "tab:blue")):
+        for arm, colour in zip(arms, ("tab:grey", "tab:blue")):
             curves = []
             for curve in sub[(sub["dataset"] == name) & (sub["arm"] == arm)]["curve"]:
                 if not curve:
@@ -519,8 +528,8 @@ def summarize(experiment, command):
     lines = header(experiment, command)
     if df.empty:
         lines.append("No runs yet.")
-    elif experiment == "compare":
-        summarize_compare(df, lines)
+    elif experiment in ("compare", "resampling"):
+        summarize_pair(df, lines, experiment)
     elif experiment == "strategies":
         summarize_strategies(df, lines)
     elif experiment == "warmstart":
