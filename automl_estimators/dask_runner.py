@@ -23,7 +23,8 @@ from .evaluation import fit_and_predict, outcome, trial_pool
 
 # Data key -> file on this Dask worker process (filled on its first trial).
 _LOCAL: dict = {}
-# Memory limit -> process pool of this Dask worker, kept between the trials of a fit.
+# (memory limit, preloaded modules) -> process pool of this Dask worker, kept
+# between the trials of a fit.
 _POOLS: dict = {}
 
 
@@ -48,25 +49,28 @@ def _release(data_key):
         pool.join(timeout=5)
 
 
-def _pool(memory_limit):
-    """This Dask worker's trial pool (one process per worker thread), started once."""
-    pool = _POOLS.get(memory_limit)
+def _pool(memory_limit, preload=()):
+    """This Dask worker's trial pool (one process per worker thread), started once;
+    its processes import ``preload`` before their memory cap is measured, as local
+    workers do (torch: ~480 MB that a network trial's limit should not pay)."""
+    key = (memory_limit, tuple(preload))
+    pool = _POOLS.get(key)
     if pool is None or not pool.active:
         from distributed import get_worker
 
         # Dask's nanny starts workers as daemonic processes, which multiprocessing
         # forbids to have children; the pool's processes are ours to stop, so allow it.
         multiprocessing.current_process()._config["daemon"] = False
-        pool = trial_pool(max(get_worker().state.nthreads, 1), memory_limit)
-        _POOLS[memory_limit] = pool
+        pool = trial_pool(max(get_worker().state.nthreads, 1), memory_limit, preload)
+        _POOLS[key] = pool
     return pool
 
 
-def run_trial(data, data_key, args, timeout, memory_limit):
+def run_trial(data, data_key, args, timeout, memory_limit, preload=()):
     """Dask task: ``fit_and_predict`` in a child process of this worker, under limits."""
     path = _local_path(data_key, data)
-    return outcome(_pool(memory_limit).schedule(fit_and_predict, args=(path, *args),
-                                                timeout=timeout))
+    return outcome(_pool(memory_limit, preload).schedule(fit_and_predict, args=(path, *args),
+                                                         timeout=timeout))
 
 
 class _DaskFuture(cf.Future):
@@ -97,17 +101,18 @@ class _DaskFuture(cf.Future):
 class DaskRunner:
     """Schedules trials on the workers of a ``distributed.Client``."""
 
-    def __init__(self, client, data, memory_limit):
+    def __init__(self, client, data, memory_limit, preload=()):
         self.client = client
         self.n_workers = max(sum(client.nthreads().values()), 1)
         self._memory_limit = memory_limit
+        self._preload = tuple(preload)
         # A list of one item: scattering a dict would scatter each of its values.
         self._data = client.scatter([data], broadcast=True, hash=False)[0]
         self._key = self._data.key
 
     def schedule(self, args, timeout):
         future = self.client.submit(run_trial, self._data, self._key, args, timeout,
-                                    self._memory_limit, pure=False)
+                                    self._memory_limit, self._preload, pure=False)
         return _DaskFuture(future)
 
     def close(self):

@@ -277,8 +277,8 @@ class Evaluator:
     dask_client : distributed.Client or None
         Run trials on this Dask cluster's workers instead of local processes.
     preload : tuple of str
-        Modules local workers import before their memory cap is measured
-        (``("torch",)`` when the neural branch is on).
+        Modules the workers (local or on Dask) import before their memory cap is
+        measured (``("torch",)`` when the neural branch is on).
     """
 
     def __init__(self, X, y, splits, *, task, metric, n_classes=None, n_workers=1,
@@ -293,7 +293,7 @@ class Evaluator:
         if dask_client is not None:
             from .dask_runner import DaskRunner
 
-            self._runner = DaskRunner(dask_client, data, memory_limit)
+            self._runner = DaskRunner(dask_client, data, memory_limit, preload)
         else:
             self._runner = PoolRunner(data, n_workers, memory_limit, preload)
         self.n_workers = self._runner.n_workers

@@ -61,3 +61,10 @@ class BusyInC(Sleeper):
         SVR(C=100.0).fit(rng.random((self.rows, 20)), rng.random(self.rows))
         self.seconds = 0.0
         return Sleeper.fit(self, X, y)
+
+
+def imported(module):
+    """Whether ``module`` is already imported in this (worker) process."""
+    import sys
+
+    return module in sys.modules
