@@ -39,7 +39,9 @@ ENSEMBLE_RESERVE_SHARE = 0.15
 class _DeadlineAsker:
     """Asks the strategy in a helper thread, so that a slow ask cannot hold the
     loop past its deadline; after an ask overran, the strategy is left alone
-    (it is not thread-safe, and the search is over anyway)."""
+    (it is not thread-safe, and the search is over anyway). A strategy that
+    raises is left alone too, with a warning: the trials already run, the
+    fallback and the refit still make the fit's model."""
 
     def __init__(self, strategy):
         self.strategy = strategy
@@ -58,10 +60,23 @@ class _DeadlineAsker:
             logger.warning("the %s strategy did not propose within the search time left "
                            "(%.1fs); search stopped", self.strategy.name, timeout)
             return None
+        except Exception as exc:  # noqa: BLE001 - a strategy's bug must not lose the fit
+            self._failed("propose", exc)
+            return None
 
     def tell(self, candidate, result):
-        if not self.overran:
+        if self.overran:
+            return
+        try:
             self.strategy.tell(candidate, result)
+        except Exception as exc:  # noqa: BLE001 - as in ask
+            self._failed(f"learn from trial {result.trial_id}", exc)
+
+    def _failed(self, what, exc):
+        self.overran = True
+        warnings.warn(f"the {self.strategy.name} strategy failed to {what} "
+                      f"({type(exc).__name__}: {exc}); search stopped, the trials run so far "
+                      "make the model", RuntimeWarning, stacklevel=3)
 
     def close(self):
         self._thread.shutdown(wait=False)

@@ -88,3 +88,31 @@ def test_a_model_comes_back_while_none_that_beats_the_dummy_is_held():
     assert crashed.status == "crash"
     assert first.model is not None and history.has_fallback_model()
     assert all(r.model is None for r in later)  # one held model is enough
+
+
+class Broken(Listed):
+    """Proposes once, then fails to learn from the result."""
+
+    def tell(self, candidate, result):
+        raise ValueError("deliberate failure in tell")
+
+
+def test_a_strategy_that_raises_stops_the_search_but_keeps_its_trials():
+    import pytest
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = (X[:, 0] > 0).astype(int)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    history, budget = History(), Budget(20)
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
+                   metric=get_metric(None, "classification")) as evaluator, \
+            pytest.warns(RuntimeWarning, match="listed strategy failed to learn from trial 1 "
+                                               r"\(ValueError: deliberate failure in tell\)"):
+        run_search(strategy=Broken([{"C": 1.0}, {"C": 2.0}]), warm_start=[
+                       Candidate({"C": 0.5}, 1.0, "default")],
+                   evaluator=evaluator, history=history, budget=budget,
+                   reporter=Reporter(0, budget, "accuracy"), build=_build, describe=str,
+                   n_workers=1, n_rows_total=120, n_rows_train=80, max_trials=3)
+    assert [r.status for r in history.results] == ["ok"]  # the default; no more asking
+    assert budget.elapsed() < 15

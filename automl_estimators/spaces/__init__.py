@@ -172,8 +172,10 @@ class Space:
         """A configuration from another dataset's space, made valid for this one.
 
         Steps this space lacks are dropped (e.g. encoding without categorical
-        columns) and steps the configuration lacks take their defaults;
-        hyperparameters outside a range are clipped, unknown ones dropped. Returns
+        columns) and steps the configuration lacks take their defaults, as do
+        the active hyperparameters it lacks (a complete configuration, which
+        ConfigSpace requires); hyperparameters outside a range are clipped,
+        unknown and inactive ones dropped. Returns
         None when a chosen component is not offered here (excluded, or unsuited to
         the data). Program configurations keep their tree when its components are
         offered.
@@ -188,16 +190,16 @@ class Space:
             if component is None:
                 return None
             adapted[step] = name
+            values = {}
             for hp in component.hyperparameters:
-                key = hp_key(component, hp.name)
-                if key not in config:
-                    continue
-                value = config[key]
+                value = config.get(hp_key(component, hp.name), hp.default)
                 if isinstance(hp, Categorical):
                     value = value if value in hp.choices else hp.default
                 else:
                     value = type(hp.default)(min(max(value, hp.low), hp.high))
-                adapted[key] = value
+                values[hp.name] = value
+            active = _active(component.hyperparameters, values)
+            adapted.update((hp_key(component, n), v) for n, v in values.items() if n in active)
         if TRANSFORMS in config:
             if not self._offers_tree(config[TRANSFORMS]):
                 return None
@@ -226,3 +228,18 @@ class Space:
         parts += [config[s] for s in self.steps if s != MODEL and len(self.steps[s]) > 1
                   and not config[s].startswith("no_")]
         return " + ".join(parts)
+
+
+def _active(hyperparameters, values: dict) -> set:
+    """Names of the hyperparameters active under ``values`` (``active_if`` chains)."""
+    active = {hp.name for hp in hyperparameters if not hp.active_if}
+    changed = True
+    while changed:
+        changed = False
+        for hp in hyperparameters:
+            if hp.name not in active and all(
+                    parent in active and values[parent] in allowed
+                    for parent, allowed in hp.active_if.items()):
+                active.add(hp.name)
+                changed = True
+    return active

@@ -112,3 +112,22 @@ def test_sampling_is_seeded():
     c = Space("regression", n_features=4, seed=4).sample(5)
     assert a == b and a != c
     assert all(np.isfinite(v) for cfg in a for v in cfg.values() if isinstance(v, float))
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_adapt_makes_other_spaces_configurations_complete_and_valid(task):
+    numeric, mixed = space(task, has_categorical=False), space(task, has_categorical=True)
+    for source, target in ((numeric, mixed), (mixed, numeric)):
+        for configuration in source.configspace.sample_configuration(30):
+            config = target.adapt(source.decode(configuration))
+            if config is None:  # a component the target does not offer
+                continue
+            # SMAC is told warm-start results through encode: every active value set
+            target.encode(config).check_valid_configuration()
+            assert target.decode(target.encode(config)) == config
+    config = numeric.default_config("knn")
+    assert "encoding" not in config
+    adapted = mixed.adapt(config)
+    assert adapted == mixed.default_config("knn")  # the encoding and its values filled in
+    key = hp_key(mixed.component(MODEL, "knn"), "n_neighbors")
+    assert mixed.adapt({**config, key: 10**9})[key] <= 100  # clipped into the range
