@@ -12,7 +12,9 @@ defaults: a fit never ends worse than it). Then, by ``warm_start``:
   does not hold. Measured (``benchmarks/results/search_warmstart*.md``, 28
   datasets, leave-one-dataset-out): at 10 s the static portfolio beat both
   learned methods alone (cheap, diverse defaults finish where tuned
-  configurations, often slower, do not), and k-NN beat the portfolio method.
+  configurations, often slower, do not), and k-NN beat the portfolio method;
+  ``"auto"`` ties the static portfolio at 10 s and 30 s, which is why the
+  estimators' default stays None.
 - a list of configurations: those, adapted to the space; one it cannot hold is
   a ``ValueError``;
 - ``False`` / ``True``: ``None`` / ``"auto"`` (scikit-learn's checks set the
