@@ -66,7 +66,25 @@ def compile_space(steps: dict[str, tuple[Component, ...]], defaults: dict[str, s
                     space.add(conditions[0])
                 elif conditions:
                     space.add(CS.AndConjunction(*conditions))
+    _forbid_column_changes_before_images(space, steps)
     return space
+
+
+def _forbid_column_changes_before_images(space, steps):
+    """A model fixed to an ``image_shape`` reads the columns as pixels: no feature
+    step (PCA, selection, polynomials) may change them before it."""
+    from .declarations import FEATURES, MODEL
+
+    models, features = steps.get(MODEL, ()), steps.get(FEATURES, ())
+    changing = [c.name for c in features if c.estimator is not None]
+    if len(features) < 2 or not changing:
+        return
+    for model in models:
+        if model.fixed.get("image_shape") is None:
+            continue
+        clause = CS.ForbiddenInClause(space[FEATURES], changing)
+        space.add(clause if len(models) == 1 else CS.ForbiddenAndConjunction(
+            CS.ForbiddenEqualsClause(space[MODEL], model.name), clause))
 
 
 def decode(values: dict, steps: dict[str, tuple[Component, ...]]) -> dict:

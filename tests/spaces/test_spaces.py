@@ -131,3 +131,16 @@ def test_adapt_makes_other_spaces_configurations_complete_and_valid(task):
     assert adapted == mixed.default_config("knn")  # the encoding and its values filled in
     key = hp_key(mixed.component(MODEL, "knn"), "n_neighbors")
     assert mixed.adapt({**config, key: 10**9})[key] <= 100  # clipped into the range
+
+
+@pytest.mark.parametrize("include", [None, ["neural_network"]])
+def test_no_feature_step_changes_the_pixels_before_an_image_network(include):
+    pytest.importorskip("torch")
+    s = Space("classification", n_features=64, neural=True, image_shape=(8, 8),
+              include=include, seed=0)
+    configs = [s.decode(c) for c in s.configspace.sample_configuration(300)]
+    networks = [c for c in configs if c[MODEL] == "neural_network"]
+    assert networks and all(c.get("features", "no_features") == "no_features"
+                            for c in networks)
+    if include is None:  # other models keep every feature step
+        assert any(c.get("features", "no_features") != "no_features" for c in configs)
