@@ -3,6 +3,7 @@
 import time
 
 import numpy as np
+import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -13,6 +14,14 @@ from automl_estimators.progress import Reporter
 from automl_estimators.scoring import get_metric
 from automl_estimators.search import Candidate, SearchStrategy
 from automl_estimators.search_loop import run_search
+
+
+def _data(n_rows):
+    """A separable binary problem and its 3 stratified folds."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n_rows, 3))
+    y = (X[:, 0] > 0).astype(int)
+    return X, y, list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
 
 
 class SlowToThink(SearchStrategy):
@@ -32,10 +41,7 @@ class SlowToThink(SearchStrategy):
 
 
 def test_a_slow_ask_cannot_hold_the_loop_past_its_deadline():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 3))
-    y = (X[:, 0] > 0).astype(int)
-    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    X, y, splits = _data(120)
     history, budget = History(), Budget(4)
     with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
                    metric=get_metric(None, "classification")) as evaluator:
@@ -69,10 +75,7 @@ def _build(config, fidelity=1.0):
 def test_a_model_comes_back_while_none_that_beats_the_dummy_is_held():
     """Large data returns no models, except until one that beats the dummy is held:
     the strong default may fail, and the refit may not finish (letter at 30 s)."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(150, 3))
-    y = (X[:, 0] > 0).astype(int)
-    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    X, y, splits = _data(150)
     history, budget = History(), Budget(20)
     history.add(__import__("automl_estimators.evaluation", fromlist=["TrialResult"]).TrialResult(
         trial_id=0, config={}, origin="dummy", fidelity=1.0, status="ok", score=0.5))
@@ -98,12 +101,7 @@ class Broken(Listed):
 
 
 def test_a_strategy_that_raises_stops_the_search_but_keeps_its_trials():
-    import pytest
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 3))
-    y = (X[:, 0] > 0).astype(int)
-    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    X, y, splits = _data(120)
     history, budget = History(), Budget(20)
     with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
                    metric=get_metric(None, "classification")) as evaluator, \
