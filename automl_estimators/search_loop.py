@@ -45,18 +45,18 @@ class _DeadlineAsker:
 
     def __init__(self, strategy):
         self.strategy = strategy
-        self.overran = False
+        self.stopped = False
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="automl-ask")
 
     def ask(self, timeout):
         """One candidate list from the strategy, or None when it did not answer in time."""
-        if self.overran:
+        if self.stopped:
             return None
         future = self._thread.submit(self.strategy.ask, 1)
         try:
             return future.result(timeout=max(timeout, 0.01))
         except FutureTimeout:
-            self.overran = True
+            self.stopped = True
             logger.warning("the %s strategy did not propose within the search time left "
                            "(%.1fs); search stopped", self.strategy.name, timeout)
             return None
@@ -65,7 +65,7 @@ class _DeadlineAsker:
             return None
 
     def tell(self, candidate, result):
-        if self.overran:
+        if self.stopped:
             return
         try:
             self.strategy.tell(candidate, result)
@@ -73,7 +73,7 @@ class _DeadlineAsker:
             self._failed(f"learn from trial {result.trial_id}", exc)
 
     def _failed(self, what, exc):
-        self.overran = True
+        self.stopped = True
         warnings.warn(f"the {self.strategy.name} strategy failed to {what} "
                       f"({type(exc).__name__}: {exc}); search stopped, the trials run so far "
                       "make the model", RuntimeWarning, stacklevel=3)
