@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..search.base import config_key
 from .features import FEATURE_NAMES
 
 METADATA_FILE = Path(__file__).with_name("metadata.json")
@@ -150,7 +151,7 @@ def suggest(features: dict, space, n: int, method: str = "knn", *, exclude=(),
         config = space.adapt(_typed(configurations[index]))
         if config is None:
             continue
-        key = repr(sorted(config.items()))
+        key = config_key(config)
         if key not in keys:
             keys.add(key)
             out.append(config)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 
 from ..search import Candidate
+from ..search.base import config_key
 from .features import meta_features
 from .suggestions import METHODS, load_metadata, suggest
 
@@ -62,12 +63,9 @@ def warm_start_candidates(warm_start, space, X, y, profile) -> list[Candidate]:
         return static
     features = meta_features(X, y, profile) if method == "knn" else None
     suggested = suggest(features, space, WARM_START_SIZE, method, metadata=metadata)
-    held = {_key(c.config) for c in first}
-    return first + [Candidate(c, 1.0, "warm_start") for c in suggested if _key(c) not in held]
-
-
-def _key(config: dict) -> str:
-    return repr(sorted(config.items()))
+    held = {config_key(c.config) for c in first}
+    return first + [Candidate(c, 1.0, "warm_start") for c in suggested
+                    if config_key(c) not in held]
 
 
 def _explicit(configs, space) -> list[dict]:
