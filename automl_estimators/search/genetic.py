@@ -42,7 +42,7 @@ from ..pipelines.program import (
     node_params,
     program_from_config,
 )
-from ..spaces.declarations import ENCODING, IMPUTATION, MODEL, hp_key
+from ..spaces.declarations import ENCODING, IMPUTATION, MODEL, SCALING, hp_key
 from ..spaces.grid import grid_values, nearest
 from .base import Candidate, SearchStrategy, config_key
 
@@ -55,6 +55,8 @@ MAX_REPEATS = 200
 INIT_HEIGHT = (2, 5)
 # Height of a subtree grown by the "replace subtree" mutation.
 SUBTREE_HEIGHT = (0, 3)
+# Name of the input terminal of type Pixels (the input under an image model).
+PIXELS_INPUT = "X_pixels"
 
 
 # ------------------------------------------------------------------ types
@@ -68,6 +70,15 @@ class Model:
 
 class Matrix:
     """Type of a feature matrix (the preprocessed input or a transformation of it)."""
+
+
+class Pixels:
+    """Type of the matrix an image model reads: the input, at most rescaled.
+
+    A model fixed to an ``image_shape`` reads the columns as pixels, so no feature
+    step, union or stacking may change them before it (the ConfigSpace forbids the
+    same); scalers keep the columns and may.
+    """
 
 
 class Imputation:
@@ -193,11 +204,15 @@ class PrimitiveSet:
         pset.addPrimitive(_make_union, [Matrix, Matrix], Matrix, name="union")
         choice_types = [Model, Imputation] + ([Encoding] if ENCODING in space.steps else [])
         pset.addPrimitive(_make_pipeline, choice_types, Program, name="pipeline")
+        images = [c for c in space.steps[MODEL] if _reads_pixels(c)]
+        if images:
+            pset.addTerminal(INPUT, Pixels, name=PIXELS_INPUT)
         for component in space.steps[MODEL]:
             hp_types = self._terminals(pset, component)
-            pset.addPrimitive(functools.partial(_make_model, component), [Matrix, *hp_types],
+            matrix = Pixels if component in images else Matrix
+            pset.addPrimitive(functools.partial(_make_model, component), [matrix, *hp_types],
                               Model, name=component.name)
-            pset.addPrimitive(functools.partial(_make_stack, component), [Matrix, *hp_types],
+            pset.addPrimitive(functools.partial(_make_stack, component), [matrix, *hp_types],
                               Matrix, name=f"stack_{component.name}")
             # A model terminal: the model at its defaults on the input.
             pset.addTerminal(_make_model(component, INPUT, *component.defaults().values()),
@@ -209,6 +224,10 @@ class PrimitiveSet:
                 hp_types = self._terminals(pset, component)
                 pset.addPrimitive(functools.partial(_make_step, component),
                                   [Matrix, *hp_types], Matrix, name=component.name)
+                if images and step == SCALING:
+                    pset.addPrimitive(functools.partial(_make_step, component),
+                                      [Pixels, *hp_types], Pixels,
+                                      name=_pixels_name(component.name))
         for step, type_ in ((IMPUTATION, Imputation), (ENCODING, Encoding)):
             for component in space.steps.get(step, ()):
                 for items in _choice_items(component):
@@ -254,7 +273,7 @@ class PrimitiveSet:
         program = program_from_config(config, self.space)
         model = self.space.component(MODEL, program[MODEL])
         expr = [self.pset.mapping["pipeline"], self.pset.mapping[model.name]]
-        expr += self._matrix_expr(program[TRANSFORMS])
+        expr += self._matrix_expr(program[TRANSFORMS], pixels=_reads_pixels(model))
         expr += self._hp_terminals(model, {hp.name: program.get(hp_key(model, hp.name))
                                            for hp in model.hyperparameters})
         for step in (IMPUTATION, ENCODING):
@@ -269,19 +288,26 @@ class PrimitiveSet:
             expr.append(self.pset.mapping[_items_name(items)])
         return Individual(expr)
 
-    def _matrix_expr(self, node) -> list:
+    def _matrix_expr(self, node, pixels=False) -> list:
+        """The prefix expression of a matrix node; under an image model (``pixels``)
+        only the input and scalers can be expressed (a ``ValueError`` otherwise)."""
         if node == INPUT:
-            return [self.pset.mapping["X"]]
+            return [self.pset.mapping[PIXELS_INPUT if pixels else "X"]]
+        if pixels and (node[0] != "step" or node[1] != SCALING):
+            raise ValueError(f"an image model cannot read the output of {node[0]} "
+                             f"{node[-3] if node[0] == 'step' else node[1]!r}")
         if node[0] == "union":
             return [self.pset.mapping["union"], *self._matrix_expr(node[1]),
                     *self._matrix_expr(node[2])]
         if node[0] == "stack":
             _, name, params, child = node
             component, primitive = self.space.component(MODEL, name), f"stack_{name}"
+            child_pixels = _reads_pixels(component)
         else:
             _, step, name, params, child = node
-            component, primitive = self.space.component(step, name), name
-        return [self.pset.mapping[primitive], *self._matrix_expr(child),
+            component = self.space.component(step, name)
+            primitive, child_pixels = (_pixels_name(name), True) if pixels else (name, False)
+        return [self.pset.mapping[primitive], *self._matrix_expr(child, child_pixels),
                 *self._hp_terminals(component, dict(params))]
 
     def _hp_terminals(self, component, values: dict) -> list:
@@ -291,6 +317,16 @@ class PrimitiveSet:
             value = nearest(hp, hp.default if given is None else given)
             out.append(self.pset.mapping[f"{hp_key(component, hp.name)}={value!r}"])
         return out
+
+
+def _reads_pixels(component) -> bool:
+    """Whether a model component is fixed to an image shape (reads pixels)."""
+    return component.fixed.get("image_shape") is not None
+
+
+def _pixels_name(name: str) -> str:
+    """The name of a scaler's primitive over pixels (DEAP's names are unique)."""
+    return f"{name}_pixels"
 
 
 def _items_name(items) -> str:

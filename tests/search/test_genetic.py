@@ -244,3 +244,41 @@ def test_genetic_search_inside_a_fit(credit):
     assert len(genetic) >= 3
     assert (genetic["status"] == "ok").any()
     assert clf.predict(X).shape == (len(X),)
+
+
+def _under_image_model(node) -> set:
+    """Node kinds (and steps) on the path from an image model down to its input."""
+    if node == INPUT:
+        return set()
+    if node[0] == "step":
+        return {node[1]} | _under_image_model(node[-1])
+    return {node[0]} | _under_image_model(node[-1])
+
+
+def test_no_transformation_but_scaling_reaches_an_image_network():
+    pytest.importorskip("torch")
+    space = Space("classification", n_features=64, neural=True, image_shape=(8, 8), seed=0)
+    strategy = Genetic().make(space, seed=0)
+    primitives = strategy.primitives
+    trees = [strategy._random_tree() for _ in range(1500)]
+    networks = [t for t in trees if primitives.to_config(t)[MODEL] == "neural_network"]
+    # every operator on a network's tree: mutations, and crossover with any tree
+    offspring = [strategy._mutate(strategy._copy(t)) for t in networks for _ in range(10)]
+    offspring += [strategy._child([t, other]) for t in networks for other in trees[:20]]
+    seen, other_features = set(), 0
+    for tree in trees + offspring:
+        config = primitives.to_config(tree)
+        path = _under_image_model(config[TRANSFORMS])
+        if config[MODEL] == "neural_network":
+            assert path <= {"scaling"}, config[TRANSFORMS]
+            seen |= path
+        elif path - {"scaling"}:
+            other_features += 1
+        # the round trip to a tree still holds for every program
+        assert primitives.to_config(primitives.from_config(config)) == config
+    assert networks and seen == {"scaling"}  # scalers may still come first
+    assert other_features  # the other models keep feature steps, unions and stacking
+    # a program that cannot hold for an image model is refused, not mis-encoded
+    bad = dict(primitives.to_config(networks[0]), **{TRANSFORMS: ("union", INPUT, INPUT)})
+    with pytest.raises(ValueError, match="image model"):
+        primitives.from_config(bad)
