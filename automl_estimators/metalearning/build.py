@@ -88,6 +88,12 @@ def _estimator(task, **params):
 
 
 def _key(config):
+    """Identity of a configuration across the two phases of the build.
+
+    JSON rather than ``search.base.config_key`` (``repr`` of each value): the
+    configurations read back from a fit's history may hold numpy scalars where the
+    pool holds Python ones, and ``repr(np.float64(0.1)) != repr(0.1)``.
+    """
     return json.dumps(config, sort_keys=True, default=list)
 
 
