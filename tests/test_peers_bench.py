@@ -197,6 +197,19 @@ def test_ranks_wins_and_summary_on_synthetic_records(peers, tmp_path, monkeypatc
     assert "| 10 | flaml | 4 | 2 | 0 | 2 |" in doc
     assert "- flaml on iris (budget 10 s, seed 1): error: `ValueError: boom`" in doc
     assert (tmp_path / "docs" / "benchmarks" / "peers_rank_distribution.png").exists()
+    # the gaps: datasets where another system's mean beats ours, largest margin first
+    mpg, iris = summarize.gaps(frame, 10)
+    # auto_mpg: only seed 0 has every system (hgb did not run seed 1)
+    assert (mpg["dataset"], mpg["seeds"], mpg["best"]) == ("auto_mpg", 1, "flaml")
+    assert (mpg["margin"], mpg["hgb_margin"]) == pytest.approx((0.05, -0.10))
+    assert (iris["dataset"], iris["best"], iris["seeds"]) == ("iris", "hgb", 2)
+    assert iris["margin"] == pytest.approx(0.94 - 0.925)
+    assert "### Where another system scores higher than automl-estimators at 10 s" in doc
+    # a hand-written analysis at the end survives the next summary
+    summarize.DOC.write_text(doc + "\n## Gap analysis\n\nWhy flaml wins on auto_mpg.\n")
+    again_doc = summarize.summarize(tmp_path, "run.py", ledger=ledger).read_text()
+    assert again_doc.endswith("## Gap analysis\n\nWhy flaml wins on auto_mpg.\n")
+    assert again_doc.count("## Gap analysis") == 1 and "Smoke run" not in again_doc
     # the ledger alone (a later session's fresh work tree) gives back the same records
     fresh = tmp_path / "fresh"
     fresh.mkdir()

@@ -9,7 +9,9 @@ Reads every record in ``benchmarks/peers/results/raw/`` (git-ignored) and the
 committed per-run table ``benchmarks/peers/results/runs.csv`` (runs of earlier
 sessions), writes the merged table back to runs.csv, and writes
 ``docs/benchmarks.md`` and ``docs/benchmarks/peers_*.png``. With ``--raw`` another
-folder (a smoke run), only that folder is read and runs.csv is left alone.
+folder (a smoke run), only that folder is read and runs.csv is left alone. The
+hand-written analysis at the end of docs/benchmarks.md (from the heading
+``## Gap analysis`` on) is kept; everything above it is regenerated.
 
 Ranking: within each (budget, dataset, seed) that every system of the records ran,
 systems are ranked by the primary test metric (accuracy for classification, R² for
@@ -39,6 +41,9 @@ DOCS = HERE.parent.parent / "docs"
 DOC = DOCS / "benchmarks.md"
 PLOTS = DOCS / "benchmarks"
 TIE = 1e-4  # test scores closer than this are a tie
+# The hand-written analysis at the end of DOC starts at this heading; a new summary
+# keeps it (the generated part above it is replaced).
+ANALYSIS_HEADING = "## Gap analysis"
 BASELINES = ("hgb", "xgboost")  # they take no budget: no overrun to speak of
 TASKS = ("binary", "multiclass", "regression")
 CELL = ["budget", "dataset", "seed"]
@@ -258,6 +263,48 @@ def per_dataset_lines(frame, budget, systems):
                  ["---", "---", "---", "---:"] + ["---:"] * len(systems))
 
 
+def gaps(frame, budget, ours=OURS, tie=TIE):
+    """Datasets where another system's mean test score over shared seeds beats ours.
+
+    Returns
+    -------
+    list of dict
+        One per dataset with a higher-scoring system: ``dataset``, ``task``,
+        ``seeds`` (shared by every system), ``best`` (the system), ``margin`` (its
+        score minus ours), ``ours``, ``theirs``, and ``hgb_margin`` (the default
+        HistGradientBoosting's score minus ours, where run). Largest margin first.
+    """
+    sub = frame[frame["budget"] == budget]
+    out = []
+    for dataset, part in sub.groupby("dataset", sort=False):
+        seeds = set.intersection(*(set(g["seed"]) for _, g in part.groupby("system")))
+        part = part[part["seed"].isin(seeds)]
+        means = part.groupby("system")["score"].mean()  # a failed run (NaN) is skipped
+        if ours not in means or not math.isfinite(means[ours]) or len(means) < 2:
+            continue
+        others = means.drop(ours).dropna()
+        if others.empty or others.max() <= means[ours] + tie:
+            continue
+        hgb = means.get("hgb")
+        out.append({"dataset": dataset, "task": part["task"].iloc[0], "seeds": len(seeds),
+                    "best": others.idxmax(), "margin": others.max() - means[ours],
+                    "ours": means[ours], "theirs": others.max(),
+                    "hgb_margin": None if hgb is None or math.isnan(hgb)
+                    else hgb - means[ours]})
+    return sorted(out, key=lambda row: -row["margin"])
+
+
+def gap_lines(frame, budget):
+    rows = [[g["dataset"], g["task"], PRIMARY[g["task"]], g["seeds"], g["best"],
+             fmt(g["theirs"], ".4f"), fmt(g["ours"], ".4f"), fmt(g["margin"], "+.4f"),
+             fmt(g["hgb_margin"], "+.4f")] for g in gaps(frame, budget)]
+    if not rows:
+        return [f"None: {OURS} has the best mean score on every dataset."]
+    return table(["dataset", "task", "metric", "seeds", "best system", "its score", OURS,
+                  "margin", "hgb − ours"], rows,
+                 ["---", "---", "---", "---:", "---", "---:", "---:", "---:", "---:"])
+
+
 def rank_lines(ranked, systems):
     if ranked.empty:
         return ["No (budget, dataset, seed) cell has a run of every system yet."]
@@ -351,7 +398,11 @@ def render(frame, command, label=None, plots=(), summary_command=SUMMARY_COMMAND
               "### Time and memory", "", *resource_lines(frame), ""]
     for budget in budgets:
         lines += [f"### Test scores at {budget} s (mean over seeds)", "",
-                  *per_dataset_lines(frame, budget, systems), ""]
+                  *per_dataset_lines(frame, budget, systems), "",
+                  f"### Where another system scores higher than {OURS} at {budget} s", "",
+                  ("Mean test score over the seeds every system ran; the margin is the best "
+                   f"other system's score minus {OURS}'s."), "",
+                  *gap_lines(frame, budget), ""]
     lines += ["### Failures", "", *failure_lines(frame), ""]
     if plots:
         lines += ["### Plots", ""] + [f"![{name}](benchmarks/{name})" for name in plots] + [""]
@@ -443,8 +494,18 @@ def summarize(raw=RAW, command="", label=None, summary_command=SUMMARY_COMMAND,
     where = (f"every run is a row of [`{_relative(ledger)}`](../{_relative(ledger)})"
              if ledger is not None else
              f"the per-run records are in `{_relative(raw)}` (not committed)")
-    DOC.write_text(render(frame, command, label, plots, summary_command, where))
+    text = render(frame, command, label, plots, summary_command, where)
+    DOC.write_text(text + kept_analysis(DOC))
     return DOC
+
+
+def kept_analysis(doc) -> str:
+    """The hand-written analysis of ``doc`` (from ``ANALYSIS_HEADING`` on), or ''."""
+    if not Path(doc).exists():
+        return ""
+    old = Path(doc).read_text()
+    at = old.find(f"\n{ANALYSIS_HEADING}")
+    return "" if at < 0 else old[at:].rstrip() + "\n"
 
 
 def _relative(path):
