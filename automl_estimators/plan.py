@@ -107,6 +107,15 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     n = profile.n_rows
     search_rows = min(n, SEARCH_ROWS) if n > ROW_CAP else n
     cap_note = f"; search on {search_rows} of {n} rows (cap {ROW_CAP})" if search_rows < n else ""
+    if search == "auto":
+        strategy = "smac" if time_budget >= SMAC_MIN_BUDGET else "random"
+        search_reason = (f"; search={strategy} (budget "
+                         f"{'>=' if strategy == 'smac' else '<'} {SMAC_MIN_BUDGET:g}s)")
+    else:
+        strategy = search if isinstance(search, str) else search.name
+        search_reason = f"; search={strategy}"
+    use_neural, neural_reason = _neural_branch(neural, n, time_budget, strategy, image_shape,
+                                               torch_available, cuda_available)
     if resampling == "auto":
         cells, max_cells = search_rows * profile.n_features, CV_MAX_CELLS_PER_SECOND * time_budget
         if search_rows > CV_MAX_ROWS:
@@ -115,20 +124,17 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
             resampling = "holdout"
             reason = (f"{search_rows} rows x {profile.n_features} columns > {max_cells:.0f} "
                       f"cells for a {time_budget:g}s budget: holdout")
+        elif use_neural and not cuda_available:
+            resampling = "holdout"
+            reason = "neural branch on CPU: holdout (one network per fold would cost k times)"
         else:
             resampling, reason = "cv", f"{search_rows} rows <= {CV_MAX_ROWS}: cross-validation"
     else:
         reason = f"resampling={resampling!r} set by the user"
+    reason += search_reason
     folds = int(resampling_size) if resampling == "cv" and resampling_size else DEFAULT_FOLDS
     fraction = float(resampling_size) if resampling == "holdout" and resampling_size \
         else DEFAULT_HOLDOUT
-    if search == "auto":
-        strategy = "smac" if time_budget >= SMAC_MIN_BUDGET else "random"
-        reason += f"; search={strategy} (budget {'>=' if strategy == 'smac' else '<'} " \
-                  f"{SMAC_MIN_BUDGET:g}s)"
-    else:
-        strategy = search if isinstance(search, str) else search.name
-        reason += f"; search={strategy}"
     train_rows = search_rows * ((folds - 1) / folds if resampling == "cv" else 1 - fraction)
     min_fidelity = max(1.0 / ETA ** 2, MIN_FIDELITY_ROWS / max(train_rows, 1.0))
     asked = getattr(search, "multi_fidelity", "auto")
@@ -144,8 +150,6 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
         reason += f"; successive halving from fidelity {min_fidelity:.2f} ({search_rows} rows)"
     else:
         multi_fidelity, min_fidelity = "off", 1.0
-    use_neural, neural_reason = _neural_branch(neural, n, time_budget, strategy, image_shape,
-                                               torch_available, cuda_available)
     reason += f"; neural branch {'on' if use_neural else 'off'} ({neural_reason})"
     trial_limit = (float(per_trial_time_limit) if per_trial_time_limit is not None
                    else max(time_budget * TRIAL_SHARE, MIN_TRIAL_SECONDS))

@@ -141,3 +141,13 @@ def test_neural_branch_on_large_data_with_time_to_train():
     plan = make_plan(profile(NEURAL_MIN_ROWS), neural="auto", torch_available=True,
                      cuda_available=True, time_budget=10)
     assert plan.neural and "CUDA" in plan.reason
+
+
+def test_neural_branch_on_cpu_resamples_by_holdout():
+    kwargs = {"neural": "auto", "torch_available": True, "image_shape": (8, 8)}
+    plan = make_plan(profile(1000), **kwargs)
+    assert plan.neural and plan.resampling == "holdout" and "neural branch on CPU" in plan.reason
+    # a GPU trains a network per fold in time; the user's choice always wins
+    assert make_plan(profile(1000), cuda_available=True, **kwargs).resampling == "cv"
+    assert make_plan(profile(1000), "cv", **kwargs).resampling == "cv"
+    assert make_plan(profile(1000), neural=False, torch_available=True).resampling == "cv"
