@@ -142,7 +142,8 @@ def header(df, command):
         (f"- Rows: the package searches on at most {plan.SEARCH_ROWS} rows once a fit has "
         f"more than {plan.ROW_CAP} (`plan.ROW_CAP`); up to {plan.CV_MAX_ROWS} rows "
         f"it cross-validates ({plan.DEFAULT_FOLDS} folds, so a trial trains "
-        f"{plan.DEFAULT_FOLDS} networks), above a {plan.DEFAULT_HOLDOUT:.0%} holdout."), ""]
+        f"{plan.DEFAULT_FOLDS} networks), above a {plan.DEFAULT_HOLDOUT:.0%} holdout; "
+        "with the neural branch on CPU, a holdout at any size (since 2026-11-24)."), ""]
 
 
 def plan_table(ok, lines):
@@ -152,8 +153,10 @@ def plan_table(ok, lines):
         r = part.iloc[0]
         shape = r.get("image_shape")
         shape = "×".join(map(str, shape)) if isinstance(shape, list) else "—"
-        resampling = (f"{int(r['n_folds'])}-fold CV" if r["resampling"] == "cv"
-                      else "holdout")
+        by_arm = {arm: (f"{int(row['n_folds'])}-fold CV" if row["resampling"] == "cv"
+                        else "holdout") for arm, row in part.groupby("arm").first().iterrows()}
+        resampling = (next(iter(by_arm.values())) if len(set(by_arm.values())) == 1
+                      else ", ".join(f"{arm}: {how}" for arm, how in sorted(by_arm.items())))
         capped = "" if r["search_rows"] >= r["total_rows"] else " (capped)"
         lines.append(f"| {name} | {int(r['rows'])} | {int(r['total_rows'])} | "
                      f"{int(r['search_rows'])}{capped} | {int(r['features'])} | {shape} | "
