@@ -117,7 +117,7 @@ class EvolutionSearch(SearchStrategy):
         self._proposed = set()
         self._component = (space.component(MODEL, NAME) if NAME in space.models else None)
         if self._component is not None:
-            image = self._component.fixed.get("image_shape") is not None
+            image = self._component.reads_pixels
             self._kind = IMAGE if image else TABULAR
             # architecture_seed stays at its default: the explicit architecture wins
             self._base = space.default_config(NAME)

@@ -147,8 +147,9 @@ class Genetic:
 # ---------------------------------------------------- the primitive set
 def _active(component, values: dict) -> dict:
     """Flat keys of a component's hyperparameters, conditional ones only when active."""
+    active = component.active(values)
     return {hp_key(component, hp.name): values[hp.name] for hp in component.hyperparameters
-            if all(values.get(parent) in allowed for parent, allowed in hp.active_if.items())}
+            if hp.name in active}
 
 
 def _make_pipeline(model, imputation, encoding=()):
@@ -204,7 +205,7 @@ class PrimitiveSet:
         pset.addPrimitive(_make_union, [Matrix, Matrix], Matrix, name="union")
         choice_types = [Model, Imputation] + ([Encoding] if ENCODING in space.steps else [])
         pset.addPrimitive(_make_pipeline, choice_types, Program, name="pipeline")
-        images = [c for c in space.steps[MODEL] if _reads_pixels(c)]
+        images = [c for c in space.steps[MODEL] if c.reads_pixels]
         if images:
             pset.addTerminal(INPUT, Pixels, name=PIXELS_INPUT)
         for component in space.steps[MODEL]:
@@ -273,7 +274,7 @@ class PrimitiveSet:
         program = program_from_config(config, self.space)
         model = self.space.component(MODEL, program[MODEL])
         expr = [self.pset.mapping["pipeline"], self.pset.mapping[model.name]]
-        expr += self._matrix_expr(program[TRANSFORMS], pixels=_reads_pixels(model))
+        expr += self._matrix_expr(program[TRANSFORMS], pixels=model.reads_pixels)
         expr += self._hp_terminals(model, {hp.name: program.get(hp_key(model, hp.name))
                                            for hp in model.hyperparameters})
         for step in (IMPUTATION, ENCODING):
@@ -302,7 +303,7 @@ class PrimitiveSet:
         if node[0] == "stack":
             _, name, params, child = node
             component, primitive = self.space.component(MODEL, name), f"stack_{name}"
-            child_pixels = _reads_pixels(component)
+            child_pixels = component.reads_pixels
         else:
             _, step, name, params, child = node
             component = self.space.component(step, name)
@@ -317,11 +318,6 @@ class PrimitiveSet:
             value = nearest(hp, hp.default if given is None else given)
             out.append(self.pset.mapping[f"{hp_key(component, hp.name)}={value!r}"])
         return out
-
-
-def _reads_pixels(component) -> bool:
-    """Whether a model component is fixed to an image shape (reads pixels)."""
-    return component.fixed.get("image_shape") is not None
 
 
 def _pixels_name(name: str) -> str:

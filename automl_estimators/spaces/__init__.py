@@ -198,7 +198,7 @@ class Space:
                 else:
                     value = type(hp.default)(min(max(value, hp.low), hp.high))
                 values[hp.name] = value
-            active = _active(component.hyperparameters, values)
+            active = component.active(values)
             adapted.update((hp_key(component, n), v) for n, v in values.items() if n in active)
         if TRANSFORMS in config:
             if not self._offers_tree(config[TRANSFORMS]):
@@ -229,17 +229,3 @@ class Space:
                   and not config[s].startswith("no_")]
         return " + ".join(parts)
 
-
-def _active(hyperparameters, values: dict) -> set:
-    """Names of the hyperparameters active under ``values`` (``active_if`` chains)."""
-    active = {hp.name for hp in hyperparameters if not hp.active_if}
-    changed = True
-    while changed:
-        changed = False
-        for hp in hyperparameters:
-            if hp.name not in active and all(
-                    parent in active and values[parent] in allowed
-                    for parent, allowed in hp.active_if.items()):
-                active.add(hp.name)
-                changed = True
-    return active

@@ -80,7 +80,7 @@ def _forbid_column_changes_before_images(space, steps):
     if len(features) < 2 or not changing:
         return
     for model in models:
-        if model.fixed.get("image_shape") is None:
+        if not model.reads_pixels:
             continue
         clause = CS.ForbiddenInClause(space[FEATURES], changing)
         space.add(clause if len(models) == 1 else CS.ForbiddenAndConjunction(

@@ -159,6 +159,28 @@ class Component:
         """The default value of every hyperparameter, by hyperparameter name."""
         return {hp.name: hp.default for hp in self.hyperparameters}
 
+    @property
+    def reads_pixels(self) -> bool:
+        """Whether the component is fixed to an ``image_shape`` (reads its columns as
+        pixels, so no step may change the columns before it)."""
+        return self.fixed.get("image_shape") is not None
+
+    def active(self, values: dict) -> set:
+        """Names of the hyperparameters active under ``values`` (by hyperparameter
+        name), following ``active_if`` chains: a child is active only while its
+        parents are active and hold an allowed value."""
+        active = {hp.name for hp in self.hyperparameters if not hp.active_if}
+        changed = True
+        while changed:
+            changed = False
+            for hp in self.hyperparameters:
+                if hp.name not in active and all(
+                        parent in active and values.get(parent) in allowed
+                        for parent, allowed in hp.active_if.items()):
+                    active.add(hp.name)
+                    changed = True
+        return active
+
 
 def import_path(path: str):
     """Import ``"package.module:Name"`` and return the named object."""
