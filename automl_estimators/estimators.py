@@ -560,9 +560,10 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         refit fits in the time left.
     warm_start : {"auto", "knn", "portfolio"}, bool, list of dict or None, default=None
         What is evaluated first, after the strong default (HistGradientBoosting at
-        its defaults, always first): None, the other models' defaults; "knn",
-        configurations that did best on the nearest earlier datasets (meta-features);
-        "portfolio", a greedy portfolio over earlier datasets; "auto": "knn"; or an
+        its defaults, always first): None, the other models' defaults, then a few
+        tuned boosted configurations; "knn", configurations that did best on the
+        nearest earlier datasets (meta-features); "portfolio", a greedy portfolio
+        over earlier datasets; "auto": None's, then "knn"'s; or an
         explicit list of configurations (e.g. other fits' ``best_config_``);
         False is None and True is "auto" (scikit-learn's boolean convention). The
         learned methods read the meta-data shipped with the package and fall back

@@ -3,8 +3,9 @@
 Always the strong default first (HistGradientBoosting at scikit-learn's
 defaults: a fit never ends worse than it). Then, by ``warm_start``:
 
-- ``None``: the other models' default configurations (the static portfolio of
-  :data:`automl_estimators.spaces.components.DEFAULT_PORTFOLIO`);
+- ``None``: the other models' default configurations, then the tuned boosted
+  configurations (the static portfolio: :meth:`automl_estimators.spaces.Space.portfolio`,
+  from ``DEFAULT_PORTFOLIO`` and ``TUNED_CONFIGS`` in :mod:`~automl_estimators.spaces.components`);
 - ``"knn"`` / ``"portfolio"``: :data:`WARM_START_SIZE` configurations suggested
   from the shipped meta-data (:mod:`.suggestions`); without meta-data, the static
   portfolio, with a log line;

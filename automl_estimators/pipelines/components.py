@@ -6,7 +6,8 @@ classifier in the search gives probabilities for ensembling and probabilistic
 metrics; the RBF kernel machines switch to a Nystroem approximation above
 :data:`EXACT_SVM_MAX_ROWS` rows, where libsvm's quadratic cost would eat the budget.
 :class:`StackingTransformer` makes a model's out-of-fold predictions a feature
-step, for the stacking nodes of genetic programs.
+step, for the stacking nodes of genetic programs. :class:`SeededTargetEncoder` is
+scikit-learn's ``TargetEncoder`` with seeded folds.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from sklearn.base import (
 from sklearn.kernel_approximation import Nystroem
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import TargetEncoder
 from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 # Above this many rows an exact kernel SVM takes minutes; approximate the kernel.
@@ -205,3 +208,73 @@ class StackingTransformer(TransformerMixin, BaseEstimator):
         """X with the fitted model's predictions appended."""
         check_is_fitted(self)
         return self._stack(X, getattr(self.estimator_, self._method())(X))
+
+
+class SeededTargetEncoder(TransformerMixin, BaseEstimator):
+    """scikit-learn's cross-fitted ``TargetEncoder``, its folds shuffled by a seed.
+
+    ``fit_transform`` (as a ``Pipeline`` calls it) encodes each row with category
+    means learned on the other folds, so the model after it never sees its own
+    row's target; ``transform`` uses the means of all training rows. scikit-learn
+    1.9 deprecated the encoder's ``shuffle``/``random_state`` for a ``cv``
+    splitter, and its default folds are shuffled without a seed: this passes a
+    seeded splitter (stratified for class labels), so a seed gives the same
+    encoding on every supported version.
+
+    Parameters
+    ----------
+    smooth : "auto" or float, default="auto"
+        Shrinkage of category means toward the global mean (as ``TargetEncoder``).
+    cv : int, default=5
+        Folds of the cross fitting.
+    random_state : int or None
+        Seed of the fold shuffling.
+    """
+
+    def __init__(self, smooth="auto", cv=5, random_state=None):
+        self.smooth = smooth
+        self.cv = cv
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True  # a missing value is a category of its own
+        return tags
+
+    def _encoder(self, y):
+        classes = type_of_target(y) in ("binary", "multiclass")
+        splitter = (StratifiedKFold if classes else KFold)(
+            n_splits=self.cv, shuffle=True, random_state=self.random_state)
+        return TargetEncoder(smooth=self.smooth, cv=splitter)
+
+    def fit(self, X, y):
+        """Learn every category's target mean on all rows."""
+        self.encoder_ = self._encoder(y).fit(X, y)
+        self.n_features_in_ = self.encoder_.n_features_in_
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Learn the means on all rows; return the cross-fitted encoding of X."""
+        if y is None:
+            raise ValueError("SeededTargetEncoder needs y to fit: it encodes categories "
+                             "by their mean target.")
+        self.encoder_ = self._encoder(y)
+        with warnings.catch_warnings():
+            # classes with fewer rows than folds: sklearn's stratified split copes
+            warnings.simplefilter("ignore", UserWarning)
+            out = self.encoder_.fit_transform(X, y)
+        self.n_features_in_ = self.encoder_.n_features_in_
+        return out
+
+    def transform(self, X):
+        """Categories replaced by their training means (unseen: the global mean)."""
+        check_is_fitted(self)
+        return self.encoder_.transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """The encoder's output names (one per column, per class when multiclass)."""
+        check_is_fitted(self)
+        return self.encoder_.get_feature_names_out(input_features)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from .components import ALL_COMPONENTS, DEFAULT_MODEL, DEFAULT_PORTFOLIO
+from .components import ALL_COMPONENTS, DEFAULT_MODEL, DEFAULT_PORTFOLIO, TUNED_CONFIGS
 from .configspace import compile_space, decode, encode
 from .declarations import (
     ENCODING,
@@ -132,11 +132,13 @@ class Space:
             defaults[step] = wanted if wanted in names else names[0]
         return defaults
 
-    def default_config(self, model: str | None = None) -> dict:
-        """Every step at its default, with ``model`` (or the default model) at its defaults."""
+    def default_config(self, model: str | None = None, overrides: dict | None = None) -> dict:
+        """Every step at its default, with ``model`` (or the default model) at its
+        defaults, except the model hyperparameters named in ``overrides``."""
         choices = self._step_defaults()
         if model is not None:
             choices[MODEL] = self.component(MODEL, model).name
+        overrides = dict(overrides or {})
         config = {}
         for step, name in choices.items():
             component = self.component(step, name)
@@ -144,17 +146,24 @@ class Space:
             for hp in component.hyperparameters:
                 if all(config.get(hp_key(component, parent)) in values
                        for parent, values in hp.active_if.items()):
-                    config[hp_key(component, hp.name)] = hp.default
+                    value = (overrides.pop(hp.name) if step == MODEL and hp.name in overrides
+                             else hp.default)
+                    config[hp_key(component, hp.name)] = value
+        if overrides:
+            raise KeyError(f"{choices[MODEL]} has no hyperparameter(s) {sorted(overrides)}")
         return config
 
     def portfolio(self) -> list[dict]:
-        """Default configurations of the strong models, best first.
+        """Every model's default configuration, best first, then the
+        :data:`~.components.TUNED_CONFIGS` of the models on offer.
 
         The first is the strong default every fit starts from.
         """
         names = [m for m in DEFAULT_PORTFOLIO[self.task] if m in self.models]
         names += [m for m in self.models if m not in names]
-        return [self.default_config(m) for m in names]
+        return ([self.default_config(m) for m in names]
+                + [self.default_config(m, overrides) for m in names
+                   for overrides in TUNED_CONFIGS.get(m, ())])
 
     def sample(self, n: int) -> list[dict]:
         """``n`` configurations drawn uniformly from the compiled space."""

@@ -27,6 +27,9 @@ from .declarations import (
 C_ = (CLASSIFICATION,)
 R_ = (REGRESSION,)
 CLASS_WEIGHT = Categorical("class_weight", (None, "balanced"), None)
+# "auto" (the library default) stops early on a 10 % validation split above
+# 10,000 rows only; True always does, so many slow iterations cost little.
+HGB_EARLY_STOPPING = Categorical("early_stopping", ("auto", True), "auto")
 OWN = "automl_estimators.pipelines.components"
 XGB_HYPERPARAMETERS = (
     Int("n_estimators", 32, 1024, 100, log=True),
@@ -79,6 +82,10 @@ PREPROCESSORS = (
         "ordinal", ENCODING, estimator="sklearn.preprocessing:OrdinalEncoder",
         fixed={"handle_unknown": "use_encoded_value", "unknown_value": -1},
     ),
+    # Cross-fitted mean target per category (one column per column, per class
+    # when multiclass): narrower than one-hot where there are many categories,
+    # as in CatBoost's target statistics.
+    Component("target", ENCODING, estimator=f"{OWN}:SeededTargetEncoder", seeded=True),
     Component("no_features", FEATURES),
     Component(
         "select_percentile", FEATURES, tasks=C_,
@@ -136,6 +143,7 @@ CLASSIFIERS = (
             # 0 is the library default; a log range cannot hold it, 1e-10 is as good.
             Float("l2_regularization", 1e-10, 1.0, 1e-10, log=True),
             Float("max_features", 0.1, 1.0, 1.0),
+            HGB_EARLY_STOPPING,
             CLASS_WEIGHT,
         ),
         seeded=True,
@@ -229,6 +237,7 @@ REGRESSORS = (
             Int("min_samples_leaf", 1, 200, 20, log=True),
             Float("l2_regularization", 1e-10, 1.0, 1e-10, log=True),
             Float("max_features", 0.1, 1.0, 1.0),
+            HGB_EARLY_STOPPING,
         ),
         seeded=True,
         iterations="max_iter",
@@ -323,4 +332,22 @@ DEFAULT_PORTFOLIO = {
                      "extra_trees", "xgboost", "knn"),
     REGRESSION: ("hist_gradient_boosting", "random_forest", "ridge", "extra_trees",
                  "xgboost", "knn"),
+}
+# Tuned configurations of the boosted models (hyperparameter name -> value, the
+# rest at their defaults), evaluated after every model's defaults and before the
+# strategy proposes. After AutoGluon's default portfolio, which fits LightGBM at
+# learning rate 0.05 with many rounds and early stopping, and a "Large" variant
+# (learning rate 0.03, 128 leaves, 3 rows per leaf, 90 % of the features); the
+# XGBoost one halves the learning rate of the defaults and subsamples rows and
+# columns. Measured in docs/benchmarks.md (peers sweep).
+TUNED_CONFIGS = {
+    "hist_gradient_boosting": (
+        {"learning_rate": 0.05, "max_iter": 512, "early_stopping": True},
+        {"learning_rate": 0.03, "max_iter": 512, "max_leaf_nodes": 127, "min_samples_leaf": 3,
+         "max_features": 0.9, "early_stopping": True},
+    ),
+    "xgboost": (
+        {"learning_rate": 0.05, "n_estimators": 512, "subsample": 0.8,
+         "colsample_bytree": 0.8},
+    ),
 }

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from automl_estimators.spaces import Space, component_names
-from automl_estimators.spaces.components import ALL_COMPONENTS, DEFAULT_PORTFOLIO
+from automl_estimators.spaces.components import ALL_COMPONENTS, DEFAULT_PORTFOLIO, TUNED_CONFIGS
 from automl_estimators.spaces.declarations import MODEL, Int, hp_key
 
 TASKS = ["classification", "regression"]
@@ -48,6 +48,44 @@ def test_default_configuration_is_the_strong_default():
         s = space(task)
         assert s.portfolio()[0][MODEL] == DEFAULT_PORTFOLIO[task][0] == "hist_gradient_boosting"
         assert dict(s.decode(s.configspace.get_default_configuration())) == s.default_config()
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_portfolio_holds_every_default_then_the_tuned_configurations(task):
+    s = space(task)
+    portfolio = s.portfolio()
+    n_tuned = sum(len(TUNED_CONFIGS.get(m, ())) for m in s.models)
+    assert n_tuned >= 3
+    defaults, tuned = portfolio[:len(s.models)], portfolio[len(s.models):]
+    assert [c[MODEL] for c in defaults] == list(DEFAULT_PORTFOLIO[task]) + [
+        m for m in s.models if m not in DEFAULT_PORTFOLIO[task]]
+    assert defaults == [s.default_config(m) for m in [c[MODEL] for c in defaults]]
+    assert len(tuned) == n_tuned
+    for config in tuned:
+        # valid in the compiled space (SMAC is told these results), typed as decoded
+        configuration = s.encode(config)
+        configuration.check_valid_configuration()
+        assert s.decode(configuration) == config
+        component = s.component(MODEL, config[MODEL])
+        changed = {hp.name for hp in component.hyperparameters
+                   if config[hp_key(component, hp.name)] != hp.default}
+        assert changed and config not in defaults
+    assert len({tuple(sorted(map(str, c.items()))) for c in portfolio}) == len(portfolio)
+
+
+def test_tuned_configurations_follow_the_model_on_offer():
+    s = space("regression", exclude=["xgboost"])
+    assert "xgboost" not in {c[MODEL] for c in s.portfolio()}
+    assert sum(c[MODEL] == "hist_gradient_boosting" for c in s.portfolio()) == 1 + len(
+        TUNED_CONFIGS["hist_gradient_boosting"])
+
+
+def test_default_config_overrides_must_name_the_models_hyperparameters():
+    s = space("classification")
+    config = s.default_config("xgboost", {"learning_rate": 0.05})
+    assert config["model:xgboost:learning_rate"] == 0.05
+    with pytest.raises(KeyError, match="no hyperparameter.*max_iter"):
+        s.default_config("xgboost", {"max_iter": 10})
 
 
 def test_include_restricts_and_exclude_removes():

@@ -1,0 +1,51 @@
+"""The project's own preprocessing components, checked as scikit-learn estimators."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from automl_estimators.pipelines.components import SeededTargetEncoder
+
+
+@parametrize_with_checks([SeededTargetEncoder(random_state=0)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def _categories(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.choice(np.array(["a", "b", "c", "d"], dtype=object), size=(n, 2))
+    y_class = (X[:, 0] == "a") | (rng.random(n) < 0.2)
+    return X, y_class.astype(int), (X[:, 0] == "b") * 2.0 + rng.normal(size=n)
+
+
+@pytest.mark.parametrize("target", ["classes", "values"])
+def test_seed_fixes_the_cross_fitted_encoding_and_no_deprecated_parameter_is_passed(target):
+    X, y_class, y_value = _categories()
+    y = y_class if target == "classes" else y_value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        a = SeededTargetEncoder(random_state=1).fit_transform(X, y)
+        b = SeededTargetEncoder(random_state=1).fit_transform(X, y)
+        c = SeededTargetEncoder(random_state=2).fit_transform(X, y)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)  # other folds, other out-of-fold means
+
+
+def test_fit_transform_is_out_of_fold_and_transform_uses_all_rows():
+    X, _, y = _categories()
+    encoder = SeededTargetEncoder(random_state=0)
+    cross_fitted = encoder.fit_transform(X, y)
+    full = encoder.transform(X)
+    # each category has one mean on all rows, but several out-of-fold means
+    assert len(np.unique(full[:, 0])) == 4
+    assert len(np.unique(cross_fitted[:, 0])) > 4
+    assert encoder.get_feature_names_out(["x0", "x1"]).tolist() == ["x0", "x1"]
+
+
+def test_fit_transform_without_y_says_what_is_missing():
+    X, _, _ = _categories()
+    with pytest.raises(ValueError, match="needs y"):
+        SeededTargetEncoder().fit_transform(X)
