@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 OK, CRASH, TIMEOUT, MEMOUT, CANCELLED = "ok", "crash", "timeout", "memout", "cancelled"
 # Signals that mean the kernel killed a worker for its memory.
 _KILLED = (-9,)
+# Share of a trial's remaining time a time-bounded model (a network) may train
+# for, per fit left: the rest is for preprocessing, predicting and sending back.
+TRAINING_TIME_SHARE = 0.75
 # Error texts that mean an allocation failed inside a native library.
 _MEMORY_ERRORS = ("MemoryError", "bad_alloc", "Unable to allocate", "out of memory")
 
@@ -141,14 +144,32 @@ def _predict(model, X, n_classes):
     return Predictions(proba, labels)
 
 
+def _bound_training_time(model, time_left, fits_left):
+    """Give a model with a ``max_time`` parameter (a network) its share of the time left.
+
+    Only where it is unbounded (None). Returns the step whose ``max_time`` was
+    set, to be reset to None after the fit, or None.
+    """
+    step = model[-1] if hasattr(model, "steps") else model
+    if time_left is None or step.get_params(deep=False).get("max_time", False) is not None:
+        return None
+    step.set_params(max_time=max(TRAINING_TIME_SHARE * time_left / fits_left, 0.01))
+    return step
+
+
 def fit_and_predict(path, pipeline, folds, fidelity=1.0, seed=0, n_threads=1,
-                    return_model=False):
+                    return_model=False, time_limit=None):
     """Worker task: fit ``pipeline`` on each fold's training rows, predict its validation rows.
 
     ``folds`` indexes the splits stored with the data; ``None`` means one fit on
-    all rows (the final refit). Returns a dict with per-fold predictions and fit
-    times, or a status and an error text; never raises.
+    all rows (the final refit). A model with a ``max_time`` parameter (a
+    network) trains for at most :data:`TRAINING_TIME_SHARE` of what is left of
+    ``time_limit`` per fit left, so it stops with what it learned rather than
+    being killed at the limit; the parameter is restored on the returned model.
+    Returns a dict with per-fold predictions and fit times, or a status and an
+    error text; never raises.
     """
+    task_start = time.perf_counter()
     try:
         data = _load(path)
         X, y, n_classes = data["X"], data["y"], data["n_classes"]
@@ -161,14 +182,19 @@ def fit_and_predict(path, pipeline, folds, fidelity=1.0, seed=0, n_threads=1,
         with threadpool_limits(n_threads), parallel_config(backend="threading"), \
                 warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for train, valid in splits:
+            for i, (train, valid) in enumerate(splits):
                 if fidelity < 1.0:
                     keep = max(int(round(len(train) * fidelity)), 2)
                     train = np.sort(rng.choice(train, size=keep, replace=False))
                 model = clone(pipeline)
                 _set_n_jobs(model, n_threads)
                 start = time.perf_counter()
+                bounded = _bound_training_time(
+                    model, None if time_limit is None else time_limit - (start - task_start),
+                    len(splits) - i)
                 model.fit(take_rows(X, train), y[train])
+                if bounded is not None:
+                    bounded.set_params(max_time=None)
                 out["fit_seconds"].append(time.perf_counter() - start)
                 if valid is not None:
                     out["predictions"].append(_predict(model, take_rows(X, valid), n_classes))
@@ -311,8 +337,9 @@ class Evaluator:
                               return_model, timeout)
 
     def _schedule(self, pipeline, folds, fidelity, seed, n_threads, return_model, timeout):
-        return self._runner.schedule((pipeline, folds, fidelity, seed, n_threads, return_model),
-                                     max(timeout, 0.01))
+        timeout = max(timeout, 0.01)
+        return self._runner.schedule(
+            (pipeline, folds, fidelity, seed, n_threads, return_model, timeout), timeout)
 
     def collect(self, future, *, trial_id, config, origin, fidelity=1.0, started_at=0.0,
                 submitted=None) -> TrialResult:

@@ -99,3 +99,38 @@ def test_a_long_tmpdir_falls_back_to_spawned_workers(tmp_path):
     assert "forkserver cannot start" in out.stderr
     statuses, score = out.stdout.rsplit("]", 1)
     assert float(score) > 0.8  # a real model, not the dummy (1/3)
+
+
+def test_a_slow_network_returns_what_it_learned_within_the_trial_limit():
+    """A network given far too many epochs trains for a share of the trial's time
+    (its max_time), instead of being killed at the limit with nothing to show."""
+    pytest.importorskip("torch")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from automl_estimators.nas import NeuralClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    splits = list(StratifiedKFold(2, shuffle=True, random_state=0).split(X, y))
+    slow = make_pipeline(StandardScaler(), NeuralClassifier(
+        max_epochs=100_000, patience=100_000, random_state=0))
+    limit = 8.0
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
+                   metric=get_metric(None, "classification"), preload=("torch",)) as ev:
+        submitted = time.monotonic()
+        future = ev.submit(slow, limit, return_model=True)
+        result = ev.collect(future, trial_id=1, config={}, origin="test", submitted=submitted)
+        # a bound the user set stays theirs
+        bounded = make_pipeline(StandardScaler(), NeuralClassifier(
+            max_epochs=100_000, patience=100_000, max_time=0.5, random_state=0))
+        again = ev.collect(ev.submit(bounded, limit, return_model=True), trial_id=2,
+                           config={}, origin="test", submitted=time.monotonic())
+    assert result.status == OK, result.error
+    assert result.score > 0.8
+    network = result.model[-1]
+    assert network.stopped_by_time_ and 1 < network.n_iter_ < 100_000
+    assert network.max_time is None  # the returned model refits without a bound
+    assert again.status == OK and again.model[-1].max_time == 0.5
+    assert again.fit_seconds < result.fit_seconds

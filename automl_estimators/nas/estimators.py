@@ -60,6 +60,7 @@ class _NeuralBase(BaseEstimator):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left")],
+        "max_time": [Interval(Real, 0, None, closed="neither"), None],
         "device": [str],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
@@ -69,7 +70,7 @@ class _NeuralBase(BaseEstimator):
                  categorical_features=None, embedding_dim="auto", n_cells=2,
                  n_blocks=DEFAULT_BLOCKS, width=64, max_epochs=50, batch_size="auto",
                  learning_rate=1e-3, weight_decay=1e-2, validation_fraction=0.1, patience=10,
-                 device="auto", random_state=None, n_jobs=None):
+                 max_time=None, device="auto", random_state=None, n_jobs=None):
         self.architecture = architecture
         self.architecture_seed = architecture_seed
         self.image_shape = image_shape
@@ -84,6 +85,7 @@ class _NeuralBase(BaseEstimator):
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.max_time = max_time
         self.device = device
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -191,7 +193,8 @@ class _NeuralBase(BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=None if self.batch_size == "auto" else self.batch_size,
             learning_rate=self.learning_rate, weight_decay=self.weight_decay,
-            validation_fraction=self.validation_fraction, patience=self.patience, seed=seed)
+            validation_fraction=self.validation_fraction, patience=self.patience, seed=seed,
+            max_time=self.max_time)
         device = resolve_device(self.device)
         with seeded_torch(seed, device, effective_n_jobs(self.n_jobs)):
             module = build_network(spec).to(device)
@@ -210,6 +213,7 @@ class _NeuralBase(BaseEstimator):
         self.device_ = str(device)
         self.n_iter_ = result.n_epochs
         self.best_epoch_ = result.best_epoch
+        self.stopped_by_time_ = result.stopped_by_time
         self.loss_curve_ = list(result.train_losses)
         self.validation_loss_curve_ = list(result.validation_losses)
         return self
@@ -369,6 +373,13 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     patience : int, default=10
         Epochs without a better validation loss before training stops; the best
         epoch's weights are kept.
+    max_time : float or None, default=None
+        Seconds of training at most. After the first epoch the cosine schedule
+        is shortened to the epochs that fit in this time, and training stops
+        (mid-epoch if need be) when it is up, keeping the best validation epoch.
+        The search sets it from a trial's time limit so that a slow network
+        returns what it learned instead of timing out; results then depend on
+        the machine's speed. None: no bound.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn.
     device : str, default="auto"
@@ -404,6 +415,8 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         Epochs run.
     best_epoch_ : int
         Epoch whose weights were kept.
+    stopped_by_time_ : bool
+        Whether ``max_time`` ended the training.
     loss_curve_, validation_loss_curve_ : list of float
         Training and validation loss per epoch.
 
@@ -427,14 +440,16 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
                  categorical_features=None, embedding_dim="auto", n_cells=2,
                  n_blocks=DEFAULT_BLOCKS, width=64, max_epochs=50, batch_size="auto",
                  learning_rate=1e-3, weight_decay=1e-2, validation_fraction=0.1, patience=10,
-                 class_weight=None, device="auto", random_state=None, n_jobs=None):
+                 max_time=None, class_weight=None, device="auto", random_state=None,
+                 n_jobs=None):
         super().__init__(
             architecture=architecture, architecture_seed=architecture_seed,
             image_shape=image_shape, categorical_features=categorical_features,
             embedding_dim=embedding_dim, n_cells=n_cells,
             n_blocks=n_blocks, width=width, max_epochs=max_epochs, batch_size=batch_size,
             learning_rate=learning_rate, weight_decay=weight_decay,
-            validation_fraction=validation_fraction, patience=patience, device=device,
+            validation_fraction=validation_fraction, patience=patience, max_time=max_time,
+            device=device,
             random_state=random_state, n_jobs=n_jobs)
         self.class_weight = class_weight
 

@@ -2,7 +2,11 @@
 
 ``max_epochs`` is the fidelity: successive halving gives a network fewer epochs,
 and the cosine schedule anneals over the epochs it is given (a short run is a
-complete, annealed run, not the start of a long one). On CUDA the forward pass
+complete, annealed run, not the start of a long one). ``max_time`` bounds the
+training in seconds: after the first epoch the schedule is shortened to the
+epochs that fit in it (budgeted training, Li et al., ICLR 2020: a schedule
+annealed within the budget beats a longer one cut short), and training stops,
+mid-epoch if need be, when the time is up; the best validation epoch is kept. On CUDA the forward pass
 runs in mixed precision (bfloat16 where supported, else float16 with a gradient
 scaler) and the default batch is larger; on CPU everything is float32 and, for a
 fixed seed and thread count, bit-for-bit repeatable.
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
@@ -56,6 +61,9 @@ class TrainingSettings:
         Epochs without a better validation loss before stopping.
     seed : int
         Seed of the split, the batch order and (through :func:`seeded_torch`) the rest.
+    max_time : float or None
+        Seconds of training at most (see the module doc); None: no bound, and the
+        result depends on the seed only.
     """
 
     max_epochs: int = 50
@@ -65,6 +73,7 @@ class TrainingSettings:
     validation_fraction: float = 0.1
     patience: int = 10
     seed: int = 0
+    max_time: float | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,8 @@ class TrainingResult:
     train_losses, validation_losses : tuple of float
         Mean loss per epoch (validation losses empty without a validation split).
     stopped_early : bool
+    stopped_by_time : bool
+        Whether ``max_time`` ended the training.
     """
 
     n_epochs: int
@@ -88,6 +99,7 @@ class TrainingResult:
     train_losses: tuple
     validation_losses: tuple
     stopped_early: bool
+    stopped_by_time: bool = False
 
 
 def resolve_device(device: str):
@@ -200,19 +212,29 @@ def train(module, X: np.ndarray, y: np.ndarray, loss_fn, settings: TrainingSetti
     steps_per_epoch = len(_batches(np.arange(len(train_rows)), batch_size))
     optimizer = torch.optim.AdamW(module.parameters(), lr=settings.learning_rate,
                                   weight_decay=settings.weight_decay)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-        optimizer, T_max=settings.max_epochs * steps_per_epoch)
+    # Cosine from the learning rate to 0 over `horizon` steps; the horizon
+    # shrinks when max_time will not hold all epochs.
+    horizon = [settings.max_epochs * steps_per_epoch]
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step / horizon[0], 1.0))))
     autocast, scaler = _precision(device)
     shuffle = torch.Generator().manual_seed(settings.seed)
+    started = time.monotonic()
+
+    def out_of_time():
+        return settings.max_time is not None and time.monotonic() - started > settings.max_time
 
     train_losses, validation_losses = [], []
     best_loss, best_epoch, best_state, waited = math.inf, 0, None, 0
-    stopped_early = False
+    stopped_early = stopped_by_time = False
     for epoch in range(1, settings.max_epochs + 1):
         module.train()
         order = torch.randperm(len(train_rows), generator=shuffle).to(device)
-        total = 0.0
+        total, seen = 0.0, 0
         for batch in _batches(order, batch_size):
+            if seen and out_of_time():
+                stopped_by_time = True
+                break
             with autocast():
                 loss = loss_fn(module(X_train[batch]).float(), y_train[batch])
             optimizer.zero_grad(set_to_none=True)
@@ -225,7 +247,11 @@ def train(module, X: np.ndarray, y: np.ndarray, loss_fn, settings: TrainingSetti
                 scaler.update()
             scheduler.step()
             total += loss.item() * len(batch)
-        train_losses.append(total / len(train_rows))
+            seen += len(batch)
+        train_losses.append(total / seen)
+        if epoch == 1 and settings.max_time is not None:
+            fit = max(int(settings.max_time / max(time.monotonic() - started, 1e-9)), 1)
+            horizon[0] = min(horizon[0], fit * steps_per_epoch)
         if not math.isfinite(train_losses[-1]):
             if best_state is None:
                 raise FloatingPointError(
@@ -236,28 +262,32 @@ def train(module, X: np.ndarray, y: np.ndarray, loss_fn, settings: TrainingSetti
             break
         if validation_rows is None:
             best_epoch = epoch
-            continue
-        outputs = predict_outputs(module, X_all[validation_rows], device)
-        validation_loss = loss_fn(outputs, y_all[validation_rows]).item()
-        validation_losses.append(validation_loss)
-        improved = math.isfinite(validation_loss) and (
-            best_state is None
-            or validation_loss < best_loss - MIN_RELATIVE_IMPROVEMENT * abs(best_loss))
-        if improved:
-            best_loss, best_epoch, waited = validation_loss, epoch, 0
-            best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
         else:
-            waited += 1
-            if waited >= settings.patience:
-                stopped_early = True
-                break
+            outputs = predict_outputs(module, X_all[validation_rows], device)
+            validation_loss = loss_fn(outputs, y_all[validation_rows]).item()
+            validation_losses.append(validation_loss)
+            improved = math.isfinite(validation_loss) and (
+                best_state is None
+                or validation_loss < best_loss - MIN_RELATIVE_IMPROVEMENT * abs(best_loss))
+            if improved:
+                best_loss, best_epoch, waited = validation_loss, epoch, 0
+                best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+            else:
+                waited += 1
+                if waited >= settings.patience:
+                    stopped_early = True
+                    break
+        if stopped_by_time or (epoch < settings.max_epochs and out_of_time()):
+            stopped_by_time = stopped_early = True
+            logger.info("max_time reached after %d epochs; keeping epoch %d", epoch, best_epoch)
+            break
     if best_state is not None:
         module.load_state_dict(best_state)
     module.eval()
     return TrainingResult(n_epochs=len(train_losses), best_epoch=best_epoch,
                           train_losses=tuple(train_losses),
                           validation_losses=tuple(validation_losses),
-                          stopped_early=stopped_early)
+                          stopped_early=stopped_early, stopped_by_time=stopped_by_time)
 
 
 def predict_outputs(module, X, device):

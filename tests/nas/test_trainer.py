@@ -107,3 +107,61 @@ def test_divergence_is_reported():
     with pytest.raises(FloatingPointError, match="learning_rate"):
         train(network(), X, y, torch.nn.CrossEntropyLoss(),
               TrainingSettings(max_epochs=2, validation_fraction=0.0), CPU)
+
+
+class _Clock:
+    """A stand-in for ``time.monotonic`` that advances a fixed step per call."""
+
+    def __init__(self, step):
+        self.now, self.step = 0.0, step
+
+    def __call__(self):
+        self.now += self.step
+        return self.now
+
+
+def test_max_time_anneals_the_schedule_within_the_time_and_stops(monkeypatch):
+    import automl_estimators.nas.trainer as trainer
+
+    optimizers = []
+
+    class Recorded(torch.optim.AdamW):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            optimizers.append(self)
+
+    monkeypatch.setattr(trainer.torch.optim, "AdamW", Recorded)
+    monkeypatch.setattr(trainer.time, "monotonic", _Clock(0.01))
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 10)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    settings = TrainingSettings(max_epochs=10_000, batch_size=32, learning_rate=1e-2,
+                                patience=10_000, seed=0, max_time=1.0)
+    result = train(network(), X, y, torch.nn.CrossEntropyLoss(), settings, CPU, stratify=True)
+    assert result.stopped_by_time and result.stopped_early
+    # ~7 clock reads per epoch of 6 batches at 0.01 s: the time holds about 15 epochs
+    assert 5 <= result.n_epochs <= 30
+    assert result.best_epoch == int(np.argmin(result.validation_losses)) + 1
+    # budgeted training: the cosine reached (nearly) 0 by the end of the time,
+    # instead of stopping at 10 / 10,000 of a schedule still near its peak
+    (optimizer,) = optimizers
+    assert optimizer.param_groups[0]["lr"] < 0.1 * settings.learning_rate
+
+
+def test_max_time_stops_within_an_epoch(monkeypatch):
+    import automl_estimators.nas.trainer as trainer
+
+    monkeypatch.setattr(trainer.time, "monotonic", _Clock(1.0))
+    X, y = noisy_problem(400)
+    settings = TrainingSettings(max_epochs=50, batch_size=16, seed=0, max_time=2.5)
+    result = train(network(), X, y, torch.nn.CrossEntropyLoss(), settings, CPU, stratify=True)
+    # the time is up after 2 of the first epoch's 23 batches: one partial epoch, kept
+    assert (result.n_epochs, result.best_epoch, result.stopped_by_time) == (1, 1, True)
+    assert np.isfinite(result.train_losses[0]) and len(result.validation_losses) == 1
+
+
+def test_no_max_time_no_time_stop():
+    X, y = noisy_problem(50)
+    settings = TrainingSettings(max_epochs=3, batch_size=16, validation_fraction=0.0)
+    result = train(network(), X, y, torch.nn.CrossEntropyLoss(), settings, CPU)
+    assert result.n_epochs == 3 and not result.stopped_by_time
