@@ -121,7 +121,7 @@ class _Clock:
 
 
 def test_max_time_anneals_the_schedule_within_the_time_and_stops(monkeypatch):
-    import automl_estimators.nas.trainer as trainer
+    from automl_estimators.nas import trainer
 
     optimizers = []
 
@@ -149,7 +149,7 @@ def test_max_time_anneals_the_schedule_within_the_time_and_stops(monkeypatch):
 
 
 def test_max_time_stops_within_an_epoch(monkeypatch):
-    import automl_estimators.nas.trainer as trainer
+    from automl_estimators.nas import trainer
 
     monkeypatch.setattr(trainer.time, "monotonic", _Clock(1.0))
     X, y = noisy_problem(400)
