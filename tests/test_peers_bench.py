@@ -20,11 +20,12 @@ def peers():
     """The benchmark's modules (imported by bare name, as its scripts import each other)."""
     before = list(sys.path)
     sys.path.insert(0, str(PEERS))
+    import compare
     import protocol
     import run
     import summarize
 
-    yield SimpleNamespace(protocol=protocol, run=run, summarize=summarize)
+    yield SimpleNamespace(protocol=protocol, run=run, summarize=summarize, compare=compare)
     sys.path[:] = before
 
 
@@ -218,3 +219,33 @@ def test_ranks_wins_and_summary_on_synthetic_records(peers, tmp_path, monkeypatc
     assert again.sort_values(key)["score"].tolist() == pytest.approx(
         frame.sort_values(key)["score"].tolist(), nan_ok=True)
     assert again.loc[again["system"] == "flaml", "versions"].iloc[0] == {"flaml": "1.0"}
+
+
+def test_compare_puts_the_candidate_in_our_place_among_the_same_peer_runs(peers, tmp_path):
+    sweep, candidate = tmp_path / "sweep", tmp_path / "candidate"
+    sweep.mkdir()
+    candidate.mkdir()
+    synthetic_records(sweep, peers)
+    new = {("iris", 0): 0.97, ("iris", 1): 0.80, ("auto_mpg", 0): 0.90,
+           ("auto_mpg", 1): 0.85}  # auto_mpg 1: an incomplete cell in the sweep
+    for (dataset, seed), score in new.items():
+        task, metric = ("multiclass", "accuracy") if dataset == "iris" else ("regression", "r2")
+        peers.protocol.write_json(
+            candidate / f"{peers.protocol.Run('automl-estimators', dataset, 10, seed).stem}.json",
+            {"system": "automl-estimators", "dataset": dataset, "task": task, "budget": 10,
+             "seed": seed, "status": "ok", metric: score, "fit_s": 9.0, "elapsed_s": 10.0,
+             "peak_mb": 150.0, "overrun_ratio": 0.9, "repo_commit": "feedbeef00"})
+    compare = peers.compare
+    rows = compare.compare(peers.summarize.load_records(sweep), peers.summarize.load_records(
+        candidate))
+    by_cell = {(r["dataset"], r["seed"]): r for r in rows}
+    assert set(by_cell) == {("iris", 0), ("iris", 1), ("auto_mpg", 0)}
+    iris0, iris1, mpg0 = by_cell[("iris", 0)], by_cell[("iris", 1)], by_cell[("auto_mpg", 0)]
+    assert (iris0["outcome"], iris0["rank_before"], iris0["rank_after"]) == ("win", 1.5, 1)
+    assert (iris1["outcome"], iris1["rank_before"], iris1["rank_after"]) == ("loss", 2, 2)
+    assert (mpg0["outcome"], mpg0["rank_before"], mpg0["rank_after"]) == ("win", 2, 1)
+    assert (mpg0["best_peer"], mpg0["best_peer_score"]) == ("flaml", 0.85)
+    text = "\n".join(compare.render(rows, command="run.py --raw X"))
+    assert "# This package: feedbee against the sweep's unknown" in text
+    assert "| all | 3 | 1.83 | 1.33 | 2/0/1 | +0.0067 |" in text
+    assert "| iris | 1 | multiclass | 0.9000 | 0.8000 | -0.1000 | 2 → 2 | hgb 0.9300 |" in text
