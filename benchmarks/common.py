@@ -56,7 +56,13 @@ def score_of(task, y_true, y_pred):
 
 
 class TreeMemorySampler(threading.Thread):
-    """Peak RSS of this process + all its children (recursively), sampled every 0.2 s."""
+    """Peak memory of this process + all its children (recursively), sampled every 0.2 s.
+
+    ``peak``: the summed RSS, which counts a page shared by several processes
+    (libraries a forkserver loaded before forking workers, copy-on-write data)
+    once per process. ``peak_pss``: the summed proportional set size, where a
+    shared page counts once in all (Linux; 0 where the kernel does not give it).
+    """
 
     def __init__(self, interval=0.2):
         super().__init__(daemon=True)
@@ -66,23 +72,34 @@ class TreeMemorySampler(threading.Thread):
         self.proc = psutil.Process()
         self.interval = interval
         self.peak = 0
+        self.peak_pss = 0
         self.max_children = 0
         self._halt = threading.Event()
 
-    def sample(self):
-        total, n = 0, 0
+    def _memory(self, proc):
         try:
-            total += self.proc.memory_info().rss
+            info = proc.memory_full_info()
+            return info.rss, getattr(info, "pss", 0)
+        except self._psutil.AccessDenied:
+            return proc.memory_info().rss, 0
+
+    def sample(self):
+        total, pss, n = 0, 0, 0
+        try:
+            rss, shared = self._memory(self.proc)
+            total, pss = total + rss, pss + shared
             children = self.proc.children(recursive=True)
         except self._psutil.Error:
             children = []
         for c in children:
             try:
-                total += c.memory_info().rss
+                rss, shared = self._memory(c)
+                total, pss = total + rss, pss + shared
                 n += 1
             except self._psutil.Error:
                 pass
         self.peak = max(self.peak, total)
+        self.peak_pss = max(self.peak_pss, pss)
         self.max_children = max(self.max_children, n)
 
     def run(self):

@@ -249,3 +249,27 @@ def test_compare_puts_the_candidate_in_our_place_among_the_same_peer_runs(peers,
     assert "# This package: feedbee against the sweep's unknown" in text
     assert "| all | 3 | 1.83 | 1.33 | 2/0/1 | +0.0067 |" in text
     assert "| iris | 1 | multiclass | 0.9000 | 0.8000 | -0.1000 | 2 → 2 | hgb 0.9300 |" in text
+
+
+def test_memory_sampler_counts_pages_shared_with_a_forked_child_once_in_pss():
+    import multiprocessing
+
+    from common import TreeMemorySampler
+
+    ballast = np.ones(50 * 2**20 // 8)  # 50 MB the forked child shares, never writes
+    context = multiprocessing.get_context("fork")
+    child = context.Process(target=time.sleep, args=(1.5,))
+    child.start()
+    try:
+        sampler = TreeMemorySampler(interval=0.1)
+        sampler.start()
+        time.sleep(0.8)
+        sampler.stop()
+    finally:
+        child.join()
+    assert sampler.max_children >= 1
+    if not sampler.peak_pss:
+        pytest.skip("no PSS from this kernel")
+    # RSS counts the 50 MB twice (parent and child); PSS splits them between the two
+    assert sampler.peak - sampler.peak_pss > 40 * 2**20, (sampler.peak, sampler.peak_pss)
+    assert ballast.sum() > 0

@@ -15,7 +15,8 @@ test scores, the change, and the rank each would take among the sweep's other
 systems in that cell (the peers' runs are the same ones, so only our row
 changes). Then the mean ranks per task type with the baseline or the candidate
 in our place, wins/ties/losses of the candidate over the baseline, and their
-fit time and peak memory.
+fit time and peak memory (summed RSS, and the candidate's summed PSS where
+recorded: see ``benchmarks/common.py``'s ``TreeMemorySampler``).
 """
 from __future__ import annotations
 
@@ -80,6 +81,7 @@ def compare(baseline, candidate, ours=OURS):
             "best_peer_score": None if best is None else float(best["score"]),
             "fit_before": float(b["fit_s"]), "fit_after": float(a["fit_s"]),
             "peak_before": float(b["peak_mb"]), "peak_after": float(a["peak_mb"]),
+            "pss_after": _none(float(a.get("peak_pss_mb") or "nan")),
             "commit_before": b.get("repo_commit"), "commit_after": a.get("repo_commit"),
             "model_after": str(a.get("model") or "")})
     return rows
@@ -119,7 +121,9 @@ def render(rows, command=""):
              f"{r['rank_before']:g} → {r['rank_after']:g}",
              f"{r['best_peer']} {fmt(r['best_peer_score'], '.4f')}",
              f"{r['fit_before']:.1f} → {r['fit_after']:.1f}",
-             f"{r['peak_before']:.0f} → {r['peak_after']:.0f}", r["model_after"][:60]]
+             f"{r['peak_before']:.0f} → {r['peak_after']:.0f}"
+             + (f" (PSS {r['pss_after']:.0f})" if r["pss_after"] is not None else ""),
+             r["model_after"][:60]]
             for r in rows]
     lines += table(["dataset", "seed", "task", "old", "new", "Δ", "rank", "best peer",
                     "fit s", "peak MB", "new model"], body,

@@ -164,7 +164,8 @@ def spawn(cmd, run, workdir, log_path):
     Returns
     -------
     dict
-        rc, timed_out, elapsed_s, peak_mb, max_procs, leftovers_killed.
+        rc, timed_out, elapsed_s, peak_mb (summed RSS), peak_pss_mb (summed PSS, or
+        None), max_procs, leftovers_killed.
     """
     cpus = ",".join(map(str, cores_for_run()))
     start = time.perf_counter()
@@ -190,6 +191,7 @@ def spawn(cmd, run, workdir, log_path):
         sampler.stop()
     return {"rc": rc, "timed_out": timed_out, "elapsed_s": elapsed,
             "peak_mb": sampler.peak / 2**20 if sampler else None,
+            "peak_pss_mb": sampler.peak_pss / 2**20 if sampler and sampler.peak_pss else None,
             "max_procs": sampler.max_children + 1 if sampler else None,
             "leftovers_killed": leftovers}
 

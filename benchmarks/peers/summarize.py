@@ -49,7 +49,7 @@ TASKS = ("binary", "multiclass", "regression")
 CELL = ["budget", "dataset", "seed"]
 COLUMNS = ["system", "dataset", "task", "budget", "seed", "status", "accuracy",
            "balanced_accuracy", "log_loss", "roc_auc", "r2", "rmse", "fit_s", "predict_s",
-           "elapsed_s", "overrun_ratio", "peak_mb", "max_procs", "n_train", "n_test",
+           "elapsed_s", "overrun_ratio", "peak_mb", "peak_pss_mb", "max_procs", "n_train", "n_test",
            "leftovers_killed", "model", "error", "versions", "repo_commit"]
 
 
@@ -63,7 +63,10 @@ PROTOCOL = (
     "after one-hot encoding, default XGBoost with native categoricals) take no budget. A "
     "run still going at 3 × budget + 120 s is killed and counts as a failure. Overrun = "
     "fit wall time / budget; peak MB = the largest sum of RSS over the run's process tree "
-    "(sampled every 0.2 s).")
+    "(sampled every 0.2 s), which counts a page shared by several processes (libraries "
+    "loaded before workers fork) once per process; peak PSS MB = the largest sum of "
+    "proportional set sizes, where a shared page counts once (recorded for runs from "
+    "2026-11-24 on; their count in brackets).")
 
 SETTINGS = """\
 How each system is called (B = budget in seconds; `benchmarks/peers/systems.py`):
@@ -221,7 +224,10 @@ def resources(frame):
             "max_overrun": overrun.max() if budgeted else None,
             "max_elapsed_s": part["elapsed_s"].astype(float).max(),
             "median_peak_mb": part["peak_mb"].astype(float).median(),
-            "max_peak_mb": part["peak_mb"].astype(float).max()})
+            "max_peak_mb": part["peak_mb"].astype(float).max(),
+            # summed PSS: shared pages counted once (recorded from 2026-11-24 on)
+            "median_peak_pss_mb": part["peak_pss_mb"].astype(float).median(),
+            "pss_runs": int(part["peak_pss_mb"].notna().sum())})
     return rows
 
 
@@ -333,10 +339,13 @@ def resource_lines(frame):
              f"{r['failures']}" + (f" ({r['by_status']})" if r["failures"] else ""),
              fmt(r["median_overrun"], ".2f"), fmt(r["max_overrun"], ".2f"),
              fmt(r["max_elapsed_s"], ".0f"), fmt(r["median_peak_mb"], ".0f"),
-             fmt(r["max_peak_mb"], ".0f")] for r in resources(frame)]
+             fmt(r["max_peak_mb"], ".0f"),
+             fmt(r["median_peak_pss_mb"], ".0f") + (f" ({r['pss_runs']})" if r["pss_runs"]
+                                                    else "")] for r in resources(frame)]
     return table(["budget s", "system", "runs", "failures", "median overrun", "max overrun",
-                  "max process s", "median peak MB", "max peak MB"], rows,
-                 ["---:", "---", "---:", "---"] + ["---:"] * 5)
+                  "max process s", "median peak MB", "max peak MB",
+                  "median peak PSS MB (runs)"], rows,
+                 ["---:", "---", "---:", "---"] + ["---:"] * 6)
 
 
 def failure_lines(frame):
