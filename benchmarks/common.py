@@ -77,11 +77,18 @@ class TreeMemorySampler(threading.Thread):
         self._halt = threading.Event()
 
     def _memory(self, proc):
+        """(RSS, PSS) in bytes. PSS from /proc/<pid>/smaps_rollup (~0.2 ms), not
+        psutil's memory_full_info, which walks the whole smaps (5-10 ms a process:
+        a quarter of a core at this sampling rate, taken from the run measured)."""
+        rss = proc.memory_info().rss
         try:
-            info = proc.memory_full_info()
-            return info.rss, getattr(info, "pss", 0)
-        except self._psutil.AccessDenied:
-            return proc.memory_info().rss, 0
+            with open(f"/proc/{proc.pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        return rss, int(line.split()[1]) * 1024
+        except OSError:  # not Linux, or an older kernel
+            pass
+        return rss, 0
 
     def sample(self):
         total, pss, n = 0, 0, 0

@@ -12,10 +12,12 @@ scikit-learn's ``TargetEncoder`` with seeded folds.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from scipy.special import expit
 from sklearn.base import (
     BaseEstimator,
@@ -33,6 +35,9 @@ from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+# TargetEncoder takes a splitter as cv from scikit-learn 1.9 (and deprecates its
+# shuffle/random_state); before, an int only.
+SPLITTER_CV = tuple(int(p) for p in re.findall(r"\d+", sklearn.__version__)[:2]) >= (1, 9)
 # Above this many rows an exact kernel SVM takes minutes; approximate the kernel.
 EXACT_SVM_MAX_ROWS = 5000
 # Size of the Nystroem feature map used above that.
@@ -215,14 +220,17 @@ class SeededTargetEncoder(TransformerMixin, BaseEstimator):
 
     ``fit_transform`` (as a ``Pipeline`` calls it) encodes each row with category
     means learned on the other folds, so the model after it never sees its own
-    row's target; ``transform`` uses the means of all training rows. scikit-learn
-    1.9 deprecated the encoder's ``shuffle``/``random_state`` for a ``cv``
-    splitter, and its default folds are shuffled without a seed: this passes a
-    seeded splitter (stratified for class labels), so a seed gives the same
-    encoding on every supported version.
+    row's target; ``transform`` uses the means of all training rows. The folds
+    are shuffled with ``random_state``: from scikit-learn 1.9 through a ``cv``
+    splitter (stratified for class labels), which replaced the encoder's
+    ``shuffle``/``random_state``; before 1.9, through those.
 
     Parameters
     ----------
+    target_type : {"auto", "continuous", "binary", "multiclass"}, default="auto"
+        As ``TargetEncoder``'s. The search's regression component fixes
+        "continuous": "auto" reads a target of whole numbers (counts, prices) as
+        classes and would encode one column per distinct value.
     smooth : "auto" or float, default="auto"
         Shrinkage of category means toward the global mean (as ``TargetEncoder``).
     cv : int, default=5
@@ -231,7 +239,8 @@ class SeededTargetEncoder(TransformerMixin, BaseEstimator):
         Seed of the fold shuffling.
     """
 
-    def __init__(self, smooth="auto", cv=5, random_state=None):
+    def __init__(self, target_type="auto", smooth="auto", cv=5, random_state=None):
+        self.target_type = target_type
         self.smooth = smooth
         self.cv = cv
         self.random_state = random_state
@@ -245,10 +254,14 @@ class SeededTargetEncoder(TransformerMixin, BaseEstimator):
         return tags
 
     def _encoder(self, y):
-        classes = type_of_target(y) in ("binary", "multiclass")
-        splitter = (StratifiedKFold if classes else KFold)(
+        common = {"target_type": self.target_type, "smooth": self.smooth}
+        if not SPLITTER_CV:
+            return TargetEncoder(**common, cv=self.cv, shuffle=True,
+                                 random_state=self.random_state)
+        target = self.target_type if self.target_type != "auto" else type_of_target(y)
+        splitter = (StratifiedKFold if target in ("binary", "multiclass") else KFold)(
             n_splits=self.cv, shuffle=True, random_state=self.random_state)
-        return TargetEncoder(smooth=self.smooth, cv=splitter)
+        return TargetEncoder(**common, cv=splitter)
 
     def fit(self, X, y):
         """Learn every category's target mean on all rows."""

@@ -1,7 +1,8 @@
 """Column-wise preprocessing: one ``ColumnTransformer`` per pipeline.
 
 Numeric columns are imputed and scaled; low-cardinality categoricals are cast to
-strings and encoded (one-hot with rare-category grouping, or ordinal);
+strings and encoded (one-hot with rare-category grouping, ordinal, or the
+cross-fitted mean target of :class:`~.components.SeededTargetEncoder`);
 high-cardinality categoricals get a target-free frequency encoding. Sparse input
 has numeric columns only and skips the column split.
 """

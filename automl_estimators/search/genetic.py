@@ -252,7 +252,7 @@ class PrimitiveSet:
             key = hp_key(component, hp.name)
             if key not in self._hp_types:
                 self._hp_types[key] = type(key, (), {"__doc__": f"Values of {key}."})
-                for value in grid_values(hp):
+                for value in grid_values(hp, extra=self.space.tuned_values(component, hp.name)):
                     pset.addTerminal(value, self._hp_types[key], name=f"{key}={value!r}")
             types.append(self._hp_types[key])
         return types
@@ -315,7 +315,8 @@ class PrimitiveSet:
         out = []
         for hp in component.hyperparameters:
             given = values.get(hp.name)
-            value = nearest(hp, hp.default if given is None else given)
+            value = nearest(hp, hp.default if given is None else given,
+                            self.space.tuned_values(component, hp.name))
             out.append(self.pset.mapping[f"{hp_key(component, hp.name)}={value!r}"])
         return out
 

@@ -163,7 +163,15 @@ class Space:
         names += [m for m in self.models if m not in names]
         return ([self.default_config(m) for m in names]
                 + [self.default_config(m, overrides) for m in names
-                   for overrides in TUNED_CONFIGS.get(m, ())])
+                   for overrides in TUNED_CONFIGS[self.task].get(m, ())])
+
+    def tuned_values(self, component: Component, name: str) -> tuple:
+        """The values :data:`~.components.TUNED_CONFIGS` gives hyperparameter ``name``
+        of a model (none for other steps), for grids that must hold them."""
+        if component.step != MODEL:
+            return ()
+        return tuple(c[name] for c in TUNED_CONFIGS[self.task].get(component.name, ())
+                     if name in c)
 
     def sample(self, n: int) -> list[dict]:
         """``n`` configurations drawn uniformly from the compiled space."""

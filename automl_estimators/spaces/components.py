@@ -85,7 +85,10 @@ PREPROCESSORS = (
     # Cross-fitted mean target per category (one column per column, per class
     # when multiclass): narrower than one-hot where there are many categories,
     # as in CatBoost's target statistics.
-    Component("target", ENCODING, estimator=f"{OWN}:SeededTargetEncoder", seeded=True),
+    Component("target", ENCODING, tasks=C_, estimator=f"{OWN}:SeededTargetEncoder",
+              seeded=True),
+    Component("target", ENCODING, tasks=R_, estimator=f"{OWN}:SeededTargetEncoder",
+              fixed={"target_type": "continuous"}, seeded=True),
     Component("no_features", FEATURES),
     Component(
         "select_percentile", FEATURES, tasks=C_,
@@ -339,15 +342,20 @@ DEFAULT_PORTFOLIO = {
 # learning rate 0.05 with many rounds and early stopping, and a "Large" variant
 # (learning rate 0.03, 128 leaves, 3 rows per leaf, 90 % of the features); the
 # XGBoost one halves the learning rate of the defaults and subsamples rows and
-# columns. Measured in docs/benchmarks.md (peers sweep).
+# columns. Regression stops early on a 10 % split; classification keeps the
+# library's "auto" (above 10,000 rows only): its split is stratified, and fails
+# where a class has a single row or the split is smaller than the classes.
+# Genetic programming's grids hold these values (see Space.tuned_values).
+# Measured with benchmarks/peers/compare.py (docs/benchmarks/).
+_HGB_SLOW = {"learning_rate": 0.05, "max_iter": 512}
+_HGB_LARGE = {"learning_rate": 0.03, "max_iter": 512, "max_leaf_nodes": 127,
+              "min_samples_leaf": 3, "max_features": 0.9}
+_XGB_SLOW = {"learning_rate": 0.05, "n_estimators": 512, "subsample": 0.8,
+             "colsample_bytree": 0.8}
 TUNED_CONFIGS = {
-    "hist_gradient_boosting": (
-        {"learning_rate": 0.05, "max_iter": 512, "early_stopping": True},
-        {"learning_rate": 0.03, "max_iter": 512, "max_leaf_nodes": 127, "min_samples_leaf": 3,
-         "max_features": 0.9, "early_stopping": True},
-    ),
-    "xgboost": (
-        {"learning_rate": 0.05, "n_estimators": 512, "subsample": 0.8,
-         "colsample_bytree": 0.8},
-    ),
+    CLASSIFICATION: {"hist_gradient_boosting": (_HGB_SLOW, _HGB_LARGE),
+                     "xgboost": (_XGB_SLOW,)},
+    REGRESSION: {"hist_gradient_boosting": ({**_HGB_SLOW, "early_stopping": True},
+                                            {**_HGB_LARGE, "early_stopping": True}),
+                 "xgboost": (_XGB_SLOW,)},
 }

@@ -24,7 +24,7 @@ def _round(value: float) -> float:
     return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
 
 
-def grid_values(hp, n_points: int = GRID_POINTS) -> tuple:
+def grid_values(hp, n_points: int = GRID_POINTS, extra=()) -> tuple:
     """The values a hyperparameter may take in a grid search, sorted, default included.
 
     Parameters
@@ -33,23 +33,27 @@ def grid_values(hp, n_points: int = GRID_POINTS) -> tuple:
         A declaration of :mod:`automl_estimators.spaces.declarations`.
     n_points : int
         Points over a numeric range (fewer for short integer ranges).
+    extra : iterable
+        Values the grid must also hold (a tuned configuration's, see
+        :meth:`automl_estimators.spaces.Space.tuned_values`).
     """
     if isinstance(hp, Categorical):
         return tuple(hp.choices)
     spread = np.geomspace if hp.log else np.linspace
     points = spread(hp.low, hp.high, n_points)
     if isinstance(hp, Int):
-        values = {int(np.rint(p)) for p in points} | {int(hp.default)}
+        values = {int(np.rint(p)) for p in points} | {int(hp.default)} | {int(v) for v in extra}
         return tuple(sorted(v for v in values if hp.low <= v <= hp.high))
     if isinstance(hp, Float):
-        values = {min(max(_round(p), hp.low), hp.high) for p in points} | {float(hp.default)}
+        values = ({min(max(_round(p), hp.low), hp.high) for p in points} | {float(hp.default)}
+                  | {float(v) for v in extra})
         return tuple(sorted(values))
     raise TypeError(f"unknown hyperparameter declaration {hp!r}")
 
 
-def nearest(hp, value):
+def nearest(hp, value, extra=()):
     """The grid value closest to ``value`` (on a log scale where declared log)."""
-    values = grid_values(hp)
+    values = grid_values(hp, extra=extra)
     if isinstance(hp, Categorical):
         return value if value in values else hp.default
     if hp.log:

@@ -128,3 +128,30 @@ def test_target_encoding_gives_a_linear_model_the_signal_of_a_many_level_categor
     fitted = build_pipeline({**space.default_config(linear), "encoding": "target"},
                             space, profile, random_state=0).fit(X, y)
     assert fitted[0].transform(X).shape == (n, 2)
+
+
+def test_every_portfolio_configuration_fits_a_class_of_one_row():
+    """The warm start (defaults, then tuned configurations) on small data with a
+    singleton class: nothing in it may fail on a stratified inner split."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80),
+                      "c": rng.choice(["x", "y"], size=80)})
+    y = np.array([0] * 45 + [1] * 34 + [2])
+    X = data.check_X(X)
+    profile = data.profile(X, y, "classification")
+    space = Space("classification", n_features=3, has_categorical=True, seed=0)
+    for config in space.portfolio():
+        check_fits(build_pipeline(config, space, profile, random_state=0), X, y,
+                   "classification")
+
+
+def test_target_encoding_in_regression_keeps_one_column_per_category_column():
+    X, y, profile, space = prepared("auto_mpg", 150, "regression")
+    y = np.round(y)  # whole numbers, as prices and counts are
+    config = {**space.default_config("ridge"), "encoding": "target"}
+    fitted = build_pipeline(config, space, profile, random_state=0).fit(X, y)
+    width = fitted[0].transform(X).shape[1]
+    assert width == len(profile.numeric) + len(profile.categorical) + len(
+        profile.high_cardinality)

@@ -49,3 +49,26 @@ def test_fit_transform_without_y_says_what_is_missing():
     X, _, _ = _categories()
     with pytest.raises(ValueError, match="needs y"):
         SeededTargetEncoder().fit_transform(X)
+
+
+def test_a_whole_number_regression_target_is_continuous_when_declared():
+    X, _, _ = _categories()
+    y = np.random.default_rng(1).integers(0, 300, size=len(X)).astype(float)  # e.g. prices
+    # "auto" reads whole numbers as classes: one column per distinct value and column
+    assert SeededTargetEncoder(random_state=0).fit_transform(X, y).shape[1] > 100
+    out = SeededTargetEncoder(target_type="continuous", random_state=0).fit_transform(X, y)
+    assert out.shape == (len(X), 2)
+
+
+def test_before_scikit_learn_1_9_the_encoder_is_seeded_through_its_own_parameters(monkeypatch):
+    from automl_estimators.pipelines import components
+
+    monkeypatch.setattr(components, "SPLITTER_CV", False)
+    X, y, _ = _categories()
+    encoder = SeededTargetEncoder(random_state=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # 1.9 deprecates what 1.6-1.8 need
+        a = encoder.fit_transform(X, y)
+        b = SeededTargetEncoder(random_state=3).fit_transform(X, y)
+    assert encoder.encoder_.cv == 5 and encoder.encoder_.random_state == 3
+    np.testing.assert_array_equal(a, b)

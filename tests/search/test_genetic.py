@@ -62,8 +62,12 @@ def test_primitive_set_comes_from_the_space_declarations(name):
         assert component.name in names and f"stack_{component.name}" in names
         for hp in component.hyperparameters:
             terminals = {t.name for t in pset.terminals[_type(pset, hp_key(component, hp.name))]}
-            assert terminals == {f"{hp_key(component, hp.name)}={v!r}" for v in grid_values(hp)}
-            assert hp.default in grid_values(hp)
+            values = grid_values(hp, extra=space.tuned_values(component, hp.name))
+            assert terminals == {f"{hp_key(component, hp.name)}={v!r}" for v in values}
+            assert hp.default in values
+            # the grid holds the tuned configurations' values, so the warm start's
+            # tuned configurations are not snapped to other values
+            assert set(space.tuned_values(component, hp.name)) <= set(values)
     offered = {c.name for s in ("scaling", "features") for c in space.steps.get(s, ())
                if c.estimator is not None}
     assert offered <= names

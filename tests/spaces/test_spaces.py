@@ -54,7 +54,7 @@ def test_default_configuration_is_the_strong_default():
 def test_portfolio_holds_every_default_then_the_tuned_configurations(task):
     s = space(task)
     portfolio = s.portfolio()
-    n_tuned = sum(len(TUNED_CONFIGS.get(m, ())) for m in s.models)
+    n_tuned = sum(len(TUNED_CONFIGS[task].get(m, ())) for m in s.models)
     assert n_tuned >= 3
     defaults, tuned = portfolio[:len(s.models)], portfolio[len(s.models):]
     assert [c[MODEL] for c in defaults] == list(DEFAULT_PORTFOLIO[task]) + [
@@ -77,7 +77,7 @@ def test_tuned_configurations_follow_the_model_on_offer():
     s = space("regression", exclude=["xgboost"])
     assert "xgboost" not in {c[MODEL] for c in s.portfolio()}
     assert sum(c[MODEL] == "hist_gradient_boosting" for c in s.portfolio()) == 1 + len(
-        TUNED_CONFIGS["hist_gradient_boosting"])
+        TUNED_CONFIGS["regression"]["hist_gradient_boosting"])
 
 
 def test_default_config_overrides_must_name_the_models_hyperparameters():
