@@ -162,10 +162,13 @@ def fit_and_predict(path, pipeline, folds, fidelity=1.0, seed=0, n_threads=1,
     """Worker task: fit ``pipeline`` on each fold's training rows, predict its validation rows.
 
     ``folds`` indexes the splits stored with the data; ``None`` means one fit on
-    all rows (the final refit). A model with a ``max_time`` parameter (a
-    network) trains for at most :data:`TRAINING_TIME_SHARE` of what is left of
-    ``time_limit`` per fit left, so it stops with what it learned rather than
-    being killed at the limit; the parameter is restored on the returned model.
+    all rows (the final refit). In a trial, a model with a ``max_time``
+    parameter (a network) trains for at most :data:`TRAINING_TIME_SHARE` of what
+    is left of ``time_limit`` per fit left, so it stops with what it learned
+    rather than being killed at the limit; the parameter is restored on the
+    returned model. A refit is not bounded so: a network cut short there would
+    replace the better one the search fitted (measured on digits: 3 epochs,
+    test accuracy 0.096); past its limit the refit fails and that one serves.
     Returns a dict with per-fold predictions and fit times, or a status and an
     error text; never raises.
     """
@@ -190,8 +193,8 @@ def fit_and_predict(path, pipeline, folds, fidelity=1.0, seed=0, n_threads=1,
                 _set_n_jobs(model, n_threads)
                 start = time.perf_counter()
                 bounded = _bound_training_time(
-                    model, None if time_limit is None else time_limit - (start - task_start),
-                    len(splits) - i)
+                    model, None if time_limit is None or folds is None
+                    else time_limit - (start - task_start), len(splits) - i)
                 model.fit(take_rows(X, train), y[train])
                 if bounded is not None:
                     bounded.set_params(max_time=None)

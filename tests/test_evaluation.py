@@ -134,3 +134,30 @@ def test_a_slow_network_returns_what_it_learned_within_the_trial_limit():
     assert network.max_time is None  # the returned model refits without a bound
     assert again.status == OK and again.model[-1].max_time == 0.5
     assert again.fit_seconds < result.fit_seconds
+
+
+def test_a_refit_does_not_cut_a_network_short(tmp_path):
+    """A refit bounded by time would replace the search's network by a barely
+    trained one; unbounded, it finishes or fails (and the search's model serves)."""
+    pytest.importorskip("torch")
+    import joblib
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from automl_estimators.evaluation import fit_and_predict
+    from automl_estimators.nas import NeuralClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    splits = list(StratifiedKFold(2, shuffle=True, random_state=0).split(X, y))
+    path = str(tmp_path / "data.joblib")
+    joblib.dump({"X": X, "y": y, "n_classes": 2, "splits": splits}, path)
+    network = make_pipeline(StandardScaler(), NeuralClassifier(
+        max_epochs=200, patience=1000, random_state=0))
+    # the same tiny limit cuts a trial's network short, not a refit's
+    trial = fit_and_predict(path, network, [0], return_model=True, time_limit=0.05)
+    refit = fit_and_predict(path, network, None, return_model=True, time_limit=0.05)
+    assert trial["status"] == refit["status"] == OK
+    assert trial["model"][-1].stopped_by_time_ and trial["model"][-1].n_iter_ < 200
+    assert refit["model"][-1].n_iter_ == 200 and not refit["model"][-1].stopped_by_time_
