@@ -91,20 +91,18 @@ class TreeMemorySampler(threading.Thread):
         return rss, 0
 
     def sample(self):
-        total, pss, n = 0, 0, 0
         try:
-            rss, shared = self._memory(self.proc)
-            total, pss = total + rss, pss + shared
             children = self.proc.children(recursive=True)
         except self._psutil.Error:
             children = []
-        for c in children:
+        total, pss, n = 0, 0, 0
+        for proc in (self.proc, *children):
             try:
-                rss, shared = self._memory(c)
-                total, pss = total + rss, pss + shared
-                n += 1
-            except self._psutil.Error:
-                pass
+                rss, shared = self._memory(proc)
+            except self._psutil.Error:  # ended since it was listed
+                continue
+            total, pss = total + rss, pss + shared
+            n += proc is not self.proc
         self.peak = max(self.peak, total)
         self.peak_pss = max(self.peak_pss, pss)
         self.max_children = max(self.max_children, n)

@@ -39,6 +39,13 @@ def _commits(values):
     return ", ".join(commits) or "unknown"
 
 
+def _within(frame, cells):
+    """The rows of ``frame`` whose (budget, dataset, seed) is one of ``cells``."""
+    import pandas as pd
+
+    return frame[pd.MultiIndex.from_frame(frame[CELL]).isin(cells)]
+
+
 def paired(baseline, candidate, ours=OURS):
     """The cells both ran, with our row as ``before`` or ``after`` and the peers' rows.
 
@@ -48,17 +55,15 @@ def paired(baseline, candidate, ours=OURS):
         The records of those cells with the baseline in our place, then with the
         candidate in our place; ``system`` is ``ours`` in both.
     """
-    mine = candidate[candidate["system"] == ours]
-    cells = set(map(tuple, mine[CELL].to_numpy().tolist()))
-    in_cells = baseline[[tuple(c) in cells for c in baseline[CELL].to_numpy().tolist()]]
-    have = set(map(tuple, in_cells.loc[in_cells["system"] == ours, CELL].to_numpy().tolist()))
-    in_cells = in_cells[[tuple(c) in have for c in in_cells[CELL].to_numpy().tolist()]]
-    mine = mine[[tuple(c) in have for c in mine[CELL].to_numpy().tolist()]]
-    peers = in_cells[in_cells["system"] != ours]
     import pandas as pd
 
-    after = pd.concat([peers, mine], ignore_index=True)
-    return in_cells.reset_index(drop=True), after
+    mine = candidate[candidate["system"] == ours]
+    ran = _within(baseline, pd.MultiIndex.from_frame(mine[CELL]))
+    both = pd.MultiIndex.from_frame(ran.loc[ran["system"] == ours, CELL])
+    before = _within(ran, both)
+    after = pd.concat([before[before["system"] != ours], _within(mine, both)],
+                      ignore_index=True)
+    return before.reset_index(drop=True), after
 
 
 def compare(baseline, candidate, ours=OURS):
@@ -70,7 +75,8 @@ def compare(baseline, candidate, ours=OURS):
     rows = []
     for cell in cells:
         b, a = key[BEFORE].loc[cell], key[AFTER].loc[cell]
-        peers = before[(before[CELL].apply(tuple, axis=1) == cell) & (before["system"] != ours)]
+        peers = _within(before, [cell])
+        peers = peers[peers["system"] != ours]
         best = peers.loc[peers["score"].idxmax()] if peers["score"].notna().any() else None
         rows.append({
             "budget": cell[0], "dataset": cell[1], "seed": cell[2], "task": b["task"],
