@@ -143,14 +143,18 @@ class Space:
         for step, name in choices.items():
             component = self.component(step, name)
             config[step] = name
+            values = {hp.name: hp.default for hp in component.hyperparameters}
+            if step == MODEL:
+                values.update({k: v for k, v in overrides.items() if k in values})
+            active = component.active(values)
             for hp in component.hyperparameters:
-                if all(config.get(hp_key(component, parent)) in values
-                       for parent, values in hp.active_if.items()):
-                    value = (overrides.pop(hp.name) if step == MODEL and hp.name in overrides
-                             else hp.default)
-                    config[hp_key(component, hp.name)] = value
+                if hp.name in active:
+                    config[hp_key(component, hp.name)] = values[hp.name]
+                    if step == MODEL:
+                        overrides.pop(hp.name, None)
         if overrides:
-            raise KeyError(f"{choices[MODEL]} has no hyperparameter(s) {sorted(overrides)}")
+            raise KeyError(f"{choices[MODEL]} has no active hyperparameter(s) "
+                           f"{sorted(overrides)} under these values")
         return config
 
     def portfolio(self) -> list[dict]:

@@ -84,7 +84,7 @@ def test_default_config_overrides_must_name_the_models_hyperparameters():
     s = space("classification")
     config = s.default_config("xgboost", {"learning_rate": 0.05})
     assert config["model:xgboost:learning_rate"] == 0.05
-    with pytest.raises(KeyError, match="no hyperparameter.*max_iter"):
+    with pytest.raises(KeyError, match="no active hyperparameter.*max_iter"):
         s.default_config("xgboost", {"max_iter": 10})
 
 
