@@ -68,3 +68,15 @@ def imported(module):
     import sys
 
     return module in sys.modules
+
+
+class SlowLearner(Sleeper):
+    """Learns (a logistic regression) after hanging ``seconds`` in fit."""
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+
+        time.sleep(self.seconds)
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self

@@ -114,3 +114,30 @@ def test_a_strategy_that_raises_stops_the_search_but_keeps_its_trials():
                    n_workers=1, n_rows_total=120, n_rows_train=80, max_trials=3)
     assert [r.status for r in history.results] == ["ok"]  # the default; no more asking
     assert budget.elapsed() < 15
+
+
+def _slow_build(config, fidelity=1.0):
+    from tests.misbehaving import Sleeper, SlowLearner
+
+    return (SlowLearner(config["seconds"]) if config["C"] else Sleeper(config["seconds"])), 1.0
+
+
+def test_the_first_trial_is_not_cancelled_for_the_refit_of_a_weaker_one():
+    """A weak trial that ends first sets a refit reserve that ends the search time
+    while the strong default still runs: the loop waits for the default (within
+    its limit) instead of cancelling it (digits: a fit ended at test 0.124)."""
+    X, y, splits = _data(150)
+    history, budget = History(), Budget(12)
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
+                   metric=get_metric(None, "classification")) as evaluator:
+        run_search(strategy=Listed([{"C": 0.0, "seconds": 1.5}]),  # weak, 1.5 s a fold
+                   warm_start=[Candidate({"C": 1.0, "seconds": 2.5}, 1.0, "default")],
+                   evaluator=evaluator, history=history, budget=budget,
+                   reporter=Reporter(0, budget, "accuracy"), build=_slow_build, describe=str,
+                   n_workers=2, n_rows_total=150, n_rows_train=100, refit_waves=3)
+    assert budget.elapsed() <= 12 + 1.0
+    default, weak = sorted(history.results, key=lambda r: r.trial_id)
+    assert weak.status == "ok" and weak.score == pytest.approx(0.5, abs=0.1)
+    assert default.status == "ok" and default.score > 0.9 and history.best() is default
+    # the weak trial ended first, and its reserve ended the search time before the default
+    assert weak.started_at + weak.duration < default.started_at + default.duration
