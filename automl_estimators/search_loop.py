@@ -201,7 +201,7 @@ def _loop(asker, warm_start, evaluator, history, budget, reporter, build, descri
         if not pending:
             break
         # Past the search time, only the first trial is waited for: no deadline to wake at.
-        done, _ = wait(list(pending), timeout=POLL_SECONDS if overtime
+        done, _ = wait(list(pending), timeout=POLL_SECONDS if overtime and search_left <= 0
                        else max(min(POLL_SECONDS, search_left), 0.01),
                        return_when=FIRST_COMPLETED)
         for future in done:
