@@ -214,11 +214,12 @@ def _loop(asker, warm_start, evaluator, history, budget, reporter, build, descri
             # first trial's fitted model comes back). Measured on digits (random
             # search of networks, 120 s): a weak network's refit reserve cancelled
             # the default network, and the fit ended at test accuracy 0.124.
-            first = {f: entry for f, entry in pending.items() if entry[0] == 1}
-            _cancel({f: e for f, e in pending.items() if f not in first}, history, reporter,
-                    describe)
-            pending, overtime = first, True
-            if not first or budget.remaining() < MIN_TRIAL_SECONDS:
+            # Trial ids count from 1 in start order (0 is the dummy fallback).
+            default_trial = {f: entry for f, entry in pending.items() if entry[0] == 1}
+            _cancel({f: e for f, e in pending.items() if f not in default_trial}, history,
+                    reporter, describe)
+            pending, overtime = default_trial, True
+            if not default_trial or budget.remaining() < MIN_TRIAL_SECONDS:
                 break
         reporter.tick()
 
