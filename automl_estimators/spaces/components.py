@@ -151,6 +151,7 @@ CLASSIFIERS = (
         ),
         seeded=True,
         iterations="max_iter",
+        categorical_parameter="categorical_features",
     ),
     Component(
         "random_forest", MODEL, tasks=C_, estimator="sklearn.ensemble:RandomForestClassifier",
@@ -244,6 +245,7 @@ REGRESSORS = (
         ),
         seeded=True,
         iterations="max_iter",
+        categorical_parameter="categorical_features",
     ),
     Component(
         "random_forest", MODEL, tasks=R_, estimator="sklearn.ensemble:RandomForestRegressor",

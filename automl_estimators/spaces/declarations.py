@@ -120,7 +120,8 @@ class Component:
         ``"<step>:<component>:<parameter>"`` key when present.
     categorical_parameter : str or None
         A model's constructor parameter for the positions of columns that hold
-        integer category codes (a network's ``categorical_features``): set by
+        integer category codes (HistGradientBoosting's and a network's
+        ``categorical_features``, which split on categories natively): set by
         :func:`~automl_estimators.pipelines.builder.build_pipeline` when the
         pipeline encodes categoricals as ordinal codes and hands the encoded
         columns to the model unchanged.

@@ -155,3 +155,45 @@ def test_target_encoding_in_regression_keeps_one_column_per_category_column():
     width = fitted[0].transform(X).shape[1]
     assert width == len(profile.numeric) + len(profile.categorical) + len(
         profile.high_cardinality)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_gradient_boosting_splits_ordinal_codes_as_categories(task):
+    """With ordinal encoding, HistGradientBoosting gets the code columns as
+    ``categorical_features``: one split can then separate any subset of levels,
+    where codes read as numbers need a split per run of levels."""
+    import pandas as pd
+    from sklearn.model_selection import cross_val_score
+
+    rng = np.random.default_rng(0)
+    n, levels = 800, 30
+    effect = rng.permutation(np.arange(levels) % 2)  # high/low, not in code order
+    code = rng.integers(levels, size=n)
+    X = pd.DataFrame({"noise": rng.normal(size=n), "level": [f"v{k}" for k in code],
+                      "colour": rng.choice(["red", "blue"], size=n)})
+    signal = effect[code] + 0.1 * rng.normal(size=n)
+    y = (signal > 0.5).astype(int) if task == "classification" else signal
+    X = data.check_X(X)
+    profile = data.profile(X, y, task)
+    space = Space(task, n_features=3, has_categorical=True, seed=0)
+    # stumps, few rounds: the model has to find the levels' split at once
+    config = {**space.default_config("hist_gradient_boosting"), "encoding": "ordinal",
+              "model:hist_gradient_boosting:max_leaf_nodes": 3,
+              "model:hist_gradient_boosting:max_iter": 10}
+    native = build_pipeline(config, space, profile, random_state=0)
+    assert native[-1].categorical_features == [0, 1]  # level, colour: before the numbers
+    as_numbers = clone(native).set_params(model__categorical_features=None)
+    scores = {name: cross_val_score(p, X, y, cv=3).mean()
+              for name, p in (("native", native), ("numbers", as_numbers))}
+    assert scores["native"] > 0.7 and scores["native"] > scores["numbers"] + 0.2, scores
+    fitted = native.fit(X, y)
+    assert list(fitted[-1].is_categorical_) == [True, True, False]
+    # a level never seen at fit is encoded -1 and read as missing, not as a code
+    unseen = X.head(3).assign(level="never-seen")
+    assert np.all(np.isfinite(fitted.predict(unseen)))
+    # any other encoding, or a step between the codes and the model: plain numbers
+    for other in ({"encoding": "one_hot", "encoding:one_hot:min_frequency": 0.01},
+                  {"features": "pca", "features:pca:n_components": 0.95,
+                   "features:pca:whiten": False}):
+        pipeline = build_pipeline({**config, **other}, space, profile, random_state=0)
+        assert pipeline[-1].categorical_features == "from_dtype"
