@@ -7,8 +7,9 @@ through :func:`build_pipeline`.
 
 from __future__ import annotations
 
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OrdinalEncoder
+from sklearn.preprocessing import OrdinalEncoder, StandardScaler
 
 from ..spaces.declarations import ENCODING, FEATURES, IMPUTATION, MODEL, SCALING, hp_key
 from .preprocessing import column_preprocessor
@@ -21,6 +22,8 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
 
     ``iteration_share`` < 1 scales the component's iterations hyperparameter
     (a low fidelity). Returns ``None`` for a step's "nothing" choice (e.g. ``no_scaling``).
+    A component that declares ``scale_target`` comes wrapped in a
+    ``TransformedTargetRegressor`` that standardises the target.
     """
     cls = component.estimator_class(sparse)
     if cls is None:
@@ -40,6 +43,8 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
         kwargs[component.iterations] = max(round(full * iteration_share), 1)
     if component.seeded:
         kwargs["random_state"] = random_state
+    if component.scale_target:
+        return TransformedTargetRegressor(regressor=cls(**kwargs), transformer=StandardScaler())
     return cls(**kwargs)
 
 

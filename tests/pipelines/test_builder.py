@@ -197,3 +197,29 @@ def test_gradient_boosting_splits_ordinal_codes_as_categories(task):
                    "features:pca:whiten": False}):
         pipeline = build_pipeline({**config, **other}, space, profile, random_state=0)
         assert pipeline[-1].categorical_features == "from_dtype"
+
+
+def test_scale_sensitive_regressors_learn_a_target_on_any_scale():
+    """SVR's epsilon and C, lasso's alpha, SGD's and a network's steps assume a
+    target of unit scale: such models learn it standardised, so prices in the
+    hundreds of thousands score as the same target in units."""
+    import pandas as pd
+    from sklearn.model_selection import cross_val_score
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    y = np.sin(X["a"].to_numpy()) + 0.5 * X["b"].to_numpy() + 0.1 * rng.normal(size=300)
+    X = data.check_X(X)
+    profile = data.profile(X, y, "regression")
+    space = Space("regression", n_features=3, seed=0)
+    scaled = [c.name for c in space.steps[MODEL] if c.scale_target]
+    assert set(scaled) == {"lasso", "elastic_net", "linear_svm", "rbf_svm", "sgd", "mlp"}
+    for name in scaled:
+        pipeline = build_pipeline(space.default_config(name), space, profile, random_state=0)
+        assert pipeline[-1].regressor.__class__.__name__ in repr(pipeline)
+        units = cross_val_score(pipeline, X, y, cv=3).mean()
+        prices = cross_val_score(pipeline, X, 2e5 + 1e5 * y, cv=3).mean()
+        assert units > 0.4, (name, units)  # defaults learn the signal
+        assert prices == pytest.approx(units, abs=0.02), (name, units, prices)
+        fitted = clone(pipeline).fit(X, 2e5 + 1e5 * y)
+        assert 1e5 < fitted.predict(X).mean() < 3e5  # predictions on the target's scale
