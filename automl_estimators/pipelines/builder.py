@@ -7,8 +7,9 @@ through :func:`build_pipeline`.
 
 from __future__ import annotations
 
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OrdinalEncoder
+from sklearn.preprocessing import OrdinalEncoder, StandardScaler
 
 from ..spaces.declarations import ENCODING, FEATURES, IMPUTATION, MODEL, SCALING, hp_key
 from .preprocessing import column_preprocessor
@@ -21,6 +22,8 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
 
     ``iteration_share`` < 1 scales the component's iterations hyperparameter
     (a low fidelity). Returns ``None`` for a step's "nothing" choice (e.g. ``no_scaling``).
+    A component that declares ``scale_target`` comes wrapped in a
+    ``TransformedTargetRegressor`` that standardises the target.
     """
     cls = component.estimator_class(sparse)
     if cls is None:
@@ -40,6 +43,8 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
         kwargs[component.iterations] = max(round(full * iteration_share), 1)
     if component.seeded:
         kwargs["random_state"] = random_state
+    if component.scale_target:
+        return TransformedTargetRegressor(regressor=cls(**kwargs), transformer=StandardScaler())
     return cls(**kwargs)
 
 
@@ -59,27 +64,22 @@ def fidelity_shares(config: dict, space, fidelity: float) -> tuple[float, float]
 def ordinal_positions(profile, encoder) -> list[int]:
     """Where the ordinal-encoded columns sit in :func:`column_preprocessor`'s output.
 
-    The positions count from the last column (negative, as numpy indices): the
-    ``ColumnTransformer`` writes the numeric branch, then the categorical branch
-    (with an ``OrdinalEncoder``, one code column per input column) and the
-    high-cardinality branch (one frequency column per input column). The
-    numeric branch's width is known only once it is fitted, and may change from
-    one fit to the next: the imputer's ``add_indicator`` appends a column per
-    column with missing values, and a column that is empty at fit is dropped.
-    The branches after it are always as wide as the profile says, so counted
-    from the end the positions hold for every fit of the pipeline (each
-    cross-validation fold, the refit, the exported script's fit). Reading them
-    from the fitted transformer's ``output_indices_`` would be as exact but too
-    late: the model's parameters are set here, on the unfitted pipeline that
-    workers fit and export writes out.
+    The ``ColumnTransformer`` writes the categorical branch first (with an
+    ``OrdinalEncoder``, one code column per input column), so the codes are
+    columns ``0 .. len(profile.categorical) - 1`` in every fit of the pipeline
+    (each cross-validation fold, the refit, the exported script's fit), whatever
+    the width of the numeric branch after them (the imputer's ``add_indicator``
+    appends columns, a column empty at fit is dropped). Reading them from the
+    fitted transformer's ``output_indices_`` would be as exact but too late: the
+    model's parameters are set here, on the unfitted pipeline that workers fit
+    and export writes out.
 
     Returns an empty list when ``encoder`` is not an ``OrdinalEncoder`` (one-hot
     columns are plain numbers) or there are no low-cardinality categoricals.
     """
     if profile.sparse or not profile.categorical or not isinstance(encoder, OrdinalEncoder):
         return []
-    n_after = len(profile.high_cardinality)
-    return list(range(-len(profile.categorical) - n_after, -n_after))
+    return list(range(len(profile.categorical)))
 
 
 def build_pipeline(config: dict, space, profile, random_state=None,
@@ -101,8 +101,8 @@ def build_pipeline(config: dict, space, profile, random_state=None,
         In (0, 1]; below 1 the model gets a share of its iterations where it
         declares them (see :func:`fidelity_shares`).
 
-    A model that declares a ``categorical_parameter`` (a network's
-    ``categorical_features``) is given the :func:`ordinal_positions` of the
+    A model that declares a ``categorical_parameter`` (HistGradientBoosting's
+    and a network's ``categorical_features``) is given the :func:`ordinal_positions` of the
     encoded columns when nothing (a features step, a program's transformations)
     stands between the column preprocessing and the model.
     """

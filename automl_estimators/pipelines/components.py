@@ -5,6 +5,8 @@ decision function, normalised, as scikit-learn's linear models did) so that ever
 classifier in the search gives probabilities for ensembling and probabilistic
 metrics; the RBF kernel machines switch to a Nystroem approximation above
 :data:`EXACT_SVM_MAX_ROWS` rows, where libsvm's quadratic cost would eat the budget.
+:class:`LayeredMLPRegressor` is scikit-learn's multi-layer perceptron with its
+layers as two searchable numbers.
 :class:`StackingTransformer` makes a model's out-of-fold predictions a feature
 step, for the stacking nodes of genetic programs. :class:`SeededTargetEncoder` is
 scikit-learn's ``TargetEncoder`` with seeded folds.
@@ -27,13 +29,15 @@ from sklearn.base import (
     clone,
     is_classifier,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.kernel_approximation import Nystroem
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import TargetEncoder
 from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 # TargetEncoder takes a splitter as cv from scikit-learn 1.9 (and deprecates its
 # shuffle/random_state); before, an int only.
@@ -153,6 +157,65 @@ class RBFSVMRegressor(RegressorMixin, BaseEstimator):
         """Predicted values."""
         check_is_fitted(self)
         return self.model_.predict(X)
+
+
+class LayeredMLPRegressor(RegressorMixin, BaseEstimator):
+    """scikit-learn's ``MLPRegressor`` with its layers given as a depth and a width.
+
+    ``hidden_layer_sizes`` is a tuple, which a search space cannot hold; here the
+    first hidden layer has ``width`` units and each further one half as many
+    (at least 8), as in auto-sklearn's and AutoGluon's tabular networks. Early
+    stopping on a 10 % validation split bounds the epochs; ``max_iter`` caps them
+    (the fidelity). The target should reach it standardised (the component's
+    ``scale_target``).
+
+    Parameters
+    ----------
+    n_layers, width : int
+        Number of hidden layers and units of the first.
+    activation, alpha, learning_rate_init, max_iter, early_stopping
+        As in :class:`sklearn.neural_network.MLPRegressor`.
+    random_state : int or None
+        Seed of the weights and of the early-stopping split.
+    """
+
+    def __init__(self, n_layers=2, width=128, activation="relu", alpha=1e-4,
+                 learning_rate_init=1e-3, max_iter=200, early_stopping=True,
+                 random_state=None):
+        self.n_layers = n_layers
+        self.width = width
+        self.activation = activation
+        self.alpha = alpha
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Fit the network (early stopping from 20 rows: its split needs a few)."""
+        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), y_numeric=True)
+        sizes = tuple(max(int(self.width) // 2 ** i, 8) for i in range(int(self.n_layers)))
+        self.model_ = MLPRegressor(
+            hidden_layer_sizes=sizes, activation=self.activation, alpha=self.alpha,
+            learning_rate_init=self.learning_rate_init, max_iter=self.max_iter,
+            early_stopping=self.early_stopping and X.shape[0] >= 20,
+            random_state=self.random_state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter is the fidelity
+            self.model_.fit(X, y)
+        self.n_iter_ = self.model_.n_iter_
+        return self
+
+    def predict(self, X):
+        """Predicted values."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), reset=False)
+        return self.model_.predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
 
 class StackingTransformer(TransformerMixin, BaseEstimator):

@@ -81,9 +81,11 @@ def column_preprocessor(profile, imputer, scaler, encoder):
     if profile.sparse:
         return Pipeline(numeric_steps)
     as_strings = FunctionTransformer(categories_as_strings, feature_names_out="one-to-one")
+    # Categorical branches first: their widths are fixed by the profile, so the
+    # ordinal codes sit at known positions from column 0 (see
+    # builder.ordinal_positions); the numeric branch's width is known only once
+    # fitted.
     branches = []
-    if profile.numeric:
-        branches.append(("numeric", Pipeline(numeric_steps), list(profile.numeric)))
     if profile.categorical:
         branches.append(("categorical", Pipeline([("as_strings", as_strings),
                                                   ("encode", encoder)]),
@@ -92,6 +94,8 @@ def column_preprocessor(profile, imputer, scaler, encoder):
         branches.append(("high_cardinality", Pipeline([("as_strings", as_strings),
                                                        ("encode", FrequencyEncoder())]),
                          list(profile.high_cardinality)))
+    if profile.numeric:
+        branches.append(("numeric", Pipeline(numeric_steps), list(profile.numeric)))
     # Dense output: one-hot width is bounded by rare-category grouping, and
     # several models (HistGradientBoosting) reject sparse matrices.
     return ColumnTransformer(branches, sparse_threshold=0.0, remainder="drop")

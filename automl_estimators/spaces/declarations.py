@@ -120,10 +120,18 @@ class Component:
         ``"<step>:<component>:<parameter>"`` key when present.
     categorical_parameter : str or None
         A model's constructor parameter for the positions of columns that hold
-        integer category codes (a network's ``categorical_features``): set by
+        integer category codes (HistGradientBoosting's and a network's
+        ``categorical_features``, which split on categories natively): set by
         :func:`~automl_estimators.pipelines.builder.build_pipeline` when the
         pipeline encodes categoricals as ordinal codes and hands the encoded
         columns to the model unchanged.
+    scale_target : bool
+        Regression only: the model learns a standardised target, mapped back at
+        prediction (``TransformedTargetRegressor`` with a ``StandardScaler``,
+        made by :func:`~automl_estimators.pipelines.builder.make_component`).
+        For models whose hyperparameters assume a target of unit scale: an SVR's
+        ``epsilon`` and ``C``, the L1 penalty of lasso and elastic net, the step
+        sizes of SGD and of a network. Trees and ridge do not need it.
     """
 
     name: str
@@ -141,6 +149,7 @@ class Component:
     iterations: str | None = None
     strategy_parameters: tuple = ()
     categorical_parameter: str | None = None
+    scale_target: bool = False
 
     def applies_to(self, task: str, sparse: bool, n_features: int) -> bool:
         """Whether the component can be offered for data of this shape and task."""

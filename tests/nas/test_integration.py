@@ -137,13 +137,13 @@ def mixed_pipeline(encoding, **config):
 def test_ordinal_encoded_columns_are_the_networks_categorical_features(add_indicator):
     pipeline, X, y = mixed_pipeline(
         "ordinal", **{"imputation:simple_imputer:add_indicator": add_indicator})
-    # counted from the end: the numeric block before them is wider with indicators
-    assert pipeline[-1].categorical_features == [-3, -2]
+    # the codes come first: the numeric block after them is wider with indicators
+    assert pipeline[-1].categorical_features == [0, 1]
     preprocess = pipeline[0].fit(X, y)
     width = preprocess.transform(X).shape[1]
-    assert width == 5 + add_indicator  # x, gap, [gap missing], level, size, city
+    assert width == 5 + add_indicator  # level, size, city, x, gap, [gap missing]
     categorical = preprocess.output_indices_["categorical"]
-    assert [width + i for i in pipeline[-1].categorical_features] == list(
+    assert pipeline[-1].categorical_features == list(
         range(categorical.start, categorical.stop))
 
 

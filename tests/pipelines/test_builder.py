@@ -155,3 +155,71 @@ def test_target_encoding_in_regression_keeps_one_column_per_category_column():
     width = fitted[0].transform(X).shape[1]
     assert width == len(profile.numeric) + len(profile.categorical) + len(
         profile.high_cardinality)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_gradient_boosting_splits_ordinal_codes_as_categories(task):
+    """With ordinal encoding, HistGradientBoosting gets the code columns as
+    ``categorical_features``: one split can then separate any subset of levels,
+    where codes read as numbers need a split per run of levels."""
+    import pandas as pd
+    from sklearn.model_selection import cross_val_score
+
+    rng = np.random.default_rng(0)
+    n, levels = 800, 30
+    effect = rng.permutation(np.arange(levels) % 2)  # high/low, not in code order
+    code = rng.integers(levels, size=n)
+    X = pd.DataFrame({"noise": rng.normal(size=n), "level": [f"v{k}" for k in code],
+                      "colour": rng.choice(["red", "blue"], size=n)})
+    signal = effect[code] + 0.1 * rng.normal(size=n)
+    y = (signal > 0.5).astype(int) if task == "classification" else signal
+    X = data.check_X(X)
+    profile = data.profile(X, y, task)
+    space = Space(task, n_features=3, has_categorical=True, seed=0)
+    # stumps, few rounds: the model has to find the levels' split at once
+    config = {**space.default_config("hist_gradient_boosting"), "encoding": "ordinal",
+              "model:hist_gradient_boosting:max_leaf_nodes": 3,
+              "model:hist_gradient_boosting:max_iter": 10}
+    native = build_pipeline(config, space, profile, random_state=0)
+    assert native[-1].categorical_features == [0, 1]  # level, colour: before the numbers
+    as_numbers = clone(native).set_params(model__categorical_features=None)
+    scores = {name: cross_val_score(p, X, y, cv=3).mean()
+              for name, p in (("native", native), ("numbers", as_numbers))}
+    assert scores["native"] > 0.7 and scores["native"] > scores["numbers"] + 0.2, scores
+    fitted = native.fit(X, y)
+    assert list(fitted[-1].is_categorical_) == [True, True, False]
+    # a level never seen at fit is encoded -1 and read as missing, not as a code
+    unseen = X.head(3).assign(level="never-seen")
+    assert np.all(np.isfinite(fitted.predict(unseen)))
+    # any other encoding, or a step between the codes and the model: plain numbers
+    for other in ({"encoding": "one_hot", "encoding:one_hot:min_frequency": 0.01},
+                  {"features": "pca", "features:pca:n_components": 0.95,
+                   "features:pca:whiten": False}):
+        pipeline = build_pipeline({**config, **other}, space, profile, random_state=0)
+        assert pipeline[-1].categorical_features == "from_dtype"
+
+
+def test_scale_sensitive_regressors_learn_a_target_on_any_scale():
+    """SVR's epsilon and C, lasso's alpha, SGD's and a network's steps assume a
+    target of unit scale: such models learn it standardised, so prices in the
+    hundreds of thousands score as the same target in units."""
+    import pandas as pd
+    from sklearn.model_selection import cross_val_score
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    y = np.sin(X["a"].to_numpy()) + 0.5 * X["b"].to_numpy() + 0.1 * rng.normal(size=300)
+    X = data.check_X(X)
+    profile = data.profile(X, y, "regression")
+    space = Space("regression", n_features=3, seed=0)
+    scaled = [c.name for c in space.steps[MODEL] if c.scale_target]
+    assert set(scaled) == {"lasso", "elastic_net", "linear_svm", "rbf_svm", "sgd", "mlp"}
+    for name in scaled:
+        pipeline = build_pipeline(space.default_config(name), space, profile, random_state=0)
+        assert pipeline[-1].regressor.__class__.__name__ in repr(pipeline)
+        units = cross_val_score(pipeline, X, y, cv=3).mean()
+        prices = cross_val_score(pipeline, X, 2e5 + 1e5 * y, cv=3).mean()
+        assert units > 0.4, (name, units)  # defaults learn the signal
+        assert prices == pytest.approx(units, abs=0.02), (name, units, prices)
+        fitted = clone(pipeline).fit(X, 2e5 + 1e5 * y)
+        assert 1e5 < fitted.predict(X).mean() < 3e5  # predictions on the target's scale

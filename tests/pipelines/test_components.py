@@ -1,4 +1,4 @@
-"""The project's own preprocessing components, checked as scikit-learn estimators."""
+"""The project's own components, checked as scikit-learn estimators."""
 
 import warnings
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from automl_estimators.pipelines.components import SeededTargetEncoder
+from automl_estimators.pipelines.components import LayeredMLPRegressor, SeededTargetEncoder
 
 
-@parametrize_with_checks([SeededTargetEncoder(random_state=0)])
+@parametrize_with_checks([SeededTargetEncoder(random_state=0), LayeredMLPRegressor(random_state=0)])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -72,3 +72,17 @@ def test_before_scikit_learn_1_9_the_encoder_is_seeded_through_its_own_parameter
         b = SeededTargetEncoder(random_state=3).fit_transform(X, y)
     assert encoder.encoder_.cv == 5 and encoder.encoder_.random_state == 3
     np.testing.assert_array_equal(a, b)
+
+
+def test_the_mlp_halves_its_width_layer_by_layer_and_stops_early():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = np.sin(X[:, 0]) + X[:, 1] ** 2
+    model = LayeredMLPRegressor(n_layers=3, width=64, max_iter=500, random_state=0).fit(X, y)
+    assert model.model_.hidden_layer_sizes == (64, 32, 16)
+    assert model.model_.n_iter_ < 500  # early stopping ended it
+    assert model.score(X, y) > 0.8
+    again = LayeredMLPRegressor(n_layers=3, width=64, max_iter=500, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), again.predict(X))
+    tiny = LayeredMLPRegressor(n_layers=1, width=16, random_state=0).fit(X[:10], y[:10])
+    assert tiny.model_.hidden_layer_sizes == (16,) and not tiny.model_.early_stopping
