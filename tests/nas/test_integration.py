@@ -297,10 +297,10 @@ def test_exported_pipeline_with_embeddings_reproduces_the_predictions(tmp_path):
                          ensemble_size=0, n_jobs=1, random_state=0).fit(X, y)
     assert clf.best_config_[MODEL] == NAME and clf.refit_ == "all rows", clf.leaderboard_
     network = clf.model_[-1]
-    assert network.categorical_features == [-3, -2]
+    assert network.categorical_features == [0, 1]
     assert [e.num_embeddings for e in network.module_.embeddings] == [21, 4]
     path = clf.export(tmp_path / "neural.py")
-    assert "categorical_features=[-3, -2]" in path.read_text()
+    assert "categorical_features=[0, 1]" in path.read_text()
     pd.concat([X, y], axis=1).to_csv(tmp_path / "train.csv", index=False)
     X_test = X.iloc[:30].assign(size=["XXL"] + list(X["size"].iloc[1:30]))  # a new category
     X_test.to_csv(tmp_path / "test.csv", index=False)
