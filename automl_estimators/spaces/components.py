@@ -334,8 +334,8 @@ REGRESSORS = (
         scale_target=True,
     ),
     # A multi-layer perceptron for smooth targets, where trees need many splits:
-    # measured on the regression datasets before it joined (5-fold CV at its
-    # defaults): abalone R² 0.583 against 0.544 for the best other default.
+    # 5-fold CV at the defaults, abalone R² 0.583 against 0.562 for the best
+    # other default (benchmarks/results/regression_models.md).
     Component(
         "mlp", MODEL, tasks=R_, estimator=f"{OWN}:LayeredMLPRegressor",
         hyperparameters=(
