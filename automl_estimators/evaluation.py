@@ -15,6 +15,7 @@ predictions, and the parent scores them (see :mod:`automl_estimators.scoring`).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import multiprocessing
@@ -214,6 +215,30 @@ def fit_and_predict(path, pipeline, folds, fidelity=1.0, seed=0, n_threads=1,
 
 
 # ---------------------------------------------------------------- parent side
+@contextlib.contextmanager
+def _worker_environment():
+    """The parent's environment, as the forkserver (and so every worker) starts with it.
+
+    ``OMP_WAIT_POLICY=PASSIVE`` (set on shared machines so that idle OpenMP threads
+    do not spin) puts every thread to sleep at the end of each parallel region, and
+    a learner made of many short regions crawls: HistGradientBoosting with 2
+    threads fitted 7-12x slower than with the runtime's default policy (a short
+    spin, then sleep; ``benchmarks/results/omp_wait_policy.md``), so that refits
+    with ``n_jobs`` threads passed their reserve. Workers fix their own thread
+    counts (one per trial, ``n_jobs`` in all at a refit), so the default spin
+    takes no core from another worker: they start without ``PASSIVE``. Any other
+    value is kept. OpenMP reads the variable once, when it loads, hence here (the
+    ``spawn`` fallback's workers and Dask's take the environment as it is).
+    """
+    passive = os.environ.get("OMP_WAIT_POLICY", "").strip().upper() == "PASSIVE"
+    saved = os.environ.pop("OMP_WAIT_POLICY") if passive else None
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["OMP_WAIT_POLICY"] = saved
+
+
 def _context(preload=()):
     """The forkserver context, started; ``spawn`` when the forkserver cannot start.
 
@@ -227,7 +252,8 @@ def _context(preload=()):
     context.set_forkserver_preload(["automl_estimators.evaluation", "sklearn.ensemble",
                                     "sklearn.linear_model", "xgboost", *preload])
     try:
-        forkserver.ensure_running()
+        with _worker_environment():
+            forkserver.ensure_running()
     except OSError as exc:
         logger.warning("the forkserver cannot start (%s: a shorter TMPDIR avoids it); trial "
                        "workers are spawned instead, which starts them slower", exc)

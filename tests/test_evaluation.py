@@ -101,6 +101,28 @@ def test_a_long_tmpdir_falls_back_to_spawned_workers(tmp_path):
     assert float(score) > 0.8  # a real model, not the dummy (1/3)
 
 
+@pytest.mark.parametrize("policy, in_workers", [("PASSIVE", "None"), (" passive", "None"),
+                                                ("ACTIVE", "ACTIVE")])
+def test_workers_start_without_a_passive_openmp_wait_policy(policy, in_workers):
+    """PASSIVE made 2-thread refits of HistGradientBoosting 7-12x slower
+    (benchmarks/results/omp_wait_policy.md): workers drop it, keep any other
+    policy, and the parent's own environment is left as it was."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os\n"
+            "from automl_estimators.evaluation import _context\n"
+            "if __name__ == '__main__':\n"
+            "    with _context().Pool(1) as pool:\n"
+            "        print(pool.apply(os.getenv, ('OMP_WAIT_POLICY',)))\n"
+            "    print(repr(os.environ['OMP_WAIT_POLICY']))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "OMP_WAIT_POLICY": policy})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == [in_workers, repr(policy)]
+
+
 def test_a_slow_network_returns_what_it_learned_within_the_trial_limit():
     """A network given far too many epochs trains for a share of the trial's time
     (its max_time), instead of being killed at the limit with nothing to show."""
