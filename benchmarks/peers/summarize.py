@@ -415,7 +415,14 @@ def render(frame, command, label=None, plots=(), summary_command=SUMMARY_COMMAND
                   *gap_lines(frame, budget), ""]
     lines += ["### Failures", "", *failure_lines(frame), ""]
     if plots:
-        lines += ["### Plots", ""] + [f"![{name}](benchmarks/{name})" for name in plots] + [""]
+        seeds_at = {b: sorted(frame.loc[frame["budget"] == b, "seed"].unique()) for b in budgets}
+        per_budget = "; ".join(
+            f"{b} s: seed{'s' if len(at) > 1 else ''} {', '.join(map(str, at))}"
+            for b, at in seeds_at.items())
+        lines += ["### Plots", "",
+                  (f"Each budget's points are means over the seeds run at it ({per_budget}), "
+                   "so a system that takes no budget moves between budgets only by its seeds."),
+                  ""] + [f"![{name}](benchmarks/{name})" for name in plots] + [""]
     return "\n".join(lines)
 
 
