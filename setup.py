@@ -25,6 +25,8 @@ setup(
         "threadpoolctl>=3.1",
         # per-trial wall-time limits: a timed-out worker is killed and replaced
         "pebble>=5.0,<6",
+        # trial tasks and answers travel by value: workers never import the user's main module
+        "cloudpickle>=2.2",
         "tqdm>=4.60",
     ],
     extras_require={

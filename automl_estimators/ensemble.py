@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from .scoring import Predictions
+from .scoring import Predictions, fold_scores, split_folds
 
 # Default number of greedy picks (auto-sklearn's ensemble_size).
 ENSEMBLE_SIZE = 50
@@ -74,14 +74,7 @@ def blend(values, weights, task: str) -> Predictions:
 
 def fold_score(metric, task, y, splits, predictions: Predictions) -> float:
     """Mean over folds of the metric, for predictions of the concatenated validation rows."""
-    scores, start = [], 0
-    for _, valid in splits:
-        stop = start + len(valid)
-        part = Predictions(predictions.values[start:stop],
-                           None if predictions.labels is None else predictions.labels[start:stop])
-        scores.append(metric.score(task, y[valid], part))
-        start = stop
-    return float(np.mean(scores))
+    return float(np.mean(fold_scores(metric, task, y, splits, split_folds(predictions, splits))))
 
 
 def select_ensemble(results, y, splits, metric, task: str, *, size: int = ENSEMBLE_SIZE,

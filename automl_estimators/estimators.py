@@ -1,68 +1,51 @@
 """``AutoClassifier`` and ``AutoRegressor``: scikit-learn estimators that search for their model.
 
 Orchestration only (scikit-learn's ``BaseSearchCV`` shape): validate, profile,
-plan, fit a fallback, run the search loop, refit, set attributes. Search logic
-lives in :mod:`.search`, trial execution in :mod:`.evaluation`, the clock in
-:mod:`.budget`.
+plan, fit a fallback, run the search loop, finish, set attributes. Proposals
+live in :mod:`.search`, the loop in :mod:`.search_loop`, trials in
+:mod:`.evaluation` and :mod:`.runners`, the final model's choice and refit in
+:mod:`.finish`, the clock in :mod:`.budget`.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import data
-from .budget import MIN_TRIAL_SECONDS, Budget, estimate_refit_seconds
-from .ensemble import (
-    ENSEMBLE_SIZE,
-    EnsembleClassifier,
-    EnsembleRegressor,
-    blend,
-    fold_score,
-    select_ensemble,
-)
-from .evaluation import OK, WORKERS_UNAVAILABLE, Evaluator, TrialResult, in_worker_start
+from .budget import MIN_TRIAL_SECONDS, Budget
+from .ensemble import ENSEMBLE_SIZE
+from .evaluation import Evaluator
 from .export import export as export_script
+from .finish import Final, Finisher, fit_fallback
 from .history import History
 from .metalearning.suggestions import METHODS
 from .metalearning.warm_start import warm_start_candidates
 from .nas.components import NAME as NEURAL
-from .nas.torch_dependency import INSTALL_HINT, cuda_available, import_torch, torch_available
+from .nas.torch_dependency import neural_dependencies
 from .pipelines import build_pipeline, fidelity_shares
 from .plan import make_plan, make_splits
 from .progress import Reporter
-from .scoring import Predictions, get_metric
+from .runners import dask_client
+from .runners.processes import check_not_in_worker_start
+from .scoring import get_metric, predictions_of
 from .search import SETTINGS, STRATEGIES, make_strategy
-from .search_loop import run_search
+from .search_loop import SearchLoop
 from .spaces import Space
+from .trial import TrialResult
 
 logger = logging.getLogger(__name__)
 
 CLASSIFICATION, REGRESSION = "classification", "regression"
-# Ranked trials tried in turn when the best one cannot be refit in time.
-REFIT_CANDIDATES = 3
-# Share of the time left after the search that ensemble selection may use
-# (it scores blends in the parent; the members' refit needs the rest).
-ENSEMBLE_SELECTION_SHARE = 0.2
-# The search keeps this many refits of the best trial in reserve when it ensembles:
-# members are refit in parallel, n_jobs at a time (an ensemble usually has a few:
-# two waves), and selection itself takes time (a third). A judgement, not a
-# measurement: too small only shrinks the ensemble to the members whose refit
-# fits in the time left, never the budget.
-ENSEMBLE_REFIT_WAVES = 3
 
 
 class _AutoBase(BaseEstimator):
@@ -154,9 +137,7 @@ class _AutoBase(BaseEstimator):
         self
         """
         budget = Budget(float(self.time_budget) if isinstance(self.time_budget, Real) else 1.0)
-        if in_worker_start():
-            raise RuntimeError(WORKERS_UNAVAILABLE.format(
-                f"{type(self).__name__}.fit was called while a worker imported the main module"))
+        check_not_in_worker_start(f"{type(self).__name__}.fit")
         self._validate_params()
         self._check_resampling_size()
         X = data.check_X(X)
@@ -164,20 +145,18 @@ class _AutoBase(BaseEstimator):
         target_name = y.name if isinstance(getattr(y, "name", None), str) else None
         y = self._check_y(X, y)
         task = self._task
+        n_classes = len(self.classes_) if task == CLASSIFICATION else None
         metric = get_metric(self.metric, task)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         profile = data.profile(X, y, task)
         self._check_image_shape(profile.n_features)
-        if not isinstance(self.neural, str) and self.neural:
-            import_torch()  # the ImportError says what to install
+        torch_available, cuda_available = neural_dependencies(self.neural)
         plan = make_plan(profile, self.resampling, self.resampling_size,
                          time_budget=float(self.time_budget),
                          per_trial_time_limit=self.per_trial_time_limit, search=self.search,
                          neural=self.neural, image_shape=self.image_shape,
-                         torch_available=torch_available(), cuda_available=cuda_available())
-        if isinstance(self.neural, str) and not torch_available():
-            logger.info("neural branch skipped: torch is not installed (%s)", INSTALL_HINT)
+                         torch_available=torch_available, cuda_available=cuda_available)
         space = Space(task, sparse=profile.sparse, n_features=profile.n_features,
                       has_categorical=profile.has_categorical, include=self.include,
                       exclude=self.exclude, seed=seed, neural=plan.neural,
@@ -190,12 +169,47 @@ class _AutoBase(BaseEstimator):
                            type(self).__name__, profile.n_rows, profile.n_features, metric.name,
                            plan.reason, n_jobs)
             history = History()
-            fallback = self._fit_fallback(X, y, splits, metric, history, budget)
-            final = _Final(fallback, history.results[0])
+            fallback = fit_fallback(self._fallback_estimator(), X, y, splits, task=task,
+                                    metric=metric, n_classes=n_classes, history=history,
+                                    budget=budget)
+            final = Final(fallback, history.results[0])
             if budget.remaining() >= MIN_TRIAL_SECONDS:
-                final = self._search_and_refit(
-                    X, y, splits, space, profile, metric, history, budget, reporter, n_jobs,
-                    seed, fallback, plan)
+                def build(config, fidelity=1.0):
+                    pipeline = build_pipeline(config, space, profile, random_state=seed,
+                                              fidelity=fidelity)
+                    return pipeline, fidelity_shares(config, space, fidelity)[1]
+
+                # A failed trial is worth no more than the dummy fallback (trial 0).
+                dummy_score = history.results[0].score
+                strategy = make_strategy(
+                    self.search, space, seed, plan=plan,
+                    crash_cost=-dummy_score if np.isfinite(dummy_score) else 0.0)
+                try:
+                    with dask_client(self.dask_client) as client, Evaluator(
+                            X, y, splits, task=task, metric=metric, n_classes=n_classes,
+                            n_workers=n_jobs, memory_limit=self.memory_limit,
+                            dask_client=client,
+                            preload=("torch",) if NEURAL in space.models else ()) as evaluator:
+                        finisher = Finisher(
+                            task, metric, y, splits, n_classes, self.ensemble_size,
+                            n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),
+                            all_rows=profile.n_rows, budget=budget, reporter=reporter)
+                        reporter.phase("searching with %s over %d models", strategy.name,
+                                       len(space.models))
+                        # The loop evaluates the warm start first; strategies learn it by tell.
+                        SearchLoop(strategy, evaluator, history, budget, reporter, build,
+                                   space.describe, finisher.reserve,
+                                   max_trials=self.max_trials,
+                                   per_trial_time_limit=plan.trial_time_limit, seed=seed,
+                                   return_models=plan.return_models,
+                                   ).run(warm_start_candidates(self.warm_start, space, X, y,
+                                                               profile))
+                        reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
+                                       budget.remaining())
+                        final = finisher.finish(history, evaluator,
+                                                lambda config: build(config)[0], fallback)
+                finally:
+                    strategy.close()
         finally:
             reporter.close()
         self.profile_ = profile
@@ -239,182 +253,6 @@ class _AutoBase(BaseEstimator):
     def _fallback_estimator(self):
         raise NotImplementedError
 
-    def _fit_fallback(self, X, y, splits, metric, history, budget):
-        """Fit the dummy model first, so that predict works whatever happens next.
-
-        Its validation score is the first row of the leaderboard; scoring it also
-        checks early that the metric fits the task.
-        """
-        dummy = Pipeline([("model", self._fallback_estimator())])
-        folds = []
-        for train, valid in splits:
-            fold_model = dummy.fit(data.take_rows(X, train), y[train])
-            folds.append(self._predictions(fold_model, data.take_rows(X, valid)))
-        try:
-            scores = tuple(metric.score(self._task, y[valid], p)
-                           for (_, valid), p in zip(splits, folds))
-        except Exception as exc:  # noqa: BLE001 - the metric does not fit the task
-            raise ValueError(f"metric {metric.name!r} cannot score a {self._task} task on this "
-                             f"target: {type(exc).__name__}: {exc}. Choose a {self._task} "
-                             "metric.") from None
-        values = np.concatenate([p.values for p in folds])
-        labels = None if folds[0].labels is None else np.concatenate([p.labels for p in folds])
-        history.add(TrialResult(trial_id=0, config={}, origin="dummy", fidelity=1.0, status=OK,
-                                score=float(np.mean(scores)), fold_scores=scores,
-                                fit_seconds=0.0, duration=0.0, started_at=budget.elapsed(),
-                                predictions=Predictions(values, labels)))
-        return dummy.fit(X, y)
-
-    def _search_and_refit(self, X, y, splits, space, profile, metric, history, budget,
-                          reporter, n_jobs, seed, fallback, plan):
-        def build(config, fidelity=1.0):
-            pipeline = build_pipeline(config, space, profile, random_state=seed,
-                                      fidelity=fidelity)
-            return pipeline, fidelity_shares(config, space, fidelity)[1]
-
-        # The loop evaluates the warm start first; strategies learn it through tell.
-        warm_start = warm_start_candidates(self.warm_start, space, X, y, profile)
-        # A failed trial is worth no more than the dummy fallback (trial 0).
-        dummy_score = history.results[0].score
-        strategy = make_strategy(self.search, space, seed, plan=plan,
-                                 crash_cost=-dummy_score if np.isfinite(dummy_score) else 0.0)
-        n_classes = len(self.classes_) if self._task == CLASSIFICATION else None
-        try:
-            with _dask_client(self.dask_client) as client, \
-                    Evaluator(X, y, splits, task=self._task, metric=metric, n_classes=n_classes,
-                              n_workers=n_jobs, memory_limit=self.memory_limit,
-                              dask_client=client,
-                              preload=("torch",) if NEURAL in space.models else ()
-                              ) as evaluator:
-                n_jobs = evaluator.n_workers
-                reporter.phase("searching with %s over %d models", strategy.name,
-                               len(space.models))
-                run_search(strategy=strategy, warm_start=warm_start, evaluator=evaluator,
-                           history=history, budget=budget, reporter=reporter, build=build,
-                           describe=space.describe, n_workers=n_jobs,
-                           max_trials=self.max_trials, per_trial_time_limit=plan.trial_time_limit,
-                           seed=seed, n_rows_total=profile.n_rows,
-                           n_rows_train=len(splits[0][0]), return_models=plan.return_models,
-                           refit_waves=ENSEMBLE_REFIT_WAVES if self.ensemble_size > 1 else 1)
-                reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
-                               budget.remaining())
-                rows = (len(splits[0][0]), profile.n_rows)
-                final = self._ensemble(evaluator, history, budget, reporter,
-                                       lambda config: build(config)[0], n_jobs, y, splits,
-                                       metric, *rows)
-                if final is not None:
-                    return final
-                return self._refit(evaluator, history, budget, reporter,
-                                   lambda config: build(config)[0], n_jobs, fallback, *rows)
-        finally:
-            strategy.close()
-
-    def _refit(self, evaluator, history, budget, reporter, build, n_jobs, fallback,
-               train_rows, all_rows):
-        """Refit the best trial on all rows within the budget, else the best that can be.
-
-        Candidates are the best few trials that beat the dummy, best first; the
-        first whose refit is expected to finish in the remaining time is refit (the
-        best is tried anyway when none is expected to: nothing is lost by trying).
-        When no refit finishes, the best model fitted during search serves, else
-        the dummy.
-        """
-        ranked = history.ranked()
-        dummy = history.results[0]
-        better = [r for r in ranked if r.origin != "dummy" and r.score > dummy.score]
-        left = budget.remaining()
-        tried = [r for r in better[:REFIT_CANDIDATES]
-                 if estimate_refit_seconds(r.fit_seconds, train_rows, all_rows) <= left]
-        if better and not tried:
-            tried = better[:1]
-        for result in tried:
-            left = budget.remaining()
-            if left < MIN_TRIAL_SECONDS:
-                break
-            reporter.phase("refitting trial %d on all %d rows (%.1fs left)",
-                           result.trial_id, all_rows, left)
-            try:
-                model, _ = evaluator.refit(build(result.config), timeout=left, n_threads=n_jobs)
-                return _Final(model, result)
-            except RuntimeError as exc:
-                reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
-        # No refit finished: the best model fitted during search, else the dummy.
-        for result in better:
-            if result.model is not None:
-                reporter.phase("keeping trial %d's model as fitted during search",
-                               result.trial_id)
-                return _Final(result.model, result)
-        return _Final(fallback, dummy)
-
-    def _ensemble(self, evaluator, history, budget, reporter, build, n_jobs, y, splits, metric,
-                  train_rows, all_rows):
-        """Select an ensemble of trials and refit its members, or None for one model.
-
-        None when ``ensemble_size`` < 2, when the selection is a single trial or no
-        better than the best one, or when its refit is not expected to finish in
-        time. Members are refit in parallel; if some do not finish, the others are
-        kept when their blend still beats the best trial on validation.
-        """
-        ranked = history.ranked()
-        if self.ensemble_size < 2 or len(ranked) < 2:
-            return None
-        deadline = time.monotonic() + budget.remaining() * ENSEMBLE_SELECTION_SHARE
-        selection = select_ensemble(ranked, y, splits, metric, self._task,
-                                    size=self.ensemble_size, deadline=deadline)
-        best = ranked[0]
-        if selection is None or len(selection.trials) < 2 or selection.score <= best.score:
-            return None
-
-        def subset_score(members, weights):
-            if len(members) == len(selection.trials):
-                return selection.score
-            return fold_score(metric, self._task, y, splits, blend(
-                [t.predictions.values for t in members], weights, self._task))
-
-        # The heaviest members whose parallel refit is expected to end in time.
-        estimates = [estimate_refit_seconds(t.fit_seconds, train_rows, all_rows)
-                     for t in selection.trials]
-        left = budget.remaining()
-        size = len(selection.trials)
-        while size >= 2 and max(estimates[:size]) * math.ceil(
-                size / min(size, evaluator.n_workers)) > left:
-            size -= 1
-        trials, weights = selection.trials[:size], selection.weights[:size]
-        score = subset_score(trials, weights) if size >= 2 else -np.inf
-        if score <= best.score:
-            reporter.phase("ensemble of %d (validation %.4f) not refit: no subset that beats "
-                           "the best trial (%.4f) can be refit in %.1fs", len(selection.trials),
-                           selection.score, best.score, left)
-            return None
-        parallel = min(size, evaluator.n_workers)
-        reporter.phase("refitting an ensemble of %d trials on all %d rows (validation %.4f vs "
-                       "best trial %.4f)", size, all_rows, score, best.score)
-        pipelines = [build(t.config) for t in trials]  # unfitted: refit in workers, then named
-        fitted = evaluator.refit_many(pipelines, timeout=left,
-                                      n_threads=max(1, n_jobs // parallel))
-        kept = [(t, w, model, pipeline) for t, w, pipeline, (model, _, _)
-                in zip(trials, weights, pipelines, fitted) if model is not None]
-        if len(kept) < len(trials):
-            reporter.phase("%d of %d ensemble members not refit in time",
-                           len(trials) - len(kept), len(trials))
-            if len(kept) < 2:
-                return None
-            score = subset_score([t for t, *_ in kept], [w for _, w, *_ in kept])
-            if score <= best.score:
-                return None
-        members = [(f"trial_{t.trial_id}", pipeline) for t, _, _, pipeline in kept]
-        weights = [float(w) for _, w, *_ in kept]
-        models = [model for _, _, model, _ in kept]
-        if self._task == CLASSIFICATION:
-            ensemble = EnsembleClassifier.from_fitted(members, models, weights,
-                                                      classes=np.arange(len(self.classes_)))
-        else:
-            ensemble = EnsembleRegressor.from_fitted(members, models, weights)
-        top = max(kept, key=lambda k: (k[0].score, -k[0].trial_id))
-        return _Final(ensemble, top[0], score=score,
-                      members=tuple(zip((t.trial_id for t, *_ in kept), ensemble.weights_)),
-                      best_model=top[2])
-
     def _set_fitted_attributes(self, final, history, space, metric, plan, budget):
         chosen = final.chosen
         self.model_ = final.model
@@ -448,9 +286,6 @@ class _AutoBase(BaseEstimator):
         validate_data(self, X, reset=False, skip_check_array=True)
         return X
 
-    def _predictions(self, model, X):
-        raise NotImplementedError
-
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
 
@@ -476,40 +311,6 @@ class _AutoBase(BaseEstimator):
             ``path``.
         """
         return export_script(self, path)
-
-
-@dataclass(frozen=True)
-class _Final:
-    """The model a fit ends with: the chosen trial, and for an ensemble its members.
-
-    ``score`` is the final model's validation score (the chosen trial's when None);
-    ``members`` the (trial id, weight) pairs of an ensemble; ``best_model`` the
-    chosen trial's own refit model inside an ensemble.
-    """
-
-    model: object
-    chosen: TrialResult
-    score: float | None = None
-    members: tuple = ()
-    best_model: object = None
-
-
-@contextmanager
-def _dask_client(client):
-    """The user's client as is; a client of our own (closed after) for an address."""
-    if client is None or not isinstance(client, str):
-        yield client
-        return
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ImportError("dask_client needs dask.distributed: pip install "
-                          "'automl-estimators[dask]'.") from None
-    own = Client(client, set_as_default=False)
-    try:
-        yield own
-    finally:
-        own.close()
 
 
 class AutoClassifier(ClassifierMixin, _AutoBase):
@@ -660,11 +461,6 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     def _fallback_estimator(self):
         return DummyClassifier(strategy="prior")
 
-    def _predictions(self, model, X):
-        proba = np.zeros((X.shape[0], len(self.classes_)), dtype=np.float32)
-        proba[:, np.asarray(model.classes_, dtype=int)] = model.predict_proba(X)
-        return Predictions(proba, np.asarray(model.predict(X), dtype=int))
-
     def predict(self, X):
         """Predicted class labels for X."""
         X = self._check_X_predict(X)
@@ -673,7 +469,7 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     def predict_proba(self, X):
         """Class probabilities for X, columns in the order of ``classes_``."""
         X = self._check_X_predict(X)
-        return self._predictions(self.model_, X).values.astype(np.float64)
+        return predictions_of(self.model_, X, len(self.classes_)).values.astype(np.float64)
 
 
 class AutoRegressor(RegressorMixin, _AutoBase):
@@ -705,9 +501,6 @@ class AutoRegressor(RegressorMixin, _AutoBase):
 
     def _fallback_estimator(self):
         return DummyRegressor(strategy="mean")
-
-    def _predictions(self, model, X):
-        return Predictions(np.asarray(model.predict(X), dtype=np.float64))
 
     def predict(self, X):
         """Predicted values for X."""

@@ -7,8 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from .evaluation import OK
-from .search.base import config_key
+from .trial import Status, config_key
 
 # Validation predictions are kept for this many of the best trials (for the
 # ensemble); others drop theirs so that memory stays bounded on long runs.
@@ -49,7 +48,7 @@ class History:
             # One fitted model is kept, the best that came back (a fallback for
             # the refit); the others would only hold memory.
             held = self.held_model()
-            if result.status == OK and result.fidelity >= 1.0 and (
+            if result.status == Status.OK and result.fidelity >= 1.0 and (
                     held is None or result.score > held.score):
                 self._drop_models()
             else:
@@ -81,7 +80,7 @@ class History:
 
     def ranked(self, fidelity: float = 1.0) -> list:
         """Successful trials at ``fidelity``, best score first (ties: earlier first)."""
-        ok = [r for r in self.results if r.status == OK and r.fidelity == fidelity]
+        ok = [r for r in self.results if r.status == Status.OK and r.fidelity == fidelity]
         return sorted(ok, key=lambda r: (-r.score, r.trial_id))
 
     def best(self, fidelity: float = 1.0):
@@ -99,7 +98,7 @@ class History:
                 "model": r.config.get("model"),
                 "score": r.score,
                 "fold_scores": r.fold_scores,
-                "status": r.status,
+                "status": str(r.status),
                 "fidelity": r.fidelity,
                 "fit_seconds": r.fit_seconds,
                 "duration": r.duration,
@@ -114,7 +113,7 @@ class History:
         if not rows:
             return pd.DataFrame(columns=columns)
         frame = pd.DataFrame(rows)
-        ok = frame["status"] == OK
+        ok = frame["status"] == Status.OK.value
         frame["_group"] = np.where(ok, np.where(frame["fidelity"] >= 1.0, 0, 1), 2)
         frame["_fidelity"] = -frame["fidelity"]
         frame["_order"] = np.where(ok, -frame["score"].fillna(-np.inf), np.inf)

@@ -74,6 +74,43 @@ class Metric:
         return float(self.scorer(stand_in, rows, y_true))
 
 
+def predictions_of(model, X, n_classes: int | None) -> Predictions:
+    """A fitted model's predictions on X: class probabilities over all ``n_classes``
+    encoded classes (a model that saw fewer gets zero columns) and labels for
+    classification (``n_classes`` an int), values for regression (None)."""
+    if n_classes is None:
+        return Predictions(np.asarray(model.predict(X), dtype=np.float64))
+    proba = np.zeros((X.shape[0], n_classes), dtype=np.float32)
+    proba[:, np.asarray(model.classes_, dtype=int)] = model.predict_proba(X)
+    return Predictions(proba, np.asarray(model.predict(X), dtype=int))
+
+
+def concatenate(folds) -> Predictions:
+    """One :class:`Predictions` of the folds' validation rows, in fold order."""
+    folds = list(folds)
+    return Predictions(
+        np.concatenate([p.values for p in folds]),
+        None if folds[0].labels is None else np.concatenate([p.labels for p in folds]))
+
+
+def split_folds(predictions: Predictions, splits) -> list:
+    """The inverse of :func:`concatenate`: one :class:`Predictions` per split's validation rows."""
+    parts, start = [], 0
+    for _, valid in splits:
+        stop = start + len(valid)
+        parts.append(Predictions(
+            predictions.values[start:stop],
+            None if predictions.labels is None else predictions.labels[start:stop]))
+        start = stop
+    return parts
+
+
+def fold_scores(metric: Metric, task: str, y, splits, folds) -> tuple:
+    """The metric on each split's validation rows (``y`` encoded), from one
+    :class:`Predictions` per split: the one place a fit scores folds."""
+    return tuple(metric.score(task, y[valid], p) for (_, valid), p in zip(splits, folds))
+
+
 def get_metric(metric, task: str) -> Metric:
     """Resolve the ``metric`` parameter: None (task default), a scorer name or a callable.
 

@@ -1,7 +1,7 @@
 """The search loop: candidates from a strategy, trials in workers, results into history.
 
 It owns what strategies must not: the clock (stopping early enough to leave the
-refit its reserve), ``n_jobs`` trials at once, per-trial time limits, duplicate
+finishing step the reserve it asks for, :meth:`.finish.Finisher.reserve`), ``n_jobs`` trials at once, per-trial time limits, duplicate
 detection and the trial budget. Warm-start candidates (the strong default first)
 are evaluated before the strategy is asked. A strategy that proposes a
 configuration already tried (e.g. SMAC proposing a warm-start default) is told
@@ -15,9 +15,11 @@ import time
 import warnings
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 
-from .budget import MIN_TRIAL_SECONDS, estimate_refit_seconds
-from .evaluation import CANCELLED, TrialResult, WorkersUnavailable
+from .budget import MIN_TRIAL_SECONDS
+from .runners import WorkersUnavailable
+from .trial import PendingTrial, Status, TrialResult
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +31,6 @@ MAX_DUPLICATES = 50
 # last ask's duration: SMAC's ask (surrogate fit + acquisition search) takes up
 # to seconds late in a fit, and the clock does not stop while it thinks.
 ASK_SAFETY = 1.5
-# The reserve for an ensemble's refit beyond one refit of the best trial takes at
-# most this share of the budget. Three full waves left 10 s fits on 6k rows (HGB
-# at 0.6 s a trial) searching for 3.5 s and refitting for 1 s; a smaller reserve
-# only shrinks the ensemble to the members refit in time.
-ENSEMBLE_RESERVE_SHARE = 0.15
 
 
 class _DeadlineAsker:
@@ -82,169 +79,211 @@ class _DeadlineAsker:
         self._thread.shutdown(wait=False)
 
 
-def run_search(*, strategy, warm_start, evaluator, history, budget, reporter, build,
-               describe, n_workers, max_trials=None, per_trial_time_limit=None,
-               n_rows_total, n_rows_train, seed=0, return_models=False, refit_waves=1):
-    """Run trials until the budget (minus the refit reserve) or ``max_trials`` is spent.
+@dataclass
+class SearchLoop:
+    """Run trials until the budget (minus the finishing step's reserve) or ``max_trials``
+    is spent: ask -> build -> submit -> collect -> tell.
 
     Parameters
     ----------
     strategy : SearchStrategy
-    warm_start : list of Candidate
-        Evaluated first, in order; the first is the strong default, whose fitted
-        model is kept as a fallback and whose time limit is the whole search time.
+    evaluator : Evaluator
+    history : History
+    budget : Budget
+    reporter : Reporter
     build : callable
         (configuration, fidelity) -> (unfitted pipeline, share of training rows).
     describe : callable
         Configuration -> short text for logs.
-    n_rows_total, n_rows_train : int
-        Rows of the final refit and of one trial's fit, to size the refit reserve.
+    reserve : callable
+        Best trial so far (or None) -> seconds the finishing step needs after the
+        search (:meth:`.finish.Finisher.reserve`).
+    max_trials : int or None
+        Trials to start at most.
+    per_trial_time_limit : float or None
+        Seconds a trial may take (the first, the strong default, may take the
+        whole search time).
+    seed : int
+        Seed of the first trial's row sampling; trial i gets ``seed + i``.
     return_models : bool
         Whether every full-fidelity trial sends its fitted model back (the first
         always does, and every one while no model that beats the dummy is held);
         the history keeps the best one's.
-    refit_waves : int
-        Refits of the best trial's size kept in reserve (more than one when an
-        ensemble's members will be refit). The waves after the first take at most
-        :data:`ENSEMBLE_RESERVE_SHARE` of the budget: the best trial's own refit is
-        always covered, an ensemble may shrink to the members refit in time.
     """
-    asker = _DeadlineAsker(strategy)
-    try:
-        _loop(asker, warm_start, evaluator, history, budget, reporter, build, describe,
-              n_workers, max_trials, per_trial_time_limit, n_rows_total, n_rows_train, seed,
-              return_models, refit_waves)
-    finally:
-        asker.close()
 
+    strategy: object
+    evaluator: object
+    history: object
+    budget: object
+    reporter: object
+    build: object
+    describe: object
+    reserve: object
+    max_trials: int | None = None
+    per_trial_time_limit: float | None = None
+    seed: int = 0
+    return_models: bool = False
 
-def _loop(asker, warm_start, evaluator, history, budget, reporter, build, describe, n_workers,
-          max_trials, per_trial_time_limit, n_rows_total, n_rows_train, seed, return_models,
-          refit_waves):
-    queue = list(warm_start)
-    pending = {}
-    overtime = False  # the search time is up, the first trial still runs
-    ask_seconds = 0.0  # duration of the strategy's last ask
-    waiting = {}  # key of a running trial -> repeated proposals to tell its result
-    started = 0
-    exhausted = False
+    def run(self, warm_start) -> None:
+        """Evaluate ``warm_start`` (candidates, the strong default first), then the
+        strategy's proposals, until the search time or ``max_trials`` is spent.
 
-    def reserve():
-        best = history.best()
-        if best is None or best.origin == "dummy":
-            return 0.0
+        Raises
+        ------
+        WorkersUnavailable
+            When no worker can run a trial and no trial but the dummy succeeded:
+            the fit would otherwise end on the dummy without saying why.
+        """
+        self._asker = _DeadlineAsker(self.strategy)
+        self._queue = list(warm_start)
+        self._pending: dict = {}  # future -> PendingTrial
+        self._default_trial = None  # the first trial's future while it runs
+        self._waiting: dict = {}  # key of a running trial -> repeated proposals to tell
+        self._ask_seconds = 0.0  # duration of the strategy's last ask
+        self._started = 0
+        self._exhausted = False
+        try:
+            self._loop()
+        finally:
+            self._asker.close()
+
+    # ------------------------------------------------------------ the clock
+    def _search_left(self) -> float:
+        reserve = self.reserve(self.history.best())
         # Stop a little before the estimate: cancelling and collecting take time too.
-        once = estimate_refit_seconds(best.fit_seconds, n_rows_train, n_rows_total)
-        more = min(once * (refit_waves - 1), ENSEMBLE_RESERVE_SHARE * budget.total)
-        return once + more + POLL_SECONDS
+        return self.budget.search_remaining(reserve + POLL_SECONDS if reserve > 0 else 0.0)
 
-    def next_candidate():
-        nonlocal exhausted, ask_seconds
+    def _may_start(self) -> bool:
+        return not self._exhausted and (self.max_trials is None
+                                        or self._started < self.max_trials)
+
+    def _loop(self):
+        overtime = False  # the search time is up, the first trial still runs
+        while True:
+            search_left = self._search_left()
+            while (self._may_start() and len(self._pending) < self.evaluator.n_workers
+                   and search_left >= MIN_TRIAL_SECONDS):
+                candidate = self._next_candidate()
+                search_left = self._search_left()  # asking took time
+                if candidate is None or search_left < MIN_TRIAL_SECONDS:
+                    break
+                self._start(candidate, search_left)
+            if not self._pending:
+                break
+            # Past the search time, only the first trial is waited for: no deadline to wake at.
+            done, _ = wait(list(self._pending),
+                           timeout=POLL_SECONDS if overtime and search_left <= 0
+                           else max(min(POLL_SECONDS, search_left), 0.01),
+                           return_when=FIRST_COMPLETED)
+            for future in done:
+                self._record(future, self._pending.pop(future))
+            if self._default_trial not in self._pending:
+                self._default_trial = None
+            if self._search_left() < 0 and self._pending:
+                # The search time is up. The first trial (the strong default) still
+                # running is waited for, within its own limit: a fit must not end below
+                # it, and the refit of a weaker best it would cancel need not happen (the
+                # first trial's fitted model comes back). Measured on digits (random
+                # search of networks, 120 s): a weak network's refit reserve cancelled
+                # the default network, and the fit ended at test accuracy 0.124.
+                self._cancel([f for f in self._pending if f is not self._default_trial])
+                overtime = True
+                if self._default_trial is None or self.budget.remaining() < MIN_TRIAL_SECONDS:
+                    break
+            self.reporter.tick()
+        self._cancel(list(self._pending))
+
+    # ------------------------------------------------------------ candidates
+    def _next_candidate(self):
+        """The next warm-start candidate or proposal not tried yet; None when there is
+        none (no time to ask, the strategy exhausted or stopped). Repeated proposals
+        are told the result their first trial had, or will have."""
         duplicates = 0
         while True:
-            if queue:
-                candidate = queue.pop(0)
-            elif exhausted:
+            if self._queue:
+                candidate = self._queue.pop(0)
+            elif self._exhausted:
                 return None
             else:
-                if budget.search_remaining(reserve()) < MIN_TRIAL_SECONDS + ask_seconds * ASK_SAFETY:
+                if self._search_left() < MIN_TRIAL_SECONDS + self._ask_seconds * ASK_SAFETY:
                     return None  # no time to think and run: wait for pending trials
                 started_ask = time.monotonic()
-                asked = asker.ask(budget.search_remaining(reserve()))
-                ask_seconds = time.monotonic() - started_ask
+                asked = self._asker.ask(self._search_left())
+                self._ask_seconds = time.monotonic() - started_ask
                 if not asked:
-                    exhausted = True
+                    self._exhausted = True
                     return None
                 candidate = asked[0]
-            if not history.seen(candidate.config, candidate.fidelity):
+            if not self.history.seen(candidate.config, candidate.fidelity):
                 return candidate
-            known = history.finished(candidate.config, candidate.fidelity)
+            known = self.history.finished(candidate.config, candidate.fidelity)
             if known is not None:
-                asker.tell(candidate, known)
+                self._asker.tell(candidate, known)
             else:
-                waiting.setdefault(candidate.key, []).append(candidate)
+                self._waiting.setdefault(candidate.key, []).append(candidate)
             duplicates += 1
             if duplicates >= MAX_DUPLICATES:
-                exhausted = True
+                self._exhausted = True
                 return None
 
-    while True:
-        search_left = budget.search_remaining(reserve())
-        can_start = (max_trials is None or started < max_trials) and not exhausted
-        while can_start and len(pending) < n_workers and search_left >= MIN_TRIAL_SECONDS:
-            candidate = next_candidate()
-            search_left = budget.search_remaining(reserve())  # asking took time
-            if candidate is None or search_left < MIN_TRIAL_SECONDS:
-                break
-            first = started == 0
-            limit = search_left if first or per_trial_time_limit is None \
-                else min(per_trial_time_limit, search_left)
-            history.mark(candidate.config, candidate.fidelity)
-            pipeline, row_share = build(candidate.config, candidate.fidelity)
-            try:
-                # A fitted model comes back from the first trial, from every trial on
-                # small data, and from any trial while no model that beats the dummy
-                # is held: the refit may not finish, and then that model serves.
-                full = candidate.fidelity >= 1.0
-                future = evaluator.submit(
-                    pipeline, limit, fidelity=row_share, seed=seed + started,
-                    return_model=first or (full and (return_models
-                                                     or not history.has_fallback_model())))
-            except WorkersUnavailable as exc:
-                warnings.warn(str(exc), RuntimeWarning, stacklevel=2)
-                logger.error("search stopped: %s", exc)
-                exhausted = True
-                break
-            pending[future] = (started + 1, candidate, budget.elapsed(), time.monotonic())
-            started += 1
-            can_start = max_trials is None or started < max_trials
-        if not pending:
-            break
-        # Past the search time, only the first trial is waited for: no deadline to wake at.
-        done, _ = wait(list(pending), timeout=POLL_SECONDS if overtime and search_left <= 0
-                       else max(min(POLL_SECONDS, search_left), 0.01),
-                       return_when=FIRST_COMPLETED)
-        for future in done:
-            _record(future, pending.pop(future), evaluator, history, asker, reporter, describe,
-                    waiting)
-        if budget.search_remaining(reserve()) < 0 and pending:
-            # The search time is up. The first trial (the strong default) still
-            # running is waited for, within its own limit: a fit must not end below
-            # it, and the refit of a weaker best it would cancel need not happen (the
-            # first trial's fitted model comes back). Measured on digits (random
-            # search of networks, 120 s): a weak network's refit reserve cancelled
-            # the default network, and the fit ended at test accuracy 0.124.
-            # Trial ids count from 1 in start order (0 is the dummy fallback).
-            default_trial = {f: entry for f, entry in pending.items() if entry[0] == 1}
-            _cancel({f: e for f, e in pending.items() if f not in default_trial}, history,
-                    reporter, describe)
-            pending, overtime = default_trial, True
-            if not default_trial or budget.remaining() < MIN_TRIAL_SECONDS:
-                break
-        reporter.tick()
+    # ------------------------------------------------------------ trials
+    def _start(self, candidate, search_left):
+        first = self._started == 0
+        limit = search_left if first or self.per_trial_time_limit is None \
+            else min(self.per_trial_time_limit, search_left)
+        self.history.mark(candidate.config, candidate.fidelity)
+        pipeline, row_share = self.build(candidate.config, candidate.fidelity)
+        # A fitted model comes back from the first trial, from every trial on small
+        # data, and from any trial while no model that beats the dummy is held: the
+        # refit may not finish, and then that model serves.
+        full = candidate.fidelity >= 1.0
+        try:
+            future = self.evaluator.submit(
+                pipeline, limit, fidelity=row_share, seed=self.seed + self._started,
+                return_model=first or (full and (self.return_models
+                                                 or not self.history.has_fallback_model())))
+        except WorkersUnavailable as exc:
+            self._workers_unavailable(exc)
+            return
+        self._started += 1
+        self._pending[future] = PendingTrial(self._started, candidate, self.budget.elapsed(),
+                                             time.monotonic())
+        if first:
+            self._default_trial = future
 
-    _cancel(pending, history, reporter, describe)
+    def _workers_unavailable(self, exc):
+        self._exhausted = True
+        if not any(r.ok and r.origin != "dummy" for r in self.history.results):
+            self._cancel(list(self._pending))
+            raise WorkersUnavailable(
+                f"{exc}. No trial could run, so the fit would end on the dummy model. Check "
+                "that this process may start child processes and write to its temporary "
+                "folder (TMPDIR), or run the trials on a Dask cluster (dask_client).") from exc
+        warnings.warn(f"{exc}; search stopped, the trials run so far make the model",
+                      RuntimeWarning, stacklevel=4)
+        logger.error("search stopped: %s", exc)
 
+    def _record(self, future, pending: PendingTrial):
+        candidate = pending.candidate
+        result = self.evaluator.collect(
+            future, trial_id=pending.trial_id, config=candidate.config,
+            origin=candidate.origin, fidelity=candidate.fidelity,
+            started_at=pending.started_at, submitted=pending.submitted)
+        self.history.add(result)
+        self._asker.tell(candidate, result)
+        for repeated in self._waiting.pop(candidate.key, ()):
+            self._asker.tell(repeated, result)
+        self.reporter.trial(result, self.describe(candidate.config))
 
-def _cancel(pending, history, reporter, describe):
-    """Cancel the pending trials and record them as cancelled."""
-    for future, (trial_id, candidate, started_at, _) in pending.items():
-        future.cancel()
-        result = TrialResult(trial_id=trial_id, config=candidate.config, origin=candidate.origin,
-                             fidelity=candidate.fidelity, status=CANCELLED,
-                             started_at=started_at,
-                             error="stopped at the end of the search time")
-        history.add(result)
-        reporter.trial(result, describe(candidate.config))
-
-
-def _record(future, entry, evaluator, history, asker, reporter, describe, waiting):
-    trial_id, candidate, started_at, submitted = entry
-    result = evaluator.collect(future, trial_id=trial_id, config=candidate.config,
-                               origin=candidate.origin, fidelity=candidate.fidelity,
-                               started_at=started_at, submitted=submitted)
-    history.add(result)
-    asker.tell(candidate, result)
-    for repeated in waiting.pop(candidate.key, ()):
-        asker.tell(repeated, result)
-    reporter.trial(result, describe(candidate.config))
+    def _cancel(self, futures):
+        """Cancel these pending trials and record them as cancelled."""
+        for future in futures:
+            pending = self._pending.pop(future)
+            future.cancel()
+            candidate = pending.candidate
+            result = TrialResult(trial_id=pending.trial_id, config=candidate.config,
+                                 origin=candidate.origin, fidelity=candidate.fidelity,
+                                 status=Status.CANCELLED, started_at=pending.started_at,
+                                 error="stopped at the end of the search time")
+            self.history.add(result)
+            self.reporter.trial(result, self.describe(candidate.config))

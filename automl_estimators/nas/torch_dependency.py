@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import os
 import sys
 
@@ -43,3 +44,18 @@ def cuda_available() -> bool:
     if torch is not None:
         return bool(torch.cuda.is_available())
     return torch_available() and os.path.exists("/proc/driver/nvidia/version")
+
+
+def neural_dependencies(neural) -> tuple[bool, bool]:
+    """Whether torch and a CUDA GPU are available, for the ``neural`` parameter.
+
+    ``neural=True`` needs torch: its absence raises the ImportError of
+    :func:`import_torch`. Under ``"auto"`` the branch is skipped with a log line.
+    """
+    if not isinstance(neural, str) and neural:
+        import_torch()  # the ImportError says what to install
+    available = torch_available()
+    if isinstance(neural, str) and not available:
+        logging.getLogger(__name__).info("neural branch skipped: torch is not installed (%s)",
+                                         INSTALL_HINT)
+    return available, cuda_available()

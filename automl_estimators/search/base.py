@@ -7,9 +7,11 @@ the workers and the history; a strategy never runs a trial.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-
 from ConfigSpace import ConfigurationSpace
+
+from ..trial import Candidate, config_key
+
+__all__ = ["Candidate", "SearchStrategy", "config_key", "own_configspace"]
 
 
 def own_configspace(space, seed=None) -> ConfigurationSpace:
@@ -18,24 +20,6 @@ def own_configspace(space, seed=None) -> ConfigurationSpace:
     if seed is not None:
         configspace.seed(seed)
     return configspace
-
-
-def config_key(config: dict, fidelity: float = 1.0):
-    """A hashable identity of a configuration at a fidelity."""
-    return (tuple(sorted((k, repr(v)) for k, v in config.items())), fidelity)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A configuration to evaluate, at a fidelity in (0, 1] (1: the full evaluation)."""
-
-    config: dict
-    fidelity: float = 1.0
-    origin: str = ""
-
-    @property
-    def key(self):
-        return config_key(self.config, self.fidelity)
 
 
 class SearchStrategy(ABC):
@@ -60,7 +44,7 @@ class SearchStrategy(ABC):
         """Up to ``n`` new candidates (fewer, or none, when the space is exhausted)."""
 
     def tell(self, candidate: Candidate, result) -> None:
-        """Learn from a finished trial (a :class:`~automl_estimators.evaluation.TrialResult`)."""
+        """Learn from a finished trial (a :class:`~automl_estimators.trial.TrialResult`)."""
 
     def close(self) -> None:
         """Release what the strategy holds (files, clients); called once the search ends."""

@@ -24,7 +24,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..evaluation import CANCELLED, OK
+from ..trial import Status
 from .base import Candidate, SearchStrategy, own_configspace
 
 logger = logging.getLogger(__name__)
@@ -198,7 +198,7 @@ class SMACSearch(SearchStrategy):
         """
         from smac.runhistory import StatusType, TrialInfo, TrialValue
 
-        if result.status == CANCELLED:
+        if result.status == Status.CANCELLED:
             return
         info = self._asked.pop(candidate.key, None)
         if info is None:
@@ -206,15 +206,15 @@ class SMACSearch(SearchStrategy):
                 return
             info = TrialInfo(config=self.space.encode(candidate.config), seed=self._tell_seed,
                              budget=1.0 if self.multi_fidelity != "off" else None)
-        if result.status == OK:
+        if result.status == Status.OK:
             cost = -float(result.score)
             self._worst_cost = max(self._worst_cost, cost)
             status = StatusType.SUCCESS
         else:
             # Never better than a trial that ran: at least the worst cost seen.
             cost = self._worst_cost
-            status = {"timeout": StatusType.TIMEOUT,
-                      "memout": StatusType.MEMORYOUT}.get(result.status, StatusType.CRASHED)
+            status = {Status.TIMEOUT: StatusType.TIMEOUT,
+                      Status.MEMOUT: StatusType.MEMORYOUT}.get(result.status, StatusType.CRASHED)
         duration = result.duration if result.duration == result.duration else 0.0
         self._smac.tell(info, TrialValue(cost=cost, time=duration, status=status), save=False)
 

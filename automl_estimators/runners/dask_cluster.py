@@ -2,11 +2,12 @@
 
 The data is scattered to every Dask worker once (``Client.scatter(broadcast=True)``)
 and written to a worker-local file on its first trial there. Each trial then runs
-in a child process of the Dask worker, from a ``pebble`` pool the worker keeps,
-so that its time and memory limits are enforced exactly as on a local machine
-(a Dask task itself cannot be killed). Dask futures are wrapped as
-``concurrent.futures`` futures, so the search loop waits on them as on local ones.
-The client is the user's: it is never closed here.
+in a child process of the Dask worker, from a trial pool the worker keeps
+(:func:`.processes.trial_pool`), so that its time and memory limits are enforced
+exactly as on a local machine (a Dask task itself cannot be killed). Dask futures
+are wrapped as ``concurrent.futures`` futures, so the search loop waits on them as
+on local ones. A client the user passes is theirs and never closed here; for a
+scheduler address, :func:`dask_client` opens one for the fit and closes it after.
 """
 
 from __future__ import annotations
@@ -16,16 +17,37 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 
 import joblib
 
-from .evaluation import fit_and_predict, outcome, trial_pool
+from ..trial import TrialTask
+from .base import Runner
+from .processes import outcome, schedule, trial_pool
 
 # Data key -> file on this Dask worker process (filled on its first trial).
 _LOCAL: dict = {}
 # (memory limit, preloaded modules) -> process pool of this Dask worker, kept
 # between the trials of a fit.
 _POOLS: dict = {}
+
+
+@contextmanager
+def dask_client(client):
+    """The user's client as is; a client of our own (closed after) for an address."""
+    if client is None or not isinstance(client, str):
+        yield client
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ImportError("dask_client needs dask.distributed: pip install "
+                          "'automl-estimators[dask]'.") from None
+    own = Client(client, set_as_default=False)
+    try:
+        yield own
+    finally:
+        own.close()
 
 
 def _local_path(data_key, data):
@@ -66,11 +88,10 @@ def _pool(memory_limit, preload=()):
     return pool
 
 
-def run_trial(data, data_key, args, timeout, memory_limit, preload=()):
-    """Dask task: ``fit_and_predict`` in a child process of this worker, under limits."""
+def run_trial(data, data_key, task: TrialTask, timeout, memory_limit, preload=()):
+    """Dask task: the trial in a child process of this worker, under limits; its answer."""
     path = _local_path(data_key, data)
-    return outcome(_pool(memory_limit, preload).schedule(fit_and_predict, args=(path, *args),
-                                                         timeout=timeout))
+    return outcome(schedule(_pool(memory_limit, preload), path, task, timeout))
 
 
 class _DaskFuture(cf.Future):
@@ -98,7 +119,7 @@ class _DaskFuture(cf.Future):
         return super().cancel()
 
 
-class DaskRunner:
+class DaskRunner(Runner):
     """Schedules trials on the workers of a ``distributed.Client``."""
 
     def __init__(self, client, data, memory_limit, preload=()):
@@ -110,8 +131,8 @@ class DaskRunner:
         self._data = client.scatter([data], broadcast=True, hash=False)[0]
         self._key = self._data.key
 
-    def schedule(self, args, timeout):
-        future = self.client.submit(run_trial, self._data, self._key, args, timeout,
+    def schedule(self, task: TrialTask, timeout: float):
+        future = self.client.submit(run_trial, self._data, self._key, task, timeout,
                                     self._memory_limit, self._preload, pure=False)
         return _DaskFuture(future)
 

@@ -1,0 +1,252 @@
+"""The finishing step: the model a fit ends with, and the time it needs.
+
+Before the search, :func:`fit_fallback` fits the dummy model (so ``predict``
+works whatever happens next). After it, :meth:`Finisher.finish` selects a
+weighted ensemble of the trials and refits its members on all rows, or refits
+the best pipeline when the ensemble does not beat it or cannot be refit in time,
+or keeps a model fitted during search, or the dummy: the first of these that
+the time left allows. :meth:`Finisher.reserve` says how much time that needs,
+so that the search loop stops early enough to leave it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from .budget import MIN_TRIAL_SECONDS, estimate_refit_seconds
+from .data import take_rows
+from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score, select_ensemble
+from .scoring import concatenate, fold_scores, predictions_of
+from .trial import Status, TrialResult
+
+# Ranked trials tried in turn when the best one cannot be refit in time.
+REFIT_CANDIDATES = 3
+# Share of the time left after the search that ensemble selection may use
+# (it scores blends in the parent; the members' refit needs the rest).
+ENSEMBLE_SELECTION_SHARE = 0.2
+# The search keeps this many refits of the best trial in reserve when it ensembles:
+# members are refit in parallel, n_jobs at a time (an ensemble usually has a few:
+# two waves), and selection itself takes time (a third). A judgement, not a
+# measurement: too small only shrinks the ensemble to the members whose refit
+# fits in the time left, never the budget.
+ENSEMBLE_REFIT_WAVES = 3
+# The reserve for an ensemble's refit beyond one refit of the best trial takes at
+# most this share of the budget. Three full waves left 10 s fits on 6k rows (HGB
+# at 0.6 s a trial) searching for 3.5 s and refitting for 1 s; a smaller reserve
+# only shrinks the ensemble to the members refit in time.
+ENSEMBLE_RESERVE_SHARE = 0.15
+
+
+@dataclass(frozen=True)
+class Final:
+    """The model a fit ends with: the chosen trial, and for an ensemble its members.
+
+    ``score`` is the final model's validation score (the chosen trial's when None);
+    ``members`` the (trial id, weight) pairs of an ensemble; ``best_model`` the
+    chosen trial's own refit model inside an ensemble.
+    """
+
+    model: object
+    chosen: TrialResult
+    score: float | None = None
+    members: tuple = ()
+    best_model: object = None
+
+
+def fit_fallback(estimator, X, y, splits, *, task, metric, n_classes, history, budget):
+    """Fit ``estimator`` (the dummy) on all rows, first, so that predict works whatever
+    happens next; its validation score is trial 0, the first row of the leaderboard.
+
+    Scoring it also checks early that the metric fits the task.
+
+    Raises
+    ------
+    ValueError
+        If the metric cannot score this task's target.
+    """
+    dummy = Pipeline([("model", estimator)])
+    folds = []
+    for train, valid in splits:
+        fold_model = dummy.fit(take_rows(X, train), y[train])
+        folds.append(predictions_of(fold_model, take_rows(X, valid), n_classes))
+    try:
+        scores = fold_scores(metric, task, y, splits, folds)
+    except Exception as exc:  # noqa: BLE001 - the metric does not fit the task
+        raise ValueError(f"metric {metric.name!r} cannot score a {task} task on this "
+                         f"target: {type(exc).__name__}: {exc}. Choose a {task} "
+                         "metric.") from None
+    history.add(TrialResult(trial_id=0, config={}, origin="dummy", fidelity=1.0,
+                            status=Status.OK, score=float(np.mean(scores)), fold_scores=scores,
+                            fit_seconds=0.0, duration=0.0, started_at=budget.elapsed(),
+                            predictions=concatenate(folds)))
+    return dummy.fit(X, y)
+
+
+@dataclass
+class Finisher:
+    """Chooses and refits the final model within the budget.
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}
+    metric : Metric
+    y : ndarray
+        The encoded target of all rows.
+    splits : list of (train_rows, valid_rows)
+    n_classes : int or None
+    ensemble_size : int
+        Greedy picks of ensemble selection; below 2, no ensemble.
+    n_threads : int
+        Threads of the final refit (``n_jobs``).
+    train_rows, all_rows : int
+        Rows a trial fits on, and rows of the refit (to scale refit estimates).
+    budget : Budget
+    reporter : Reporter
+    """
+
+    task: str
+    metric: object
+    y: np.ndarray
+    splits: list
+    n_classes: int | None
+    ensemble_size: int
+    n_threads: int
+    train_rows: int
+    all_rows: int
+    budget: object
+    reporter: object
+
+    def reserve(self, best: TrialResult | None) -> float:
+        """Seconds the finishing step needs when ``best`` is the best trial so far.
+
+        One refit of the best trial; when ensembling, more waves of it, within
+        :data:`ENSEMBLE_RESERVE_SHARE` of the budget. Nothing while only the dummy
+        is held: there is nothing to refit.
+        """
+        if best is None or best.origin == "dummy":
+            return 0.0
+        waves = ENSEMBLE_REFIT_WAVES if self.ensemble_size > 1 else 1
+        once = self._refit_estimate(best)
+        return once + min(once * (waves - 1), ENSEMBLE_RESERVE_SHARE * self.budget.total)
+
+    def finish(self, history, evaluator, build, fallback) -> Final:
+        """The ensemble if it pays and can be refit, else the best refit pipeline, else
+        a model fitted during search, else ``fallback`` (the dummy).
+
+        ``build``: configuration -> unfitted pipeline.
+        """
+        final = self._ensemble(history, evaluator, build)
+        if final is not None:
+            return final
+        return self._refit(history, evaluator, build, fallback)
+
+    def _refit_estimate(self, trial: TrialResult) -> float:
+        return estimate_refit_seconds(trial.fit_seconds, self.train_rows, self.all_rows)
+
+    def _refit(self, history, evaluator, build, fallback) -> Final:
+        """Refit the best trial on all rows within the budget, else the best that can be.
+
+        Candidates are the best few trials that beat the dummy, best first; the
+        first whose refit is expected to finish in the remaining time is refit (the
+        best is tried anyway when none is expected to: nothing is lost by trying).
+        When no refit finishes, the best model fitted during search serves, else
+        the dummy.
+        """
+        ranked = history.ranked()
+        dummy = history.results[0]
+        better = [r for r in ranked if r.origin != "dummy" and r.score > dummy.score]
+        left = self.budget.remaining()
+        tried = [r for r in better[:REFIT_CANDIDATES] if self._refit_estimate(r) <= left]
+        if better and not tried:
+            tried = better[:1]
+        for result in tried:
+            left = self.budget.remaining()
+            if left < MIN_TRIAL_SECONDS:
+                break
+            self.reporter.phase("refitting trial %d on all %d rows (%.1fs left)",
+                                result.trial_id, self.all_rows, left)
+            try:
+                model, _ = evaluator.refit(build(result.config), timeout=left,
+                                           n_threads=self.n_threads)
+                return Final(model, result)
+            except RuntimeError as exc:
+                self.reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
+        # No refit finished: the best model fitted during search, else the dummy.
+        for result in better:
+            if result.model is not None:
+                self.reporter.phase("keeping trial %d's model as fitted during search",
+                                    result.trial_id)
+                return Final(result.model, result)
+        return Final(fallback, dummy)
+
+    def _ensemble(self, history, evaluator, build) -> Final | None:
+        """Select an ensemble of trials and refit its members, or None for one model.
+
+        None when ``ensemble_size`` < 2, when the selection is a single trial or no
+        better than the best one, or when its refit is not expected to finish in
+        time. Members are refit in parallel; if some do not finish, the others are
+        kept when their blend still beats the best trial on validation.
+        """
+        ranked = history.ranked()
+        if self.ensemble_size < 2 or len(ranked) < 2:
+            return None
+        deadline = time.monotonic() + self.budget.remaining() * ENSEMBLE_SELECTION_SHARE
+        selection = select_ensemble(ranked, self.y, self.splits, self.metric, self.task,
+                                    size=self.ensemble_size, deadline=deadline)
+        best = ranked[0]
+        if selection is None or len(selection.trials) < 2 or selection.score <= best.score:
+            return None
+
+        def subset_score(members, weights):
+            if len(members) == len(selection.trials):
+                return selection.score
+            return fold_score(self.metric, self.task, self.y, self.splits, blend(
+                [t.predictions.values for t in members], weights, self.task))
+
+        # The heaviest members whose parallel refit is expected to end in time.
+        estimates = [self._refit_estimate(t) for t in selection.trials]
+        left = self.budget.remaining()
+        size = len(selection.trials)
+        while size >= 2 and max(estimates[:size]) * math.ceil(
+                size / min(size, evaluator.n_workers)) > left:
+            size -= 1
+        trials, weights = selection.trials[:size], selection.weights[:size]
+        score = subset_score(trials, weights) if size >= 2 else -np.inf
+        if score <= best.score:
+            self.reporter.phase("ensemble of %d (validation %.4f) not refit: no subset that "
+                                "beats the best trial (%.4f) can be refit in %.1fs",
+                                len(selection.trials), selection.score, best.score, left)
+            return None
+        parallel = min(size, evaluator.n_workers)
+        self.reporter.phase("refitting an ensemble of %d trials on all %d rows (validation "
+                            "%.4f vs best trial %.4f)", size, self.all_rows, score, best.score)
+        pipelines = [build(t.config) for t in trials]  # unfitted: refit in workers, then named
+        fitted = evaluator.refit_many(pipelines, timeout=left,
+                                      n_threads=max(1, self.n_threads // parallel))
+        kept = [(t, w, model, pipeline) for t, w, pipeline, (model, _, _)
+                in zip(trials, weights, pipelines, fitted) if model is not None]
+        if len(kept) < len(trials):
+            self.reporter.phase("%d of %d ensemble members not refit in time",
+                                len(trials) - len(kept), len(trials))
+            if len(kept) < 2:
+                return None
+            score = subset_score([t for t, *_ in kept], [w for _, w, *_ in kept])
+            if score <= best.score:
+                return None
+        members = [(f"trial_{t.trial_id}", pipeline) for t, _, _, pipeline in kept]
+        weights = [float(w) for _, w, *_ in kept]
+        models = [model for _, _, model, _ in kept]
+        if self.n_classes is not None:
+            ensemble = EnsembleClassifier.from_fitted(members, models, weights,
+                                                      classes=np.arange(self.n_classes))
+        else:
+            ensemble = EnsembleRegressor.from_fitted(members, models, weights)
+        top = max(kept, key=lambda k: (k[0].score, -k[0].trial_id))
+        return Final(ensemble, top[0], score=score,
+                     members=tuple(zip((t.trial_id for t, *_ in kept), ensemble.weights_)),
+                     best_model=top[2])

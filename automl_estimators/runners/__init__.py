@@ -1,0 +1,11 @@
+"""Where trials run: the runner interface (:mod:`.base`), the worker's task
+(:mod:`.task`), how worker processes start (:mod:`.processes`), and the two
+runners, local processes (:mod:`.pool`) and a Dask cluster (:mod:`.dask_cluster`).
+"""
+
+from .base import Runner
+from .dask_cluster import DaskRunner, dask_client
+from .pool import PoolRunner
+from .processes import WorkersUnavailable, outcome
+
+__all__ = ["DaskRunner", "PoolRunner", "Runner", "WorkersUnavailable", "dask_client", "outcome"]

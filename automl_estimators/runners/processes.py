@@ -1,0 +1,238 @@
+"""Trial worker processes: started from any script, limited, and fed by value.
+
+Workers come from a ``pebble.ProcessPool``: a task that passes its timeout is
+killed with its worker, which the pool replaces, so a hanging trial never stalls
+the fit (loky, joblib's executor, has no per-task timeout). The pool's processes
+are forked from a ``forkserver`` that has imported the heavy libraries once, so a
+worker starts in milliseconds and no thread of the parent is forked. Each worker
+caps its address space (``RLIMIT_AS``) at its start size plus ``memory_limit``:
+an allocation beyond it raises ``MemoryError`` in the trial, not in the fit.
+
+Workers never run the user's main module. The standard library's start methods
+send a child the parent's main script (or ``-m`` module) to run again as
+``__mp_main__``: a script without an ``if __name__ == "__main__":`` guard (most
+scikit-learn scripts) would fit again in every worker, and a script read from
+stdin has no file to run at all. As joblib's loky does, the workers here are
+told nothing of the main module (:class:`_MainlessPopen`); what they need comes
+by value instead: tasks and answers travel as ``cloudpickle`` bytes, so a
+component or a scorer defined in the user's script reaches the worker with its
+code, and comes back as the user's own class.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import logging
+import multiprocessing
+import os
+import signal
+from concurrent.futures import CancelledError
+from concurrent.futures import TimeoutError as FutureTimeout
+from multiprocessing import context as mp_context
+from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
+
+import cloudpickle
+from pebble import ProcessExpired, ProcessPool
+from threadpoolctl import threadpool_limits
+
+from ..trial import Status, TrialTask, WorkerAnswer
+from .task import fit_and_predict
+
+logger = logging.getLogger(__name__)
+
+# Exit codes that mean the kernel killed a worker for its memory.
+_KILLED = (-9,)
+# Heavy modules the forkserver imports once, so that forked workers start warm.
+FORKSERVER_PRELOAD = ("automl_estimators.runners.processes", "sklearn.ensemble",
+                      "sklearn.linear_model", "xgboost")
+# What a child would be told about the parent's main module (see the module doc).
+_MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
+
+
+class WorkersUnavailable(RuntimeError):
+    """The process pool cannot run trials (its workers keep dying at start)."""
+
+
+def check_not_in_worker_start(caller: str):
+    """Raise if this process is a child that is still importing its parent's main module.
+
+    Our trial workers never do; a child that the user's own code started (a
+    ``multiprocessing`` pool, a Dask ``LocalCluster``) re-runs an unguarded script,
+    and its ``fit`` would start workers of its own in turn.
+    """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise RuntimeError(
+            f"{caller} was called while this process imported the main module of its "
+            "parent (a child process that your script started, e.g. a multiprocessing pool "
+            "or a Dask LocalCluster, runs the script again): put the code that starts "
+            "processes and calls fit() under `if __name__ == '__main__':`.")
+
+
+# ------------------------------------------------------------- process start
+class _MainlessPopen(popen_forkserver.Popen):
+    """The forkserver's ``Popen``, minus the main module in the child's preparation data.
+
+    ``_launch`` is the standard library's (identical from Python 3.10 to 3.13)
+    but for the filter on ``prep_data``; ``tests/runners`` fits from an unguarded
+    script, from stdin and from ``python -c`` to catch a change of it.
+    """
+
+    def _launch(self, process_obj):
+        prep_data = {k: v for k, v in spawn.get_preparation_data(process_obj._name).items()
+                     if k not in _MAIN_KEYS}
+        buf = io.BytesIO()
+        mp_context.set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            mp_context.set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        # A duplicate of the data pipe's write end is the child's sentinel of its parent.
+        _parent_w = os.dup(w)
+        self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _MainlessProcess(mp_context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        return _MainlessPopen(process_obj)
+
+
+class _MainlessForkServerContext(mp_context.ForkServerContext):
+    Process = _MainlessProcess
+
+
+@contextlib.contextmanager
+def _worker_environment():
+    """The parent's environment, as the forkserver (and so every worker) starts with it.
+
+    ``OMP_WAIT_POLICY=PASSIVE`` (set on shared machines so that idle OpenMP threads
+    do not spin) puts every thread to sleep at the end of each parallel region, and
+    a learner made of many short regions crawls: HistGradientBoosting with 2
+    threads fitted 7-12x slower than with the runtime's default policy (a short
+    spin, then sleep; ``benchmarks/results/omp_wait_policy.md``), so that refits
+    with ``n_jobs`` threads passed their reserve. Workers fix their own thread
+    counts (one per trial, ``n_jobs`` in all at a refit), so the default spin
+    takes no core from another worker: they start without ``PASSIVE``. Any other
+    value is kept. OpenMP reads the variable once, when it loads, hence here (the
+    spawned fallback's workers and Dask's take the environment as it is).
+    """
+    passive = os.environ.get("OMP_WAIT_POLICY", "").strip().upper() == "PASSIVE"
+    saved = os.environ.pop("OMP_WAIT_POLICY") if passive else None
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["OMP_WAIT_POLICY"] = saved
+
+
+def worker_context(preload=()):
+    """The context trial workers start from: the forkserver, started, whose children
+    do not run the main module; loky's spawning context when it cannot start.
+
+    The forkserver listens on a Unix socket in the temporary folder: a long
+    ``TMPDIR`` (past the ~107-byte socket path limit) stops it. Loky's spawned
+    workers start slower (each imports the libraries) but need no socket, and
+    they too never run the main module.
+    """
+    context = _MainlessForkServerContext()
+    # Only a forkserver that is not running yet takes the preload list; workers of a
+    # running one import ``preload`` themselves (see _init_worker).
+    context.set_forkserver_preload([*FORKSERVER_PRELOAD, *preload])
+    try:
+        with _worker_environment():
+            forkserver.ensure_running()
+    except OSError as exc:
+        from joblib.externals.loky.backend.context import get_context
+
+        logger.warning("the forkserver cannot start (%s: a shorter TMPDIR avoids it); trial "
+                       "workers are spawned instead, which starts them slower", exc)
+        return get_context("loky")
+    return context
+
+
+def _init_worker(memory_limit_mb, preload=()):
+    """Limit threads to one per trial and cap the worker's address space.
+
+    ``preload`` modules are imported first, so that their address space (torch's
+    is ~480 MB) counts in the start size, not against ``memory_limit``.
+    """
+    # pebble's SIGTERM handler runs Python code, which waits while a learner runs
+    # in C (libsvm: seconds), so a stopped worker took pebble's 3 s before SIGKILL,
+    # one worker after the other, while the refit waited for a free worker. The
+    # default action ends the worker at once; workers hold nothing to clean up.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for module in preload:
+        importlib.import_module(module)
+    threadpool_limits(1)
+    os.environ["OMP_NUM_THREADS"] = "1"
+    if memory_limit_mb is None:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            start_size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = start_size + int(memory_limit_mb) * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
+    except (ImportError, OSError, ValueError):  # not Linux: time limits only
+        pass
+
+
+def trial_pool(n_workers, memory_limit, preload=()) -> ProcessPool:
+    """A pool of trial workers: mainless, one thread each, memory-capped, with the
+    ``preload`` modules imported before the cap is measured."""
+    return ProcessPool(max_workers=n_workers, context=worker_context(preload),
+                       initializer=_init_worker, initargs=(memory_limit, tuple(preload)))
+
+
+# ------------------------------------------------------------- tasks by value
+def _run_pickled(payload: bytes) -> bytes:
+    """Worker entry: a ``(path, TrialTask)`` in cloudpickle bytes in, the answer out."""
+    path, task = cloudpickle.loads(payload)
+    return cloudpickle.dumps(fit_and_predict(path, task))
+
+
+def schedule(pool: ProcessPool, path: str, task: TrialTask, timeout: float):
+    """Start ``task`` on the data at ``path`` in ``pool``; a future of cloudpickle
+    bytes, which :func:`outcome` turns into the :class:`WorkerAnswer`.
+
+    Raises
+    ------
+    WorkersUnavailable
+        If the pool's workers cannot start.
+    """
+    try:
+        return pool.schedule(_run_pickled, args=(cloudpickle.dumps((path, task)),),
+                             timeout=timeout)
+    except RuntimeError as exc:
+        reason = str(exc) or repr(exc.__cause__ or exc)
+        raise WorkersUnavailable(f"trial worker processes could not run ({reason})") from exc
+
+
+def outcome(future, wait=None) -> WorkerAnswer:
+    """A trial future's answer, with timeouts, deaths and cancellations as statuses.
+
+    ``wait``: seconds to wait at most; a task still running then is cancelled
+    (its worker killed) and reported as a timeout. The future's result is a
+    :class:`WorkerAnswer` or its cloudpickle bytes.
+    """
+    try:
+        answer = future.result(timeout=wait)
+        return cloudpickle.loads(answer) if isinstance(answer, bytes) else answer
+    except FutureTimeout:
+        future.cancel()
+        return WorkerAnswer(Status.TIMEOUT, error="the trial passed its time limit and was stopped")
+    except CancelledError:
+        return WorkerAnswer(Status.CANCELLED, error="stopped at the end of the time budget")
+    except ProcessExpired as exc:
+        status = Status.MEMOUT if exc.exitcode in _KILLED else Status.CRASH
+        return WorkerAnswer(status, error=f"worker died (exit code {exc.exitcode})")
+    except BaseException as exc:  # noqa: BLE001 - e.g. an answer that cannot be unpickled
+        return WorkerAnswer(Status.CRASH, error=f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,113 @@
+"""The worker's side of a trial: fit a pipeline on folds of the data it holds, predict.
+
+This runs in a trial worker process (local or under a Dask worker). The data
+comes from a file the runner wrote once per fit (memory-mapped, loaded once per
+worker); a :class:`~automl_estimators.trial.TrialTask` carries only the
+unfitted pipeline and fold indices. The answer is a
+:class:`~automl_estimators.trial.WorkerAnswer`: predictions, not scores (the
+parent scores them with the user's metric, see :mod:`automl_estimators.scoring`).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+import warnings
+
+import joblib
+import numpy as np
+from joblib import parallel_config
+from sklearn.base import clone
+from threadpoolctl import threadpool_limits
+
+from ..data import take_rows
+from ..scoring import predictions_of
+from ..trial import Status, TrialTask, WorkerAnswer
+
+# Share of a trial's remaining time a time-bounded model (a network) may train
+# for, per fit left: the rest is for preprocessing, predicting and sending back.
+TRAINING_TIME_SHARE = 0.75
+# Error texts that mean an allocation failed inside a native library.
+MEMORY_ERRORS = ("MemoryError", "bad_alloc", "Unable to allocate", "out of memory")
+
+# The data file this worker process loaded last: path -> its contents.
+_DATA: dict = {}
+
+
+def _load(path):
+    if path not in _DATA:
+        _DATA.clear()
+        _DATA[path] = joblib.load(path, mmap_mode="r")
+    return _DATA[path]
+
+
+def _set_n_jobs(pipeline, n_jobs):
+    params = {k: n_jobs for k in pipeline.get_params() if k.endswith("__n_jobs")}
+    if params:
+        pipeline.set_params(**params)
+
+
+def _bound_training_time(model, time_left, fits_left):
+    """Give a model with a ``max_time`` parameter (a network) its share of the time left.
+
+    Only where it is unbounded (None). Returns the step whose ``max_time`` was
+    set, to be reset to None after the fit, or None.
+    """
+    step = model[-1] if hasattr(model, "steps") else model
+    if time_left is None or step.get_params(deep=False).get("max_time", False) is not None:
+        return None
+    step.set_params(max_time=max(TRAINING_TIME_SHARE * time_left / fits_left, 0.01))
+    return step
+
+
+def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
+    """Fit ``task.pipeline`` on each fold's training rows and predict its validation rows.
+
+    In a trial, a model with a ``max_time`` parameter (a network) trains for at
+    most :data:`TRAINING_TIME_SHARE` of what is left of ``task.time_limit`` per
+    fit left, so it stops with what it learned rather than being killed at the
+    limit; the parameter is restored on the returned model. A refit
+    (``task.folds is None``) is not bounded so: a network cut short there would
+    replace the better one the search fitted (measured on digits: 3 epochs, test
+    accuracy 0.096); past its limit the refit fails and that one serves.
+    Never raises: a failure is an answer with a status and an error text.
+    """
+    task_start = time.perf_counter()
+    try:
+        data = _load(path)
+        X, y, n_classes = data["X"], data["y"], data["n_classes"]
+        splits = ([(np.arange(len(y)), None)] if task.folds is None
+                  else [data["splits"][i] for i in task.folds])
+        predictions, fit_seconds = [], []
+        rng = np.random.default_rng(task.seed)
+        model = None
+        # Threads only: a process pool inside a worker would outlive a killed trial.
+        # Library warnings of a trial (convergence, deprecations) are noise to the user.
+        with threadpool_limits(task.n_threads), parallel_config(backend="threading"), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for i, (train, valid) in enumerate(splits):
+                if task.fidelity < 1.0:
+                    keep = max(int(round(len(train) * task.fidelity)), 2)
+                    train = np.sort(rng.choice(train, size=keep, replace=False))
+                model = clone(task.pipeline)
+                _set_n_jobs(model, task.n_threads)
+                start = time.perf_counter()
+                bounded = _bound_training_time(
+                    model, None if task.time_limit is None or task.folds is None
+                    else task.time_limit - (start - task_start), len(splits) - i)
+                model.fit(take_rows(X, train), y[train])
+                if bounded is not None:
+                    bounded.set_params(max_time=None)
+                fit_seconds.append(time.perf_counter() - start)
+                if valid is not None:
+                    predictions.append(predictions_of(model, take_rows(X, valid), n_classes))
+        return WorkerAnswer(Status.OK, tuple(predictions), tuple(fit_seconds),
+                            model=model if task.return_model else None)
+    except MemoryError:
+        return WorkerAnswer(Status.MEMOUT,
+                            error="MemoryError: the trial passed its memory limit")
+    except BaseException as exc:  # noqa: BLE001 - a trial must never raise into the fit
+        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        status = Status.MEMOUT if any(m in text for m in MEMORY_ERRORS) else Status.CRASH
+        return WorkerAnswer(status, error=text, traceback=traceback.format_exc(limit=8))

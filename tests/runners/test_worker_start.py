@@ -1,0 +1,150 @@
+"""Trial workers start from any script: they never run the user's main module.
+
+Most scikit-learn scripts have no ``if __name__ == "__main__":`` guard, and a
+script piped on stdin or given with ``python -c`` has no file to run again. Each
+way of running a fit must run real trials (more than the dummy and the strong
+default) and end above the dummy on credit-g. The fits stop after four trials
+(``max_trials``), not at the clock, so that a busy machine cannot turn them
+into timeouts: the budget (30 s) is slack, an unloaded fit ends in seconds.
+Before the fix, a 10 s fit of an unguarded script ended on the dummy after 1.3 s.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.model_selection import train_test_split
+
+from automl_estimators import AutoClassifier
+
+CREDIT_G = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "credit-g.csv"
+# Test accuracy of the majority class (the dummy) on credit-g's 25 % test split.
+DUMMY_ACCURACY = 0.70
+
+FIT = f"""
+import os
+import pandas as pd
+from sklearn.model_selection import train_test_split
+from automl_estimators import AutoClassifier
+with open(os.environ["MAIN_RUNS"], "a") as runs:
+    runs.write(f"{{os.getpid()}}\\n")
+df = pd.read_csv({str(CREDIT_G)!r})
+X, y = df.drop(columns="target"), df["target"]
+Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+clf = AutoClassifier(time_budget=30, max_trials=4, n_jobs=2, random_state=0METRIC_ARG)
+clf.fit(Xtr, ytr)
+board = clf.leaderboard_
+print("RESULT", clf.score(Xte, yte), int((board["status"] == "ok").sum()), clf.refit_)
+"""
+
+SCORER = """
+from sklearn.metrics import make_scorer
+def my_accuracy(y_true, y_pred):
+    return float((y_true == y_pred).mean())
+scorer = make_scorer(my_accuracy)
+"""
+
+
+def _script(guarded=False, custom_scorer=False):
+    code = textwrap.dedent(FIT).replace("METRIC_ARG", ", metric=scorer" if custom_scorer else "")
+    if custom_scorer:
+        code = SCORER + code
+    if guarded:
+        code = "if __name__ == '__main__':\n" + textwrap.indent(code, "    ")
+    return code
+
+
+def _run(tmp_path, how, code):
+    runs = tmp_path / "main_runs.txt"
+    env = {**os.environ, "MAIN_RUNS": str(runs)}
+    if how == "file":
+        script = tmp_path / "fit_script.py"
+        script.write_text(code)
+        command, stdin = [sys.executable, str(script)], None
+    elif how == "stdin":
+        command, stdin = [sys.executable, "-"], code
+    else:
+        command, stdin = [sys.executable, "-c", code], None
+    out = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=180,
+                         cwd=tmp_path, env=env, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("RESULT"))
+    _, score, n_ok, refit = line.split(maxsplit=3)
+    return float(score), int(n_ok), refit, runs.read_text().split()
+
+
+@pytest.mark.parametrize("how, guarded, custom_scorer", [
+    ("file", False, False),   # (a) an unguarded script file
+    ("stdin", False, False),  # (b) python - < script.py
+    ("command", False, False),  # (c) python -c
+    ("file", True, False),    # (d) a guarded script
+    ("file", False, True),    # (e) a scorer defined in the script's __main__
+])
+def test_fit_from_any_script_runs_real_trials(tmp_path, how, guarded, custom_scorer):
+    score, n_ok, refit, main_runs = _run(tmp_path, how, _script(guarded, custom_scorer))
+    assert len(main_runs) == 1, f"the main module ran {len(main_runs)} times"
+    assert n_ok >= 3, "no trial beyond the dummy and the strong default finished"
+    assert refit != "dummy"
+    assert score > DUMMY_ACCURACY
+
+
+def test_fit_inside_pytest_runs_real_trials():
+    """(f) In this very process (pytest's main module is pytest's own)."""
+    df = pd.read_csv(CREDIT_G)
+    X, y = df.drop(columns="target"), df["target"]
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    clf = AutoClassifier(time_budget=30, max_trials=4, n_jobs=2, random_state=0).fit(Xtr, ytr)
+    assert (clf.leaderboard_["status"] == "ok").sum() >= 3
+    assert clf.refit_ != "dummy" and clf.score(Xte, yte) > DUMMY_ACCURACY
+
+
+COMPONENT = """
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from automl_estimators.evaluation import Evaluator
+from automl_estimators.scoring import get_metric
+
+class Doubler(TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+    def transform(self, X):
+        return 2 * np.asarray(X)
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(200, 4))
+y = (X[:, 0] > 0).astype(int)
+splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
+               metric=get_metric(None, "classification")) as ev:
+    future = ev.submit(make_pipeline(Doubler(), LogisticRegression()), 60, return_model=True)
+    result = ev.collect(future, trial_id=1, config={}, origin="test")
+print("RESULT", result.status, result.score, type(result.model[0]) is Doubler)
+"""
+
+
+@pytest.mark.parametrize("how", ["stdin", "file"])
+def test_a_component_defined_in_main_travels_by_value(tmp_path, how):
+    """A class of the user's script reaches the worker with its code, and the fitted
+    model comes back as an instance of the user's own class."""
+    runs = tmp_path / "main_runs.txt"
+    code = (f"with open({str(runs)!r}, 'a') as f:\n    f.write('run\\n')\n") + COMPONENT
+    if how == "file":
+        script = tmp_path / "component.py"
+        script.write_text(code)
+        command, stdin = [sys.executable, str(script)], None
+    else:
+        command, stdin = [sys.executable, "-"], code
+    out = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("RESULT"))
+    _, status, score, same_class = line.split()
+    assert status == "ok" and float(score) > 0.8 and same_class == "True"
+    assert runs.read_text().split() == ["run"]
