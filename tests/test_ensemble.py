@@ -17,7 +17,7 @@ from automl_estimators.ensemble import (
     blend,
     select_ensemble,
 )
-from automl_estimators.evaluation import OK, TrialResult
+from automl_estimators.trial import Status, TrialResult
 from automl_estimators.scoring import Predictions, get_metric
 
 RNG = np.random.default_rng(0)
@@ -38,7 +38,7 @@ def _trial(i, values, y, splits, metric, task, fidelity=1.0, origin="smac"):
         scores.append(metric.score(task, y[valid], Predictions(
             values[part], None if labels is None else labels[part])))
         start += len(valid)
-    return TrialResult(trial_id=i, config={"id": i}, origin=origin, fidelity=fidelity, status=OK,
+    return TrialResult(trial_id=i, config={"id": i}, origin=origin, fidelity=fidelity, status=Status.OK,
                        score=float(np.mean(scores)), predictions=Predictions(values, labels))
 
 
@@ -80,7 +80,7 @@ def test_selection_never_ends_below_the_best_single_trial():
 def test_low_fidelity_failed_and_prediction_less_trials_are_not_candidates():
     trials, y, splits, metric = _regression_trials()
     low = _trial(9, trials[0].predictions.values, y, splits, metric, "regression", fidelity=0.3)
-    bare = TrialResult(trial_id=10, config={"id": 10}, origin="smac", fidelity=1.0, status=OK,
+    bare = TrialResult(trial_id=10, config={"id": 10}, origin="smac", fidelity=1.0, status=Status.OK,
                        score=0.99)
     dummy = _trial(0, np.zeros(300), y, splits, metric, "regression", origin="dummy")
     selection = select_ensemble([bare, low, dummy, *trials], y, splits, metric, "regression")

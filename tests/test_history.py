@@ -4,15 +4,15 @@ import math
 
 import numpy as np
 
-from automl_estimators.evaluation import CRASH, OK, TrialResult
+from automl_estimators.trial import Status, TrialResult
 from automl_estimators.history import History
 from automl_estimators.scoring import Predictions
 
 
-def result(trial_id, score, fidelity=1.0, status=OK, model=None, model_name="m"):
+def result(trial_id, score, fidelity=1.0, status=Status.OK, model=None, model_name="m"):
     return TrialResult(trial_id=trial_id, config={"model": model_name, "x": trial_id},
                        origin="test", fidelity=fidelity, status=status,
-                       score=score if status == OK else math.nan, model=model,
+                       score=score if status == Status.OK else math.nan, model=model,
                        predictions=Predictions(np.zeros(3)))
 
 
@@ -41,7 +41,7 @@ def test_leaderboard_ranks_full_fidelity_then_lower_then_failures():
     h = History()
     h.add(result(1, 0.6))
     h.add(result(2, 0.99, fidelity=1 / 3))
-    h.add(result(3, None, status=CRASH))
+    h.add(result(3, None, status=Status.CRASH))
     h.add(result(4, 0.8))
     h.add(result(5, 0.7, fidelity=1 / 9))
     lb = h.leaderboard(lambda c: c["model"])

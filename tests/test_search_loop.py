@@ -13,7 +13,21 @@ from automl_estimators.history import History
 from automl_estimators.progress import Reporter
 from automl_estimators.scoring import get_metric
 from automl_estimators.search import Candidate, SearchStrategy
-from automl_estimators.search_loop import run_search
+from automl_estimators.finish import Finisher
+from automl_estimators.search_loop import SearchLoop
+from automl_estimators.trial import TrialResult
+
+
+def search(*, strategy, warm_start, evaluator, history, budget, build, describe=str,
+           n_rows_total, n_rows_train, ensemble=False, **options):
+    """Run the loop with the reserve a fit's finishing step would ask for."""
+    reporter = Reporter(0, budget, "accuracy")
+    finisher = Finisher("classification", evaluator.metric, evaluator.y, evaluator.splits,
+                        evaluator.n_classes, ensemble_size=50 if ensemble else 1,
+                        n_threads=evaluator.n_workers, train_rows=n_rows_train,
+                        all_rows=n_rows_total, budget=budget, reporter=reporter)
+    SearchLoop(strategy, evaluator, history, budget, reporter, build, describe,
+               finisher.reserve, **options).run(warm_start)
 
 
 def _data(n_rows):
@@ -42,14 +56,15 @@ class SlowToThink(SearchStrategy):
 
 def test_a_slow_ask_cannot_hold_the_loop_past_its_deadline():
     X, y, splits = _data(120)
-    history, budget = History(), Budget(4)
+    # 8 s: two quick trials fit on a busy machine, whose worker start can take seconds
+    history, budget = History(), Budget(8)
     with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
                    metric=get_metric(None, "classification")) as evaluator:
-        run_search(strategy=SlowToThink(), warm_start=[], evaluator=evaluator, history=history,
-                   budget=budget, reporter=Reporter(0, budget, "accuracy"),
-                   build=lambda config, fidelity=1.0: (LogisticRegression(C=config["C"]), 1.0),
-                   describe=str, n_workers=1, n_rows_total=120, n_rows_train=80)
-    assert budget.elapsed() <= 4 + 1.0  # the promise: budget + max(1 s, 5 %)
+        search(strategy=SlowToThink(), warm_start=[], evaluator=evaluator, history=history,
+               budget=budget,
+               build=lambda config, fidelity=1.0: (LogisticRegression(C=config["C"]), 1.0),
+               n_rows_total=120, n_rows_train=80)
+    assert budget.elapsed() <= 8 + 1.0  # the promise: budget + max(1 s, 5 %)
     assert [r.status for r in history.results] == ["ok", "ok"]
 
 
@@ -77,16 +92,14 @@ def test_a_model_comes_back_while_none_that_beats_the_dummy_is_held():
     the strong default may fail, and the refit may not finish (letter at 30 s)."""
     X, y, splits = _data(150)
     history, budget = History(), Budget(20)
-    history.add(__import__("automl_estimators.evaluation", fromlist=["TrialResult"]).TrialResult(
+    history.add(TrialResult(
         trial_id=0, config={}, origin="dummy", fidelity=1.0, status="ok", score=0.5))
     with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
                    metric=get_metric(None, "classification")) as evaluator:
-        run_search(strategy=Listed([{"C": 1.0}, {"C": 0.01}, {"C": 10.0}]),
-                   warm_start=[Candidate({"C": -1.0}, 1.0, "default")],  # the default crashes
-                   evaluator=evaluator, history=history, budget=budget,
-                   reporter=Reporter(0, budget, "accuracy"), build=_build, describe=str,
-                   n_workers=1, n_rows_total=150, n_rows_train=100, return_models=False,
-                   max_trials=4)
+        search(strategy=Listed([{"C": 1.0}, {"C": 0.01}, {"C": 10.0}]),
+               warm_start=[Candidate({"C": -1.0}, 1.0, "default")],  # the default crashes
+               evaluator=evaluator, history=history, budget=budget, build=_build,
+               n_rows_total=150, n_rows_train=100, return_models=False, max_trials=4)
     crashed, first, *later = history.results[1:]
     assert crashed.status == "crash"
     assert first.model is not None and history.has_fallback_model()
@@ -107,11 +120,10 @@ def test_a_strategy_that_raises_stops_the_search_but_keeps_its_trials():
                    metric=get_metric(None, "classification")) as evaluator, \
             pytest.warns(RuntimeWarning, match="listed strategy failed to learn from trial 1 "
                                                r"\(ValueError: deliberate failure in tell\)"):
-        run_search(strategy=Broken([{"C": 1.0}, {"C": 2.0}]), warm_start=[
-                       Candidate({"C": 0.5}, 1.0, "default")],
-                   evaluator=evaluator, history=history, budget=budget,
-                   reporter=Reporter(0, budget, "accuracy"), build=_build, describe=str,
-                   n_workers=1, n_rows_total=120, n_rows_train=80, max_trials=3)
+        search(strategy=Broken([{"C": 1.0}, {"C": 2.0}]),
+               warm_start=[Candidate({"C": 0.5}, 1.0, "default")],
+               evaluator=evaluator, history=history, budget=budget, build=_build,
+               n_rows_total=120, n_rows_train=80, max_trials=3)
     assert [r.status for r in history.results] == ["ok"]  # the default; no more asking
     assert budget.elapsed() < 15
 
@@ -130,11 +142,10 @@ def test_the_first_trial_is_not_cancelled_for_the_refit_of_a_weaker_one():
     history, budget = History(), Budget(12)
     with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
                    metric=get_metric(None, "classification")) as evaluator:
-        run_search(strategy=Listed([{"C": 0.0, "seconds": 1.5}]),  # weak, 1.5 s a fold
-                   warm_start=[Candidate({"C": 1.0, "seconds": 2.5}, 1.0, "default")],
-                   evaluator=evaluator, history=history, budget=budget,
-                   reporter=Reporter(0, budget, "accuracy"), build=_slow_build, describe=str,
-                   n_workers=2, n_rows_total=150, n_rows_train=100, refit_waves=3)
+        search(strategy=Listed([{"C": 0.0, "seconds": 1.5}]),  # weak, 1.5 s a fold
+               warm_start=[Candidate({"C": 1.0, "seconds": 2.5}, 1.0, "default")],
+               evaluator=evaluator, history=history, budget=budget, build=_slow_build,
+               n_rows_total=150, n_rows_train=100, ensemble=True)
     assert budget.elapsed() <= 12 + 1.0
     default, weak = sorted(history.results, key=lambda r: r.trial_id)
     assert weak.status == "ok" and weak.score == pytest.approx(0.5, abs=0.1)

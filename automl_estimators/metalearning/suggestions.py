@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..search.base import config_key
+from ..trial import config_key
 from .features import FEATURE_NAMES
 
 METADATA_FILE = Path(__file__).with_name("metadata.json")

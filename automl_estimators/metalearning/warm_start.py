@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import logging
 
-from ..search import Candidate
-from ..search.base import config_key
+from ..trial import Candidate, config_key
 from .features import meta_features
 from .suggestions import METHODS, load_metadata, suggest
 

@@ -11,7 +11,7 @@ import pytest
 from sklearn.datasets import load_digits, load_iris
 
 from automl_estimators import AutoClassifier
-from automl_estimators.evaluation import OK, TrialResult
+from automl_estimators.trial import Status, TrialResult
 from automl_estimators.nas import Architecture, Block, NeuralClassifier, torch_available
 from automl_estimators.nas.architecture import IMAGE, TABULAR
 from automl_estimators.nas.components import ARCHITECTURE_KEY, NAME
@@ -33,7 +33,7 @@ def tell_all(strategy, candidates, score):
     for i, candidate in enumerate(candidates):
         strategy.tell(candidate, TrialResult(
             trial_id=i, config=candidate.config, origin=candidate.origin,
-            fidelity=candidate.fidelity, status=OK, score=score(candidate)))
+            fidelity=candidate.fidelity, status=Status.OK, score=score(candidate)))
 
 
 SMALL_POPULATION = Evolution(population_size=5, sample_size=2)
@@ -205,7 +205,7 @@ def test_evolution_ignores_other_models_and_proposes_nothing_without_neural_netw
     strategy = make_strategy("evolution", space, seed=0)
     default = space.default_config()
     strategy.tell(_candidate(default), TrialResult(trial_id=1, config=default, origin="default",
-                                                   fidelity=1.0, status=OK, score=1.0))
+                                                   fidelity=1.0, status=Status.OK, score=1.0))
     assert strategy.ask(1)[0].config[MODEL] == NAME
     assert make_strategy("evolution", Space("classification", n_features=4), seed=0).ask(3) == []
     assert make_strategy("evolution", neural_space(include=["knn"]), seed=0).ask(1) == []
@@ -251,7 +251,7 @@ def test_neural_fit_on_digit_images_predicts_and_pickles():
     board = clf.leaderboard_
     neural = board[board["pipeline"].str.startswith(NAME)]
     assert len(neural) >= 2, board
-    assert (neural["status"] == OK).any(), board
+    assert (neural["status"] == Status.OK).any(), board
     predicted = clf.predict(X[:20])
     assert predicted.shape == (20,)
     again = pickle.loads(pickle.dumps(clf))

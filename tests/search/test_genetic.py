@@ -11,7 +11,7 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from automl_estimators import AutoClassifier, data
-from automl_estimators.evaluation import CRASH, OK, TrialResult
+from automl_estimators.trial import Status, TrialResult
 from automl_estimators.pipelines import build_pipeline
 from automl_estimators.pipelines.components import StackingTransformer
 from automl_estimators.pipelines.program import (
@@ -34,9 +34,9 @@ SPACES = {
 }
 
 
-def told(candidate, trial_id, score=0.5, status=OK):
+def told(candidate, trial_id, score=0.5, status=Status.OK):
     return TrialResult(trial_id=trial_id, config=candidate.config, origin=candidate.origin,
-                       fidelity=1.0, status=status, score=score if status == OK else math.nan)
+                       fidelity=1.0, status=status, score=score if status == Status.OK else math.nan)
 
 
 @pytest.mark.parametrize("name", SPACES)
@@ -160,7 +160,7 @@ def test_no_pipeline_is_proposed_twice_and_failures_are_learned():
     for i in range(150):
         (candidate,) = strategy.ask(1)
         keys.append(candidate.key)
-        status = CRASH if i % 4 == 0 else OK
+        status = Status.CRASH if i % 4 == 0 else Status.OK
         strategy.tell(candidate, told(candidate, i, score=i / 150, status=status))
     assert len(set(keys)) == len(keys)
     assert strategy.generations >= 3

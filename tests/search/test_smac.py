@@ -8,7 +8,7 @@ import pytest
 from sklearn.base import clone
 
 from automl_estimators import AutoClassifier, AutoRegressor
-from automl_estimators.evaluation import MEMOUT, OK, TIMEOUT, TrialResult
+from automl_estimators.trial import Status, TrialResult
 from automl_estimators.search import SMAC, SMACSearch
 from automl_estimators.spaces import Space
 
@@ -17,7 +17,7 @@ def small_space():
     return Space("classification", n_features=6, has_categorical=False, seed=0)
 
 
-def told(candidate, trial_id, score=None, status=OK):
+def told(candidate, trial_id, score=None, status=Status.OK):
     return TrialResult(trial_id=trial_id, config=candidate.config, origin=candidate.origin,
                        fidelity=candidate.fidelity, status=status,
                        score=math.nan if score is None else score, duration=0.1)
@@ -76,8 +76,8 @@ def test_failures_get_a_finite_cost_and_the_search_goes_on():
     try:
         for i in range(15):
             c = strategy.ask(1)[0]
-            status = (OK, TIMEOUT, MEMOUT)[i % 3]
-            strategy.tell(c, told(c, i, score=0.8 if status == OK else None, status=status))
+            status = (Status.OK, Status.TIMEOUT, Status.MEMOUT)[i % 3]
+            strategy.tell(c, told(c, i, score=0.8 if status == Status.OK else None, status=status))
         costs = [v.cost for v in strategy._smac.runhistory.values()]
         # successes cost -0.8; a failure costs the dummy's -0.3: finite and worse
         assert sorted(set(np.round(costs, 6))) == [-0.8, -0.3]
@@ -101,10 +101,9 @@ def test_trials_killed_for_time_or_memory_do_not_stall_smac():
     from automl_estimators.budget import Budget
     from automl_estimators.evaluation import Evaluator
     from automl_estimators.history import History
-    from automl_estimators.progress import Reporter
     from automl_estimators.scoring import get_metric
-    from automl_estimators.search_loop import run_search
     from tests.misbehaving import MemoryHog, Sleeper
+    from tests.test_search_loop import search
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 4))
@@ -123,15 +122,14 @@ def test_trials_killed_for_time_or_memory_do_not_stall_smac():
     strategy = SMACSearch(space, seed=0, crash_cost=-0.5)
     with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
                    metric=get_metric(None, "classification"), memory_limit=300) as evaluator:
-        run_search(strategy=strategy, warm_start=[], evaluator=evaluator, history=history,
-                   budget=budget, reporter=Reporter(0, budget, "accuracy"), build=build,
-                   describe=lambda c: c["model"], n_workers=2, per_trial_time_limit=1.0,
-                   n_rows_total=200, n_rows_train=133)
+        search(strategy=strategy, warm_start=[], evaluator=evaluator, history=history,
+               budget=budget, build=build, describe=lambda c: c["model"],
+               per_trial_time_limit=1.0, n_rows_total=200, n_rows_train=133)
     strategy.close()
     assert budget.elapsed() <= 12 + 1
     statuses = [r.status for r in history.results]
-    assert TIMEOUT in statuses and MEMOUT in statuses
-    assert statuses.count(OK) >= 5
+    assert Status.TIMEOUT in statuses and Status.MEMOUT in statuses
+    assert statuses.count(Status.OK) >= 5
     # every finished trial reached SMAC (cancelled ones at the end do not)
     told_to_smac = len([r for r in history.results if r.status != "cancelled"])
     from smac.runhistory import StatusType
@@ -139,8 +137,8 @@ def test_trials_killed_for_time_or_memory_do_not_stall_smac():
     finished = [v for v in strategy._smac.runhistory.values() if v.status != StatusType.RUNNING]
     assert len(finished) == told_to_smac
     # and the search went on after the first failure
-    first_failure = min(i for i, r in enumerate(history.results) if r.status != OK)
-    assert sum(r.status == OK for r in history.results[first_failure:]) >= 3
+    first_failure = min(i for i, r in enumerate(history.results) if r.status != Status.OK)
+    assert sum(r.status == Status.OK for r in history.results[first_failure:]) >= 3
 
 
 def test_warm_start_is_not_run_twice(credit):

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from automl_estimators import AutoClassifier, AutoRegressor
-from automl_estimators.evaluation import CRASH, OK, TIMEOUT, TrialResult
+from automl_estimators.trial import Status, TrialResult
 from automl_estimators.nas.components import ARCHITECTURE_KEY
 from automl_estimators.pipelines.program import TRANSFORMS, is_program
 from automl_estimators.search import SMAC, STRATEGIES, Candidate, make_strategy
@@ -24,11 +24,11 @@ def space():
     return Space("classification", n_features=8, has_categorical=True, seed=0, neural=True)
 
 
-def result_for(candidate, trial_id, status=OK, score=0.5):
+def result_for(candidate, trial_id, status=Status.OK, score=0.5):
     return TrialResult(trial_id=trial_id, config=candidate.config, origin=candidate.origin,
                        fidelity=candidate.fidelity, status=status,
-                       score=score if status == OK else math.nan,
-                       error="" if status == OK else "boom")
+                       score=score if status == Status.OK else math.nan,
+                       error="" if status == Status.OK else "boom")
 
 
 def run_ask_tell(name, seed, n_rounds=12):
@@ -47,7 +47,7 @@ def _ask_tell_rounds(strategy, proposed, n_rounds):
         assert len(asked) <= 1
         for candidate in asked:
             proposed.append(candidate)
-            status = (OK, CRASH, TIMEOUT)[i % 3]
+            status = (Status.OK, Status.CRASH, Status.TIMEOUT)[i % 3]
             strategy.tell(candidate, result_for(candidate, i + 1, status, score=i / n_rounds))
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from automl_estimators import dask_runner
+from automl_estimators.runners import dask_cluster as dask_runner
 from tests.misbehaving import imported
 
 distributed = pytest.importorskip("distributed")
