@@ -39,7 +39,6 @@ from .export import export as export_script
 from .history import History
 from .metalearning.suggestions import METHODS
 from .metalearning.warm_start import warm_start_candidates
-from .nas.components import NAME as NEURAL
 from .nas.torch_dependency import INSTALL_HINT, cuda_available, import_torch, torch_available
 from .pipelines import build_pipeline, fidelity_shares
 from .plan import make_plan, make_splits
@@ -48,6 +47,7 @@ from .scoring import Predictions, get_metric
 from .search import SETTINGS, STRATEGIES, make_strategy
 from .search_loop import run_search
 from .spaces import Space
+from .spaces.neural import NAME as NEURAL
 
 logger = logging.getLogger(__name__)
 

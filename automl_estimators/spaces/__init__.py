@@ -23,6 +23,7 @@ from .declarations import (
     Component,
     hp_key,
 )
+from .neural import NEURAL_COMPONENTS, neural_components
 
 __all__ = ["STEPS", "Component", "Space", "component_names"]
 
@@ -39,8 +40,6 @@ STEP_DEFAULTS = {
 def component_names(task: str) -> list[str]:
     """Names usable in ``include``/``exclude`` for a task (``neural_network`` included:
     it is offered when the neural branch is on)."""
-    from ..nas.components import NEURAL_COMPONENTS
-
     return sorted({c.name for c in ALL_COMPONENTS + NEURAL_COMPONENTS if task in c.tasks})
 
 
@@ -63,7 +62,7 @@ class Space:
         Seed of the space's own sampler.
     neural : bool
         Whether the neural network components
-        (:data:`automl_estimators.nas.components.NEURAL_COMPONENTS`) are offered;
+        (:data:`.neural.NEURAL_COMPONENTS`) are offered;
         declaring them needs no torch, fitting them does.
     image_shape : tuple of int or None
         Shape of one row as an image, fixed in the neural components.
@@ -71,8 +70,6 @@ class Space:
 
     def __init__(self, task, *, sparse=False, n_features=1, has_categorical=False,
                  include=None, exclude=None, seed=None, neural=False, image_shape=None):
-        from ..nas.components import neural_components
-
         if task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {task!r}")
         self.task = task

@@ -14,12 +14,12 @@ from automl_estimators import AutoClassifier
 from automl_estimators.evaluation import OK, TrialResult
 from automl_estimators.nas import Architecture, Block, NeuralClassifier, torch_available
 from automl_estimators.nas.architecture import IMAGE, TABULAR
-from automl_estimators.nas.components import ARCHITECTURE_KEY, NAME
 from automl_estimators.pipelines import build_pipeline
 from automl_estimators.search import Evolution, make_strategy
 from automl_estimators.source_code import to_source
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.declarations import MODEL
+from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
 from tests.test_export import run_script
 
 needs_torch = pytest.mark.skipif(not torch_available(), reason="torch is not installed")
