@@ -32,10 +32,9 @@ from collections import deque
 from dataclasses import dataclass
 
 from ..nas.architecture import IMAGE, TABULAR, mutate_architecture, sample_architecture
-from ..plan import ETA
 from ..spaces.declarations import MODEL, Categorical, Int, hp_key
 from ..spaces.neural import ARCHITECTURE_KEY, NAME
-from .base import Candidate, SearchStrategy, config_key
+from .base import ETA, Candidate, SearchStrategy, StrategySettings, config_key
 
 # A child already proposed is mutated again, at most this many times before a
 # random architecture replaces it.
@@ -46,7 +45,7 @@ FIXED_BY_ARCHITECTURE = ("n_blocks", "architecture_seed")
 
 
 @dataclass(frozen=True)
-class Evolution:
+class Evolution(StrategySettings):
     """Settings of regularized evolution; ``search="evolution"``.
 
     Parameters
@@ -73,6 +72,7 @@ class Evolution:
     min_fidelity: float = 1.0 / ETA
 
     name = "evolution"
+    networks_only = True
 
     def __post_init__(self):
         if self.population_size < 2 or not 1 <= self.sample_size <= self.population_size:
