@@ -24,7 +24,7 @@ The choice is returned as a :class:`SearchPlan`, logged, and kept as ``search_pl
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
@@ -92,9 +92,6 @@ class SearchPlan:
     return_models: bool
     reason: str
     neural: bool = False
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=60.0,

@@ -59,7 +59,8 @@ class Space:
         Component names. ``include`` restricts each step it names components of;
         ``exclude`` removes components.
     seed : int or None
-        Seed of the space's own sampler.
+        Seed of the compiled ConfigSpace space (strategies sample their own
+        seeded copies of it).
     neural : bool
         Whether the neural network components
         (:data:`.neural.NEURAL_COMPONENTS`) are offered;
@@ -173,10 +174,6 @@ class Space:
             return ()
         return tuple(c[name] for c in TUNED_CONFIGS[self.task].get(component.name, ())
                      if name in c)
-
-    def sample(self, n: int) -> list[dict]:
-        """``n`` configurations drawn uniformly from the compiled space."""
-        return [self.decode(self.configspace.sample_configuration()) for _ in range(n)]
 
     def decode(self, configuration) -> dict:
         """A ConfigSpace ``Configuration`` (or its dict) as a typed configuration."""
