@@ -10,7 +10,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["automl_estimators", "automl_estimators.*"]),
-    # the warm-start meta-data (built by python -m automl_estimators.metalearning.build)
+    # the warm-start meta-data (built offline by python benchmarks/metalearning_build.py)
     package_data={"automl_estimators.metalearning": ["metadata.json"]},
     install_requires=[
         "numpy>=1.26",

@@ -50,10 +50,6 @@ class DataProfile:
     def has_categorical(self) -> bool:
         return bool(self.categorical or self.high_cardinality)
 
-    @property
-    def min_class_count(self) -> int:
-        return min(self.class_counts) if self.class_counts else self.n_rows
-
 
 # ------------------------------------------------------------------------- X
 def check_X(X, *, min_samples=MIN_SAMPLES, categorical=None):

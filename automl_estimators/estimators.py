@@ -30,7 +30,6 @@ from .finish import Final, Finisher, fit_fallback
 from .history import History
 from .metalearning.suggestions import METHODS
 from .metalearning.warm_start import warm_start_candidates
-from .nas.components import NAME as NEURAL
 from .nas.torch_dependency import neural_dependencies
 from .pipelines import build_pipeline, fidelity_shares
 from .plan import make_plan, make_splits
@@ -41,6 +40,7 @@ from .scoring import get_metric, predictions_of
 from .search import SETTINGS, STRATEGIES, make_strategy
 from .search_loop import SearchLoop
 from .spaces import Space
+from .spaces.neural import NAME as NEURAL
 from .trial import TrialResult
 
 logger = logging.getLogger(__name__)

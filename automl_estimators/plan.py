@@ -10,9 +10,11 @@ time budget decide
   subsample and only the final refit sees every row (auto-sklearn's 45k -> 30k);
 - the strategy for ``search="auto"``: SMAC once the budget lets its surrogate
   learn, random search below;
-- multi-fidelity: successive halving (fewer iterations or rows first) on large
-  data, where a full evaluation is expensive; none on small data, where a
-  low-fidelity score is both cheap to improve on and too noisy to rank by;
+- multi-fidelity, for a strategy whose settings use fidelities
+  (:attr:`~automl_estimators.search.base.StrategySettings.uses_fidelities`):
+  successive halving (fewer iterations or rows first) on large data, where a full
+  evaluation is expensive; none on small data, where a low-fidelity score is both
+  cheap to improve on and too noisy to rank by;
 - the budget split: how much of the search time one trial may take;
 - the neural branch (``neural="auto"``): neural networks join the search where
   they are likely to pay (a GPU, images, or large data) and torch is installed.
@@ -22,12 +24,14 @@ The choice is returned as a :class:`SearchPlan`, logged, and kept as ``search_pl
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
 
 from .budget import MIN_TRIAL_SECONDS
+from .search import STRATEGIES
+from .search.base import ETA
 
 # Up to this many rows, cross-validate: 5 folds of <= 4000 rows fit fast enough at
 # small budgets, and fold noise on fewer rows would mislead the search.
@@ -50,9 +54,8 @@ SMAC_MIN_BUDGET = 20.0
 # Successive halving from this many search rows on: below it a full evaluation
 # is cheap, and scores on a fraction of it are too noisy to promote by.
 SH_MIN_ROWS = 10_000
-# Successive halving's factor (keep 1/ETA per rung) and its lowest fidelity:
-# two rungs below full, but never fewer than MIN_FIDELITY_ROWS training rows.
-ETA = 3
+# Successive halving's lowest fidelity: two rungs (of factor ETA) below full, but
+# never fewer than MIN_FIDELITY_ROWS training rows.
 MIN_FIDELITY_ROWS = 1_000
 # Up to this many search rows, every trial sends its fitted model back (models of
 # small data are small), so the best can serve when the final refit cannot finish.
@@ -68,7 +71,7 @@ TRIAL_SHARE = 0.25
 #   budget of at least NEURAL_MIN_BUDGET seconds: on 2 CPU cores one default
 #   network on 10k rows of letter took 45 s (early stopped after 32 epochs), so
 #   it fits one trial's limit (TRIAL_SHARE of the budget) from 180 s;
-# - search="evolution", which searches architectures only.
+# - a strategy that searches networks only (search="evolution").
 NEURAL_MIN_ROWS = 10_000
 NEURAL_MIN_BUDGET = 180.0
 
@@ -90,16 +93,14 @@ class SearchPlan:
     reason: str
     neural: bool = False
 
-    def as_dict(self) -> dict:
-        return asdict(self)
-
 
 def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=60.0,
               per_trial_time_limit=None, search="auto", neural=False, image_shape=None,
               torch_available=False, cuda_available=False) -> SearchPlan:
     """Choose resampling, rows, strategy, fidelities, trial limit and neural branch.
 
-    ``search`` is the estimator's parameter: a name or a settings object (whose
+    ``search`` is the estimator's parameter: a name or a settings object. Fidelities
+    are chosen for settings that use them (``uses_fidelities``; their
     ``multi_fidelity``, when not ``"auto"``, overrides the policy's). ``neural``
     is the estimator's parameter (``"auto"``, True, False); ``torch_available``
     and ``cuda_available`` describe the machine (the caller checks them).
@@ -114,7 +115,8 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     else:
         strategy = search if isinstance(search, str) else search.name
         search_reason = f"; search={strategy}"
-    use_neural, neural_reason = _neural_branch(neural, n, time_budget, strategy, image_shape,
+    settings = STRATEGIES[strategy]() if isinstance(search, str) else search
+    use_neural, neural_reason = _neural_branch(neural, n, time_budget, settings, image_shape,
                                                torch_available, cuda_available)
     if resampling == "auto":
         cells, max_cells = search_rows * profile.n_features, CV_MAX_CELLS_PER_SECOND * time_budget
@@ -137,8 +139,8 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
         else DEFAULT_HOLDOUT
     train_rows = search_rows * ((folds - 1) / folds if resampling == "cv" else 1 - fraction)
     min_fidelity = max(1.0 / ETA ** 2, MIN_FIDELITY_ROWS / max(train_rows, 1.0))
-    asked = getattr(search, "multi_fidelity", "auto")
-    if strategy != "smac" or asked == "off":
+    asked = settings.multi_fidelity if settings.uses_fidelities else "off"
+    if asked == "off":
         multi_fidelity, min_fidelity = "off", 1.0
     elif asked != "auto":  # the user's choice, with at least one rung below full
         multi_fidelity, min_fidelity = asked, min(min_fidelity, 1.0 / ETA)
@@ -158,7 +160,7 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
                       reason + cap_note, use_neural)
 
 
-def _neural_branch(neural, n_rows, time_budget, strategy, image_shape, torch_available,
+def _neural_branch(neural, n_rows, time_budget, settings, image_shape, torch_available,
                    cuda_available):
     """Whether the search offers neural networks, and why."""
     if not isinstance(neural, str):  # True or False, set by the user
@@ -170,7 +172,7 @@ def _neural_branch(neural, n_rows, time_budget, strategy, image_shape, torch_ava
         (image_shape is not None, "image_shape given"),
         (n_rows >= NEURAL_MIN_ROWS and time_budget >= NEURAL_MIN_BUDGET,
          f"{n_rows} rows >= {NEURAL_MIN_ROWS}"),
-        (strategy == "evolution", "search=evolution")) if holds]
+        (settings.networks_only, f"search={settings.name}")) if holds]
     if reasons:
         return True, ", ".join(reasons)
     if n_rows >= NEURAL_MIN_ROWS:

@@ -12,11 +12,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "automl_estimators"
 
 # Top-level modules and subpackages of automl_estimators, lowest layer first.
 LAYERS = [
-    ("values", {"trial", "scoring", "budget", "data", "progress"}),
+    ("values", {"trial", "scoring", "budget", "reading", "data", "progress"}),
     ("declarations", {"spaces"}),
     ("components", {"pipelines", "nas", "source_code"}),
-    ("planning", {"plan", "ensemble", "history", "metalearning"}),
+    ("selection", {"ensemble", "history", "metalearning"}),
     ("strategies", {"search"}),
+    ("policy", {"plan"}),
     ("trials", {"runners", "evaluation"}),
     ("fit", {"search_loop", "finish"}),
     ("estimators", {"export", "estimators"}),

@@ -1,5 +1,7 @@
 """The size-aware resampling policy and its splits."""
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,7 @@ from automl_estimators.plan import (
     make_splits,
 )
 from automl_estimators.search import SMAC
+from automl_estimators.search.base import StrategySettings
 
 
 def profile(n_rows, task="classification", n_features=3):
@@ -107,6 +110,25 @@ def test_strategy_and_fidelity_by_budget_and_size():
     plan = make_plan(small, time_budget=5, search=SMAC(multi_fidelity="hyperband"))
     assert (plan.strategy, plan.multi_fidelity) == ("smac", "hyperband")
     assert plan.min_fidelity <= 1 / 3
+
+
+@dataclass(frozen=True)
+class NewStrategy(StrategySettings):
+    """A strategy plan.py has never heard of: its declarations alone decide."""
+
+    multi_fidelity: str = "auto"
+
+    name = "new"
+    uses_fidelities = True
+    networks_only = True
+
+
+def test_a_new_strategy_is_planned_by_its_declarations():
+    plan = make_plan(profile(SH_MIN_ROWS * 2), time_budget=60, search=NewStrategy(),
+                     neural="auto", torch_available=True)
+    assert (plan.strategy, plan.multi_fidelity, plan.neural) == ("new", "successive_halving",
+                                                                 True)
+    assert "search=new" in plan.reason
 
 
 def test_trial_time_limit():

@@ -10,7 +10,8 @@ Two methods behind :func:`suggest`:
   raises the mean over datasets of the best normalised score in the portfolio.
   It ignores the new dataset's meta-features.
 
-Meta-data (:data:`METADATA_FILE`, built by :mod:`.build`) is a JSON document::
+Meta-data (:data:`METADATA_FILE`, built offline by ``benchmarks/metalearning_build.py``)
+is a JSON document::
 
     {"provenance": {...},
      "tasks": {"classification": {

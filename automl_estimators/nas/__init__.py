@@ -12,8 +12,6 @@ from .architecture import (
     TABULAR_OPS,
     Architecture,
     Block,
-    architecture_from_json,
-    architecture_to_json,
     default_architecture,
     encode_architecture,
     encoding_length,
@@ -25,7 +23,6 @@ from .torch_dependency import INSTALL_HINT, torch_available
 
 __all__ = [
     "IMAGE", "IMAGE_OPS", "INSTALL_HINT", "TABULAR", "TABULAR_OPS", "Architecture", "Block",
-    "NeuralClassifier", "NeuralRegressor", "architecture_from_json", "architecture_to_json",
-    "default_architecture", "encode_architecture", "encoding_length", "mutate_architecture",
-    "sample_architecture", "torch_available",
+    "NeuralClassifier", "NeuralRegressor", "default_architecture", "encode_architecture",
+    "encoding_length", "mutate_architecture", "sample_architecture", "torch_available",
 ]

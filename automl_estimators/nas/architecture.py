@@ -13,8 +13,9 @@ the cell inputs have stride 2 (see :mod:`automl_estimators.nas.network`).
 An :class:`Architecture` holds the cells only (NASNet's searched "genotype"); how
 many cells are stacked and how wide they are stay estimator parameters
 (``n_cells``, ``width``), as NASNet keeps N and F outside the search. Values are
-frozen dataclasses of tuples: hashable, comparable, with a ``repr`` that is
-valid Python, and a JSON form (:func:`architecture_to_json`).
+frozen dataclasses of tuples: hashable and comparable (a configuration's identity,
+:func:`automl_estimators.search.base.config_key`, holds them as they are), with a
+``repr`` that is valid Python.
 
 Search strategies use :func:`sample_architecture` (uniform, as PNAS's and
 AmoebaNet's initial populations), :func:`mutate_architecture` (AmoebaNet's
@@ -24,7 +25,6 @@ fixed-length vector for surrogate models, as PNAS's predictor).
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from numbers import Integral
@@ -118,7 +118,7 @@ class Architecture:
     >>> arch = Architecture("tabular", normal=(Block((1, 1), ("dense_relu", "identity")),))
     >>> arch.n_blocks
     1
-    >>> architecture_from_json(architecture_to_json(arch)) == arch
+    >>> arch == Architecture("tabular", normal=(Block((1, 1), ("identity", "dense_relu")),))
     True
     """
 
@@ -320,30 +320,3 @@ def encode_architecture(arch: Architecture, max_blocks: int | None = None) -> np
                 vector[start + n_states + operations.index(op)] = 1.0
     return vector
 
-
-# ----------------------------------------------------------------- JSON
-def architecture_to_dict(arch: Architecture) -> dict:
-    """Plain lists and strings: ``{"kind", "normal", "reduction"}``, blocks as
-    ``{"inputs": [i, j], "ops": [a, b]}``."""
-    def cell(blocks):
-        return [{"inputs": list(block.inputs), "ops": list(block.ops)} for block in blocks]
-
-    return {"kind": arch.kind, "normal": cell(arch.normal), "reduction": cell(arch.reduction)}
-
-
-def architecture_from_dict(data: dict) -> Architecture:
-    """Inverse of :func:`architecture_to_dict`; validates like the constructor."""
-    def cell(blocks):
-        return tuple(Block(tuple(block["inputs"]), tuple(block["ops"])) for block in blocks)
-
-    return Architecture(data["kind"], cell(data["normal"]), cell(data.get("reduction", ())))
-
-
-def architecture_to_json(arch: Architecture) -> str:
-    """The architecture as a JSON string."""
-    return json.dumps(architecture_to_dict(arch), sort_keys=True)
-
-
-def architecture_from_json(text: str) -> Architecture:
-    """The architecture a JSON string from :func:`architecture_to_json` describes."""
-    return architecture_from_dict(json.loads(text))

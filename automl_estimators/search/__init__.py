@@ -8,7 +8,7 @@
 from .base import Candidate, SearchStrategy, config_key
 from .evolution import Evolution, EvolutionSearch
 from .genetic import Genetic, GeneticSearch
-from .random import Random, RandomSearch
+from .random_search import Random, RandomSearch
 from .smac import SMAC, SMACSearch
 
 # Name -> settings class; the name's defaults are the class's defaults.

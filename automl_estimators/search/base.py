@@ -7,11 +7,19 @@ the workers and the history; a strategy never runs a trial.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import ClassVar
+
 from ConfigSpace import ConfigurationSpace
 
 from ..trial import Candidate, config_key
 
-__all__ = ["Candidate", "SearchStrategy", "config_key", "own_configspace"]
+__all__ = ["ETA", "Candidate", "SearchStrategy", "StrategySettings", "config_key",
+           "own_configspace"]
+
+# Successive halving's factor: the top 1/ETA of a rung is promoted, with ETA times
+# the fidelity (Hyperband's and ASHA's default). The plan's fidelities and the
+# strategies' own eta default to it.
+ETA = 3
 
 
 def own_configspace(space, seed=None) -> ConfigurationSpace:
@@ -20,6 +28,29 @@ def own_configspace(space, seed=None) -> ConfigurationSpace:
     if seed is not None:
         configspace.seed(seed)
     return configspace
+
+
+class StrategySettings:
+    """What the settings of a strategy declare (``SMAC``, ``Random``, ...: frozen
+    dataclasses, ``search=`` values, whose ``make`` builds the strategy for one fit).
+
+    The size-aware policy (:func:`automl_estimators.plan.make_plan`) reads these
+    declarations instead of strategy names, so adding a strategy needs no edit there.
+    """
+
+    name: ClassVar[str] = "base"
+    # Whether the strategy proposes candidates at the plan's fidelities (successive
+    # halving): the plan then chooses them (``multi_fidelity``, ``min_fidelity``).
+    # Such settings have a ``multi_fidelity`` option: "auto" (the plan's policy),
+    # "off" or a schedule, which the plan honours.
+    uses_fidelities: ClassVar[bool] = False
+    # Whether the strategy proposes neural networks only, so ``neural="auto"``
+    # turns the neural branch on.
+    networks_only: ClassVar[bool] = False
+
+    def make(self, space, seed: int, *, plan=None, crash_cost=1.0) -> SearchStrategy:
+        """The strategy for one fit over ``space``."""
+        raise NotImplementedError
 
 
 class SearchStrategy(ABC):

@@ -18,7 +18,7 @@ only promoted, full-fidelity trials compete for the final model.
 
 The strategy proposes ``neural_network`` configurations only, each with an
 explicit :class:`~automl_estimators.nas.architecture.Architecture` under
-:data:`~automl_estimators.nas.components.ARCHITECTURE_KEY`. Over a space without
+:data:`~automl_estimators.spaces.neural.ARCHITECTURE_KEY`. Over a space without
 neural networks (the neural branch off, or ``include`` leaving them out) it
 proposes nothing, and the search ends after the warm start. Results of other
 models (the warm start) are ignored.
@@ -32,10 +32,9 @@ from collections import deque
 from dataclasses import dataclass
 
 from ..nas.architecture import IMAGE, TABULAR, mutate_architecture, sample_architecture
-from ..nas.components import ARCHITECTURE_KEY, NAME
-from ..plan import ETA
 from ..spaces.declarations import MODEL, Categorical, Int, hp_key
-from .base import Candidate, SearchStrategy, config_key
+from ..spaces.neural import ARCHITECTURE_KEY, NAME
+from .base import ETA, Candidate, SearchStrategy, StrategySettings, config_key
 
 # A child already proposed is mutated again, at most this many times before a
 # random architecture replaces it.
@@ -46,7 +45,7 @@ FIXED_BY_ARCHITECTURE = ("n_blocks", "architecture_seed")
 
 
 @dataclass(frozen=True)
-class Evolution:
+class Evolution(StrategySettings):
     """Settings of regularized evolution; ``search="evolution"``.
 
     Parameters
@@ -73,6 +72,7 @@ class Evolution:
     min_fidelity: float = 1.0 / ETA
 
     name = "evolution"
+    networks_only = True
 
     def __post_init__(self):
         if self.population_size < 2 or not 1 <= self.sample_size <= self.population_size:

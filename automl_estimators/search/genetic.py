@@ -44,7 +44,7 @@ from ..pipelines.program import (
 )
 from ..spaces.declarations import ENCODING, IMPUTATION, MODEL, SCALING, hp_key
 from ..spaces.grid import grid_values, nearest
-from .base import Candidate, SearchStrategy, config_key
+from .base import Candidate, SearchStrategy, StrategySettings, config_key
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class Individual(gp.PrimitiveTree):
 
 # --------------------------------------------------------------- settings
 @dataclass(frozen=True)
-class Genetic:
+class Genetic(StrategySettings):
     """Settings of genetic programming search; ``search="genetic"`` uses the defaults.
 
     Parameters

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..trial import Status
-from .base import Candidate, SearchStrategy, own_configspace
+from .base import ETA, Candidate, SearchStrategy, StrategySettings, own_configspace
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ CHALLENGERS = 1000
 
 
 @dataclass(frozen=True)
-class SMAC:
+class SMAC(StrategySettings):
     """Settings of the SMAC3 search; pass as ``search=SMAC(...)`` (``search="smac"``: defaults).
 
     Parameters
@@ -65,11 +65,12 @@ class SMAC:
     surrogate: str = "rf"
     acquisition: str = "ei"
     multi_fidelity: str = "auto"
-    eta: int = 3
+    eta: int = ETA
     n_initial: int = 8
     random_fraction: float = 0.2
 
     name = "smac"
+    uses_fidelities = True
 
     def __post_init__(self):
         for field, value, options in (("surrogate", self.surrogate, SURROGATES),

@@ -23,6 +23,7 @@ from .declarations import (
     Component,
     hp_key,
 )
+from .neural import NEURAL_COMPONENTS, neural_components
 
 __all__ = ["STEPS", "Component", "Space", "component_names"]
 
@@ -39,8 +40,6 @@ STEP_DEFAULTS = {
 def component_names(task: str) -> list[str]:
     """Names usable in ``include``/``exclude`` for a task (``neural_network`` included:
     it is offered when the neural branch is on)."""
-    from ..nas.components import NEURAL_COMPONENTS
-
     return sorted({c.name for c in ALL_COMPONENTS + NEURAL_COMPONENTS if task in c.tasks})
 
 
@@ -60,10 +59,11 @@ class Space:
         Component names. ``include`` restricts each step it names components of;
         ``exclude`` removes components.
     seed : int or None
-        Seed of the space's own sampler.
+        Seed of the compiled ConfigSpace space (strategies sample their own
+        seeded copies of it).
     neural : bool
         Whether the neural network components
-        (:data:`automl_estimators.nas.components.NEURAL_COMPONENTS`) are offered;
+        (:data:`.neural.NEURAL_COMPONENTS`) are offered;
         declaring them needs no torch, fitting them does.
     image_shape : tuple of int or None
         Shape of one row as an image, fixed in the neural components.
@@ -71,8 +71,6 @@ class Space:
 
     def __init__(self, task, *, sparse=False, n_features=1, has_categorical=False,
                  include=None, exclude=None, seed=None, neural=False, image_shape=None):
-        from ..nas.components import neural_components
-
         if task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {task!r}")
         self.task = task
@@ -176,10 +174,6 @@ class Space:
             return ()
         return tuple(c[name] for c in TUNED_CONFIGS[self.task].get(component.name, ())
                      if name in c)
-
-    def sample(self, n: int) -> list[dict]:
-        """``n`` configurations drawn uniformly from the compiled space."""
-        return [self.decode(self.configspace.sample_configuration()) for _ in range(n)]
 
     def decode(self, configuration) -> dict:
         """A ConfigSpace ``Configuration`` (or its dict) as a typed configuration."""

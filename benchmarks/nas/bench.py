@@ -87,7 +87,7 @@ def stem(arm, name, budget, seed, device):
 
 
 def arm_params(arm, image_shape=None):
-    from automl_estimators.nas.components import NAME
+    from automl_estimators.spaces.neural import NAME
 
     neural_only = {"neural": True, "include": [NAME]}
     return {
@@ -118,7 +118,7 @@ def network_effort(est):
     times its folds. Early stopping may end a network sooner; trials' fitted
     models are not kept, so the epochs actually run are not known.
     """
-    from automl_estimators.nas.components import NAME
+    from automl_estimators.spaces.neural import NAME
     from automl_estimators.pipelines.builder import build_pipeline
     from automl_estimators.search.base import config_key
 

@@ -16,10 +16,6 @@ from automl_estimators.nas.architecture import (
     TABULAR_OPS,
     Architecture,
     Block,
-    architecture_from_dict,
-    architecture_from_json,
-    architecture_to_dict,
-    architecture_to_json,
     cell_outputs,
     default_architecture,
     encode_architecture,
@@ -69,13 +65,6 @@ def test_samples_are_hashable_and_written_as_code(kind):
     namespace = {"Architecture": Architecture, "Block": Block}
     for arch in archs:
         assert eval(repr(arch), namespace) == arch  # the repr is code
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_json_round_trip(kind):
-    for arch in samples(kind):
-        assert architecture_from_json(architecture_to_json(arch)) == arch
-        assert architecture_from_dict(architecture_to_dict(arch)) == arch
 
 
 @pytest.mark.parametrize("make_rng", [random.Random, np.random.default_rng])

@@ -8,9 +8,13 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.impute import SimpleImputer
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from automl_estimators import data
 from automl_estimators.nas import (
     INSTALL_HINT,
     Architecture,
@@ -19,6 +23,11 @@ from automl_estimators.nas import (
     NeuralRegressor,
     default_architecture,
 )
+from automl_estimators.pipelines.builder import make_component
+from automl_estimators.pipelines.preprocessing import column_preprocessor
+from automl_estimators.spaces.declarations import hp_key
+from automl_estimators.spaces.neural import NEURAL_COMPONENTS
+from tests.conftest import load
 
 # Small and fast, yet enough epochs to pass sklearn's accuracy checks.
 TINY = {"n_cells": 1, "n_blocks": 1, "width": 8, "max_epochs": 30, "batch_size": 32,
@@ -277,3 +286,24 @@ def test_categorical_features_with_images_are_refused():
     model = NeuralClassifier(**TINY).set_params(image_shape=(2, 2), categorical_features=[0])
     with pytest.raises(ValueError, match="categorical_features cannot be used with image_shape"):
         model.fit(X, np.arange(10) % 2)
+
+
+def test_fits_behind_the_column_preprocessing():
+    """The declared neural component, fitted behind the package's column preprocessing:
+    mixed numeric and categorical columns, as a search pipeline gives them."""
+    pytest.importorskip("torch")
+    X, y = load("credit-g", 200)
+    X = data.check_X(X)
+    y, _ = data.check_y_classification(X, y, "test")
+    profile = data.profile(X, y, "classification")
+    assert profile.categorical
+    component = NEURAL_COMPONENTS[0]
+    pipeline = Pipeline([
+        ("preprocess", column_preprocessor(
+            profile, imputer=SimpleImputer(), scaler=StandardScaler(),
+            encoder=OneHotEncoder(handle_unknown="ignore", sparse_output=False))),
+        ("model", make_component(component, {hp_key(component, "max_epochs"): 10},
+                                 random_state=0)),
+    ])
+    proba = pipeline.fit(X, y).predict_proba(X)
+    assert proba.shape == (200, 2) and np.isfinite(proba).all()

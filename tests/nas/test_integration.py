@@ -14,12 +14,12 @@ from automl_estimators import AutoClassifier
 from automl_estimators.trial import Status, TrialResult
 from automl_estimators.nas import Architecture, Block, NeuralClassifier, torch_available
 from automl_estimators.nas.architecture import IMAGE, TABULAR
-from automl_estimators.nas.components import ARCHITECTURE_KEY, NAME
 from automl_estimators.pipelines import build_pipeline
-from automl_estimators.search import Evolution, make_strategy
+from automl_estimators.search import Evolution, RandomSearch, make_strategy
 from automl_estimators.source_code import to_source
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.declarations import MODEL
+from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
 from tests.test_export import run_script
 
 needs_torch = pytest.mark.skipif(not torch_available(), reason="torch is not installed")
@@ -156,7 +156,7 @@ def test_no_categorical_features_without_codes_next_to_the_model(encoding, confi
 
 def test_random_search_samples_cells_through_architecture_seed():
     space = neural_space(include=[NAME])
-    configs = space.sample(5)
+    configs = [c.config for c in RandomSearch(space, seed=0).ask(5)]
     seeds = {c[f"model:{NAME}:architecture_seed"] for c in configs}
     assert len(seeds) == 5
     models = [build_pipeline(c, space, _profile(4), random_state=0)[-1] for c in configs]

@@ -6,12 +6,11 @@ import time
 import pytest
 
 from automl_estimators import AutoClassifier, AutoRegressor
-from automl_estimators.trial import Status, TrialResult
-from automl_estimators.nas.components import ARCHITECTURE_KEY
 from automl_estimators.pipelines.program import TRANSFORMS, is_program
 from automl_estimators.search import SMAC, STRATEGIES, Candidate, make_strategy
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.declarations import MODEL
+from automl_estimators.spaces.neural import ARCHITECTURE_KEY
 
 # Every registered strategy by name, and the settings that change how SMAC proposes.
 STRATEGY_NAMES = sorted(STRATEGIES) + [SMAC(surrogate="gp", acquisition="pi"),

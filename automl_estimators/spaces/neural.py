@@ -1,10 +1,13 @@
 """The neural estimators as model components of the search space, declared once.
 
-Not in the catalogue (:mod:`automl_estimators.spaces.components`) yet: adding
-:data:`NEURAL_COMPONENTS` there, offered only when torch is importable
-(:func:`~automl_estimators.nas.torch_dependency.torch_available`), makes random
-and SMAC search, the ensemble and export treat them like any other model. Like
-the catalogue's twins (``random_forest``), the classifier and the regressor
+Declared here, below :mod:`automl_estimators.nas`: a declaration names its
+estimator class by import path (:data:`ESTIMATORS`), which the pipeline builder
+imports only when it builds one, so spaces never import the torch estimators.
+Kept apart from the catalogue (:mod:`automl_estimators.spaces.components`): a
+:class:`~automl_estimators.spaces.Space` offers them only when the neural branch
+is on (``neural=True``, which the estimators set when torch is importable); then
+random and SMAC search, the ensemble and export treat them like any other model.
+Like the catalogue's twins (``random_forest``), the classifier and the regressor
 share one public name.
 
 Random and SMAC search tune the training settings, the macro-architecture
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..spaces.declarations import (
+from .declarations import (
     CLASSIFICATION,
     MODEL,
     REGRESSION,

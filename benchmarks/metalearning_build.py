@@ -1,7 +1,7 @@
-"""Offline build of the warm-start meta-data: ``python -m automl_estimators.metalearning.build``.
+"""Offline build of the warm-start meta-data: ``python benchmarks/metalearning_build.py``.
 
-For every meta-training dataset (the shared benchmark datasets beside the
-checkout, scikit-learn's bundled datasets and a few generated ones), in two passes:
+For every meta-training dataset (the shared benchmark datasets in ``common.DATA_DIR``,
+scikit-learn's bundled datasets and a few generated ones), in two passes:
 
 1. search: meta-features, then a SMAC search of ``--budget`` seconds on at most
    ``--rows`` rows; its ``--top`` best configurations join the task's pool;
@@ -9,9 +9,12 @@ checkout, scikit-learn's bundled datasets and a few generated ones), in two pass
    (holdout on at most ``--rows`` rows, ``--trial-limit`` seconds each), the
    performance matrix of the portfolio method.
 
-The result, :data:`~.suggestions.METADATA_FILE` (JSON, shipped in the package), records
-how it was built: datasets, budgets, versions, date, command. Runs for hours on 2
-cores at the defaults; ``--datasets`` restricts it.
+The result, :data:`automl_estimators.metalearning.suggestions.METADATA_FILE` (JSON,
+shipped in the package), records how it was built: datasets, budgets, versions, date,
+command. Runs for hours on 2 cores at the defaults; ``--datasets`` restricts it.
+
+An offline job, not part of the package: it drives whole fits (``AutoClassifier``,
+``AutoRegressor``), which themselves read the meta-data it writes.
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import data
-from ..estimators import AutoClassifier, AutoRegressor
-from .features import meta_features
-from .suggestions import METADATA_FILE
+from automl_estimators import data
+from automl_estimators.estimators import AutoClassifier, AutoRegressor
+from automl_estimators.metalearning.features import meta_features
+from automl_estimators.metalearning.suggestions import METADATA_FILE
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA_DIR, load_manifest
 
 
 def _sklearn_datasets():
@@ -60,12 +64,11 @@ def _sklearn_datasets():
 def meta_training_datasets(names=None) -> dict:
     """name -> (X, y, task) of every meta-training dataset (or of ``names``)."""
     out = {}
-    manifest = SHARED / "manifest.json"
-    if manifest.exists():
-        for entry in json.loads(manifest.read_text()):
+    if (DATA_DIR / "manifest.json").exists():
+        for entry in load_manifest():
             if names and entry["name"] not in names:
                 continue
-            frame = pd.read_csv(SHARED / entry["file"])
+            frame = pd.read_csv(DATA_DIR / entry["file"])
             y = frame.pop("target")
             task = "regression" if entry["task"] == "regression" else "classification"
             out[entry["name"]] = (frame, y, task)
@@ -148,7 +151,7 @@ def build(names=None, *, budget=30.0, rows=5000, top=5, trial_limit=15.0, n_jobs
         part.pop("_index")
     return {"provenance": {
         "built": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "python -m automl_estimators.metalearning.build " + " ".join(sys.argv[1:]),
+        "command": "python benchmarks/metalearning_build.py " + " ".join(sys.argv[1:]),
         "datasets": sorted(datasets), "search_budget_s": budget, "max_rows": rows,
         "top": top, "trial_limit_s": trial_limit, "n_jobs": n_jobs,
         "machine": f"{platform.platform()}, Python {platform.python_version()}",

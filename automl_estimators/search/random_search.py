@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import Candidate, SearchStrategy, own_configspace
+from .base import Candidate, SearchStrategy, StrategySettings, own_configspace
 
 
 @dataclass(frozen=True)
-class Random:
+class Random(StrategySettings):
     """Settings of random search (it has none); ``search="random"``."""
 
     name = "random"
