@@ -4,6 +4,9 @@ Accepts numpy arrays, pandas DataFrames (numeric, string, category, bool,
 datetime, missing values) and scipy sparse matrices; rejects bad input with
 scikit-learn's wording where it has one. Column kinds are inferred here, once, and
 every later part (spaces, pipelines, policy) reads them from :class:`DataProfile`.
+How a single column or target is converted (text as numbers, datetimes as
+seconds, labels as indices) is :mod:`automl_estimators.reading`'s, which the
+exported script copies.
 """
 
 from __future__ import annotations
@@ -13,10 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _assert_all_finite
+
+from .reading import (
+    datetimes_as_seconds,
+    encode_classes,
+    is_text,
+    target_as_numbers,
+    text_as_numbers,
+)
 
 # A categorical column with more distinct values than this is encoded by
 # frequency (target-free, one column) instead of one-hot / ordinal.
@@ -101,16 +111,15 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFr
     for position, (name, column) in enumerate(X.items()):
         ident = name if by_name else position
         if pd.api.types.is_datetime64_any_dtype(column):
-            epoch = pd.Timestamp(0, tz=column.dt.tz)
-            converted[position] = (column - epoch).dt.total_seconds()
-        elif column.dtype == object or pd.api.types.is_string_dtype(column):
+            converted[position] = datetimes_as_seconds(column)
+        elif is_text(column):
             if categorical is not None:
                 if ident not in categorical:
-                    converted[position] = pd.to_numeric(column, errors="coerce").astype(float)
+                    converted[position] = text_as_numbers(column)
                 continue
-            numbers = pd.to_numeric(column, errors="coerce")
+            numbers = text_as_numbers(column)
             if column.dtype == object and numbers.notna().sum() == column.notna().sum():
-                converted[position] = numbers.astype(float)
+                converted[position] = numbers
         elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
             values = column.to_numpy(dtype=float, na_value=np.nan)
             if np.isinf(values).any():
@@ -170,22 +179,21 @@ def check_y_classification(X, y, estimator_name: str) -> tuple[np.ndarray, np.nd
     if type_of_target(y) not in ("binary", "multiclass"):
         raise ValueError(f"{estimator_name} supports binary and multiclass targets, got "
                          f"{type_of_target(y)!r}.")
-    encoder = LabelEncoder()
     try:
-        encoded = encoder.fit_transform(y)
+        encoded, classes = encode_classes(y)
     except TypeError as exc:
         raise TypeError(f"Class labels in y must be all strings or all numbers: {exc}") from None
-    if len(encoder.classes_) < 2:
+    if len(classes) < 2:
         raise ValueError(f"{estimator_name} needs samples of at least 2 classes in y; got only "
-                         f"one class: {encoder.classes_[0]!r}.")
-    return encoded, encoder.classes_
+                         f"one class: {classes[0]!r}.")
+    return encoded, classes
 
 
 def check_y_regression(X, y, estimator_name: str) -> np.ndarray:
     """Validate a numeric target; return it as float64."""
     y = _check_y_common(X, y, estimator_name)
     try:
-        y = np.asarray(y, dtype=np.float64)
+        y = target_as_numbers(y)
     except (TypeError, ValueError):
         example = next((v for v in y if not _is_number(v)), y[0])
         raise ValueError(f"{estimator_name} needs a numeric target y; found {example!r}. "

@@ -4,7 +4,9 @@
 :mod:`automl_estimators.source_code`): a header saying what was fitted and how,
 the model's imports, a ``build_model`` function, and a command line that reads a
 CSV the way the estimator reads its input (column kinds, text as numbers,
-label-encoded classes), fits the model and writes predictions.
+label-encoded classes), fits the model and writes predictions. The script reads
+its CSV files with copies of :mod:`automl_estimators.reading`'s functions, the
+rules the estimator itself applies, so the two cannot drift apart.
 
 The generated code imports scikit-learn, xgboost, numpy and pandas, and this
 package only for its own components (classes and functions whose module starts
@@ -16,6 +18,7 @@ with ``automl_estimators``); the script says so where it imports them.
 
 from __future__ import annotations
 
+import inspect
 import platform
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -25,18 +28,8 @@ from sklearn.base import is_classifier
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
-from .source_code import (
-    INDENT,
-    SCRIPT_NAMES,
-    WIDTH,
-    Source,
-    _Imports,
-    _layout,
-    _Renderer,
-    _source,
-    _string_literal,
-    to_source,
-)
+from . import reading
+from .source_code import INDENT, SCRIPT_NAMES, WIDTH, Imports, Source, to_source
 
 __all__ = ["Source", "export", "script", "to_source"]
 
@@ -100,10 +93,13 @@ def script(estimator) -> str:
                         f"{type(estimator).__name__}; for any other estimator, to_source "
                         "gives the code that builds it.")
     classification = is_classifier(estimator)
-    imports = _Imports(reserved=SCRIPT_NAMES)
-    if classification:
-        imports.name_of(LabelEncoder)
-    model = _source(estimator.model_, imports, INDENT, column=len(INDENT + "return "))
+    by_name = hasattr(estimator, "feature_names_in_")
+    imports = Imports(reserved=SCRIPT_NAMES)
+    # encode_classes, copied into the script, calls LabelEncoder by this name.
+    if classification and imports.name_of(LabelEncoder) != "LabelEncoder":
+        raise RuntimeError("LabelEncoder must be the first name the script imports.")
+    model = to_source(estimator.model_, indent=INDENT, column=len(INDENT + "return "),
+                      imports=imports)
     _check_round_trip(estimator.model_, model)
     text = "\n".join([
         _header(estimator, model),
@@ -123,13 +119,8 @@ def script(estimator) -> str:
         f"{INDENT}return {model.code}",
         "",
         "",
-        _read_features(estimator),
-        "",
-        "",
-        AS_NUMBERS,
-        "",
-        "",
-        _main(classification),
+        *_helpers(classification, by_name),
+        _main(classification, by_name),
         "",
         "",
         'if __name__ == "__main__":',
@@ -143,8 +134,7 @@ def script(estimator) -> str:
 def _check_round_trip(model, source: Source) -> None:
     """The generated code must build a model with the same parameters as ``model``."""
     rebuilt = source.build()
-    again = _source(rebuilt, _Imports(reserved=SCRIPT_NAMES), INDENT,
-                    column=len(INDENT + "return "))
+    again = to_source(rebuilt, indent=INDENT, column=len(INDENT + "return "))
     if again.code != source.code:
         raise RuntimeError(
             f"The exported code does not rebuild {type(model).__name__} with the same "
@@ -178,7 +168,7 @@ def _header(estimator, model: Source) -> str:
          f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}."),
         "",
         f"Data: {profile.n_rows} rows x {profile.n_features} columns, {task}"
-        + (f", target {_string_literal(target)}" if target is not None else ""),
+        + (f", target {to_source(target).code}" if target is not None else ""),
         (f"Metric: {estimator.metric_}, validation score {estimator.best_score_:.4f} "
          f"({validation})"),
         f"Final pipeline: {describe}",
@@ -202,7 +192,7 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def _own_imports(imports: _Imports) -> list[str]:
+def _own_imports(imports: Imports) -> list[str]:
     statements = imports.statements(own=True)
     if not statements:
         return []
@@ -229,10 +219,9 @@ def _column_constants(estimator) -> list[str]:
     target = getattr(estimator, "target_name_", None)
     profile = estimator.profile_
     categorical = list(profile.categorical) + list(profile.high_cardinality)
-    renderer = _Renderer(_Imports())
 
     def constant(name, value):
-        return f"{name} = " + _layout(renderer.node(value), len(name) + 3, "", 0)
+        return f"{name} = " + to_source(value, column=len(name + " = ")).code
 
     lines = ["# The target column: the name of y at fit (--target overrides it)."
              if target is not None else "# y had no name at fit: --target names the column.",
@@ -252,55 +241,30 @@ def _column_constants(estimator) -> list[str]:
     return lines
 
 
-def _read_features(estimator) -> str:
-    if hasattr(estimator, "feature_names_in_"):
-        return '''def read_features(frame):
-    """The feature columns of a CSV as the estimator reads them."""
-    missing = [name for name in FEATURES if name not in frame.columns]
-    if missing:
-        sys.exit(f"error: the CSV lacks the feature column(s) {missing}")
-    X = frame[FEATURES].copy()
-    for position, name in enumerate(FEATURES):
-        if name not in CATEGORICAL:
-            X.isetitem(position, as_numbers(X.iloc[:, position]))
-    return X'''
-    return '''def read_features(frame):
-    """The feature columns of a CSV (all but the target) as the estimator reads them."""
-    if frame.shape[1] != N_FEATURES:
-        sys.exit(f"error: the model needs {N_FEATURES} feature columns besides the "
-                 f"target, the CSV has {frame.shape[1]}")
-    X = frame.copy()
-    for position in range(N_FEATURES):
-        if position not in CATEGORICAL:
-            X.isetitem(position, as_numbers(X.iloc[:, position]))
-    return X'''
+def _helpers(classification: bool, by_name: bool) -> list[str]:
+    """The source of the reading functions the script's ``main`` calls, callees first."""
+    functions = [reading.is_text, reading.text_as_numbers, reading.datetimes_as_seconds,
+                 reading.csv_column_as_numbers,
+                 reading.features_by_name if by_name else reading.features_by_position,
+                 reading.encode_classes if classification else reading.target_as_numbers]
+    lines = []
+    for function in functions:
+        lines += [inspect.getsource(function).rstrip("\n"), "", ""]
+    return lines
 
 
-AS_NUMBERS = '''def as_numbers(column):
-    """A column the model reads as numbers: text as floats (missing where unreadable).
-
-    A column of dates (only numbers at fit when they were datetimes) becomes
-    seconds since 1970-01-01 UTC, as the estimator converts datetime columns.
-    """
-    if not (column.dtype == object or pd.api.types.is_string_dtype(column)):
-        return column
-    numbers = pd.to_numeric(column, errors="coerce").astype(float)
-    if numbers.notna().any() or column.isna().all():
-        return numbers
-    dates = pd.to_datetime(column, errors="coerce", utc=True, format="ISO8601")
-    return (dates - pd.Timestamp(0, tz="UTC")).dt.total_seconds()'''
-
-
-def _main(classification: bool) -> str:
+def _main(classification: bool, by_name: bool) -> str:
+    """The script's command line: read the CSV files, fit, predict, write."""
+    read = ("features_by_name({}, FEATURES, CATEGORICAL)" if by_name
+            else "features_by_position({}, N_FEATURES, CATEGORICAL)")
     if classification:
-        fit_predict = '''    # The model is trained on class indices 0..k-1 (classes sorted as np.unique does).
-    encoder = LabelEncoder()
-    model = build_model().fit(X, encoder.fit_transform(train[args.target]))
-    indices = np.asarray(model.predict(read_features(rows)), dtype=int)
-    predictions = encoder.classes_[indices]'''
+        fit_predict = '''    # The model is trained on class indices 0..k-1, as the estimator is.
+    indices, classes = encode_classes(train[args.target])
+    model = build_model().fit(X, indices)
+    predictions = classes[np.asarray(model.predict(X_new), dtype=int)]'''
     else:
-        fit_predict = '''    model = build_model().fit(X, train[args.target].to_numpy(dtype=np.float64))
-    predictions = np.asarray(model.predict(read_features(rows)), dtype=np.float64)'''
+        fit_predict = '''    model = build_model().fit(X, target_as_numbers(train[args.target]))
+    predictions = np.asarray(model.predict(X_new), dtype=np.float64)'''
     return '''def main(argv=None):
     parser = argparse.ArgumentParser(description="Fit the exported model and predict.")
     parser.add_argument("train", help="CSV file of the feature columns and the target")
@@ -314,8 +278,14 @@ def _main(classification: bool) -> str:
     train = pd.read_csv(args.train)
     if args.target not in train.columns:
         parser.error(f"no column {args.target!r} in {args.train}")
-    X = read_features(train.drop(columns=[args.target]))
+    features = train.drop(columns=[args.target])
     rows = pd.read_csv(args.predict) if args.predict else train
     rows = rows.drop(columns=[args.target], errors="ignore")
-''' + fit_predict + '''
+    try:
+        X = READ_FEATURES
+        X_new = READ_ROWS
+    except ValueError as exc:
+        sys.exit(f"error: {exc}")
+'''.replace("READ_FEATURES", read.format("features")).replace(
+        "READ_ROWS", read.format("rows")) + fit_predict + '''
     pd.DataFrame({args.target: predictions}).to_csv(args.output, index=False)'''

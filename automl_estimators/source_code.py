@@ -7,6 +7,12 @@ those helpers give, functions and classes as imported names, and one argument
 per line when a call does not fit in :data:`WIDTH` columns. :class:`Source`
 holds that expression with the import statements it needs; the names imported
 from this package (modules starting with ``automl_estimators``) are listed apart.
+:class:`Imports` lets several pieces of generated code share one set of names.
+
+Values of classes this module does not know are rendered by what they declare:
+``get_params`` (estimators), dataclass fields (plain values such as
+:mod:`automl_estimators.nas` architectures). This module imports nothing of the
+package, so any part of it can use it.
 
 The standalone script around the final model is written by
 :mod:`automl_estimators.export`.
@@ -15,6 +21,7 @@ The standalone script around the final model is written by
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import functools
 import importlib
 import inspect
@@ -26,16 +33,17 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer, make_column_selector, make_column_transformer
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline, make_union
 
-from .nas.architecture import Architecture, Block
-
 # Generated lines are kept within this many columns where the names allow.
 WIDTH = 88
 INDENT = "    "
 OWN_PACKAGE = "automl_estimators"
 # Names the exported script (automl_estimators.export) defines itself; an imported
 # name equal to one gets an alias, so to_source's code can be pasted into that script.
+# tests/test_export.py checks this against the names a script binds.
 SCRIPT_NAMES = ("argparse", "sys", "np", "pd", "TARGET", "FEATURES", "N_FEATURES",
-                "CATEGORICAL", "build_model", "read_features", "as_numbers", "main")
+                "CATEGORICAL", "build_model", "main", "is_text", "text_as_numbers",
+                "datetimes_as_seconds", "csv_column_as_numbers", "features_by_name",
+                "features_by_position", "encode_classes", "target_as_numbers")
 # Estimators whose list parameter has a make_* helper that names the steps itself:
 # class -> (helper, its list parameter, the list's items without their names).
 HELPERS = {
@@ -45,7 +53,8 @@ HELPERS = {
                         lambda parts: [(part, columns) for _, part, columns in parts]),
 }
 # Objects without get_params whose __init__ arguments are kept as same-named attributes.
-PLAIN_INIT_CLASSES = (make_column_selector, Architecture, Block)
+# Dataclasses need no entry: their fields say what __init__ takes (see _dataclass_call).
+PLAIN_INIT_CLASSES = (make_column_selector,)
 
 
 # ------------------------------------------------------------------ layout
@@ -140,11 +149,38 @@ def _fill(node, inner: str, indent: str) -> str:
 
 
 # ----------------------------------------------------------------- imports
-class _Imports:
-    """The names generated code uses and the import statements that bind them."""
+class Imports:
+    """The names generated code uses and the import statements that bind them.
+
+    One ``Imports`` shared by several :func:`to_source` calls (and
+    :meth:`name_of` calls) gives them one set of names: a name is bound once, and
+    two objects of the same name get distinct aliases.
+
+    Parameters
+    ----------
+    reserved : iterable of str
+        Names the surrounding code defines itself; an imported name equal to
+        one gets an alias (``name_2``).
+
+    Attributes
+    ----------
+    bound : dict
+        Local name -> ``(module, attribute)`` of each imported name.
+    numpy, pandas : bool
+        Whether the code uses ``np.`` / ``pd.`` names (``import numpy as np``).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Ridge
+    >>> imports = Imports(reserved=("Ridge",))
+    >>> imports.name_of(Ridge)
+    'Ridge_2'
+    >>> imports.statements(own=False)
+    ['from sklearn.linear_model import Ridge as Ridge_2']
+    """
 
     def __init__(self, reserved=()):
-        self.bound = {}  # local name -> (module, attribute)
+        self.bound = {}
         self.reserved = set(reserved)
         self.numpy = self.pandas = False
 
@@ -224,7 +260,7 @@ def _exposes(module: str, name: str, obj) -> bool:
 class _Renderer:
     """Python values and estimators as layout nodes; records what must be imported."""
 
-    def __init__(self, imports: _Imports):
+    def __init__(self, imports: Imports):
         self.imports = imports
 
     def node(self, value):
@@ -253,6 +289,8 @@ class _Renderer:
             return self._estimator(value)
         if isinstance(value, PLAIN_INIT_CLASSES):
             return self._call(value, vars(value))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self._dataclass_call(value)
         if isinstance(value, functools.partial):
             items = [("", self.node(value.func))] + [("", self.node(a)) for a in value.args]
             items += [(f"{k}=", self.node(v)) for k, v in value.keywords.items()]
@@ -310,6 +348,23 @@ class _Renderer:
                 items.append((f"{name}=", self.node(value)))
         return _Group(self.imports.name_of(type(obj)) + "(", tuple(items), ")")
 
+    def _dataclass_call(self, value):
+        """A dataclass instance as a call with its ``__init__`` fields.
+
+        Components outside this module (the architectures of
+        :mod:`automl_estimators.nas`) are rendered this way without being named
+        here, which keeps this module below them.
+        """
+        fields = [field.name for field in dataclasses.fields(value) if field.init]
+        defaults, _ = _init_parameters(type(value))
+        # An InitVar or a hand-written __init__ takes arguments that no field keeps.
+        if set(fields) != set(defaults):
+            raise TypeError(
+                f"Cannot write a {type(value).__name__} value as code: its __init__ "
+                f"arguments {sorted(defaults)} are not its fields {sorted(fields)}. Give it "
+                "a dataclass __init__ whose arguments are all kept as fields.")
+        return self._call(value, {name: getattr(value, name) for name in fields})
+
     def _helper_call(self, estimator, params: dict):
         """``make_pipeline(...)`` and the like, when the step names are the helper's own."""
         if type(estimator) not in HELPERS:
@@ -347,7 +402,7 @@ class _Renderer:
             return True
         if value is None or default is None or default is inspect.Parameter.empty:
             return False
-        scratch = _Renderer(_Imports())
+        scratch = _Renderer(Imports())
         try:
             return _flat(scratch.node(value)) == _flat(scratch.node(default))
         except ValueError:
@@ -411,15 +466,28 @@ class Source:
         return eval(self.code, namespace)
 
 
-def to_source(estimator, *, indent: str = "") -> Source:
+def to_source(estimator, *, indent: str = "", column: int | None = None,
+              imports: Imports | None = None) -> Source:
     """The code that builds ``estimator`` with its non-default parameters.
 
     Parameters
     ----------
     estimator : estimator or value
-        Any scikit-learn compatible estimator (or a value such as a list of them).
+        Any scikit-learn compatible estimator (or a value such as a list of them,
+        a string, a number).
     indent : str
         Indentation of the lines after the first (the expression's own column).
+    column : int or None
+        The column where the expression's first line starts, for code placed
+        after other text on its line (``return ...``); ``None``: ``len(indent)``.
+    imports : Imports or None
+        The names to share with other generated code; ``None``: new ones that
+        avoid the names of the exported script (:data:`SCRIPT_NAMES`).
+
+    Returns
+    -------
+    Source
+        The expression and the import statements of all names ``imports`` holds.
 
     Raises
     ------
@@ -429,13 +497,17 @@ def to_source(estimator, *, indent: str = "") -> Source:
     TypeError
         A parameter value that has no code form (a numpy ``RandomState``, an
         open file, ...).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Ridge
+    >>> to_source(Ridge(alpha=0.5)).code
+    'Ridge(alpha=0.5)'
+    >>> to_source(["a", None]).code
+    '["a", None]'
     """
-    imports = _Imports(reserved=SCRIPT_NAMES)
-    return _source(estimator, imports, indent)
-
-
-def _source(estimator, imports: _Imports, indent: str, column: int | None = None) -> Source:
-    """``estimator``'s source, its first line starting at ``column`` (default: the indent's end)."""
+    if imports is None:
+        imports = Imports(reserved=SCRIPT_NAMES)
     node = _Renderer(imports).node(estimator)
     code = _layout(node, len(indent) if column is None else column, indent, 0)
     lines = (["import numpy as np"] if imports.numpy else [])

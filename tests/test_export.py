@@ -7,12 +7,19 @@ on hand-built estimators: non-default parameters only, imported names, code
 that compiles and rebuilds the same parameters, the layout, the header.
 """
 
+import ast
 import functools
 import importlib.util
+import inspect
 import io
+import os
+import pickle
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
+
+from dataclasses import InitVar, dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,12 +36,15 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from sklearn.svm import SVC
 from xgboost import XGBClassifier
 
-from automl_estimators import AutoClassifier, AutoRegressor
+import automl_estimators
+from automl_estimators import AutoClassifier, AutoRegressor, reading
+from automl_estimators.data import check_X, check_y_classification, check_y_regression
 from automl_estimators.export import script
+from automl_estimators.pipelines import build_pipeline
 from automl_estimators.pipelines.components import RBFSVMClassifier, StackingTransformer
 from automl_estimators.pipelines.preprocessing import FrequencyEncoder, categories_as_strings
 from automl_estimators.search import STRATEGIES
-from automl_estimators.source_code import WIDTH, to_source
+from automl_estimators.source_code import SCRIPT_NAMES, WIDTH, Imports, to_source
 from tests.conftest import load
 
 # dataset -> (estimator class, rows to fit on, models searched, metric). Two models
@@ -60,9 +70,16 @@ def fitted(dataset, strategy):
     return estimator, pd.concat([X[train], y[train]], axis=1), X[test]
 
 
+# The folder holding the automl_estimators package under test.
+PACKAGE_ROOT = Path(automl_estimators.__file__).resolve().parents[1]
+
+
 def run_script(path, *args):
+    # The script must import the package under test, not another installed checkout.
+    paths = [str(PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     return subprocess.run([sys.executable, str(path), *map(str, args)], check=False,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=env)
 
 
 def assert_same_predictions(estimator, predicted, X_test):
@@ -139,6 +156,112 @@ def test_script_predicts_the_training_rows_to_stdout_and_rejects_missing_columns
         script_module.main([str(tmp_path / "short.csv")])
 
 
+# Configurations as fits before this version recorded them in best_config_ (flat
+# dicts): exporting a model built from one must keep reproducing its predictions.
+OLD_CONFIGS = {
+    "credit-g": {
+        "imputation": "simple_imputer", "imputation:simple_imputer:strategy": "mean",
+        "imputation:simple_imputer:add_indicator": False, "scaling": "standard",
+        "encoding": "one_hot", "encoding:one_hot:min_frequency": 0.01,
+        "features": "no_features", "model": "logistic_regression",
+        "model:logistic_regression:C": 1.0, "model:logistic_regression:class_weight": None,
+    },
+    "auto_mpg": {
+        "imputation": "simple_imputer", "imputation:simple_imputer:strategy": "mean",
+        "imputation:simple_imputer:add_indicator": False, "scaling": "standard",
+        "features": "no_features", "model": "hist_gradient_boosting",
+        "model:hist_gradient_boosting:learning_rate": 0.05,
+        "model:hist_gradient_boosting:max_iter": 512,
+        "model:hist_gradient_boosting:max_leaf_nodes": 31,
+        "model:hist_gradient_boosting:min_samples_leaf": 20,
+        "model:hist_gradient_boosting:l2_regularization": 1e-10,
+        "model:hist_gradient_boosting:max_features": 1.0,
+        "model:hist_gradient_boosting:early_stopping": True,
+    },
+}
+
+
+@pytest.mark.parametrize("dataset", sorted(OLD_CONFIGS))
+def test_an_old_fits_configuration_exports_and_reproduces_its_predictions(dataset, tmp_path):
+    estimator, train, X_test = fitted(dataset, "random")
+    estimator = pickle_copy(estimator)
+    config = OLD_CONFIGS[dataset]
+    X = check_X(train.drop(columns="target"))
+    if isinstance(estimator, AutoClassifier):
+        y, _ = check_y_classification(X, train["target"], "test")
+    else:
+        y = check_y_regression(X, train["target"], "test")
+    estimator.model_ = build_pipeline(config, estimator.search_space_, estimator.profile_,
+                                      random_state=0).fit(X, y)
+    estimator.best_config_ = config
+    path = estimator.export(tmp_path / "old.py")
+    train.to_csv(tmp_path / "train.csv", index=False)
+    X_test.to_csv(tmp_path / "test.csv", index=False)
+    done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
+                      "--output", tmp_path / "predictions.csv")
+    assert done.returncode == 0, done.stderr
+    predicted = pd.read_csv(tmp_path / "predictions.csv")["target"].to_numpy()
+    assert_same_predictions(estimator, predicted, X_test)
+
+
+# ------------------------------------------------------ the script's helpers
+def script_module(estimator, tmp_path):
+    path = tmp_path / "script.py"
+    path.write_text(script(estimator), encoding="utf-8")
+    return load_script(path)
+
+
+def test_script_reads_with_copies_of_the_packages_reading_functions(tmp_path):
+    classifier, regressor = fitted("credit-g", "random")[0], fitted("auto_mpg", "random")[0]
+    common = [reading.is_text, reading.text_as_numbers, reading.datetimes_as_seconds,
+              reading.csv_column_as_numbers, reading.features_by_name]
+    for estimator, own in ((classifier, reading.encode_classes),
+                           (regressor, reading.target_as_numbers)):
+        text = script(estimator)
+        for function in [*common, own]:
+            assert inspect.getsource(function) in text, function.__name__
+
+
+def test_script_reads_a_csv_as_the_estimator_reads_the_frame_it_came_from(tmp_path):
+    module = script_module(fitted("credit-g", "random")[0], tmp_path)
+    frame = pd.DataFrame({
+        "numbers": ["1.5", "x", None, "3"],  # text that is mostly numbers
+        "city": ["a", "b", "a", "c"],  # categorical: kept as text
+        "when": pd.to_datetime(["2020-01-01 00:00", "2021-06-30 12:00", None, "1969-12-31 23:00"]),
+        "count": [1, 2, 3, 4],
+    })
+    # Fit on these columns, then predict-time reading: the estimator's rule.
+    expected = check_X(frame, min_samples=1, categorical={"city"})
+    csv = pd.read_csv(io.StringIO(frame.to_csv(index=False)))  # dates become text
+    read = module.features_by_name(csv, list(frame.columns), ["city"])
+    pd.testing.assert_frame_equal(read, expected, check_dtype=False)
+    # The script of a fit on an array reads by position (its source is checked above).
+    by_position = reading.features_by_position(csv, 4, [1])
+    pd.testing.assert_frame_equal(by_position, expected, check_dtype=False)
+    with pytest.raises(ValueError, match="lacks the feature column"):
+        module.features_by_name(csv, ["numbers", "elsewhere"], [])
+    labels = pd.Series(["no", "yes", "maybe", "yes"])
+    indices, classes = module.encode_classes(labels)
+    expected_indices, expected_classes = check_y_classification(frame, labels, "test")
+    assert list(indices) == list(expected_indices) and list(classes) == list(expected_classes)
+
+
+def test_the_names_a_script_binds_are_reserved_from_the_models_imports():
+    for dataset in DATASETS:
+        tree = ast.parse(script(fitted(dataset, "random")[0]))
+        bound = set()
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                bound.add(node.name)
+            elif isinstance(node, ast.Assign):
+                bound.update(target.id for target in node.targets)
+            elif isinstance(node, ast.Import):
+                bound.update(alias.asname or alias.name for alias in node.names)
+        assert bound <= set(SCRIPT_NAMES), bound - set(SCRIPT_NAMES)
+    for function in (reading.features_by_position, reading.target_as_numbers):
+        assert function.__name__ in SCRIPT_NAMES
+
+
 # --------------------------------------------------------------- the script
 def test_header_says_what_was_fit_and_with_what():
     estimator, _, _ = fitted("credit-g", "random")
@@ -167,8 +290,6 @@ def test_header_warns_when_the_model_is_the_search_time_one():
 
 
 def pickle_copy(estimator):
-    import pickle
-
     return pickle.loads(pickle.dumps(estimator))
 
 
@@ -345,3 +466,52 @@ def test_layout_names_steps_only_when_the_helpers_would_not():
 def test_values_without_a_code_form_are_refused(value, error, match):
     with pytest.raises(error, match=match):
         to_source(value)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A plain value a component could take as a parameter."""
+
+    start: int
+    stop: int = 10
+
+
+@dataclass(frozen=True)
+class Scaled:
+    """A dataclass whose __init__ takes a value that no field keeps."""
+
+    value: float
+    factor: InitVar[float] = 1.0
+
+
+def test_dataclass_values_are_written_as_calls_with_their_fields():
+    source = to_source(FunctionTransformer(kw_args={"span": Span(3)}))
+    assert source.code == "FunctionTransformer(kw_args={\"span\": Span(3)})"
+    assert "from tests.test_export import Span" in source.imports
+    assert source.build().kw_args == {"span": Span(3)}
+    with pytest.raises(TypeError, match="not its fields"):
+        to_source(FunctionTransformer(kw_args={"scaled": Scaled(1.0)}))
+
+
+def test_shared_imports_give_one_set_of_names():
+    imports = Imports(reserved=("Ridge",))
+    assert imports.name_of(LogisticRegression) == "LogisticRegression"
+    source = to_source(make_pipeline(StandardScaler(), Ridge()), imports=imports)
+    assert source.code == "make_pipeline(StandardScaler(), Ridge_2())"
+    assert "from sklearn.linear_model import LogisticRegression, Ridge as Ridge_2" \
+        in source.imports
+    assert to_source("a", column=80).code == '"a"'
+
+
+def test_the_renderer_imports_nothing_of_the_package():
+    # Components declare how they are written (get_params, dataclass fields), so
+    # source_code stays below every part of the package, the neural branch included.
+    from automl_estimators import source_code
+
+    tree = ast.parse(Path(source_code.__file__).read_text(encoding="utf-8"))
+    imported = [node.module or "" for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.level]
+    imported += [alias.name for node in ast.walk(tree)
+                 if isinstance(node, (ast.Import, ast.ImportFrom))
+                 for alias in node.names if alias.name.startswith("automl_estimators")]
+    assert not imported

@@ -1,0 +1,96 @@
+"""How raw input values are read as the model's numbers and class indices.
+
+The rules :mod:`automl_estimators.data` applies to X and y (which text columns
+are numbers, datetimes as seconds, class labels as indices), as plain functions.
+The script that :mod:`automl_estimators.export` writes reads its CSV files with
+copies of these functions' source (``inspect.getsource``), so the script and the
+estimator cannot read a column differently. Each function therefore uses only
+the names the script binds: ``np``, ``pd``, ``LabelEncoder`` and the other
+functions of this module; and their lines, copied as they are, stay within the
+script's 88 columns (``source_code.WIDTH``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import LabelEncoder
+
+
+def is_text(column) -> bool:
+    """Whether a pandas column holds text (object or string dtype)."""
+    return column.dtype == object or pd.api.types.is_string_dtype(column)
+
+
+def text_as_numbers(column):
+    """A text column as floats; text that is not a number becomes missing (NaN)."""
+    return pd.to_numeric(column, errors="coerce").astype(float)
+
+
+def datetimes_as_seconds(column):
+    """A datetime column as seconds since 1970-01-01 (in its time zone, if any)."""
+    return (column - pd.Timestamp(0, tz=column.dt.tz)).dt.total_seconds()
+
+
+def encode_classes(labels):
+    """(class indices 0..k-1, classes), the classes sorted as ``np.unique`` sorts."""
+    encoder = LabelEncoder()
+    return encoder.fit_transform(labels), encoder.classes_
+
+
+def csv_column_as_numbers(column):
+    """A CSV column that the model reads as numbers, as the estimator read it at fit.
+
+    Text becomes floats (missing where it is not a number). A column of dates
+    was numbers at fit only as a datetime column, so text that holds no number
+    but dates (ISO 8601) becomes seconds since 1970-01-01 UTC.
+    """
+    if not is_text(column):
+        return column
+    numbers = text_as_numbers(column)
+    if numbers.notna().any() or column.isna().all():
+        return numbers
+    return datetimes_as_seconds(pd.to_datetime(column, errors="coerce", utc=True,
+                                               format="ISO8601"))
+
+
+def features_by_name(frame, names, categorical):
+    """The columns ``names`` of a CSV's rows; all but ``categorical`` as numbers.
+
+    Raises
+    ------
+    ValueError
+        A column of ``names`` is missing.
+    """
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        raise ValueError(f"the CSV lacks the feature column(s) {missing}")
+    X = frame[list(names)].copy()
+    for position, name in enumerate(names):
+        if name not in categorical:
+            X.isetitem(position, csv_column_as_numbers(X.iloc[:, position]))
+    return X
+
+
+def features_by_position(frame, n_features, categorical):
+    """All columns of a CSV's rows; those not at a ``categorical`` position as numbers.
+
+    Raises
+    ------
+    ValueError
+        The rows do not have ``n_features`` columns.
+    """
+    if frame.shape[1] != n_features:
+        raise ValueError(f"the model needs {n_features} feature columns besides the "
+                         f"target, the CSV has {frame.shape[1]}")
+    X = frame.copy()
+    for position in range(n_features):
+        if position not in categorical:
+            X.isetitem(position, csv_column_as_numbers(X.iloc[:, position]))
+    return X
+
+
+def target_as_numbers(target):
+    """A regression target as float64 values."""
+    return np.asarray(target, dtype=np.float64)
+
