@@ -1,0 +1,164 @@
+"""A/B of two checkouts of this package, run back to back, cell by cell.
+
+Usage
+-----
+    git worktree add --detach ../before <commit>
+    nice -n 19 .venv/bin/python benchmarks/compare_checkouts.py --before ../before \\
+        --after . --datasets credit-g,phoneme,... --seeds 0,1 --budget 60 \\
+        --out benchmarks/results/compare_redesign.md
+
+Each (dataset, seed) cell runs the ``before`` checkout, then at once the
+``after`` one, so that both arms see the same machine at nearly the same time.
+A run is one process of ``benchmarks/peers/run.py`` of that checkout (the peers
+protocol: the seed's 75/25 split, 2 pinned cores, ``OMP_WAIT_POLICY=PASSIVE``,
+the process tree's peak memory, a hard limit), with the checkout first on
+``PYTHONPATH`` so that it imports its own package. Records go to
+``benchmarks/results/raw/ab_<arm>/`` (git-ignored); a cell with both records is
+skipped, so an interrupted comparison resumes. The report gives each cell's test
+score (accuracy, or R² for regression) in both arms, the change, wins / ties /
+losses, the fit time against the budget's promise (``budget + max(1 s, 5 %)``)
+and the peak memory.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RAW = HERE / "results" / "raw"
+OURS = "automl-estimators"
+ARMS = ("before", "after")
+
+
+def record_path(arm, dataset, budget, seed):
+    return RAW / f"ab_{arm}" / f"{OURS}__{dataset}__{budget}__{seed}.json"
+
+
+def run_arm(checkout, arm, dataset, seed, budget):
+    """One run of ``checkout``'s peers harness for this cell, importing its own package."""
+    checkout = Path(checkout).resolve()
+    venvs = checkout / "benchmarks" / "peers" / ".venvs"
+    if not (venvs / OURS / "bin" / "python").exists():
+        raise SystemExit(f"{venvs / OURS} is missing: link it to a venv with this package's "
+                         "dependencies installed (e.g. the checkout's .venv)")
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    subprocess.run([sys.executable, str(checkout / "benchmarks" / "peers" / "run.py"),
+                    "--systems", OURS, "--datasets", dataset, "--seeds", str(seed),
+                    "--budgets", str(budget), "--raw", str(RAW / f"ab_{arm}")],
+                   cwd=checkout, env=env, check=True)
+
+
+def load(dataset, seed, budget):
+    records = {}
+    for arm in ARMS:
+        path = record_path(arm, dataset, budget, seed)
+        if path.exists():
+            records[arm] = json.loads(path.read_text())
+    return records
+
+
+def score_of(record):
+    if record.get("status") != "ok":
+        return None
+    return record.get(record.get("primary_metric"))
+
+
+def report(cells, budget, commits):
+    limit = budget + max(1.0, 0.05 * budget)
+    rows, deltas = [], []
+    fits = {arm: [] for arm in ARMS}
+    memory = {arm: [] for arm in ARMS}
+    for dataset, seed in cells:
+        records = load(dataset, seed, budget)
+        if len(records) < 2:
+            continue
+        before, after = (score_of(records[a]) for a in ARMS)
+        delta = None if before is None or after is None else after - before
+        if delta is not None:
+            deltas.append(delta)
+        for arm in ARMS:
+            fits[arm].append(records[arm].get("fit_s") or float("nan"))
+            memory[arm].append(records[arm].get("peak_mb") or float("nan"))
+        rows.append(f"| {dataset} | {records['after']['task']} | {seed} | "
+                    f"{_fmt(before)} | {_fmt(after)} | {_fmt(delta, sign=True)} | "
+                    f"{_fmt(records['before'].get('fit_s'), 1)} | "
+                    f"{_fmt(records['after'].get('fit_s'), 1)} | "
+                    f"{_fmt(records['before'].get('peak_mb'), 0)} | "
+                    f"{_fmt(records['after'].get('peak_mb'), 0)} |")
+    wins = sum(d > 0 for d in deltas)
+    losses = sum(d < 0 for d in deltas)
+    ties = len(deltas) - wins - losses
+    mean = sum(deltas) / len(deltas) if deltas else float("nan")
+    over = {arm: sum(f > limit for f in fits[arm]) for arm in ARMS}
+    lines = [
+        f"# A/B: before ({commits['before']}) vs after ({commits['after']}), {budget} s",
+        "",
+        "Written by `benchmarks/compare_checkouts.py`. Each cell ran the before checkout",
+        "and then at once the after checkout (peers protocol: the seed's 75/25 split, 2",
+        "pinned cores, `OMP_WAIT_POLICY=PASSIVE`). Test accuracy (classification) or R²",
+        "(regression); fit time as the harness measures it (import included); peak",
+        "memory: summed RSS of the process tree.",
+        "",
+        f"- cells: {len(rows)}; after vs before: {wins} wins / {ties} ties / {losses} "
+        f"losses; mean change {mean:+.4f} (noise on the shared suite at 60 s: ~0.005)",
+        f"- fits past `budget + max(1 s, 5 %)` = {limit:.1f} s: before {over['before']}, "
+        f"after {over['after']}; longest fit: before {max(fits['before'], default=0):.1f} s, "
+        f"after {max(fits['after'], default=0):.1f} s",
+        f"- median peak memory: before {_median(memory['before']):.0f} MB, after "
+        f"{_median(memory['after']):.0f} MB",
+        "",
+        "| dataset | task | seed | before | after | change | fit s before | fit s after "
+        "| MB before | MB after |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _median(values):
+    values = sorted(v for v in values if v == v)
+    return values[len(values) // 2] if values else float("nan")
+
+
+def _fmt(value, digits=4, sign=False):
+    if value is None or value != value:
+        return "—"
+    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+
+
+def _commit(checkout):
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout,
+                         capture_output=True, text=True, check=False)
+    return out.stdout.strip() or "unknown"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--before", required=True, type=Path)
+    ap.add_argument("--after", required=True, type=Path)
+    ap.add_argument("--datasets", required=True, help="comma-separated")
+    ap.add_argument("--seeds", default="0,1")
+    ap.add_argument("--budget", type=int, default=60)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--report-only", action="store_true", help="write the report, run nothing")
+    args = ap.parse_args(argv)
+    checkouts = {"before": args.before, "after": args.after}
+    cells = [(d, int(s)) for d in args.datasets.split(",") for s in args.seeds.split(",")]
+    for dataset, seed in cells:
+        if args.report_only:
+            break
+        for arm in ARMS:
+            if not record_path(arm, dataset, args.budget, seed).exists():
+                run_arm(checkouts[arm], arm, dataset, seed, args.budget)
+        args.out.write_text(report(cells, args.budget,
+                                   {a: _commit(c) for a, c in checkouts.items()}))
+    args.out.write_text(report(cells, args.budget, {a: _commit(c) for a, c in checkouts.items()}))
+    print(args.out.read_text())
+
+
+if __name__ == "__main__":
+    main()
