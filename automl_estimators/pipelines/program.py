@@ -22,6 +22,8 @@ from __future__ import annotations
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from ..spaces.declarations import FEATURES, MODEL, SCALING, hp_key
+from .components import StackingTransformer
+from .instantiation import make_component
 
 TRANSFORMS = "transforms"
 INPUT = ("X",)
@@ -67,9 +69,6 @@ def program_from_config(config: dict, space) -> dict:
 
 def compile_transforms(node, space, profile, random_state=None):
     """The unfitted transformer a tree describes (``None`` for the bare input)."""
-    from .builder import make_component
-    from .components import StackingTransformer
-
     if node == INPUT:
         return None
     kind = node[0]

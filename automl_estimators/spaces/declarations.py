@@ -128,7 +128,7 @@ class Component:
     scale_target : bool
         Regression only: the model learns a standardised target, mapped back at
         prediction (``TransformedTargetRegressor`` with a ``StandardScaler``,
-        made by :func:`~automl_estimators.pipelines.builder.make_component`).
+        made by :func:`~automl_estimators.pipelines.instantiation.make_component`).
         For models whose hyperparameters assume a target of unit scale: an SVR's
         ``epsilon`` and ``C``, the L1 penalty of lasso and elastic net, the step
         sizes of SGD and of a network. Trees and ridge do not need it.
