@@ -11,9 +11,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
 from ..spaces.declarations import ENCODING, FEATURES, IMPUTATION, MODEL, SCALING
+from ..spaces.program import TRANSFORMS
 from .instantiation import make_component
 from .preprocessing import column_preprocessor
-from .program import TRANSFORMS, compile_transforms
+from .program import compile_transforms
 
 # make_component lived here before it needed a module below program.py; it stays
 # importable from here (``pipelines/__init__`` and callers import it so).

@@ -8,7 +8,7 @@ import pytest
 from automl_estimators import AutoClassifier, AutoRegressor
 from automl_estimators.evaluation import CRASH, OK, TIMEOUT, TrialResult
 from automl_estimators.nas.components import ARCHITECTURE_KEY
-from automl_estimators.pipelines.program import TRANSFORMS, is_program
+from automl_estimators.spaces.program import TRANSFORMS, is_program
 from automl_estimators.search import SMAC, STRATEGIES, Candidate, make_strategy
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.declarations import MODEL
