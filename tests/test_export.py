@@ -7,6 +7,7 @@ on hand-built estimators: non-default parameters only, imported names, code
 that compiles and rebuilds the same parameters, the layout, the header.
 """
 
+import copy
 import functools
 import importlib.util
 import io
@@ -31,10 +32,12 @@ from xgboost import XGBClassifier
 
 from automl_estimators import AutoClassifier, AutoRegressor
 from automl_estimators.export import script
+from automl_estimators.pipelines import build_pipeline
 from automl_estimators.pipelines.components import RBFSVMClassifier, StackingTransformer
 from automl_estimators.pipelines.preprocessing import FrequencyEncoder, categories_as_strings
 from automl_estimators.search import STRATEGIES
 from automl_estimators.source_code import WIDTH, to_source
+from automl_estimators.spaces.program import TRANSFORMS, program_from_config
 from tests.conftest import load
 
 # dataset -> (estimator class, rows to fit on, models searched, metric). Two models
@@ -345,3 +348,24 @@ def test_layout_names_steps_only_when_the_helpers_would_not():
 def test_values_without_a_code_form_are_refused(value, error, match):
     with pytest.raises(error, match=match):
         to_source(value)
+
+
+def test_an_old_fits_tuple_tree_configuration_exports_the_same_script(tmp_path):
+    # Fits made before program trees had node types pickled them as positional tuples.
+    estimator, train, X_test = fitted("credit-g", "genetic")
+    space, profile = estimator.search_space_, estimator.profile_
+    program = program_from_config(estimator.best_config_, space)
+    new, old = copy.copy(estimator), copy.copy(estimator)
+    new.best_config_ = program
+    old.best_config_ = {**program, TRANSFORMS: program[TRANSFORMS].to_tuple()}
+    assert to_source(build_pipeline(old.best_config_, space, profile, random_state=0)) == \
+        to_source(build_pipeline(new.best_config_, space, profile, random_state=0))
+    assert script(old) == script(new)
+    path = old.export(tmp_path / "old.py")
+    train.to_csv(tmp_path / "train.csv", index=False)
+    X_test.to_csv(tmp_path / "test.csv", index=False)
+    done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
+                      "--output", tmp_path / "predictions.csv")
+    assert done.returncode == 0, done.stderr
+    assert_same_predictions(estimator, pd.read_csv(tmp_path / "predictions.csv")["target"],
+                            X_test)
