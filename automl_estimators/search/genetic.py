@@ -167,8 +167,16 @@ class GeneticSearch(SearchStrategy):
         self.pset = self.primitives.pset
         self.evaluated: list[Individual] = []   # told, with fitness
         self._asked: dict = {}                   # key -> individual awaiting its result
-        self._known: set = set()                 # keys asked or told: never asked again
-        self._told: set = set()
+        # Keys bred, asked or told: never bred again. The loop's history would
+        # answer a repeat without running it, but breeding makes mostly repeats
+        # (measured, 300 asks with random scores: 61% of children on the
+        # classification space, 75% on ridge+standard, up to 30 in a row) and
+        # the loop takes 50 repeats in a row for an exhausted space; filtering
+        # them here keeps every proposal new, within a generation too, and lets
+        # the strategy itself say when the space is exhausted (see _unique).
+        # Repeated results the loop tells are learned once (below), so no
+        # separate set of told keys is kept.
+        self._known: set = set()
         self._queue: list[Individual] = []
         self._initialised = False
         self.generations = 0
@@ -190,17 +198,16 @@ class GeneticSearch(SearchStrategy):
 
     def tell(self, candidate: Candidate, result) -> None:
         key = candidate.key
-        if key in self._told:  # a repeated proposal told the same result again
-            return
         individual = self._asked.pop(key, None)
-        if individual is None:  # a warm start: learn it as if it had been bred
-            try:
+        if individual is None:
+            if key in self._known:  # the loop telling a repeat's result again: learned once
+                return
+            try:  # a warm start: learn it as if it had been bred
                 individual = Individual(self.primitives.from_config(candidate.config))
             except (KeyError, ValueError) as exc:
                 logger.debug("genetic search cannot represent %s: %s", candidate.config, exc)
                 return
-        self._known.add(key)
-        self._told.add(key)
+            self._known.add(key)
         score = result.score if result.ok and math.isfinite(result.score) else self.crash_score
         individual.fitness.values = (float(score), float(complexity(candidate.config,
                                                                      self.space)))
@@ -227,7 +234,8 @@ class GeneticSearch(SearchStrategy):
             self._queue.append(child)
 
     def _unique(self, make):
-        """A tree whose program was never asked, from ``make`` then fresh trees."""
+        """A tree whose program was never bred nor told, from ``make`` then fresh
+        trees; ``None`` when all of them were repeats (the space is exhausted)."""
         for attempt in range(MAX_REPEATS):
             tree = make() if attempt < MAX_REPEATS // 2 else self._random_tree()
             key = config_key(self.primitives.to_config(tree))

@@ -169,6 +169,18 @@ def test_warm_start_results_join_the_population():
     assert strategy.evaluated[0].fitness.values == (0.9, 2.0)  # xgboost + standard scaling
 
 
+def test_a_result_told_again_is_learned_once():
+    # the loop tells every repeated proposal (warm starts included) the known result
+    space = SPACES["classification"]()
+    strategy = make_strategy("genetic", space, seed=0)
+    from automl_estimators.search import Candidate
+    warm = Candidate(space.default_config("xgboost"), 1.0, "default")
+    (asked,) = strategy.ask(1)
+    for candidate in (warm, asked, warm, asked):
+        strategy.tell(candidate, told(candidate, 1, score=0.9))
+    assert len(strategy.evaluated) == 2
+
+
 def test_the_global_random_generator_is_left_alone():
     state = random.getstate()
     strategy = make_strategy("genetic", SPACES["classification"](), seed=0)
