@@ -10,10 +10,11 @@ chosen by NSGA-II on (validation score, complexity); offspring come from
 crossover or one of four mutations (insert a node, shrink a node, replace a node
 or a subtree, change a hyperparameter); a pipeline already asked is never asked
 again. Pitfalls handled (measured here): every type has a terminal and trees are
-grown by :func:`grow`, which always terminates; DEAP's operators draw from its
+grown by :func:`grow`, which always terminates; DEAP's mutations draw from its
 module's ``random``, which is pointed at the strategy's own ``random.Random``
 for the duration of each call (:func:`_deap_random`), so the global generator is
-never seeded nor consumed.
+never seeded nor consumed; crossover is :func:`one_point_crossover`, whose
+choices, unlike DEAP's, do not depend on the types' memory addresses.
 """
 
 from __future__ import annotations
@@ -125,6 +126,28 @@ def grow(pset, rng: random.Random, min_height: int, max_height: int, type_) -> l
         for arg in reversed(primitive.args):
             stack.append((depth + 1, arg))
     return expr
+
+
+def one_point_crossover(first, second, rng: random.Random):
+    """``first`` with a subtree swapped for a subtree of ``second`` of the same type.
+
+    DEAP's ``gp.cxOnePoint`` draws the type from a ``set`` of types, whose order
+    follows the types' ``id``: it changed between runs of the same seed. Here the
+    types come in the order they appear in ``first``; the draws are DEAP's.
+    """
+    if len(first) < 2 or len(second) < 2:
+        return first
+    positions1, positions2 = {}, {}
+    for positions, tree in ((positions1, first), (positions2, second)):
+        for index, node in enumerate(tree[1:], 1):
+            positions.setdefault(node.ret, []).append(index)
+    common = [type_ for type_ in positions1 if type_ in positions2]
+    if common:
+        type_ = rng.choice(common)
+        slice1 = first.searchSubtree(rng.choice(positions1[type_]))
+        slice2 = second.searchSubtree(rng.choice(positions2[type_]))
+        first[slice1] = second[slice2]
+    return first
 
 
 _DEAP_LOCK = threading.Lock()
@@ -255,7 +278,7 @@ class GeneticSearch(SearchStrategy):
         with _deap_random(self.rng):
             if len(parents) > 1 and self.rng.random() < self.settings.crossover_rate:
                 second = self._copy(self.rng.choice(parents))
-                child, _ = gp.cxOnePoint(first, second)
+                child = one_point_crossover(first, second, self.rng)
             else:
                 child = self._mutate(first)
         if child.height > self.settings.max_height:

@@ -248,3 +248,19 @@ def test_no_transformation_but_scaling_reaches_an_image_network():
     bad = dict(primitives.to_config(networks[0]), **{TRANSFORMS: Union(INPUT, INPUT)})
     with pytest.raises(ValueError, match="image model"):
         primitives.from_config(bad)
+
+
+def test_the_same_seed_proposes_the_same_pipelines_with_crossover():
+    # Each strategy makes its own hyperparameter types, at other addresses; DEAP's
+    # cxOnePoint drew from a set ordered by them, so two fits of one seed differed.
+    def proposals():
+        strategy = Genetic(population_size=6, offspring_size=6, crossover_rate=1.0).make(
+            SPACES["classification"](), seed=0)
+        keys = []
+        for i in range(60):
+            (candidate,) = strategy.ask(1)
+            keys.append(candidate.key)
+            strategy.tell(candidate, told(candidate, i, score=random.Random(i).random()))
+        return keys
+
+    assert proposals() == proposals()
