@@ -4,7 +4,8 @@ A :class:`Component` names an estimator class by import path and lists its tunab
 hyperparameters. The same declarations are compiled to a ConfigSpace space
 (:mod:`automl_estimators.spaces.configspace`), turned into pipelines
 (:mod:`automl_estimators.pipelines.builder`), DEAP primitives
-(:mod:`automl_estimators.spaces.primitives`) and exported code. Nothing else in the package lists hyperparameters.
+(:mod:`automl_estimators.spaces.primitives`) and exported code. Nothing else in
+the package lists hyperparameters.
 """
 
 from __future__ import annotations
