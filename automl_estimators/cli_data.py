@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .estimators import CLASSIFICATION, REGRESSION, AutoClassifier, AutoRegressor
+from .spaces.program import Node
 
 # --task auto: a target of whole numbers is taken for class labels when it has at
 # most this many distinct values, each seen in this many rows on average; more
@@ -156,7 +157,10 @@ def leaderboard_table(leaderboard: pd.DataFrame) -> pd.DataFrame:
 
 
 def _plain(value):
-    """A numpy scalar as a Python number; anything else JSON cannot write as text."""
+    """A numpy scalar as a Python number, a program tree as the nested lists it was
+    written as before trees had node types; anything else JSON cannot write as text."""
+    if isinstance(value, Node):
+        return value.to_tuple()
     return value.item() if isinstance(value, np.generic) else str(value)
 
 

@@ -145,7 +145,7 @@ def run_one(experiment, arm, name, budget, seed, out):
             est = cls(time_budget=budget, random_state=seed, **params).fit(X_tr, y_tr)
             rec["wall_s"] = time.perf_counter() - start
             rec["test_score"] = score_of(task, y_te, est.predict(X_te))
-        from automl_estimators.pipelines.program import complexity
+        from automl_estimators.spaces.program import complexity
 
         lb = est.leaderboard_
         real = lb[lb["origin"] != "dummy"]

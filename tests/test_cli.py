@@ -20,7 +20,8 @@ from sklearn.linear_model import LogisticRegression
 
 from automl_estimators import AutoClassifier, AutoRegressor
 from automl_estimators.cli import main
-from automl_estimators.cli_data import decide_task
+from automl_estimators.cli_data import decide_task, leaderboard_table
+from automl_estimators.spaces.program import INPUT, TRANSFORMS, Stack, Union, as_node
 from tests.conftest import load
 
 FAST = ["--time", "5", "--n-jobs", "1"]
@@ -269,3 +270,13 @@ def test_demo_still_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Leaderboard (validation accuracy" in result.stdout
     assert "test accuracy:" in result.stdout
+
+
+def test_the_leaderboard_csv_writes_program_trees_as_nested_lists():
+    # as before trees had node types: readable back by spaces.program.as_node
+    tree = Union(INPUT, Stack("ridge", (("alpha", 1.0),), INPUT))
+    table = leaderboard_table(pd.DataFrame({"config": [{TRANSFORMS: tree}],
+                                            "fold_scores": [[0.5]]}))
+    written = json.loads(table["config"][0])[TRANSFORMS]
+    assert written == ["union", ["X"], ["stack", "ridge", [["alpha", 1.0]], ["X"]]]
+    assert as_node(written) == tree

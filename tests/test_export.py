@@ -8,6 +8,7 @@ that compiles and rebuilds the same parameters, the layout, the header.
 """
 
 import ast
+import copy
 import functools
 import importlib.util
 import inspect
@@ -16,10 +17,9 @@ import os
 import pickle
 import subprocess
 import sys
+from dataclasses import InitVar, dataclass
 from datetime import date
 from pathlib import Path
-
-from dataclasses import InitVar, dataclass
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,7 @@ from automl_estimators.pipelines.components import RBFSVMClassifier, StackingTra
 from automl_estimators.pipelines.preprocessing import FrequencyEncoder, categories_as_strings
 from automl_estimators.search import STRATEGIES
 from automl_estimators.source_code import SCRIPT_NAMES, WIDTH, Imports, to_source
+from automl_estimators.spaces.program import TRANSFORMS, program_from_config
 from tests.conftest import load
 
 # dataset -> (estimator class, rows to fit on, models searched, metric). Two models
@@ -515,3 +516,22 @@ def test_the_renderer_imports_nothing_of_the_package():
                  if isinstance(node, (ast.Import, ast.ImportFrom))
                  for alias in node.names if alias.name.startswith("automl_estimators")]
     assert not imported
+def test_an_old_fits_tuple_tree_configuration_exports_the_same_script(tmp_path):
+    # Fits made before program trees had node types pickled them as positional tuples.
+    estimator, train, X_test = fitted("credit-g", "genetic")
+    space, profile = estimator.search_space_, estimator.profile_
+    program = program_from_config(estimator.best_config_, space)
+    new, old = copy.copy(estimator), copy.copy(estimator)
+    new.best_config_ = program
+    old.best_config_ = {**program, TRANSFORMS: program[TRANSFORMS].to_tuple()}
+    assert to_source(build_pipeline(old.best_config_, space, profile, random_state=0)) == \
+        to_source(build_pipeline(new.best_config_, space, profile, random_state=0))
+    assert script(old) == script(new)
+    path = old.export(tmp_path / "old.py")
+    train.to_csv(tmp_path / "train.csv", index=False)
+    X_test.to_csv(tmp_path / "test.csv", index=False)
+    done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
+                      "--output", tmp_path / "predictions.csv")
+    assert done.returncode == 0, done.stderr
+    assert_same_predictions(estimator, pd.read_csv(tmp_path / "predictions.csv")["target"],
+                            X_test)

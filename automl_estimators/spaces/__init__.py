@@ -24,6 +24,7 @@ from .declarations import (
     hp_key,
 )
 from .neural import NEURAL_COMPONENTS, neural_components
+from .program import TRANSFORMS, as_node
 
 __all__ = ["STEPS", "Component", "Space", "component_names"]
 
@@ -193,10 +194,8 @@ class Space:
         unknown and inactive ones dropped. Returns
         None when a chosen component is not offered here (excluded, or unsuited to
         the data). Program configurations keep their tree when its components are
-        offered.
+        offered (as nodes, an old fit's tuples converted).
         """
-        from ..pipelines.program import TRANSFORMS
-
         defaults = self._step_defaults()
         adapted = {}
         for step, components in self.steps.items():
@@ -216,29 +215,23 @@ class Space:
             active = component.active(values)
             adapted.update((hp_key(component, n), v) for n, v in values.items() if n in active)
         if TRANSFORMS in config:
-            if not self._offers_tree(config[TRANSFORMS]):
+            tree = as_node(config[TRANSFORMS])
+            if not self._offers_tree(tree):
                 return None
-            adapted[TRANSFORMS] = config[TRANSFORMS]
+            adapted[TRANSFORMS] = tree
             adapted = {k: v for k, v in adapted.items()
                        if k.split(":", 1)[0] not in (SCALING, FEATURES)}
         return adapted
 
-    def _offers_tree(self, node) -> bool:
-        if node[0] == "X":
-            return True
-        if node[0] == "union":
-            return self._offers_tree(node[1]) and self._offers_tree(node[2])
-        step, name = (MODEL, node[1]) if node[0] == "stack" else (node[1], node[2])
-        offered = any(c.name == name for c in self.steps.get(step, ()))
-        return offered and self._offers_tree(node[-1])
+    def _offers_tree(self, tree) -> bool:
+        return all(any(c.name == name for c in self.steps.get(step, ()))
+                   for step, name in tree.components())
 
     def describe(self, config: dict) -> str:
         """A short, readable summary: the chosen component of each step, or for a
         program the model over its tree of transformations."""
-        from ..pipelines.program import TRANSFORMS, render
-
         if TRANSFORMS in config:
-            return f"{config[MODEL]}({render(config[TRANSFORMS])})"
+            return f"{config[MODEL]}({as_node(config[TRANSFORMS]).render()})"
         parts = [config[MODEL]]
         parts += [config[s] for s in self.steps if s != MODEL and len(self.steps[s]) > 1
                   and not config[s].startswith("no_")]

@@ -3,8 +3,9 @@
 A :class:`Component` names an estimator class by import path and lists its tunable
 hyperparameters. The same declarations are compiled to a ConfigSpace space
 (:mod:`automl_estimators.spaces.configspace`), turned into pipelines
-(:mod:`automl_estimators.pipelines.builder`) and, later, into DEAP primitives and
-exported code. Nothing else in the package lists hyperparameters.
+(:mod:`automl_estimators.pipelines.builder`), DEAP primitives
+(:mod:`automl_estimators.spaces.primitives`) and exported code. Nothing else in
+the package lists hyperparameters.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ class Component:
     scale_target : bool
         Regression only: the model learns a standardised target, mapped back at
         prediction (``TransformedTargetRegressor`` with a ``StandardScaler``,
-        made by :func:`~automl_estimators.pipelines.builder.make_component`).
+        made by :func:`~automl_estimators.pipelines.instantiation.make_component`).
         For models whose hyperparameters assume a target of unit scale: an SVR's
         ``epsilon`` and ``C``, the L1 penalty of lasso and elastic net, the step
         sizes of SGD and of a network. Trees and ridge do not need it.

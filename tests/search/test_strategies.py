@@ -6,11 +6,12 @@ import time
 import pytest
 
 from automl_estimators import AutoClassifier, AutoRegressor
-from automl_estimators.pipelines.program import TRANSFORMS, is_program
 from automl_estimators.search import SMAC, STRATEGIES, Candidate, make_strategy
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.declarations import MODEL
 from automl_estimators.spaces.neural import ARCHITECTURE_KEY
+from automl_estimators.spaces.program import TRANSFORMS, is_program
+from automl_estimators.trial import Status, TrialResult
 
 # Every registered strategy by name, and the settings that change how SMAC proposes.
 STRATEGY_NAMES = sorted(STRATEGIES) + [SMAC(surrogate="gp", acquisition="pi"),

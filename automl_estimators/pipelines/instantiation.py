@@ -1,0 +1,45 @@
+"""One declared component -> one unfitted estimator instance.
+
+Below both :mod:`.builder` (whole pipelines) and :mod:`.program` (transformation
+trees), which each instantiate components, so that neither imports the other's
+module to do it.
+"""
+
+from __future__ import annotations
+
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.preprocessing import StandardScaler
+
+from ..spaces.declarations import hp_key
+
+
+def make_component(component, config: dict, *, sparse: bool = False, random_state=None,
+                   iteration_share: float = 1.0):
+    """Instantiate one component with the configuration's hyperparameters.
+
+    ``iteration_share`` < 1 scales the component's iterations hyperparameter
+    (a low fidelity). Returns ``None`` for a step's "nothing" choice (e.g. ``no_scaling``).
+    A component that declares ``scale_target`` comes wrapped in a
+    ``TransformedTargetRegressor`` that standardises the target.
+    """
+    cls = component.estimator_class(sparse)
+    if cls is None:
+        return None
+    kwargs = dict(component.fixed)
+    if sparse:
+        kwargs.update(component.sparse_fixed)
+    for hp in component.hyperparameters:
+        key = hp_key(component, hp.name)
+        if key in config:
+            kwargs[hp.name] = config[key]
+    for name in component.strategy_parameters:
+        if hp_key(component, name) in config:
+            kwargs[name] = config[hp_key(component, name)]
+    if component.iterations and iteration_share < 1.0:
+        full = kwargs.get(component.iterations, component.defaults().get(component.iterations))
+        kwargs[component.iterations] = max(round(full * iteration_share), 1)
+    if component.seeded:
+        kwargs["random_state"] = random_state
+    if component.scale_target:
+        return TransformedTargetRegressor(regressor=cls(**kwargs), transformer=StandardScaler())
+    return cls(**kwargs)
