@@ -41,7 +41,6 @@ from .search import SETTINGS, STRATEGIES, make_strategy
 from .search_loop import SearchLoop
 from .spaces import Space
 from .spaces.neural import NAME as NEURAL
-from .trial import TrialResult
 
 logger = logging.getLogger(__name__)
 
@@ -267,8 +266,7 @@ class _AutoBase(BaseEstimator):
         self.search_plan_ = plan
         self.search_space_ = space
         # Fitted models are not kept in the history: they would bloat every pickle.
-        self.history_ = [r if r.model is None else
-                         TrialResult(**{**r.__dict__, "model": None}) for r in history.results]
+        self.history_ = history.without_models()
         self.leaderboard_ = history.leaderboard(
             lambda c: space.describe(c) if c else "dummy (fallback)")
         weights = dict(final.members)

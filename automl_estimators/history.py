@@ -73,6 +73,11 @@ class History:
         return held is not None and held.origin != "dummy" and (
             dummy is None or held.score > dummy.score)
 
+    def without_models(self) -> list:
+        """Every trial, without the fitted models (they would bloat a pickle)."""
+        return [r if r.model is None else dataclasses.replace(r, model=None)
+                for r in self.results]
+
     def _drop_models(self):
         for i, r in enumerate(self.results):
             if r.model is not None:

@@ -17,8 +17,8 @@ from automl_estimators.ensemble import (
     blend,
     select_ensemble,
 )
-from automl_estimators.trial import Status, TrialResult
 from automl_estimators.scoring import Predictions, get_metric
+from automl_estimators.trial import Status, TrialResult
 
 RNG = np.random.default_rng(0)
 

@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 
-from automl_estimators.trial import Status, TrialResult
 from automl_estimators.history import History
 from automl_estimators.scoring import Predictions
+from automl_estimators.trial import Status, TrialResult
 
 
 def result(trial_id, score, fidelity=1.0, status=Status.OK, model=None, model_name="m"):

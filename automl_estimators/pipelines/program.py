@@ -68,7 +68,7 @@ def compile_transforms(tree, space, profile, random_state=None):
                                sparse=profile.sparse, random_state=random_state)
         made = StackingTransformer(model, random_state=random_state)
     else:
-        raise ValueError(f"unknown program node {node!r}")
+        raise TypeError(f"unknown program node {node!r}")
     below = compile_transforms(node.child, space, profile, random_state)
     if below is None:
         return made

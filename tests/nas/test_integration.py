@@ -11,7 +11,6 @@ import pytest
 from sklearn.datasets import load_digits, load_iris
 
 from automl_estimators import AutoClassifier
-from automl_estimators.trial import Status, TrialResult
 from automl_estimators.nas import Architecture, Block, NeuralClassifier, torch_available
 from automl_estimators.nas.architecture import IMAGE, TABULAR
 from automl_estimators.pipelines import build_pipeline
@@ -20,6 +19,7 @@ from automl_estimators.source_code import to_source
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.declarations import MODEL
 from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
+from automl_estimators.trial import Status, TrialResult
 from tests.test_export import run_script
 
 needs_torch = pytest.mark.skipif(not torch_available(), reason="torch is not installed")
@@ -71,7 +71,7 @@ def test_neural_true_without_torch_raises_with_the_install_hint(monkeypatch):
 def test_auto_without_torch_skips_the_branch_with_one_log_line(monkeypatch, caplog):
     monkeypatch.setitem(sys.modules, "torch", None)
     X, y = load_iris(return_X_y=True)
-    with caplog.at_level(logging.INFO, logger="automl_estimators.estimators"):
+    with caplog.at_level(logging.INFO, logger="automl_estimators"):
         clf = AutoClassifier(time_budget=2, max_trials=1, image_shape=(2, 2), n_jobs=1,
                              random_state=0).fit(X, y)
     assert not clf.search_plan_.neural and "torch is not installed" in clf.search_plan_.reason

@@ -21,10 +21,11 @@ def test_a_long_tmpdir_falls_back_to_spawned_workers(tmp_path):
         "    clf.fit(X, y)\n"
         "    print(sorted(set(clf.leaderboard_['status'])), clf.best_score_)\n")
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "TMPDIR": str(long_dir)})
+                         timeout=120, env={**os.environ, "TMPDIR": str(long_dir)},
+                         check=False)
     assert out.returncode == 0, out.stderr
     assert "forkserver cannot start" in out.stderr
-    statuses, score = out.stdout.rsplit("]", 1)
+    _, score = out.stdout.rsplit("]", 1)
     assert float(score) > 0.8  # a real model, not the dummy (1/3)
 
 

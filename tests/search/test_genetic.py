@@ -14,7 +14,6 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from automl_estimators import AutoClassifier, data
-from automl_estimators.trial import Status, TrialResult
 from automl_estimators.pipelines import build_pipeline
 from automl_estimators.pipelines.components import StackingTransformer
 from automl_estimators.search import Genetic, make_strategy
@@ -23,6 +22,7 @@ from automl_estimators.spaces import Space
 from automl_estimators.spaces.declarations import MODEL
 from automl_estimators.spaces.primitives import PrimitiveSet
 from automl_estimators.spaces.program import INPUT, TRANSFORMS, Transform, Union
+from automl_estimators.trial import Status, TrialResult
 
 SPACES = {
     "classification": lambda: Space("classification", n_features=8, has_categorical=True),

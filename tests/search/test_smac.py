@@ -8,9 +8,9 @@ import pytest
 from sklearn.base import clone
 
 from automl_estimators import AutoClassifier, AutoRegressor
-from automl_estimators.trial import Status, TrialResult
 from automl_estimators.search import SMAC, SMACSearch
 from automl_estimators.spaces import Space
+from automl_estimators.trial import Status, TrialResult
 
 
 def small_space():
