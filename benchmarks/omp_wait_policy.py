@@ -161,9 +161,9 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.child:
         if args.keep_in_workers:
-            from automl_estimators import evaluation
+            from automl_estimators.runners import processes
 
-            evaluation._worker_environment = contextlib.nullcontext
+            processes._worker_environment = contextlib.nullcontext
         result = child_fits(args.repeats) if args.child == "fits" else child_automl((0, 1, 2))
         print(json.dumps(result))
         return 0

@@ -2,7 +2,7 @@
 
 import pytest
 
-from automl_estimators.runners import dask_cluster as dask_runner
+from automl_estimators.runners import dask_cluster
 from tests.misbehaving import imported
 
 distributed = pytest.importorskip("distributed")
@@ -12,11 +12,11 @@ MODULE = "wave"  # a standard-library module nothing else here imports
 
 def _trial_process_has(module):
     """Dask task: whether a trial process of this worker's pool has ``module``."""
-    pool = dask_runner._pool(None, (module,))
+    pool = dask_cluster._pool(None, (module,))
     try:
         return pool.schedule(imported, args=(module,)).result(timeout=60)
     finally:
-        dask_runner._release("no data")
+        dask_cluster._release("no data")
 
 
 def test_trial_processes_on_dask_import_the_preload_before_the_trial():
@@ -24,7 +24,7 @@ def test_trial_processes_on_dask_import_the_preload_before_the_trial():
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         assert client.submit(_trial_process_has, MODULE, pure=False).result(timeout=120)
-        runner = dask_runner.DaskRunner(client, {"X": None}, None, preload=(MODULE,))
+        runner = dask_cluster.DaskRunner(client, {"X": None}, None, preload=(MODULE,))
         try:
             assert runner._preload == (MODULE,)  # sent with every trial (run_trial)
         finally:
