@@ -152,3 +152,67 @@ def test_the_first_trial_is_not_cancelled_for_the_refit_of_a_weaker_one():
     assert default.status == "ok" and default.score > 0.9 and history.best() is default
     # the weak trial ended first, and its reserve ended the search time before the default
     assert weak.started_at + weak.duration < default.started_at + default.duration
+
+
+class _NoWorkers:
+    """A runner whose workers never start (as when processes cannot be created)."""
+
+    n_workers = 1
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def schedule(self, task, timeout):
+        from automl_estimators.runners import WorkersUnavailable
+
+        raise WorkersUnavailable("trial worker processes could not run (none in this test)")
+
+    def close(self):
+        pass
+
+
+def test_a_fit_whose_workers_cannot_start_says_so_instead_of_ending_on_the_dummy(monkeypatch):
+    from sklearn.datasets import load_iris
+
+    from automl_estimators import AutoClassifier, evaluation
+    from automl_estimators.runners import WorkersUnavailable
+
+    monkeypatch.setattr(evaluation, "PoolRunner", _NoWorkers)
+    X, y = load_iris(return_X_y=True)
+    start = time.monotonic()
+    with pytest.raises(WorkersUnavailable, match="No trial could run.*dask_client"):
+        AutoClassifier(time_budget=30, n_jobs=1, random_state=0).fit(X, y)
+    assert time.monotonic() - start < 10  # at once, not at the end of the budget
+
+
+class _Flaky:
+    """Workers that run three trials, then can no longer start."""
+
+    def __init__(self, evaluator):
+        self._evaluator, self.calls = evaluator, 0
+
+    def submit(self, *args, **kwargs):
+        from automl_estimators.runners import WorkersUnavailable
+
+        self.calls += 1
+        if self.calls > 3:
+            raise WorkersUnavailable("trial worker processes could not run (gone)")
+        return self._evaluator.submit(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._evaluator, name)
+
+
+def test_workers_lost_after_trials_ran_stop_the_search_and_keep_its_trials():
+    X, y, splits = _data(120)
+    history, budget = History(), Budget(20)
+    history.add(TrialResult(trial_id=0, config={}, origin="dummy", fidelity=1.0,
+                            status="ok", score=0.5))
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
+                   metric=get_metric(None, "classification")) as evaluator, \
+            pytest.warns(RuntimeWarning, match="gone.*search stopped"):
+        search(strategy=Listed([{"C": c} for c in (1.0, 2.0, 3.0, 4.0, 5.0)]),
+               warm_start=[], evaluator=_Flaky(evaluator), history=history, budget=budget,
+               build=_build, n_rows_total=120, n_rows_train=80)
+    assert [r.status for r in history.results[1:]] == ["ok"] * 3
+    assert budget.elapsed() < 15
