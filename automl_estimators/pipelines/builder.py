@@ -16,10 +16,6 @@ from .instantiation import make_component
 from .preprocessing import column_preprocessor
 from .program import compile_transforms
 
-# make_component lived here before it needed a module below program.py; it stays
-# importable from here (``pipelines/__init__`` and callers import it so).
-__all__ = ["build_pipeline", "fidelity_shares", "make_component", "ordinal_positions"]
-
 
 def fidelity_shares(config: dict, space, fidelity: float) -> tuple[float, float]:
     """How a fidelity is spent: (share of the model's iterations, share of training rows).

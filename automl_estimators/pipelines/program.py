@@ -11,38 +11,9 @@ from __future__ import annotations
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from ..spaces.declarations import MODEL
-from ..spaces.program import (
-    INPUT,
-    TRANSFORM_STEPS,
-    TRANSFORMS,
-    Input,
-    Stack,
-    Transform,
-    Union,
-    as_node,
-    complexity,
-    component_params,
-    is_program,
-    node_params,
-    program_from_config,
-)
+from ..spaces.program import Input, Stack, Transform, Union, as_node, component_params
 from .components import StackingTransformer
 from .instantiation import make_component
-
-# Besides compile_transforms, the names that moved to spaces.program (and as_node),
-# re-exported for callers on other branches; new code imports them from there.
-__all__ = [
-    "INPUT",
-    "TRANSFORMS",
-    "TRANSFORM_STEPS",
-    "as_node",
-    "compile_transforms",
-    "complexity",
-    "component_params",
-    "is_program",
-    "node_params",
-    "program_from_config",
-]
 
 
 def compile_transforms(tree, space, profile, random_state=None):

@@ -23,7 +23,7 @@ from automl_estimators.nas import (
     NeuralRegressor,
     default_architecture,
 )
-from automl_estimators.pipelines.builder import make_component
+from automl_estimators.pipelines.instantiation import make_component
 from automl_estimators.pipelines.preprocessing import column_preprocessor
 from automl_estimators.spaces.declarations import hp_key
 from automl_estimators.spaces.neural import NEURAL_COMPONENTS

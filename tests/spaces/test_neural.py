@@ -5,7 +5,7 @@ import inspect
 
 import pytest
 
-from automl_estimators.pipelines.builder import make_component
+from automl_estimators.pipelines.instantiation import make_component
 from automl_estimators.spaces.declarations import MODEL, hp_key
 from automl_estimators.spaces.neural import NEURAL_COMPONENTS
 
