@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from contextlib import closing
 from numbers import Integral, Real
 
 import numpy as np
@@ -180,35 +181,32 @@ class _AutoBase(BaseEstimator):
 
                 # A failed trial is worth no more than the dummy fallback (trial 0).
                 dummy_score = history.results[0].score
-                strategy = make_strategy(
-                    self.search, space, seed, plan=plan,
-                    crash_cost=-dummy_score if np.isfinite(dummy_score) else 0.0)
-                try:
-                    with dask_client(self.dask_client) as client, Evaluator(
-                            X, y, splits, task=task, metric=metric, n_classes=n_classes,
-                            n_workers=n_jobs, memory_limit=self.memory_limit,
-                            dask_client=client,
-                            preload=("torch",) if NEURAL in space.models else ()) as evaluator:
-                        finisher = Finisher(
-                            task, metric, y, splits, n_classes, self.ensemble_size,
-                            n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),
-                            all_rows=profile.n_rows, budget=budget, reporter=reporter)
-                        reporter.phase("searching with %s over %d models", strategy.name,
-                                       len(space.models))
-                        # The loop evaluates the warm start first; strategies learn it by tell.
-                        SearchLoop(strategy, evaluator, history, budget, reporter, build,
-                                   space.describe, finisher.reserve,
-                                   max_trials=self.max_trials,
-                                   per_trial_time_limit=plan.trial_time_limit, seed=seed,
-                                   return_models=plan.return_models,
-                                   ).run(warm_start_candidates(self.warm_start, space, X, y,
-                                                               profile))
-                        reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
-                                       budget.remaining())
-                        final = finisher.finish(history, evaluator,
-                                                lambda config: build(config)[0], fallback)
-                finally:
-                    strategy.close()
+                crash_cost = -dummy_score if np.isfinite(dummy_score) else 0.0
+                with closing(make_strategy(self.search, space, seed, plan=plan,
+                                           crash_cost=crash_cost)) as strategy, \
+                        dask_client(self.dask_client) as client, \
+                        Evaluator(X, y, splits, task=task, metric=metric, n_classes=n_classes,
+                                  n_workers=n_jobs, memory_limit=self.memory_limit,
+                                  dask_client=client,
+                                  preload=("torch",) if NEURAL in space.models else ()
+                                  ) as evaluator:
+                    finisher = Finisher(
+                        task, metric, y, splits, n_classes, self.ensemble_size,
+                        n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),
+                        all_rows=profile.n_rows, budget=budget, reporter=reporter)
+                    reporter.phase("searching with %s over %d models", strategy.name,
+                                   len(space.models))
+                    # The loop evaluates the warm start first; strategies learn it by tell.
+                    SearchLoop(strategy, evaluator, history, budget, reporter, build,
+                               space.describe, finisher.reserve, max_trials=self.max_trials,
+                               per_trial_time_limit=plan.trial_time_limit, seed=seed,
+                               return_models=plan.return_models,
+                               ).run(warm_start_candidates(self.warm_start, space, X, y,
+                                                           profile))
+                    reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
+                                   budget.remaining())
+                    final = finisher.finish(history, evaluator,
+                                            lambda config: build(config)[0], fallback)
         finally:
             reporter.close()
         self.profile_ = profile

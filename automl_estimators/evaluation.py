@@ -70,8 +70,8 @@ class Evaluator:
             If the workers cannot start (see the exception's text).
         """
         timeout = max(timeout, 0.01)
-        task = TrialTask(pipeline, tuple(range(len(self.splits))), fidelity, seed, 1,
-                         return_model, timeout)
+        task = TrialTask(pipeline, folds=tuple(range(len(self.splits))), fidelity=fidelity,
+                         seed=seed, return_model=return_model, time_limit=timeout)
         return self._runner.schedule(task, timeout)
 
     def collect(self, future, *, trial_id, config, origin, fidelity=1.0, started_at=0.0,
@@ -120,7 +120,8 @@ class Evaluator:
         timeout = max(timeout, 0.01)
         futures = []
         for pipeline in pipelines:
-            task = TrialTask(pipeline, None, 1.0, 0, n_threads, True, timeout)
+            task = TrialTask(pipeline, folds=None, n_threads=n_threads, return_model=True,
+                             time_limit=timeout)
             try:
                 futures.append(self._runner.schedule(task, timeout))
             except WorkersUnavailable as exc:
