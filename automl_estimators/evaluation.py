@@ -95,7 +95,7 @@ class Evaluator:
                            fold_scores=scores,
                            fit_seconds=float(np.mean(answer.fit_seconds)),
                            predictions=concatenate(answer.predictions), model=answer.model,
-                           **common)
+                           info=answer.info, **common)
 
     def refit(self, pipeline, timeout, n_threads=1):
         """Fit ``pipeline`` on all rows in a worker; returns (fitted pipeline, seconds).

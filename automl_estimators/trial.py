@@ -81,13 +81,15 @@ class WorkerAnswer:
     """A worker's answer to a :class:`TrialTask`, or the runner's word for a task that died.
 
     On success, one :class:`~.scoring.Predictions` and one fit time per fold
-    (no predictions for a refit) and, when asked, the fitted model.
+    (no predictions for a refit), what the worker learned about the fitted model
+    (``info``, see :class:`TrialResult`) and, when asked, the model itself.
     """
 
     status: Status
     predictions: tuple = ()
     fit_seconds: tuple = ()
     model: object = field(default=None, repr=False)
+    info: dict = field(default_factory=dict)
     error: str = ""
     traceback: str = field(default="", repr=False)
 
@@ -98,7 +100,13 @@ class WorkerAnswer:
 
 @dataclass(frozen=True)
 class TrialResult:
-    """Everything learned from one trial; failed trials have a status and an error."""
+    """Everything learned from one trial; failed trials have a status and an error.
+
+    ``info`` holds facts about the fitted model that strategies and constraints
+    read: ``predict_seconds_per_row`` (mean over the folds) for every model, and
+    for a network its ``n_parameters`` and its ``architecture`` (the one it was
+    built from, e.g. the cell a one-shot search derived).
+    """
 
     trial_id: int
     config: dict
@@ -113,6 +121,7 @@ class TrialResult:
     error: str = ""
     predictions: Predictions | None = field(default=None, repr=False)
     model: object = field(default=None, repr=False)
+    info: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -29,7 +29,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .architecture import (
+from ..spaces.architecture import (
     DEFAULT_BLOCKS,
     IMAGE,
     TABULAR,
@@ -327,12 +327,12 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     Parameters
     ----------
     architecture : Architecture, default=None
-        The cells (:mod:`automl_estimators.nas.architecture`); ``None``:
-        :func:`~automl_estimators.nas.architecture.default_architecture` with
+        The cells (:mod:`automl_estimators.spaces.architecture`); ``None``:
+        :func:`~automl_estimators.spaces.architecture.default_architecture` with
         ``n_blocks`` blocks (residual MLP blocks, or DARTS's cells for images).
     architecture_seed : int, default=0
         Used when ``architecture`` is None: a positive seed stands for the
-        architecture :func:`~automl_estimators.nas.architecture.sample_architecture`
+        architecture :func:`~automl_estimators.spaces.architecture.sample_architecture`
         draws with ``random.Random(architecture_seed)`` (``n_blocks`` blocks), so
         random and SMAC search can search cells through one integer; 0: the
         default architecture.

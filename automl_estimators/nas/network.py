@@ -1,4 +1,4 @@
-"""torch networks built from an :class:`~automl_estimators.nas.architecture.Architecture`.
+"""torch networks built from an :class:`~automl_estimators.spaces.architecture.Architecture`.
 
 Importing this module imports torch (through
 :func:`~automl_estimators.nas.torch_dependency.import_torch`, which says what to
@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .architecture import IMAGE, TABULAR, Architecture, cell_outputs
+from ..spaces.architecture import IMAGE, TABULAR, Architecture, cell_outputs
 from .torch_dependency import import_torch
 
 torch = import_torch()

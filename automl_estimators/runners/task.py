@@ -30,6 +30,10 @@ TRAINING_TIME_SHARE = 0.75
 # Error texts that mean an allocation failed inside a native library.
 MEMORY_ERRORS = ("MemoryError", "bad_alloc", "Unable to allocate", "out of memory")
 
+# Fitted attributes of a pipeline's last step that a trial reports in its
+# ``info`` (without the trailing underscore), where the model has them.
+REPORTED_ATTRIBUTES = ("architecture", "n_parameters")
+
 # The data file this worker process loaded last: path -> its contents.
 _DATA: dict = {}
 
@@ -60,6 +64,19 @@ def _bound_training_time(model, time_left, fits_left):
     return step
 
 
+def _model_info(model, predict_seconds) -> dict:
+    """What a trial reports about its (last) fitted model: mean prediction seconds
+    per row, and the :data:`REPORTED_ATTRIBUTES` its last step has."""
+    info = {"predict_seconds_per_row": float(np.mean(predict_seconds))} if predict_seconds \
+        else {}
+    step = model[-1] if hasattr(model, "steps") else model
+    step = getattr(step, "regressor_", step)  # a TransformedTargetRegressor's model
+    for name in REPORTED_ATTRIBUTES:
+        if hasattr(step, name + "_"):
+            info[name] = getattr(step, name + "_")
+    return info
+
+
 def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
     """Fit ``task.pipeline`` on each fold's training rows and predict its validation rows.
 
@@ -78,7 +95,7 @@ def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
         X, y, n_classes = data["X"], data["y"], data["n_classes"]
         splits = ([(np.arange(len(y)), None)] if task.folds is None
                   else [data["splits"][i] for i in task.folds])
-        predictions, fit_seconds = [], []
+        predictions, fit_seconds, predict_seconds = [], [], []
         rng = np.random.default_rng(task.seed)
         model = None
         # Threads only: a process pool inside a worker would outlive a killed trial.
@@ -101,9 +118,12 @@ def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
                     bounded.set_params(max_time=None)
                 fit_seconds.append(time.perf_counter() - start)
                 if valid is not None:
+                    start = time.perf_counter()
                     predictions.append(predictions_of(model, take_rows(X, valid), n_classes))
+                    predict_seconds.append((time.perf_counter() - start) / max(len(valid), 1))
         return WorkerAnswer(Status.OK, tuple(predictions), tuple(fit_seconds),
-                            model=model if task.return_model else None)
+                            model=model if task.return_model else None,
+                            info=_model_info(model, predict_seconds))
     except MemoryError:
         return WorkerAnswer(Status.MEMOUT,
                             error="MemoryError: the trial passed its memory limit")

@@ -2,7 +2,7 @@
 
 A population of the last ``population_size`` evaluated networks; each new child
 comes from a tournament: ``sample_size`` members drawn at random, the best one's
-architecture mutated (:func:`~automl_estimators.nas.architecture.mutate_architecture`:
+architecture mutated (:func:`~automl_estimators.spaces.architecture.mutate_architecture`:
 one input or one operation of one block), and now and then one of its training
 hyperparameters redrawn. The oldest member leaves when a child joins, whatever
 its score (the "aging" that regularizes: a network stays only while its
@@ -17,7 +17,7 @@ lowest-rung score, which every member has, so members compare on equal terms;
 only promoted, full-fidelity trials compete for the final model.
 
 The strategy proposes ``neural_network`` configurations only, each with an
-explicit :class:`~automl_estimators.nas.architecture.Architecture` under
+explicit :class:`~automl_estimators.spaces.architecture.Architecture` under
 :data:`~automl_estimators.spaces.neural.ARCHITECTURE_KEY`. Over a space without
 neural networks (the neural branch off, or ``include`` leaving them out) it
 proposes nothing, and the search ends after the warm start. Results of other
@@ -31,7 +31,7 @@ import random
 from collections import deque
 from dataclasses import dataclass
 
-from ..nas.architecture import IMAGE, TABULAR, mutate_architecture, sample_architecture
+from ..spaces.architecture import IMAGE, TABULAR, mutate_architecture, sample_architecture
 from ..spaces.declarations import MODEL, Categorical, Int, hp_key
 from ..spaces.neural import ARCHITECTURE_KEY, NAME
 from .base import ETA, Candidate, SearchStrategy, StrategySettings, config_key

@@ -13,11 +13,11 @@ share one public name.
 Random and SMAC search tune the training settings, the macro-architecture
 (cells, blocks per cell, width) and the cells through ``architecture_seed``
 (0: the default cells; any other value: the cells
-:func:`~automl_estimators.nas.architecture.sample_architecture` draws from that
+:func:`~automl_estimators.spaces.architecture.sample_architecture` draws from that
 seed, so a configuration stays a flat dict of numbers that ConfigSpace can
 hold). Regularized evolution (:mod:`automl_estimators.search.evolution`) sets
 the cells explicitly instead: the ``architecture`` strategy parameter, an
-:class:`~automl_estimators.nas.architecture.Architecture` value in the
+:class:`~automl_estimators.spaces.architecture.Architecture` value in the
 configuration under :data:`ARCHITECTURE_KEY`.
 ``max_epochs`` is the iterations hyperparameter, so successive halving gives a
 network a share of its epochs. With the ``ordinal`` encoding the pipeline

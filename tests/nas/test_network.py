@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from automl_estimators.nas.architecture import (
+from automl_estimators.spaces.architecture import (
     IMAGE,
     IMAGE_OPS,
     TABULAR,

@@ -6,7 +6,7 @@ import pytest
 from automl_estimators.nas import NeuralClassifier, NeuralRegressor
 
 torch = pytest.importorskip("torch")
-from automl_estimators.nas.architecture import default_architecture
+from automl_estimators.spaces.architecture import default_architecture
 from automl_estimators.nas.network import NetworkSpec, build_network
 from automl_estimators.nas.trainer import (
     TrainingSettings,

@@ -68,3 +68,18 @@ def test_a_refit_does_not_cut_a_network_short(tmp_path):
     assert trial.ok and refit.ok
     assert trial.model[-1].stopped_by_time_ and trial.model[-1].n_iter_ < 200
     assert refit.model[-1].n_iter_ == 200 and not refit.model[-1].stopped_by_time_
+
+
+def test_a_trial_reports_prediction_time_per_row(tmp_path):
+    """Every OK answer carries the mean seconds per predicted row (for latency limits)."""
+    import joblib
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), np.arange(60) % 2
+    path = tmp_path / "data.joblib"
+    joblib.dump({"X": X, "y": y, "n_classes": 2,
+                 "splits": [(np.arange(40), np.arange(40, 60))]}, path)
+    answer = fit_and_predict(str(path), TrialTask(LogisticRegression(), folds=(0,)))
+    assert answer.ok
+    assert 0 < answer.info["predict_seconds_per_row"] < 1
+    assert "n_parameters" not in answer.info

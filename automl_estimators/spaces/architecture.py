@@ -6,9 +6,16 @@ previous cell, and ``2 + j`` the output of block ``j``. A block picks two earlie
 states, applies one operation to each and adds the results (PNAS found addition
 as good as concatenation and cheaper). The cell's output is the concatenation of
 the block outputs that no later block consumes (NASNet's rule). The network
-stacks cells: for tabular input ``n_cells`` normal cells; for images ``n_cells``
-normal cells per stage, stages separated by reduction cells, whose operations on
-the cell inputs have stride 2 (see :mod:`automl_estimators.nas.network`).
+stacks cells: for tabular input ``n_cells`` normal cells; for images and 1-D
+signals ``n_cells`` normal cells per stage, stages separated by reduction cells,
+whose operations on the cell inputs have stride 2 (see
+:mod:`automl_estimators.nas.network`). :func:`kind_of` reads the kind from an
+``image_shape``.
+
+The architecture is a value of the search space (what a strategy may propose),
+so it lives with the declarations: the space compiles its cells to ConfigSpace
+hyperparameters, strategies mutate and encode it, and :mod:`automl_estimators.nas`
+builds networks from it.
 
 An :class:`Architecture` holds the cells only (NASNet's searched "genotype"); how
 many cells are stacked and how wide they are stay estimator parameters
@@ -33,7 +40,11 @@ import numpy as np
 
 TABULAR = "tabular"
 IMAGE = "image"
-KINDS = (TABULAR, IMAGE)
+SIGNAL = "signal"
+KINDS = (TABULAR, IMAGE, SIGNAL)
+# Kinds whose networks are convolutional: stages of normal cells separated by
+# reduction cells, so their architectures hold a reduction cell too.
+SPATIAL_KINDS = (IMAGE, SIGNAL)
 
 # Operations on a vector of `width` units. Dense ops keep the width (so that the
 # two branches of a block can be added); "narrow"/"wide" pass through a hidden
@@ -52,7 +63,46 @@ IMAGE_OPS = (
     "dil_conv_3x3", "dil_conv_5x5",
     "max_pool_3x3", "avg_pool_3x3",
 )
-OPERATIONS = {TABULAR: TABULAR_OPS, IMAGE: IMAGE_OPS}
+# The same operations in one dimension, for signals (a row is a sequence of
+# ``length`` steps of ``channels`` values): kernel sizes as in the 1-D
+# convolutional networks of MNIST-1D (Greydanus 2020) and time-series NAS.
+SIGNAL_OPS = (
+    "identity",
+    "sep_conv_3", "sep_conv_5", "sep_conv_7",
+    "dil_conv_3", "dil_conv_5",
+    "max_pool_3", "avg_pool_3",
+)
+OPERATIONS = {TABULAR: TABULAR_OPS, IMAGE: IMAGE_OPS, SIGNAL: SIGNAL_OPS}
+
+
+def kind_of(image_shape) -> str:
+    """The architecture kind for rows of this ``image_shape``.
+
+    ``None``: tabular. ``(length,)``: a one-channel signal. ``(height, width)``
+    or ``(height, width, channels)``: an image, unless one of height and width
+    is 1: a one-row (or one-column) image is a signal, so a signal of
+    ``channels`` values per step is ``(1, length, channels)``, channels last
+    like images. A 2-tuple is never read as ``(length, channels)``: it would be
+    indistinguishable from ``(height, width)``.
+    """
+    if image_shape is None:
+        return TABULAR
+    shape = tuple(image_shape)
+    if len(shape) == 1 or (len(shape) in (2, 3) and min(shape[:2]) == 1):
+        return SIGNAL
+    return IMAGE
+
+
+def signal_layout(image_shape) -> tuple[int, int]:
+    """``(length, channels)`` of a signal's ``image_shape`` (see :func:`kind_of`)."""
+    shape = tuple(int(d) for d in image_shape)
+    if kind_of(shape) != SIGNAL:
+        raise ValueError(f"image_shape {shape} is not a signal; a signal is (length,) or "
+                         "(1, length, channels).")
+    if len(shape) == 1:
+        return shape[0], 1
+    return max(shape[:2]), (shape[2] if len(shape) == 3 else 1)
+
 
 # Hidden states every cell starts with: the outputs of the two previous cells.
 CELL_INPUTS = 2
@@ -106,12 +156,12 @@ class Architecture:
 
     Parameters
     ----------
-    kind : {"tabular", "image"}
+    kind : {"tabular", "image", "signal"}
         Which operation set the cells use.
     normal : tuple of Block
         Blocks of the normal cell, in order; block ``j`` reads states ``< 2 + j``.
     reduction : tuple of Block
-        Blocks of the reduction cell (images), empty for tabular input.
+        Blocks of the reduction cell (images, signals), empty for tabular input.
 
     Examples
     --------
@@ -133,8 +183,8 @@ class Architecture:
         object.__setattr__(self, "reduction", tuple(self.reduction))
         if self.kind == TABULAR and self.reduction:
             raise ValueError("A tabular architecture has no reduction cell; pass reduction=().")
-        if self.kind == IMAGE and len(self.reduction) != len(self.normal):
-            raise ValueError(f"An image architecture needs a reduction cell with as many blocks "
+        if self.kind in SPATIAL_KINDS and len(self.reduction) != len(self.normal):
+            raise ValueError(f"An {self.kind} architecture needs a reduction cell with as many blocks "
                              f"as the normal cell ({len(self.normal)}), got "
                              f"{len(self.reduction)}.")
         if not self.normal:
@@ -162,7 +212,7 @@ class Architecture:
     @property
     def cells(self) -> tuple[tuple[str, tuple[Block, ...]], ...]:
         """``(name, blocks)`` of each cell type: normal, then reduction for images."""
-        if self.kind == IMAGE:
+        if self.kind in SPATIAL_KINDS:
             return (("normal", self.normal), ("reduction", self.reduction))
         return (("normal", self.normal),)
 
@@ -196,6 +246,7 @@ def default_architecture(kind: str = TABULAR, n_blocks: int = DEFAULT_BLOCKS) ->
     Tabular: a chain of residual MLP blocks (``x + W2 relu(W1 x)``, the ResNet
     baseline of Gorishniy et al. 2021). Images: the first blocks of the DARTS
     cells, continued by residual separable convolutions beyond four blocks.
+    Signals: the image cells with each operation's 1-D twin.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")
@@ -209,8 +260,16 @@ def default_architecture(kind: str = TABULAR, n_blocks: int = DEFAULT_BLOCKS) ->
     if kind == TABULAR:
         return Architecture(TABULAR, tuple(residual("dense_relu_wide", j) for j in range(n_blocks)))
     extra = tuple(residual("sep_conv_3x3", j) for j in range(len(_DARTS_NORMAL), n_blocks))
-    return Architecture(IMAGE, (_DARTS_NORMAL + extra)[:n_blocks],
-                        (_DARTS_REDUCTION + extra)[:n_blocks])
+    normal, reduction = (_DARTS_NORMAL + extra)[:n_blocks], (_DARTS_REDUCTION + extra)[:n_blocks]
+    if kind == SIGNAL:  # the same cells, in one dimension
+        normal, reduction = _one_dimensional(normal), _one_dimensional(reduction)
+    return Architecture(kind, normal, reduction)
+
+
+def _one_dimensional(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """Image blocks with their operations' 1-D twins (``sep_conv_3x3`` -> ``sep_conv_3``)."""
+    return tuple(Block(block.inputs, tuple(op.rsplit("x", 1)[0] if op[-1].isdigit() else op
+                                           for op in block.ops)) for block in blocks)
 
 
 # ------------------------------------------------------------ sampling
@@ -253,7 +312,7 @@ def sample_architecture(rng, kind: str = TABULAR, n_blocks: int = DEFAULT_BLOCKS
                   tuple(draws.choice(operations) for _ in range(2)))
             for j in range(n_blocks))
 
-    return Architecture(kind, cell(), cell() if kind == IMAGE else ())
+    return Architecture(kind, cell(), cell() if kind in SPATIAL_KINDS else ())
 
 
 def mutate_architecture(arch: Architecture, rng) -> Architecture:
@@ -284,7 +343,7 @@ def mutate_architecture(arch: Architecture, rng) -> Architecture:
 # ------------------------------------------------------------ encoding
 def encoding_length(kind: str, max_blocks: int) -> int:
     """Length of :func:`encode_architecture` vectors for a space of ``kind`` cells."""
-    n_cells = 2 if kind == IMAGE else 1
+    n_cells = 2 if kind in SPATIAL_KINDS else 1
     per_branch = (CELL_INPUTS + max_blocks - 1) + len(OPERATIONS[kind])
     return n_cells * max_blocks * 2 * per_branch
 

@@ -6,12 +6,15 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from automl_estimators.nas.architecture import (
+from automl_estimators.spaces.architecture import (
     CELL_INPUTS,
     IMAGE,
     IMAGE_OPS,
     KINDS,
     OPERATIONS,
+    SIGNAL,
+    SIGNAL_OPS,
+    SPATIAL_KINDS,
     TABULAR,
     TABULAR_OPS,
     Architecture,
@@ -20,8 +23,10 @@ from automl_estimators.nas.architecture import (
     default_architecture,
     encode_architecture,
     encoding_length,
+    kind_of,
     mutate_architecture,
     sample_architecture,
+    signal_layout,
 )
 
 SEEDS = range(30)
@@ -48,7 +53,7 @@ def branch_changes(before: Architecture, after: Architecture) -> list[tuple]:
 def test_samples_are_valid(kind, n_blocks):
     for arch in samples(kind, n_blocks):
         assert arch.kind == kind and arch.n_blocks == n_blocks
-        assert bool(arch.reduction) == (kind == IMAGE)
+        assert bool(arch.reduction) == (kind in SPATIAL_KINDS)
         for _, blocks in arch.cells:
             for index, block in enumerate(blocks):
                 assert all(0 <= state < CELL_INPUTS + index for state in block.inputs)
@@ -178,3 +183,23 @@ def test_operation_sets_match_the_issue():
     assert {"identity", "zero", "batch_norm", "layer_norm", "dropout"} <= set(TABULAR_OPS)
     assert {"sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "max_pool_3x3", "avg_pool_3x3",
             "identity"} <= set(IMAGE_OPS)
+
+
+@pytest.mark.parametrize("shape, kind", [
+    (None, TABULAR), ((40,), SIGNAL), ((1, 40), SIGNAL), ((40, 1), SIGNAL),
+    ((1, 40, 3), SIGNAL), ((8, 8), IMAGE), ((28, 28, 1), IMAGE), ((32, 32, 3), IMAGE)])
+def test_kind_of_reads_the_shape(shape, kind):
+    assert kind_of(shape) == kind
+
+
+def test_signal_layout_is_length_then_channels():
+    assert signal_layout((40,)) == (40, 1)
+    assert signal_layout((1, 40, 3)) == (40, 3)
+    with pytest.raises(ValueError, match="not a signal"):
+        signal_layout((8, 8))
+
+
+def test_default_signal_architecture_is_the_image_one_in_one_dimension():
+    image, signal = default_architecture(IMAGE, 4), default_architecture(SIGNAL, 4)
+    assert [b.inputs for b in signal.normal] == [b.inputs for b in image.normal]
+    assert all(op in SIGNAL_OPS for _, blocks in signal.cells for b in blocks for op in b.ops)
