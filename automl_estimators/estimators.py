@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 from contextlib import closing
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -173,6 +174,7 @@ class _AutoBase(BaseEstimator):
                                     metric=metric, n_classes=n_classes, history=history,
                                     budget=budget)
             final = Final(fallback, history.results[0])
+            search_report = {}
             if budget.remaining() >= MIN_TRIAL_SECONDS:
                 def build(config, fidelity=1.0):
                     pipeline = build_pipeline(config, space, profile, random_state=seed,
@@ -205,12 +207,14 @@ class _AutoBase(BaseEstimator):
                                                            profile))
                     reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
                                    budget.remaining())
+                    search_report = _strategy_report(strategy)
                     final = finisher.finish(history, evaluator,
                                             lambda config: build(config)[0], fallback)
         finally:
             reporter.close()
         self.profile_ = profile
         self.target_name_ = target_name
+        self.search_report_ = search_report
         self._set_fitted_attributes(final, history, space, metric, plan, budget)
         chosen = final.chosen
         reporter.phase("done in %.1fs (budget %.1fs): %d trials, final %s, validation %s=%.4f",
@@ -421,6 +425,10 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         Trials run, the dummy fallback included.
     search_plan_ : SearchPlan
         Resampling, row cap, strategy and neural branch (``neural``) chosen, with the reason.
+    search_report_ : dict
+        What the search strategy learned, in its own terms (empty for most
+        strategies): e.g. the controller's mean reward per round, the
+        progressive search's predictor rank correlation.
     profile_ : DataProfile
         Column kinds and sizes inferred from the training data.
     search_space_ : Space
@@ -476,8 +484,8 @@ class AutoRegressor(RegressorMixin, _AutoBase):
     Attributes
     ----------
     n_features_in_, feature_names_in_, best_pipeline_, model_, ensemble_, best_config_,
-    best_score_, leaderboard_, history_, n_trials_, search_plan_, profile_,
-    search_space_, metric_, fit_time_, refit_, target_name_
+    best_score_, leaderboard_, history_, n_trials_, search_plan_, search_report_,
+    profile_, search_space_, metric_, fit_time_, refit_, target_name_
         As in :class:`AutoClassifier`.
 
     Examples
@@ -502,3 +510,14 @@ class AutoRegressor(RegressorMixin, _AutoBase):
         """Predicted values for X."""
         X = self._check_X_predict(X)
         return np.asarray(self.model_.predict(X), dtype=np.float64)
+
+
+def _strategy_report(strategy) -> dict:
+    """The strategy's :meth:`~automl_estimators.search.base.SearchStrategy.report`; a
+    strategy's bug there costs the report, never the fit."""
+    try:
+        return dict(strategy.report())
+    except Exception as exc:  # noqa: BLE001
+        warnings.warn(f"the {strategy.name} strategy failed to report: "
+                      f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)
+        return {}

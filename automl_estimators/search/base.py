@@ -77,5 +77,11 @@ class SearchStrategy(ABC):
     def tell(self, candidate: Candidate, result) -> None:
         """Learn from a finished trial (a :class:`~automl_estimators.trial.TrialResult`)."""
 
+    def report(self) -> dict:
+        """What the strategy learned, for the user (``search_report_``): e.g. a
+        controller's mean reward per round, a predictor's rank correlation. Plain
+        values (numbers, strings, lists, dicts of them); empty by default."""
+        return {}
+
     def close(self) -> None:
         """Release what the strategy holds (files, clients); called once the search ends."""
