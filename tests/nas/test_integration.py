@@ -12,11 +12,11 @@ from sklearn.datasets import load_digits, load_iris
 
 from automl_estimators import AutoClassifier
 from automl_estimators.nas import Architecture, Block, NeuralClassifier, torch_available
-from automl_estimators.spaces.architecture import IMAGE, TABULAR
 from automl_estimators.pipelines import build_pipeline
 from automl_estimators.search import Evolution, RandomSearch, make_strategy
 from automl_estimators.source_code import to_source
 from automl_estimators.spaces import Space
+from automl_estimators.spaces.architecture import IMAGE, TABULAR
 from automl_estimators.spaces.declarations import MODEL
 from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
 from automl_estimators.trial import Status, TrialResult
