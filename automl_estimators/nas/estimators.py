@@ -4,13 +4,14 @@ As in skorch, the architecture and the training settings are estimator
 parameters, so ``clone``, ``set_params`` and every search treat them like any
 other model's hyperparameters. They take a numeric matrix (the package's column
 preprocessing runs before them in a pipeline) and standardise it themselves:
-per column for tabular input, per channel for images, so unscaled input trains
-as well. Columns named in ``categorical_features`` hold integer category codes
-instead (an ``OrdinalEncoder``'s output): they are not standardised but
-embedded, as fastai's and pytorch-tabular's tabular models do, each code seen
-at fit time with its own vector and every other code (negative, missing, new)
-with one shared "unknown" vector. torch is imported when a model is fitted,
-never at import time.
+per column for tabular input, per channel for images and 1-D signals, so
+unscaled input trains as well. Columns named in ``categorical_features`` hold
+integer category codes instead (an ``OrdinalEncoder``'s output): they are not
+standardised but embedded, as fastai's and pytorch-tabular's tabular models do,
+each code seen at fit time with its own vector and every other code (negative,
+missing, new) with one shared "unknown" vector. The training recipe
+(``activation``, ``optimizer``, ``lr_schedule``) is a parameter too, so a search
+can tune it. torch is imported when a model is fitted, never at import time.
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..spaces.architecture import (
     DEFAULT_BLOCKS,
-    IMAGE,
-    TABULAR,
     Architecture,
     default_architecture,
+    kind_of,
     sample_architecture,
 )
+from .recipe import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS
 from .torch_dependency import import_torch
 
 _SEED_BOUND = np.iinfo(np.int32).max
@@ -54,10 +55,13 @@ class _NeuralBase(BaseEstimator):
         "n_cells": [Interval(Integral, 1, None, closed="left")],
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
         "width": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
@@ -68,9 +72,10 @@ class _NeuralBase(BaseEstimator):
 
     def __init__(self, *, architecture=None, architecture_seed=0, image_shape=None,
                  categorical_features=None, embedding_dim="auto", n_cells=2,
-                 n_blocks=DEFAULT_BLOCKS, width=64, max_epochs=50, batch_size="auto",
-                 learning_rate=1e-3, weight_decay=1e-2, validation_fraction=0.1, patience=10,
-                 max_time=None, device="auto", random_state=None, n_jobs=None):
+                 n_blocks=DEFAULT_BLOCKS, width=64, activation="relu", max_epochs=50,
+                 batch_size="auto", learning_rate=1e-3, weight_decay=1e-2, optimizer="adamw",
+                 lr_schedule="cosine", validation_fraction=0.1, patience=10, max_time=None,
+                 device="auto", random_state=None, n_jobs=None):
         self.architecture = architecture
         self.architecture_seed = architecture_seed
         self.image_shape = image_shape
@@ -79,10 +84,13 @@ class _NeuralBase(BaseEstimator):
         self.n_cells = n_cells
         self.n_blocks = n_blocks
         self.width = width
+        self.activation = activation
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
+        self.optimizer = optimizer
+        self.lr_schedule = lr_schedule
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.max_time = max_time
@@ -147,8 +155,9 @@ class _NeuralBase(BaseEstimator):
                              f"got: {features.dtype.name}.")
         if self.image_shape is not None:
             raise ValueError("categorical_features cannot be used with image_shape: the "
-                             "columns of an image are pixels. Leave categorical_features=None "
-                             "for images, or image_shape=None for tabular data.")
+                             "columns of an image or a signal are its values. Leave "
+                             "categorical_features=None for images and signals, or "
+                             "image_shape=None for tabular data.")
         return mask
 
     def _check_category_codes(self, X):
@@ -171,7 +180,7 @@ class _NeuralBase(BaseEstimator):
     def _fit_network(self, X, y_train, n_outputs: int, class_weights=None):
         """Build and train the network on validated ``X``; set the fitted attributes."""
         torch = import_torch()
-        from .network import NetworkSpec, build_network, embedding_size
+        from .network import NetworkSpec, build_network, count_parameters, embedding_size
         from .trainer import TrainingSettings, resolve_device, seeded_torch, train
 
         architecture = self._architecture()
@@ -185,7 +194,7 @@ class _NeuralBase(BaseEstimator):
             embedding_size(n, self.width) if self.embedding_dim == "auto"
             else int(self.embedding_dim) for n in cardinalities)
         spec = NetworkSpec(architecture, X.shape[1], n_outputs, self.n_cells, self.width,
-                           image_shape, cardinalities, embedding_dims)
+                           image_shape, cardinalities, embedding_dims, self.activation)
         self.x_mean_, self.x_scale_ = _standardisation(X, spec.image_shape, categorical)
         X = self._network_input(X)
         seed = int(check_random_state(self.random_state).randint(_SEED_BOUND))
@@ -194,7 +203,7 @@ class _NeuralBase(BaseEstimator):
             batch_size=None if self.batch_size == "auto" else self.batch_size,
             learning_rate=self.learning_rate, weight_decay=self.weight_decay,
             validation_fraction=self.validation_fraction, patience=self.patience, seed=seed,
-            max_time=self.max_time)
+            max_time=self.max_time, optimizer=self.optimizer, lr_schedule=self.lr_schedule)
         device = resolve_device(self.device)
         with seeded_torch(seed, device, effective_n_jobs(self.n_jobs)):
             module = build_network(spec).to(device)
@@ -210,6 +219,7 @@ class _NeuralBase(BaseEstimator):
         self.module_ = module
         self.network_spec_ = spec
         self.architecture_ = architecture
+        self.n_parameters_ = count_parameters(module)
         self.device_ = str(device)
         self.n_iter_ = result.n_epochs
         self.best_epoch_ = result.best_epoch
@@ -219,13 +229,16 @@ class _NeuralBase(BaseEstimator):
         return self
 
     def _architecture(self) -> Architecture:
-        kind = TABULAR if self.image_shape is None else IMAGE
+        """The architecture to build, of the kind ``image_shape`` asks for."""
         if self.image_shape is not None:
             shape = tuple(self.image_shape)
-            if len(shape) not in (2, 3) or not all(
+            if len(shape) not in (1, 2, 3) or not all(
                     isinstance(d, Integral) and not isinstance(d, bool) and d > 0 for d in shape):
-                raise ValueError(f"image_shape must be (height, width) or (height, width, "
-                                 f"channels) of positive integers, got {self.image_shape!r}.")
+                raise ValueError(
+                    f"image_shape must be (height, width) or (height, width, channels) of "
+                    f"positive integers for images, or (length,) or (1, length, channels) "
+                    f"for signals; got {self.image_shape!r}.")
+        kind = kind_of(self.image_shape)
         if self.architecture is None and self.architecture_seed:
             return sample_architecture(random.Random(self.architecture_seed), kind, self.n_blocks)
         if self.architecture is None:
@@ -233,8 +246,9 @@ class _NeuralBase(BaseEstimator):
         if self.architecture.kind != kind:
             raise ValueError(
                 f"architecture is of kind {self.architecture.kind!r} but image_shape="
-                f"{self.image_shape!r} asks for {kind!r} input; give an image architecture "
-                "with image_shape, a tabular one without.")
+                f"{self.image_shape!r} asks for {kind!r} input; give an architecture of kind "
+                f"{kind!r} (image_shape=None: tabular; (length,) or (1, length, channels): "
+                "signal; (height, width[, channels]): image).")
         return self.architecture
 
     @staticmethod
@@ -303,7 +317,7 @@ def _category_indices(codes: np.ndarray, categories: np.ndarray) -> np.ndarray:
 
 def _standardisation(X: np.ndarray, image_shape,
                      categorical=None) -> tuple[np.ndarray, np.ndarray]:
-    """(mean, scale) per column, or per channel of an image, broadcast to X's columns.
+    """(mean, scale) per column, or per channel of an image or signal, broadcast to X's columns.
 
     Categorical columns (a boolean mask) get mean 0 and scale 1: their codes pass unchanged.
     """
@@ -322,14 +336,16 @@ def _standardisation(X: np.ndarray, image_shape,
 
 
 class NeuralClassifier(ClassifierMixin, _NeuralBase):
-    """A cell-based neural network classifier (NASNet-style cells), trained with AdamW.
+    """A cell-based neural network classifier (NASNet-style cells), trained with AdamW by default.
 
     Parameters
     ----------
     architecture : Architecture, default=None
-        The cells (:mod:`automl_estimators.spaces.architecture`); ``None``:
+        The cells (:mod:`automl_estimators.spaces.architecture`), of the kind
+        ``image_shape`` asks for; ``None``:
         :func:`~automl_estimators.spaces.architecture.default_architecture` with
-        ``n_blocks`` blocks (residual MLP blocks, or DARTS's cells for images).
+        ``n_blocks`` blocks (residual MLP blocks, or DARTS's cells for images
+        and their 1-D twins for signals).
     architecture_seed : int, default=0
         Used when ``architecture`` is None: a positive seed stands for the
         architecture :func:`~automl_estimators.spaces.architecture.sample_architecture`
@@ -338,7 +354,11 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         default architecture.
     image_shape : tuple of int, default=None
         ``(height, width)`` or channels-last ``(height, width, channels)``: rows of
-        X are flattened images and the network is convolutional. ``None``: tabular.
+        X are flattened images and the network is convolutional. ``(length,)``
+        or ``(1, length, channels)`` (a one-row image): rows are 1-D signals of
+        ``length`` steps, flattened channels last (``length * channels``
+        columns), and the network is a 1-D convolutional one
+        (:func:`~automl_estimators.spaces.architecture.kind_of`). ``None``: tabular.
     categorical_features : array-like of {bool, int, str} or None, default=None
         The columns that hold integer category codes, as a boolean mask of shape
         (n_features,), column indices (negative ones count from the last column,
@@ -353,29 +373,44 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         included), at most ``n - 1`` and ``width``
         (:func:`~automl_estimators.nas.network.embedding_size`).
     n_cells : int, default=2
-        Normal cells (tabular), or normal cells per stage (images).
+        Normal cells (tabular), or normal cells per stage (images, signals).
     n_blocks : int, default=3
         Blocks per cell of the default or seeded architecture; ignored when
         ``architecture`` is given.
     width : int, default=64
-        Units per operation (tabular), or channels of the first stage (images;
-        doubled by each reduction cell).
+        Units per operation (tabular), or channels of the first stage (images
+        and signals; doubled by each reduction cell).
+    activation : {"relu", "gelu", "silu", "tanh"}, default="relu"
+        Nonlinearity inside the convolutional operations (before each
+        convolution, as DARTS's ReLU-conv-BN) and of the tabular projections,
+        head and ``dense_relu_narrow`` / ``dense_relu_wide`` hidden layers; the
+        tabular ``dense_<activation>`` operations keep the one they name.
     max_epochs : int, default=50
         Training epochs at most (the fidelity of successive halving).
     batch_size : int or "auto", default="auto"
         Rows per step; ``"auto"``: 128 on CPU, 512 on CUDA.
     learning_rate : float, default=1e-3
-        AdamW's peak learning rate, decayed to 0 along a cosine.
+        The peak learning rate, scaled at each step by ``lr_schedule``. SGD
+        usually wants a larger one than the adaptive optimizers (e.g. 0.05).
     weight_decay : float, default=1e-2
-        AdamW's decoupled weight decay.
+        Applied by the optimizer: AdamW's decoupled weight decay, an L2
+        penalty (torch's ``weight_decay``) for the others.
+    optimizer : {"adamw", "sgd", "nadam", "rmsprop"}, default="adamw"
+        The torch optimizer; ``"sgd"`` uses Nesterov momentum 0.9.
+    lr_schedule : {"cosine", "one_cycle", "constant"}, default="cosine"
+        ``"cosine"``: decay to 0 along a cosine over all steps;
+        ``"one_cycle"``: linear warm-up over the first 25% of the steps (from
+        1/25 of the learning rate), then the cosine to 0; ``"constant"``: the
+        learning rate throughout. The annealing ones anneal within the epochs
+        ``max_time`` leaves (see ``max_time``).
     validation_fraction : float, default=0.1
         Share of the rows held out (stratified) for early stopping; 0: none.
     patience : int, default=10
         Epochs without a better validation loss before training stops; the best
         epoch's weights are kept.
     max_time : float or None, default=None
-        Seconds of training at most. After the first epoch the cosine schedule
-        is shortened to the epochs that fit in this time, and training stops
+        Seconds of training at most. After the first epoch the learning-rate
+        schedule is shortened to the epochs that fit in this time, and training stops
         (mid-epoch if need be) when it is up, keeping the best validation epoch.
         The search sets it from a trial's time limit so that a slow network
         returns what it learned instead of timing out; results then depend on
@@ -407,6 +442,9 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         The trained network.
     architecture_ : Architecture
         The architecture used (the default one when ``architecture`` is None).
+    n_parameters_ : int
+        Trainable parameters of ``module_`` (elements of the tensors that
+        require gradients): the network's size, which trials report.
     network_spec_ : NetworkSpec
         What the network was built from (rebuilds it after unpickling).
     device_ : str
@@ -438,16 +476,17 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
 
     def __init__(self, *, architecture=None, architecture_seed=0, image_shape=None,
                  categorical_features=None, embedding_dim="auto", n_cells=2,
-                 n_blocks=DEFAULT_BLOCKS, width=64, max_epochs=50, batch_size="auto",
-                 learning_rate=1e-3, weight_decay=1e-2, validation_fraction=0.1, patience=10,
-                 max_time=None, class_weight=None, device="auto", random_state=None,
-                 n_jobs=None):
+                 n_blocks=DEFAULT_BLOCKS, width=64, activation="relu", max_epochs=50,
+                 batch_size="auto", learning_rate=1e-3, weight_decay=1e-2, optimizer="adamw",
+                 lr_schedule="cosine", validation_fraction=0.1, patience=10, max_time=None,
+                 class_weight=None, device="auto", random_state=None, n_jobs=None):
         super().__init__(
             architecture=architecture, architecture_seed=architecture_seed,
             image_shape=image_shape, categorical_features=categorical_features,
             embedding_dim=embedding_dim, n_cells=n_cells,
-            n_blocks=n_blocks, width=width, max_epochs=max_epochs, batch_size=batch_size,
-            learning_rate=learning_rate, weight_decay=weight_decay,
+            n_blocks=n_blocks, width=width, activation=activation, max_epochs=max_epochs,
+            batch_size=batch_size, learning_rate=learning_rate, weight_decay=weight_decay,
+            optimizer=optimizer, lr_schedule=lr_schedule,
             validation_fraction=validation_fraction, patience=patience, max_time=max_time,
             device=device,
             random_state=random_state, n_jobs=n_jobs)
@@ -459,7 +498,8 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Numeric features (flattened images when ``image_shape`` is given) and
+            Numeric features (flattened images or signals when ``image_shape`` is
+            given) and
             the category codes of ``categorical_features``.
         y : array-like of shape (n_samples,)
             Class labels.
@@ -498,7 +538,7 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
 
 
 class NeuralRegressor(RegressorMixin, _NeuralBase):
-    """A cell-based neural network regressor (NASNet-style cells), trained with AdamW.
+    """A cell-based neural network regressor (NASNet-style cells), trained with AdamW by default.
 
     The target is standardised for training and mapped back at prediction.
     Parameters and attributes are those of :class:`NeuralClassifier` without
@@ -520,7 +560,8 @@ class NeuralRegressor(RegressorMixin, _NeuralBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Numeric features (flattened images when ``image_shape`` is given) and
+            Numeric features (flattened images or signals when ``image_shape`` is
+            given) and
             the category codes of ``categorical_features``.
         y : array-like of shape (n_samples,)
             Targets.

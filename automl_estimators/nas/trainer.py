@@ -1,7 +1,10 @@
-"""Training a network: AdamW, cosine schedule, early stopping on a validation split.
+"""Training a network: an optimizer, a per-step schedule, early stopping on a validation split.
 
+The recipe is part of :class:`TrainingSettings`: the optimizer (AdamW by
+default; SGD with Nesterov momentum, NAdam, RMSprop) and the learning-rate
+schedule (:func:`schedule_factor`: cosine by default, one-cycle, constant).
 ``max_epochs`` is the fidelity: successive halving gives a network fewer epochs,
-and the cosine schedule anneals over the epochs it is given (a short run is a
+and the schedule anneals over the epochs it is given (a short run is a
 complete, annealed run, not the start of a long one). ``max_time`` bounds the
 training in seconds: after the first epoch the schedule is shortened to the
 epochs that fit in it (budgeted training, Li et al., ICLR 2020: a schedule
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from .recipe import LR_SCHEDULES, OPTIMIZERS
 from .torch_dependency import import_torch
 
 torch = import_torch()
@@ -41,6 +45,19 @@ CUDA_BATCH_SIZE = 512
 PREDICT_BATCH_SIZE = 4096
 # A validation loss must improve by this relative amount to reset the patience.
 MIN_RELATIVE_IMPROVEMENT = 1e-4
+# SGD's momentum, Nesterov's form: the usual value for convolutional networks
+# (DARTS and NASNet train with 0.9).
+SGD_MOMENTUM = 0.9
+# One-cycle warm-up: the share of the steps spent rising linearly from
+# 1 / ONE_CYCLE_START_DIVISOR of the learning rate to all of it. fastai's
+# fit_one_cycle uses 0.25 (torch's OneCycleLR 0.3): long enough to spare
+# adaptive optimizers and batch norm their unstable first steps, short enough
+# that a low-fidelity run of a few epochs still spends most of its steps at a
+# high, then annealing, learning rate.
+ONE_CYCLE_WARMUP = 0.25
+# torch's OneCycleLR starts at max_lr / 25 (its ``div_factor``): a step at
+# learning rate 0 would be wasted.
+ONE_CYCLE_START_DIVISOR = 25.0
 
 
 @dataclass(frozen=True)
@@ -53,8 +70,11 @@ class TrainingSettings:
         Passes over the training rows (the fidelity).
     batch_size : int or None
         Rows per step; ``None``: :data:`CPU_BATCH_SIZE` or :data:`CUDA_BATCH_SIZE`.
-    learning_rate, weight_decay : float
-        AdamW's; the learning rate decays to 0 along a cosine over all steps.
+    learning_rate : float
+        The peak learning rate; :func:`schedule_factor` scales it at each step.
+    weight_decay : float
+        Applied by the optimizer: AdamW's decoupled decay, the others' L2
+        penalty (torch's ``weight_decay``).
     validation_fraction : float
         Share of the rows held out for early stopping; 0 trains all epochs on all rows.
     patience : int
@@ -64,6 +84,10 @@ class TrainingSettings:
     max_time : float or None
         Seconds of training at most (see the module doc); None: no bound, and the
         result depends on the seed only.
+    optimizer : {"adamw", "sgd", "nadam", "rmsprop"}
+        ``"sgd"`` has Nesterov momentum :data:`SGD_MOMENTUM`.
+    lr_schedule : {"cosine", "one_cycle", "constant"}
+        See :func:`schedule_factor`.
     """
 
     max_epochs: int = 50
@@ -74,6 +98,49 @@ class TrainingSettings:
     patience: int = 10
     seed: int = 0
     max_time: float | None = None
+    optimizer: str = "adamw"
+    lr_schedule: str = "cosine"
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}.")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got "
+                             f"{self.lr_schedule!r}.")
+
+
+def make_optimizer(parameters, settings: TrainingSettings):
+    """The torch optimizer ``settings.optimizer`` names, at the peak learning rate."""
+    lr, weight_decay = settings.learning_rate, settings.weight_decay
+    if settings.optimizer == "sgd":
+        return torch.optim.SGD(parameters, lr=lr, momentum=SGD_MOMENTUM, nesterov=True,
+                               weight_decay=weight_decay)
+    optimizers = {"adamw": torch.optim.AdamW, "nadam": torch.optim.NAdam,
+                  "rmsprop": torch.optim.RMSprop}
+    return optimizers[settings.optimizer](parameters, lr=lr, weight_decay=weight_decay)
+
+
+def schedule_factor(lr_schedule: str, step: int, horizon: int) -> float:
+    """The share of the peak learning rate used at ``step`` (0-based) of ``horizon`` steps.
+
+    ``"cosine"``: from 1 down to 0 along half a cosine (SGDR without restarts,
+    Loshchilov & Hutter 2017). ``"one_cycle"``: a linear warm-up over the first
+    :data:`ONE_CYCLE_WARMUP` of the steps from ``1 / ONE_CYCLE_START_DIVISOR``
+    to 1, then the cosine down to 0 over the rest (Smith's 1cycle, as fastai's
+    ``fit_one_cycle``). ``"constant"``: 1. Steps past the horizon stay at the
+    schedule's end (0 for the annealing ones).
+    """
+    if lr_schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * min(step / horizon, 1.0)))
+    if lr_schedule == "one_cycle":
+        warmup = ONE_CYCLE_WARMUP * horizon
+        if step < warmup:
+            start = 1.0 / ONE_CYCLE_START_DIVISOR
+            return start + (1.0 - start) * step / warmup
+        return 0.5 * (1.0 + math.cos(math.pi * min((step - warmup) / (horizon - warmup), 1.0)))
+    if lr_schedule == "constant":
+        return 1.0
+    raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}.")
 
 
 @dataclass(frozen=True)
@@ -210,13 +277,12 @@ def train(module, X: np.ndarray, y: np.ndarray, loss_fn, settings: TrainingSetti
                                          else CPU_BATCH_SIZE)
     batch_size = min(batch_size, len(train_rows))
     steps_per_epoch = len(_batches(np.arange(len(train_rows)), batch_size))
-    optimizer = torch.optim.AdamW(module.parameters(), lr=settings.learning_rate,
-                                  weight_decay=settings.weight_decay)
-    # Cosine from the learning rate to 0 over `horizon` steps; the horizon
-    # shrinks when max_time will not hold all epochs.
+    optimizer = make_optimizer(module.parameters(), settings)
+    # The schedule runs over `horizon` steps; the horizon shrinks when max_time
+    # will not hold all epochs.
     horizon = [settings.max_epochs * steps_per_epoch]
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step / horizon[0], 1.0))))
+        optimizer, lambda step: schedule_factor(settings.lr_schedule, step, horizon[0]))
     autocast, scaler = _precision(device)
     shuffle = torch.Generator().manual_seed(settings.seed)
     started = time.monotonic()

@@ -12,11 +12,11 @@ from sklearn.datasets import load_digits, load_iris
 
 from automl_estimators import AutoClassifier
 from automl_estimators.nas import Architecture, Block, NeuralClassifier, torch_available
-from automl_estimators.spaces.architecture import IMAGE, TABULAR
 from automl_estimators.pipelines import build_pipeline
 from automl_estimators.search import Evolution, RandomSearch, make_strategy
 from automl_estimators.source_code import to_source
 from automl_estimators.spaces import Space
+from automl_estimators.spaces.architecture import IMAGE, TABULAR
 from automl_estimators.spaces.declarations import MODEL
 from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
 from automl_estimators.trial import Status, TrialResult
@@ -309,3 +309,24 @@ def test_exported_pipeline_with_embeddings_reproduces_the_predictions(tmp_path):
     assert done.returncode == 0, done.stderr
     predicted = pd.read_csv(tmp_path / "predictions.csv")["target"].to_numpy()
     assert list(predicted) == list(clf.predict(X_test))
+
+
+@needs_torch
+def test_a_network_trial_reports_its_size_and_architecture(tmp_path):
+    """n_parameters_ and architecture_ reach the trial's info (runners.task)."""
+    import joblib
+
+    from automl_estimators.runners.task import fit_and_predict
+    from automl_estimators.trial import TrialTask
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 8)), np.arange(40) % 2
+    path = tmp_path / "data.joblib"
+    joblib.dump({"X": X, "y": y, "n_classes": 2,
+                 "splits": [(np.arange(30), np.arange(30, 40))]}, path)
+    network = NeuralClassifier(image_shape=(8,), n_cells=1, n_blocks=1, width=4, max_epochs=2,
+                               random_state=0)
+    answer = fit_and_predict(str(path), TrialTask(network, folds=(0,), return_model=True))
+    assert answer.ok
+    assert answer.info["n_parameters"] == answer.model.n_parameters_ > 0
+    assert answer.info["architecture"].kind == "signal"

@@ -1,4 +1,7 @@
-"""The trainer: early stopping, determinism on CPU, untouched global state."""
+"""The trainer: early stopping, determinism on CPU, untouched global state, the
+optimizers and learning-rate schedules of the recipe."""
+
+import math
 
 import numpy as np
 import pytest
@@ -6,15 +9,19 @@ import pytest
 from automl_estimators.nas import NeuralClassifier, NeuralRegressor
 
 torch = pytest.importorskip("torch")
-from automl_estimators.spaces.architecture import default_architecture
 from automl_estimators.nas.network import NetworkSpec, build_network
 from automl_estimators.nas.trainer import (
+    ONE_CYCLE_START_DIVISOR,
+    ONE_CYCLE_WARMUP,
     TrainingSettings,
     _batches,
+    make_optimizer,
     resolve_device,
+    schedule_factor,
     split_validation,
     train,
 )
+from automl_estimators.spaces.architecture import default_architecture
 
 CPU = torch.device("cpu")
 
@@ -165,3 +172,91 @@ def test_no_max_time_no_time_stop():
     settings = TrainingSettings(max_epochs=3, batch_size=16, validation_fraction=0.0)
     result = train(network(), X, y, torch.nn.CrossEntropyLoss(), settings, CPU)
     assert result.n_epochs == 3 and not result.stopped_by_time
+
+
+# ------------------------------------------------------------------ the recipe
+def test_cosine_anneals_from_the_peak_to_zero():
+    factors = [schedule_factor("cosine", step, 100) for step in range(101)]
+    assert factors[0] == 1.0 and factors[50] == pytest.approx(0.5) and factors[100] == 0.0
+    assert (np.diff(factors) < 0).all()
+    assert schedule_factor("cosine", 150, 100) == 0.0  # past the horizon: the end
+
+
+def test_one_cycle_warms_up_linearly_then_anneals_to_zero():
+    horizon = 200
+    warmup = int(ONE_CYCLE_WARMUP * horizon)
+    assert 0.1 <= ONE_CYCLE_WARMUP <= 0.3
+    factors = [schedule_factor("one_cycle", step, horizon) for step in range(horizon + 1)]
+    assert factors[0] == pytest.approx(1 / ONE_CYCLE_START_DIVISOR)
+    rises, falls = np.diff(factors[:warmup + 1]), np.diff(factors[warmup:])
+    np.testing.assert_allclose(rises, rises[0])  # linear
+    assert rises[0] > 0 and (falls < 0).all()
+    assert factors[warmup] == 1.0 and max(factors) == 1.0
+    middle = warmup + (horizon - warmup) // 2
+    assert factors[middle] == pytest.approx(0.5) and factors[horizon] == 0.0
+    assert schedule_factor("one_cycle", 10 * horizon, horizon) == 0.0
+    # a horizon of one step still starts low and ends at 0
+    assert schedule_factor("one_cycle", 0, 1) == pytest.approx(1 / ONE_CYCLE_START_DIVISOR)
+    assert schedule_factor("one_cycle", 1, 1) == 0.0
+
+
+def test_constant_keeps_the_learning_rate():
+    assert {schedule_factor("constant", step, 10) for step in range(20)} == {1.0}
+
+
+def test_the_default_schedule_is_the_cosine_of_before():
+    """Bit-for-bit: the expression the trainer used before the schedule became a setting."""
+    assert TrainingSettings().lr_schedule == "cosine"
+    for step, horizon in [(0, 7), (3, 7), (7, 7), (9, 7), (123, 1000), (999, 1000)]:
+        before = 0.5 * (1.0 + math.cos(math.pi * min(step / horizon, 1.0)))
+        assert schedule_factor("cosine", step, horizon) == before
+
+
+@pytest.mark.parametrize("name, optimizer_class, options", [
+    ("adamw", torch.optim.AdamW, {}),
+    ("sgd", torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+    ("nadam", torch.optim.NAdam, {"decoupled_weight_decay": False}),
+    ("rmsprop", torch.optim.RMSprop, {}),
+])
+def test_each_optimizer_applies_the_learning_rate_and_weight_decay(name, optimizer_class,
+                                                                   options):
+    settings = TrainingSettings(learning_rate=0.05, weight_decay=3e-3, optimizer=name)
+    optimizer = make_optimizer(network(width=4).parameters(), settings)
+    assert type(optimizer) is optimizer_class
+    group = optimizer.param_groups[0]
+    assert (group["lr"], group["weight_decay"]) == (0.05, 3e-3)
+    assert {key: group[key] for key in options} == options
+
+
+def test_training_settings_refuse_unknown_recipes():
+    with pytest.raises(ValueError, match=r"optimizer must be one of \('adamw', 'sgd'"):
+        TrainingSettings(optimizer="adam")
+    with pytest.raises(ValueError, match=r"lr_schedule must be one of \('cosine'"):
+        TrainingSettings(lr_schedule="step")
+    with pytest.raises(ValueError, match="lr_schedule must be one of"):
+        schedule_factor("linear", 0, 10)
+
+
+@pytest.mark.parametrize("lr_schedule, last_factor", [
+    ("cosine", (0.0, 0.1)), ("one_cycle", (0.0, 0.1)), ("constant", (1.0, 1.0))])
+def test_schedules_run_within_the_time_max_time_leaves(monkeypatch, lr_schedule, last_factor):
+    """The annealing schedules end near 0 when max_time cuts 10,000 epochs to ~15."""
+    from automl_estimators.nas import trainer
+
+    optimizers = []
+
+    def recorded(parameters, settings):
+        optimizers.append(make_optimizer(parameters, settings))
+        return optimizers[-1]
+
+    monkeypatch.setattr(trainer, "make_optimizer", recorded)
+    monkeypatch.setattr(trainer.time, "monotonic", _Clock(0.01))
+    X, y = noisy_problem(200)
+    settings = TrainingSettings(max_epochs=10_000, batch_size=32, learning_rate=1e-2,
+                                patience=10_000, seed=0, max_time=1.0, optimizer="sgd",
+                                lr_schedule=lr_schedule)
+    result = train(network(), X, y, torch.nn.CrossEntropyLoss(), settings, CPU, stratify=True)
+    assert result.stopped_by_time and 5 <= result.n_epochs <= 30
+    (optimizer,) = optimizers
+    low, high = last_factor
+    assert low * 1e-2 <= optimizer.param_groups[0]["lr"] <= high * 1e-2
