@@ -133,7 +133,15 @@ class Space:
 
     def default_config(self, model: str | None = None, overrides: dict | None = None) -> dict:
         """Every step at its default, with ``model`` (or the default model) at its
-        defaults, except the model hyperparameters named in ``overrides``."""
+        defaults, except the model hyperparameters named in ``overrides``.
+
+        A network's default configuration names no architecture (no
+        :data:`~.neural.ARCHITECTURE_KEY`): its estimator then builds the default
+        cells of its ``n_blocks``, the same network as the space's default cell
+        hyperparameters describe (:meth:`encode` gives it those), and the
+        configuration stays what a user would write, in the portfolio, the
+        warm start and exported code.
+        """
         choices = self._step_defaults()
         if model is not None:
             choices[MODEL] = self.component(MODEL, model).name
@@ -177,12 +185,14 @@ class Space:
                      if name in c)
 
     def decode(self, configuration) -> dict:
-        """A ConfigSpace ``Configuration`` (or its dict) as a typed configuration."""
+        """A ConfigSpace ``Configuration`` (or its dict) as a typed configuration
+        (a network's cells as one architecture under :data:`~.neural.ARCHITECTURE_KEY`)."""
         return decode(configuration, self.steps)
 
     def encode(self, config: dict):
-        """A typed configuration as a ConfigSpace ``Configuration``."""
-        return encode(config, self.configspace)
+        """A typed configuration as a ConfigSpace ``Configuration`` (a network
+        without an architecture: its default cells)."""
+        return encode(config, self.configspace, self.steps)
 
     def adapt(self, config: dict) -> dict | None:
         """A configuration from another dataset's space, made valid for this one.
@@ -191,7 +201,12 @@ class Space:
         columns) and steps the configuration lacks take their defaults, as do
         the active hyperparameters it lacks (a complete configuration, which
         ConfigSpace requires); hyperparameters outside a range are clipped,
-        unknown and inactive ones dropped. Returns
+        unknown and inactive ones dropped (an earlier version's
+        ``architecture_seed`` among them). A network keeps its architecture
+        (:data:`~.neural.ARCHITECTURE_KEY`) when this space's cells admit it (same
+        kind, not more blocks than offered), its ``n_blocks`` set to match;
+        otherwise the architecture is dropped and the network takes its default
+        cells. Returns
         None when a chosen component is not offered here (excluded, or unsuited to
         the data). Program configurations keep their tree when its components are
         offered (as nodes, an old fit's tuples converted).
@@ -212,6 +227,11 @@ class Space:
                 else:
                     value = type(hp.default)(min(max(value, hp.low), hp.high))
                 values[hp.name] = value
+            cells = component.cells
+            architecture = config.get(hp_key(component, cells.parameter)) if cells else None
+            if cells is not None and cells.admits(architecture):
+                values[cells.blocks] = architecture.n_blocks
+                adapted[hp_key(component, cells.parameter)] = architecture
             active = component.active(values)
             adapted.update((hp_key(component, n), v) for n, v in values.items() if n in active)
         if TRANSFORMS in config:

@@ -5,6 +5,13 @@ than one choice, named after the step; each component's hyperparameters under
 ``"<step>:<component>:<name>"``, active only when the step picks that component.
 Categorical choices are encoded as strings (``None`` and booleans travel badly
 through some ConfigSpace versions) and decoded by :func:`decode`.
+
+A component's cells (``Component.cells``, a network's
+:class:`~automl_estimators.spaces.neural.CellSpace`) are compiled like its own
+hyperparameters, under the same keys, with ``active_if`` conditions on its block
+count; :func:`decode` gathers them into one architecture value and
+:func:`encode` takes it apart, so a configuration holds the architecture, never
+its parts.
 """
 
 from __future__ import annotations
@@ -50,24 +57,37 @@ def compile_space(steps: dict[str, tuple[Component, ...]], defaults: dict[str, s
             choice = CS.Categorical(step, names, default=defaults.get(step, names[0]))
             space.add(choice)
         for component in components:
-            compiled = {
-                hp.name: _compile_hyperparameter(hp_key(component, hp.name), hp)
-                for hp in component.hyperparameters
-            }
+            declared = _declared(component)
+            compiled = {hp.name: _compile_hyperparameter(hp_key(component, hp.name), hp)
+                        for hp in declared}
             space.add(list(compiled.values()))
-            for hp in component.hyperparameters:
+            for hp in declared:
                 conditions = []
                 if choice is not None:
                     conditions.append(CS.EqualsCondition(compiled[hp.name], choice, component.name))
                 for parent, values in hp.active_if.items():
                     conditions.append(CS.InCondition(
-                        compiled[hp.name], compiled[parent], [_token(v) for v in values]))
+                        compiled[hp.name], compiled[parent],
+                        _condition_values(compiled[parent], values)))
                 if len(conditions) == 1:
                     space.add(conditions[0])
                 elif conditions:
                     space.add(CS.AndConjunction(*conditions))
     _forbid_column_changes_before_images(space, steps)
     return space
+
+
+def _declared(component: Component) -> tuple:
+    """Every hyperparameter the space holds for ``component``: its own and its cells'."""
+    cells = component.cells.hyperparameters if component.cells is not None else ()
+    return tuple(component.hyperparameters) + tuple(cells)
+
+
+def _condition_values(parent, values) -> list:
+    """Allowed parent values as the compiled parent holds them (categoricals as tokens)."""
+    if isinstance(parent, CS.CategoricalHyperparameter):
+        return [_token(v) for v in values]
+    return list(values)
 
 
 def _forbid_column_changes_before_images(space, steps):
@@ -91,40 +111,80 @@ def decode(values: dict, steps: dict[str, tuple[Component, ...]]) -> dict:
     """Turn a ConfigSpace configuration (or its dict) into typed Python values.
 
     Returns a flat dict: every step name maps to the chosen component's name and
-    every active hyperparameter key to a value of its declared type.
+    every active hyperparameter key to a value of its declared type. A chosen
+    component's cells (``Component.cells``) become one value under the key of
+    their estimator parameter (a network's
+    :data:`~automl_estimators.spaces.neural.ARCHITECTURE_KEY`), not one key per
+    cell hyperparameter.
     """
     values = dict(values)
     config = {}
     for step, components in steps.items():
-        chosen = values.get(step, components[0].name) if len(components) > 1 else components[0].name
-        config[step] = chosen
-        component = next(c for c in components if c.name == chosen)
+        component = _chosen(values, step, components)
+        if component is None:
+            raise ValueError(f"{values[step]!r} is not offered at the {step!r} step; choose "
+                             f"one of {[c.name for c in components]}.")
+        config[step] = component.name
         for hp in component.hyperparameters:
             key = hp_key(component, hp.name)
-            if key not in values:
-                continue
-            value = values[key]
-            if isinstance(hp, Int):
-                value = int(min(max(round(float(value)), hp.low), hp.high))
-            elif isinstance(hp, Float):
-                value = float(value)
-            else:
-                value = {_token(c): c for c in hp.choices}[_token(value)]
-            config[key] = value
+            if key in values:
+                config[key] = _typed(hp, values[key])
+        cells = component.cells
+        if cells is not None:
+            cell_values = {hp.name: _typed(hp, values[hp_key(component, hp.name)])
+                           for hp in cells.hyperparameters
+                           if hp_key(component, hp.name) in values}
+            n_blocks = config.get(hp_key(component, cells.blocks),
+                                  component.defaults()[cells.blocks])
+            config[hp_key(component, cells.parameter)] = cells.decode(cell_values, n_blocks)
     return config
 
 
-def encode(config: dict, space: CS.ConfigurationSpace) -> CS.Configuration:
-    """Inverse of :func:`decode`: typed values back to a ``Configuration``."""
-    values = {}
-    for key, value in config.items():
-        if key not in space:
+def _chosen(config: dict, step: str, components: tuple[Component, ...]) -> Component | None:
+    """The component ``config`` picks at ``step`` (None: one the step does not offer)."""
+    if len(components) == 1:
+        return components[0]
+    name = config.get(step, components[0].name)
+    return next((c for c in components if c.name == name), None)
+
+
+def _typed(hp, value):
+    if isinstance(hp, Int):
+        return int(min(max(round(float(value)), hp.low), hp.high))
+    if isinstance(hp, Float):
+        return float(value)
+    return {_token(c): c for c in hp.choices}[_token(value)]
+
+
+def encode(config: dict, space: CS.ConfigurationSpace,
+           steps: dict[str, tuple[Component, ...]]) -> CS.Configuration:
+    """Inverse of :func:`decode`: typed values back to a ``Configuration``.
+
+    A chosen component's cells value is taken apart into its cell
+    hyperparameters (and sets the block count: the network trained is the one
+    the architecture describes); without one, the component's default cells for
+    the configuration's block count (what its estimator builds). Keys the space
+    does not hold are ignored.
+    """
+    values = {key: _raw(space[key], value) for key, value in config.items() if key in space}
+    for step, components in steps.items():
+        component = _chosen(config, step, components)
+        cells = None if component is None else component.cells
+        if cells is None:
             continue
-        hp = space[key]
-        if isinstance(hp, CS.CategoricalHyperparameter):
-            values[key] = _token(value)
-        elif isinstance(hp, CS.UniformFloatHyperparameter):
-            values[key] = float(value)
-        else:
-            values[key] = int(value)
+        architecture = config.get(hp_key(component, cells.parameter))
+        if architecture is None:
+            architecture = cells.default(int(config.get(hp_key(component, cells.blocks),
+                                                        component.defaults()[cells.blocks])))
+        for name, value in cells.encode(architecture).items():
+            key = hp_key(component, name)
+            values[key] = _raw(space[key], value)
     return CS.Configuration(space, values=values)
+
+
+def _raw(hp, value):
+    if isinstance(hp, CS.CategoricalHyperparameter):
+        return _token(value)
+    if isinstance(hp, CS.UniformFloatHyperparameter):
+        return float(value)
+    return int(value)

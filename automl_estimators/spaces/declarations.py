@@ -133,6 +133,11 @@ class Component:
         For models whose hyperparameters assume a target of unit scale: an SVR's
         ``epsilon`` and ``C``, the L1 penalty of lasso and elastic net, the step
         sizes of SGD and of a network. Trees and ridge do not need it.
+    cells : CellSpace or None
+        A network's cells, searched as categorical hyperparameters of their own
+        and handed to the estimator as one value, the strategy parameter
+        ``cells.parameter`` (:class:`~automl_estimators.spaces.neural.CellSpace`);
+        kept out of ``hyperparameters``, which the estimator takes one by one.
     """
 
     name: str
@@ -151,6 +156,7 @@ class Component:
     strategy_parameters: tuple = ()
     categorical_parameter: str | None = None
     scale_target: bool = False
+    cells: Any = None
 
     def applies_to(self, task: str, sparse: bool, n_features: int) -> bool:
         """Whether the component can be offered for data of this shape and task."""
