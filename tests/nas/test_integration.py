@@ -154,15 +154,15 @@ def test_no_categorical_features_without_codes_next_to_the_model(encoding, confi
     assert pipeline[-1].categorical_features is None
 
 
-def test_random_search_samples_cells_through_architecture_seed():
+def test_random_search_samples_cells_as_one_architecture_value():
     space = neural_space(include=[NAME])
     configs = [c.config for c in RandomSearch(space, seed=0).ask(5)]
-    seeds = {c[f"model:{NAME}:architecture_seed"] for c in configs}
-    assert len(seeds) == 5
-    models = [build_pipeline(c, space, _profile(4), random_state=0)[-1] for c in configs]
-    architectures = {m._architecture() for m in models}
+    architectures = {c[ARCHITECTURE_KEY] for c in configs}
     assert len(architectures) == 5 and all(a.kind == TABULAR for a in architectures)
-    # seed 0, the declared default, is the default architecture
+    assert all(c[ARCHITECTURE_KEY].n_blocks == c[f"model:{NAME}:n_blocks"] for c in configs)
+    models = [build_pipeline(c, space, _profile(4), random_state=0)[-1] for c in configs]
+    assert [m._architecture() for m in models] == [c[ARCHITECTURE_KEY] for c in configs]
+    # the default configuration names no architecture: the estimator's default cells
     default = build_pipeline(space.default_config(NAME), space, _profile(4))[-1]
     assert default._architecture() == NeuralClassifier()._architecture()
 
@@ -177,7 +177,7 @@ def test_evolution_is_reproducible_and_never_repeats():
 
 
 def test_evolution_mutates_tournament_winners_and_promotes_the_top_third():
-    strategy = Evolution(population_size=4, sample_size=2, hyperparameter_mutation=0.0).make(
+    strategy = Evolution(population_size=4, sample_size=2, recipe_mutation=0.0).make(
         neural_space(), seed=0)
     low, full = strategy.fidelities
     assert math.isclose(low, 1 / 3) and full == 1.0
@@ -192,12 +192,16 @@ def test_evolution_mutates_tournament_winners_and_promotes_the_top_third():
     assert child.fidelity == low
     parents = [c.config[ARCHITECTURE_KEY] for c in initial]
     assert child.config[ARCHITECTURE_KEY] not in parents
-    # one input or one operation of one block changed from some member
-    differences = [sum(x != y for arch_x, arch_y in [(child.config[ARCHITECTURE_KEY], p)]
-                       for x, y in zip(arch_x.normal, arch_y.normal)) for p in parents]
-    assert min(differences) == 1
+
+    def blocks_changed(member):
+        return sum(x != y for x, y in zip(child.config[ARCHITECTURE_KEY].normal,
+                                          member.config[ARCHITECTURE_KEY].normal))
+
+    # one input or one operation of one block changed from a member, and nothing else
+    parent = min(initial, key=blocks_changed)
+    assert blocks_changed(parent) == 1
     rest = {k: v for k, v in child.config.items() if k != ARCHITECTURE_KEY}
-    assert rest == {k: v for k, v in initial[0].config.items() if k != ARCHITECTURE_KEY}
+    assert rest == {k: v for k, v in parent.config.items() if k != ARCHITECTURE_KEY}
 
 
 def test_evolution_ignores_other_models_and_proposes_nothing_without_neural_networks():

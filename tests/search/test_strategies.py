@@ -2,14 +2,22 @@
 
 import math
 import time
+from collections import Counter
 
 import pytest
 
 from automl_estimators import AutoClassifier, AutoRegressor
-from automl_estimators.search import SMAC, STRATEGIES, Candidate, make_strategy
+from automl_estimators.search import SMAC, STRATEGIES, Candidate, Evolution, make_strategy
+from automl_estimators.search.base import config_key
 from automl_estimators.spaces import Space
-from automl_estimators.spaces.declarations import MODEL
-from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
+from automl_estimators.spaces.architecture import IMAGE, SIGNAL, TABULAR
+from automl_estimators.spaces.declarations import MODEL, hp_key
+from automl_estimators.spaces.neural import (
+    ARCHITECTURE_KEY,
+    NAME,
+    SIZE_HYPERPARAMETERS,
+    recipe_hyperparameters,
+)
 from automl_estimators.spaces.program import TRANSFORMS, is_program
 from automl_estimators.trial import Status, TrialResult
 
@@ -115,3 +123,99 @@ def test_strategy_reproducible_at_n_jobs_1(name, mpg):
     assert fits[0].best_config_ == fits[1].best_config_
     assert list(fits[0].leaderboard_["config"]) == list(fits[1].leaderboard_["config"])
     assert list(fits[0].leaderboard_["pipeline"]) == list(fits[1].leaderboard_["pipeline"])
+
+
+# ------------------------------------------------------ regularized evolution
+def evolve(seed, n_rounds, settings=None, image_shape=None):
+    """Ask/tell rounds of evolution with a deterministic score of cells and recipe."""
+    settings = settings or Evolution(population_size=6, sample_size=3)
+    n_features = 8 if image_shape is None else math.prod(image_shape)
+    s = Space("classification", n_features=n_features, neural=True, image_shape=image_shape,
+              seed=0)
+    strategy = settings.make(s, seed)
+    proposed = []
+    for i in range(n_rounds):
+        for candidate in strategy.ask(1):
+            proposed.append(candidate)
+            score = (hash(repr(sorted(candidate.config.items(), key=str))) % 89) / 89
+            strategy.tell(candidate, result_for(candidate, i, score=score))
+    return s, strategy, proposed
+
+
+def recipe_of(space, config):
+    component = space.component(MODEL, NAME)
+    return {hp.name: config[hp_key(component, hp.name)]
+            for hp in recipe_hyperparameters(component)}
+
+
+def test_evolution_starts_from_random_recipes_at_the_default_size():
+    settings = Evolution(population_size=8, min_fidelity=1.0)  # no promotions among them
+    s, _, initial = evolve(seed=0, n_rounds=8, settings=settings)
+    recipes = [recipe_of(s, c.config) for c in initial]
+    assert len({r["learning_rate"] for r in recipes}) == 8
+    assert len({r["weight_decay"] for r in recipes}) == 8
+    for name in ("activation", "optimizer", "lr_schedule", "batch_size"):
+        assert len({r[name] for r in recipes}) >= 2, name
+    defaults = s.default_config(NAME)
+    for name in SIZE_HYPERPARAMETERS:  # a tournament among networks of one size
+        assert {c.config[f"{MODEL}:{NAME}:{name}"] for c in initial} == \
+            {defaults[f"{MODEL}:{NAME}:{name}"]}
+    assert len({c.config[ARCHITECTURE_KEY] for c in initial}) == 8
+    # a proposal is a valid configuration of the space (ConfigSpace accepts it)
+    for candidate in initial:
+        s.encode(candidate.config).check_valid_configuration()
+
+
+@pytest.mark.parametrize("recipe_mutation", [0.0, 1.0])
+def test_evolution_child_changes_its_recipe_or_its_cells(recipe_mutation):
+    settings = Evolution(population_size=4, sample_size=4, min_fidelity=1.0,
+                         recipe_mutation=recipe_mutation)
+    s, _, proposed = evolve(seed=1, n_rounds=12, settings=settings)
+    recipe = {hp.name for hp in recipe_hyperparameters(s.component(MODEL, NAME))}
+    for child in proposed[4:]:  # after the four random members, children
+
+        # the parent: the member (or earlier child) the child is one change away from
+        changes = [_changes(child.config, other.config) for other in proposed
+                   if other is not child]
+        assert min(len(c) for c in changes) == 1
+        changed = min(changes, key=len)[0]
+        if recipe_mutation == 1.0:
+            assert changed.rsplit(":", 1)[1] in recipe
+        else:
+            assert changed == ARCHITECTURE_KEY
+
+
+def _changes(a, b):
+    return [k for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
+
+
+def test_evolution_mutates_recipes_and_cells_by_default():
+    settings = Evolution(population_size=4, sample_size=2, min_fidelity=1.0)
+    assert math.isclose(settings.recipe_mutation, 1 / 3)
+    _, _, proposed = evolve(seed=2, n_rounds=40, settings=settings)
+    kinds = Counter()
+    for i, child in enumerate(proposed[4:], start=4):
+        changes = min((_changes(child.config, p.config) for p in proposed[:i]), key=len)
+        if len(changes) == 1:
+            kinds["cells" if changes[0] == ARCHITECTURE_KEY else "recipe"] += 1
+    assert kinds["cells"] >= 10 and kinds["recipe"] >= 4, kinds
+
+
+def test_evolution_is_reproducible_with_a_seed():
+    runs = [[(c.config, c.fidelity) for c in evolve(seed, n_rounds=30)[2]] for seed in (7, 7, 8)]
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+    assert len({config_key(config, fidelity) for config, fidelity in runs[0]}) == 30
+
+
+def test_evolution_evolves_cells_of_the_data_kind():
+    for shape, kind in ((None, TABULAR), ((8, 8), IMAGE), ((40,), SIGNAL)):
+        _, _, proposed = evolve(seed=0, n_rounds=10, image_shape=shape,
+                                settings=Evolution(population_size=4, sample_size=2))
+        assert {c.config[ARCHITECTURE_KEY].kind for c in proposed} == {kind}
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5])
+def test_evolution_recipe_mutation_is_a_probability(value):
+    with pytest.raises(ValueError, match="0 <= recipe_mutation <= 1"):
+        Evolution(recipe_mutation=value)
