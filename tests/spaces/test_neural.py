@@ -136,9 +136,13 @@ def test_the_default_configuration_is_the_default_network(kind):
     assert default[key("n_blocks")] == 3
     assert default[ARCHITECTURE_KEY] == default_architecture(kind, 3)
     assert {k: v for k, v in default.items() if k != ARCHITECTURE_KEY} == s.default_config(NAME)
-    # the defaults are the five-block cells, whose first n blocks are the n-block cells:
-    # a network without an architecture (the estimator's default) encodes to its cells
+    # the defaults are the five-block cells, whose first n blocks are the n-block cells
+    # (whatever n_blocks SMAC picks, the default cell values are the default network's),
+    # and a network without an architecture (the estimator's default) encodes to its cells
+    defaults = dict(s.configspace.get_default_configuration())
     for n in range(1, 6):
+        assert s.decode({**defaults, key("n_blocks"): n})[ARCHITECTURE_KEY] == \
+            default_architecture(kind, n)
         config = s.default_config(NAME, {"n_blocks": n})
         assert ARCHITECTURE_KEY not in config
         assert s.decode(s.encode(config))[ARCHITECTURE_KEY] == default_architecture(kind, n)
