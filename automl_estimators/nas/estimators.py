@@ -349,9 +349,10 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     architecture_seed : int, default=0
         Used when ``architecture`` is None: a positive seed stands for the
         architecture :func:`~automl_estimators.spaces.architecture.sample_architecture`
-        draws with ``random.Random(architecture_seed)`` (``n_blocks`` blocks), so
-        random and SMAC search can search cells through one integer; 0: the
-        default architecture.
+        draws with ``random.Random(architecture_seed)`` (``n_blocks`` blocks); 0:
+        the default architecture. A user option: the search sets ``architecture``
+        (its cells are categorical hyperparameters, see
+        :mod:`automl_estimators.spaces.neural`).
     image_shape : tuple of int, default=None
         ``(height, width)`` or channels-last ``(height, width, channels)``: rows of
         X are flattened images and the network is convolutional. ``(length,)``

@@ -35,22 +35,10 @@ from automl_estimators.spaces.neural import (
     recipe_hyperparameters,
 )
 
-RECIPE = ("activation", "optimizer", "lr_schedule")
+RECIPE = ("activation", "optimizer", "lr_schedule")  # declared with the nas-model parameters
 # One shape per kind: rows as tabular features, 8x8 images, 1-D signals of 40 steps.
 SHAPES = {TABULAR: None, IMAGE: (8, 8), SIGNAL: (40,)}
 N_FEATURES = {TABULAR: 6, IMAGE: 64, SIGNAL: 40}
-
-
-def _estimator_takes_the_recipe():
-    parameters = inspect.signature(NEURAL_COMPONENTS[0].estimator_class()).parameters
-    return set(RECIPE) <= set(parameters)
-
-
-# The estimators gain activation/optimizer/lr_schedule on the nas-model branch,
-# merged with this one; until then they refuse the declared names.
-awaits_the_recipe_parameters = pytest.mark.xfail(
-    not _estimator_takes_the_recipe(), strict=True,
-    reason="the estimators' activation/optimizer/lr_schedule come with the nas-model branch")
 
 
 def network_space(kind, task="classification", **kwargs):
@@ -62,7 +50,6 @@ def key(name):
     return f"{MODEL}:{NAME}:{name}"
 
 
-@awaits_the_recipe_parameters
 @pytest.mark.parametrize("component", NEURAL_COMPONENTS, ids=lambda c: c.tasks[0])
 def test_declarations_match_the_estimator(component):
     parameters = inspect.signature(component.estimator_class()).parameters
