@@ -43,6 +43,7 @@ from .search import SETTINGS, STRATEGIES, make_strategy
 from .search_loop import SearchLoop
 from .spaces import Space
 from .spaces.neural import NAME as NEURAL
+from .trial import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ class _AutoBase(BaseEstimator):
         "include": [list, tuple, None],
         "exclude": [list, tuple, None],
         "max_trials": [Interval(Integral, 1, None, closed="left"), None],
+        "max_parameters": [Interval(Integral, 1, None, closed="left"), None],
+        "max_predict_latency": [Interval(Real, 0, None, closed="neither"), None],
         "ensemble_size": [Interval(Integral, 0, None, closed="left")],
         "warm_start": [StrOptions({"auto", *METHODS}), list, tuple, "boolean", None],
         "n_jobs": [Integral, None],
@@ -77,8 +80,8 @@ class _AutoBase(BaseEstimator):
 
     def __init__(self, *, time_budget=60, per_trial_time_limit=None, memory_limit=4096,
                  metric=None, resampling="auto", resampling_size=None, search="auto",
-                 include=None, exclude=None, max_trials=None, ensemble_size=ENSEMBLE_SIZE,
-                 warm_start=None, n_jobs=None, dask_client=None, neural="auto",
+                 include=None, exclude=None, max_trials=None, max_parameters=None,
+                 max_predict_latency=None, ensemble_size=ENSEMBLE_SIZE, warm_start=None, n_jobs=None, dask_client=None, neural="auto",
                  image_shape=None, random_state=None, verbose=0):
         self.time_budget = time_budget
         self.per_trial_time_limit = per_trial_time_limit
@@ -90,6 +93,8 @@ class _AutoBase(BaseEstimator):
         self.include = include
         self.exclude = exclude
         self.max_trials = max_trials
+        self.max_parameters = max_parameters
+        self.max_predict_latency = max_predict_latency
         self.ensemble_size = ensemble_size
         self.warm_start = warm_start
         self.n_jobs = n_jobs
@@ -181,6 +186,7 @@ class _AutoBase(BaseEstimator):
                                               fidelity=fidelity)
                     return pipeline, fidelity_shares(config, space, fidelity)[1]
 
+                limits = Limits(self.max_parameters, self.max_predict_latency)
                 # A failed trial is worth no more than the dummy fallback (trial 0).
                 dummy_score = history.results[0].score
                 crash_cost = -dummy_score if np.isfinite(dummy_score) else 0.0
@@ -195,14 +201,15 @@ class _AutoBase(BaseEstimator):
                     finisher = Finisher(
                         task, metric, y, splits, n_classes, self.ensemble_size,
                         n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),
-                        all_rows=profile.n_rows, budget=budget, reporter=reporter)
+                        all_rows=profile.n_rows, budget=budget, reporter=reporter,
+                        limits=limits)
                     reporter.phase("searching with %s over %d models", strategy.name,
                                    len(space.models))
                     # The loop evaluates the warm start first; strategies learn it by tell.
                     SearchLoop(strategy, evaluator, history, budget, reporter, build,
                                space.describe, finisher.reserve, max_trials=self.max_trials,
                                per_trial_time_limit=plan.trial_time_limit, seed=seed,
-                               return_models=plan.return_models,
+                               return_models=plan.return_models, limits=limits,
                                ).run(warm_start_candidates(self.warm_start, space, X, y,
                                                            profile))
                     reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
@@ -353,6 +360,25 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         leave out; see :func:`automl_estimators.spaces.component_names`.
     max_trials : int, default=None
         Stop after this many trials (the dummy fallback not counted).
+    max_parameters : int, default=None
+        Most trainable parameters the final model may hold (MnasNet-style size
+        constraint). Only networks report their parameters (``n_parameters`` in
+        a trial's ``info``); every other model is within the limit. A trial over
+        it is kept in ``leaderboard_`` with status ``"infeasible"`` and an error
+        saying by how much, counts as failed for the search strategy, and is
+        never the final model nor an ensemble member; an ensemble's members
+        together keep to it. When no trial within the limits beats the dummy
+        fallback, the fit ends on the dummy with a warning naming the limit.
+        ``None``: no limit.
+    max_predict_latency : float, default=None
+        Most seconds per predicted row the final model may take, as
+        ``max_parameters`` does. Every trial reports its seconds per row
+        (``predict_seconds_per_row`` in its ``info``), measured in its worker on
+        its validation rows, one thread, model fitted on the training split:
+        ``predict`` in your process, after the refit on all rows, with other
+        threads and batch sizes, can differ from it (a k-NN's predictions slow
+        down with its training rows). An ensemble's members' seconds add up.
+        ``None``: no limit.
     ensemble_size : int, default=50
         Greedy picks of ensemble selection (Caruana et al., with replacement)
         over the trials' validation predictions; the members are refit on all
@@ -417,7 +443,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         scored fold by fold like a trial).
     leaderboard_ : pandas.DataFrame
         One row per trial, best first; failed trials last with their status and
-        error; ``ensemble_weight`` is each trial's weight in ``ensemble_`` (0
+        error (``"infeasible"``: it scored, but over ``max_parameters`` or
+        ``max_predict_latency``); ``ensemble_weight`` is each trial's weight in ``ensemble_`` (0
         when not a member).
     history_ : list of TrialResult
         Every trial in the order it was started.
