@@ -42,6 +42,7 @@ from .scoring import get_metric, predictions_of
 from .search import SETTINGS, STRATEGIES, make_strategy
 from .search_loop import SearchLoop
 from .spaces import Space
+from .spaces.architecture import kind_of
 from .spaces.neural import NAME as NEURAL
 from .trial import Limits
 
@@ -249,14 +250,17 @@ class _AutoBase(BaseEstimator):
         shape = self.image_shape
         if shape is None:
             return
-        if len(shape) not in (2, 3) or not all(
+        forms = ("(height, width) or (height, width, channels) for an image, (length,) or "
+                 "(1, length, channels) for a 1-D signal")
+        if len(shape) not in (1, 2, 3) or not all(
                 isinstance(d, Integral) and not isinstance(d, bool) and d > 0 for d in shape):
-            raise ValueError(f"image_shape must be (height, width) or (height, width, channels) "
-                             f"of positive integers, got {shape!r}.")
+            raise ValueError(f"image_shape must be {forms}, of positive integers; got "
+                             f"{shape!r}.")
         if math.prod(shape) != n_features:
-            raise ValueError(f"image_shape={shape!r} holds {math.prod(shape)} values per image, "
-                             f"but X has {n_features} columns; give the shape of one row as "
-                             "a channels-last image.")
+            kind = kind_of(shape)
+            raise ValueError(f"image_shape={shape!r} holds {math.prod(shape)} values per "
+                             f"{kind}, but X has {n_features} columns; give the shape of one "
+                             f"row, channels last: {forms}.")
 
     def _fallback_estimator(self):
         raise NotImplementedError
@@ -405,15 +409,20 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         Whether neural networks (``neural_network``: cell-based networks,
         :class:`~automl_estimators.nas.NeuralClassifier`) join the search.
         ``"auto"``: when torch is installed and a CUDA GPU is present, or
-        ``image_shape`` is given, or the data has at least 10,000 rows and the
-        budget is at least 180 s, or
-        ``search="evolution"`` (see ``search_plan_.neural`` and its reason);
-        without torch the branch is skipped with a log line. True: always;
-        raises ImportError naming the install command when torch is missing.
+        ``image_shape`` is given, or ``search="evolution"``, or on CPU when the
+        data is tabular with at least 10,000 rows and one default network is
+        expected to train within a trial's time limit (an estimate from the
+        rows, columns and epochs, see :func:`automl_estimators.plan.
+        estimate_network_seconds`); ``search_plan_.reason`` gives the estimate
+        and the limit. Without torch the branch is skipped with a log line.
+        True: always; raises ImportError naming the install command when torch
+        is missing.
     image_shape : tuple of int, default=None
-        ``(height, width)`` or channels-last ``(height, width, channels)`` when
-        each row of X is a flattened image (the product must equal the number of
-        columns): the neural networks are then convolutional.
+        The shape of one row of X, channels last, when each row is a flattened
+        image, ``(height, width)`` or ``(height, width, channels)``, or a 1-D
+        signal, ``(length,)`` or ``(1, length, channels)`` (the product must
+        equal the number of columns): the neural networks are then
+        convolutional (2-D or 1-D), and no step changes the columns before them.
     random_state : int, RandomState or None, default=None
         Seed of resampling, search and models; with an int and ``n_jobs=1`` and
         ``max_trials`` set, two fits give the same model.
