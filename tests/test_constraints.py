@@ -18,8 +18,9 @@ from automl_estimators.history import History
 from automl_estimators.nas.torch_dependency import torch_available
 from automl_estimators.progress import Reporter
 from automl_estimators.scoring import get_metric
-from automl_estimators.search import Candidate, SearchStrategy
+from automl_estimators.search import STRATEGIES, Candidate, SearchStrategy, make_strategy
 from automl_estimators.search_loop import SearchLoop
+from automl_estimators.spaces import Space
 from automl_estimators.spaces.neural import NAME
 from automl_estimators.trial import Limits, Status, TrialResult
 
@@ -249,3 +250,20 @@ def test_a_neural_search_under_max_parameters_keeps_only_small_networks():
         assert network.n_parameters_ == _trainable(network)
         total += network.n_parameters_
     assert 0 < total <= limit
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_every_strategy_learns_an_infeasible_trial_as_a_failure(name):
+    space = Space("classification", n_features=8, seed=0, neural=True)
+    strategy = make_strategy(name, space, seed=0)
+    try:
+        for i in range(8):
+            for candidate in strategy.ask(1):
+                status = Status.INFEASIBLE if i % 2 else Status.OK
+                strategy.tell(candidate, TrialResult(
+                    trial_id=i + 1, config=candidate.config, origin=candidate.origin,
+                    fidelity=candidate.fidelity, status=status, score=0.9 if i % 2 else 0.5,
+                    error="over a limit: ..." if i % 2 else ""))
+        assert strategy.ask(1)  # still proposing
+    finally:
+        strategy.close()
