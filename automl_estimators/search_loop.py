@@ -18,7 +18,7 @@ import time
 import warnings
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .budget import MIN_TRIAL_SECONDS
 from .runners import WorkersUnavailable
@@ -130,7 +130,7 @@ class SearchLoop:
     per_trial_time_limit: float | None = None
     seed: int = 0
     return_models: bool = False
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
 
     def run(self, warm_start) -> None:
         """Evaluate ``warm_start`` (candidates, the strong default first), then the

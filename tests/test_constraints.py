@@ -94,7 +94,7 @@ class Listed(SearchStrategy):
 
 
 def _build(config, fidelity=1.0):
-    from tests.misbehaving import SlowPredictor, Sized
+    from tests.misbehaving import Sized, SlowPredictor
 
     if "sleep" in config:
         return SlowPredictor(config["sleep"]), 1.0
@@ -162,7 +162,7 @@ def test_when_every_trial_is_over_a_limit_the_dummy_serves_with_a_warning():
     with pytest.warns(UserWarning, match=r"dummy fallback: 2 trial\(s\) beat it but were over "
                                          r"a limit: max_parameters=10 excluded 2 \(the "
                                          r"smallest has 50 parameters\)"):
-        history, _, final = _search_and_finish(
+        _, _, final = _search_and_finish(
             [{"size": 5000, "C": 1.0}, {"size": 50, "C": 0.01}], Limits(max_parameters=10))
     assert final.model == "the dummy" and final.chosen.origin == "dummy"
 
@@ -186,9 +186,9 @@ def test_the_leaderboard_shows_infeasible_trials_and_the_fit_ends_on_the_dummy()
 
 def test_a_generous_limit_changes_nothing():
     X, y = load_iris(return_X_y=True)
-    common = dict(time_budget=30, max_trials=2, search="random", neural=False,
-                  include=["logistic_regression", "knn"], ensemble_size=0, n_jobs=1,
-                  random_state=0)
+    common = {"time_budget": 30, "max_trials": 2, "search": "random", "neural": False,
+              "include": ["logistic_regression", "knn"], "ensemble_size": 0, "n_jobs": 1,
+              "random_state": 0}
     free = AutoClassifier(**common).fit(X, y)
     limited = AutoClassifier(**common, max_predict_latency=10.0, max_parameters=10**9).fit(X, y)
     assert list(limited.leaderboard_["status"]) == list(free.leaderboard_["status"])
