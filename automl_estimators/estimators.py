@@ -42,7 +42,9 @@ from .scoring import get_metric, predictions_of
 from .search import SETTINGS, STRATEGIES, make_strategy
 from .search_loop import SearchLoop
 from .spaces import Space
+from .spaces.architecture import kind_of
 from .spaces.neural import NAME as NEURAL
+from .trial import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,8 @@ class _AutoBase(BaseEstimator):
         "include": [list, tuple, None],
         "exclude": [list, tuple, None],
         "max_trials": [Interval(Integral, 1, None, closed="left"), None],
+        "max_parameters": [Interval(Integral, 1, None, closed="left"), None],
+        "max_predict_latency": [Interval(Real, 0, None, closed="neither"), None],
         "ensemble_size": [Interval(Integral, 0, None, closed="left")],
         "warm_start": [StrOptions({"auto", *METHODS}), list, tuple, "boolean", None],
         "n_jobs": [Integral, None],
@@ -77,8 +81,8 @@ class _AutoBase(BaseEstimator):
 
     def __init__(self, *, time_budget=60, per_trial_time_limit=None, memory_limit=4096,
                  metric=None, resampling="auto", resampling_size=None, search="auto",
-                 include=None, exclude=None, max_trials=None, ensemble_size=ENSEMBLE_SIZE,
-                 warm_start=None, n_jobs=None, dask_client=None, neural="auto",
+                 include=None, exclude=None, max_trials=None, max_parameters=None,
+                 max_predict_latency=None, ensemble_size=ENSEMBLE_SIZE, warm_start=None, n_jobs=None, dask_client=None, neural="auto",
                  image_shape=None, random_state=None, verbose=0):
         self.time_budget = time_budget
         self.per_trial_time_limit = per_trial_time_limit
@@ -90,6 +94,8 @@ class _AutoBase(BaseEstimator):
         self.include = include
         self.exclude = exclude
         self.max_trials = max_trials
+        self.max_parameters = max_parameters
+        self.max_predict_latency = max_predict_latency
         self.ensemble_size = ensemble_size
         self.warm_start = warm_start
         self.n_jobs = n_jobs
@@ -181,6 +187,7 @@ class _AutoBase(BaseEstimator):
                                               fidelity=fidelity)
                     return pipeline, fidelity_shares(config, space, fidelity)[1]
 
+                limits = Limits(self.max_parameters, self.max_predict_latency)
                 # A failed trial is worth no more than the dummy fallback (trial 0).
                 dummy_score = history.results[0].score
                 crash_cost = -dummy_score if np.isfinite(dummy_score) else 0.0
@@ -195,14 +202,15 @@ class _AutoBase(BaseEstimator):
                     finisher = Finisher(
                         task, metric, y, splits, n_classes, self.ensemble_size,
                         n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),
-                        all_rows=profile.n_rows, budget=budget, reporter=reporter)
+                        all_rows=profile.n_rows, budget=budget, reporter=reporter,
+                        limits=limits)
                     reporter.phase("searching with %s over %d models", strategy.name,
                                    len(space.models))
                     # The loop evaluates the warm start first; strategies learn it by tell.
                     SearchLoop(strategy, evaluator, history, budget, reporter, build,
                                space.describe, finisher.reserve, max_trials=self.max_trials,
                                per_trial_time_limit=plan.trial_time_limit, seed=seed,
-                               return_models=plan.return_models,
+                               return_models=plan.return_models, limits=limits,
                                ).run(warm_start_candidates(self.warm_start, space, X, y,
                                                            profile))
                     reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
@@ -242,14 +250,17 @@ class _AutoBase(BaseEstimator):
         shape = self.image_shape
         if shape is None:
             return
-        if len(shape) not in (2, 3) or not all(
+        forms = ("(height, width) or (height, width, channels) for an image, (length,) or "
+                 "(1, length, channels) for a 1-D signal")
+        if len(shape) not in (1, 2, 3) or not all(
                 isinstance(d, Integral) and not isinstance(d, bool) and d > 0 for d in shape):
-            raise ValueError(f"image_shape must be (height, width) or (height, width, channels) "
-                             f"of positive integers, got {shape!r}.")
+            raise ValueError(f"image_shape must be {forms}, of positive integers; got "
+                             f"{shape!r}.")
         if math.prod(shape) != n_features:
-            raise ValueError(f"image_shape={shape!r} holds {math.prod(shape)} values per image, "
-                             f"but X has {n_features} columns; give the shape of one row as "
-                             "a channels-last image.")
+            kind = kind_of(shape)
+            raise ValueError(f"image_shape={shape!r} holds {math.prod(shape)} values per "
+                             f"{kind}, but X has {n_features} columns; give the shape of one "
+                             f"row, channels last: {forms}.")
 
     def _fallback_estimator(self):
         raise NotImplementedError
@@ -353,6 +364,25 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         leave out; see :func:`automl_estimators.spaces.component_names`.
     max_trials : int, default=None
         Stop after this many trials (the dummy fallback not counted).
+    max_parameters : int, default=None
+        Most trainable parameters the final model may hold (MnasNet-style size
+        constraint). Only networks report their parameters (``n_parameters`` in
+        a trial's ``info``); every other model is within the limit. A trial over
+        it is kept in ``leaderboard_`` with status ``"infeasible"`` and an error
+        saying by how much, counts as failed for the search strategy, and is
+        never the final model nor an ensemble member; an ensemble's members
+        together keep to it. When no trial within the limits beats the dummy
+        fallback, the fit ends on the dummy with a warning naming the limit.
+        ``None``: no limit.
+    max_predict_latency : float, default=None
+        Most seconds per predicted row the final model may take, as
+        ``max_parameters`` does. Every trial reports its seconds per row
+        (``predict_seconds_per_row`` in its ``info``), measured in its worker on
+        its validation rows, one thread, model fitted on the training split:
+        ``predict`` in your process, after the refit on all rows, with other
+        threads and batch sizes, can differ from it (a k-NN's predictions slow
+        down with its training rows). An ensemble's members' seconds add up.
+        ``None``: no limit.
     ensemble_size : int, default=50
         Greedy picks of ensemble selection (Caruana et al., with replacement)
         over the trials' validation predictions; the members are refit on all
@@ -379,15 +409,20 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         Whether neural networks (``neural_network``: cell-based networks,
         :class:`~automl_estimators.nas.NeuralClassifier`) join the search.
         ``"auto"``: when torch is installed and a CUDA GPU is present, or
-        ``image_shape`` is given, or the data has at least 10,000 rows and the
-        budget is at least 180 s, or
-        ``search="evolution"`` (see ``search_plan_.neural`` and its reason);
-        without torch the branch is skipped with a log line. True: always;
-        raises ImportError naming the install command when torch is missing.
+        ``image_shape`` is given, or ``search="evolution"``, or on CPU when the
+        data is tabular with at least 10,000 rows and one default network is
+        expected to train within a trial's time limit (an estimate from the
+        rows, columns and epochs, see :func:`automl_estimators.plan.
+        estimate_network_seconds`); ``search_plan_.reason`` gives the estimate
+        and the limit. Without torch the branch is skipped with a log line.
+        True: always; raises ImportError naming the install command when torch
+        is missing.
     image_shape : tuple of int, default=None
-        ``(height, width)`` or channels-last ``(height, width, channels)`` when
-        each row of X is a flattened image (the product must equal the number of
-        columns): the neural networks are then convolutional.
+        The shape of one row of X, channels last, when each row is a flattened
+        image, ``(height, width)`` or ``(height, width, channels)``, or a 1-D
+        signal, ``(length,)`` or ``(1, length, channels)`` (the product must
+        equal the number of columns): the neural networks are then
+        convolutional (2-D or 1-D), and no step changes the columns before them.
     random_state : int, RandomState or None, default=None
         Seed of resampling, search and models; with an int and ``n_jobs=1`` and
         ``max_trials`` set, two fits give the same model.
@@ -417,7 +452,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         scored fold by fold like a trial).
     leaderboard_ : pandas.DataFrame
         One row per trial, best first; failed trials last with their status and
-        error; ``ensemble_weight`` is each trial's weight in ``ensemble_`` (0
+        error (``"infeasible"``: it scored, but over ``max_parameters`` or
+        ``max_predict_latency``); ``ensemble_weight`` is each trial's weight in ``ensemble_`` (0
         when not a member).
     history_ : list of TrialResult
         Every trial in the order it was started.

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.pipeline import Pipeline
@@ -22,7 +23,7 @@ from .budget import MIN_TRIAL_SECONDS, estimate_refit_seconds
 from .data import take_rows
 from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score, select_ensemble
 from .scoring import concatenate, fold_scores, predictions_of
-from .trial import Status, TrialResult
+from .trial import Limits, Status, TrialResult
 
 # Ranked trials tried in turn when the best one cannot be refit in time.
 REFIT_CANDIDATES = 3
@@ -107,6 +108,11 @@ class Finisher:
         Rows a trial fits on, and rows of the refit (to scale refit estimates).
     budget : Budget
     reporter : Reporter
+    limits : Limits
+        Size and latency limits. Infeasible trials are never ranked, so neither
+        chosen nor ensembled; an ensemble holds and runs all its members, so its
+        members' parameters and seconds per row add up and must keep to the
+        limits too.
     """
 
     task: str
@@ -120,6 +126,7 @@ class Finisher:
     all_rows: int
     budget: object
     reporter: object
+    limits: Limits = field(default_factory=Limits)
 
     def reserve(self, best: TrialResult | None) -> float:
         """Seconds the finishing step needs when ``best`` is the best trial so far.
@@ -141,9 +148,34 @@ class Finisher:
         ``build``: configuration -> unfitted pipeline.
         """
         final = self._ensemble(history, evaluator, build)
-        if final is not None:
-            return final
-        return self._refit(history, evaluator, build, fallback)
+        if final is None:
+            final = self._refit(history, evaluator, build, fallback)
+        if final.chosen.origin == "dummy":
+            self._warn_if_limits_excluded(history)
+        return final
+
+    def _warn_if_limits_excluded(self, history):
+        """Warn when the fit ends on the dummy and the limits excluded trials that beat it."""
+        dummy = history.results[0]
+        excluded = [r for r in history.results if r.status == Status.INFEASIBLE
+                    and r.fidelity >= 1.0 and r.score > dummy.score]
+        if not excluded:
+            return
+        by_limit = {}
+        for result in excluded:
+            for name in self.limits.violations(result.info):
+                by_limit.setdefault(name, []).append(result)
+        closest = {"max_parameters": lambda rs: f"the smallest has "
+                   f"{min(r.info['n_parameters'] for r in rs)} parameters",
+                   "max_predict_latency": lambda rs: f"the fastest takes "
+                   f"{min(r.info['predict_seconds_per_row'] for r in rs):.3g}s per row"}
+        limits = {"max_parameters": self.limits.max_parameters,
+                  "max_predict_latency": self.limits.max_predict_latency}
+        texts = [f"{name}={limits[name]:g} excluded {len(rs)} ({closest[name](rs)})"
+                 for name, rs in by_limit.items()]
+        warnings.warn(f"The final model is the dummy fallback: {len(excluded)} trial(s) beat it "
+                      f"but were over a limit: {'; '.join(texts)}. Raise the limit, or give "
+                      "the search more time or models that fit it.", UserWarning, stacklevel=4)
 
     def _refit_estimate(self, trial: TrialResult) -> float:
         return estimate_refit_seconds(trial.fit_seconds, self.train_rows, self.all_rows)
@@ -208,19 +240,22 @@ class Finisher:
             return fold_score(self.metric, self.task, self.y, self.splits, blend(
                 [t.predictions.values for t in members], weights, self.task))
 
-        # The heaviest members whose parallel refit is expected to end in time.
+        # The heaviest members whose parallel refit is expected to end in time, and
+        # who together keep to the limits.
         estimates = [self._refit_estimate(t) for t in selection.trials]
         left = self.budget.remaining()
         size = len(selection.trials)
-        while size >= 2 and max(estimates[:size]) * math.ceil(
-                size / min(size, evaluator.n_workers)) > left:
+        while size >= 2 and (max(estimates[:size]) * math.ceil(
+                size / min(size, evaluator.n_workers)) > left or self.limits.violations(
+                Limits.combined(t.info for t in selection.trials[:size]))):
             size -= 1
         trials, weights = selection.trials[:size], selection.weights[:size]
         score = subset_score(trials, weights) if size >= 2 else -np.inf
         if score <= best.score:
             self.reporter.phase("ensemble of %d (validation %.4f) not refit: no subset that "
-                                "beats the best trial (%.4f) can be refit in %.1fs",
-                                len(selection.trials), selection.score, best.score, left)
+                                "beats the best trial (%.4f) can be refit in %.1fs%s",
+                                len(selection.trials), selection.score, best.score, left,
+                                " within the limits" if self.limits else "")
             return None
         parallel = min(size, evaluator.n_workers)
         self.reporter.phase("refitting an ensemble of %d trials on all %d rows (validation "

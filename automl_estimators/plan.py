@@ -17,7 +17,9 @@ time budget decide
   cheap to improve on and too noisy to rank by;
 - the budget split: how much of the search time one trial may take;
 - the neural branch (``neural="auto"``): neural networks join the search where
-  they are likely to pay (a GPU, images, or large data) and torch is installed.
+  they are likely to pay (a GPU, images or signals, or large tabular data whose
+  default network is expected to converge within a trial's time limit) and torch
+  is installed.
 
 The choice is returned as a :class:`SearchPlan`, logged, and kept as ``search_plan_``.
 """
@@ -32,6 +34,8 @@ from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, Strati
 from .budget import MIN_TRIAL_SECONDS
 from .search import STRATEGIES
 from .search.base import ETA
+from .spaces.architecture import kind_of
+from .spaces.neural import NEURAL_CLASSIFIER
 
 # Up to this many rows, cross-validate: 5 folds of <= 4000 rows fit fast enough at
 # small budgets, and fold noise on fewer rows would mislead the search.
@@ -65,15 +69,36 @@ RETURN_MODELS_MAX_ROWS = CV_MAX_ROWS
 TRIAL_SHARE = 0.25
 # neural="auto" turns the neural branch on (torch installed) when any of these hold:
 # - a CUDA GPU is present: a network trains there in the time trees take on CPU;
-# - the rows are images (image_shape given): convolutions see what trees cannot;
-# - at least NEURAL_MIN_ROWS rows: below it, tree ensembles beat networks on
-#   tabular data (Grinsztajn et al. 2022 cut their benchmark at 10k rows), and a
-#   budget of at least NEURAL_MIN_BUDGET seconds: on 2 CPU cores one default
-#   network on 10k rows of letter took 45 s (early stopped after 32 epochs), so
-#   it fits one trial's limit (TRIAL_SHARE of the budget) from 180 s;
-# - a strategy that searches networks only (search="evolution").
+# - the rows are images or 1-D signals (image_shape given): convolutions see what
+#   trees cannot;
+# - a strategy that searches networks only (search="evolution");
+# - on CPU, tabular data with at least NEURAL_MIN_ROWS rows, where one default
+#   network is expected to converge within a trial's time limit
+#   (estimate_network_seconds). Below NEURAL_MIN_ROWS tree ensembles beat networks
+#   on tabular data (Grinsztajn et al. 2022 cut their benchmark at 10k rows).
 NEURAL_MIN_ROWS = 10_000
-NEURAL_MIN_BUDGET = 180.0
+# Seconds one training row costs a default network per epoch on one CPU thread.
+# Measured here (2 cores, the default NeuralClassifier, n_jobs=1, 50 epochs with
+# early stopping off, rows of letter, 16 columns): 2000 rows 0.098-0.123 s an
+# epoch (a fixed ~0.04 s an epoch shows on small data), 5000 rows 0.13 s, 10000
+# rows 0.28 s, 20000 rows 0.59 s: 2.6-3.1e-5 s per row and epoch from 5000 rows on.
+# Twice that is taken: trials run n_jobs at once and share the memory bandwidth,
+# and the same fits ran 6-10x slower beside seven other busy processes on these
+# 2 cores (10000 rows: 123 s), a load no plan can foresee.
+NEURAL_ROW_EPOCH_SECONDS = 6e-5
+# Input columns that double a default network's cost per row: its cells do about
+# 2 cells x 3 blocks x 2 branches x 64 x 64 multiply-adds per row, its stem 64 per
+# input column. Measured on 5000 random rows: 16, 256 and 1024 columns cost the
+# same within the machine's noise (1.7-3.5e-4 s per row and epoch under load).
+NEURAL_COLUMN_SCALE = 768
+# Epochs a default network is given to converge: its declared max_epochs.
+NEURAL_EPOCHS = NEURAL_CLASSIFIER.defaults()["max_epochs"]
+
+
+def estimate_network_seconds(rows: float, columns: int, epochs: int = NEURAL_EPOCHS) -> float:
+    """Seconds one default network is expected to train on CPU: ``rows`` x ``epochs`` x
+    :data:`NEURAL_ROW_EPOCH_SECONDS`, x (1 + ``columns`` / :data:`NEURAL_COLUMN_SCALE`)."""
+    return rows * epochs * NEURAL_ROW_EPOCH_SECONDS * (1.0 + columns / NEURAL_COLUMN_SCALE)
 
 
 @dataclass(frozen=True)
@@ -116,8 +141,13 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
         strategy = search if isinstance(search, str) else search.name
         search_reason = f"; search={strategy}"
     settings = STRATEGIES[strategy]() if isinstance(search, str) else search
-    use_neural, neural_reason = _neural_branch(neural, n, time_budget, settings, image_shape,
-                                               torch_available, cuda_available)
+    trial_limit = (float(per_trial_time_limit) if per_trial_time_limit is not None
+                   else max(time_budget * TRIAL_SHARE, MIN_TRIAL_SECONDS))
+    use_neural, neural_reason = _neural_branch(
+        neural, settings, image_shape, torch_available, cuda_available,
+        rows=n, columns=profile.n_features,
+        trial=_trial_fits(search_rows, resampling, resampling_size),
+        trial_limit=trial_limit, user_limit=per_trial_time_limit is not None)
     if resampling == "auto":
         cells, max_cells = search_rows * profile.n_features, CV_MAX_CELLS_PER_SECOND * time_budget
         if search_rows > CV_MAX_ROWS:
@@ -153,31 +183,49 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     else:
         multi_fidelity, min_fidelity = "off", 1.0
     reason += f"; neural branch {'on' if use_neural else 'off'} ({neural_reason})"
-    trial_limit = (float(per_trial_time_limit) if per_trial_time_limit is not None
-                   else max(time_budget * TRIAL_SHARE, MIN_TRIAL_SECONDS))
     return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
                       reason + cap_note, use_neural)
 
 
-def _neural_branch(neural, n_rows, time_budget, settings, image_shape, torch_available,
-                   cuda_available):
+def _trial_fits(search_rows, resampling, resampling_size) -> tuple[int, float]:
+    """(fits, training rows of each) in one trial: cross-validation when the user asks
+    for it; else a holdout, which the neural branch on CPU gets."""
+    if resampling == "cv":
+        folds = int(resampling_size) if resampling_size else DEFAULT_FOLDS
+        return folds, search_rows * (folds - 1) / folds
+    fraction = float(resampling_size) if resampling == "holdout" and resampling_size \
+        else DEFAULT_HOLDOUT
+    return 1, search_rows * (1 - fraction)
+
+
+def _neural_branch(neural, settings, image_shape, torch_available, cuda_available, *,
+                   rows, columns, trial, trial_limit, user_limit):
     """Whether the search offers neural networks, and why."""
     if not isinstance(neural, str):  # True or False, set by the user
         return bool(neural), f"neural={bool(neural)}"
     if not torch_available:
         return False, "torch is not installed: pip install 'automl-estimators[nas]'"
+    kind = kind_of(image_shape)
     reasons = [why for holds, why in (
         (cuda_available, "a CUDA GPU is present"),
-        (image_shape is not None, "image_shape given"),
-        (n_rows >= NEURAL_MIN_ROWS and time_budget >= NEURAL_MIN_BUDGET,
-         f"{n_rows} rows >= {NEURAL_MIN_ROWS}"),
+        (image_shape is not None, f"image_shape={tuple(image_shape or ())} given: {kind} rows"),
         (settings.networks_only, f"search={settings.name}")) if holds]
     if reasons:
         return True, ", ".join(reasons)
-    if n_rows >= NEURAL_MIN_ROWS:
-        return False, f"CPU only, tabular, budget {time_budget:g}s < {NEURAL_MIN_BUDGET:g}s"
-    return False, f"CPU only, tabular, {n_rows} rows < {NEURAL_MIN_ROWS}"
+    if rows < NEURAL_MIN_ROWS:
+        return False, (f"CPU only, tabular, {rows} rows < {NEURAL_MIN_ROWS}: tree ensembles "
+                       "win on small tabular data")
+    fits, train_rows = trial
+    seconds = fits * estimate_network_seconds(train_rows, columns)
+    limit = (f"the {trial_limit:g}s trial limit" if user_limit else
+             f"the {trial_limit:g}s trial limit ({TRIAL_SHARE:.0%} of the budget)")
+    estimate = (f"a default network on {train_rows:.0f} training rows x {columns} columns x "
+                f"{NEURAL_EPOCHS} epochs{f' x {fits} folds' if fits > 1 else ''} takes "
+                f"~{seconds:.0f}s on CPU")
+    if seconds <= trial_limit:
+        return True, f"{rows} rows >= {NEURAL_MIN_ROWS}, {estimate} <= {limit}"
+    return False, f"CPU only, tabular, {estimate} > {limit}"
 
 
 def make_splits(plan: SearchPlan, y: np.ndarray, classification: bool, seed: int):

@@ -18,11 +18,11 @@ import time
 import warnings
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .budget import MIN_TRIAL_SECONDS
 from .runners import WorkersUnavailable
-from .trial import PendingTrial, Status, TrialResult
+from .trial import Limits, PendingTrial, Status, TrialResult
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,10 @@ class SearchLoop:
         Whether every full-fidelity trial sends its fitted model back (the first
         always does, and every one while no model that beats the dummy is held);
         the history keeps the best one's.
+    limits : Limits
+        Size and latency limits: a trial whose model passes one is recorded (and
+        told to the strategy) as ``infeasible`` as soon as it is collected, the
+        one place they are checked.
     """
 
     strategy: object
@@ -126,6 +130,7 @@ class SearchLoop:
     per_trial_time_limit: float | None = None
     seed: int = 0
     return_models: bool = False
+    limits: Limits = field(default_factory=Limits)
 
     def run(self, warm_start) -> None:
         """Evaluate ``warm_start`` (candidates, the strong default first), then the
@@ -272,6 +277,7 @@ class SearchLoop:
             future, trial_id=pending.trial_id, config=candidate.config,
             origin=candidate.origin, fidelity=candidate.fidelity,
             started_at=pending.started_at, submitted=pending.submitted)
+        result = self.limits.apply(result)
         self.history.add(result)
         self._asker.tell(candidate, result)
         for repeated in self._waiting.pop(candidate.key, ()):

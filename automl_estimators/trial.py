@@ -12,6 +12,7 @@ This module sits at the bottom of the package: it imports nothing of it but
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -26,6 +27,8 @@ class Status(str, Enum):
     TIMEOUT = "timeout"
     MEMOUT = "memout"
     CANCELLED = "cancelled"
+    # It ran and scored, but its model is over a size or latency limit (:class:`Limits`).
+    INFEASIBLE = "infeasible"
 
     def __str__(self) -> str:
         return self.value
@@ -140,3 +143,74 @@ class PendingTrial:
     candidate: Candidate
     started_at: float
     submitted: float
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits a trial's model must keep to be chosen (MnasNet's constraints as hard limits).
+
+    A successful trial over a limit becomes :attr:`Status.INFEASIBLE`: the history
+    and leaderboard keep it with its score and an error saying which limit it
+    passed and by how much; strategies see a failed trial (the constraint as a
+    penalty, as MnasNet's reward does); the final model and ensemble members are
+    chosen among the feasible trials only.
+
+    Parameters
+    ----------
+    max_parameters : int or None
+        Trainable parameters of a network (``info["n_parameters"]``); a model
+        that does not report them (every model but a network) is within it.
+    max_predict_latency : float or None
+        Seconds per predicted row (``info["predict_seconds_per_row"]``, measured
+        in the worker on the trial's validation rows).
+    """
+
+    max_parameters: int | None = None
+    max_predict_latency: float | None = None
+
+    def __bool__(self) -> bool:
+        return self.max_parameters is not None or self.max_predict_latency is not None
+
+    def violations(self, info: dict) -> dict[str, str]:
+        """The limits ``info`` passes (a model's, or an ensemble's :meth:`combined`),
+        by parameter name, each with a text saying by how much."""
+        found = {}
+        n_parameters = info.get("n_parameters")
+        if self.max_parameters is not None and n_parameters is not None \
+                and n_parameters > self.max_parameters:
+            found["max_parameters"] = (
+                f"{n_parameters} parameters > max_parameters={self.max_parameters} "
+                f"({n_parameters / self.max_parameters:.3g}x)")
+        latency = info.get("predict_seconds_per_row")
+        if self.max_predict_latency is not None and latency is not None \
+                and latency > self.max_predict_latency:
+            found["max_predict_latency"] = (
+                f"{latency:.3g}s per row > max_predict_latency={self.max_predict_latency:g}s "
+                f"({latency / self.max_predict_latency:.3g}x)")
+        return found
+
+    @staticmethod
+    def combined(infos) -> dict:
+        """The info of an ensemble of models with these infos: it holds every member's
+        parameters and predicts with every member, so both add up."""
+        infos = list(infos)
+        combined = {}
+        for name in ("n_parameters", "predict_seconds_per_row"):
+            values = [info[name] for info in infos if info.get(name) is not None]
+            if values:
+                combined[name] = sum(values)
+        return combined
+
+    def apply(self, result: TrialResult) -> TrialResult:
+        """``result``, or its infeasible copy when its model passes a limit.
+
+        The copy keeps score and info (the leaderboard shows what was excluded)
+        and drops predictions and model: it is never ensembled nor refit.
+        """
+        if not result.ok:
+            return result
+        found = self.violations(result.info)
+        if not found:
+            return result
+        return dataclasses.replace(result, status=Status.INFEASIBLE, predictions=None,
+                                   model=None, error="over a limit: " + "; ".join(found.values()))

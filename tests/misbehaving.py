@@ -80,3 +80,38 @@ class SlowLearner(Sleeper):
         self.model_ = LogisticRegression().fit(X, y)
         self.classes_ = self.model_.classes_
         return self
+
+
+class SlowPredictor(SlowLearner):
+    """Learns (a logistic regression) at once, then sleeps ``seconds`` in every predict."""
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X):
+        time.sleep(self.seconds)
+        return self.model_.predict(X)
+
+    def predict_proba(self, X):
+        time.sleep(self.seconds)
+        return self.model_.predict_proba(X)
+
+
+class Sized(SlowLearner):
+    """A logistic regression that reports ``size`` as its ``n_parameters_`` (as a network does)."""
+
+    def __init__(self, size=10, C=1.0):
+        self.size = size
+        self.C = C
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+
+        self.model_ = LogisticRegression(C=self.C).fit(X, y)
+        self.classes_ = self.model_.classes_
+        self.n_parameters_ = self.size
+        return self

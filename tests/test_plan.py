@@ -9,13 +9,15 @@ from automl_estimators.data import DataProfile
 from automl_estimators.plan import (
     CV_MAX_CELLS_PER_SECOND,
     CV_MAX_ROWS,
-    NEURAL_MIN_BUDGET,
+    DEFAULT_HOLDOUT,
+    NEURAL_EPOCHS,
     NEURAL_MIN_ROWS,
     ROW_CAP,
     SEARCH_ROWS,
     SH_MIN_ROWS,
     SMAC_MIN_BUDGET,
     TRIAL_SHARE,
+    estimate_network_seconds,
     make_plan,
     make_splits,
 )
@@ -142,7 +144,12 @@ def test_trial_time_limit():
     ({"neural": "auto"}, False, "torch is not installed"),
     ({"neural": "auto", "torch_available": True}, False, f"< {NEURAL_MIN_ROWS}"),
     ({"neural": "auto", "torch_available": True, "cuda_available": True}, True, "CUDA"),
-    ({"neural": "auto", "torch_available": True, "image_shape": (8, 8)}, True, "image_shape"),
+    ({"neural": "auto", "torch_available": True, "image_shape": (8, 8)}, True,
+     "image_shape=(8, 8) given: image rows"),
+    ({"neural": "auto", "torch_available": True, "image_shape": (1000,)}, True,
+     "image_shape=(1000,) given: signal rows"),
+    ({"neural": "auto", "torch_available": True, "image_shape": (1, 500, 2)}, True,
+     "image_shape=(1, 500, 2) given: signal rows"),
     ({"neural": "auto", "torch_available": True, "search": "evolution"}, True, "evolution"),
     ({"neural": "auto", "image_shape": (8, 8), "search": "evolution"}, False, "pip install"),
 ])
@@ -152,17 +159,63 @@ def test_neural_branch_decision(kwargs, on, why):
     assert why in plan.reason and f"neural branch {'on' if on else 'off'}" in plan.reason
 
 
-def test_neural_branch_on_large_data_with_time_to_train():
-    plan = make_plan(profile(NEURAL_MIN_ROWS), neural="auto", torch_available=True,
-                     time_budget=NEURAL_MIN_BUDGET)
-    assert plan.neural and f">= {NEURAL_MIN_ROWS}" in plan.reason
-    # a network on this many rows cannot train within a small budget's trial limit on CPU
-    plan = make_plan(profile(NEURAL_MIN_ROWS), neural="auto", torch_available=True,
-                     time_budget=NEURAL_MIN_BUDGET / 2)
-    assert not plan.neural and f"< {NEURAL_MIN_BUDGET:g}s" in plan.reason
-    plan = make_plan(profile(NEURAL_MIN_ROWS), neural="auto", torch_available=True,
+def _budget_for(n_rows, n_features=3):
+    """The budget whose trial limit just covers a default network on the holdout's rows."""
+    train_rows = n_rows * (1 - DEFAULT_HOLDOUT)
+    return estimate_network_seconds(train_rows, n_features) / TRIAL_SHARE
+
+
+def test_the_network_estimate_grows_with_rows_columns_and_epochs():
+    base = estimate_network_seconds(10_000, 16)
+    assert estimate_network_seconds(20_000, 16) == pytest.approx(2 * base)
+    assert estimate_network_seconds(10_000, 16, epochs=2 * NEURAL_EPOCHS) == pytest.approx(
+        2 * base)
+    assert base < estimate_network_seconds(10_000, 1000) < 3 * base
+    # the calibration: a default network on 10k training rows of letter converged in
+    # under 30 s on this project's CPU; the estimate keeps a margin, within reason
+    assert 15 <= base <= 60
+
+
+@pytest.mark.parametrize("n_rows", [NEURAL_MIN_ROWS, 4 * NEURAL_MIN_ROWS])
+def test_neural_branch_on_large_tabular_data_when_a_network_fits_a_trial(n_rows):
+    needed = _budget_for(min(n_rows, SEARCH_ROWS) if n_rows > ROW_CAP else n_rows)
+    plan = make_plan(profile(n_rows), neural="auto", torch_available=True,
+                     time_budget=needed * 1.01)
+    assert plan.neural, plan.reason
+    assert f"{n_rows} rows >= {NEURAL_MIN_ROWS}" in plan.reason
+    assert f"x 3 columns x {NEURAL_EPOCHS} epochs takes ~" in plan.reason
+    assert "trial limit (25% of the budget)" in plan.reason
+    # a network on this many rows cannot converge within a smaller budget's trial limit
+    plan = make_plan(profile(n_rows), neural="auto", torch_available=True,
+                     time_budget=needed * 0.99)
+    assert not plan.neural and "CPU only, tabular" in plan.reason
+    assert f"~{estimate_network_seconds(plan.search_rows * (1 - DEFAULT_HOLDOUT), 3):.0f}s " \
+           "on CPU >" in plan.reason
+    plan = make_plan(profile(n_rows), neural="auto", torch_available=True,
                      cuda_available=True, time_budget=10)
     assert plan.neural and "CUDA" in plan.reason
+
+
+def test_the_estimate_reads_the_users_trial_limit_and_folds():
+    budget = _budget_for(NEURAL_MIN_ROWS)
+    # the user's own trial limit decides, whatever the budget
+    plan = make_plan(profile(NEURAL_MIN_ROWS), neural="auto", torch_available=True,
+                     time_budget=10 * budget, per_trial_time_limit=1)
+    assert not plan.neural and "> the 1s trial limit)" in plan.reason
+    # cross-validation fits a network once per fold
+    plan = make_plan(profile(NEURAL_MIN_ROWS), "cv", 5, neural="auto", torch_available=True,
+                     time_budget=budget * 1.01)
+    assert not plan.neural and "x 5 folds" in plan.reason
+    plan = make_plan(profile(NEURAL_MIN_ROWS), "cv", 5, neural="auto", torch_available=True,
+                     time_budget=budget * 10)
+    assert plan.neural and "x 5 folds" in plan.reason
+
+
+def test_small_tabular_data_gets_no_networks_whatever_the_budget():
+    plan = make_plan(profile(NEURAL_MIN_ROWS - 1), neural="auto", torch_available=True,
+                     time_budget=10_000)
+    assert not plan.neural
+    assert f"{NEURAL_MIN_ROWS - 1} rows < {NEURAL_MIN_ROWS}: tree ensembles win" in plan.reason
 
 
 def test_neural_branch_on_cpu_resamples_by_holdout():
@@ -173,3 +226,35 @@ def test_neural_branch_on_cpu_resamples_by_holdout():
     assert make_plan(profile(1000), cuda_available=True, **kwargs).resampling == "cv"
     assert make_plan(profile(1000), "cv", **kwargs).resampling == "cv"
     assert make_plan(profile(1000), neural=False, torch_available=True).resampling == "cv"
+
+
+@pytest.mark.parametrize("shape", [(64,), (1, 64), (1, 32, 2), (8, 8), (4, 4, 4)])
+def test_image_and_signal_shapes_are_accepted(shape):
+    from sklearn.datasets import load_digits
+
+    from automl_estimators import AutoClassifier
+
+    X, y = load_digits(return_X_y=True)
+    clf = AutoClassifier(time_budget=10, max_trials=1, neural=False, image_shape=shape,
+                         include=["logistic_regression"], ensemble_size=0, n_jobs=1,
+                         random_state=0).fit(X[:100], y[:100])
+    assert clf.image_shape == shape
+
+
+@pytest.mark.parametrize("shape, match", [
+    ((63,), r"image_shape=\(63,\) holds 63 values per signal, but X has 64 columns"),
+    ((1, 32, 3), "holds 96 values per signal"),
+    ((8, 7), "holds 56 values per image"),
+    ((), r"\(length,\) or \(1, length, channels\) for a 1-D signal"),
+    ((2, 2, 2, 8), "positive integers"),
+    ((64.0,), "positive integers"),
+    ((True, 64), "positive integers"),
+])
+def test_bad_image_shapes_say_what_is_expected(shape, match):
+    from sklearn.datasets import load_digits
+
+    from automl_estimators import AutoClassifier
+
+    X, y = load_digits(return_X_y=True)
+    with pytest.raises(ValueError, match=match):
+        AutoClassifier(time_budget=5, neural=False, image_shape=shape).fit(X[:50], y[:50])

@@ -3,7 +3,8 @@
 A program is a strongly typed tree: ``pipeline(model, imputation, encoding)`` at
 the root; under the model, a tree of transformations of the input matrix
 (scalers and feature steps, unions of two branches, and stacking of another
-model's out-of-fold predictions); hyperparameters are typed terminals whose
+model's out-of-fold predictions; under an image or signal network, the input
+alone: :class:`Pixels`); hyperparameters are typed terminals whose
 values come from the grids of :mod:`.grid`, compiled from the same declarations
 as the ConfigSpace space. :meth:`PrimitiveSet.to_config` turns a tree into a
 program configuration (:mod:`.program`) in the parent process, so no DEAP object
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from deap import gp
 
-from .declarations import ENCODING, IMPUTATION, MODEL, SCALING, hp_key
+from .declarations import ENCODING, IMPUTATION, MODEL, hp_key
 from .grid import grid_values, nearest
 from .program import (
     INPUT,
@@ -58,11 +59,15 @@ class Matrix:
 
 
 class Pixels:
-    """Type of the matrix an image model reads: the input, at most rescaled.
+    """Type of the matrix an image or signal model reads: the input itself.
 
-    A model fixed to an ``image_shape`` reads the columns as pixels, so no feature
-    step, union or stacking may change them before it (the ConfigSpace forbids the
-    same); scalers keep the columns and may.
+    A model fixed to an ``image_shape`` reads the columns as pixels (or the
+    steps of a signal), so no feature step, union or stacking may change them
+    before it (the ConfigSpace forbids feature steps likewise). No scaler
+    either, unlike the flat pipelines' scaling step: a network standardises each
+    channel itself, so a scaler would add only a per-pixel rescaling that
+    distorts the image, and a tree of transformations in front of a network
+    would be searched for nothing. The type's one terminal is the input.
     """
 
 
@@ -172,10 +177,6 @@ class PrimitiveSet:
                 hp_types = self._terminals(pset, component)
                 pset.addPrimitive(functools.partial(_make_step, component),
                                   [Matrix, *hp_types], Matrix, name=component.name)
-                if images and step == SCALING:
-                    pset.addPrimitive(functools.partial(_make_step, component),
-                                      [Pixels, *hp_types], Pixels,
-                                      name=_pixels_name(component.name))
         for step, type_ in ((IMPUTATION, Imputation), (ENCODING, Encoding)):
             for component in space.steps.get(step, ()):
                 for items in _choice_items(component):
@@ -239,12 +240,13 @@ class PrimitiveSet:
         return gp.PrimitiveTree(expr)
 
     def _matrix_expr(self, node: Node, pixels=False) -> list:
-        """The prefix expression of a matrix node; under an image model (``pixels``)
-        only the input and scalers can be expressed (a ``ValueError`` otherwise)."""
+        """The prefix expression of a matrix node; under an image or signal model
+        (``pixels``) only the input can be expressed (a ``ValueError`` otherwise)."""
         if isinstance(node, Input):
             return [self.pset.mapping[PIXELS_INPUT if pixels else "X"]]
-        if pixels and not (isinstance(node, Transform) and node.step == SCALING):
-            raise ValueError(f"an image model cannot read the output of {node.render()}")
+        if pixels:
+            raise ValueError(f"an image or signal model reads its input as it is; it cannot "
+                             f"read the output of {node.render()}")
         if isinstance(node, Union):
             return [self.pset.mapping["union"], *self._matrix_expr(node.left),
                     *self._matrix_expr(node.right)]
@@ -252,9 +254,8 @@ class PrimitiveSet:
             component, primitive = self.space.component(MODEL, node.model), f"stack_{node.model}"
             child_pixels = component.reads_pixels
         else:
-            component = self.space.component(node.step, node.component)
-            primitive, child_pixels = ((_pixels_name(node.component), True) if pixels
-                                       else (node.component, False))
+            component, primitive, child_pixels = (
+                self.space.component(node.step, node.component), node.component, False)
         return [self.pset.mapping[primitive], *self._matrix_expr(node.child, child_pixels),
                 *self._hp_terminals(component, dict(node.params))]
 
@@ -266,11 +267,6 @@ class PrimitiveSet:
                             self.space.tuned_values(component, hp.name))
             out.append(self.pset.mapping[f"{hp_key(component, hp.name)}={value!r}"])
         return out
-
-
-def _pixels_name(name: str) -> str:
-    """The name of a scaler's primitive over pixels (DEAP's names are unique)."""
-    return f"{name}_pixels"
 
 
 def _items_name(items) -> str:

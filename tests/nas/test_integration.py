@@ -80,7 +80,8 @@ def test_auto_without_torch_skips_the_branch_with_one_log_line(monkeypatch, capl
 
 
 @pytest.mark.parametrize("shape, match", [
-    ((8, 7), "holds 56 values"), ((8,), "positive integers"), ((8, 0), "positive integers"),
+    ((8, 7), "holds 56 values"), ((8,), "holds 8 values per signal"),
+    ((8, 0), "positive integers"),
     ((2, 2, 2, 2), "positive integers")])
 def test_image_shape_is_checked_against_the_columns(shape, match):
     X, y = load_digits(return_X_y=True)

@@ -16,12 +16,13 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from automl_estimators import AutoClassifier, data
 from automl_estimators.pipelines import build_pipeline
 from automl_estimators.pipelines.components import StackingTransformer
-from automl_estimators.search import Genetic, make_strategy
+from automl_estimators.search import STRATEGIES, Genetic, make_strategy
 from automl_estimators.search.genetic import grow
 from automl_estimators.spaces import Space
-from automl_estimators.spaces.declarations import MODEL
+from automl_estimators.spaces.declarations import FEATURES, MODEL
+from automl_estimators.spaces.neural import NAME
 from automl_estimators.spaces.primitives import PrimitiveSet
-from automl_estimators.spaces.program import INPUT, TRANSFORMS, Transform, Union
+from automl_estimators.spaces.program import INPUT, TRANSFORMS, Stack, Transform, Union
 from automl_estimators.trial import Status, TrialResult
 
 SPACES = {
@@ -221,9 +222,10 @@ def _under_image_model(node) -> set:
     return {"stack"} | _under_image_model(node.child)
 
 
-def test_no_transformation_but_scaling_reaches_an_image_network():
-    pytest.importorskip("torch")
-    space = Space("classification", n_features=64, neural=True, image_shape=(8, 8), seed=0)
+@pytest.mark.parametrize("image_shape", [(8, 8), (64,), (1, 32, 2)])
+def test_no_transformation_reaches_an_image_or_signal_network(image_shape):
+    space = Space("classification", n_features=64, neural=True, image_shape=image_shape,
+                  seed=0)
     strategy = Genetic().make(space, seed=0)
     primitives = strategy.primitives
     trees = [strategy._random_tree() for _ in range(1500)]
@@ -231,23 +233,38 @@ def test_no_transformation_but_scaling_reaches_an_image_network():
     # every operator on a network's tree: mutations, and crossover with any tree
     offspring = [strategy._mutate(strategy._copy(t)) for t in networks for _ in range(10)]
     offspring += [strategy._child([t, other]) for t in networks for other in trees[:20]]
-    seen, other_features = set(), 0
+    stacked, other_features = 0, 0
     for tree in trees + offspring:
         config = primitives.to_config(tree)
         path = _under_image_model(config[TRANSFORMS])
         if config[MODEL] == "neural_network":
-            assert path <= {"scaling"}, config[TRANSFORMS]
-            seen |= path
+            assert config[TRANSFORMS] == INPUT, config[TRANSFORMS]
         elif path - {"scaling"}:
             other_features += 1
+        stacked += any(isinstance(node, Stack) and node.model == "neural_network"
+                       and node.child != INPUT for node in config[TRANSFORMS].walk())
         # the round trip to a tree still holds for every program
         assert primitives.to_config(primitives.from_config(config)) == config
-    assert networks and seen == {"scaling"}  # scalers may still come first
-    assert other_features  # the other models keep feature steps, unions and stacking
+    assert networks and other_features  # the other models keep feature steps, unions...
+    assert stacked == 0  # ... and a stacked network reads the input as it is, too
     # a program that cannot hold for an image model is refused, not mis-encoded
-    bad = dict(primitives.to_config(networks[0]), **{TRANSFORMS: Union(INPUT, INPUT)})
-    with pytest.raises(ValueError, match="image model"):
-        primitives.from_config(bad)
+    network = primitives.to_config(networks[0])
+    for transforms in (Union(INPUT, INPUT), Transform("scaling", "standard", (), INPUT)):
+        with pytest.raises(ValueError, match="image or signal model reads its input as it is"):
+            primitives.from_config({**network, TRANSFORMS: transforms})
+
+
+def test_the_genetic_search_proposes_networks_on_their_input_alone():
+    space = Space("classification", n_features=64, neural=True, image_shape=(8, 8), seed=0)
+    strategy = Genetic().make(space, seed=1)  # a seed whose searches favour networks
+    proposed = []
+    for i in range(300):
+        (candidate,) = strategy.ask(1)
+        if candidate.config[MODEL] == "neural_network":
+            proposed.append(candidate.config)
+        strategy.tell(candidate, told(candidate, i, score=random.Random(i).random()))
+    assert len(proposed) >= 20
+    assert all(config[TRANSFORMS] == INPUT for config in proposed)
 
 
 def test_the_same_seed_proposes_the_same_pipelines_with_crossover():
@@ -264,3 +281,37 @@ def test_the_same_seed_proposes_the_same_pipelines_with_crossover():
         return keys
 
     assert proposals() == proposals()
+
+
+# The same rule in the other strategies: a network that reads pixels or signal
+# steps gets them as they are, whichever strategy proposes it.
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_every_strategy_feeds_image_networks_columns_unchanged(name):
+    space = Space("classification", n_features=64, neural=True, image_shape=(8, 8), seed=0)
+    X = np.random.default_rng(0).random((40, 64))
+    X[::7, 5] = np.nan  # missing pixels: an imputer must not add indicator columns
+    y = np.arange(40) % 2
+    profile = data.profile(X, y, "classification")
+    strategy = make_strategy(name, space, seed=0)
+    default_steps = {k: v for k, v in space.default_config(NAME).items()
+                     if not k.startswith(MODEL)}
+    networks = []
+    try:
+        for i in range(40):
+            for candidate in strategy.ask(1):
+                if candidate.config[MODEL] == NAME:
+                    networks.append(candidate.config)
+                strategy.tell(candidate, told(candidate, i, score=random.Random(i).random()))
+    finally:
+        strategy.close()
+    if STRATEGIES[name].networks_only:
+        assert networks, f"{name} proposed no network"
+        for config in networks:  # the space's default steps around the network
+            assert {k: v for k, v in config.items() if not k.startswith(MODEL)} \
+                == default_steps
+    for config in networks:
+        assert config.get(FEATURES, "no_features") == "no_features"
+        assert config.get(TRANSFORMS, INPUT) == INPUT
+        if STRATEGIES[name].networks_only:
+            before = build_pipeline(config, space, profile, random_state=0)[:-1]
+            assert before.fit_transform(X, y).shape == X.shape, config
