@@ -67,7 +67,7 @@ NEURAL_CLASSIFIER = Component(
     accepts_sparse=False,
     seeded=True,
     iterations="max_epochs",
-    strategy_parameters=("architecture",),
+    strategy_parameters=("architecture", "architecture_search"),
     categorical_parameter="categorical_features",
 )
 NEURAL_REGRESSOR = Component(
@@ -76,7 +76,7 @@ NEURAL_REGRESSOR = Component(
     accepts_sparse=False,
     seeded=True,
     iterations="max_epochs",
-    strategy_parameters=("architecture",),
+    strategy_parameters=("architecture", "architecture_search"),
     categorical_parameter="categorical_features",
 )
 NEURAL_COMPONENTS = (NEURAL_CLASSIFIER, NEURAL_REGRESSOR)

@@ -8,8 +8,7 @@ import pytest
 from automl_estimators import AutoClassifier, AutoRegressor
 from automl_estimators.search import SMAC, STRATEGIES, Candidate, make_strategy
 from automl_estimators.spaces import Space
-from automl_estimators.spaces.declarations import MODEL
-from automl_estimators.spaces.neural import ARCHITECTURE_KEY
+from automl_estimators.spaces.declarations import MODEL, hp_key
 from automl_estimators.spaces.program import TRANSFORMS, is_program
 from automl_estimators.trial import Status, TrialResult
 
@@ -22,6 +21,12 @@ def space():
     # neural=True: regularized evolution proposes neural networks only (declaring
     # them needs no torch; these tests never fit)
     return Space("classification", n_features=8, has_categorical=True, seed=0, neural=True)
+
+
+def strategy_keys(s):
+    """Configuration keys of the strategy parameters of the space's components."""
+    return {hp_key(component, name) for components in s.steps.values()
+            for component in components for name in component.strategy_parameters}
 
 
 def result_for(candidate, trial_id, status=Status.OK, score=0.5):
@@ -68,8 +73,10 @@ def test_ask_returns_valid_candidates(name):
             assert flat[MODEL] in s.models
             for key, value in flat.items():
                 assert key in s.configspace or key in s.steps, key
-        else:  # strategy parameters (evolution's architecture) are not ConfigSpace's
-            searched = {k: v for k, v in candidate.config.items() if k != ARCHITECTURE_KEY}
+        else:  # strategy parameters (evolution's architecture, one-shot's
+            # architecture_search) are not ConfigSpace's
+            searched = {k: v for k, v in candidate.config.items()
+                        if k not in strategy_keys(s)}
             assert s.decode(s.encode(candidate.config)) == searched
 
 
