@@ -20,7 +20,10 @@ of one per architecture. Two ways to search it:
   ``1/K`` of an edge's channels go through the mixed operation and the rest
   bypass it, channels shuffled afterwards; the mixed operations then hold
   ``K`` times fewer activations and weights (PC-DARTS's edge normalisation is
-  not implemented).
+  not implemented). Measured on CPU (one thread, 16x16 images, width 16, 3
+  blocks, batch 64): K=4 took 1.7 s per step instead of 5.3 s and peaked
+  360 MiB above the start instead of 1041 MiB; image supernets are costly on
+  a CPU, whichever K.
 - **ENAS** (Pham et al., ICML 2018): the same supernet, one child cell per
   step. A controller samples the child; the shared weights take a step on it
   (inner-training batch); then the controller learns by REINFORCE with an

@@ -305,3 +305,15 @@ def test_architecture_and_architecture_search_exclude_each_other():
                          architecture_search="darts", **SMALL).fit(X, y)
     with pytest.raises(InvalidParameterError, match="architecture_search"):
         NeuralClassifier(architecture_search="random", **SMALL).fit(X, y)
+
+
+# the estimators' contract holds with a search inside the fit
+if torch_available():
+    from sklearn.utils.estimator_checks import parametrize_with_checks
+
+    from tests.nas.test_estimators import TINY
+
+    # one of the two estimators (they share the search): the checks fit ~50 times
+    @parametrize_with_checks([NeuralClassifier(architecture_search="enas", **TINY)])
+    def test_sklearn_contract_with_a_search(estimator, check):
+        check(estimator)
