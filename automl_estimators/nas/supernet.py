@@ -161,7 +161,7 @@ class OneShotSettings:
         Adam's, for DARTS's alphas.
     identity_dropout : float
         P-DARTS: dropout rate on the identity operation's output at the first
-        epoch, decayed linearly to 0 at the last; 0: off.
+        epoch, decayed linearly to 0 at the last (DARTS only); 0: off.
     skip_connection_limit : int or None
         DARTS+: stop once the derived normal cell holds this many identity
         operations (DARTS only); None: never.
@@ -671,8 +671,9 @@ class _OneShotSearch:
     def run(self) -> OneShotResult:
         derived, stopped_by = [], STOPPED_BY_EPOCHS
         for epoch in range(self.settings.epochs):
-            rate = self.settings.identity_dropout * (1 - epoch / self.settings.epochs)
-            self.supernet.set_identity_dropout(rate)
+            if self.settings.method != ENAS:  # DARTS's collapse guard; ENAS samples paths
+                rate = self.settings.identity_dropout * (1 - epoch / self.settings.epochs)
+                self.supernet.set_identity_dropout(rate)
             finished = self.epoch()
             derived.append(self.current())
             stopped_by = self._stop(derived, finished) or stopped_by
