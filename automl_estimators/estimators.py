@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import math
-from contextlib import closing
 import warnings
+from contextlib import closing
 from numbers import Integral, Real
 
 import numpy as np

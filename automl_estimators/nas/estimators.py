@@ -17,6 +17,7 @@ can tune it. torch is imported when a model is fitted, never at import time.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -41,6 +42,9 @@ from .recipe import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS
 from .torch_dependency import import_torch
 
 _SEED_BOUND = np.iinfo(np.int32).max
+# With architecture_search and max_time, the training after the search gets at
+# least this share of max_time, whatever the search took.
+MIN_TRAINING_TIME_SHARE = 0.25
 
 
 class _NeuralBase(BaseEstimator):
@@ -49,6 +53,7 @@ class _NeuralBase(BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
         "architecture": [Architecture, None],
         "architecture_seed": [Interval(Integral, 0, None, closed="left")],
+        "architecture_search": [StrOptions({"darts", "pc_darts", "enas"}), None],
         "image_shape": [tuple, None],
         "categorical_features": ["array-like", None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -75,7 +80,8 @@ class _NeuralBase(BaseEstimator):
                  n_blocks=DEFAULT_BLOCKS, width=64, activation="relu", max_epochs=50,
                  batch_size="auto", learning_rate=1e-3, weight_decay=1e-2, optimizer="adamw",
                  lr_schedule="cosine", validation_fraction=0.1, patience=10, max_time=None,
-                 device="auto", random_state=None, n_jobs=None):
+                 device="auto", random_state=None, n_jobs=None,
+                 architecture_search=None):
         self.architecture = architecture
         self.architecture_seed = architecture_seed
         self.image_shape = image_shape
@@ -97,6 +103,7 @@ class _NeuralBase(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.architecture_search = architecture_search
 
     # ------------------------------------------------------------- fitting
     def _validate_training_data(self, X, y, **kwargs):
@@ -205,20 +212,22 @@ class _NeuralBase(BaseEstimator):
             validation_fraction=self.validation_fraction, patience=self.patience, seed=seed,
             max_time=self.max_time, optimizer=self.optimizer, lr_schedule=self.lr_schedule)
         device = resolve_device(self.device)
+        if not is_classifier(self):
+            loss_fn = torch.nn.MSELoss()
+        elif class_weights is None:
+            loss_fn = torch.nn.CrossEntropyLoss()
+        else:
+            loss_fn = torch.nn.CrossEntropyLoss(
+                weight=torch.tensor(class_weights, dtype=torch.float32, device=device))
+        if self.architecture_search is not None:
+            spec, settings = self._search_architecture(spec, X, y_train, loss_fn, settings, device)
         with seeded_torch(seed, device, effective_n_jobs(self.n_jobs)):
             module = build_network(spec).to(device)
-            if not is_classifier(self):
-                loss_fn = torch.nn.MSELoss()
-            elif class_weights is None:
-                loss_fn = torch.nn.CrossEntropyLoss()
-            else:
-                loss_fn = torch.nn.CrossEntropyLoss(
-                    weight=torch.tensor(class_weights, dtype=torch.float32, device=device))
             result = train(module, X, y_train, loss_fn, settings, device,
                            stratify=is_classifier(self))
         self.module_ = module
         self.network_spec_ = spec
-        self.architecture_ = architecture
+        self.architecture_ = spec.architecture
         self.n_parameters_ = count_parameters(module)
         self.device_ = str(device)
         self.n_iter_ = result.n_epochs
@@ -227,6 +236,38 @@ class _NeuralBase(BaseEstimator):
         self.loss_curve_ = list(result.train_losses)
         self.validation_loss_curve_ = list(result.validation_losses)
         return self
+
+    def _search_architecture(self, spec, X, y_train, loss_fn, settings, device):
+        """Run the one-shot search; the spec with the cells it found, and the
+        training settings with the time it left.
+
+        The search is seeded from the training seed (a different stream of
+        it) in its own forked torch generator, so the training that follows
+        is the one ``architecture=architecture_`` would run.
+        """
+        from .supernet import SEARCH_TIME_SHARE, OneShotSettings, search_architecture
+        from .trainer import seeded_torch
+
+        if self.architecture is not None:
+            raise ValueError("architecture and architecture_search were both given; set "
+                             "architecture=None to search the cells, or "
+                             "architecture_search=None to train the given ones.")
+        seed = (settings.seed + 1) % _SEED_BOUND
+        one_shot = OneShotSettings(
+            method=self.architecture_search, epochs=self.max_epochs,
+            batch_size=settings.batch_size, learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay, seed=seed,
+            max_time=None if settings.max_time is None
+            else SEARCH_TIME_SHARE * settings.max_time)
+        with seeded_torch(seed, device, effective_n_jobs(self.n_jobs)):
+            found = search_architecture(spec, X, y_train, loss_fn, one_shot, device,
+                                        classification=is_classifier(self))
+        self.search_seconds_ = found.seconds
+        self.search_stopped_by_ = found.stopped_by
+        if settings.max_time is not None:
+            settings = replace(settings, max_time=max(settings.max_time - found.seconds,
+                                                      MIN_TRAINING_TIME_SHARE * settings.max_time))
+        return replace(spec, architecture=found.architecture), settings
 
     def _architecture(self) -> Architecture:
         """The architecture to build, of the kind ``image_shape`` asks for."""
@@ -426,6 +467,18 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         with an int, CPU training is repeatable.
     n_jobs : int, default=None
         CPU threads for torch (``None``: 1, ``-1``: all cores).
+    architecture_search : {"darts", "pc_darts", "enas"} or None, default=None
+        Search the cells in one shot before training
+        (:mod:`automl_estimators.nas.supernet`): a supernet holding every
+        operation on every edge (``n_cells`` cells of ``n_blocks`` nodes,
+        ``width`` wide, images at most 16 channels) is trained for up to
+        ``max_epochs`` epochs on half of the training rows while DARTS's
+        architecture weights (``"pc_darts"``: on a quarter of the channels)
+        or ENAS's controller learn on the other half; the cells derived from
+        it are then trained from scratch exactly as ``architecture=`` those
+        cells would be. With ``max_time``, the search takes at most half of
+        it and the training the rest (at least a quarter). Requires
+        ``architecture=None``. None: no search.
 
     Attributes
     ----------
@@ -442,10 +495,16 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     module_ : torch.nn.Module
         The trained network.
     architecture_ : Architecture
-        The architecture used (the default one when ``architecture`` is None).
+        The architecture used (the default one when ``architecture`` is None,
+        the one found with ``architecture_search``).
     n_parameters_ : int
         Trainable parameters of ``module_`` (elements of the tensors that
         require gradients): the network's size, which trials report.
+    search_seconds_ : float
+        Seconds the one-shot search took (defined with ``architecture_search``).
+    search_stopped_by_ : str
+        What ended the search: ``"epochs"``, ``"time"``, ``"skip_connections"``
+        (DARTS+'s collapse guard) or ``"stable"`` (defined with ``architecture_search``).
     network_spec_ : NetworkSpec
         What the network was built from (rebuilds it after unpickling).
     device_ : str
@@ -480,7 +539,8 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
                  n_blocks=DEFAULT_BLOCKS, width=64, activation="relu", max_epochs=50,
                  batch_size="auto", learning_rate=1e-3, weight_decay=1e-2, optimizer="adamw",
                  lr_schedule="cosine", validation_fraction=0.1, patience=10, max_time=None,
-                 class_weight=None, device="auto", random_state=None, n_jobs=None):
+                 class_weight=None, device="auto", random_state=None, n_jobs=None,
+                 architecture_search=None):
         super().__init__(
             architecture=architecture, architecture_seed=architecture_seed,
             image_shape=image_shape, categorical_features=categorical_features,
@@ -490,7 +550,7 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
             optimizer=optimizer, lr_schedule=lr_schedule,
             validation_fraction=validation_fraction, patience=patience, max_time=max_time,
             device=device,
-            random_state=random_state, n_jobs=n_jobs)
+            random_state=random_state, n_jobs=n_jobs, architecture_search=architecture_search)
         self.class_weight = class_weight
 
     def fit(self, X, y):

@@ -363,7 +363,7 @@ class TabularNetwork(nn.Module):
 
 
 # ------------------------------------------------- images and signals
-def _layers(dims: int):
+def conv_layers(dims: int):
     """(convolution, batch norm) classes of ``dims`` dimensions (1: signals, 2: images)."""
     return {1: (nn.Conv1d, nn.BatchNorm1d), 2: (nn.Conv2d, nn.BatchNorm2d)}[dims]
 
@@ -373,7 +373,7 @@ class ReLUConvBN(nn.Sequential):
 
     def __init__(self, c_in, c_out, kernel_size, stride=1, padding=0, dims=2,
                  activation="relu"):
-        conv, batch_norm = _layers(dims)
+        conv, batch_norm = conv_layers(dims)
         super().__init__(ACTIVATIONS[activation](),
                          conv(c_in, c_out, kernel_size, stride, padding, bias=False),
                          batch_norm(c_out))
@@ -383,7 +383,7 @@ class DilConv(nn.Sequential):
     """Activation, dilated depthwise convolution, pointwise convolution, batch norm."""
 
     def __init__(self, channels, kernel_size, stride, dilation, dims=2, activation="relu"):
-        conv, batch_norm = _layers(dims)
+        conv, batch_norm = conv_layers(dims)
         padding = dilation * (kernel_size - 1) // 2
         super().__init__(
             ACTIVATIONS[activation](),
@@ -413,7 +413,7 @@ class FactorizedReduce(nn.Module):
 
     def __init__(self, c_in, c_out, dims=2, activation="relu"):
         super().__init__()
-        conv, batch_norm = _layers(dims)
+        conv, batch_norm = conv_layers(dims)
         self.dims = dims
         self.activation = ACTIVATIONS[activation]()
         self.conv_even = conv(c_in, c_out - c_out // 2, 1, stride=2, bias=False)
@@ -443,7 +443,7 @@ class _ConvolutionalNetwork(nn.Module):
     def __init__(self, spec: NetworkSpec, in_channels: int, dims: int):
         super().__init__()
         arch, c, activation = spec.architecture, spec.width, spec.activation
-        conv, batch_norm = _layers(dims)
+        conv, batch_norm = conv_layers(dims)
         self.stem = nn.Sequential(conv(in_channels, c, 3, padding=1, bias=False),
                                   batch_norm(c))
         self.cells = nn.ModuleList()

@@ -32,7 +32,7 @@ MEMORY_ERRORS = ("MemoryError", "bad_alloc", "Unable to allocate", "out of memor
 
 # Fitted attributes of a pipeline's last step that a trial reports in its
 # ``info`` (without the trailing underscore), where the model has them.
-REPORTED_ATTRIBUTES = ("architecture", "n_parameters")
+REPORTED_ATTRIBUTES = ("architecture", "n_parameters", "search_seconds")
 
 # The data file this worker process loaded last: path -> its contents.
 _DATA: dict = {}

@@ -1,21 +1,22 @@
 """Search strategies behind one ask/tell interface (see :mod:`.base`).
 
 ``search`` is a name (``"random"``, ``"smac"``, ``"genetic"``, ``"evolution"``,
-``"controller"``, ``"auto"``) or a settings object (:class:`SMAC`, :class:`Random`,
-:class:`Genetic`, :class:`Evolution`, :class:`Controller`) whose ``make`` builds the
-strategy for one fit.
+``"controller"``, ``"one_shot"``, ``"auto"``) or a settings object (:class:`SMAC`,
+:class:`Random`, :class:`Genetic`, :class:`Evolution`, :class:`Controller`, :class:`OneShot`)
+whose ``make`` builds the strategy for one fit.
 """
 
 from .base import Candidate, SearchStrategy, config_key
 from .controller import Controller, ControllerSearch
 from .evolution import Evolution, EvolutionSearch
 from .genetic import Genetic, GeneticSearch
+from .one_shot import OneShot, OneShotSearch
 from .random_search import Random, RandomSearch
 from .smac import SMAC, SMACSearch
 
 # Name -> settings class; the name's defaults are the class's defaults.
 STRATEGIES = {"random": Random, "smac": SMAC, "genetic": Genetic, "evolution": Evolution,
-              "controller": Controller}
+              "controller": Controller, "one_shot": OneShot}
 SETTINGS = tuple(STRATEGIES.values())
 
 
@@ -43,6 +44,8 @@ __all__ = [
     "EvolutionSearch",
     "Genetic",
     "GeneticSearch",
+    "OneShot",
+    "OneShotSearch",
     "Random",
     "RandomSearch",
     "SMACSearch",

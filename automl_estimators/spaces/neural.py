@@ -266,7 +266,7 @@ NEURAL_CLASSIFIER = Component(
     accepts_sparse=False,
     seeded=True,
     iterations="max_epochs",
-    strategy_parameters=(ARCHITECTURE,),
+    strategy_parameters=(ARCHITECTURE, "architecture_search"),
     categorical_parameter="categorical_features",
     cells=cells_for(None),
 )
@@ -276,7 +276,7 @@ NEURAL_REGRESSOR = Component(
     accepts_sparse=False,
     seeded=True,
     iterations="max_epochs",
-    strategy_parameters=(ARCHITECTURE,),
+    strategy_parameters=(ARCHITECTURE, "architecture_search"),
     categorical_parameter="categorical_features",
     cells=cells_for(None),
 )

@@ -93,8 +93,7 @@ def test_proposals_are_valid_networks_of_the_datas_kind(kind):
                 assert max(block.inputs) < CELL_INPUTS + j
         # nothing changes the columns before a network: the space's default steps
         assert config[MODEL] == NAME and config["features"] == "no_features"
-        searched = {k: v for k, v in config.items() if k != ARCHITECTURE_KEY}
-        assert space.decode(space.encode(config)) == searched
+        assert space.decode(space.encode(config)) == config  # the cells are ConfigSpace's too
     assert len({c.key for c in asked}) == 8
 
 
@@ -185,11 +184,11 @@ def test_the_recipe_is_learned_with_the_cells():
         config = candidate.config
         assert (f"model:{NAME}:decay_rate" in config) == (config[key] == "step")
         assert config[f"model:{NAME}:class_weight"] is None  # not the controller's to learn
-        searched = {k: v for k, v in config.items() if k != ARCHITECTURE_KEY}
-        assert space.decode(space.encode(config)) == searched
+        assert space.decode(space.encode(config)) == config  # the cells are ConfigSpace's too
     schedules = [c.config[key] for c in proposed]
     assert {"cosine", "step", "constant"} <= set(schedules[:50])
-    assert schedules[-50:].count("constant") > 2 * schedules[:50].count("constant")
+    # uniform: 1/3 "constant"; the policy learns within the first 50 already
+    assert schedules[-50:].count("constant") >= 40 > schedules[:50].count("constant")
 
 
 def test_failures_earn_minus_crash_cost_and_other_models_teach_nothing():
