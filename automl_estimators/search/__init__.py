@@ -1,9 +1,9 @@
 """Search strategies behind one ask/tell interface (see :mod:`.base`).
 
 ``search`` is a name (``"random"``, ``"smac"``, ``"genetic"``, ``"evolution"``,
-``"controller"``, ``"one_shot"``, ``"auto"``) or a settings object (:class:`SMAC`,
-:class:`Random`, :class:`Genetic`, :class:`Evolution`, :class:`Controller`, :class:`OneShot`)
-whose ``make`` builds the strategy for one fit.
+``"controller"``, ``"one_shot"``, ``"progressive"``, ``"auto"``) or a settings object
+(:class:`SMAC`, :class:`Random`, :class:`Genetic`, :class:`Evolution`, :class:`Controller`,
+:class:`OneShot`, :class:`Progressive`) whose ``make`` builds the strategy for one fit.
 """
 
 from .base import Candidate, SearchStrategy, config_key
@@ -11,12 +11,13 @@ from .controller import Controller, ControllerSearch
 from .evolution import Evolution, EvolutionSearch
 from .genetic import Genetic, GeneticSearch
 from .one_shot import OneShot, OneShotSearch
+from .progressive import Progressive, ProgressiveSearch
 from .random_search import Random, RandomSearch
 from .smac import SMAC, SMACSearch
 
 # Name -> settings class; the name's defaults are the class's defaults.
 STRATEGIES = {"random": Random, "smac": SMAC, "genetic": Genetic, "evolution": Evolution,
-              "controller": Controller, "one_shot": OneShot}
+              "controller": Controller, "one_shot": OneShot, "progressive": Progressive}
 SETTINGS = tuple(STRATEGIES.values())
 
 
@@ -46,6 +47,8 @@ __all__ = [
     "GeneticSearch",
     "OneShot",
     "OneShotSearch",
+    "Progressive",
+    "ProgressiveSearch",
     "Random",
     "RandomSearch",
     "SMACSearch",
