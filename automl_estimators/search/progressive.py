@@ -49,22 +49,15 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from itertools import combinations_with_replacement
 from numbers import Integral
 
 import numpy as np
 
-from ..spaces.architecture import (
-    CELL_INPUTS,
-    OPERATIONS,
-    SPATIAL_KINDS,
-    Architecture,
-    Block,
-    kind_of,
-)
+from ..spaces.architecture import CELL_INPUTS, OPERATIONS, SPATIAL_KINDS, Architecture, Block
 from ..spaces.declarations import MODEL, hp_key
-from ..spaces.neural import ARCHITECTURE_KEY, NAME, NEURAL_HYPERPARAMETERS
+from ..spaces.neural import ARCHITECTURE_KEY, BLOCKS, NAME, NEURAL_HYPERPARAMETERS
 from .base import Candidate, SearchStrategy, StrategySettings
 from .predictor import N_MEMBERS, ArchitecturePredictor, rank_correlation
 
@@ -72,7 +65,7 @@ __all__ = ["Progressive", "ProgressiveSearch", "cell_expansions", "cell_neighbou
            "one_block_cells"]
 
 # The most blocks a cell may have: the upper end of the networks' declared n_blocks.
-MAX_BLOCKS = next(hp.high for hp in NEURAL_HYPERPARAMETERS if hp.name == "n_blocks")
+MAX_BLOCKS = next(hp.high for hp in NEURAL_HYPERPARAMETERS if hp.name == BLOCKS)
 
 
 @dataclass(frozen=True)
@@ -161,10 +154,10 @@ class ProgressiveSearch(SearchStrategy):
         self._steps = []
         self._component = space.component(MODEL, NAME) if NAME in space.models else None
         if self._component is not None:
-            self.kind = kind_of(self._component.fixed.get("image_shape"))
-            # architecture_seed stays at its default: the explicit architecture wins
+            # the kind of the component's fixed image_shape (spaces.architecture.kind_of)
+            self.kind = self._component.cells.kind
             self._base = space.default_config(NAME)
-            self._n_blocks_key = hp_key(self._component, "n_blocks")
+            self._n_blocks_key = hp_key(self._component, BLOCKS)
 
     def ask(self, n: int) -> list[Candidate]:
         if self._component is None:
@@ -277,7 +270,7 @@ class ProgressiveSearch(SearchStrategy):
 
 
 # ----------------------------------------------------------------- cells
-@lru_cache(maxsize=None)
+@cache
 def _blocks_at(kind: str, index: int) -> tuple[Block, ...]:
     """Every distinct block at position ``index`` of a cell (two branches, each an
     earlier state and an operation; a block is a sorted pair, so no twin twice)."""

@@ -27,8 +27,8 @@ STRATEGY_NAMES = sorted(STRATEGIES) + [SMAC(surrogate="gp", acquisition="pi"),
 
 
 def space():
-    # neural=True: evolution and the controller propose neural networks only (declaring
-    # them needs no torch; these tests never fit)
+    # neural=True: evolution, the controller and progressive NAS propose neural
+    # networks only (declaring them needs no torch; these tests never fit)
     return Space("classification", n_features=8, has_categorical=True, seed=0, neural=True)
 
 
