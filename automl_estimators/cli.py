@@ -190,9 +190,10 @@ def _parser() -> _Parser:
     run_fit.add_argument("--neural", choices=list(NEURAL_CHOICES), default="auto",
                          help="neural networks in the search (needs torch): auto (default) "
                               "when likely to pay (GPU, images, 10,000+ rows at 180+ s), on, off")
-    run_fit.add_argument("--image-shape", type=_image_shape, metavar="H,W[,C]",
+    run_fit.add_argument("--image-shape", type=_image_shape, metavar="H,W[,C] | L",
                          help="the feature columns are the pixels of H x W (x C) images, "
-                              "row by row: convolutional networks join the search")
+                              "row by row, or the L steps of a 1-D signal (1,L,C: C "
+                              "channels per step): convolutional networks join the search")
     run_fit.add_argument("--output", required=True, metavar="MODEL.joblib",
                          help="where to save the fitted estimator")
     run_fit.add_argument("--export", metavar="PIPELINE.py",
@@ -222,16 +223,17 @@ def _parser() -> _Parser:
 
 
 def _image_shape(text) -> tuple[int, ...]:
-    """``"28,28"`` or ``"28x28x1"`` as a tuple of 2 or 3 positive integers."""
+    """``"28,28"`` or ``"28x28x1"`` (an image), ``"40"`` or ``"1,40,3"`` (a signal) as a
+    tuple of 1 to 3 positive integers."""
     parts = text.replace("x", ",").split(",")
     try:
         shape = tuple(int(part) for part in parts)
     except ValueError:
         shape = ()
-    if len(shape) not in (2, 3) or min(shape) < 1:
+    if len(shape) not in (1, 2, 3) or min(shape) < 1:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an image shape; give 2 or 3 positive integers as H,W or H,W,C "
-            "(e.g. 28,28 or 32,32,3)")
+            "(e.g. 28,28 or 32,32,3), or a signal's length L (e.g. 40) or 1,L,C")
     return shape
 
 

@@ -283,9 +283,29 @@ NEURAL_REGRESSOR = Component(
 NEURAL_COMPONENTS = (NEURAL_CLASSIFIER, NEURAL_REGRESSOR)
 
 
+# Default size of a convolutional (image or signal) network in the search: a
+# stage's channels double and each cell concatenates its unused blocks, so the
+# estimator's tabular-sized defaults (width 64, 2 cells per stage) grow into
+# millions of parameters. Measured on MNIST-1D (4000 signals of 40 steps, 2 CPU
+# cores): width 64 x 2 cells, 2.7M parameters, 0.69 s per batch of 128 on one
+# thread (50 epochs would not fit a 300 s fit); width 16 x 1 cell, 93k
+# parameters, test accuracy 0.979 after 23 epochs (early stopped) in 174 s on a
+# loaded machine, 0.969 with 2 blocks in 52 s.
+SPATIAL_DEFAULTS = {"width": 16, "n_cells": 1}
+
+
 def neural_components(image_shape=None) -> tuple:
     """The neural components for data of this shape: ``image_shape`` (or None)
-    fixed, and the cells of its kind searched."""
+    fixed, the cells of its kind searched, and for images and signals the
+    smaller default size :data:`SPATIAL_DEFAULTS`."""
+    spatial = kind_of(image_shape) in SPATIAL_KINDS
+
+    def sized(hp):
+        if spatial and hp.name in SPATIAL_DEFAULTS:
+            return replace(hp, default=SPATIAL_DEFAULTS[hp.name])
+        return hp
+
     return tuple(replace(component, fixed={**component.fixed, "image_shape": image_shape},
-                         cells=cells_for(image_shape))
+                         cells=cells_for(image_shape),
+                         hyperparameters=tuple(sized(hp) for hp in component.hyperparameters))
                  for component in NEURAL_COMPONENTS)
