@@ -14,6 +14,7 @@ import math
 import warnings
 from contextlib import closing
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 from joblib import effective_n_jobs
@@ -55,7 +56,7 @@ class _AutoBase(BaseEstimator):
     """Shared parameters, fit loop and prediction plumbing of the two estimators."""
 
     _task = None
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "time_budget": [Interval(Real, 0, None, closed="neither")],
         "per_trial_time_limit": [Interval(Real, 0, None, closed="neither"), None],
         "memory_limit": [Interval(Integral, 16, None, closed="left"), None],
@@ -348,13 +349,17 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         otherwise (see ``search_plan_``).
     resampling_size : int or float, default=None
         Folds for ``"cv"`` (int >= 2) or validation fraction for ``"holdout"``.
-    search : {"auto", "random", "smac", "genetic", "evolution"} or settings, default="auto"
+    search : {"auto", "random", "smac", "genetic", "evolution", "controller", \
+            "progressive", "one_shot"} or settings, default="auto"
         Search strategy: ``"smac"`` (SMAC3 Bayesian optimisation, with successive
         halving on large data), ``"genetic"`` (TPOT-style genetic programming over
         pipeline trees with unions and stacking, NSGA-II on score and
         complexity), ``"evolution"`` (regularized evolution of neural
-        architectures, with successive halving over epochs; it proposes neural
-        networks only), ``"random"``, or ``"auto"``: the size-aware policy's choice
+        architectures, with successive halving over epochs), ``"controller"``
+        (a REINFORCE-trained LSTM controller, NAS-RL), ``"progressive"``
+        (progressive NAS with an accuracy predictor, PNAS), ``"one_shot"`` (a
+        DARTS or ENAS supernet search, then the derived cell retrained) -- these
+        four propose neural networks only --, ``"random"``, or ``"auto"``: the size-aware policy's choice
         (SMAC from 20 s of budget, see ``search_plan_``). Pass
         ``automl_estimators.search.SMAC(surrogate="gp", acquisition="ucb",
         multi_fidelity="hyperband", eta=3)`` or ``Genetic(population_size=20)``

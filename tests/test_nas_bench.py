@@ -1,7 +1,7 @@
 """The pure parts of the NAS benchmarks (benchmarks/nas/): arms, splits, curves, summaries.
 
 Two harnesses: ``bench.py``/``report.py`` (random vs evolution, results/nas.md) and
-``run.py``/``run_one.py``/``report_strategies.py`` (every strategy, results/nas/).
+``sweep.py``/``run_one.py``/``report_strategies.py`` (every strategy, results/nas/).
 No network is trained here: the reports are checked on synthetic records.
 """
 import json
@@ -26,11 +26,11 @@ def nas():
     import records
     import report
     import report_strategies
-    import run
     import run_one
+    import sweep
 
     yield SimpleNamespace(bench=bench, report=report, arms=arms, loaders=loaders,
-                          paired_stats=paired_stats, records=records, run=run,
+                          paired_stats=paired_stats, records=records, sweep=sweep,
                           run_one=run_one, report_strategies=report_strategies)
     sys.path[:] = before
 
@@ -139,7 +139,7 @@ def test_summary_says_how_to_fill_the_gpu_table(nas, tmp_path):
     assert "No runs recorded with `--device cuda` yet" in doc
 
 
-# ------------------------------------------------ the strategies harness (run.py)
+# ------------------------------------------------ the strategies harness (sweep.py)
 def trial(trial_id, started_at, duration, score, *, network=True, fidelity=1.0,
           status="ok", origin="random", config=None):
     from automl_estimators.spaces.neural import NAME
@@ -270,12 +270,12 @@ def test_resumable_plan_skips_done_runs_and_retries_unavailable_ones(nas, tmp_pa
     records.append_row(tmp_path, "cpu", {"dataset": "digits", "arm": "controller", "seed": 0,
                                          "budget": 10, "device": "cpu",
                                          "status": "unavailable"})
-    todo = nas.run.planned_runs(["digits"], ["random", "controller", "hgb"], [0, 1], 10, "cpu",
+    todo = nas.sweep.planned_runs(["digits"], ["random", "controller", "hgb"], [0, 1], 10, "cpu",
                                 records.done_keys(tmp_path))
     assert todo == [("digits", "controller", 0, 10, "cpu"), ("digits", "random", 1, 10, "cpu"),
                     ("digits", "controller", 1, 10, "cpu"), ("digits", "hgb", 1, 10, "cpu")]
     # on a GPU the networks run again; the baseline's cpu row still counts
-    cuda = nas.run.planned_runs(["digits"], ["random", "hgb"], [0], 10, "cuda",
+    cuda = nas.sweep.planned_runs(["digits"], ["random", "hgb"], [0], 10, "cuda",
                                 records.done_keys(tmp_path))
     assert cuda == [("digits", "random", 0, 10, "cuda")]
     records.append_row(tmp_path, "cpu", {**row("logreg", "digits", 0, None, []),

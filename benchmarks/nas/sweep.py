@@ -2,10 +2,10 @@
 
 Usage
 -----
-    python benchmarks/nas/run.py --budget 120 --seeds 0,1,2                 # every arm
-    python benchmarks/nas/run.py --budget 120 --datasets mnist1d,digits \\
+    python benchmarks/nas/sweep.py --budget 120 --seeds 0,1,2                 # every arm
+    python benchmarks/nas/sweep.py --budget 120 --datasets mnist1d,digits \\
         --arms random,controller,progressive,one_shot --chunk gpu-a --device cuda
-    python benchmarks/nas/run.py --report-only                              # tables, plots
+    python benchmarks/nas/sweep.py --report-only                              # tables, plots
 
 A run is (dataset, arm, seed, budget, device). Each run is its own process
 (``run_one.py``: memory and time isolated, ``OMP_WAIT_POLICY=PASSIVE``), killed at
@@ -131,7 +131,7 @@ def main(argv=None) -> int:
             records.append_row(args.results_dir, chunk_file.stem, row)
             print(f"    -> {row['status']} test={row.get('test_accuracy')} "
                   f"networks={row.get('n_networks')} {row.get('error', '')}", flush=True)
-    command = "python benchmarks/nas/run.py " + shlex.join(
+    command = "python benchmarks/nas/sweep.py " + shlex.join(
         argv if argv is not None else sys.argv[1:])
     path = report_strategies.write_report(args.results_dir, command.strip(), title=args.title)
     print(f"report: {path}")
