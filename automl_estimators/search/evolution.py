@@ -42,7 +42,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from ..spaces.architecture import mutate_architecture, sample_architecture
-from ..spaces.declarations import MODEL, Categorical, Int, hp_key
+from ..spaces.declarations import MODEL, Categorical, draw, hp_key
 from ..spaces.neural import ARCHITECTURE_KEY, BLOCKS, NAME, recipe_hyperparameters
 from .base import ETA, Candidate, SearchStrategy, StrategySettings, config_key
 
@@ -198,7 +198,7 @@ class EvolutionSearch(SearchStrategy):
     def _random_network(self) -> dict:
         """Random cells and a random recipe, at the default size and epochs."""
         arch = sample_architecture(self._rng, self._kind, self._base[self._key(BLOCKS)])
-        recipe = {hp.name: _draw(hp, self._rng) for hp in self._recipe}
+        recipe = {hp.name: draw(hp, self._rng) for hp in self._recipe}
         return self._with_recipe({**self._base, ARCHITECTURE_KEY: arch}, recipe)
 
     def _mutate(self, parent: dict) -> dict:
@@ -232,17 +232,5 @@ def _redraw(hp, current, rng: random.Random):
     """A new draw of ``hp``; a categorical one always changes (to another choice)."""
     if isinstance(hp, Categorical) and len(hp.choices) > 1:
         return rng.choice([choice for choice in hp.choices if choice != current])
-    return _draw(hp, rng)
+    return draw(hp, rng)
 
-
-def _draw(hp, rng: random.Random):
-    """A uniform draw of one declared hyperparameter (log-uniform where declared)."""
-    if isinstance(hp, Categorical):
-        return rng.choice(hp.choices)
-    if hp.log:
-        value = math.exp(rng.uniform(math.log(hp.low), math.log(hp.high)))
-    else:
-        value = rng.uniform(hp.low, hp.high)
-    if isinstance(hp, Int):
-        return int(min(max(round(value), hp.low), hp.high))
-    return float(value)

@@ -15,8 +15,9 @@ over trials:
    retrained from scratch: first with the search trial's recipe (its whole
    time for training now), then with twice the epochs, one more cell, twice
    the width (DARTS's evaluation network is deeper and wider than its
-   search network), and ``n_recipes`` random draws of the training
-   hyperparameters (learning rate, weight decay, batch size).
+   search network), and ``n_recipes`` random draws of the training recipe
+   (:func:`~automl_estimators.spaces.neural.recipe_hyperparameters`: optimizer,
+   schedule, activation, learning rate, weight decay, batch size, ...).
 3. Once every variation of the cells found so far is proposed, another
    one-shot trial, with a random macro-architecture (blocks per cell, cells,
    width) drawn from the component's declarations, so that it searches a
@@ -35,8 +36,8 @@ import random
 from collections import deque
 from dataclasses import dataclass
 
-from ..spaces.declarations import MODEL, Categorical, Int, hp_key
-from ..spaces.neural import ARCHITECTURE_KEY, NAME
+from ..spaces.declarations import MODEL, draw, hp_key
+from ..spaces.neural import ARCHITECTURE_KEY, NAME, recipe_hyperparameters
 from .base import Candidate, SearchStrategy, StrategySettings, config_key
 
 # The networks' strategy parameter that turns a fit into a one-shot search,
@@ -46,8 +47,6 @@ METHODS = ("darts", "pc_darts", "enas")
 # Hyperparameters a new one-shot search redraws: the macro-architecture the
 # cells are searched in.
 MACRO_HYPERPARAMETERS = ("n_blocks", "n_cells", "width")
-# Training hyperparameters a recipe variation redraws.
-RECIPE_HYPERPARAMETERS = ("learning_rate", "weight_decay", "batch_size")
 # A new search whose macro-architecture was proposed already is redrawn at most
 # this many times before the repeat is proposed (the loop then answers it with
 # the known result).
@@ -182,11 +181,12 @@ class OneShotSearch(SearchStrategy):
             if value != retrain[key]:
                 variations.append({**retrain, key: value})
         for _ in range(self.settings.n_recipes):
-            variations.append({**retrain, **self._redraw(RECIPE_HYPERPARAMETERS)})
+            variations.append({**retrain, **self._redraw(
+                hp.name for hp in recipe_hyperparameters(self._component))})
         return variations
 
     def _redraw(self, names) -> dict:
-        return {self._key(name): _draw(self._hyperparameter(name), self._rng) for name in names}
+        return {self._key(name): draw(self._hyperparameter(name), self._rng) for name in names}
 
     def _hyperparameter(self, name: str):
         return next(hp for hp in self._component.hyperparameters if hp.name == name)
@@ -194,15 +194,3 @@ class OneShotSearch(SearchStrategy):
     def _key(self, name: str) -> str:
         return hp_key(self._component, name)
 
-
-def _draw(hp, rng: random.Random):
-    """A uniform draw of one declared hyperparameter (log-uniform where declared)."""
-    if isinstance(hp, Categorical):
-        return rng.choice(hp.choices)
-    if hp.log:
-        value = math.exp(rng.uniform(math.log(hp.low), math.log(hp.high)))
-    else:
-        value = rng.uniform(hp.low, hp.high)
-    if isinstance(hp, Int):
-        return int(min(max(round(value), hp.low), hp.high))
-    return float(value)

@@ -11,6 +11,7 @@ the package lists hyperparameters.
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,21 @@ class Categorical:
 
 
 Hyperparameter = Float | Int | Categorical
+
+
+def draw(hp: Hyperparameter, rng):
+    """A uniform draw of one declared hyperparameter (log-uniform where declared),
+    from a ``random.Random``: what strategies that set values themselves
+    (evolution, one-shot retraining) draw, outside ConfigSpace's sampler."""
+    if isinstance(hp, Categorical):
+        return rng.choice(hp.choices)
+    if hp.log:
+        value = math.exp(rng.uniform(math.log(hp.low), math.log(hp.high)))
+    else:
+        value = rng.uniform(hp.low, hp.high)
+    if isinstance(hp, Int):
+        return int(min(max(round(value), hp.low), hp.high))
+    return float(value)
 
 
 @dataclass(frozen=True)

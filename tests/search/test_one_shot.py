@@ -14,7 +14,12 @@ from automl_estimators.search.one_shot import ARCHITECTURE_SEARCH
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.architecture import TABULAR, Architecture, Block
 from automl_estimators.spaces.declarations import MODEL
-from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
+from automl_estimators.spaces.neural import (
+    ARCHITECTURE_KEY,
+    NAME,
+    SIZE_HYPERPARAMETERS,
+    recipe_hyperparameters,
+)
 from automl_estimators.trial import Status, TrialResult
 from tests.test_export import run_script
 
@@ -73,8 +78,10 @@ def test_a_derived_architecture_is_retrained_from_scratch_with_variations():
     assert wide[key("width")] == 2 * base[key("width")]
     for recipe in recipes:
         changed = {k for k in recipe if recipe[k] != first[k]}
-        assert changed and changed <= {key(n) for n in ("learning_rate", "weight_decay",
-                                                         "batch_size")}
+        # the whole training recipe is redrawn, never the network's size
+        assert changed and changed <= {key(hp.name) for hp in recipe_hyperparameters(
+            space.component(MODEL, NAME))}
+        assert not changed & {key(n) for n in SIZE_HYPERPARAMETERS}
     # every variation proposed: the next proposal is a new search in another macro-architecture
     following = strategy.ask(1)[0].config
     assert following[SEARCH_KEY] == "darts" and ARCHITECTURE_KEY not in following
