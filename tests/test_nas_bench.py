@@ -365,3 +365,10 @@ def test_strategies_report_says_when_no_gpu_was_lent(nas, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert "No runs recorded yet." in nas.report_strategies.write_report(empty, "x").read_text()
+
+
+def test_search_costs_read_numbers_and_lists_of_them(nas):
+    report = {"search_seconds": [10.0, 14.0], "method": "darts", "cost": 3,
+              "retrained_scores": [0.9], "seconds_flag": True, "mixed_seconds": [1.0, "x"]}
+    assert nas.report_strategies.search_costs(report) == {"search_seconds": 12.0, "cost": 3.0}
+    assert nas.report_strategies.search_costs(None) == {}

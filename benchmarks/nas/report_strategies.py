@@ -94,10 +94,17 @@ def reward_series(report):
 
 
 def search_costs(report):
-    """Numbers of a strategy's report whose key says seconds or cost (one-shot's search)."""
-    return {k: v for k, v in (report or {}).items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool)
-            and ("seconds" in k.lower() or "cost" in k.lower())}
+    """Numbers of a strategy's report whose key says seconds or cost (one-shot's search);
+    a list of numbers (one per search, as one-shot's ``search_seconds``) counts as its mean."""
+    costs = {}
+    for key, value in (report or {}).items():
+        if "seconds" not in key.lower() and "cost" not in key.lower():
+            continue
+        values = value if isinstance(value, list) else [value]
+        numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if numbers and len(numbers) == len(values):
+            costs[key] = sum(numbers) / len(numbers)
+    return costs
 
 
 # ---------------------------------------------------------------- format
