@@ -38,7 +38,7 @@ from ..spaces.architecture import (
     kind_of,
     sample_architecture,
 )
-from .recipe import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS
+from ..spaces.recipe import ACTIVATIONS, ARCHITECTURE_SEARCHES, LR_SCHEDULES, OPTIMIZERS
 from .torch_dependency import import_torch
 
 _SEED_BOUND = np.iinfo(np.int32).max
@@ -53,7 +53,7 @@ class _NeuralBase(BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
         "architecture": [Architecture, None],
         "architecture_seed": [Interval(Integral, 0, None, closed="left")],
-        "architecture_search": [StrOptions({"darts", "pc_darts", "enas"}), None],
+        "architecture_search": [StrOptions(set(ARCHITECTURE_SEARCHES)), None],
         "image_shape": [tuple, None],
         "categorical_features": ["array-like", None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],

@@ -45,7 +45,7 @@ from ..spaces.architecture import (
     kind_of,
     signal_layout,
 )
-from .recipe import ACTIVATIONS as ACTIVATION_NAMES
+from ..spaces.recipe import ACTIVATIONS as ACTIVATION_NAMES
 from .torch_dependency import import_torch
 
 torch = import_torch()

@@ -73,6 +73,7 @@ from ..spaces.architecture import (
     Block,
     signal_layout,
 )
+from ..spaces.recipe import ARCHITECTURE_SEARCHES
 from .network import (
     FactorizedReduce,
     NetworkSpec,
@@ -89,10 +90,8 @@ F = torch.nn.functional
 
 logger = logging.getLogger(__name__)
 
-DARTS = "darts"
-PC_DARTS = "pc_darts"
-ENAS = "enas"
-METHODS = (DARTS, PC_DARTS, ENAS)
+METHODS = ARCHITECTURE_SEARCHES
+DARTS, PC_DARTS, ENAS = METHODS
 
 # DARTS's architecture optimiser (Liu et al. 2019, section 3 and appendix A.1).
 ALPHA_LEARNING_RATE = 3e-4

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from .recipe import LR_SCHEDULES, OPTIMIZERS
+from ..spaces.recipe import LR_SCHEDULES, OPTIMIZERS
 from .torch_dependency import import_torch
 
 torch = import_torch()

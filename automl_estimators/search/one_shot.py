@@ -38,12 +38,13 @@ from dataclasses import dataclass
 
 from ..spaces.declarations import MODEL, draw, hp_key
 from ..spaces.neural import ARCHITECTURE_KEY, NAME, recipe_hyperparameters
+from ..spaces.recipe import ARCHITECTURE_SEARCHES
 from .base import Candidate, SearchStrategy, StrategySettings, config_key
 
 # The networks' strategy parameter that turns a fit into a one-shot search,
 # and the methods it accepts (NeuralClassifier's architecture_search).
 ARCHITECTURE_SEARCH = "architecture_search"
-METHODS = ("darts", "pc_darts", "enas")
+METHODS = ARCHITECTURE_SEARCHES
 # Hyperparameters a new one-shot search redraws: the macro-architecture the
 # cells are searched in.
 MACRO_HYPERPARAMETERS = ("n_blocks", "n_cells", "width")

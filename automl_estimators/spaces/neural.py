@@ -78,6 +78,7 @@ from .declarations import (
     Float,
     Int,
 )
+from .recipe import ACTIVATIONS, LR_SCHEDULES, OPTIMIZERS
 
 NAME = "neural_network"
 ESTIMATORS = "automl_estimators.nas.estimators"
@@ -91,9 +92,9 @@ NEURAL_HYPERPARAMETERS = (
     # The estimator's default is "auto" (128 on CPU, 512 on CUDA); a searched
     # value is an explicit size, whose default is the CPU one.
     Int("batch_size", 32, 512, 128, log=True),
-    Categorical("activation", ("relu", "gelu", "silu", "tanh"), "relu"),
-    Categorical("optimizer", ("adamw", "sgd", "nadam", "rmsprop"), "adamw"),
-    Categorical("lr_schedule", ("cosine", "one_cycle", "constant"), "cosine"),
+    Categorical("activation", ACTIVATIONS, "relu"),
+    Categorical("optimizer", OPTIMIZERS, "adamw"),
+    Categorical("lr_schedule", LR_SCHEDULES, "cosine"),
     Int("max_epochs", 10, 200, 50, log=True),
     Int("n_cells", 1, 4, 2),
     Int(BLOCKS, 1, 5, 3),

@@ -34,7 +34,15 @@ TINY = {"n_cells": 1, "n_blocks": 1, "width": 8, "max_epochs": 30, "batch_size":
         "learning_rate": 1e-2, "patience": 5, "random_state": 0}
 
 
-@parametrize_with_checks([NeuralClassifier(**TINY), NeuralRegressor(**TINY)])
+# float32 matrix products round a row's output differently with the size of the batch it
+# is in (by ~1e-7 here, CPU-dependent), below any score's resolution but above the check's
+# atol=1e-7.
+BATCH_ROUNDING = {"check_methods_subset_invariance":
+                  "float32 matrix products round by ~1e-7 with the batch's size"}
+
+
+@parametrize_with_checks([NeuralClassifier(**TINY), NeuralRegressor(**TINY)],
+                         expected_failed_checks=lambda estimator: BATCH_ROUNDING)
 def test_sklearn_contract(estimator, check):
     pytest.importorskip("torch")
     check(estimator)

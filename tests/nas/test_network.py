@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from automl_estimators.nas.recipe import ACTIVATIONS
+from automl_estimators.spaces.recipe import ACTIVATIONS
 from automl_estimators.spaces.architecture import (
     IMAGE,
     IMAGE_OPS,
