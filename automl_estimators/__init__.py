@@ -1,6 +1,14 @@
 """automl-estimators: AutoML that behaves like any scikit-learn estimator."""
 
-from .estimators import AutoClassifier, AutoRegressor
+import logging
+
+# A library's loggers print nothing unless the application configures logging
+# (or ``verbose`` asks for it, see :mod:`.progress`): without this handler,
+# logging's last resort would print the package's warnings at ``verbose=0``, in
+# the fit's process and in its workers.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+from .estimators import AutoClassifier, AutoRegressor  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["AutoClassifier", "AutoRegressor", "__version__"]

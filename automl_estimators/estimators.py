@@ -24,7 +24,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import data
+from . import data, plotting
 from .budget import MIN_TRIAL_SECONDS, Budget
 from .ensemble import ENSEMBLE_SIZE
 from .evaluation import Evaluator
@@ -45,6 +45,7 @@ from .search_loop import SearchLoop
 from .spaces import Space
 from .spaces.architecture import kind_of
 from .spaces.neural import NAME as NEURAL
+from .summary import as_html, as_text, describe_fit
 from .trial import Limits
 
 logger = logging.getLogger(__name__)
@@ -300,6 +301,107 @@ class _AutoBase(BaseEstimator):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
+
+    # -------------------------------------------------------------- inspect
+    def summary(self):
+        """What the fit did, on one screen: print it.
+
+        The strategy and the model families searched, seconds against the
+        budget, trials by status, the plan and its reason, the final model
+        (an ensemble's members with their weights, or the single pipeline),
+        its validation score, and the top trials. A notebook shows the same as
+        a table (``_repr_html_``).
+
+        Returns
+        -------
+        str
+        """
+        check_is_fitted(self)
+        return as_text(describe_fit(self))
+
+    def _html_repr(self):
+        # scikit-learn's _repr_html_ and _repr_mimebundle_ both call this: a fitted
+        # estimator shows its summary above scikit-learn's diagram of its parameters.
+        if not self.__sklearn_is_fitted__():
+            return super()._html_repr()
+        return as_html(describe_fit(self)) + super()._html_repr()
+
+    def plot_search(self, ax=None, *, color_by="model"):
+        """Best validation score so far against the seconds of the fit (needs matplotlib).
+
+        Each trial is a point at the time it ended, coloured by model family
+        (``color_by="origin"``: by who proposed it), failed trials are markers at
+        the bottom, and the budget is a dashed line. See
+        :func:`automl_estimators.plotting.plot_search`.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw; None: a new figure.
+        color_by : {"model", "origin"}, default="model"
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        check_is_fitted(self)
+        return plotting.plot_search(self.history_, self.metric_, self.time_budget,
+                                    fit_time=self.fit_time_, color_by=color_by, ax=ax)
+
+    def plot_leaderboard(self, top=10, ax=None):
+        """The ``top`` ranked trials as bars with their scores and fit times (needs matplotlib).
+
+        Parameters
+        ----------
+        top : int, default=10
+        ax : matplotlib Axes, default=None
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        check_is_fitted(self)
+        return plotting.plot_leaderboard(self.leaderboard_, self.metric_, top=top, ax=ax)
+
+    def plot_ensemble(self, ax=None):
+        """The final model's members and their weights; one bar of weight 1 when a
+        single pipeline won (needs matplotlib).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        check_is_fitted(self)
+        return plotting.plot_ensemble(self.leaderboard_, self.metric_, self.best_score_,
+                                      self.best_config_, ax=ax)
+
+    def plot_pareto(self, ax=None):
+        """Validation score against complexity, the non-dominated front highlighted
+        (needs matplotlib).
+
+        Complexity is recorded by ``search="genetic"`` (operators in a pipeline)
+        and by neural networks (trainable parameters).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+
+        Returns
+        -------
+        matplotlib Axes
+
+        Raises
+        ------
+        ValueError
+            When the fit recorded no complexity.
+        """
+        check_is_fitted(self)
+        return plotting.plot_pareto(self.history_, self.search_space_, self.metric_,
+                                    strategy=self.search_plan_.strategy, ax=ax)
 
     # --------------------------------------------------------------- export
     def export(self, path):

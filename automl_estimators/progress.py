@@ -1,7 +1,12 @@
 """User-facing progress of a fit: one reporter, controlled by ``verbose``.
 
-``verbose=0``: silent; ``1``: a progress bar (elapsed / budget, trials, best score)
-on stderr and one log line per phase; ``2``: also one log line per trial.
+``verbose=0``: silent; ``1``: progress (elapsed / budget, trials, failures, best
+score) on stderr and one log line per phase; ``2``: also one log line per trial.
+
+Progress is a tqdm bar in a terminal or a notebook. Where stderr is neither (a
+CI log, ``2> fit.log``), a bar's carriage-return updates pile up into one line
+of tens of kilobytes, so the reporter writes a short status line instead, every
+:data:`STATUS_INTERVAL` seconds and on a new best score (as AutoGluon's logs do).
 """
 
 from __future__ import annotations
@@ -9,10 +14,15 @@ from __future__ import annotations
 import logging
 import math
 import sys
+import time
 
 from tqdm.auto import tqdm
 
 logger = logging.getLogger("automl_estimators")
+
+# Seconds between two status lines in a log (a new best score writes one at once).
+STATUS_INTERVAL = 5.0
+PREFIX = "[automl_estimators]"
 
 
 class _BarSafeHandler(logging.StreamHandler):
@@ -26,18 +36,51 @@ class _BarSafeHandler(logging.StreamHandler):
 
 
 def ensure_log_handler(verbose: int):
-    """Show the package's INFO logs when the user asked for verbosity and set no handler."""
-    if verbose and not logger.handlers and not logging.getLogger().handlers:
+    """Show the package's INFO logs when the user asked for verbosity and set no handler.
+
+    The package's ``NullHandler`` (set in its ``__init__`` so that ``verbose=0``
+    prints nothing, not even warnings through logging's last resort) does not count.
+    """
+    own = [h for h in logger.handlers if not isinstance(h, logging.NullHandler)]
+    if verbose and not own and not logging.getLogger().handlers:
         handler = _BarSafeHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[automl_estimators] %(message)s"))
+        handler.setFormatter(logging.Formatter(f"{PREFIX} %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG if verbose > 2 else logging.INFO)
 
 
-class Reporter:
-    """Progress bar and trial log of one fit."""
+def in_notebook() -> bool:
+    """Whether tqdm chose its notebook bar (a Jupyter kernel with ipywidgets)."""
+    import tqdm.autonotebook  # noqa: PLC0415 - imported by tqdm.auto already
+    import tqdm.std  # noqa: PLC0415
 
-    def __init__(self, verbose: int, budget, metric_name: str):
+    return tqdm.autonotebook.tqdm is not tqdm.std.tqdm
+
+
+def shows_bar(stream) -> bool:
+    """Whether progress on ``stream`` is a bar (a terminal or a notebook) or status lines."""
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return in_notebook() or bool(isatty and isatty())
+    except (ValueError, OSError):  # a closed or detached stream
+        return False
+
+
+class Reporter:
+    """Progress and trial log of one fit.
+
+    Parameters
+    ----------
+    verbose : int
+        0 writes nothing.
+    budget : Budget
+        The fit's clock.
+    metric_name : str
+    stream : file-like, default=None
+        Where progress goes; None: ``sys.stderr`` when the reporter is made.
+    """
+
+    def __init__(self, verbose: int, budget, metric_name: str, stream=None):
         self.verbose = verbose
         self.budget = budget
         self.metric_name = metric_name
@@ -45,12 +88,19 @@ class Reporter:
         self.trials = 0
         self.failed = 0
         self._bar = None
+        self._lines = None
+        self._last_line = -math.inf
+        self._new_best = False
         if verbose >= 1:
             ensure_log_handler(verbose)
-            self._bar = tqdm(total=round(budget.total, 1), unit="s", leave=True,
-                             desc="automl", file=sys.stderr, dynamic_ncols=True,
-                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f}s "
-                                        "{postfix}")
+            stream = sys.stderr if stream is None else stream
+            if shows_bar(stream):
+                self._bar = tqdm(total=round(budget.total, 1), unit="s", leave=True,
+                                 desc="automl", file=stream, dynamic_ncols=True,
+                                 bar_format="{desc}: {percentage:3.0f}%|{bar}| "
+                                            "{n:.1f}/{total:.1f}s {postfix}")
+            else:
+                self._lines = stream
 
     def phase(self, message, *args):
         """A log line for a step of the fit."""
@@ -61,6 +111,8 @@ class Reporter:
         """Account for one finished trial."""
         self.trials += 1
         if result.ok:
+            if result.score > self.best:
+                self._new_best = True
             self.best = max(self.best, result.score)
         else:
             self.failed += 1
@@ -69,17 +121,38 @@ class Reporter:
                         f"{self.metric_name}={result.score:.4f}" if result.ok else result.error)
         self.tick()
 
-    def tick(self):
-        """Move the bar to the current time."""
-        if self._bar is None:
-            return
-        self._bar.n = round(min(self.budget.elapsed(), self.budget.total), 1)
+    def status(self) -> str:
+        """The progress in one short line: elapsed / budget, trials, failures, best score."""
         best = f"{self.best:.4f}" if self.best > -math.inf else "-"
-        self._bar.set_postfix_str(f"trials={self.trials} failed={self.failed} "
-                                  f"best {self.metric_name}={best}", refresh=True)
+        return (f"{min(self.budget.elapsed(), self.budget.total):.1f}/{self.budget.total:g}s "
+                f"trials={self.trials} failed={self.failed} best {self.metric_name}={best}")
+
+    def tick(self):
+        """Bring the progress to the current time."""
+        if self._bar is not None:
+            self._bar.n = round(min(self.budget.elapsed(), self.budget.total), 1)
+            best = f"{self.best:.4f}" if self.best > -math.inf else "-"
+            self._bar.set_postfix_str(f"trials={self.trials} failed={self.failed} "
+                                      f"best {self.metric_name}={best}", refresh=True)
+        elif self._lines is not None:
+            now = time.monotonic()
+            if self._new_best or now - self._last_line >= STATUS_INTERVAL:
+                self._write_line(self.status())
+                self._last_line = now
+                self._new_best = False
+
+    def _write_line(self, text):
+        try:
+            self._lines.write(f"{PREFIX} {text}\n")
+            self._lines.flush()
+        except (ValueError, OSError):  # the user's stream was closed: progress is not worth a fit
+            self._lines = None
 
     def close(self):
         if self._bar is not None:
             self.tick()
             self._bar.close()
             self._bar = None
+        if self._lines is not None:
+            self._write_line(self.status())
+            self._lines = None

@@ -31,3 +31,28 @@ def credit():
 def mpg():
     """Small regression data."""
     return load("auto_mpg", 200)
+
+
+@pytest.fixture(scope="session")
+def iris_fit():
+    """A small random search on iris that ends on an ensemble (plots and summary read it)."""
+    from sklearn.datasets import load_iris
+
+    from automl_estimators import AutoClassifier
+
+    X, y = load_iris(return_X_y=True)
+    return AutoClassifier(time_budget=30, max_trials=6, n_jobs=1, random_state=0,
+                          search="random").fit(X, y)
+
+
+@pytest.fixture(scope="session")
+def genetic_fit():
+    """A small genetic search on iris over three models, a single pipeline at the end."""
+    from sklearn.datasets import load_iris
+
+    from automl_estimators import AutoClassifier
+
+    X, y = load_iris(return_X_y=True)
+    return AutoClassifier(time_budget=30, max_trials=12, n_jobs=1, random_state=0,
+                          search="genetic", ensemble_size=0,
+                          include=["logistic_regression", "knn", "naive_bayes"]).fit(X, y)

@@ -20,6 +20,7 @@ LAYERS = [
     ("policy", {"plan"}),
     ("trials", {"runners", "evaluation"}),
     ("fit", {"search_loop", "finish"}),
+    ("inspection", {"summary", "plotting"}),
     ("estimators", {"export", "estimators"}),
     ("interfaces", {"cli", "cli_data", "__main__", ""}),  # "": the package's __init__
 ]
