@@ -33,6 +33,8 @@ setup(
         # torch 2.13.0 (CPU wheel on the build machines) must satisfy this range
         "nas": ["torch>=2.2,<2.14"],
         "dask": ["dask[distributed]>=2024.1"],
+        # the plot_* methods of a fitted estimator (automl_estimators/plotting.py)
+        "plots": ["matplotlib>=3.7"],
         # mnist1d: generates the NAS benchmark's MNIST-1D (benchmarks/nas/loaders.py)
         "dev": ["pytest>=8", "pytest-xdist>=3", "pytest-timeout>=2.2", "psutil>=5.9", "matplotlib>=3.7",
                 "mnist1d>=0.0.2"],
