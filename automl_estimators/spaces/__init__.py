@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from .components import ALL_COMPONENTS, DEFAULT_MODEL, DEFAULT_PORTFOLIO, TUNED_CONFIGS
-from .configspace import compile_space, decode, encode
+from .configspace import compiled_space, decode, encode
 from .declarations import (
     ENCODING,
     FEATURES,
@@ -121,7 +121,7 @@ class Space:
     @cached_property
     def configspace(self):
         """The compiled ConfigSpace ``ConfigurationSpace``."""
-        return compile_space(self.steps, self._step_defaults(), seed=self.seed)
+        return compiled_space(self.steps, self._step_defaults(), seed=self.seed)
 
     def _step_defaults(self) -> dict:
         defaults = {}
