@@ -1,0 +1,123 @@
+"""Sphinx configuration of the automl-estimators documentation site.
+
+Build: ``python -m sphinx -W --keep-going -b html docs docs/_build/html`` from the
+repository root (README, "Documentation"). The gallery's examples (``examples/``)
+run during the build; ``AUTOML_EXAMPLES_BUDGET`` (seconds, read by each example)
+sets their time budgets: tests/test_docs.py builds at a tiny one, a release build
+leaves it unset (the examples' real budgets).
+"""
+
+import os
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import automl_estimators  # noqa: E402
+
+project = "automl-estimators"
+author = "the automl-estimators developers"
+copyright = "2026, the automl-estimators developers"
+release = version = automl_estimators.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "myst_parser",
+    "sphinx_gallery.gen_gallery",
+]
+
+# docs/architecture.md, docs/benchmarks.md and docs/contributing.md are pages of
+# the site as they are (one source, read on GitHub and here).
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
+                    "auto_examples/*.py", "auto_examples/*.zip", "auto_examples/*.md5",
+                    "auto_examples/*.json", "sg_execution_times.rst"]
+templates_path = ["_templates"]
+myst_heading_anchors = 3
+myst_enable_extensions = ["colon_fence"]
+
+# The committed benchmark reports (benchmarks/**/*.md, with their plots) are pages of
+# the site where they lie, through a link made at build time: a new report needs no
+# edit here, and links between them and from the pages above (../benchmarks/...)
+# keep working on GitHub and here alike.
+_REPORTS = Path(__file__).parent / "generated" / "benchmarks"
+_REPORTS.parent.mkdir(exist_ok=True)
+if not _REPORTS.is_symlink():
+    _REPORTS.symlink_to(ROOT / "benchmarks", target_is_directory=True)
+exclude_patterns += ["generated/benchmarks/results/raw", "generated/benchmarks/peers/results/raw*",
+                     "generated/benchmarks/peers/.venvs"]
+
+# -- API reference ------------------------------------------------------------
+autosummary_generate = True
+autosummary_imported_members = False
+autodoc_default_options = {"inherited-members": False}
+autodoc_typehints = "none"
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+# Types stay text (no cross-references: the build must not need the network for
+# intersphinx, and a type names sklearn/numpy/pandas objects in prose).
+numpydoc_xref_param_type = False
+
+intersphinx_mapping = {}  # the build must not need the network
+
+_SHAPE_OF_ATTRIBUTE = re.compile(r"\((\w+_),\)")
+
+
+def _literal_attribute_shapes(app, what, name, obj, options, lines):
+    """A shape named after a fitted attribute, ``(n_features_in_,)``, is code: as bare
+    text, reST reads the trailing underscore as a link to a target."""
+    lines[:] = [_SHAPE_OF_ATTRIBUTE.sub(r"(``\1``,)", line) for line in lines]
+
+
+def _reports_in_site(app, docname, source):
+    """The top-level pages (docs/*.md) link to reports as ``../benchmarks/...``, the
+    path on GitHub; in the site the same files lie under ``generated/benchmarks/``."""
+    if "/" not in docname:
+        source[0] = source[0].replace("](../benchmarks/", "](generated/benchmarks/")
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _literal_attribute_shapes, priority=400)
+    app.connect("source-read", _reports_in_site)
+
+# -- Gallery ------------------------------------------------------------------
+sphinx_gallery_conf = {
+    "examples_dirs": str(ROOT / "examples"),
+    "gallery_dirs": "auto_examples",
+    # every example runs in the build: none is shown without its output
+    "filename_pattern": r".*\.py$",
+    # not part of the site (yet): see examples/README.txt
+    "ignore_pattern": r"(__init__|_disabled_.*)\.py$",
+    "within_subsection_order": "FileNameSortKey",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "abort_on_example_error": False,
+    "only_warn_on_example_error": False,
+    "capture_repr": ("_repr_html_", "__repr__"),
+    "matplotlib_animations": False,
+    "reset_modules": ("matplotlib",),
+    "show_memory": False,
+    "write_computation_times": False,
+    # "Examples using X" on each API page
+    "doc_module": ("automl_estimators",),
+    "backreferences_dir": "generated/backreferences",
+}
+
+# -- HTML ---------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"automl-estimators {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
+html_static_path = []
+html_show_sourcelink = False
