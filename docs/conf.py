@@ -7,7 +7,6 @@ sets their time budgets: tests/test_docs.py builds at a tiny one, a release buil
 leaves it unset (the examples' real budgets).
 """
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import automl_estimators  # noqa: E402
+import automl_estimators  # noqa: E402 - the checkout's package, not an installed one
 
 project = "automl-estimators"
 author = "the automl-estimators developers"
@@ -25,7 +24,6 @@ release = version = automl_estimators.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "numpydoc",
     "myst_parser",
@@ -57,15 +55,16 @@ exclude_patterns += ["generated/benchmarks/results/raw", "generated/benchmarks/p
 # -- API reference ------------------------------------------------------------
 autosummary_generate = True
 autosummary_imported_members = False
-autodoc_default_options = {"inherited-members": False}
+# A class page lists its own methods and those it inherits from this package's bases
+# (fit, export: _AutoBase); what comes from scikit-learn's or Python's classes
+# (score, get_params, set_output, str methods) is theirs: _skip_foreign.
+autodoc_default_options = {"inherited-members": True}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
-# Types stay text (no cross-references: the build must not need the network for
-# intersphinx, and a type names sklearn/numpy/pandas objects in prose).
+# Types stay text: they name sklearn/numpy/pandas objects in prose, and linking
+# them would need intersphinx, which needs the network at build time.
 numpydoc_xref_param_type = False
-
-intersphinx_mapping = {}  # the build must not need the network
 
 _SHAPE_OF_ATTRIBUTE = re.compile(r"\((\w+_),\)")
 
@@ -74,6 +73,15 @@ def _literal_attribute_shapes(app, what, name, obj, options, lines):
     """A shape named after a fitted attribute, ``(n_features_in_,)``, is code: as bare
     text, reST reads the trailing underscore as a link to a target."""
     lines[:] = [_SHAPE_OF_ATTRIBUTE.sub(r"(``\1``,)", line) for line in lines]
+
+
+def _skip_foreign(app, what, name, obj, skip, options):
+    """Leave out a class's members defined outside this package (scikit-learn's
+    mixins, its metadata-routing ``set_*_request``, ``str``'s methods of an enum)."""
+    if what != "class":
+        return None
+    module = getattr(getattr(obj, "fget", obj), "__module__", None) or ""
+    return True if not module.startswith("automl_estimators") else None
 
 
 _REPORT_LINK = re.compile(r"\[([^\]]+)\]\(\.\./benchmarks/([^)#]+)\.md\)")
@@ -86,13 +94,9 @@ def _reports_in_site(app, docname, source):
     the site)."""
     if "/" not in docname:
         source[0] = _REPORT_LINK.sub(
-            lambda m: "{doc}`%s </generated/benchmarks/%s>`" % (m[1].replace("`", ""), m[2]),
+            lambda m: f"{{doc}}`{m[1].replace('`', '')} </generated/benchmarks/{m[2]}>`",
             source[0])
 
-
-def setup(app):
-    app.connect("autodoc-process-docstring", _literal_attribute_shapes, priority=400)
-    app.connect("source-read", _reports_in_site)
 
 # -- Gallery ------------------------------------------------------------------
 sphinx_gallery_conf = {
@@ -129,3 +133,9 @@ html_theme_options = {
 }
 html_static_path = []
 html_show_sourcelink = False
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _literal_attribute_shapes, priority=400)
+    app.connect("source-read", _reports_in_site)
+    app.connect("autodoc-skip-member", _skip_foreign)

@@ -12,7 +12,7 @@ import os
 
 # Seconds each fit may take. The documentation's test build sets a tiny budget
 # through this variable; run as it is, the example uses a real one.
-BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", 30))
+BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", "30"))
 
 # %%
 # The script as it was

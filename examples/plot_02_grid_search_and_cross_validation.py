@@ -14,7 +14,7 @@ internal validation).
 import os
 
 # Seconds each fit may take; the documentation's test build sets a tiny budget.
-BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", 30))
+BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", "30"))
 
 # %%
 # Each ``GridSearchCV`` candidate is fitted once per fold, so each fit gets a

@@ -12,7 +12,7 @@ automl_estimators``, the same program as the ``automl-estimators`` script.
 import os
 
 # Seconds each fit may take; the documentation's test build sets a tiny budget.
-BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", 30))
+BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", "30"))
 
 # %%
 import subprocess

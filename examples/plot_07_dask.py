@@ -16,7 +16,7 @@ This example starts a small ``LocalCluster`` inside this process
 import os
 
 # Seconds each fit may take; the documentation's test build sets a tiny budget.
-BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", 30))
+BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", "30"))
 
 # %%
 from distributed import Client, LocalCluster

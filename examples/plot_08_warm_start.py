@@ -14,7 +14,7 @@ earlier datasets shipped with the package instead.
 import os
 
 # Seconds each fit may take; the documentation's test build sets a tiny budget.
-BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", 30))
+BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", "30"))
 
 # %%
 # A first fit, on last month's data

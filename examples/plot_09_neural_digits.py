@@ -14,7 +14,7 @@ successive halving over epochs). Networks need torch
 import os
 
 # Seconds each fit may take; the documentation's test build sets a tiny budget.
-BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", 60))
+BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", "60"))
 
 # %%
 from sklearn.datasets import load_digits

@@ -13,7 +13,7 @@ package generates it here (``pip install mnist1d``), without a download.
 import os
 
 # Seconds each fit may take; the documentation's test build sets a tiny budget.
-BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", 60))
+BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", "60"))
 
 # %%
 from mnist1d.data import get_dataset_args, make_dataset

@@ -16,7 +16,7 @@ A fitted estimator says what its search did: ``summary()`` in a few lines,
 import os
 
 # Seconds each fit may take; the documentation's test build sets a tiny budget.
-BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", 30))
+BUDGET = float(os.environ.get("AUTOML_EXAMPLES_BUDGET", "30"))
 
 # %%
 import matplotlib.pyplot as plt

@@ -35,7 +35,7 @@ def test_site_builds_without_warnings(tmp_path):
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q", "-b", "html",
          "-d", str(tmp_path / "doctrees"), "-D", "sphinx_gallery_conf.run_stale_examples=1",
          str(ROOT / "docs"), str(html)],
-        cwd=ROOT, env=env, capture_output=True, text=True)
+        check=False, cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, f"docs build failed:\n{done.stderr[-6000:]}\n{done.stdout[-2000:]}"
 
     examples = sorted(p.stem for p in (ROOT / "examples").glob("plot_*.py"))
