@@ -40,8 +40,12 @@ board = clf.leaderboard_
 board[["rank", "model", "origin", "score", "fidelity", "status", "fit_seconds"]].head(10)
 
 # %%
-# A network trial's ``info`` (in ``history_``) holds its size and cells.
+# A network trial that finished holds its size and cells in its ``info``
+# (``history_`` keeps every trial in the order it started). How many finish
+# depends on the budget and the machine: a trial past its limit is a
+# ``timeout`` row above.
 networks = [t for t in clf.history_ if t.config.get("model") == "neural_network" and t.info]
+print(f"{len(networks)} network trials finished, of {clf.n_trials_} trials in {clf.fit_time_:.1f} s")
 for trial in networks[:3]:
     print(trial.status.value, trial.info.get("n_parameters"), "parameters")
     print("  ", trial.info.get("architecture"))
