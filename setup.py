@@ -2,6 +2,10 @@
 
 from setuptools import find_packages, setup
 
+DOCS = ["sphinx>=8,<10", "numpydoc>=1.8", "sphinx-gallery>=0.19", "myst-parser>=4",
+        "pydata-sphinx-theme>=0.16", "matplotlib>=3.7", "mnist1d>=0.0.2",
+        "dask[distributed]>=2024.1", "torch>=2.2,<2.14"]
+
 setup(
     name="automl-estimators",
     version="0.1.0",
@@ -35,9 +39,13 @@ setup(
         "dask": ["dask[distributed]>=2024.1"],
         # the plot_* methods of a fitted estimator (automl_estimators/plotting.py)
         "plots": ["matplotlib>=3.7"],
-        # mnist1d: generates the NAS benchmark's MNIST-1D (benchmarks/nas/loaders.py)
+        # the documentation site (docs/, examples/): Sphinx with numpydoc, autosummary,
+        # sphinx-gallery and MyST markdown; the examples use Dask, matplotlib and mnist1d
+        "docs": DOCS,
+        # mnist1d: generates the NAS benchmark's MNIST-1D (benchmarks/nas/loaders.py);
+        # the docs' requirements: tests/test_docs.py builds the site
         "dev": ["pytest>=8", "pytest-xdist>=3", "pytest-timeout>=2.2", "psutil>=5.9", "matplotlib>=3.7",
-                "mnist1d>=0.0.2"],
+                "mnist1d>=0.0.2", *DOCS],
     },
     entry_points={"console_scripts": ["automl-estimators=automl_estimators.cli:main"]},
     classifiers=[
