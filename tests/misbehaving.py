@@ -137,8 +137,8 @@ class Interrupter(Sleeper):
 
 class KillsItsWorker(Sleeper):
     """Kills the Dask worker process running it (the first of its ancestors in
-    ``pids``) with SIGKILL, once: the first to create ``marker`` does; then hangs
-    for ``seconds``. Run again elsewhere, it only hangs."""
+    ``pids``) with SIGKILL, once: the first to create ``marker`` does, and writes
+    its own pid there; then hangs for ``seconds``. Run again elsewhere, it only hangs."""
 
     def __init__(self, pids=(), marker="", seconds=60.0):
         self.pids = pids
@@ -152,9 +152,11 @@ class KillsItsWorker(Sleeper):
         import psutil
 
         try:
-            os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL))
+            marker = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
             return Sleeper.fit(self, X, y)
+        os.write(marker, str(os.getpid()).encode())
+        os.close(marker)
         worker = next(p for p in psutil.Process().parents() if p.pid in self.pids)
         worker.send_signal(signal.SIGKILL)
         return Sleeper.fit(self, X, y)

@@ -165,10 +165,18 @@ _PR_SET_PDEATHSIG = 1
 def _die_with_parent():
     """Have the kernel kill this worker when its parent (the forkserver) ends.
 
-    The forkserver ends with the process that started it (the fit's, or a Dask
-    worker's); without this, a worker of a parent killed with SIGKILL (a Dask
-    worker lost mid-trial) would run its trial out as an orphan. Linux only.
+    The forkserver ends when the process that started it (the fit's, or a Dask
+    worker's) and every child holding its pipe end are gone, so workers drop
+    theirs; without this, a worker of a parent killed with SIGKILL (a Dask worker
+    lost mid-trial) would run its trial out as an orphan. The kill is Linux only.
     """
+    # Every child of a forkserver holds a copy of the pipe end whose closing ends the
+    # forkserver: kept, it would keep the forkserver, and so this worker, alive.
+    alive = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
+    if alive is not None:
+        with contextlib.suppress(OSError):
+            os.close(alive)
+        forkserver._forkserver._forkserver_alive_fd = None
     if not sys.platform.startswith("linux"):
         return
     try:
