@@ -31,6 +31,7 @@ from .evaluation import Evaluator
 from .export import export as export_script
 from .finish import Final, Finisher, fit_fallback
 from .history import History
+from .interrupts import Interrupts
 from .metalearning.suggestions import METHODS
 from .metalearning.warm_start import warm_start_candidates
 from .nas.torch_dependency import neural_dependencies
@@ -144,6 +145,35 @@ class _AutoBase(BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        KeyboardInterrupt
+            When interrupted (Ctrl-C) before the dummy fallback is fitted: there
+            is no model to end with yet.
+
+        Notes
+        -----
+        Interrupting (Ctrl-C, i.e. SIGINT) once the dummy fallback is fitted ends
+        the fit early, fitted, with a ``RuntimeWarning`` that says when and what
+        ``model_`` is:
+
+        - The first Ctrl-C stops the search within about half a second: running
+          trials are stopped (``"cancelled"`` in ``leaderboard_``), and the
+          finishing step runs as usual on the trials that finished (ensemble
+          and refit on all rows, within what is left of ``time_budget``).
+        - A second Ctrl-C skips or aborts the finishing step at once: ``model_``
+          is the best trial's model as fitted during search when one is held
+          (``refit_ == "search-time model"``), else the dummy fallback.
+        - Further presses are ignored until the trial workers are stopped and
+          the temporary files removed (seconds); ``fit`` then returns.
+
+        Trial workers ignore SIGINT, so a terminal's Ctrl-C stops them only
+        through this. No worker process outlives ``fit``, whether it ends
+        normally, by an error or by an interrupt. When ``fit`` runs outside the
+        main thread, or SIGINT has a handler other than Python's default, the
+        handler is left alone; a ``KeyboardInterrupt`` raised during the search
+        or the finishing step then counts as a first or second Ctrl-C.
         """
         budget = Budget(float(self.time_budget) if isinstance(self.time_budget, Real) else 1.0)
         check_not_in_worker_start(f"{type(self).__name__}.fit")
@@ -172,6 +202,7 @@ class _AutoBase(BaseEstimator):
                       image_shape=self.image_shape)
         n_jobs = effective_n_jobs(self.n_jobs)
         reporter = Reporter(self.verbose, budget, metric.name)
+        interrupts = Interrupts(clock=budget.elapsed)
         try:
             splits = make_splits(plan, y, task == CLASSIFICATION, seed)
             reporter.phase("%s: %d rows x %d columns, metric %s, %s, n_jobs=%d",
@@ -183,49 +214,22 @@ class _AutoBase(BaseEstimator):
                                     budget=budget)
             final = Final(fallback, history.results[0])
             search_report = {}
-            if budget.remaining() >= MIN_TRIAL_SECONDS:
-                def build(config, fidelity=1.0):
-                    pipeline = build_pipeline(config, space, profile, random_state=seed,
-                                              fidelity=fidelity)
-                    return pipeline, fidelity_shares(config, space, fidelity)[1]
-
-                limits = Limits(self.max_parameters, self.max_predict_latency)
-                # A failed trial is worth no more than the dummy fallback (trial 0).
-                dummy_score = history.results[0].score
-                crash_cost = -dummy_score if np.isfinite(dummy_score) else 0.0
-                with closing(make_strategy(self.search, space, seed, plan=plan,
-                                           crash_cost=crash_cost)) as strategy, \
-                        dask_client(self.dask_client) as client, \
-                        Evaluator(X, y, splits, task=task, metric=metric, n_classes=n_classes,
-                                  n_workers=n_jobs, memory_limit=self.memory_limit,
-                                  dask_client=client,
-                                  preload=("torch",) if NEURAL in space.models else ()
-                                  ) as evaluator:
-                    finisher = Finisher(
-                        task, metric, y, splits, n_classes, self.ensemble_size,
-                        n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),
-                        all_rows=profile.n_rows, budget=budget, reporter=reporter,
-                        limits=limits)
-                    reporter.phase("searching with %s over %d models", strategy.name,
-                                   len(space.models))
-                    # The loop evaluates the warm start first; strategies learn it by tell.
-                    SearchLoop(strategy, evaluator, history, budget, reporter, build,
-                               space.describe, finisher.reserve, max_trials=self.max_trials,
-                               per_trial_time_limit=plan.trial_time_limit, seed=seed,
-                               return_models=plan.return_models, limits=limits,
-                               ).run(warm_start_candidates(self.warm_start, space, X, y,
-                                                           profile))
-                    reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
-                                   budget.remaining())
-                    search_report = _strategy_report(strategy)
-                    final = finisher.finish(history, evaluator,
-                                            lambda config: build(config)[0], fallback)
+            # From here a Ctrl-C stops the search (the dummy serves at worst); the
+            # handler is held until the workers are stopped (see .interrupts).
+            with interrupts:
+                if budget.remaining() >= MIN_TRIAL_SECONDS and not interrupts.stop:
+                    search_report, final = self._search_and_finish(
+                        X, y, splits, history, fallback, budget, reporter, interrupts,
+                        task=task, metric=metric, n_classes=n_classes, seed=seed,
+                        profile=profile, plan=plan, space=space, n_jobs=n_jobs)
         finally:
             reporter.close()
         self.profile_ = profile
         self.target_name_ = target_name
         self.search_report_ = search_report
         self._set_fitted_attributes(final, history, space, metric, plan, budget)
+        if interrupts.count:
+            self._warn_interrupted(interrupts, final)
         chosen = final.chosen
         reporter.phase("done in %.1fs (budget %.1fs): %d trials, final %s, validation %s=%.4f",
                        self.fit_time_, self.time_budget, self.n_trials_,
@@ -233,6 +237,79 @@ class _AutoBase(BaseEstimator):
                        space.describe(chosen.config) if chosen.config else "dummy",
                        metric.name, self.best_score_)
         return self
+
+    def _search_and_finish(self, X, y, splits, history, fallback, budget, reporter, interrupts,
+                           *, task, metric, n_classes, seed, profile, plan, space, n_jobs):
+        """Run the search loop, then the finishing step; (strategy report, Final).
+
+        A second Ctrl-C (before or during the finishing step) ends it with the
+        model already held: the best trial's as fitted during search, else the dummy.
+        """
+        def build(config, fidelity=1.0):
+            pipeline = build_pipeline(config, space, profile, random_state=seed,
+                                      fidelity=fidelity)
+            return pipeline, fidelity_shares(config, space, fidelity)[1]
+
+        limits = Limits(self.max_parameters, self.max_predict_latency)
+        # A failed trial is worth no more than the dummy fallback (trial 0).
+        dummy_score = history.results[0].score
+        crash_cost = -dummy_score if np.isfinite(dummy_score) else 0.0
+        with closing(make_strategy(self.search, space, seed, plan=plan,
+                                   crash_cost=crash_cost)) as strategy, \
+                dask_client(self.dask_client) as client, \
+                Evaluator(X, y, splits, task=task, metric=metric, n_classes=n_classes,
+                          n_workers=n_jobs, memory_limit=self.memory_limit,
+                          dask_client=client,
+                          preload=("torch",) if NEURAL in space.models else ()
+                          ) as evaluator:
+            finisher = Finisher(
+                task, metric, y, splits, n_classes, self.ensemble_size,
+                n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),
+                all_rows=profile.n_rows, budget=budget, reporter=reporter,
+                limits=limits)
+            reporter.phase("searching with %s over %d models", strategy.name,
+                           len(space.models))
+            # The loop evaluates the warm start first; strategies learn it by tell.
+            SearchLoop(strategy, evaluator, history, budget, reporter, build,
+                       space.describe, finisher.reserve, max_trials=self.max_trials,
+                       per_trial_time_limit=plan.trial_time_limit, seed=seed,
+                       return_models=plan.return_models, limits=limits,
+                       interrupts=interrupts,
+                       ).run(warm_start_candidates(self.warm_start, space, X, y, profile))
+            reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
+                           budget.remaining())
+            search_report = _strategy_report(strategy)
+            if interrupts.abort:
+                return search_report, finisher.keep(history, fallback)
+            try:
+                with interrupts.abortable():
+                    final = finisher.finish(history, evaluator,
+                                            lambda config: build(config)[0], fallback)
+            except KeyboardInterrupt:
+                if not interrupts.holds_signal:  # raised by a handler not ours
+                    interrupts.note()
+                reporter.phase("finishing step interrupted: keeping the model held")
+                final = finisher.keep(history, fallback)
+        return search_report, final
+
+    def _warn_interrupted(self, interrupts, final):
+        """Say that Ctrl-C stopped the fit, and what ``model_`` is."""
+        trials = sum(r.origin != "dummy" for r in self.history_)
+        if final.members:
+            kept = (f"an ensemble of {len(final.members)} trials refit on all rows "
+                    f"(validation {self.best_score_:.4g})")
+        elif self.refit_ == "dummy":
+            kept = "the dummy fallback (no finished trial beat it)"
+        else:
+            kept = (f"trial {final.chosen.trial_id}'s pipeline "
+                    + ("refit on all rows" if self.refit_ == "all rows"
+                       else "as fitted during search, on its training split")
+                    + f" (validation {self.best_score_:.4g})")
+        step = ("; a second Ctrl-C skipped the finishing step" if interrupts.abort else "")
+        at = interrupts.at if interrupts.at is not None else self.fit_time_
+        warnings.warn(f"fit interrupted (Ctrl-C) at {at:.1f}s of its {self.time_budget:g}s "
+                      f"budget: the search stopped after {trials} trials{step}; model_ is "
+                      f"{kept}.", RuntimeWarning, stacklevel=3)
 
     def _check_resampling_size(self):
         size = self.resampling_size

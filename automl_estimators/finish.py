@@ -209,8 +209,19 @@ class Finisher:
             except RuntimeError as exc:
                 self.reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
         # No refit finished: the best model fitted during search, else the dummy.
-        for result in better:
-            if result.model is not None:
+        return self.keep(history, fallback)
+
+    def keep(self, history, fallback) -> Final:
+        """The model a fit ends with when nothing is refit: the best trial's model as
+        fitted during search, among those that beat the dummy, else ``fallback``.
+
+        Also what an interrupted finishing step ends with (a second Ctrl-C): it
+        takes no time, and no worker.
+        """
+        dummy = history.results[0]
+        for result in history.ranked():
+            if result.origin != "dummy" and result.score > dummy.score \
+                    and result.model is not None:
                 self.reporter.phase("keeping trial %d's model as fitted during search",
                                     result.trial_id)
                 return Final(result.model, result)

@@ -21,6 +21,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 from .budget import MIN_TRIAL_SECONDS
+from .interrupts import Interrupts
 from .runners import WorkersUnavailable
 from .trial import Limits, PendingTrial, Status, TrialResult
 
@@ -43,18 +44,31 @@ class _DeadlineAsker:
     raises is left alone too, with a warning: the trials already run, the
     fallback and the refit still make the fit's model."""
 
-    def __init__(self, strategy):
+    def __init__(self, strategy, interrupts):
         self.strategy = strategy
+        self.interrupts = interrupts
         self.stopped = False
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="automl-ask")
 
     def ask(self, timeout):
-        """One candidate list from the strategy, or None when it did not answer in time."""
+        """One candidate list from the strategy, or None when it did not answer in time
+        (or the fit was interrupted while it thought)."""
         if self.stopped:
             return None
         future = self._thread.submit(self.strategy.ask, 1)
+        deadline = time.monotonic() + max(timeout, 0.01)
         try:
-            return future.result(timeout=max(timeout, 0.01))
+            # In steps, so that a Ctrl-C need not wait for a slow ask (SMAC: seconds).
+            while True:
+                try:
+                    return future.result(timeout=min(POLL_SECONDS,
+                                                     max(deadline - time.monotonic(), 0.01)))
+                except FutureTimeout:
+                    if self.interrupts.stop:
+                        self.stopped = True
+                        return None
+                    if time.monotonic() >= deadline:
+                        raise
         except FutureTimeout:
             self.stopped = True
             logger.warning("the %s strategy did not propose within the search time left "
@@ -116,6 +130,10 @@ class SearchLoop:
         Size and latency limits: a trial whose model passes one is recorded (and
         told to the strategy) as ``infeasible`` as soon as it is collected, the
         one place they are checked.
+    interrupts : Interrupts
+        The fit's Ctrl-C presses: at the first, the loop stops at its next check
+        and cancels the running trials (recorded as ``cancelled``); a
+        ``KeyboardInterrupt`` raised inside the loop is noted as one.
     """
 
     strategy: object
@@ -131,6 +149,7 @@ class SearchLoop:
     seed: int = 0
     return_models: bool = False
     limits: Limits = field(default_factory=Limits)
+    interrupts: Interrupts = field(default_factory=Interrupts)
 
     def run(self, warm_start) -> None:
         """Evaluate ``warm_start`` (candidates, the strong default first), then the
@@ -142,7 +161,7 @@ class SearchLoop:
             When no worker can run a trial and no trial but the dummy succeeded:
             the fit would otherwise end on the dummy without saying why.
         """
-        self._asker = _DeadlineAsker(self.strategy)
+        self._asker = _DeadlineAsker(self.strategy, self.interrupts)
         self._queue = list(warm_start)
         self._pending: dict = {}  # future -> PendingTrial
         self._default_trial = None  # the first trial's future while it runs
@@ -152,6 +171,13 @@ class SearchLoop:
         self._exhausted = False
         try:
             self._loop()
+        except KeyboardInterrupt:
+            # Raised where no handler of the fit's holds SIGINT (see .interrupts): the
+            # loop's state is whatever the line it interrupted left, but every running
+            # trial is in _pending or dies with the workers at the evaluator's close.
+            self.interrupts.note()
+            self._asker.stopped = True
+            self._cancel(list(self._pending))
         finally:
             self._asker.close()
 
@@ -167,13 +193,13 @@ class SearchLoop:
 
     def _loop(self):
         overtime = False  # the search time is up, the first trial still runs
-        while True:
+        while not self.interrupts.stop:
             search_left = self._search_left()
             while (self._may_start() and len(self._pending) < self.evaluator.n_workers
-                   and search_left >= MIN_TRIAL_SECONDS):
+                   and search_left >= MIN_TRIAL_SECONDS and not self.interrupts.stop):
                 candidate = self._next_candidate()
                 search_left = self._search_left()  # asking took time
-                if candidate is None or search_left < MIN_TRIAL_SECONDS:
+                if candidate is None or search_left < MIN_TRIAL_SECONDS or self.interrupts.stop:
                     break
                 self._start(candidate, search_left)
             if not self._pending:
@@ -286,6 +312,8 @@ class SearchLoop:
 
     def _cancel(self, futures):
         """Cancel these pending trials and record them as cancelled."""
+        reason = ("stopped: the fit was interrupted (Ctrl-C)" if self.interrupts.stop
+                  else "stopped at the end of the search time")
         for future in futures:
             pending = self._pending.pop(future)
             future.cancel()
@@ -293,6 +321,6 @@ class SearchLoop:
             result = TrialResult(trial_id=pending.trial_id, config=candidate.config,
                                  origin=candidate.origin, fidelity=candidate.fidelity,
                                  status=Status.CANCELLED, started_at=pending.started_at,
-                                 error="stopped at the end of the search time")
+                                 error=reason)
             self.history.add(result)
             self.reporter.trial(result, self.describe(candidate.config))

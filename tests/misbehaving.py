@@ -115,3 +115,48 @@ class Sized(SlowLearner):
         self.classes_ = self.model_.classes_
         self.n_parameters_ = self.size
         return self
+
+
+class Interrupter(Sleeper):
+    """Presses Ctrl-C in fit: SIGINT to the fitting process ``pid`` and to itself
+    (a terminal's Ctrl-C reaches its whole foreground process group), then hangs
+    for ``seconds``. The signal arrives while this trial runs, whatever the load."""
+
+    def __init__(self, pid=0, seconds=60.0):
+        self.pid = pid
+        self.seconds = seconds
+
+    def fit(self, X, y):
+        import os
+        import signal
+
+        os.kill(self.pid, signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+        return Sleeper.fit(self, X, y)
+
+
+class KillsItsWorker(Sleeper):
+    """Kills the Dask worker process running it (the first of its ancestors in
+    ``pids``) with SIGKILL, once: the first to create ``marker`` does, and writes
+    its own pid there; then hangs for ``seconds``. Run again elsewhere, it only hangs."""
+
+    def __init__(self, pids=(), marker="", seconds=60.0):
+        self.pids = pids
+        self.marker = marker
+        self.seconds = seconds
+
+    def fit(self, X, y):
+        import os
+        import signal
+
+        import psutil
+
+        try:
+            marker = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return Sleeper.fit(self, X, y)
+        os.write(marker, str(os.getpid()).encode())
+        os.close(marker)
+        worker = next(p for p in psutil.Process().parents() if p.pid in self.pids)
+        worker.send_signal(signal.SIGKILL)
+        return Sleeper.fit(self, X, y)

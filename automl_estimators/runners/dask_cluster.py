@@ -17,11 +17,12 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import uuid
 from contextlib import contextmanager
 
 import joblib
 
-from ..trial import TrialTask
+from ..trial import Status, TrialTask, WorkerAnswer
 from .base import Runner
 from .processes import outcome, schedule, trial_pool
 
@@ -30,6 +31,11 @@ _LOCAL: dict = {}
 # (memory limit, preloaded modules) -> process pool of this Dask worker, kept
 # between the trials of a fit.
 _POOLS: dict = {}
+# Trial futures of this Dask worker's pools still waited for: a stopped pool leaves
+# them pending for ever, and the Dask thread that waits with them.
+_RUNNING: set = set()
+# Prefix of the scheduler-side event a trial sets when it starts (see run_trial).
+STARTED_EVENT = "automl-estimators-started-"
 
 
 @contextmanager
@@ -51,9 +57,20 @@ def dask_client(client):
 
 
 def _local_path(data_key, data):
+    """The data's file on this Dask worker, written on its first trial.
+
+    In the worker's own scratch folder: ``_release`` removes it when the fit
+    ends, and Dask purges the folder of a worker that died.
+    """
     path = _LOCAL.get(data_key)
     if path is None or not os.path.exists(path):
-        folder = tempfile.mkdtemp(prefix="automl_estimators_dask_")
+        try:
+            from distributed import get_worker
+
+            scratch = get_worker().local_directory
+        except (ImportError, ValueError):  # not in a Dask worker
+            scratch = None
+        folder = tempfile.mkdtemp(prefix="automl_estimators_dask_", dir=scratch)
         path = os.path.join(folder, "data.joblib")
         joblib.dump(data, path)
         _LOCAL[data_key] = path
@@ -69,6 +86,8 @@ def _release(data_key):
         pool = _POOLS.popitem()[1]
         pool.stop()
         pool.join(timeout=5)
+    for future in list(_RUNNING):
+        future.cancel()
 
 
 def _pool(memory_limit, preload=()):
@@ -88,10 +107,34 @@ def _pool(memory_limit, preload=()):
     return pool
 
 
-def run_trial(data, data_key, task: TrialTask, timeout, memory_limit, preload=()):
-    """Dask task: the trial in a child process of this worker, under limits; its answer."""
+def run_trial(data, data_key, task: TrialTask, timeout, memory_limit, preload=(), token=None):
+    """Dask task: the trial in a child process of this worker, under limits; its answer.
+
+    Dask runs a task again on another worker when the worker running it dies; a
+    trial that may have killed its worker, or was lost with it, is recorded as
+    such instead of being run again for its whole time limit. An event on the
+    scheduler, named after ``token``, is set while the trial runs: a start that
+    finds it set answers a crash that says the worker died.
+    """
+    started = None
+    if token is not None:
+        from distributed import Event
+
+        started = Event(STARTED_EVENT + token)
+        if started.is_set():
+            started.clear()  # an event cleared without waiters leaves the scheduler
+            return WorkerAnswer(Status.CRASH, error="worker died: the Dask worker running "
+                                                    "this trial ended before it finished")
+        started.set()
     path = _local_path(data_key, data)
-    return outcome(schedule(_pool(memory_limit, preload), path, task, timeout))
+    future = schedule(_pool(memory_limit, preload), path, task, timeout)
+    _RUNNING.add(future)
+    try:
+        return outcome(future)
+    finally:
+        _RUNNING.discard(future)
+        if started is not None:
+            started.clear()
 
 
 class _DaskFuture(cf.Future):
@@ -133,7 +176,8 @@ class DaskRunner(Runner):
 
     def schedule(self, task: TrialTask, timeout: float):
         future = self.client.submit(run_trial, self._data, self._key, task, timeout,
-                                    self._memory_limit, self._preload, pure=False)
+                                    self._memory_limit, self._preload, uuid.uuid4().hex,
+                                    pure=False)
         return _DaskFuture(future)
 
     def close(self):

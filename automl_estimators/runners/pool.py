@@ -35,8 +35,12 @@ class PoolRunner(Runner):
         self.n_workers = n_workers
         self._folder = tempfile.mkdtemp(prefix="automl_estimators_")
         self.path = os.path.join(self._folder, "data.joblib")
-        joblib.dump(data, self.path)
-        self._pool = trial_pool(n_workers, memory_limit, preload)
+        try:
+            joblib.dump(data, self.path)
+            self._pool = trial_pool(n_workers, memory_limit, preload)
+        except BaseException:  # a full disk, an interrupt: no close() will come
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise
 
     def schedule(self, task: TrialTask, timeout: float):
         return schedule(self._pool, self.path, task, timeout)

@@ -28,6 +28,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 from multiprocessing import context as mp_context
@@ -157,6 +158,35 @@ def worker_context(preload=()):
     return context
 
 
+# prctl option: the signal this process gets when its parent ends (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """Have the kernel kill this worker when its parent (the forkserver) ends.
+
+    The forkserver ends when the process that started it (the fit's, or a Dask
+    worker's) and every child holding its pipe end are gone, so workers drop
+    theirs; without this, a worker of a parent killed with SIGKILL (a Dask worker
+    lost mid-trial) would run its trial out as an orphan. The kill is Linux only.
+    """
+    # Every child of a forkserver holds a copy of the pipe end whose closing ends the
+    # forkserver: kept, it would keep the forkserver, and so this worker, alive.
+    alive = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
+    if alive is not None:
+        with contextlib.suppress(OSError):
+            os.close(alive)
+        forkserver._forkserver._forkserver_alive_fd = None
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 def _init_worker(memory_limit_mb, preload=()):
     """Limit threads to one per trial and cap the worker's address space.
 
@@ -168,6 +198,10 @@ def _init_worker(memory_limit_mb, preload=()):
     # one worker after the other, while the refit waited for a free worker. The
     # default action ends the worker at once; workers hold nothing to clean up.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A terminal's Ctrl-C reaches every process of its foreground group: the fit
+    # decides what it stops (automl_estimators.interrupts), not each trial.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     for module in preload:
         importlib.import_module(module)
     threadpool_limits(1)

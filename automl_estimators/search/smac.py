@@ -133,44 +133,49 @@ class SMACSearch(SearchStrategy):
         self.crash_cost = float(crash_cost)
         self._worst_cost = self.crash_cost
         self._folder = tempfile.mkdtemp(prefix="automl_estimators_smac_")
-        # SMAC seeds and samples its own copy.
-        configspace = own_configspace(space)
-        multi = self.multi_fidelity != "off"
-        scenario = Scenario(
-            configspace, output_directory=Path(self._folder) / "smac", deterministic=True,
-            n_trials=10**9, seed=int(seed) % 2**31, crash_cost=self.crash_cost,
-            min_budget=float(min_fidelity) if multi else None,
-            max_budget=1.0 if multi else None)
-        facade = BlackBoxFacade if settings.surrogate == "gp" else HyperparameterOptimizationFacade
-        # Warm-start configurations are not part of the design: the search loop runs
-        # them first and tells SMAC their results (see tell).
-        initial = facade.get_initial_design(scenario, n_configs=settings.n_initial)
-        if multi:
-            intensifier_class = (Hyperband if self.multi_fidelity == "hyperband"
-                                 else SuccessiveHalving)
-            intensifier = intensifier_class(scenario, eta=settings.eta, seed=scenario.seed)
-        else:
-            intensifier = facade.get_intensifier(scenario, max_config_calls=1)
-        acquisition = {"ei": EI(log=settings.surrogate == "rf"), "pi": PI(),
-                       "ucb": LCB()}[settings.acquisition]
-        model = None
-        if settings.surrogate == "rf":
-            from smac.model.random_forest import RandomForest
+        try:
+            # SMAC seeds and samples its own copy.
+            configspace = own_configspace(space)
+            multi = self.multi_fidelity != "off"
+            scenario = Scenario(
+                configspace, output_directory=Path(self._folder) / "smac", deterministic=True,
+                n_trials=10**9, seed=int(seed) % 2**31, crash_cost=self.crash_cost,
+                min_budget=float(min_fidelity) if multi else None,
+                max_budget=1.0 if multi else None)
+            facade = (BlackBoxFacade if settings.surrogate == "gp"
+                      else HyperparameterOptimizationFacade)
+            # Warm-start configurations are not part of the design: the search loop runs
+            # them first and tells SMAC their results (see tell).
+            initial = facade.get_initial_design(scenario, n_configs=settings.n_initial)
+            if multi:
+                intensifier_class = (Hyperband if self.multi_fidelity == "hyperband"
+                                     else SuccessiveHalving)
+                intensifier = intensifier_class(scenario, eta=settings.eta, seed=scenario.seed)
+            else:
+                intensifier = facade.get_intensifier(scenario, max_config_calls=1)
+            acquisition = {"ei": EI(log=settings.surrogate == "rf"), "pi": PI(),
+                           "ucb": LCB()}[settings.acquisition]
+            model = None
+            if settings.surrogate == "rf":
+                from smac.model.random_forest import RandomForest
 
-            # SMAC's forest, two settings changed (measured: 8 asks after 17 trials
-            # took 2.3 s, now 0.26 s): max_leaf_nodes=2**20 made scikit-learn's
-            # best-first tree builder allocate for a million nodes per tree, and
-            # n_jobs=-1 sent ten tiny trees to joblib threads.
-            model = RandomForest(scenario.configspace, log_y=True, seed=scenario.seed,
-                                 max_leaf_nodes=None, n_jobs=1)
-        self._smac = facade(
-            scenario, None, model=model, initial_design=initial, intensifier=intensifier,
-            acquisition_function=acquisition,
-            acquisition_maximizer=facade.get_acquisition_maximizer(scenario,
-                                                                   challengers=CHALLENGERS),
-            random_design=facade.get_random_design(scenario,
-                                                   probability=settings.random_fraction),
-            logging_level=False, overwrite=True)
+                # SMAC's forest, two settings changed (measured: 8 asks after 17 trials
+                # took 2.3 s, now 0.26 s): max_leaf_nodes=2**20 made scikit-learn's
+                # best-first tree builder allocate for a million nodes per tree, and
+                # n_jobs=-1 sent ten tiny trees to joblib threads.
+                model = RandomForest(scenario.configspace, log_y=True, seed=scenario.seed,
+                                     max_leaf_nodes=None, n_jobs=1)
+            self._smac = facade(
+                scenario, None, model=model, initial_design=initial, intensifier=intensifier,
+                acquisition_function=acquisition,
+                acquisition_maximizer=facade.get_acquisition_maximizer(scenario,
+                                                                       challengers=CHALLENGERS),
+                random_design=facade.get_random_design(scenario,
+                                                       probability=settings.random_fraction),
+                logging_level=False, overwrite=True)
+        except BaseException:  # no close() will come to remove the folder
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise
         self._asked = {}  # candidate key -> SMAC TrialInfo
         # Seed of trials SMAC did not propose: its intensifier adopts the first it
         # finds in the run history, and later trials keep the seed SMAC gave them.

@@ -1,0 +1,56 @@
+"""A Dask worker that dies mid-trial: the trial is recorded, the fit ends in time with a
+model, and nothing of the dead worker's trial is left running."""
+
+import os
+import time
+
+import pytest
+from sklearn.datasets import load_iris
+
+from automl_estimators import AutoClassifier
+from tests.misbehaving import KillsItsWorker
+from tests.test_faults import _replace_trials
+
+distributed = pytest.importorskip("distributed")
+psutil = pytest.importorskip("psutil")
+
+BUDGET = 30
+
+
+def test_a_dask_worker_killed_mid_trial_is_recorded_and_the_fit_ends_with_a_model(
+        tmp_path, monkeypatch):
+    X, y = load_iris(return_X_y=True)
+    scratch = tmp_path / "dask"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, local_directory=str(scratch),
+                                  ) as cluster, distributed.Client(cluster) as client:
+        pids = tuple(client.run(os.getpid).values())
+        # trial 2 kills the worker that runs it; after the first, trials are normal
+        _replace_trials(monkeypatch, lambda n: KillsItsWorker(
+            pids, str(tmp_path / "killed"), seconds=120) if n == 2 else None)
+        start = time.monotonic()
+        clf = AutoClassifier(time_budget=BUDGET, max_trials=4, dask_client=client,
+                             search="random", ensemble_size=1, random_state=0).fit(X, y)
+        elapsed = time.monotonic() - start
+        survivors = [p for p in pids if psutil.pid_exists(p)]
+    assert (tmp_path / "killed").exists()  # the kill happened, in trial 2
+    assert len(survivors) == 1
+    lb = clf.leaderboard_.set_index("trial")
+    assert lb.loc[2, "status"] == "crash", lb.loc[2, "error"]
+    assert lb.loc[2, "error"].startswith("worker died")
+    assert elapsed <= BUDGET + 30
+    assert clf.best_config_ and clf.best_score_ > 0.8  # a trial's model, not the dummy
+    # The killed worker's trial process did not run out its 120 s as an orphan.
+    orphan = int((tmp_path / "killed").read_text())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _running(orphan):
+        time.sleep(0.2)
+    assert not _running(orphan)
+
+
+def _running(pid):
+    """Whether ``pid`` runs (a zombie's parent, maybe a container's init, may not reap it)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
