@@ -45,10 +45,16 @@ def _load(path):
     return _DATA[path]
 
 
-def _set_n_jobs(pipeline, n_jobs):
-    params = {k: n_jobs for k in pipeline.get_params() if k.endswith("__n_jobs")}
-    if params:
-        pipeline.set_params(**params)
+def _set_n_jobs(pipeline, n_jobs) -> dict:
+    """Give every ``n_jobs`` parameter of the pipeline the trial's threads; return
+    the values they had, to be given back to a model that leaves the worker (a
+    ``ColumnTransformer`` kept at ``n_jobs=2`` would start processes at every
+    ``predict`` in the user's process)."""
+    params = pipeline.get_params()
+    before = {k: v for k, v in params.items() if k.endswith("__n_jobs")}
+    if before:
+        pipeline.set_params(**dict.fromkeys(before, n_jobs))
+    return before
 
 
 def _bound_training_time(model, time_left, fits_left):
@@ -97,7 +103,7 @@ def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
                   else [data["splits"][i] for i in task.folds])
         predictions, fit_seconds, predict_seconds = [], [], []
         rng = np.random.default_rng(task.seed)
-        model = None
+        model, n_jobs_before = None, {}
         # Threads only: a process pool inside a worker would outlive a killed trial.
         # Library warnings of a trial (convergence, deprecations) are noise to the user.
         with threadpool_limits(task.n_threads), parallel_config(backend="threading"), \
@@ -108,7 +114,7 @@ def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
                     keep = max(int(round(len(train) * task.fidelity)), 2)
                     train = np.sort(rng.choice(train, size=keep, replace=False))
                 model = clone(task.pipeline)
-                _set_n_jobs(model, task.n_threads)
+                n_jobs_before = _set_n_jobs(model, task.n_threads)
                 start = time.perf_counter()
                 bounded = _bound_training_time(
                     model, None if task.time_limit is None or task.folds is None
@@ -121,6 +127,8 @@ def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
                     start = time.perf_counter()
                     predictions.append(predictions_of(model, take_rows(X, valid), n_classes))
                     predict_seconds.append((time.perf_counter() - start) / max(len(valid), 1))
+        if task.return_model and n_jobs_before:
+            model.set_params(**n_jobs_before)
         return WorkerAnswer(Status.OK, tuple(predictions), tuple(fit_seconds),
                             model=model if task.return_model else None,
                             info=_model_info(model, predict_seconds))

@@ -83,3 +83,20 @@ def test_a_trial_reports_prediction_time_per_row(tmp_path):
     assert answer.ok
     assert 0 < answer.info["predict_seconds_per_row"] < 1
     assert "n_parameters" not in answer.info
+
+
+def test_a_returned_model_gets_its_n_jobs_back(data_path):
+    """Inside the worker a trial's n_jobs parameters get its threads; the model that
+    comes back has its own values again: a ColumnTransformer left at n_jobs=2 would
+    start joblib processes at every predict in the user's process."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipeline = Pipeline([("columns", ColumnTransformer([("scale", StandardScaler(), [0, 1, 2])])),
+                         ("model", RandomForestClassifier(n_estimators=5, n_jobs=None))])
+    answer = fit_and_predict(data_path, TrialTask(pipeline, None, n_threads=2, return_model=True))
+    assert answer.ok
+    jobs = {k: v for k, v in answer.model.get_params().items() if k.endswith("n_jobs")}
+    assert jobs == {"columns__n_jobs": None, "model__n_jobs": None}
