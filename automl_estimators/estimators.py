@@ -254,14 +254,16 @@ class _AutoBase(BaseEstimator):
         # A failed trial is worth no more than the dummy fallback (trial 0).
         dummy_score = history.results[0].score
         crash_cost = -dummy_score if np.isfinite(dummy_score) else 0.0
-        with closing(make_strategy(self.search, space, seed, plan=plan,
-                                   crash_cost=crash_cost)) as strategy, \
-                dask_client(self.dask_client) as client, \
+        # The workers start first (in the background, see runners.pool), while the
+        # strategy sets up.
+        with dask_client(self.dask_client) as client, \
                 Evaluator(X, y, splits, task=task, metric=metric, n_classes=n_classes,
                           n_workers=n_jobs, memory_limit=self.memory_limit,
                           dask_client=client,
                           preload=("torch",) if NEURAL in space.models else ()
-                          ) as evaluator:
+                          ) as evaluator, \
+                closing(make_strategy(self.search, space, seed, plan=plan,
+                                      crash_cost=crash_cost)) as strategy:
             finisher = Finisher(
                 task, metric, y, splits, n_classes, self.ensemble_size,
                 n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),

@@ -61,6 +61,10 @@ class Evaluator:
         self.n_workers = self._runner.n_workers
 
     # -- trials
+    def ready(self, timeout=0.0) -> bool:
+        """Whether the workers can take a trial now (waits up to ``timeout`` s)."""
+        return self._runner.ready(timeout)
+
     def submit(self, pipeline, timeout, *, fidelity=1.0, seed=0, return_model=False):
         """Start one trial over all folds; returns a future for :meth:`collect`.
 

@@ -195,6 +195,8 @@ class SearchLoop:
         overtime = False  # the search time is up, the first trial still runs
         while not self.interrupts.stop:
             search_left = self._search_left()
+            if not self._pending and not self._wait_for_workers():
+                break
             while (self._may_start() and len(self._pending) < self.evaluator.n_workers
                    and search_left >= MIN_TRIAL_SECONDS and not self.interrupts.stop):
                 candidate = self._next_candidate()
@@ -226,6 +228,16 @@ class SearchLoop:
                     break
             self.reporter.tick()
         self._cancel(list(self._pending))
+
+    def _wait_for_workers(self) -> bool:
+        """Whether the workers are up, waited for a poll at a time (the clock and
+        Ctrl-C are seen) while search time is left. They start in the background
+        (seconds on a busy machine); a fit whose search time ends first ends on
+        what it holds, within its budget."""
+        while not self.evaluator.ready(min(POLL_SECONDS, max(self._search_left(), 0.0))):
+            if self._search_left() < MIN_TRIAL_SECONDS or self.interrupts.stop:
+                return False
+        return True
 
     # ------------------------------------------------------------ candidates
     def _next_candidate(self):

@@ -11,6 +11,7 @@ from automl_estimators.budget import Budget
 from automl_estimators.evaluation import Evaluator
 from automl_estimators.finish import Finisher
 from automl_estimators.history import History
+from automl_estimators.runners.base import Runner
 from automl_estimators.progress import Reporter
 from automl_estimators.scoring import get_metric
 from automl_estimators.search import Candidate, SearchStrategy
@@ -154,7 +155,7 @@ def test_the_first_trial_is_not_cancelled_for_the_refit_of_a_weaker_one():
     assert weak.started_at + weak.duration < default.started_at + default.duration
 
 
-class _NoWorkers:
+class _NoWorkers(Runner):
     """A runner whose workers never start (as when processes cannot be created)."""
 
     n_workers = 1

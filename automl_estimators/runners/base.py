@@ -18,6 +18,9 @@ A runner
   :func:`~automl_estimators.runners.processes.outcome`, which makes every
   failure (timeout, death, cancellation) a :class:`~automl_estimators.trial.WorkerAnswer`;
   ``future.cancel()`` stops a running task;
+- ``ready(timeout)`` says whether its workers can take a task now, waiting up to
+  ``timeout`` seconds for them to start (the loop waits a poll at a time, so its
+  clock and Ctrl-C are seen while they start);
 - ``close()`` stops its workers and removes what it wrote; it is a context manager.
 """
 
@@ -37,6 +40,10 @@ class Runner(ABC):
     @abstractmethod
     def schedule(self, task: TrialTask, timeout: float) -> Future:
         """Start ``task``; its future's result is read by ``processes.outcome``."""
+
+    def ready(self, timeout: float = 0.0) -> bool:
+        """Whether the workers can take a task now (waits up to ``timeout`` s for them)."""
+        return True
 
     @abstractmethod
     def close(self) -> None:

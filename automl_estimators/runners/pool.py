@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 
 import joblib
 
 from ..trial import TrialTask
 from .base import Runner
-from .processes import schedule, trial_pool
+from .processes import schedule, start_workers, trial_pool
 
 
 class PoolRunner(Runner):
@@ -41,11 +42,41 @@ class PoolRunner(Runner):
         except BaseException:  # a full disk, an interrupt: no close() will come
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
+        # The workers start off the fit's thread: the forkserver imports the heavy
+        # libraries first (about a second, 3-5 s measured on a busy machine), which
+        # blocked the first schedule, and a 1 s fit with it, past its budget. The
+        # thread lives until close() and stops the pool itself: a worker the fallback
+        # spawn context started dies with the thread that started it (the parent-death
+        # signal, see processes._die_with_parent, follows the parent's thread).
+        self._started = threading.Event()
+        self._closed = threading.Event()
+        self._keeper = threading.Thread(target=self._keep_workers, daemon=True,
+                                        name="automl-workers")
+        self._keeper.start()
+
+    def _keep_workers(self):
+        try:
+            start_workers(self._pool)
+        except BaseException:  # noqa: BLE001 - schedule() meets it again and says why
+            pass
+        finally:
+            self._started.set()
+            self._closed.wait()
+            self._pool.stop()
+            self._pool.join(timeout=5)
+
+    def ready(self, timeout=0.0):
+        return self._started.wait(timeout)
 
     def schedule(self, task: TrialTask, timeout: float):
         return schedule(self._pool, self.path, task, timeout)
 
     def close(self):
-        self._pool.stop()
-        self._pool.join(timeout=5)
+        """Remove the data and stop the workers. Workers still starting (a fit of a
+        second on a busy machine ended before they were up) are not waited for: they
+        are stopped as soon as they are up (a pool stopped while it starts workers
+        leaves some running), so ``fit`` keeps its budget."""
         shutil.rmtree(self._folder, ignore_errors=True)
+        self._closed.set()
+        if self._started.is_set():
+            self._keeper.join()

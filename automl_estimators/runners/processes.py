@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import warnings
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 from multiprocessing import context as mp_context
@@ -152,8 +153,11 @@ def worker_context(preload=()):
     except OSError as exc:
         from joblib.externals.loky.backend.context import get_context
 
-        logger.warning("the forkserver cannot start (%s: a shorter TMPDIR avoids it); trial "
-                       "workers are spawned instead, which starts them slower", exc)
+        # A warning, not a log line: it says how to fix the environment, which the
+        # user should see whatever the verbosity (a fit's own progress is the logs').
+        warnings.warn(f"the forkserver cannot start ({exc}: a shorter TMPDIR avoids it); "
+                      "trial workers are spawned instead, which starts them slower",
+                      RuntimeWarning, stacklevel=2)
         return get_context("loky")
     return context
 
@@ -224,6 +228,17 @@ def trial_pool(n_workers, memory_limit, preload=()) -> ProcessPool:
     ``preload`` modules imported before the cap is measured."""
     return ProcessPool(max_workers=n_workers, context=worker_context(preload),
                        initializer=_init_worker, initargs=(memory_limit, tuple(preload)))
+
+
+def _started():
+    return True
+
+
+def start_workers(pool: ProcessPool) -> None:
+    """Start the pool's worker processes now (and the forkserver they come from),
+    by giving it a task that does nothing: a pool otherwise starts them in its first
+    ``schedule``, which then blocks its caller until they are up."""
+    pool.schedule(_started).result()
 
 
 # ------------------------------------------------------------- tasks by value
