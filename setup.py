@@ -1,10 +1,18 @@
 """Installation script for automl-estimators (build settings are in pyproject.toml)."""
 
+import re
+from pathlib import Path
+
 from setuptools import find_packages, setup
+
+# automl_estimators/version.py holds the version; read, not imported (no dependencies yet).
+VERSION = re.search(r'__version__ = "([^"]+)"',
+                    Path(__file__).with_name("automl_estimators").joinpath("version.py")
+                    .read_text(encoding="utf-8")).group(1)
 
 setup(
     name="automl-estimators",
-    version="0.1.0",
+    version=VERSION,
     description="AutoML that behaves like any scikit-learn estimator: search, limits, export.",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
@@ -34,8 +42,10 @@ setup(
         "nas": ["torch>=2.2,<2.14"],
         "dask": ["dask[distributed]>=2024.1"],
         # mnist1d: generates the NAS benchmark's MNIST-1D (benchmarks/nas/loaders.py)
+        # hypothesis: property-based tests (tests/reliability); pyarrow: pyarrow-backed
+        # pandas columns in those tests (skipped without it)
         "dev": ["pytest>=8", "pytest-xdist>=3", "pytest-timeout>=2.2", "psutil>=5.9", "matplotlib>=3.7",
-                "mnist1d>=0.0.2"],
+                "mnist1d>=0.0.2", "hypothesis>=6.0", "pyarrow>=14"],
     },
     entry_points={"console_scripts": ["automl-estimators=automl_estimators.cli:main"]},
     classifiers=[

@@ -1,6 +1,6 @@
 """automl-estimators: AutoML that behaves like any scikit-learn estimator."""
 
 from .estimators import AutoClassifier, AutoRegressor
+from .version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["AutoClassifier", "AutoRegressor", "__version__"]

@@ -9,6 +9,7 @@ blends the same way.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -107,8 +108,15 @@ def split_folds(predictions: Predictions, splits) -> list:
 
 def fold_scores(metric: Metric, task: str, y, splits, folds) -> tuple:
     """The metric on each split's validation rows (``y`` encoded), from one
-    :class:`Predictions` per split: the one place a fit scores folds."""
-    return tuple(metric.score(task, y[valid], p) for (_, valid), p in zip(splits, folds))
+    :class:`Predictions` per split: the one place a fit scores folds.
+
+    A metric's warnings (R² of a one-row fold, precision without a predicted
+    positive) are not shown: the score itself (NaN, 0) says it, and the user
+    would see library warnings about folds they never made.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tuple(metric.score(task, y[valid], p) for (_, valid), p in zip(splits, folds))
 
 
 def get_metric(metric, task: str) -> Metric:
