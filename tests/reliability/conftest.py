@@ -15,7 +15,8 @@ import pytest
 from automl_estimators import AutoClassifier, AutoRegressor
 
 ESTIMATORS = (AutoClassifier, AutoRegressor)
-TINY = dict(time_budget=30, max_trials=2, n_jobs=1, random_state=0, resampling="holdout")
+TINY = {"time_budget": 30, "max_trials": 2, "n_jobs": 1, "random_state": 0,
+        "resampling": "holdout"}
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from sklearn.exceptions import DataConversionWarning
 
 from automl_estimators import AutoClassifier, AutoRegressor
 
-from .conftest import TINY, numeric_frame, no_leaked_warnings, target_for, tiny_fit
+from .conftest import TINY, no_leaked_warnings, numeric_frame, target_for, tiny_fit
 
 
 def fit_error(estimator_class, X, y, error, match, **params):
