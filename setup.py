@@ -1,14 +1,21 @@
 """Installation script for automl-estimators (build settings are in pyproject.toml)."""
 
+import re
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
 DOCS = ["sphinx>=8,<10", "numpydoc>=1.8", "sphinx-gallery>=0.19", "myst-parser>=4",
         "pydata-sphinx-theme>=0.16", "matplotlib>=3.7", "mnist1d>=0.0.2",
         "dask[distributed]>=2024.1", "torch>=2.2,<2.14"]
+# automl_estimators/version.py holds the version; read, not imported (no dependencies yet).
+VERSION = re.search(r'__version__ = "([^"]+)"',
+                    Path(__file__).with_name("automl_estimators").joinpath("version.py")
+                    .read_text(encoding="utf-8")).group(1)
 
 setup(
     name="automl-estimators",
-    version="0.1.0",
+    version=VERSION,
     description="AutoML that behaves like any scikit-learn estimator: search, limits, export.",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
@@ -43,9 +50,11 @@ setup(
         # sphinx-gallery and MyST markdown; the examples use Dask, matplotlib and mnist1d
         "docs": DOCS,
         # mnist1d: generates the NAS benchmark's MNIST-1D (benchmarks/nas/loaders.py);
-        # the docs' requirements: tests/test_docs.py builds the site
+        # the docs' requirements: tests/test_docs.py builds the site; hypothesis:
+        # property-based tests (tests/reliability); pyarrow: pyarrow-backed pandas columns
+        # in those tests (skipped without it)
         "dev": ["pytest>=8", "pytest-xdist>=3", "pytest-timeout>=2.2", "psutil>=5.9", "matplotlib>=3.7",
-                "mnist1d>=0.0.2", *DOCS],
+                "mnist1d>=0.0.2", "hypothesis>=6.0", "pyarrow>=14", *DOCS],
     },
     entry_points={"console_scripts": ["automl-estimators=automl_estimators.cli:main"]},
     classifiers=[

@@ -8,7 +8,7 @@ import logging
 # the fit's process and in its workers.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-from .estimators import AutoClassifier, AutoRegressor  # noqa: E402
+from .estimators import AutoClassifier, AutoRegressor, InconsistentVersionWarning  # noqa: E402
+from .version import __version__  # noqa: E402
 
-__version__ = "0.1.0"
-__all__ = ["AutoClassifier", "AutoRegressor", "__version__"]
+__all__ = ["AutoClassifier", "AutoRegressor", "InconsistentVersionWarning", "__version__"]

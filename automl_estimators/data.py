@@ -11,16 +11,18 @@ exported script copies.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _assert_all_finite
+from sklearn.utils.multiclass import type_of_target
 
 from .reading import (
+    csv_column_as_numbers,
     datetimes_as_seconds,
     encode_classes,
     is_text,
@@ -39,7 +41,9 @@ class DataProfile:
     """What the search needs to know about the training data.
 
     Column identifiers are names when every column name is a string, otherwise
-    positions, so that a ``ColumnTransformer`` can select them either way.
+    positions, so that a ``ColumnTransformer`` can select them either way. Every
+    column is in exactly one of ``numeric``, ``categorical``, ``high_cardinality``
+    and ``empty``.
     """
 
     task: str
@@ -51,6 +55,9 @@ class DataProfile:
     high_cardinality: tuple
     missing_fraction: float
     class_counts: tuple = ()
+    # Columns without any observed value at fit: no step reads them (an imputer
+    # would drop them, with a warning at every predict).
+    empty: tuple = ()
 
     @property
     def n_classes(self) -> int:
@@ -71,8 +78,10 @@ def check_X(X, *, min_samples=MIN_SAMPLES, categorical=None):
         2 when fitting, 1 when predicting.
     categorical : collection or None
         At predict time, the columns that were categorical at fit: they are kept
-        as they are, and every other object column is read as numbers, so that a
-        column is treated the same way at fit and predict. ``None`` at fit: infer.
+        as they are, and every other text column is read as numbers (or ISO
+        dates, as the exported script reads a CSV), with a
+        ``DataConversionWarning`` for values that are neither, so that a column
+        is treated the same way at fit and predict. ``None`` at fit: infer.
 
     Raises
     ------
@@ -92,16 +101,29 @@ def check_X(X, *, min_samples=MIN_SAMPLES, categorical=None):
             raise ValueError(f"X has duplicated column names {dupes}; rename them before fit.")
         return _frame_with_canonical_dtypes(X, categorical)
     if sp.issparse(X):
-        return check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32],
-                           ensure_all_finite="allow-nan", ensure_min_samples=min_samples)
+        X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32],
+                        ensure_all_finite=False, ensure_min_samples=min_samples)
+        _check_no_infinity(np.unique(X.indices[np.isinf(X.data)]))
+        return X
     if isinstance(X, (str, bytes)) or not hasattr(X, "__len__") and not hasattr(X, "__array__"):
         raise TypeError(f"X must be array-like (numpy array, pandas DataFrame or scipy "
                         f"sparse matrix), got {type(X).__name__}.")
-    X = check_array(X, dtype=None, ensure_all_finite="allow-nan", ensure_min_samples=min_samples)
+    X = check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=min_samples)
     if X.dtype.kind in "biuf":
-        return X.astype(np.float64, copy=False) if X.dtype.kind != "f" else X
+        X = X.astype(np.float64, copy=False) if X.dtype.kind != "f" else X
+        _check_no_infinity(np.flatnonzero(np.isinf(X).any(axis=0)))
+        return X
     # Mixed object arrays go through the DataFrame path for per-column kinds.
     return _frame_with_canonical_dtypes(pd.DataFrame(X), categorical)
+
+
+def _check_no_infinity(columns):
+    """Raise for infinite values in ``columns`` (names or positions), if any."""
+    if len(columns):
+        shown = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in columns[:5])
+        raise ValueError(f"Input X contains infinity in column(s) {shown}"
+                         f"{' ...' if len(columns) > 5 else ''}; replace it by NaN (missing "
+                         "values are allowed) or a finite value.")
 
 
 def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFrame:
@@ -110,21 +132,21 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFr
     by_name = all(isinstance(c, str) for c in X.columns)
     for position, (name, column) in enumerate(X.items()):
         ident = name if by_name else position
+        values = None
         if pd.api.types.is_datetime64_any_dtype(column):
             converted[position] = datetimes_as_seconds(column)
         elif is_text(column):
             if categorical is not None:
                 if ident not in categorical:
-                    converted[position] = text_as_numbers(column)
-                continue
-            numbers = text_as_numbers(column)
-            if column.dtype == object and numbers.notna().sum() == column.notna().sum():
-                converted[position] = numbers
+                    values = converted[position] = _predict_text_as_numbers(column, name)
+            else:
+                numbers = text_as_numbers(column)
+                if column.dtype == object and numbers.notna().sum() == column.notna().sum():
+                    values = converted[position] = numbers
         elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            values = column.to_numpy(dtype=float, na_value=np.nan)
-            if np.isinf(values).any():
-                raise ValueError(f"Input X contains infinity in column {name!r}; replace it "
-                                 "by NaN or a finite value before fit.")
+            values = column
+        if values is not None and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
+            _check_no_infinity([name])
     if converted:
         X = X.copy()
         for position, values in converted.items():
@@ -132,23 +154,62 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFr
     return X
 
 
-def column_kinds(X) -> tuple[tuple, tuple, tuple]:
-    """(numeric, low-cardinality categorical, high-cardinality categorical) columns."""
+def _predict_text_as_numbers(column, name):
+    """A column that was numeric at fit but arrives as text at predict, as numbers.
+
+    Read as the exported script reads a CSV column (numbers, or ISO dates as
+    seconds); values that are neither become missing, with a warning: a silent
+    NaN would hide a column the user filled with something else.
+    """
+    numbers = csv_column_as_numbers(column)
+    lost = column.notna().to_numpy() & numbers.isna().to_numpy()
+    if lost.any():
+        example = column[lost].iloc[0]
+        warnings.warn(
+            f"Column {name!r} was numeric at fit, but {int(lost.sum())} of its values at "
+            f"predict are not numbers (e.g. {str(example)[:40]!r}); they are read as "
+            "missing values. Convert the column to numbers before predict.",
+            DataConversionWarning, stacklevel=6)
+    return numbers
+
+
+def column_kinds(X) -> tuple[tuple, tuple, tuple, tuple]:
+    """(numeric, low-cardinality categorical, high-cardinality categorical, empty) columns.
+
+    Empty: no value observed in any row (sparse X has none: its implicit zeros
+    are values).
+
+    Raises
+    ------
+    ValueError
+        When every column is empty: there is nothing to learn from.
+    """
+    if sp.issparse(X):
+        return tuple(range(X.shape[1])), (), (), ()
     if not isinstance(X, pd.DataFrame):
-        return tuple(range(X.shape[1])), (), ()
-    by_name = all(isinstance(c, str) for c in X.columns)
-    numeric, categorical, high = [], [], []
-    for position, (name, column) in enumerate(X.items()):
-        ident = name if by_name else position
-        if pd.api.types.is_bool_dtype(column) or (
-                pd.api.types.is_numeric_dtype(column)
-                and not isinstance(column.dtype, pd.CategoricalDtype)):
-            numeric.append(ident)
-        elif column.nunique(dropna=True) > HIGH_CARDINALITY:
-            high.append(ident)
-        else:
-            categorical.append(ident)
-    return tuple(numeric), tuple(categorical), tuple(high)
+        observed = ~np.isnan(X).all(axis=0)
+        kinds = (tuple(np.flatnonzero(observed).tolist()), (), (),
+                 tuple(np.flatnonzero(~observed).tolist()))
+    else:
+        by_name = all(isinstance(c, str) for c in X.columns)
+        numeric, categorical, high, empty = [], [], [], []
+        for position, (name, column) in enumerate(X.items()):
+            ident = name if by_name else position
+            if column.isna().all():
+                empty.append(ident)
+            elif pd.api.types.is_bool_dtype(column) or (
+                    pd.api.types.is_numeric_dtype(column)
+                    and not isinstance(column.dtype, pd.CategoricalDtype)):
+                numeric.append(ident)
+            elif column.nunique(dropna=True) > HIGH_CARDINALITY:
+                high.append(ident)
+            else:
+                categorical.append(ident)
+        kinds = tuple(numeric), tuple(categorical), tuple(high), tuple(empty)
+    if len(kinds[3]) == X.shape[1]:
+        raise ValueError(f"X has no observed values: all its {X.shape[1]} column(s) are missing "
+                         "(NaN) in every row. Pass at least one column with values.")
+    return kinds
 
 
 def missing_fraction(X) -> float:
@@ -172,20 +233,26 @@ def _check_y_common(X, y, estimator_name: str) -> np.ndarray:
 def check_y_classification(X, y, estimator_name: str) -> tuple[np.ndarray, np.ndarray]:
     """Validate class labels; return (encoded labels 0..k-1, classes)."""
     y = _check_y_common(X, y, estimator_name)
-    if pd.isna(pd.Series(y, copy=False)).any():
-        raise ValueError("Input y contains NaN or missing labels; drop those rows or fill "
-                         "them before fit.")
-    check_classification_targets(y)
-    if type_of_target(y) not in ("binary", "multiclass"):
-        raise ValueError(f"{estimator_name} supports binary and multiclass targets, got "
-                         f"{type_of_target(y)!r}.")
+    _check_y_finite(y)
+    types = sorted({_label_kind(v) for v in y}) if y.dtype == object else ()
+    if len(types) > 1:
+        raise ValueError(f"Mix of label input types ({' and '.join(types)}) in y: class "
+                         "labels must be all strings or all numbers. Convert them to one "
+                         "type, e.g. y.astype(str).")
+    kind = type_of_target(y)
+    if kind not in ("binary", "multiclass"):
+        # scikit-learn's wording, which its estimator checks look for
+        hint = (" For a numeric target use AutoRegressor." if kind.startswith("continuous")
+                else "")
+        raise ValueError(f"Unknown label type: {kind}. {estimator_name} supports binary and "
+                         f"multiclass targets (one label per row).{hint}")
     try:
         encoded, classes = encode_classes(y)
     except TypeError as exc:
         raise TypeError(f"Class labels in y must be all strings or all numbers: {exc}") from None
     if len(classes) < 2:
         raise ValueError(f"{estimator_name} needs samples of at least 2 classes in y; got only "
-                         f"one class: {classes[0]!r}.")
+                         f"one class: {_plain(classes[0])!r}.")
     return encoded, classes
 
 
@@ -195,11 +262,41 @@ def check_y_regression(X, y, estimator_name: str) -> np.ndarray:
     try:
         y = target_as_numbers(y)
     except (TypeError, ValueError):
-        example = next((v for v in y if not _is_number(v)), y[0])
-        raise ValueError(f"{estimator_name} needs a numeric target y; found {example!r}. "
-                         "For class labels use AutoClassifier.") from None
-    _assert_all_finite(y, input_name="y")
+        example = next((v for v in y if not _is_number(v) and not pd.isna(v)), None)
+        if example is None:  # only missing values are not numbers
+            _check_y_finite(y)
+        raise ValueError(f"{estimator_name} needs a numeric target y; found "
+                         f"{_plain(example)!r}. For class labels use AutoClassifier.") from None
+    _check_y_finite(y)
     return y
+
+
+def _check_y_finite(y):
+    """Raise for missing (NaN, None) or infinite values in y, naming how many."""
+    missing = pd.isna(pd.Series(y, copy=False)).to_numpy()
+    if missing.any():
+        raise ValueError(f"Input y contains NaN or missing values ({int(missing.sum())} of "
+                         f"{len(y)}); drop those rows or fill them before fit.")
+    if y.dtype.kind in "fc" or y.dtype == object:
+        infinite = (np.array([isinstance(v, (float, np.floating)) and np.isinf(v) for v in y])
+                    if y.dtype == object else np.isinf(y))
+        if infinite.any():
+            raise ValueError(f"Input y contains infinity ({int(infinite.sum())} of {len(y)} "
+                             "values); drop those rows or replace them by finite values "
+                             "before fit.")
+
+
+def _label_kind(value) -> str:
+    if isinstance(value, (str, bytes)):
+        return "string"
+    if isinstance(value, (bool, np.bool_)):
+        return "boolean"
+    return "numeric" if _is_number(value) else type(value).__name__
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (its repr without ``np.float64(...)``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _is_number(value) -> bool:
@@ -213,12 +310,12 @@ def _is_number(value) -> bool:
 # ------------------------------------------------------------------- profile
 def profile(X, y, task: str) -> DataProfile:
     """Describe validated X (and encoded y) for the search."""
-    numeric, categorical, high = column_kinds(X)
+    numeric, categorical, high, empty = column_kinds(X)
     counts = tuple(np.bincount(y).tolist()) if task == "classification" else ()
     return DataProfile(
         task=task, n_rows=X.shape[0], n_features=X.shape[1], sparse=sp.issparse(X),
         numeric=numeric, categorical=categorical, high_cardinality=high,
-        missing_fraction=missing_fraction(X), class_counts=counts)
+        missing_fraction=missing_fraction(X), class_counts=counts, empty=empty)
 
 
 def take_rows(X, rows):

@@ -17,10 +17,13 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from joblib import effective_n_jobs
+import pandas as pd
+import scipy.sparse as sp
+import sklearn
+from joblib import cpu_count, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -48,10 +51,43 @@ from .spaces.architecture import kind_of
 from .spaces.neural import NAME as NEURAL
 from .summary import as_html, as_text, describe_fit
 from .trial import Limits
+from .version import __version__
 
 logger = logging.getLogger(__name__)
 
 CLASSIFICATION, REGRESSION = "classification", "regression"
+
+
+class InconsistentVersionWarning(UserWarning):
+    """A fitted estimator was unpickled under other versions than it was pickled with.
+
+    As scikit-learn's warning of that name, for this package's version (and
+    scikit-learn's, which scikit-learn checks only for its own estimators).
+
+    Attributes
+    ----------
+    estimator_name : str
+    original_versions, current_versions : dict
+        Package name -> version when pickled, and now.
+    """
+
+    def __init__(self, *, estimator_name, original_versions, current_versions):
+        self.estimator_name = estimator_name
+        self.original_versions = dict(original_versions)
+        self.current_versions = dict(current_versions)
+
+    def __str__(self):
+        changed = [f"{name} {self.original_versions.get(name, 'unknown')} (now {version})"
+                   for name, version in self.current_versions.items()
+                   if self.original_versions.get(name) != version]
+        return (f"Trying to unpickle {self.estimator_name} fitted with {', '.join(changed)}. "
+                "Its model may fail or predict differently: refit it under the installed "
+                "versions, or install the versions it was fitted with.")
+
+
+def _versions() -> dict:
+    """The versions a pickle records and checks when loaded."""
+    return {"automl-estimators": __version__, "scikit-learn": sklearn.__version__}
 
 
 class _AutoBase(BaseEstimator):
@@ -120,7 +156,18 @@ class _AutoBase(BaseEstimator):
         state = super().__getstate__()
         if state.get("dask_client") is not None and not isinstance(state["dask_client"], str):
             state = {**state, "dask_client": None}
-        return state
+        return {**state, "_versions": _versions()}
+
+    def __setstate__(self, state):
+        state = dict(state)
+        # A pickle without versions predates their recording.
+        original = state.pop("_versions", {"automl-estimators": "unknown",
+                                           "scikit-learn": "unknown"})
+        if original != _versions() and "model_" in state:
+            warnings.warn(InconsistentVersionWarning(
+                estimator_name=type(self).__name__, original_versions=original,
+                current_versions=_versions()), stacklevel=2)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -131,7 +178,7 @@ class _AutoBase(BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y):
+    def fit(self, X, y, **fit_params):
         """Search for the best pipeline within ``time_budget`` seconds and refit it.
 
         Parameters
@@ -141,6 +188,11 @@ class _AutoBase(BaseEstimator):
             values allowed.
         y : array-like of shape (n_samples,)
             Class labels (classification) or numeric targets (regression).
+        **fit_params
+            None are supported: ``sample_weight`` and any other raise a
+            ``TypeError`` that says what to do instead. (A named
+            ``sample_weight`` parameter would tell scikit-learn's
+            meta-estimators, through ``has_fit_parameter``, that weights work.)
 
         Returns
         -------
@@ -177,6 +229,7 @@ class _AutoBase(BaseEstimator):
         """
         budget = Budget(float(self.time_budget) if isinstance(self.time_budget, Real) else 1.0)
         check_not_in_worker_start(f"{type(self).__name__}.fit")
+        self._check_fit_params(fit_params)
         self._validate_params()
         self._check_resampling_size()
         X = data.check_X(X)
@@ -200,7 +253,7 @@ class _AutoBase(BaseEstimator):
                       has_categorical=profile.has_categorical, include=self.include,
                       exclude=self.exclude, seed=seed, neural=plan.neural,
                       image_shape=self.image_shape)
-        n_jobs = effective_n_jobs(self.n_jobs)
+        n_jobs = self._trial_workers()
         reporter = Reporter(self.verbose, budget, metric.name)
         interrupts = Interrupts(clock=budget.elapsed)
         try:
@@ -214,6 +267,12 @@ class _AutoBase(BaseEstimator):
                                     budget=budget)
             final = Final(fallback, history.results[0])
             search_report = {}
+            if budget.remaining() < MIN_TRIAL_SECONDS:
+                warnings.warn(
+                    f"time_budget={self.time_budget:g}s left no time for a trial after "
+                    "validating the data and fitting the dummy fallback: the model is the "
+                    "dummy (it predicts the training prior or mean). Give a larger "
+                    "time_budget (a few seconds at least).", UserWarning, stacklevel=2)
             # From here a Ctrl-C stops the search (the dummy serves at worst); the
             # handler is held until the workers are stopped (see .interrupts).
             with interrupts:
@@ -268,7 +327,7 @@ class _AutoBase(BaseEstimator):
                 task, metric, y, splits, n_classes, self.ensemble_size,
                 n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),
                 all_rows=profile.n_rows, budget=budget, reporter=reporter,
-                limits=limits)
+                limits=limits, memory_limit=self.memory_limit)
             reporter.phase("searching with %s over %d models", strategy.name,
                            len(space.models))
             # The loop evaluates the warm start first; strategies learn it by tell.
@@ -312,6 +371,25 @@ class _AutoBase(BaseEstimator):
         warnings.warn(f"fit interrupted (Ctrl-C) at {at:.1f}s of its {self.time_budget:g}s "
                       f"budget: the search stopped after {trials} trials{step}; model_ is "
                       f"{kept}.", RuntimeWarning, stacklevel=3)
+
+    def _check_fit_params(self, fit_params):
+        if "sample_weight" in fit_params:
+            raise TypeError(
+                f"{type(self).__name__}.fit does not support sample_weight: the search "
+                "neither fits nor scores with weights. Repeat or subsample rows in "
+                "proportion to their weights instead, or, for classes, pass a metric "
+                "that weighs them (e.g. metric='balanced_accuracy').")
+        if fit_params:
+            raise TypeError(f"{type(self).__name__}.fit got unexpected keyword argument(s) "
+                            f"{sorted(fit_params)}; it takes X and y only.")
+
+    def _trial_workers(self) -> int:
+        """Trials at once: ``n_jobs`` resolved as joblib does, at most the usable cores
+        (more processes than cores only share them, each starting and loading the data)."""
+        if self.n_jobs == 0:
+            raise ValueError("n_jobs=0 would run no trial; use a positive number of trials "
+                             "at once, -1 for all cores, or None for one.")
+        return min(effective_n_jobs(self.n_jobs), cpu_count())
 
     def _check_resampling_size(self):
         size = self.resampling_size
@@ -374,6 +452,19 @@ class _AutoBase(BaseEstimator):
     def _check_X_predict(self, X):
         check_is_fitted(self)
         categorical = set(self.profile_.categorical) | set(self.profile_.high_cardinality)
+        # scikit-learn's feature-names check (validate_data): names must match those
+        # at fit, in order; names at fit but none now (or the reverse) is a warning,
+        # and the columns are then taken by position.
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None and not isinstance(X, pd.DataFrame):
+            # The pipelines select columns by name: give the positions their fit names.
+            X = check_array(X, accept_sparse=True, dtype=None, ensure_all_finite=False)
+            validate_data(self, X, reset=False, skip_check_array=True)
+            X = pd.DataFrame(X.toarray() if sp.issparse(X) else X, columns=names)
+        elif names is None and isinstance(X, pd.DataFrame) and not self.profile_.sparse:
+            # Fitted on positions (no names, or not all strings): read them by position.
+            validate_data(self, X, reset=False, skip_check_array=True)
+            X = X.set_axis(range(X.shape[1]), axis=1)
         X = data.check_X(X, min_samples=1, categorical=categorical)
         validate_data(self, X, reset=False, skip_check_array=True)
         return X

@@ -113,6 +113,9 @@ class Finisher:
         chosen nor ensembled; an ensemble holds and runs all its members, so its
         members' parameters and seconds per row add up and must keep to the
         limits too.
+    memory_limit : int or None
+        The workers' memory limit (megabytes), named in the warning of a fit that
+        ends on the dummy because its trials ran out of memory.
     """
 
     task: str
@@ -127,6 +130,7 @@ class Finisher:
     budget: object
     reporter: object
     limits: Limits = field(default_factory=Limits)
+    memory_limit: int | None = None
 
     def reserve(self, best: TrialResult | None) -> float:
         """Seconds the finishing step needs when ``best`` is the best trial so far.
@@ -152,7 +156,19 @@ class Finisher:
             final = self._refit(history, evaluator, build, fallback)
         if final.chosen.origin == "dummy":
             self._warn_if_limits_excluded(history)
+            self._warn_if_out_of_memory(history)
         return final
+
+    def _warn_if_out_of_memory(self, history):
+        """Warn when the fit ends on the dummy and no trial scored but some ran out of memory."""
+        trials = [r for r in history.results if r.origin != "dummy"]
+        memouts = [r for r in trials if r.status == Status.MEMOUT]
+        if not memouts or any(r.status in (Status.OK, Status.INFEASIBLE) for r in trials):
+            return
+        warnings.warn(f"The final model is the dummy fallback: {len(memouts)} of {len(trials)} "
+                      f"trial(s) ran out of memory under memory_limit={self.memory_limit} MB "
+                      f"(e.g. {memouts[0].error}) and none scored. Raise memory_limit, or set "
+                      "it to None for no limit.", UserWarning, stacklevel=4)
 
     def _warn_if_limits_excluded(self, history):
         """Warn when the fit ends on the dummy and the limits excluded trials that beat it."""

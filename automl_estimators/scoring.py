@@ -110,9 +110,10 @@ def fold_scores(metric: Metric, task: str, y, splits, folds) -> tuple:
     """The metric on each split's validation rows (``y`` encoded), from one
     :class:`Predictions` per split: the one place a fit scores folds.
 
-    A metric's warnings on one trial (precision of a model that predicts one
-    class: ``UndefinedMetricWarning``) are noise to the user, as the trial's own
-    library warnings are in its worker: the score says what happened."""
+    A metric's warnings (R² of a one-row fold, precision without a predicted
+    positive) are not shown: the score itself (NaN, 0) says it, and the user
+    would see library warnings about folds they never made.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return tuple(metric.score(task, y[valid], p) for (_, valid), p in zip(splits, folds))

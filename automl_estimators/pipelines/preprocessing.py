@@ -9,6 +9,8 @@ has numeric columns only and skips the column split.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -44,10 +46,13 @@ class FrequencyEncoder(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Learn the frequency of every category of every column."""
         X = np.asarray(X, dtype=object)
+        # Counted by hashing: np.unique would copy the column into a fixed-width
+        # array as wide as its longest value (long free text: gigabytes).
         self.frequencies_ = []
         for j in range(X.shape[1]):
-            values, counts = np.unique(X[:, j].astype(str), return_counts=True)
-            self.frequencies_.append(dict(zip(values, counts / X.shape[0])))
+            counts = Counter(map(str, X[:, j]))
+            self.frequencies_.append({value: count / X.shape[0]
+                                      for value, count in counts.items()})
         self.n_features_in_ = X.shape[1]
         return self
 

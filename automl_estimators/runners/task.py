@@ -27,8 +27,10 @@ from ..trial import Status, TrialTask, WorkerAnswer
 # Share of a trial's remaining time a time-bounded model (a network) may train
 # for, per fit left: the rest is for preprocessing, predicting and sending back.
 TRAINING_TIME_SHARE = 0.75
-# Error texts that mean an allocation failed inside a native library.
-MEMORY_ERRORS = ("MemoryError", "bad_alloc", "Unable to allocate", "out of memory")
+# Error texts that mean an allocation failed inside a native library, or a mapping
+# of the data or a library failed under the address-space cap (OSError ENOMEM).
+MEMORY_ERRORS = ("MemoryError", "bad_alloc", "Unable to allocate", "out of memory",
+                 "Cannot allocate memory")
 
 # Fitted attributes of a pipeline's last step that a trial reports in its
 # ``info`` (without the trailing underscore), where the model has them.

@@ -1,0 +1,428 @@
+"""The bad-input matrix: every case ends in a clear error or a correct fit.
+
+docs/reliability.md ("Bad inputs") lists these cases and their outcomes. An
+error names the problem and the fix; a fit leaks no library warning and
+predicts sensibly. Each case runs for both estimators where it applies.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from joblib import cpu_count
+from sklearn.exceptions import DataConversionWarning
+
+from automl_estimators import AutoClassifier, AutoRegressor
+
+from .conftest import TINY, no_leaked_warnings, numeric_frame, target_for, tiny_fit
+
+
+def fit_error(estimator_class, X, y, error, match, **params):
+    with no_leaked_warnings(), pytest.raises(error, match=match):
+        estimator_class(**{**TINY, **params}).fit(X, y)
+
+
+def check_predictions(estimator, X, y=None):
+    """Predictions of the right shape, finite values / known classes."""
+    predictions = estimator.predict(X)
+    assert predictions.shape == (X.shape[0],)
+    if isinstance(estimator, AutoClassifier):
+        assert set(predictions) <= set(estimator.classes_)
+        proba = estimator.predict_proba(X)
+        assert proba.shape == (X.shape[0], len(estimator.classes_))
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    else:
+        assert np.isfinite(predictions).all()
+    return predictions
+
+
+# ------------------------------------------------------------ X: shape and values
+@pytest.mark.parametrize("X, match", [
+    (np.empty((0, 3)), "0 sample"),
+    (pd.DataFrame({"a": []}), "0 sample"),
+    (pd.DataFrame(index=range(5)), "0 feature"),
+    (np.ones((1, 3)), "1 sample.*minimum of 2"),
+], ids=["empty-array", "empty-frame", "no-columns", "one-row"])
+def test_too_little_data_is_rejected(estimator_class, X, match):
+    fit_error(estimator_class, X, np.arange(X.shape[0]) % 2, ValueError, match)
+
+
+def test_two_rows_fit_without_warnings(estimator_class):
+    # R² of a one-row validation fold is undefined: the score says so, no warning leaks
+    X = np.array([[0.0], [1.0]])
+    check_predictions(tiny_fit(estimator_class, X, [0, 1]), X)
+
+
+def test_one_feature(estimator_class):
+    X = numeric_frame(n_columns=1)
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X))
+    check_predictions(estimator, X)
+    assert estimator.n_features_in_ == 1
+
+
+@pytest.mark.parametrize("form", ["array", "frame", "sparse", "object"])
+def test_infinity_in_X_names_the_column(estimator_class, form):
+    X = numeric_frame()
+    X.iloc[3, 1] = np.inf
+    data = {"array": X.to_numpy(), "frame": X, "sparse": sp.csr_matrix(X.to_numpy()),
+            "object": X.astype(object)}[form]
+    column = "'f1'" if form in ("frame", "object") else "1"
+    fit_error(estimator_class, data, target_for(estimator_class, X.fillna(0)), ValueError,
+              f"infinity in column\\(s\\) {column}; replace it by NaN")
+
+
+def test_all_nan_and_constant_columns_leak_no_warning(estimator_class):
+    X = numeric_frame()
+    X["empty"] = np.nan
+    X["empty_text"] = pd.Series([None] * len(X), dtype=object)
+    X["constant"] = 1.0
+    y = target_for(estimator_class, X)
+    estimator = tiny_fit(estimator_class, X, y)
+    assert estimator.profile_.empty == ("empty", "empty_text")
+    with no_leaked_warnings():  # the imputer's "Skipping features without any observed values"
+        check_predictions(estimator, X)
+    as_array = tiny_fit(estimator_class, X.drop(columns="empty_text").to_numpy(), y)
+    assert as_array.profile_.empty == (3,)
+    with no_leaked_warnings():
+        check_predictions(as_array, X.drop(columns="empty_text").to_numpy())
+
+
+def test_only_empty_columns_are_rejected(estimator_class):
+    X = pd.DataFrame({"a": [np.nan] * 6, "b": [np.nan] * 6})
+    fit_error(estimator_class, X, [0, 1] * 3, ValueError, "no observed values")
+
+
+# -------------------------------------------------------------------------- y
+@pytest.mark.parametrize("bad, match", [
+    (np.nan, "y contains NaN or missing values \\(1 of 80\\); drop those rows or fill"),
+    (None, "y contains NaN or missing values"),
+    (np.inf, "y contains infinity \\(1 of 80 values\\); drop those rows"),
+], ids=["nan", "none", "inf"])
+def test_missing_or_infinite_targets(estimator_class, bad, match):
+    X = numeric_frame()
+    y = target_for(estimator_class, X).astype(object)
+    y[5] = bad
+    fit_error(estimator_class, X, y, ValueError, match)
+
+
+def test_y_none(estimator_class):
+    fit_error(estimator_class, numeric_frame(), None, ValueError, "requires y to be passed")
+
+
+def test_y_of_another_length(estimator_class):
+    fit_error(estimator_class, numeric_frame(), [0, 1] * 10, ValueError,
+              "inconsistent numbers of samples")
+
+
+def test_one_class():
+    fit_error(AutoClassifier, numeric_frame(), np.zeros(80), ValueError,
+              "at least 2 classes in y; got only one class: 0.0")
+
+
+def test_mixed_label_types():
+    y = np.array([1, "b"] * 40, dtype=object)
+    fit_error(AutoClassifier, numeric_frame(), y, ValueError,
+              "Mix of label input types \\(numeric and string\\).*y.astype\\(str\\)")
+
+
+def test_continuous_target_to_the_classifier():
+    X = numeric_frame()
+    fit_error(AutoClassifier, X, X["f0"].to_numpy(), ValueError,
+              "Unknown label type: continuous.*use AutoRegressor")
+
+
+@pytest.mark.parametrize("y", [
+    np.array(["yes", "no"] * 40),
+    pd.Series(pd.Categorical(["yes", "no"] * 40)),
+], ids=["strings", "category"])
+def test_labels_to_the_regressor(y):
+    fit_error(AutoRegressor, numeric_frame(), y, ValueError,
+              "numeric target y; found '(yes|no)'. For class labels use AutoClassifier")
+
+
+def test_a_class_with_a_single_sample():
+    X = numeric_frame()
+    y = target_for(AutoClassifier, X)
+    y[0] = 2
+    estimator = tiny_fit(AutoClassifier, X, y)
+    assert list(estimator.classes_) == [0, 1, 2]
+    check_predictions(estimator, X)
+
+
+def test_a_thousand_classes():
+    X = numeric_frame(n_rows=2000)
+    y = np.arange(2000) % 1000
+    # k-NN: the default boosted trees grow one tree per class and iteration
+    estimator = tiny_fit(AutoClassifier, X, y, include=["knn"], max_trials=1)
+    assert len(estimator.classes_) == 1000
+    check_predictions(estimator, X.head(50))
+
+
+@pytest.mark.parametrize("kind", ["strings", "bools", "category", "integer_floats"])
+def test_label_types_round_trip(kind):
+    X = numeric_frame()
+    positive = target_for(AutoClassifier, X).astype(bool)
+    y = {"strings": np.where(positive, "yes", "no"), "bools": positive,
+         "category": pd.Series(pd.Categorical(np.where(positive, "b", "a"))),
+         "integer_floats": positive.astype(float)}[kind]
+    estimator = tiny_fit(AutoClassifier, X, y)
+    predictions = check_predictions(estimator, X)
+    assert list(estimator.classes_) == sorted(set(np.asarray(y).tolist()))
+    assert np.mean(predictions == np.asarray(y)) > 0.8
+
+
+@pytest.mark.parametrize("kind", ["bools", "numeric_strings"])
+def test_regression_targets_read_as_numbers(kind):
+    X = numeric_frame()
+    y = target_for(AutoRegressor, X)
+    y = {"bools": y > 1, "numeric_strings": y.astype(str)}[kind]
+    estimator = tiny_fit(AutoRegressor, X, y)
+    check_predictions(estimator, X)
+    assert estimator.score(X, np.asarray(y, dtype=float)) > 0.5
+
+
+def test_regression_target_of_scale_1e12():
+    X = numeric_frame()
+    y = target_for(AutoRegressor, X) * 1e12
+    estimator = tiny_fit(AutoRegressor, X, y)
+    assert estimator.score(X, y) > 0.5
+    assert np.abs(estimator.predict(X)).max() > 1e11
+
+
+def test_constant_regression_target():
+    X = numeric_frame()
+    estimator = tiny_fit(AutoRegressor, X, np.full(len(X), 3.5))
+    np.testing.assert_allclose(estimator.predict(X), 3.5)
+
+
+# ------------------------------------------------------------------ column names
+def test_duplicated_column_names(estimator_class):
+    X = numeric_frame()
+    X.columns = ["a", "a", "b"]
+    fit_error(estimator_class, X, np.arange(80) % 2, ValueError,
+              "duplicated column names \\['a'\\]; rename them")
+
+
+def test_mixed_type_column_names(estimator_class):
+    X = numeric_frame()
+    X.columns = ["a", 1, 2.5]
+    fit_error(estimator_class, X, np.arange(80) % 2, TypeError,
+              "must convert them all to strings")
+
+
+def test_integer_column_names(estimator_class):
+    X = numeric_frame()
+    X.columns = [0, 1, 2]
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X))
+    assert not hasattr(estimator, "feature_names_in_")
+    check_predictions(estimator, X)
+
+
+@pytest.mark.parametrize("include", [None, ["xgboost"]], ids=["default", "xgboost"])
+def test_names_other_libraries_reject(estimator_class, include):
+    # XGBoost rejects '[', ']' and '<' in feature names; the pipelines hand it arrays
+    X = numeric_frame()
+    X.columns = ["f[0]", "f<1>", "a:b 'q\" é"]
+    X["ü [x]"] = np.where(X["f[0]"] > 0, "u", "v")
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X), include=include)
+    if include:
+        assert set(estimator.leaderboard_["model"].dropna()) == {"xgboost"}
+    assert list(estimator.feature_names_in_) == list(X.columns)
+    check_predictions(estimator, X)
+
+
+# ------------------------------------------------------------------ categoricals
+def test_fifty_thousand_levels(estimator_class):
+    n = 50_000
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"id": [f"k{i}" for i in range(n)], "x": rng.normal(size=n)})
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X, column=1),
+                         max_trials=1)
+    assert estimator.profile_.high_cardinality == ("id",)
+    check_predictions(estimator, X.head(100))
+
+
+@pytest.fixture(scope="module", params=[AutoClassifier, AutoRegressor],
+                ids=lambda cls: cls.__name__)
+def fitted_on_frame(request):
+    """(estimator, X): fitted on numeric and categorical columns with names."""
+    X = numeric_frame()
+    X["cat"] = np.where(X["f1"] > 0, "u", "v")
+    return tiny_fit(request.param, X, target_for(request.param, X)), X
+
+
+def test_unseen_categories_and_new_missing_values(fitted_on_frame):
+    estimator, X = fitted_on_frame
+    new = X.head(4).copy()
+    new.loc[0, "cat"] = "never seen"
+    new.loc[1, "cat"] = None
+    new.loc[2, "f1"] = np.nan
+    with no_leaked_warnings():
+        check_predictions(estimator, new)
+
+
+# ---------------------------------------------------------- columns at predict
+@pytest.mark.parametrize("change, match", [
+    (lambda X: X[["cat", "f2", "f0", "f1"]], "must be in the same order"),
+    (lambda X: X.drop(columns="f1"), "seen at fit time, yet now missing:\n- f1"),
+    (lambda X: X.assign(extra=1.0), "unseen at fit time:\n- extra"),
+], ids=["reordered", "missing", "added"])
+def test_other_columns_at_predict(fitted_on_frame, change, match):
+    # scikit-learn's feature-names check: the same names, in the same order
+    estimator, X = fitted_on_frame
+    with pytest.raises(ValueError, match=match):
+        estimator.predict(change(X))
+
+
+def test_array_at_predict_after_a_frame(fitted_on_frame):
+    estimator, X = fitted_on_frame
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        from_array = estimator.predict(X.to_numpy())
+    np.testing.assert_array_equal(from_array, estimator.predict(X))
+
+
+def test_frame_at_predict_after_an_array(estimator_class):
+    X = numeric_frame()
+    estimator = tiny_fit(estimator_class, X.to_numpy(), target_for(estimator_class, X))
+    with pytest.warns(UserWarning, match="X has feature names, but"):
+        from_frame = estimator.predict(X)
+    np.testing.assert_array_equal(from_frame, estimator.predict(X.to_numpy()))
+
+
+@pytest.mark.parametrize("convert", [
+    lambda X: X.astype({"f0": "float32"}),
+    lambda X: X.astype({"f0": str}),
+    lambda X: X.assign(cat=(X["cat"] == "u").astype(int)),
+], ids=["float32", "numbers-as-text", "category-as-int"])
+def test_other_dtypes_at_predict(fitted_on_frame, convert):
+    estimator, X = fitted_on_frame
+    with no_leaked_warnings():
+        predictions = check_predictions(estimator, convert(X))
+    if not isinstance(estimator, AutoClassifier):
+        return
+    assert np.mean(predictions == estimator.predict(X)) > 0.9
+
+
+def test_text_in_a_numeric_column_at_predict_is_warned(fitted_on_frame):
+    estimator, X = fitted_on_frame
+    with pytest.warns(DataConversionWarning, match="'f0' was numeric at fit, but 80 of its "
+                      "values at predict are not numbers \\(e.g. 'abc'\\)"):
+        check_predictions(estimator, X.assign(f0="abc"))
+
+
+# ------------------------------------------------------------------ data types
+@pytest.mark.parametrize("form", ["csr", "csc"])
+def test_sparse(estimator_class, form):
+    X = sp.random(80, 30, density=0.2, format=form, random_state=0)
+    y = target_for(estimator_class, X.toarray())
+    check_predictions(tiny_fit(estimator_class, X, y), X)
+
+
+def test_pandas_nullable_dtypes(estimator_class):
+    rng = np.random.default_rng(0)
+    X = numeric_frame()
+    X["i"] = pd.array(rng.integers(0, 5, len(X)), dtype="Int64")
+    X["b"] = pd.array(rng.choice([True, False], len(X)), dtype="boolean")
+    X["s"] = pd.array(rng.choice(["p", "q"], len(X)), dtype="string")
+    X["x"] = pd.array(rng.normal(size=len(X)), dtype="Float64")
+    X.loc[3, ["i", "b", "s", "x"]] = pd.NA
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X))
+    assert estimator.profile_.categorical == ("s",)
+    check_predictions(estimator, X)
+
+
+def test_pyarrow_backed_columns(estimator_class):
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({
+        "x": pd.array(rng.normal(size=80), dtype="double[pyarrow]"),
+        "i": pd.array(rng.integers(0, 5, 80), dtype="int64[pyarrow]"),
+        "s": pd.array(rng.choice(["p", "q"], 80), dtype="string[pyarrow]"),
+        "b": pd.array(rng.choice([True, False], 80), dtype="bool[pyarrow]"),
+    })
+    X.loc[3, "x"] = None
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X))
+    assert estimator.profile_.categorical == ("s",)
+    check_predictions(estimator, X)
+
+
+def test_wide_data(estimator_class):
+    X = np.random.default_rng(0).normal(size=(100, 20_000))
+    model = ["logistic_regression" if estimator_class is AutoClassifier else "ridge"]
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X),
+                         include=model, max_trials=1)
+    check_predictions(estimator, X)
+
+
+def test_long_free_text(estimator_class):
+    # 60 cells of ~60 kB: frequency-encoded as a high-cardinality column
+    rng = np.random.default_rng(0)
+    words = np.array(["lorem", "ipsum", "dolor", "sit", "amet"])
+    X = numeric_frame(n_rows=60)
+    X["text"] = [" ".join(rng.choice(words, 10_000)) for _ in range(60)]
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X))
+    assert estimator.profile_.high_cardinality == ("text",)
+    check_predictions(estimator, X)
+
+
+def test_datetime_columns(estimator_class):
+    X = numeric_frame()
+    X["day"] = pd.date_range("2020-01-01", periods=len(X), freq="D")
+    X["hour"] = pd.date_range("2020-01-01", periods=len(X), freq="h", tz="Europe/Paris")
+    X.loc[3, "day"] = pd.NaT
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X))
+    assert {"day", "hour"} <= set(estimator.profile_.numeric)
+    expected = check_predictions(estimator, X)
+    # the same dates as ISO text at predict are read as dates, as the exported script reads them
+    as_text = X.assign(day=X["day"].dt.strftime("%Y-%m-%d"), hour=X["hour"].astype(str))
+    with no_leaked_warnings():
+        np.testing.assert_array_equal(estimator.predict(as_text), expected)
+
+
+# -------------------------------------------------------------- fit parameters
+def test_sample_weight_is_a_clear_error(estimator_class):
+    X = numeric_frame()
+    with pytest.raises(TypeError, match="does not support sample_weight.*Repeat or subsample"):
+        estimator_class(**TINY).fit(X, target_for(estimator_class, X), sample_weight=np.ones(80))
+
+
+def test_time_budget_too_small_for_a_trial(estimator_class):
+    # 0.5 s minus the shutdown margin leaves less than a trial's minimum: deterministic
+    X = numeric_frame()
+    with no_leaked_warnings(UserWarning) as caught:
+        estimator = estimator_class(**{**TINY, "time_budget": 0.5}).fit(
+            X, target_for(estimator_class, X))
+    assert len(caught) == 1
+    assert "time_budget=0.5s left no time for a trial" in str(caught[0].message)
+    assert estimator.refit_ == "dummy" and estimator.n_trials_ == 1
+    check_predictions(estimator, X)
+
+
+@pytest.mark.parametrize("n_jobs", [-1, 1000])
+def test_n_jobs_all_cores_or_more_than_the_cores(estimator_class, n_jobs):
+    X = numeric_frame()
+    # a linear model: boosted trees' OpenMP threads crawl on a loaded machine
+    model = ["logistic_regression" if estimator_class is AutoClassifier else "ridge"]
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X), n_jobs=n_jobs,
+                         max_trials=1, include=model)
+    assert estimator._trial_workers() == cpu_count()
+    check_predictions(estimator, X)
+
+
+def test_n_jobs_zero(estimator_class):
+    fit_error(estimator_class, numeric_frame(), np.arange(80) % 2, ValueError,
+              "n_jobs=0 would run no trial; use a positive number", n_jobs=0)
+
+
+def test_memory_limit_too_small_for_any_model(estimator_class):
+    # 18 MB of data: a worker capped at 16 MB beyond its start cannot even map it
+    X = np.random.default_rng(0).normal(size=(11_000, 200))
+    with no_leaked_warnings(UserWarning) as caught:
+        estimator = estimator_class(**{**TINY, "memory_limit": 16}).fit(
+            X, target_for(estimator_class, X))
+    assert len(caught) == 1
+    assert "ran out of memory under memory_limit=16 MB" in str(caught[0].message)
+    assert "Raise memory_limit" in str(caught[0].message)
+    assert estimator.refit_ == "dummy"
+    assert set(estimator.leaderboard_["status"]) == {"ok", "memout"}
+    check_predictions(estimator, X[:10])
