@@ -28,8 +28,9 @@ def _prepared(name, task):
                                        ("adult", "classification")])
 def test_meta_features_are_complete_finite_and_cheap(name, task):
     X, y, profile = _prepared(name, task)
-    # CPU seconds, not wall-clock ones: beside other work the wall clock ran 3x the
-    # CPU time (0.41 s against 0.13 s on letter), a bound no busy machine keeps
+    # CPU seconds, not wall-clock ones: the wall clock is what other work on the
+    # machine makes of it (3x the CPU time with the load average at 9 on 2 cores:
+    # 0.41 s against 0.13 s on letter); the cost is the CPU time
     start = time.process_time()
     features = meta_features(X, y, profile)
     assert time.process_time() - start < 1.0
