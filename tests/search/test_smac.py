@@ -68,10 +68,14 @@ def test_the_surrogate_learns_which_operation_pays_in_the_cells():
                for op in block.ops]
         return ops.count("layer_norm") / len(ops)
 
+    # SMAC's proposals after its initial design differ with the interpreter's string
+    # hashing (PYTHONHASHSEED), whatever the seed: over eight hash seeds, the share in
+    # the last 20 of 80 proposals was 0.10-0.27 (this asserted > 0.13 and failed),
+    # in the last 40 of 120 0.21-0.28.
     strategy = SMACSearch(space, seed=0)
     proposed = []
     try:
-        for i in range(80):
+        for i in range(120):
             candidate = strategy.ask(1)[0]
             proposed.append(candidate)
             strategy.tell(candidate, told(candidate, i, score=share([candidate])))
@@ -79,8 +83,8 @@ def test_the_surrogate_learns_which_operation_pays_in_the_cells():
         strategy.close()
     at_random = share(RandomSearch(space, seed=0).ask(80))
     assert at_random < 0.15  # one operation in eleven
-    # after 60 results, SMAC proposes it far more often than random search does
-    assert share(proposed[60:]) > 1.5 * at_random
+    # after 80 results, SMAC proposes it far more often than random search does
+    assert share(proposed[80:]) > 1.5 * at_random
 
 
 def test_successive_halving_promotes_to_full_fidelity():
