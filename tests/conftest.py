@@ -1,4 +1,29 @@
-"""Shared fixtures: small slices of ../shared/datasets."""
+"""Shared fixtures (small slices of ../shared/datasets) and the rule for tests under load.
+
+Tests under load
+----------------
+The suite must pass on a busy machine (``pytest -n 2`` beside other work, as
+in issue 23's check: two ``python -c "while True: pass"`` processes holding the
+CPU), where a trial, a worker start or a refit takes several times its idle
+time. So no test may depend on how much work finishes in wall-clock time:
+
+- A test that asserts what a fit did (a trial count, a model family or an
+  origin on the leaderboard, a score above the dummy's, a refit on all rows)
+  stops on ``max_trials`` with :data:`SLACK_BUDGET`, a budget that never binds
+  (a trial's default time limit is a share of the budget, so a small budget also
+  times trials out under load); an idle fit still ends in seconds.
+- A test of the budget guarantee (a fit ends within ``time_budget + max(1 s,
+  5 %)``) asserts :func:`loaded_bound`: the same promise with room for a loaded
+  machine, which a fit that ignored its budget still fails. The tight guarantee
+  is measured on an idle machine by issue 23's ``benchmarks/reliability_sweep.py``,
+  not by unit tests.
+- A test about something other than starting workers starts its clock after
+  they started (a first trial), not before: a worker start takes seconds
+  under load.
+- A test that a limit is enforced at all keeps a misbehaving part far beyond
+  it (a trial that hangs for 60 s, an ask that never returns), so that a loose
+  bound still fails when the limit is ignored.
+"""
 
 import json
 from pathlib import Path
@@ -7,6 +32,24 @@ import pandas as pd
 import pytest
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+# A time budget (seconds) that never binds in the tests that stop on max_trials:
+# their fits end in seconds on an idle machine and in well under a minute on a
+# loaded one, and each trial may take a quarter of it (TRIAL_SHARE).
+SLACK_BUDGET = 120
+# Room a loaded machine needs beyond the budget guarantee's max(1 s, 5 %).
+LOADED_MARGIN = 5.0
+
+
+def loaded_bound(budget):
+    """Seconds a fit with ``budget`` may take on a loaded machine: ``budget + max(5 s, 5 %)``.
+
+    The product promises ``budget + max(1 s, 5 %)``, measured on an idle machine by
+    ``benchmarks/reliability_sweep.py``; here, beside other work, stopping workers
+    and refitting take longer. A fit that ignored its budget runs on (no max_trials)
+    and still fails this bound.
+    """
+    return budget + max(LOADED_MARGIN, 0.05 * budget)
 
 
 def load(name, n_rows=None, seed=0):

@@ -3,10 +3,12 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from automl_estimators import AutoClassifier, AutoRegressor
+from tests.conftest import SLACK_BUDGET
 
-# max_trials makes every fit deterministic (check_fit_idempotent); the budget is
-# large enough that both trials (strong default, then one more) always finish.
-SMALL = dict(time_budget=20, max_trials=2, random_state=0, n_jobs=1)
+# max_trials makes every fit deterministic (check_fit_idempotent); the budget never
+# binds, so both trials (strong default, then one more) always finish, and neither
+# times out (a trial may take a quarter of the budget) in one fit but not another.
+SMALL = dict(time_budget=SLACK_BUDGET, max_trials=2, random_state=0, n_jobs=1)
 
 
 @parametrize_with_checks([AutoClassifier(**SMALL), AutoRegressor(**SMALL)])

@@ -23,6 +23,7 @@ from automl_estimators.search_loop import SearchLoop
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.neural import NAME
 from automl_estimators.trial import Limits, Status, TrialResult
+from tests.conftest import SLACK_BUDGET
 
 needs_torch = pytest.mark.skipif(not torch_available(), reason="torch not installed")
 
@@ -170,7 +171,7 @@ def test_when_every_trial_is_over_a_limit_the_dummy_serves_with_a_warning():
 # ------------------------------------------------------------ the estimators
 def test_the_leaderboard_shows_infeasible_trials_and_the_fit_ends_on_the_dummy():
     X, y = load_iris(return_X_y=True)
-    clf = AutoClassifier(time_budget=30, max_trials=2, search="random", neural=False,
+    clf = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=2, search="random", neural=False,
                          include=["logistic_regression", "knn"], max_predict_latency=1e-12,
                          n_jobs=1, random_state=0)
     with pytest.warns(UserWarning, match="max_predict_latency=1e-12 excluded 2"):
@@ -186,7 +187,9 @@ def test_the_leaderboard_shows_infeasible_trials_and_the_fit_ends_on_the_dummy()
 
 def test_a_generous_limit_changes_nothing():
     X, y = load_iris(return_X_y=True)
-    common = {"time_budget": 30, "max_trials": 2, "search": "random", "neural": False,
+    # max_trials ends both fits; a budget that never binds keeps a trial from timing
+    # out (a trial may take a quarter of it) in one of them only
+    common = {"time_budget": SLACK_BUDGET, "max_trials": 2, "search": "random", "neural": False,
               "include": ["logistic_regression", "knn"], "ensemble_size": 0, "n_jobs": 1,
               "random_state": 0}
     free = AutoClassifier(**common).fit(X, y)

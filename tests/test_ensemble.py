@@ -19,6 +19,7 @@ from automl_estimators.ensemble import (
 )
 from automl_estimators.scoring import Predictions, get_metric
 from automl_estimators.trial import Status, TrialResult
+from tests.conftest import loaded_bound
 
 RNG = np.random.default_rng(0)
 
@@ -154,7 +155,9 @@ def test_fit_ends_with_an_ensemble_only_when_it_beats_the_best_trial(credit):
     X, y = credit
     start = time.monotonic()
     clf = AutoClassifier(time_budget=12, n_jobs=2, random_state=0).fit(X, y)
-    assert time.monotonic() - start <= 12 + 1
+    # the ensemble is built within the budget: the promise is 12 + 1 s, on a loaded
+    # machine 12 + 5 s (the tight promise: benchmarks/reliability_sweep.py, idle)
+    assert time.monotonic() - start <= loaded_bound(12)
     board = clf.leaderboard_
     best_trial = board["score"].iloc[0]
     if clf.ensemble_ is not None:

@@ -46,7 +46,7 @@ from automl_estimators.pipelines.preprocessing import FrequencyEncoder, categori
 from automl_estimators.search import STRATEGIES
 from automl_estimators.source_code import SCRIPT_NAMES, WIDTH, Imports, to_source
 from automl_estimators.spaces.program import TRANSFORMS, program_from_config
-from tests.conftest import load
+from tests.conftest import SLACK_BUDGET, load
 
 # dataset -> (estimator class, rows to fit on, models searched, metric). Two models
 # leave the strategy some proposals within max_trials; balanced accuracy makes
@@ -65,8 +65,11 @@ def fitted(dataset, strategy):
     estimator_class, n_rows, include, metric = DATASETS[dataset]
     X, y = load(dataset, n_rows + TEST_ROWS)
     train, test = slice(0, n_rows), slice(n_rows, None)
-    estimator = estimator_class(time_budget=8, max_trials=4, n_jobs=1, random_state=0,
-                                search=strategy, include=include, metric=metric)
+    # max_trials ends the fit, not the clock: a budget that never binds leaves the
+    # refit on all rows its time on a loaded machine too
+    estimator = estimator_class(time_budget=SLACK_BUDGET, max_trials=4, n_jobs=1,
+                                random_state=0, search=strategy, include=include,
+                                metric=metric)
     estimator.fit(X[train], y[train])
     return estimator, pd.concat([X[train], y[train]], axis=1), X[test]
 
@@ -111,8 +114,9 @@ def test_exported_script_reproduces_the_estimators_predictions(dataset, strategy
 
 def test_script_of_a_numpy_fit_selects_the_csv_columns_by_position(tmp_path, capsys):
     X, y = load("credit-g", 150 + TEST_ROWS)
-    estimator = AutoClassifier(time_budget=8, max_trials=2, n_jobs=1, random_state=0,
-                               include=["logistic_regression"], metric="balanced_accuracy")
+    estimator = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=2, search="random",
+                               n_jobs=1, random_state=0, include=["logistic_regression"],
+                               metric="balanced_accuracy")
     # An object array: categorical columns are known by position only.
     estimator.fit(X[:150].to_numpy(), y[:150].to_numpy())
     assert estimator.refit_ == "all rows" and estimator.target_name_ is None

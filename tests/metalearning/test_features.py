@@ -28,9 +28,12 @@ def _prepared(name, task):
                                        ("adult", "classification")])
 def test_meta_features_are_complete_finite_and_cheap(name, task):
     X, y, profile = _prepared(name, task)
-    start = time.perf_counter()
+    # CPU seconds, not wall-clock ones: the wall clock is what other work on the
+    # machine makes of it (3x the CPU time with the load average at 9 on 2 cores:
+    # 0.41 s against 0.13 s on letter); the cost is the CPU time
+    start = time.process_time()
     features = meta_features(X, y, profile)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert tuple(features) == FEATURE_NAMES
     assert all(np.isfinite(v) for v in features.values())
     assert features["log_rows"] == pytest.approx(np.log10(profile.n_rows))
@@ -66,7 +69,7 @@ def test_every_shared_dataset_within_a_second():
     for entry in manifest:
         task = "regression" if entry["task"] == "regression" else "classification"
         X, y, profile = _prepared(entry["name"], task)
-        start = time.perf_counter()
+        start = time.process_time()  # CPU seconds: see above
         meta_features(X, y, profile)
-        slowest = max(slowest, time.perf_counter() - start)
+        slowest = max(slowest, time.process_time() - start)
     assert slowest < 1.0

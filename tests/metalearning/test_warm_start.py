@@ -15,6 +15,7 @@ from automl_estimators.metalearning.suggestions import (
     suggest,
 )
 from automl_estimators.spaces import Space
+from tests.conftest import SLACK_BUDGET
 
 
 def _features(value):
@@ -91,7 +92,7 @@ def test_fit_evaluates_the_suggestions_after_the_strong_default(mpg, tmp_path, m
     path.write_text(json.dumps(_metadata()))
     monkeypatch.setattr(suggestions_module, "METADATA_FILE", path)
     X, y = mpg
-    reg = AutoRegressor(time_budget=60, warm_start="knn", max_trials=4, n_jobs=1,
+    reg = AutoRegressor(time_budget=SLACK_BUDGET, warm_start="knn", max_trials=4, n_jobs=1,
                         random_state=0).fit(X, y)  # ends after 4 trials, whatever the load
     trials = sorted(reg.history_[1:], key=lambda r: r.trial_id)
     assert trials[0].origin == "default"
@@ -142,8 +143,10 @@ def test_explicit_warm_start_list(credit):
     space = Space("classification", n_features=X.shape[1], has_categorical=True)
     config = space.default_config("logistic_regression")
     config["model:logistic_regression:C"] = 0.5
-    clf = AutoClassifier(time_budget=8, warm_start=[config], max_trials=2, n_jobs=1,
-                         random_state=0).fit(X, y)
+    # the strong default, then the given configuration: max_trials ends the fit, not the
+    # clock (at 8 s, a loaded machine could end it before the second trial started)
+    clf = AutoClassifier(time_budget=SLACK_BUDGET, warm_start=[config], max_trials=2,
+                         search="random", n_jobs=1, random_state=0).fit(X, y)
     warm = [r for r in clf.history_ if r.origin == "warm_start"]
     assert len(warm) == 1 and warm[0].config["model:logistic_regression:C"] == 0.5
     bad = space.default_config("xgboost")

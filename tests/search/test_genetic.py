@@ -24,6 +24,7 @@ from automl_estimators.spaces.neural import NAME
 from automl_estimators.spaces.primitives import PrimitiveSet
 from automl_estimators.spaces.program import INPUT, TRANSFORMS, Stack, Transform, Union
 from automl_estimators.trial import Status, TrialResult
+from tests.conftest import SLACK_BUDGET
 
 SPACES = {
     "classification": lambda: Space("classification", n_features=8, has_categorical=True),
@@ -201,7 +202,10 @@ def test_bad_settings_are_refused_with_a_clear_error(bad):
 
 def test_genetic_search_inside_a_fit(credit):
     X, y = credit
-    clf = AutoClassifier(time_budget=10, search=Genetic(population_size=6, offspring_size=6),
+    # the two models' defaults, then six programs of the first generation: max_trials
+    # ends the fit, not the clock, so a busy machine cannot leave too few of them
+    clf = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=8,
+                         search=Genetic(population_size=6, offspring_size=6),
                          include=["logistic_regression", "naive_bayes", "standard", "pca",
                                   "no_features", "select_percentile"],
                          n_jobs=2, random_state=0).fit(X, y)

@@ -12,6 +12,7 @@ from automl_estimators.search import SMAC, RandomSearch, SMACSearch
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
 from automl_estimators.trial import Status, TrialResult
+from tests.conftest import SLACK_BUDGET
 
 
 def small_space():
@@ -67,10 +68,14 @@ def test_the_surrogate_learns_which_operation_pays_in_the_cells():
                for op in block.ops]
         return ops.count("layer_norm") / len(ops)
 
+    # SMAC's proposals after its initial design differ with the interpreter's string
+    # hashing (PYTHONHASHSEED), whatever the seed: over eight hash seeds, the share in
+    # the last 20 of 80 proposals was 0.10-0.27 (this asserted > 0.13 and failed),
+    # in the last 40 of 120 0.21-0.28.
     strategy = SMACSearch(space, seed=0)
     proposed = []
     try:
-        for i in range(80):
+        for i in range(120):
             candidate = strategy.ask(1)[0]
             proposed.append(candidate)
             strategy.tell(candidate, told(candidate, i, score=share([candidate])))
@@ -78,8 +83,8 @@ def test_the_surrogate_learns_which_operation_pays_in_the_cells():
         strategy.close()
     at_random = share(RandomSearch(space, seed=0).ask(80))
     assert at_random < 0.15  # one operation in eleven
-    # after 60 results, SMAC proposes it far more often than random search does
-    assert share(proposed[60:]) > 1.5 * at_random
+    # after 80 results, SMAC proposes it far more often than random search does
+    assert share(proposed[80:]) > 1.5 * at_random
 
 
 def test_successive_halving_promotes_to_full_fidelity():
@@ -115,7 +120,9 @@ def test_failures_get_a_finite_cost_and_the_search_goes_on():
 
 def test_gp_surrogate_on_a_small_continuous_space(mpg):
     X, y = mpg
-    reg = AutoRegressor(time_budget=8, n_jobs=2, random_state=0, include=["ridge", "standard"],
+    # the ridge default, then SMAC's proposals; max_trials ends the fit, not the clock
+    reg = AutoRegressor(time_budget=SLACK_BUDGET, max_trials=5, n_jobs=2, random_state=0,
+                        include=["ridge", "standard"],
                         search=SMAC(surrogate="gp", acquisition="ucb")).fit(X, y)
     assert (reg.leaderboard_["origin"] == "smac").sum() >= 3
     assert set(reg.leaderboard_["model"].dropna()) == {"ridge"}
@@ -148,14 +155,16 @@ def test_trials_killed_for_time_or_memory_do_not_stall_smac():
 
     # The search stops on a trial count, not on the clock, so that a busy machine
     # (slower trials, fewer of them in a fixed time) cannot change what is checked;
-    # the budget is slack for that.
+    # the budget is slack for that. A trial's limit (3 s) is far below the hang (60 s)
+    # and far above a logistic regression's trial (0.02-0.33 s with the load average
+    # at 11 on 2 cores), which a replacement worker starts cold after each kill.
     history, budget = History(), Budget(120)
     strategy = SMACSearch(space, seed=0, crash_cost=-0.5)
     with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
                    metric=get_metric(None, "classification"), memory_limit=300) as evaluator:
         search(strategy=strategy, warm_start=[], evaluator=evaluator, history=history,
                budget=budget, build=build, describe=lambda c: c["model"],
-               per_trial_time_limit=1.0, n_rows_total=200, n_rows_train=133, max_trials=30)
+               per_trial_time_limit=3.0, n_rows_total=200, n_rows_train=133, max_trials=30)
     strategy.close()
     statuses = [r.status for r in history.results]
     assert len(statuses) == 30, statuses  # the search did not stall before its count
@@ -174,7 +183,11 @@ def test_trials_killed_for_time_or_memory_do_not_stall_smac():
 
 def test_warm_start_is_not_run_twice(credit):
     X, y = credit
-    clf = AutoClassifier(time_budget=12, n_jobs=2, search="smac", random_state=0).fit(X, y)
+    # the three models' defaults (the static portfolio), then five of SMAC's proposals;
+    # max_trials ends the fit, not the clock
+    clf = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=8, n_jobs=2, search="smac",
+                         include=["logistic_regression", "naive_bayes", "knn"],
+                         random_state=0).fit(X, y)
     lb = clf.leaderboard_
     assert (lb["origin"] == "default").sum() >= 3
     keys = [(repr(sorted(c.items())), f) for c, f in zip(lb["config"], lb["fidelity"]) if c]
@@ -183,7 +196,11 @@ def test_warm_start_is_not_run_twice(credit):
 
 def test_low_fidelity_trials_are_not_ranked_with_full_ones(credit):
     X, y = credit
-    clf = AutoClassifier(time_budget=10, n_jobs=2, random_state=0, resampling="holdout",
+    # the three models' defaults (full fidelity), then four of SMAC's, at the lowest
+    # rung first; max_trials ends the fit, not the clock
+    clf = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=7, n_jobs=2, random_state=0,
+                         resampling="holdout",
+                         include=["logistic_regression", "naive_bayes", "knn"],
                          search=SMAC(multi_fidelity="successive_halving")).fit(X, y)
     lb = clf.leaderboard_
     assert clf.search_plan_.multi_fidelity == "successive_halving"
@@ -200,8 +217,10 @@ def test_dask_local_cluster(credit):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        clf = AutoClassifier(time_budget=20, dask_client=client, search="smac",
-                             random_state=0).fit(X, y)
+        # max_trials ends the fit, not the clock: at 20 s (a trial's limit 5 s) the
+        # strong default timed out on the cluster's workers beside other work
+        clf = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=2, dask_client=client,
+                             search="smac", random_state=0).fit(X, y)
         lb = clf.leaderboard_
         assert ((lb["status"] == "ok") & (lb["origin"] != "dummy")).sum() >= 1
         assert clone(clf).dask_client is client

@@ -20,6 +20,7 @@ from automl_estimators.spaces.neural import (
 )
 from automl_estimators.spaces.program import TRANSFORMS, is_program
 from automl_estimators.trial import Status, TrialResult
+from tests.conftest import SLACK_BUDGET, loaded_bound
 
 # Every registered strategy by name, and the settings that change how SMAC proposes.
 STRATEGY_NAMES = sorted(STRATEGIES) + [SMAC(surrogate="gp", acquisition="pi"),
@@ -118,7 +119,12 @@ def test_strategy_inside_a_fit_keeps_the_budget(name, credit):
     wall = time.monotonic() - start
     # on failure, say what the fit did (this test has failed under heavy load)
     trials = clf.leaderboard_[["origin", "status", "duration"]].to_dict("records")
-    assert wall <= 6 + 1, f"fit took {wall:.2f} s; trials: {trials}"
+    # The promise is 6 + 1 s; beside other work, workers that preload torch (the
+    # network strategies) start and stop slower, so this asserts the loaded bound
+    # (6 + 5 s). The tight promise is measured on an idle machine by
+    # benchmarks/reliability_sweep.py. A fit that ignored its budget never ends
+    # (no max_trials) and still fails here.
+    assert wall <= loaded_bound(6), f"fit took {wall:.2f} s; trials: {trials}"
     assert set(clf.leaderboard_["origin"]) <= {"dummy", "default", getattr(name, "name", name)}
     # How many trials fit in 6 s depends on how busy the machine is (this asserted 3
     # and failed under load): the dummy and the strong default are always there;
@@ -129,8 +135,11 @@ def test_strategy_inside_a_fit_keeps_the_budget(name, credit):
 @pytest.mark.parametrize("name", STRATEGY_NAMES)
 def test_strategy_reproducible_at_n_jobs_1(name, mpg):
     X, y = mpg
-    # two models in the warm start, then six proposals of the strategy
-    fits = [AutoRegressor(time_budget=30, max_trials=8, search=name, n_jobs=1, random_state=3,
+    # two models in the warm start, then six proposals of the strategy; max_trials ends
+    # the fits, and a budget that never binds keeps a slow trial in one of them from
+    # timing out (a trial may take a quarter of it)
+    fits = [AutoRegressor(time_budget=SLACK_BUDGET, max_trials=8, search=name, n_jobs=1,
+                          random_state=3,
                           include=["ridge", "lasso", "standard", "robust"]).fit(X, y)
             for _ in range(2)]
     assert fits[0].best_config_ == fits[1].best_config_
