@@ -126,10 +126,13 @@ def test_strategy_inside_a_fit_keeps_the_budget(name, credit):
     # (no max_trials) and still fails here.
     assert wall <= loaded_bound(6), f"fit took {wall:.2f} s; trials: {trials}"
     assert set(clf.leaderboard_["origin"]) <= {"dummy", "default", getattr(name, "name", name)}
-    # How many trials fit in 6 s depends on how busy the machine is (this asserted 3
-    # and failed under load): the dummy and the strong default are always there;
-    # that each strategy proposes is the contract tests' job (max_trials, no clock).
-    assert clf.n_trials_ >= 2, f"{clf.n_trials_} trials in {wall:.2f} s: {trials}"
+    # How many trials fit in 6 s depends on how busy the machine is (this asserted 3,
+    # then 2, and failed under load): workers start in the background, and when they
+    # are up only after the search time (the network strategies' forkserver imports
+    # torch: seconds on a busy machine) the fit ends on the dummy, within its budget.
+    # That each strategy proposes is the contract tests' job (max_trials, no clock).
+    assert "dummy" in set(clf.leaderboard_["origin"]), f"no dummy fallback: {trials}"
+    assert clf.predict(X.iloc[:5]).shape == (5,)
 
 
 @pytest.mark.parametrize("name", STRATEGY_NAMES)
