@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -204,6 +205,14 @@ def _outer_score(trials, weights, by_id, positions, y, splits, metric, task) -> 
     return float(_per_fold(p.values, y, splits, metric, task, p.labels)[0])
 
 
+def _share(deadline, parts):
+    """A deadline for the next of ``parts`` equal parts of the time left to ``deadline``."""
+    if deadline is None:
+        return None
+    now = time.monotonic()
+    return now + max(deadline - now, 0.0) / parts
+
+
 def _honest(ranked, default, y, folds, metric, task, ensemble_size, deadline):
     """Cross-fitted per-fold scores of the procedures default / best / ensemble."""
     out = {"default": [], "best": [], "ensemble": []}
@@ -220,14 +229,24 @@ def _honest(ranked, default, y, folds, metric, task, ensemble_size, deadline):
         if default is not None:
             out["default"].append(_outer_score((default,), np.ones(1), *outer))
         out["best"].append(_outer_score(inner_ranked[:1], np.ones(1), *outer))
+        # k + 1 ensemble selections share the time: this one gets its part of what is left.
         chosen = _best_procedure(inner_ranked, y, inner_splits, metric, task, ensemble_size,
-                                 deadline)
+                                 _share(deadline, k + 1 - held))
         out["ensemble"].append(_outer_score(chosen[0], chosen[1], *outer))
     return {name: np.asarray(v) for name, v in out.items() if len(v) == k}
 
 
+def choose_finals(results, y, splits, metric, task: str, rules, **options) -> dict:
+    """:func:`choose_final` under each of ``rules``, by rule; the cross-fitted scores
+    the nested rules share are computed once (benchmarks compare rules this way)."""
+    cache = {}
+    return {rule: choose_final(results, y, splits, metric, task, rule=rule, _cache=cache,
+                               **options) for rule in rules}
+
+
 def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
-                 ensemble_size: int = ENSEMBLE_SIZE, deadline: float | None = None) -> Choice:
+                 ensemble_size: int = ENSEMBLE_SIZE, deadline: float | None = None,
+                 _cache=None) -> Choice:
     """The final model of ``history`` under ``rule`` (see the module doc).
 
     Parameters
@@ -277,7 +296,13 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
     if rule in ("nested", "nested_one_se") and with_predictions:
         folds = _Folds(splits)
         if len(folds) >= 2:
-            return _choose_nested(ranked, default, y, splits, folds, metric, task,
+            honest = (_cache or {}).get("honest")
+            if honest is None:
+                honest = _honest([r for r in ranked if r.predictions is not None], default, y,
+                                 folds, metric, task, ensemble_size, deadline)
+                if _cache is not None:
+                    _cache["honest"] = honest
+            return _choose_nested(ranked, default, honest, y, splits, metric, task,
                                   ensemble_size, deadline, rule == "nested_one_se")
     trials, weights, score = _best_procedure([best] + [r for r in pool if r is not best],
                                              y, splits, metric, task, ensemble_size, deadline)
@@ -299,10 +324,9 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
                          f"one standard error of the strong default over {len(folds)} folds")
 
 
-def _choose_nested(ranked, default, y, splits, folds, metric, task, ensemble_size,
+def _choose_nested(ranked, default, honest, y, splits, metric, task, ensemble_size,
                    deadline, one_se):
     usable = [r for r in ranked if r.predictions is not None]
-    honest = _honest(usable, default, y, folds, metric, task, ensemble_size, deadline)
     means = {name: float(v.mean()) for name, v in honest.items()}
     # The simpler procedure first: ties keep it.
     order = [name for name in ("default", "best", "ensemble") if name in honest]
