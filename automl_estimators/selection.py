@@ -86,11 +86,13 @@ class Choice:
 def strong_default(results) -> TrialResult | None:
     """The strong default's trial when it succeeded at full fidelity with predictions.
 
-    It is the first trial of origin :data:`DEFAULT_ORIGIN` (the warm start's first
-    candidate), whatever its status; None when it failed, is over a limit, or
-    was never run.
+    It is the trial of origin :data:`DEFAULT_ORIGIN` with the smallest id (the warm
+    start's first candidate; trials run in parallel, so the history holds them in
+    the order they ended), whatever its status; None when it failed, is over a
+    limit, or was never run.
     """
-    first = next((r for r in results if r.origin == DEFAULT_ORIGIN), None)
+    first = min((r for r in results if r.origin == DEFAULT_ORIGIN),
+                key=lambda r: r.trial_id, default=None)
     if first is None or not first.ok or first.fidelity < 1.0 or first.predictions is None:
         return None
     return first

@@ -241,39 +241,66 @@ def arms(args):
                       flush=True)
 
 
+def _markdown(frame, index_name):
+    """A DataFrame of strings as a Markdown table."""
+    columns = [index_name, *frame.columns]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(["---"] + ["---:"] * len(
+        frame.columns)) + "|"]
+    lines += ["| " + " | ".join([str(i), *map(str, row)]) + " |"
+              for i, row in zip(frame.index, frame.to_numpy())]
+    return "\n".join(lines)
+
+
 def report(args):
+    """Markdown tables: mean test score per dataset and arm; W/T/L and mean difference
+    against default HGB; paired differences against HGB and main (SE over seeds); how
+    many cells each arm ends on another final model than main."""
     import pandas as pd
 
     frame = pd.read_csv(CSV)
     if args.task:
-        frame = frame[frame["task"] == args.task]
+        frame = frame[frame["task"].isin(args.task.split(","))]
     wide = frame.pivot_table(index=["dataset", "seed"], columns="arm", values="score")
-    arms_present = [a for a in ["hgb", "fitted", *ARMS] if a in wide.columns]
-    wide = wide[arms_present].dropna()
-    print(f"cells with every arm: {len(wide)}")
-    means = wide.groupby(level="dataset").mean()
-    means["n"] = wide.groupby(level="dataset").size()
-    print("\nmean test score per dataset")
-    print(means.round(4).to_string())
+    finals = frame.pivot_table(index=["dataset", "seed"], columns="arm", values="final",
+                               aggfunc="first")
+    present = [a for a in ["hgb", "fitted", *ARMS] if a in wide.columns]
+    wide = wide[present].dropna()
+    print(f"{len(wide)} cells with every arm ({wide.index.get_level_values(0).nunique()} "
+          "datasets)\n")
+    means = wide.groupby(level="dataset").mean().map(lambda v: f"{v:.4f}")
+    means["seeds"] = wide.groupby(level="dataset").size()
+    overall = wide.mean().map(lambda v: f"{v:.4f}")
+    means.loc["**mean**"] = [*overall, len(wide)]
+    print(_markdown(means, "dataset"), "\n")
     tol = 1e-9
-    print("\nper arm vs hgb: mean diff, W/T/L over cells; per-dataset paired diff (SE over seeds)")
-    for arm in arms_present[1:]:
+    rows = {}
+    for arm in present[1:]:
         diff = wide[arm] - wide["hgb"]
-        w, t, l = (diff > tol).sum(), (diff.abs() <= tol).sum(), (diff < -tol).sum()
-        print(f"  {arm:12s} {diff.mean():+.4f}  {w}/{t}/{l}")
+        vs_main = wide[arm] - wide["main"] if "main" in wide else diff * np.nan
+        changed = (finals.loc[wide.index, arm] != finals.loc[wide.index, "main"]).sum() \
+            if arm in ARMS else ""
+        rows[arm] = [f"{diff.mean():+.4f} ({diff.std(ddof=1) / np.sqrt(len(diff)):.4f})",
+                     f"{(diff > tol).sum()}/{(diff.abs() <= tol).sum()}/{(diff < -tol).sum()}",
+                     f"{vs_main.mean():+.4f} ({vs_main.std(ddof=1) / np.sqrt(len(diff)):.4f})",
+                     f"{(vs_main > tol).sum()}/{(vs_main.abs() <= tol).sum()}/"
+                     f"{(vs_main < -tol).sum()}", changed]
+    table = pd.DataFrame(rows, index=["vs HGB: mean Δ (SE over cells)", "vs HGB: W/T/L",
+                                      "vs main: mean Δ (SE)", "vs main: W/T/L",
+                                      "final differs from main's (cells)"]).T
+    print(_markdown(table, "arm"), "\n")
     for ref in ("hgb", "main"):
         if ref not in wide:
             continue
-        print(f"\npaired differences vs {ref}: mean (SE over seeds)")
+        print(f"Paired differences against {ref}: mean over seeds (standard error)\n")
         rows = {}
-        for arm in arms_present:
+        for arm in present:
             if arm == ref:
                 continue
             diff = (wide[arm] - wide[ref]).groupby(level="dataset")
-            rows[arm] = [f"{m:+.4f} ({s:.4f})" for m, s in
-                         zip(diff.mean(), diff.std(ddof=1) / np.sqrt(diff.size()))]
+            rows[arm] = [f"{m:+.4f} ({s:.4f})" if n > 1 else f"{m:+.4f}" for m, s, n in
+                         zip(diff.mean(), diff.std(ddof=1) / np.sqrt(diff.size()), diff.size())]
         table = pd.DataFrame(rows, index=sorted(wide.index.get_level_values(0).unique()))
-        print(table.to_string())
+        print(_markdown(table, "dataset"), "\n")
 
 
 def main():

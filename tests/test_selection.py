@@ -158,6 +158,18 @@ def test_a_challenger_that_wins_one_fold_by_luck_loses_the_cross_fitted_comparis
     assert "default 0.8000, best 0.8000" in nested.reason
 
 
+def test_the_strong_default_is_the_first_default_submitted_not_the_first_ended():
+    y, splits = _problem()
+    results = _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]])
+    # Another portfolio default that ended before the strong default.
+    other = _trial(3, y, splits, [0.75] * 5, origin="default")
+    results = [results[0], other, *results[1:]]
+    assert strong_default(results).trial_id == 1
+    choice = choose_final(results, y, splits, ACCURACY, "classification", rule="one_se",
+                          ensemble_size=1)
+    assert choice.trials[0].trial_id == 1
+
+
 def test_without_a_usable_strong_default_one_se_is_main_rule():
     y, splits = _problem()
     challengers = [[0.9, 0.75, 0.85, 0.75, 0.85]]
