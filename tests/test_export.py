@@ -39,6 +39,7 @@ from xgboost import XGBClassifier
 import automl_estimators
 from automl_estimators import AutoClassifier, AutoRegressor, reading
 from automl_estimators.data import check_X, check_y_classification, check_y_regression
+from automl_estimators.ensemble import EnsembleRegressor
 from automl_estimators.export import script
 from automl_estimators.pipelines import build_pipeline
 from automl_estimators.pipelines.components import RBFSVMClassifier, StackingTransformer
@@ -300,7 +301,15 @@ def pickle_copy(estimator):
 
 def test_package_is_imported_only_for_its_own_components():
     mixed, _, _ = fitted("credit-g", "random")  # categories_as_strings, maybe RBFSVMClassifier
-    numeric, _, _ = fitted("auto_mpg", "random")  # strings too: auto_mpg has text columns
+    numeric, _, _ = fitted("auto_mpg", "random")
+    # An ensemble of its trials (EnsembleRegressor is the package's own), whichever
+    # final model the selection rule kept.
+    numeric = pickle_copy(numeric)
+    trials = [r for r in numeric.history_ if r.ok and r.config][:2]
+    numeric.model_ = EnsembleRegressor(
+        [(f"trial_{r.trial_id}", build_pipeline(r.config, numeric.search_space_,
+                                                numeric.profile_, random_state=0))
+         for r in trials], weights=[0.5, 0.5])
     for estimator in (mixed, numeric):
         text = script(estimator)
         own = [line for line in text.splitlines() if "import" in line and "automl_est" in line]

@@ -16,7 +16,7 @@ LAYERS = [
                 "version"}),
     ("declarations", {"spaces"}),
     ("components", {"pipelines", "nas", "source_code"}),
-    ("selection", {"ensemble", "history", "metalearning"}),
+    ("selection", {"ensemble", "history", "metalearning", "selection"}),
     ("strategies", {"search"}),
     ("policy", {"plan"}),
     ("trials", {"runners", "evaluation"}),

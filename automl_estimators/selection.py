@@ -1,0 +1,352 @@
+"""Choosing the final model from a history: which trial, or which ensemble, a fit ends on.
+
+Every trial is scored on the same validation folds, and the final model is the
+one that looks best there: the more trials, the more the winner's validation
+score flatters it (selection overfitting). On small data that optimism is of the
+size of the differences between good pipelines, and a search can end on a
+challenger, or an ensemble weighted on those same predictions, that does worse
+on new rows than the strong default (HistGradientBoosting at its defaults,
+always evaluated first). :func:`choose_final` applies one of the :data:`RULES`:
+
+- ``"best"``: the ensemble (:func:`~.ensemble.select_ensemble`) when its
+  validation score beats the best trial's, else the best trial;
+- ``"one_se"``: the same candidate, kept only when it beats the strong default
+  by more than the standard error of their paired per-fold differences (the
+  one-standard-error rule of Breiman et al. 1984 / Hastie et al., applied to a
+  paired comparison); else the strong default;
+- ``"nested"``: the procedures "strong default", "best trial" and "ensemble"
+  are each scored honestly by cross-fitting: for every validation fold, the
+  procedure chooses (ranks trials, selects and weights an ensemble) on the
+  other folds and is scored on that one. The procedure with the best honest
+  score is then applied to all folds. Ties keep the simpler procedure;
+- ``"nested_one_se"``: as ``"nested"``, but a procedure must beat the strong
+  default's (unbiased) score by more than the standard error of the paired
+  honest per-fold differences;
+- ``"default"``: the strong default alone (a reference, for benchmarks).
+
+A holdout gives one validation fold: its rows are then cut into
+:data:`HOLDOUT_CHUNKS` interleaved chunks, scored one by one, for the fold
+noise and the cross-fitting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ensemble import ENSEMBLE_SIZE, select_ensemble
+from .ensemble import blend as blend_values
+from .scoring import Predictions, fold_scores, split_folds
+from .trial import TrialResult
+
+RULES = ("best", "one_se", "nested", "nested_one_se", "default")
+# A single holdout split's validation rows are cut into this many interleaved
+# chunks to measure the noise of a comparison (and to cross-fit the selection).
+HOLDOUT_CHUNKS = 5
+# The origin the search loop gives the warm start's defaults; the first trial of
+# that origin is the strong default (see metalearning.warm_start).
+DEFAULT_ORIGIN = "default"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The final model a history ends on, before any refit.
+
+    Attributes
+    ----------
+    trials : tuple of TrialResult
+        One trial, or an ensemble's distinct members (largest weight first).
+    weights : ndarray
+        The members' weights (sum to one); ``[1.0]`` for one trial.
+    score : float
+        Validation score of the choice (mean over folds, in-sample as a trial's).
+    single : TrialResult or None
+        The single trial this rule would end on when the ensemble cannot be
+        refit (the chosen trial itself when ``trials`` holds one).
+    reason : str
+        Why, in words (for the log).
+    """
+
+    trials: tuple
+    weights: np.ndarray
+    score: float
+    single: TrialResult | None
+    reason: str
+
+    @property
+    def is_ensemble(self) -> bool:
+        return len(self.trials) >= 2
+
+
+def strong_default(results) -> TrialResult | None:
+    """The strong default's trial when it succeeded at full fidelity with predictions.
+
+    It is the trial of origin :data:`DEFAULT_ORIGIN` with the smallest id (the warm
+    start's first candidate; trials run in parallel, so the history holds them in
+    the order they ended), whatever its status; None when it failed, is over a
+    limit, or was never run.
+    """
+    first = min((r for r in results if r.origin == DEFAULT_ORIGIN),
+                key=lambda r: r.trial_id, default=None)
+    if first is None or not first.ok or first.fidelity < 1.0 or first.predictions is None:
+        return None
+    return first
+
+
+class _Folds:
+    """The validation folds the trials' concatenated predictions are cut into.
+
+    With cross-validation, the splits' validation sets; with one split, its rows
+    cut into :data:`HOLDOUT_CHUNKS` interleaved chunks. ``positions[f]`` index
+    the concatenated predictions, ``rows[f]`` the targets.
+    """
+
+    def __init__(self, splits, n_chunks: int = HOLDOUT_CHUNKS):
+        valid = [np.asarray(v) for _, v in splits]
+        starts = np.cumsum([0] + [len(v) for v in valid])
+        if len(valid) == 1 and len(valid[0]) >= 2 * n_chunks:
+            positions = [np.arange(i, len(valid[0]), n_chunks) for i in range(n_chunks)]
+            self.rows = [valid[0][p] for p in positions]
+            self.positions = positions
+        else:
+            self.rows = valid
+            self.positions = [np.arange(a, b) for a, b in itertools.pairwise(starts)]
+
+    def __len__(self):
+        return len(self.rows)
+
+    def subset(self, folds):
+        """(splits, positions) of the given folds, in that order: splits whose
+        validation rows follow the positions' concatenation."""
+        splits = [(None, self.rows[f]) for f in folds]
+        return splits, np.concatenate([self.positions[f] for f in folds])
+
+
+def _restricted(trial: TrialResult, positions) -> TrialResult:
+    p = trial.predictions
+    return dataclasses.replace(trial, predictions=Predictions(
+        p.values[positions], None if p.labels is None else p.labels[positions]))
+
+
+def _per_fold(values, y, splits, metric, task, labels=None) -> np.ndarray:
+    predictions = Predictions(values, labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.asarray(fold_scores(metric, task, y, splits, split_folds(predictions, splits)))
+
+
+def _blend(trials, weights, task):
+    return blend_values([t.predictions.values for t in trials], weights, task)
+
+
+def _scores_of(trials, weights, y, folds, metric, task) -> np.ndarray:
+    """Per-fold scores of a trial or a blend over ``folds`` (all folds, in order)."""
+    splits, positions = folds.subset(range(len(folds)))
+    p = (_blend(trials, weights, task) if len(trials) > 1 else trials[0].predictions)
+    labels = None if p.labels is None else p.labels[positions]
+    return _per_fold(p.values[positions], y, splits, metric, task, labels)
+
+
+def beats(challenger: np.ndarray, anchor: np.ndarray, n_se: float = 1.0) -> bool:
+    """Whether per-fold scores ``challenger`` beat ``anchor`` by more than ``n_se``
+    standard errors of their paired differences (mean over folds).
+
+    With one fold there is no noise estimate: a plain ``>``.
+    """
+    diff = np.asarray(challenger, dtype=float) - np.asarray(anchor, dtype=float)
+    if len(diff) < 2:
+        return bool(diff.mean() > 0)
+    se = diff.std(ddof=1) / np.sqrt(len(diff))
+    return bool(diff.mean() > n_se * se)
+
+
+def _candidates(results):
+    """Full-fidelity successes that beat the dummy (trial 0), best first (ties: earlier
+    first, as :meth:`.History.ranked`)."""
+    ranked = sorted((r for r in results if r.ok and r.fidelity == 1.0),
+                    key=lambda r: (-r.score, r.trial_id))
+    dummy = next((r for r in results if r.origin == "dummy"), None)
+    floor = dummy.score if dummy is not None else -np.inf
+    return [r for r in ranked if r.origin != "dummy" and r.score > floor]
+
+
+def _best_procedure(ranked, y, splits, metric, task, ensemble_size, deadline):
+    """Main's rule on these folds: (trials, weights, score) of the ensemble when it
+    beats the best trial, else of the best trial; None when nothing is ranked."""
+    if not ranked:
+        return None
+    best = ranked[0]
+    if ensemble_size >= 2 and len(ranked) >= 2:
+        selection = select_ensemble(ranked, y, splits, metric, task, size=ensemble_size,
+                                    deadline=deadline)
+        if selection is not None and len(selection.trials) >= 2 \
+                and selection.score > best.score:
+            return selection.trials, selection.weights, selection.score
+    return (best,), np.ones(1), best.score
+
+
+def _rescored(results, y, splits, metric, task):
+    """The trials with their score recomputed on ``splits`` (mean over them), ranked."""
+    out = []
+    for r in results:
+        scores = _per_fold(r.predictions.values, y, splits, metric, task, r.predictions.labels)
+        out.append(dataclasses.replace(r, score=float(scores.mean()),
+                                       fold_scores=tuple(scores)))
+    return sorted(out, key=lambda r: (-r.score, r.trial_id))
+
+
+def _outer_score(trials, weights, by_id, positions, y, splits, metric, task) -> float:
+    """Score on the held-out fold (``splits``, one) of trials chosen on the others."""
+    members = [_restricted(by_id[t.trial_id], positions) for t in trials]
+    p = _blend(members, weights, task) if len(members) > 1 else members[0].predictions
+    return float(_per_fold(p.values, y, splits, metric, task, p.labels)[0])
+
+
+def _share(deadline, parts):
+    """A deadline for the next of ``parts`` equal parts of the time left to ``deadline``."""
+    if deadline is None:
+        return None
+    now = time.monotonic()
+    return now + max(deadline - now, 0.0) / parts
+
+
+def _honest(ranked, default, y, folds, metric, task, ensemble_size, deadline):
+    """Cross-fitted per-fold scores of the procedures default / best / ensemble."""
+    out = {"default": [], "best": [], "ensemble": []}
+    k = len(folds)
+    usable = [r for r in ranked if r.predictions is not None]
+    by_id = {r.trial_id: r for r in usable}
+    for held in range(k):
+        inner = [f for f in range(k) if f != held]
+        inner_splits, inner_pos = folds.subset(inner)
+        outer_splits, outer_pos = folds.subset([held])
+        inner_ranked = _rescored([_restricted(r, inner_pos) for r in usable], y, inner_splits,
+                                 metric, task)
+        outer = (by_id, outer_pos, y, outer_splits, metric, task)
+        if default is not None:
+            out["default"].append(_outer_score((default,), np.ones(1), *outer))
+        out["best"].append(_outer_score(inner_ranked[:1], np.ones(1), *outer))
+        # k + 1 ensemble selections share the time: this one gets its part of what is left.
+        chosen = _best_procedure(inner_ranked, y, inner_splits, metric, task, ensemble_size,
+                                 _share(deadline, k + 1 - held))
+        out["ensemble"].append(_outer_score(chosen[0], chosen[1], *outer))
+    return {name: np.asarray(v) for name, v in out.items() if len(v) == k}
+
+
+def choose_finals(results, y, splits, metric, task: str, rules, **options) -> dict:
+    """:func:`choose_final` under each of ``rules``, by rule; the cross-fitted scores
+    the nested rules share are computed once (benchmarks compare rules this way)."""
+    cache = {}
+    return {rule: choose_final(results, y, splits, metric, task, rule=rule, _cache=cache,
+                               **options) for rule in rules}
+
+
+def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
+                 ensemble_size: int = ENSEMBLE_SIZE, deadline: float | None = None,
+                 _cache=None) -> Choice:
+    """The final model of ``history`` under ``rule`` (see the module doc).
+
+    Parameters
+    ----------
+    results : list of TrialResult
+        The fit's trials (``History.results``); the dummy is trial 0.
+    y : ndarray
+        Encoded targets of all rows; ``splits`` index them.
+    splits : list of (train_rows, valid_rows)
+        The resampling whose validation predictions the trials returned.
+    metric : Metric
+    task : {"classification", "regression"}
+    rule : {"best", "one_se", "nested", "nested_one_se", "default"}
+    ensemble_size : int
+        Greedy picks of ensemble selection; below 2, no ensemble.
+    deadline : float or None
+        ``time.monotonic()`` value after which ensemble selection stops picking.
+
+    Returns
+    -------
+    Choice or None
+        None when no trial beats the dummy.
+    """
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {', '.join(map(repr, RULES))}; got {rule!r}.")
+    y = np.asarray(y)
+    results = list(results)
+    ranked = _candidates(results)
+    if not ranked:
+        return None
+    default = strong_default(results)
+    if default is not None and default.trial_id not in {r.trial_id for r in ranked}:
+        default = None  # no better than the dummy
+    best = ranked[0]
+    with_predictions = [r for r in ranked if r.predictions is not None]
+    # Ensemble candidates, as ever: every ranked trial with predictions but the dummy.
+    pool = [r for r in sorted((r for r in results if r.ok and r.fidelity == 1.0),
+                              key=lambda r: (-r.score, r.trial_id))
+            if r.origin != "dummy" and r.predictions is not None]
+
+    def single_choice(trial, why):
+        return Choice((trial,), np.ones(1), trial.score, trial, why)
+
+    if rule == "default":
+        return single_choice(default or best, "the strong default" if default else
+                             "no strong default: the best trial")
+    if rule in ("nested", "nested_one_se") and with_predictions:
+        folds = _Folds(splits)
+        if len(folds) >= 2:
+            honest = (_cache or {}).get("honest")
+            if honest is None:
+                honest = _honest([r for r in ranked if r.predictions is not None], default, y,
+                                 folds, metric, task, ensemble_size, deadline)
+                if _cache is not None:
+                    _cache["honest"] = honest
+            return _choose_nested(ranked, default, honest, y, splits, metric, task,
+                                  ensemble_size, deadline, rule == "nested_one_se")
+    trials, weights, score = _best_procedure([best] + [r for r in pool if r is not best],
+                                             y, splits, metric, task, ensemble_size, deadline)
+    if rule == "best" or default is None or (len(trials) == 1 and trials[0].trial_id == default.trial_id):
+        why = ("ensemble beats the best trial on validation" if len(trials) > 1
+               else "the best trial")
+        return Choice(tuple(trials), np.asarray(weights), score, best, why)
+    # one_se: the candidate must beat the strong default by more than the fold noise.
+    folds = _Folds(splits)
+    anchor = _scores_of((default,), np.ones(1), y, folds, metric, task)
+    single = best if best.trial_id == default.trial_id or beats(
+        _scores_of((best,), np.ones(1), y, folds, metric, task), anchor) else default
+    challenger = _scores_of(trials, weights, y, folds, metric, task)
+    if beats(challenger, anchor):
+        return Choice(tuple(trials), np.asarray(weights), score, single,
+                      f"{'ensemble' if len(trials) > 1 else 'best trial'} beats the strong "
+                      f"default by more than one standard error over {len(folds)} folds")
+    return single_choice(default, f"{'ensemble' if len(trials) > 1 else 'best trial'} within "
+                         f"one standard error of the strong default over {len(folds)} folds")
+
+
+def _choose_nested(ranked, default, honest, y, splits, metric, task, ensemble_size,
+                   deadline, one_se):
+    usable = [r for r in ranked if r.predictions is not None]
+    means = {name: float(v.mean()) for name, v in honest.items()}
+    # The simpler procedure first: ties keep it.
+    order = [name for name in ("default", "best", "ensemble") if name in honest]
+    if one_se and "default" in honest:
+        passing = ["default"] + [n for n in order[1:] if beats(honest[n], honest["default"])]
+    else:
+        passing = order
+    chosen = max(passing, key=lambda n: (means[n], -order.index(n)))
+    text = ", ".join(f"{n} {means[n]:.4f}" for n in order)
+    why = f"cross-fitted scores {text}: {chosen}"
+    best = usable[0]
+    single = default if default is not None and (
+        chosen == "default" or (one_se and "best" not in passing) or
+        means.get("best", -np.inf) <= means.get("default", -np.inf)) else best
+    if chosen == "default":
+        return Choice((default,), np.ones(1), default.score, default, why)
+    if chosen == "best":
+        return Choice((best,), np.ones(1), best.score, single, why)
+    trials, weights, score = _best_procedure(usable, y, splits, metric, task, ensemble_size,
+                                             deadline)
+    return Choice(tuple(trials), np.asarray(weights), score, single, why)

@@ -1,0 +1,230 @@
+"""Choosing the final model: the rules of automl_estimators.selection on small synthetic
+histories whose per-fold accuracies are set exactly."""
+
+import numpy as np
+import pytest
+
+from automl_estimators.budget import Budget
+from automl_estimators.finish import Finisher
+from automl_estimators.history import History
+from automl_estimators.progress import Reporter
+from automl_estimators.scoring import Predictions, get_metric
+from automl_estimators.selection import (
+    RULES,
+    _Folds,
+    _scores_of,
+    beats,
+    choose_final,
+    strong_default,
+)
+from automl_estimators.trial import Status, TrialResult
+
+ROWS_PER_FOLD = 20
+ACCURACY = get_metric("accuracy", "classification")
+
+
+def _problem(n_folds=5):
+    """Binary targets and n_folds contiguous validation folds of ROWS_PER_FOLD rows."""
+    n = n_folds * ROWS_PER_FOLD
+    y = np.arange(n) % 2
+    rows = np.arange(n)
+    splits = [(np.setdiff1d(rows, rows[f * ROWS_PER_FOLD:(f + 1) * ROWS_PER_FOLD]),
+               rows[f * ROWS_PER_FOLD:(f + 1) * ROWS_PER_FOLD]) for f in range(n_folds)]
+    return y, splits
+
+
+def _trial(trial_id, y, splits, accuracies, origin="smac", status=Status.OK):
+    """A trial whose accuracy on fold f is accuracies[f] (a multiple of 1/ROWS_PER_FOLD):
+    the rows of a cyclic window of each fold are right (probability 0.9), the others
+    wrong (probability 0.8 on the wrong class). The window starts at the fold's first row, or at ``start`` when
+    accuracies[f] is an ``(accuracy, start)`` pair."""
+    values = []
+    accuracies = [a if isinstance(a, tuple) else (a, 0) for a in accuracies]
+    for (_, valid), (accuracy, start) in zip(splits, accuracies):
+        right = (np.arange(len(valid)) - start) % len(valid) < round(accuracy * len(valid))
+        truth = y[valid]
+        predicted = np.where(right, truth, 1 - truth)
+        # A blend of two is right where either is; of three, where two are.
+        confidence = np.where(right, 0.9, 0.8)
+        proba = np.column_stack([1 - confidence, 1 - confidence])
+        proba[np.arange(len(valid)), predicted] = confidence
+        values.append(proba)
+    values = np.concatenate(values)
+    scores = tuple(float(a) for a, _ in accuracies)
+    return TrialResult(trial_id=trial_id, config={"model": f"m{trial_id}"}, origin=origin,
+                       fidelity=1.0, status=status, score=float(np.mean(scores)),
+                       fold_scores=scores, predictions=Predictions(values, values.argmax(1)))
+
+
+def _history(y, splits, challengers, default=(0.8,) * 5, default_status=Status.OK):
+    """The dummy (trial 0), the strong default (trial 1), then the challengers."""
+    results = [_trial(0, y, splits, [0.5] * len(splits), origin="dummy"),
+               _trial(1, y, splits, default, origin="default", status=default_status)]
+    results += [_trial(2 + i, y, splits, acc) for i, acc in enumerate(challengers)]
+    return results
+
+
+def test_fold_scores_of_the_synthetic_trials_are_exact():
+    y, splits = _problem()
+    trial = _trial(5, y, splits, [0.8, 0.85, 0.9, 0.75, 1.0])
+    folds = _Folds(splits)
+    scores = _scores_of((trial,), np.ones(1), y, folds, ACCURACY, "classification")
+    np.testing.assert_allclose(scores, [0.8, 0.85, 0.9, 0.75, 1.0])
+
+
+def test_beats_needs_more_than_one_standard_error():
+    anchor = np.array([0.8] * 5)
+    # Differences 0.1, -0.05, 0.05, -0.05, 0.05: mean 0.02, standard error 0.030.
+    assert not beats(np.array([0.9, 0.75, 0.85, 0.75, 0.85]), anchor)
+    # Differences 0.1, 0.15, 0.1, 0.1, 0.15: mean 0.12, standard error 0.012.
+    assert beats(np.array([0.9, 0.95, 0.9, 0.9, 0.95]), anchor)
+    assert not beats(anchor, anchor)  # equal scores never beat
+    assert beats(np.array([0.81]), np.array([0.8]))  # one fold: no noise estimate
+
+
+def test_a_challenger_within_one_standard_error_keeps_the_strong_default():
+    y, splits = _problem()
+    results = _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]])
+    best = choose_final(results, y, splits, ACCURACY, "classification", rule="best",
+                        ensemble_size=1)
+    assert [t.trial_id for t in best.trials] == [2]  # higher mean: main's rule takes it
+    kept = choose_final(results, y, splits, ACCURACY, "classification", rule="one_se",
+                        ensemble_size=1)
+    assert [t.trial_id for t in kept.trials] == [1]
+    assert kept.single.trial_id == 1
+    assert kept.score == pytest.approx(0.8)
+    assert "within one standard error" in kept.reason
+
+
+def test_a_clear_winner_is_chosen_over_the_strong_default():
+    y, splits = _problem()
+    results = _history(y, splits, [[0.9, 0.95, 0.9, 0.9, 0.95], [0.85, 0.75, 0.8, 0.8, 0.8]])
+    for rule in ("best", "one_se", "nested", "nested_one_se"):
+        choice = choose_final(results, y, splits, ACCURACY, "classification", rule=rule,
+                              ensemble_size=1)
+        assert [t.trial_id for t in choice.trials] == [2], rule
+        assert choice.score == pytest.approx(0.92)
+
+
+def _voters(fold_accuracies):
+    """Two challengers right on cyclic windows of 17 rows of 20 starting at rows 0 and
+    3 where fold_accuracies[f] is None (each 0.85, their blend 1.0: each row is wrong
+    in one member at most), both on the same first rows where it is a number."""
+    return [[(0.85, start) if a is None else a for a in fold_accuracies]
+            for start in (0, 3)]
+
+
+def test_an_ensemble_that_beats_the_strong_default_by_far_is_chosen():
+    y, splits = _problem()
+    results = _history(y, splits, _voters([None] * 5))
+    for rule in ("best", "one_se", "nested", "nested_one_se"):
+        choice = choose_final(results, y, splits, ACCURACY, "classification", rule=rule)
+        assert sorted(t.trial_id for t in choice.trials) == [2, 3], rule
+        assert choice.score == pytest.approx(1.0)
+        np.testing.assert_allclose(choice.weights, [0.5, 0.5])
+
+
+def test_an_ensemble_must_beat_the_strong_default_by_the_noise_too():
+    y, splits = _problem()
+    # The pair's blend is right on every row of fold 0, as each member on folds 1-3
+    # (0.85), and below the default on fold 4 (0.65).
+    results = _history(y, splits, _voters([None, 0.85, 0.85, 0.85, 0.65]))
+    best = choose_final(results, y, splits, ACCURACY, "classification", rule="best")
+    assert [t.trial_id for t in best.trials] == [2, 3]
+    ensemble = _scores_of(best.trials, best.weights, y, _Folds(splits), ACCURACY,
+                          "classification")
+    np.testing.assert_allclose(ensemble, [1.0, 0.85, 0.85, 0.85, 0.65])
+    diff = ensemble - 0.8  # mean +0.04, standard error 0.056
+    assert 0 < diff.mean() < 0.8 * diff.std(ddof=1) / np.sqrt(5)
+    one_se = choose_final(results, y, splits, ACCURACY, "classification", rule="one_se")
+    assert [t.trial_id for t in one_se.trials] == [1]
+    assert "ensemble within one standard error" in one_se.reason
+
+
+def test_a_challenger_that_wins_one_fold_by_luck_loses_the_cross_fitted_comparison():
+    """Challenger j is perfect on fold j and a little below the default elsewhere: its
+    mean beats the default's, but chosen on the other folds it is always the wrong one."""
+    y, splits = _problem()
+    challengers = [[1.0 if f == j else 0.8 for f in range(5)] for j in range(5)]
+    results = _history(y, splits, challengers)  # means 0.84 > the default's 0.8
+    best = choose_final(results, y, splits, ACCURACY, "classification", rule="best",
+                        ensemble_size=1)
+    assert best.trials[0].trial_id == 2
+    nested = choose_final(results, y, splits, ACCURACY, "classification", rule="nested",
+                          ensemble_size=1)
+    # Cross-fitted: the best on four folds is scored 0.8 on the fifth, the default 0.8:
+    # a tie keeps the simpler procedure, the default.
+    assert nested.trials[0].trial_id == 1
+    assert "default 0.8000, best 0.8000" in nested.reason
+
+
+def test_the_strong_default_is_the_first_default_submitted_not_the_first_ended():
+    y, splits = _problem()
+    results = _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]])
+    # Another portfolio default that ended before the strong default.
+    other = _trial(3, y, splits, [0.75] * 5, origin="default")
+    results = [results[0], other, *results[1:]]
+    assert strong_default(results).trial_id == 1
+    choice = choose_final(results, y, splits, ACCURACY, "classification", rule="one_se",
+                          ensemble_size=1)
+    assert choice.trials[0].trial_id == 1
+
+
+def test_without_a_usable_strong_default_one_se_is_main_rule():
+    y, splits = _problem()
+    challengers = [[0.9, 0.75, 0.85, 0.75, 0.85]]
+    results = _history(y, splits, challengers, default_status=Status.CRASH)
+    assert strong_default(results) is None
+    choice = choose_final(results, y, splits, ACCURACY, "classification", rule="one_se",
+                          ensemble_size=1)
+    assert choice.trials[0].trial_id == 2
+
+
+def test_a_holdout_is_cut_into_chunks_for_the_noise():
+    y, splits = _problem(n_folds=1)
+    folds = _Folds(splits)
+    assert len(folds) == 5
+    assert sorted(np.concatenate(folds.rows).tolist()) == list(range(ROWS_PER_FOLD))
+    # A challenger 1 row better of 20 on one holdout: no clear winner.
+    results = _history(y, splits, [[0.85]], default=(0.8,))
+    choice = choose_final(results, y, splits, ACCURACY, "classification", rule="one_se",
+                          ensemble_size=1)
+    assert choice.trials[0].trial_id == 1
+
+
+def test_nothing_better_than_the_dummy_is_no_choice_and_a_bad_rule_is_an_error():
+    y, splits = _problem()
+    results = _history(y, splits, [], default=(0.4,) * 5)
+    assert choose_final(results, y, splits, ACCURACY, "classification") is None
+    with pytest.raises(ValueError, match="rule must be one of"):
+        choose_final(results, y, splits, ACCURACY, "classification", rule="lucky")
+    assert set(RULES) >= {"best", "one_se", "nested", "nested_one_se", "default"}
+
+
+class _Refits:
+    """An evaluator stand-in whose refit returns the configuration it was asked for."""
+
+    n_workers = 1
+
+    def refit(self, pipeline, timeout, n_threads=1):
+        return pipeline, 0.0
+
+    def refit_many(self, pipelines, timeout, n_threads=1):
+        return [(p, 0.0, "") for p in pipelines]
+
+
+def test_the_finisher_refits_the_rule_s_choice():
+    y, splits = _problem()
+    history = History()
+    for result in _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]]):
+        history.add(result)
+    finals = {}
+    for rule in ("best", "one_se"):
+        budget = Budget(60)
+        finisher = Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=1,
+                            n_threads=1, train_rows=80, all_rows=100, budget=budget,
+                            reporter=Reporter(0, budget, "accuracy"), rule=rule)
+        finals[rule] = finisher.finish(history, _Refits(), lambda config: config, "dummy")
+    assert finals["best"].model == {"model": "m2"}
+    assert finals["one_se"].model == {"model": "m1"}
+    assert finals["one_se"].chosen.trial_id == 1
