@@ -26,6 +26,17 @@ from tests.misbehaving import Interrupter, Sleeper
 
 psutil = pytest.importorskip("psutil")
 
+@pytest.fixture(autouse=True)
+def python_sigint_handler():
+    """Python's own SIGINT handler during each test, as in a terminal. A test process
+    started in the background by a non-interactive shell (``cmd &``, as some CI
+    runners do) inherits SIGINT ignored, and ``fit`` rightly leaves a handler it did
+    not expect alone: the Ctrl-C tests would then test nothing."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 # Seconds a stopped worker may take to be gone (terminate, then SIGKILL after pebble's 3 s).
 REAP_SECONDS = 10.0
 # A budget far beyond what the tests below take: an interrupt must end the fit early.
