@@ -122,7 +122,7 @@ def write_rows(rows):
 
 
 def report(rows):
-    lines = [f"# Memory of a fit at scale\n",
+    lines = ["# Memory of a fit at scale\n",
              f"- Command: `python benchmarks/memory_scale.py` ({machine_line()}); "
              f"commits: {', '.join(sorted({r['commit'] for r in rows}))}.",
              "- `data_mb`: the process with the data loaded, before `fit`; `peak_pss_mb`, "
@@ -165,7 +165,8 @@ def main(argv=None):
                 proc = subprocess.run([sys.executable, __file__, "--one", case, str(budget),
                                        str(out)], check=False, timeout=3 * budget + 600)
                 row = (json.loads(out.read_text()) if out.exists() else
-                       {"case": case, "budget": budget, "error": f"process ended rc={proc.returncode}"})
+                       {"case": case, "budget": budget,
+                        "error": f"process ended rc={proc.returncode}"})
                 out.unlink(missing_ok=True)
                 row["commit"] = commit()
                 rows.append(row)

@@ -2,9 +2,9 @@
 
 Usage
 -----
-    nice -n 19 .venv/bin/python benchmarks/reliability_sweep.py                  # 1,10,60 s x seeds 0-2
-    ... --budgets 1,10 --seeds 0 --datasets iris,credit-g                          # any sub-grid
-    ... --report-only                                                              # table from the records
+    nice -n 19 .venv/bin/python benchmarks/reliability_sweep.py     # 1,10,60 s x seeds 0-2
+    ... --budgets 1,10 --seeds 0 --datasets iris,credit-g             # any sub-grid
+    ... --report-only                                                 # table from the records
 
 Each fit is one run of the peers benchmark's harness (``benchmarks/peers/run.py``:
 its own process in the ``automl-estimators`` venv, pinned to 2 cores, the process
