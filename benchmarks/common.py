@@ -55,7 +55,30 @@ def score_of(task, y_true, y_pred):
         accuracy_score(y_true, y_pred))
 
 
-class TreeMemorySampler(threading.Thread):
+class PeriodicSampler(threading.Thread):
+    """A daemon thread that calls :meth:`sample` every ``interval`` seconds until
+    :meth:`stop`, which takes one last sample."""
+
+    def __init__(self, interval=0.2):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self._halt = threading.Event()
+
+    def sample(self):
+        raise NotImplementedError
+
+    def run(self):
+        while not self._halt.is_set():
+            self.sample()
+            self._halt.wait(self.interval)
+
+    def stop(self):
+        self._halt.set()
+        self.join(timeout=5)
+        self.sample()
+
+
+class TreeMemorySampler(PeriodicSampler):
     """Peak memory of this process + all its children (recursively), sampled every 0.2 s.
 
     ``peak``: the summed RSS, which counts a page shared by several processes
@@ -65,16 +88,14 @@ class TreeMemorySampler(threading.Thread):
     """
 
     def __init__(self, interval=0.2):
-        super().__init__(daemon=True)
+        super().__init__(interval)
         import psutil
 
         self._psutil = psutil
         self.proc = psutil.Process()
-        self.interval = interval
         self.peak = 0
         self.peak_pss = 0
         self.max_children = 0
-        self._halt = threading.Event()
 
     def _memory(self, proc):
         """(RSS, PSS) in bytes. PSS from /proc/<pid>/smaps_rollup (~0.2 ms), not
@@ -106,16 +127,6 @@ class TreeMemorySampler(threading.Thread):
         self.peak = max(self.peak, total)
         self.peak_pss = max(self.peak_pss, pss)
         self.max_children = max(self.max_children, n)
-
-    def run(self):
-        while not self._halt.is_set():
-            self.sample()
-            self._halt.wait(self.interval)
-
-    def stop(self):
-        self._halt.set()
-        self.join(timeout=5)
-        self.sample()
 
 
 def spawn(script, args, timeout, log_path):

@@ -29,12 +29,11 @@ import argparse
 import json
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import dataset_entry, load_split, score_of
+from common import PeriodicSampler, dataset_entry, load_split, score_of
 
 ROLES = ("parent", "forkserver", "workers", "others")
 MB = 2**20
@@ -75,19 +74,17 @@ def role_of(proc, forkserver_pid, me):
     return "others"
 
 
-class RoleSampler(threading.Thread):
+class RoleSampler(PeriodicSampler):
     """Samples the process tree of this process by role until :meth:`stop`."""
 
     def __init__(self, interval=0.2):
-        super().__init__(daemon=True)
+        super().__init__(interval)
         import psutil
 
         self._psutil = psutil
         self.me = psutil.Process()
-        self.interval = interval
         self.samples = []  # (seconds, {role: [rss, pss, uss, n]})
         self.start_time = time.monotonic()
-        self._halt = threading.Event()
         self._forkserver = None
         self._looked = {}  # worker pid -> when its libraries were last looked at
         self.torch_in_workers = False
@@ -129,16 +126,6 @@ class RoleSampler(threading.Thread):
             row[2] += uss
             row[3] += 1
         self.samples.append((time.monotonic() - self.start_time, roles))
-
-    def run(self):
-        while not self._halt.is_set():
-            self.sample()
-            self._halt.wait(self.interval)
-
-    def stop(self):
-        self._halt.set()
-        self.join(timeout=5)
-        self.sample()
 
 
 def total(roles, column):
