@@ -751,9 +751,11 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         Wall-clock seconds of ``fit``.
     refit_ : {"all rows", "search-time model", "dummy"}
         How ``model_`` was fitted: ``"all rows"``: refit on all rows;
-        ``"search-time model"``: the refit did not finish within the budget and
-        ``model_`` is the chosen trial's model as fitted during search, on its
-        training split only; ``"dummy"``: no pipeline beat the dummy fallback
+        ``"search-time model"``: the refit did not finish within the budget, or
+        it learned less than the trial's fold models had (on the validation
+        rows it was trained on, it scored below their unseen score: a fit that
+        diverged on all rows), and ``model_`` is the chosen trial's model as
+        fitted during search, on its training split only; ``"dummy"``: no pipeline beat the dummy fallback
         (fitted on all rows).
     target_name_ : str or None
         Name of y when it was a named pandas Series (the exported script's

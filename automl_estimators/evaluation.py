@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,6 +21,22 @@ from .scoring import concatenate, fold_scores
 from .trial import Status, TrialResult, TrialTask
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Refit:
+    """One pipeline fitted on all rows by :meth:`Evaluator.refit_many`.
+
+    ``model`` is None when the refit failed or ran out of time (``error`` says
+    why); ``predictions`` are the fitted model's predictions of each split's
+    validation rows, rows it was trained on (the finishing step's check that the
+    refit learned what the trial's fold models did, :func:`.selection.refit_holds`).
+    """
+
+    model: object
+    seconds: float = float("nan")
+    error: str = ""
+    predictions: tuple = ()
 
 
 class Evaluator:
@@ -101,24 +118,23 @@ class Evaluator:
                            predictions=concatenate(answer.predictions), model=answer.model,
                            info=answer.info, **common)
 
-    def refit(self, pipeline, timeout, n_threads=1):
-        """Fit ``pipeline`` on all rows in a worker; returns (fitted pipeline, seconds).
+    def refit(self, pipeline, timeout, n_threads=1) -> Refit:
+        """Fit ``pipeline`` on all rows in a worker.
 
         Raises
         ------
         RuntimeError
             If the refit fails or passes ``timeout``, with the reason.
         """
-        (model, seconds, error), = self.refit_many([pipeline], timeout, n_threads)
-        if model is None:
-            raise RuntimeError(error)
-        return model, seconds
+        refit, = self.refit_many([pipeline], timeout, n_threads)
+        if refit.model is None:
+            raise RuntimeError(refit.error)
+        return refit
 
-    def refit_many(self, pipelines, timeout, n_threads=1):
+    def refit_many(self, pipelines, timeout, n_threads=1) -> list:
         """Fit several pipelines on all rows at once, one worker each, within ``timeout``.
 
-        Returns one ``(fitted pipeline or None, fit seconds, error text)`` per
-        pipeline, in order; never raises.
+        Returns one :class:`Refit` per pipeline, in order; never raises.
         """
         deadline = time.monotonic() + timeout
         timeout = max(timeout, 0.01)
@@ -133,15 +149,16 @@ class Evaluator:
         results = []
         for future in futures:
             if isinstance(future, str):
-                results.append((None, float("nan"), future))
+                results.append(Refit(None, error=future))
                 continue
             # The pool counts a task's timeout from when a worker starts it; a worker
             # may first have to start and load the data, so the parent keeps the deadline.
             answer = outcome(future, wait=max(deadline - time.monotonic(), 0.01))
             if not answer.ok:
-                results.append((None, float("nan"), f"refit {answer.status}: {answer.error}"))
+                results.append(Refit(None, error=f"refit {answer.status}: {answer.error}"))
             else:
-                results.append((answer.model, answer.fit_seconds[0], ""))
+                results.append(Refit(answer.model, answer.fit_seconds[0],
+                                     predictions=answer.predictions))
         return results
 
     def close(self):

@@ -36,7 +36,8 @@ __all__ = ["Source", "export", "script", "to_source"]
 REFIT_NOTES = {
     "all rows": "refit on all {rows} training rows, as this script does",
     "search-time model": "the model fitted during search on part of the rows (the refit "
-                         "on all {rows} rows did not finish within the budget); this "
+                         "on all {rows} rows did not finish within the budget, or failed "
+                         "its check against the search's model); this "
                          "script fits on all rows, so its predictions can differ from "
                          "the estimator's",
     "dummy": "the dummy fallback (no pipeline beat it within the budget), fitted on all "

@@ -24,7 +24,7 @@ from .budget import MIN_TRIAL_SECONDS, estimate_refit_seconds
 from .data import take_rows
 from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score
 from .scoring import concatenate, fold_scores, predictions_of
-from .selection import choose_final
+from .selection import choose_final, refit_holds
 from .trial import Limits, Status, TrialResult
 
 # Ranked trials tried in turn when the best one cannot be refit in time.
@@ -226,7 +226,9 @@ class Finisher:
         Candidates are ``first``, then the best few trials that beat the dummy,
         best first; the first whose refit is expected to finish in the remaining
         time is refit (the first is tried anyway when none is expected to: nothing
-        is lost by trying).
+        is lost by trying). A refit that learned less than the trial's fold models
+        (:meth:`_holds`) is not used: the trial's model as fitted during search
+        serves when it was kept, else the next candidate is refit.
         When no refit finishes, the best model fitted during search serves, else
         the dummy.
         """
@@ -246,13 +248,33 @@ class Finisher:
             self.reporter.phase("refitting trial %d on all %d rows (%.1fs left)",
                                 result.trial_id, self.all_rows, left)
             try:
-                model, _ = evaluator.refit(build(result.config), timeout=left,
-                                           n_threads=self.n_threads)
-                return Final(model, result)
+                refit = evaluator.refit(build(result.config), timeout=left,
+                                        n_threads=self.n_threads)
             except RuntimeError as exc:
                 self.reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
+                continue
+            if self._holds(result, refit):
+                return Final(refit.model, result)
+            if result.model is not None:
+                self.reporter.phase("keeping trial %d's model as fitted during search",
+                                    result.trial_id)
+                return Final(result.model, result)
         # No refit finished: the best model fitted during search, else the dummy.
         return self.keep(history, fallback)
+
+    def _holds(self, trial: TrialResult, refit) -> bool:
+        """Whether ``refit`` (an :class:`~.evaluation.Refit` of ``trial``) learned at
+        least what the trial's fold models did (:func:`~.selection.refit_holds`);
+        says so when it did not."""
+        holds, score = refit_holds(trial, refit.predictions, self.y, self.splits,
+                                   self.metric, self.task)
+        if not holds:
+            self.reporter.phase(
+                "refit of trial %d rejected: on the validation rows, which it was trained "
+                "on, it scores %.4f, below the %.4f its fold models scored on them unseen "
+                "(the fit on all rows failed, e.g. a boosting that diverged)",
+                trial.trial_id, score, trial.score)
+        return holds
 
     def keep(self, history, fallback) -> Final:
         """The model a fit ends with when nothing is refit: the best trial's model as
@@ -310,10 +332,11 @@ class Finisher:
         pipelines = [build(t.config) for t in trials]  # unfitted: refit in workers, then named
         fitted = evaluator.refit_many(pipelines, timeout=left,
                                       n_threads=max(1, self.n_threads // parallel))
-        kept = [(t, w, model, pipeline) for t, w, pipeline, (model, _, _)
-                in zip(trials, weights, pipelines, fitted) if model is not None]
+        kept = [(t, w, refit.model, pipeline) for t, w, pipeline, refit
+                in zip(trials, weights, pipelines, fitted)
+                if refit.model is not None and self._holds(t, refit)]
         if len(kept) < len(trials):
-            self.reporter.phase("%d of %d ensemble members not refit in time",
+            self.reporter.phase("%d of %d ensemble members not refit in time or rejected",
                                 len(trials) - len(kept), len(trials))
             if len(kept) < 2:
                 return None

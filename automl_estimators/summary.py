@@ -50,7 +50,7 @@ def _final_model(estimator, leaderboard) -> str:
     members = leaderboard[leaderboard["ensemble_weight"] > 0].sort_values(
         ["ensemble_weight", "trial"], ascending=[False, True])
     refit = {"all rows": "refit on all rows",
-             "search-time model": "the search's model (refit not in time)",
+             "search-time model": "the search's model (refit not in time, or rejected)",
              "dummy": "the dummy fallback"}.get(estimator.refit_, estimator.refit_)
     if len(members):
         parts = [f"{row['ensemble_weight']:.2f} x #{int(row['trial'])} {row['pipeline']}"

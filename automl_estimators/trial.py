@@ -84,7 +84,8 @@ class WorkerAnswer:
     """A worker's answer to a :class:`TrialTask`, or the runner's word for a task that died.
 
     On success, one :class:`~.scoring.Predictions` and one fit time per fold
-    (no predictions for a refit), what the worker learned about the fitted model
+    (for a refit: one fit time, and the fitted model's predictions of each split's
+    validation rows, rows it was trained on), what the worker learned about the fitted model
     (``info``, see :class:`TrialResult`) and, when asked, the model itself.
     """
 

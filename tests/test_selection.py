@@ -1,20 +1,24 @@
 """Choosing the final model: the rules of automl_estimators.selection on small synthetic
 histories whose per-fold accuracies are set exactly."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from automl_estimators.budget import Budget
+from automl_estimators.evaluation import Refit
 from automl_estimators.finish import Finisher
 from automl_estimators.history import History
 from automl_estimators.progress import Reporter
-from automl_estimators.scoring import Predictions, get_metric
+from automl_estimators.scoring import Predictions, get_metric, split_folds
 from automl_estimators.selection import (
     RULES,
     _Folds,
     _scores_of,
     beats,
     choose_final,
+    refit_holds,
     strong_default,
 )
 from automl_estimators.trial import Status, TrialResult
@@ -207,10 +211,10 @@ class _Refits:
     n_workers = 1
 
     def refit(self, pipeline, timeout, n_threads=1):
-        return pipeline, 0.0
+        return Refit(pipeline, 0.0)
 
     def refit_many(self, pipelines, timeout, n_threads=1):
-        return [(p, 0.0, "") for p in pipelines]
+        return [Refit(p, 0.0) for p in pipelines]
 
 
 def test_the_finisher_refits_the_rule_s_choice():
@@ -228,3 +232,59 @@ def test_the_finisher_refits_the_rule_s_choice():
     assert finals["best"].model == {"model": "m2"}
     assert finals["one_se"].model == {"model": "m1"}
     assert finals["one_se"].chosen.trial_id == 1
+
+
+def _in_sample(y, splits, accuracies):
+    """A refit's predictions of each split's validation rows at these accuracies."""
+    return tuple(split_folds(_trial(99, y, splits, accuracies).predictions, splits))
+
+
+def test_a_refit_that_learned_less_than_its_fold_models_does_not_hold():
+    y, splits = _problem()
+    trial = _trial(2, y, splits, [0.9, 0.85, 0.9, 0.85, 0.9])
+    # In-sample on rows it was trained on: at least as good (or within the noise).
+    assert refit_holds(trial, _in_sample(y, splits, [1.0] * 5), y, splits, ACCURACY,
+                       "classification") == (True, 1.0)
+    assert refit_holds(trial, _in_sample(y, splits, [0.9, 0.8, 0.9, 0.85, 0.9]), y, splits,
+                       ACCURACY, "classification")[0]
+    # A diverged refit: below its fold models on every fold.
+    holds, score = refit_holds(trial, _in_sample(y, splits, [0.6, 0.55, 0.65, 0.6, 0.6]), y,
+                               splits, ACCURACY, "classification")
+    assert not holds and score == pytest.approx(0.6)
+    # Nothing to check: it holds.
+    assert refit_holds(trial, (), y, splits, ACCURACY, "classification")[0]
+
+
+class _DivergingRefits(_Refits):
+    """Refits whose in-sample predictions are worse than their trials' on every fold."""
+
+    def __init__(self, y, splits):
+        self.in_sample = _in_sample(y, splits, [0.55] * len(splits))
+
+    def refit(self, pipeline, timeout, n_threads=1):
+        return Refit(pipeline, 0.0, predictions=self.in_sample)
+
+    def refit_many(self, pipelines, timeout, n_threads=1):
+        return [self.refit(p, timeout) for p in pipelines]
+
+
+def test_a_rejected_refit_gives_way_to_the_search_time_model_or_the_next_trial():
+    y, splits = _problem()
+    budget = Budget(60)
+    finisher = Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=1,
+                        n_threads=1, train_rows=80, all_rows=100, budget=budget,
+                        reporter=Reporter(0, budget, "accuracy"), rule="best")
+    results = _history(y, splits, [[0.9] * 5])
+    history = History()
+    for result in results[:2]:
+        history.add(result)
+    history.add(dataclasses.replace(results[2], model="search-time model of m2"))
+    final = finisher.finish(history, _DivergingRefits(y, splits), lambda c: c, "dummy")
+    assert (final.model, final.chosen.trial_id) == ("search-time model of m2", 2)
+    # Without a model kept from the search: the next candidate's refit, here no
+    # better; then the dummy.
+    history = History()
+    for result in results:
+        history.add(result)
+    final = finisher.finish(history, _DivergingRefits(y, splits), lambda c: c, "dummy")
+    assert final.model == "dummy" and final.chosen.origin == "dummy"

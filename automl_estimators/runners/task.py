@@ -94,7 +94,9 @@ def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
     limit; the parameter is restored on the returned model. A refit
     (``task.folds is None``) is not bounded so: a network cut short there would
     replace the better one the search fitted (measured on digits: 3 epochs, test
-    accuracy 0.096); past its limit the refit fails and that one serves.
+    accuracy 0.096); past its limit the refit fails and that one serves. A refit
+    also predicts every split's validation rows, for the parent's check that it
+    learned at least what the trial's fold models did (:func:`.selection.refit_holds`).
     Never raises: a failure is an answer with a status and an error text.
     """
     task_start = time.perf_counter()
@@ -129,6 +131,12 @@ def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
                     start = time.perf_counter()
                     predictions.append(predictions_of(model, take_rows(X, valid), n_classes))
                     predict_seconds.append((time.perf_counter() - start) / max(len(valid), 1))
+            if task.folds is None:
+                # The refit's check: its predictions of every split's validation rows
+                # (rows it was trained on), which the parent compares with the
+                # trial's out-of-fold predictions of the same rows.
+                predictions = [predictions_of(model, take_rows(X, valid), n_classes)
+                               for _, valid in data["splits"]]
         if task.return_model and n_jobs_before:
             model.set_params(**n_jobs_before)
         return WorkerAnswer(Status.OK, tuple(predictions), tuple(fit_seconds),
