@@ -46,7 +46,9 @@ class Budget:
         return max(0.0, self.elapsed() - self.total)
 
 
-def estimate_refit_seconds(fit_seconds: float, train_rows: int, all_rows: int) -> float:
-    """Expected time to refit a pipeline measured at ``fit_seconds`` on ``train_rows``."""
+def estimate_refit_seconds(fit_seconds: float, train_rows: int, all_rows: int,
+                           overhead: float = REFIT_OVERHEAD) -> float:
+    """Expected time to refit a pipeline measured at ``fit_seconds`` on ``train_rows``
+    (in a worker: ``overhead`` included; in the fit's own process: none)."""
     scale = max(all_rows / max(train_rows, 1), 1.0)
-    return fit_seconds * scale * REFIT_SAFETY + REFIT_OVERHEAD
+    return fit_seconds * scale * REFIT_SAFETY + overhead

@@ -46,7 +46,7 @@ from .runners.processes import check_not_in_worker_start
 from .scoring import get_metric, predictions_of
 from .search import SETTINGS, STRATEGIES, make_strategy
 from .search_loop import SearchLoop
-from .spaces import Space
+from .spaces import DEFAULT_MODEL, Space
 from .spaces.architecture import kind_of
 from .spaces.neural import NAME as NEURAL
 from .summary import as_html, as_text, describe_fit
@@ -330,13 +330,17 @@ class _AutoBase(BaseEstimator):
                 limits=limits, memory_limit=self.memory_limit)
             reporter.phase("searching with %s over %d models", strategy.name,
                            len(space.models))
+            warm_start = warm_start_candidates(self.warm_start, space, X, y, profile)
+            # The plan's estimate is the strong default's (HistGradientBoosting).
+            inline_seconds = plan.inline_seconds if warm_start[0].config.get(
+                "model") == DEFAULT_MODEL else None
             # The loop evaluates the warm start first; strategies learn it by tell.
             SearchLoop(strategy, evaluator, history, budget, reporter, build,
                        space.describe, finisher.reserve, max_trials=self.max_trials,
                        per_trial_time_limit=plan.trial_time_limit, seed=seed,
                        return_models=plan.return_models, limits=limits,
-                       interrupts=interrupts,
-                       ).run(warm_start_candidates(self.warm_start, space, X, y, profile))
+                       interrupts=interrupts, inline_seconds=inline_seconds,
+                       ).run(warm_start)
             reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
                            budget.remaining())
             search_report = _strategy_report(strategy)

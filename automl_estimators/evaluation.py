@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
 
 from .runners import DaskRunner, PoolRunner, WorkersUnavailable, outcome
+from .runners.task import run_task
 from .scoring import concatenate, fold_scores
 from .trial import Status, TrialResult, TrialTask
 
@@ -71,6 +73,7 @@ class Evaluator:
         self.splits = splits
         self.n_classes = n_classes
         data = {"X": X, "y": y, "splits": splits, "n_classes": n_classes}
+        self._data = data  # the fit's own arrays: run_here reads them, copies none
         if dask_client is not None:
             self._runner = DaskRunner(dask_client, data, memory_limit, preload)
         else:
@@ -94,6 +97,20 @@ class Evaluator:
         task = TrialTask(pipeline, folds=tuple(range(len(self.splits))), fidelity=fidelity,
                          seed=seed, return_model=return_model, time_limit=timeout)
         return self._runner.schedule(task, timeout)
+
+    def run_here(self, pipeline, *, fidelity=1.0, seed=0, return_model=False):
+        """Run one trial over all folds in this process, now, on one thread; returns a
+        finished future for :meth:`collect`.
+
+        For a trial expected to take a fraction of a second while the workers
+        start (the strong default on small data, see ``plan.inline_seconds``): it
+        has no time or memory limit, and a failure is a result as in a worker.
+        """
+        task = TrialTask(pipeline, folds=tuple(range(len(self.splits))), fidelity=fidelity,
+                         seed=seed, return_model=return_model)
+        future = Future()
+        future.set_result(run_task(self._data, task))
+        return future
 
     def collect(self, future, *, trial_id, config, origin, fidelity=1.0, started_at=0.0,
                 submitted=None) -> TrialResult:
@@ -131,6 +148,16 @@ class Evaluator:
             raise RuntimeError(refit.error)
         return refit
 
+    def refit_here(self, pipeline, n_threads=1) -> Refit:
+        """Fit ``pipeline`` on all rows in this process, now (no time or memory limit:
+        for a refit expected to take a fraction of a second while the workers are
+        not up, see :meth:`.finish.Finisher._refit`)."""
+        answer = run_task(self._data, TrialTask(pipeline, folds=None, n_threads=n_threads,
+                                                return_model=True))
+        if not answer.ok:
+            return Refit(None, error=f"refit {answer.status}: {answer.error}")
+        return Refit(answer.model, answer.fit_seconds[0], predictions=answer.predictions)
+
     def refit_many(self, pipelines, timeout, n_threads=1) -> list:
         """Fit several pipelines on all rows at once, one worker each, within ``timeout``.
 
@@ -138,6 +165,12 @@ class Evaluator:
         """
         deadline = time.monotonic() + timeout
         timeout = max(timeout, 0.01)
+        # Scheduling blocks until the workers are up: they may still be starting
+        # (a fit of a second or two in a fresh process), so wait for them only
+        # within the deadline.
+        if not self.ready(timeout):
+            return [Refit(None, error=f"the trial workers were not up within {timeout:.1f}s")
+                    for _ in pipelines]
         futures = []
         for pipeline in pipelines:
             task = TrialTask(pipeline, folds=None, n_threads=n_threads, return_model=True,

@@ -23,6 +23,7 @@ from sklearn.pipeline import Pipeline
 from .budget import MIN_TRIAL_SECONDS, estimate_refit_seconds
 from .data import take_rows
 from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score
+from .plan import INLINE_MAX_SECONDS, INLINE_SHARE
 from .scoring import concatenate, fold_scores, predictions_of
 from .selection import choose_final, refit_holds
 from .trial import Limits, Status, TrialResult
@@ -245,11 +246,16 @@ class Finisher:
             left = self.budget.remaining()
             if left < MIN_TRIAL_SECONDS:
                 break
-            self.reporter.phase("refitting trial %d on all %d rows (%.1fs left)",
-                                result.trial_id, self.all_rows, left)
+            here = self._refit_here(result, evaluator, left)
+            self.reporter.phase("refitting trial %d on all %d rows (%.1fs left)%s",
+                                result.trial_id, self.all_rows, left,
+                                " in this process: the workers are not up yet" if here else "")
             try:
-                refit = evaluator.refit(build(result.config), timeout=left,
-                                        n_threads=self.n_threads)
+                refit = (evaluator.refit_here(build(result.config)) if here else
+                         evaluator.refit(build(result.config), timeout=left,
+                                         n_threads=self.n_threads))
+                if refit.model is None:
+                    raise RuntimeError(refit.error)
             except RuntimeError as exc:
                 self.reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
                 continue
@@ -261,6 +267,16 @@ class Finisher:
                 return Final(result.model, result)
         # No refit finished: the best model fitted during search, else the dummy.
         return self.keep(history, fallback)
+
+    def _refit_here(self, trial: TrialResult, evaluator, left: float) -> bool:
+        """Whether to refit ``trial`` in this process: the workers are not up yet (a
+        fit of a second or two, in a fresh process) and the refit is expected to
+        take at most :data:`~.plan.INLINE_SHARE` of the time left and
+        :data:`~.plan.INLINE_MAX_SECONDS` (the trial's own fits, scaled to all rows)."""
+        estimate = estimate_refit_seconds(trial.fit_seconds, self.train_rows, self.all_rows,
+                                          overhead=0.0)
+        return (estimate <= min(INLINE_SHARE * left, INLINE_MAX_SECONDS)
+                and not evaluator.ready(0.0))
 
     def _holds(self, trial: TrialResult, refit) -> bool:
         """Whether ``refit`` (an :class:`~.evaluation.Refit` of ``trial``) learned at

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from .budget import MIN_TRIAL_SECONDS
 from .interrupts import Interrupts
+from .plan import INLINE_SHARE
 from .runners import WorkersUnavailable
 from .trial import Limits, PendingTrial, Status, TrialResult
 
@@ -134,6 +135,11 @@ class SearchLoop:
         The fit's Ctrl-C presses: at the first, the loop stops at its next check
         and cancels the running trials (recorded as ``cancelled``); a
         ``KeyboardInterrupt`` raised inside the loop is noted as one.
+    inline_seconds : float or None
+        Expected seconds of the first trial (the strong default) in this process
+        (``plan.inline_seconds``): while the workers are not up yet, it runs here
+        when that is at most :data:`~.plan.INLINE_SHARE` of the search time left. None:
+        in a worker only.
     """
 
     strategy: object
@@ -150,6 +156,7 @@ class SearchLoop:
     return_models: bool = False
     limits: Limits = field(default_factory=Limits)
     interrupts: Interrupts = field(default_factory=Interrupts)
+    inline_seconds: float | None = None
 
     def run(self, warm_start) -> None:
         """Evaluate ``warm_start`` (candidates, the strong default first), then the
@@ -195,6 +202,8 @@ class SearchLoop:
         overtime = False  # the search time is up, the first trial still runs
         while not self.interrupts.stop:
             search_left = self._search_left()
+            if self._started == 0 and self._may_start():
+                self._run_first_here(search_left)
             if not self._pending and not self._wait_for_workers():
                 break
             while (self._may_start() and len(self._pending) < self.evaluator.n_workers
@@ -238,6 +247,25 @@ class SearchLoop:
             if self._search_left() < MIN_TRIAL_SECONDS or self.interrupts.stop:
                 return False
         return True
+
+    def _run_first_here(self, search_left):
+        """Run the first warm-start candidate (the strong default) in this process
+        when the workers are not up yet and it is expected to take a fraction of
+        the search time: in a fresh process the workers' start (1.5 s and more)
+        would otherwise take a fit of a second or two whole, and it would end on
+        the dummy."""
+        if (not self._queue or self.inline_seconds is None
+                or self.inline_seconds > INLINE_SHARE * search_left
+                or self.evaluator.ready(0.0)):
+            return
+        candidate = self._queue.pop(0)
+        self.history.mark(candidate.config, candidate.fidelity)
+        pipeline, row_share = self.build(candidate.config, candidate.fidelity)
+        pending = PendingTrial(1, candidate, self.budget.elapsed(), time.monotonic())
+        self._started = 1
+        future = self.evaluator.run_here(pipeline, fidelity=row_share, seed=self.seed,
+                                         return_model=True)
+        self._record(future, pending)
 
     # ------------------------------------------------------------ candidates
     def _next_candidate(self):

@@ -10,6 +10,7 @@ from automl_estimators.plan import (
     CV_MAX_CELLS_PER_SECOND,
     CV_MAX_ROWS,
     DEFAULT_HOLDOUT,
+    INLINE_MAX_SECONDS,
     NEURAL_EPOCHS,
     NEURAL_MIN_ROWS,
     ROW_CAP,
@@ -17,6 +18,7 @@ from automl_estimators.plan import (
     SH_MIN_ROWS,
     SMAC_MIN_BUDGET,
     TRIAL_SHARE,
+    estimate_default_seconds,
     estimate_network_seconds,
     make_plan,
     make_splits,
@@ -258,3 +260,24 @@ def test_bad_image_shapes_say_what_is_expected(shape, match):
     X, y = load_digits(return_X_y=True)
     with pytest.raises(ValueError, match=match):
         AutoClassifier(time_budget=5, neural=False, image_shape=shape).fit(X[:50], y[:50])
+
+
+def test_the_strong_default_runs_in_the_fit_s_process_only_when_it_is_expected_to_be_short():
+    # iris-sized: five folds of 90 rows, a fraction of a second
+    small = make_plan(profile(112, n_features=4), time_budget=1)
+    assert small.inline_seconds == pytest.approx(estimate_default_seconds(5, 112 * 0.8, 4, 0))
+    assert 0 < small.inline_seconds < 0.5
+    # more classes, more trees per iteration
+    assert estimate_default_seconds(1, 1000, 10, 26) > 13 * estimate_default_seconds(
+        1, 1000, 10, 2) - 1
+    # 6000 rows x 16 columns: one tree per iteration in the fit's process; 25 classes
+    # (letter-like), 25 trees, only in a worker
+    train = 6000 * (1 - DEFAULT_HOLDOUT)
+    assert estimate_default_seconds(1, train, 16, 0) < INLINE_MAX_SECONDS < \
+        estimate_default_seconds(1, train, 16, 25)
+    assert make_plan(profile(6000, n_features=16), time_budget=10).inline_seconds is not None
+    with_classes = make_plan(DataProfile(
+        task="classification", n_rows=6000, n_features=16, sparse=False,
+        numeric=tuple(range(16)), categorical=(), high_cardinality=(), missing_fraction=0.0,
+        class_counts=(240,) * 25), time_budget=10)
+    assert with_classes.inline_seconds is None

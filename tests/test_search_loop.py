@@ -211,6 +211,32 @@ def test_a_fit_whose_workers_cannot_start_says_so_instead_of_ending_on_the_dummy
     assert time.monotonic() - start < SLACK_BUDGET / 2
 
 
+class _StillStarting(_NoWorkers):
+    """A runner whose workers are still starting, all fit long (a fresh process's
+    forkserver takes 1.5 s and more to import the libraries)."""
+
+    def ready(self, timeout=0.0):
+        time.sleep(timeout)
+        return False
+
+
+def test_while_the_workers_start_the_strong_default_runs_and_is_refit_in_the_fit_s_process(
+        monkeypatch):
+    from sklearn.datasets import load_iris
+
+    from automl_estimators import AutoClassifier, evaluation
+
+    monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
+    X, y = load_iris(return_X_y=True)
+    start = time.monotonic()
+    model = AutoClassifier(time_budget=6, n_jobs=1, random_state=0, verbose=0).fit(X, y)
+    assert time.monotonic() - start < loaded_bound(6)
+    trials = model.leaderboard_.set_index("trial")
+    assert trials.loc[1, "status"] == "ok" and trials.loc[1, "model"] == "hist_gradient_boosting"
+    assert model.refit_ == "all rows" and model.best_config_ == trials.loc[1, "config"]
+    assert model.score(X, y) > 0.95
+
+
 class _Flaky:
     """Workers that run three trials, then can no longer start."""
 

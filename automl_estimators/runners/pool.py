@@ -6,6 +6,7 @@ once, memory-mapped; a task carries only the unfitted pipeline and row indices.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -16,6 +17,10 @@ import joblib
 from ..trial import TrialTask
 from .base import Runner
 from .processes import schedule, start_workers, trial_pool
+
+# Seconds the interpreter's exit waits for workers that were still starting when
+# their fit ended (see PoolRunner.close).
+EXIT_WAIT_SECONDS = 10.0
 
 
 class PoolRunner(Runner):
@@ -64,6 +69,10 @@ class PoolRunner(Runner):
             self._closed.wait()
             self._pool.stop()
             self._pool.join(timeout=5)
+            atexit.unregister(self._wait_at_exit)
+
+    def _wait_at_exit(self):
+        self._keeper.join(timeout=EXIT_WAIT_SECONDS)
 
     def ready(self, timeout=0.0):
         return self._started.wait(timeout)
@@ -75,8 +84,14 @@ class PoolRunner(Runner):
         """Remove the data and stop the workers. Workers still starting (a fit of a
         second on a busy machine ended before they were up) are not waited for: they
         are stopped as soon as they are up (a pool stopped while it starts workers
-        leaves some running), so ``fit`` keeps its budget."""
+        leaves some running), so ``fit`` keeps its budget. The interpreter's exit
+        waits for that (at most :data:`EXIT_WAIT_SECONDS`): a script that ends
+        right after such a fit would otherwise remove the pool's semaphores under
+        a worker the forkserver is still starting, which then prints a
+        ``FileNotFoundError`` traceback after the script's output."""
         shutil.rmtree(self._folder, ignore_errors=True)
+        if not self._started.is_set():
+            atexit.register(self._wait_at_exit)
         self._closed.set()
         if self._started.is_set():
             self._keeper.join()

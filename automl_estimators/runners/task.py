@@ -86,6 +86,16 @@ def _model_info(model, predict_seconds) -> dict:
 
 
 def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
+    """:func:`run_task` on the data the runner wrote to ``path`` (loaded once per
+    worker, memory-mapped). Never raises."""
+    try:
+        data = _load(path)
+    except BaseException as exc:  # noqa: BLE001 - as in run_task
+        return _failure(exc)
+    return run_task(data, task)
+
+
+def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
     """Fit ``task.pipeline`` on each fold's training rows and predict its validation rows.
 
     In a trial, a model with a ``max_time`` parameter (a network) trains for at
@@ -101,7 +111,6 @@ def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
     """
     task_start = time.perf_counter()
     try:
-        data = _load(path)
         X, y, n_classes = data["X"], data["y"], data["n_classes"]
         splits = ([(np.arange(len(y)), None)] if task.folds is None
                   else [data["splits"][i] for i in task.folds])
@@ -145,7 +154,14 @@ def fit_and_predict(path: str, task: TrialTask) -> WorkerAnswer:
     except MemoryError:
         return WorkerAnswer(Status.MEMOUT,
                             error="MemoryError: the trial passed its memory limit")
+    except KeyboardInterrupt:
+        raise  # a Ctrl-C in the fit's own process (workers ignore SIGINT): the fit's
     except BaseException as exc:  # noqa: BLE001 - a trial must never raise into the fit
-        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        status = Status.MEMOUT if any(m in text for m in MEMORY_ERRORS) else Status.CRASH
-        return WorkerAnswer(status, error=text, traceback=traceback.format_exc(limit=8))
+        return _failure(exc)
+
+
+def _failure(exc) -> WorkerAnswer:
+    """The answer of a task that raised ``exc``: a memory error or a crash."""
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    status = Status.MEMOUT if any(m in text for m in MEMORY_ERRORS) else Status.CRASH
+    return WorkerAnswer(status, error=text, traceback=traceback.format_exc(limit=8))

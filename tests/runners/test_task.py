@@ -1,5 +1,6 @@
 """The worker's task: fit on folds, predict, and never raise."""
 
+import joblib
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -12,8 +13,6 @@ from tests.misbehaving import Crasher
 
 @pytest.fixture
 def data_path(tmp_path):
-    import joblib
-
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 3))
     y = (X[:, 0] > 0).astype(int)
@@ -32,8 +31,14 @@ def test_a_trial_answers_one_prediction_and_fit_time_per_fold(data_path):
 
 def test_a_refit_fits_all_rows_and_returns_the_model(data_path):
     answer = fit_and_predict(data_path, TrialTask(LogisticRegression(), None, return_model=True))
-    assert answer.ok and answer.predictions == () and len(answer.fit_seconds) == 1
+    assert answer.ok and len(answer.fit_seconds) == 1
     assert answer.model.n_features_in_ == 3
+    # ... and predicts every split's validation rows, for the finishing step's check.
+    assert [p.values.shape for p in answer.predictions] == [(40, 2)] * 3
+    X = joblib.load(data_path)["X"]
+    splits = joblib.load(data_path)["splits"]
+    np.testing.assert_allclose(answer.predictions[1].values,
+                               answer.model.predict_proba(X[splits[1][1]]))
 
 
 def test_a_failing_fit_is_an_answer_with_its_error_never_an_exception(data_path):
