@@ -154,6 +154,16 @@ def write(rows):
                      + " | ".join(str(count[k]) for k in count)
                      + f" | {max(over):+.2f} s | {peaks[len(peaks) // 2]:.0f} |"
                      if over and peaks else f"| {budget} s | {len(sub)} | — |")
+    commits = sorted({r["repo_commit"] for r in rows if r["repo_commit"]})
+    header = ["# Reliability sweep: every shared dataset x budgets x seeds", "",
+              "Written by `python benchmarks/reliability_sweep.py` from the records in "
+              "`raw/` (one row each in `runs.csv`); commits of the rows: "
+              + ", ".join(commits) + ". What each run was measured on, and what the "
+              "failures mean: `docs/reliability.md`, \"Sweep\". A run fails on: an error; "
+              f"`fit` over budget + max({OVERRUN_SECONDS:g} s, {OVERRUN_SHARE:.0%}); a test "
+              "score below the dummy's; below the default HistGradientBoosting's (same "
+              f"split) by more than max({NOISE}, two binomial standard errors).", ""]
+    lines = header + lines
     failed = [r for r in rows if r["failures"]]
     if failed:
         lines += ["", "| dataset | budget | seed | failures | score | hgb | dummy | fit_s |",
