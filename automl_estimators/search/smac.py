@@ -29,6 +29,30 @@ from .base import ETA, Candidate, SearchStrategy, StrategySettings, own_configsp
 
 logger = logging.getLogger(__name__)
 
+
+def _order_local_search(maximizer):
+    """Make SMAC's proposals independent of Python's string hashing.
+
+    SMAC 2.x's ``LocalSearch._get_initial_points`` removes repeated start points
+    through a ``set`` of ``Configuration`` s, whose hash is their text's: the
+    local searches then start in an order that changes with ``PYTHONHASHSEED``,
+    and so do the proposals after the initial design (measured: the same
+    ``random_state``, ``n_jobs=1`` and ``max_trials=24`` fit, two different
+    leaderboards under ``PYTHONHASHSEED=1`` and ``2``). Here they start in the
+    order of their text. A SMAC without that method is left as it is.
+    """
+    local_search = getattr(maximizer, "_local_search", None)
+    if local_search is None or not hasattr(local_search, "_get_initial_points"):
+        return
+    base = type(local_search)
+    local_search.__class__ = type(f"Ordered{base.__name__}", (base,),
+                                  {"_get_initial_points": _initial_points_in_order})
+
+
+def _initial_points_in_order(self, *args, **kwargs):
+    """SMAC's start points of a local search, in the order of their text."""
+    return sorted(super(type(self), self)._get_initial_points(*args, **kwargs), key=repr)
+
 SURROGATES = ("rf", "gp")
 ACQUISITIONS = ("ei", "pi", "ucb")
 MULTI_FIDELITY = ("auto", "off", "successive_halving", "hyperband")
@@ -165,11 +189,11 @@ class SMACSearch(SearchStrategy):
                 # n_jobs=-1 sent ten tiny trees to joblib threads.
                 model = RandomForest(scenario.configspace, log_y=True, seed=scenario.seed,
                                      max_leaf_nodes=None, n_jobs=1)
+            maximizer = facade.get_acquisition_maximizer(scenario, challengers=CHALLENGERS)
+            _order_local_search(maximizer)
             self._smac = facade(
                 scenario, None, model=model, initial_design=initial, intensifier=intensifier,
-                acquisition_function=acquisition,
-                acquisition_maximizer=facade.get_acquisition_maximizer(scenario,
-                                                                       challengers=CHALLENGERS),
+                acquisition_function=acquisition, acquisition_maximizer=maximizer,
                 random_design=facade.get_random_design(scenario,
                                                        probability=settings.random_fraction),
                 logging_level=False, overwrite=True)
