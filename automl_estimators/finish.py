@@ -226,8 +226,13 @@ class Finisher:
 
         Candidates are ``first``, then the best few trials that beat the dummy,
         best first; the first whose refit is expected to finish in the remaining
-        time is refit (the first is tried anyway when none is expected to: nothing
-        is lost by trying). A refit that learned less than the trial's fold models
+        time is refit. A candidate whose refit is not expected in time but whose
+        model fitted during search is held ends the list: that model serves rather
+        than a weaker trial's refit (measured on soybean at 10 s: the strong
+        default's refit did not fit, naive Bayes was refit instead, test accuracy
+        0.918 where the default's own scores 0.953). When no candidate is expected
+        in time and none is held, the first is tried anyway (nothing is lost by
+        trying). A refit that learned less than the trial's fold models
         (:meth:`_holds`) is not used: the trial's model as fitted during search
         serves when it was kept, else the next candidate is refit.
         When no refit finishes, the best model fitted during search serves, else
@@ -239,8 +244,14 @@ class Finisher:
         if first is not None and first.origin != "dummy":
             better = [first] + [r for r in better if r.trial_id != first.trial_id]
         left = self.budget.remaining()
-        tried = [r for r in better[:REFIT_CANDIDATES] if self._refit_estimate(r) <= left]
-        if better and not tried:
+        tried, held = [], None
+        for result in better[:REFIT_CANDIDATES]:
+            if self._refit_estimate(result) <= left or self._refit_here(result, evaluator, left):
+                tried.append(result)
+            elif result.model is not None:
+                held = result  # its search-time model outranks a weaker trial's refit
+                break
+        if better and not tried and held is None:
             tried = better[:1]
         for result in tried:
             left = self.budget.remaining()
@@ -265,6 +276,11 @@ class Finisher:
                 self.reporter.phase("keeping trial %d's model as fitted during search",
                                     result.trial_id)
                 return Final(result.model, result)
+        if held is not None:
+            self.reporter.phase("keeping trial %d's model as fitted during search: its refit "
+                                "is not expected to finish in the %.1fs left",
+                                held.trial_id, self.budget.remaining())
+            return Final(held.model, held)
         # No refit finished: the best model fitted during search, else the dummy.
         return self.keep(history, fallback)
 

@@ -288,3 +288,44 @@ def test_a_rejected_refit_gives_way_to_the_search_time_model_or_the_next_trial()
         history.add(result)
     final = finisher.finish(history, _DivergingRefits(y, splits), lambda c: c, "dummy")
     assert final.model == "dummy" and final.chosen.origin == "dummy"
+
+
+class _Recorder(_Refits):
+    """Refits that record which configurations they were asked for."""
+
+    def __init__(self):
+        self.asked = []
+
+    def refit(self, pipeline, timeout, n_threads=1):
+        self.asked.append(pipeline)
+        return Refit(pipeline, 0.0)
+
+    def ready(self, timeout=0.0):
+        return True
+
+
+def test_the_choice_s_search_time_model_outranks_a_weaker_trial_s_refit():
+    # The best trial's refit is not expected to finish in the time left; a weaker
+    # trial's would be: the best's model as fitted during search serves.
+    y, splits = _problem()
+    budget = Budget(10)
+    finisher = Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=1,
+                        n_threads=1, train_rows=80, all_rows=100, budget=budget,
+                        reporter=Reporter(0, budget, "accuracy"), rule="best")
+    results = _history(y, splits, [[0.9] * 5, [0.85] * 5])
+    best = dataclasses.replace(results[2], fit_seconds=60.0, model="best, from the search")
+    quick = dataclasses.replace(results[3], fit_seconds=0.01)
+    history = History()
+    for result in (results[0], dataclasses.replace(results[1], fit_seconds=60.0), best, quick):
+        history.add(result)
+    refits = _Recorder()
+    final = finisher.finish(history, refits, lambda c: c, "dummy")
+    assert (final.model, final.chosen.trial_id) == ("best, from the search", 2)
+    assert refits.asked == []
+    # Without its search-time model, the next trial whose refit fits is refit.
+    history = History()
+    for result in (results[0], dataclasses.replace(results[1], fit_seconds=60.0),
+                   dataclasses.replace(best, model=None), quick):
+        history.add(result)
+    final = finisher.finish(history, refits, lambda c: c, "dummy")
+    assert final.chosen.trial_id == 3 and refits.asked == [quick.config]
