@@ -24,10 +24,7 @@ ETA = 3
 
 def own_configspace(space, seed=None) -> ConfigurationSpace:
     """A copy of the space's ConfigSpace, so a strategy's sampling state is its own."""
-    configspace = ConfigurationSpace.from_serialized_dict(space.configspace.to_serialized_dict())
-    if seed is not None:
-        configspace.seed(seed)
-    return configspace
+    return space.new_configspace(seed)
 
 
 class StrategySettings:

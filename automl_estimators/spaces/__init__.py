@@ -123,6 +123,11 @@ class Space:
         """The compiled ConfigSpace ``ConfigurationSpace``."""
         return compiled_space(self.steps, self._step_defaults(), seed=self.seed)
 
+    def new_configspace(self, seed=None):
+        """A ConfigSpace ``ConfigurationSpace`` of its own (a strategy samples from it
+        without touching anyone else's sampling state), from the per-process cache."""
+        return compiled_space(self.steps, self._step_defaults(), seed=seed)
+
     def _step_defaults(self) -> dict:
         defaults = {}
         for step, components in self.steps.items():

@@ -80,29 +80,33 @@ def compile_space(steps: dict[str, tuple[Component, ...]], defaults: dict[str, s
         Seed of the space's own sampler.
     """
     space = CS.ConfigurationSpace(seed=seed)
+    # Everything in one add: ConfigSpace rebuilds its condition cache after each
+    # call (79 calls took 0.19 s of a 1 s fit's first compile).
+    hyperparameters, conditions = [], []
     for step, components in steps.items():
         choice = None
         if len(components) > 1:
             names = [c.name for c in components]
             choice = CS.Categorical(step, names, default=defaults.get(step, names[0]))
-            space.add(choice)
+            hyperparameters.append(choice)
         for component in components:
             declared = _declared(component)
             compiled = {hp.name: _compile_hyperparameter(hp_key(component, hp.name), hp)
                         for hp in declared}
-            space.add(list(compiled.values()))
+            hyperparameters.extend(compiled.values())
             for hp in declared:
-                conditions = []
+                parts = []
                 if choice is not None:
-                    conditions.append(CS.EqualsCondition(compiled[hp.name], choice, component.name))
+                    parts.append(CS.EqualsCondition(compiled[hp.name], choice, component.name))
                 for parent, values in hp.active_if.items():
-                    conditions.append(CS.InCondition(
+                    parts.append(CS.InCondition(
                         compiled[hp.name], compiled[parent],
                         _condition_values(compiled[parent], values)))
-                if len(conditions) == 1:
-                    space.add(conditions[0])
-                elif conditions:
-                    space.add(CS.AndConjunction(*conditions))
+                if len(parts) == 1:
+                    conditions.append(parts[0])
+                elif parts:
+                    conditions.append(CS.AndConjunction(*parts))
+    space.add(hyperparameters, conditions)
     _forbid_column_changes_before_images(space, steps)
     return space
 
