@@ -41,6 +41,13 @@ class Refit:
     predictions: tuple = ()
 
 
+def _as_refit(answer) -> Refit:
+    """A refit task's :class:`~.trial.WorkerAnswer` as a :class:`Refit`."""
+    if not answer.ok:
+        return Refit(None, error=f"refit {answer.status}: {answer.error}")
+    return Refit(answer.model, answer.fit_seconds[0], predictions=answer.predictions)
+
+
 class Evaluator:
     """Runs trials in ``n_workers`` processes under time and memory limits.
 
@@ -151,12 +158,18 @@ class Evaluator:
     def refit_here(self, pipeline, n_threads=1) -> Refit:
         """Fit ``pipeline`` on all rows in this process, now (no time or memory limit:
         for a refit expected to take a fraction of a second while the workers are
-        not up, see :meth:`.finish.Finisher._refit`)."""
-        answer = run_task(self._data, TrialTask(pipeline, folds=None, n_threads=n_threads,
-                                                return_model=True))
-        if not answer.ok:
-            return Refit(None, error=f"refit {answer.status}: {answer.error}")
-        return Refit(answer.model, answer.fit_seconds[0], predictions=answer.predictions)
+        not up, see :meth:`.finish.Finisher._refit`).
+
+        Raises
+        ------
+        RuntimeError
+            If the refit fails, with the reason (as :meth:`refit`).
+        """
+        refit = _as_refit(run_task(self._data, TrialTask(
+            pipeline, folds=None, n_threads=n_threads, return_model=True)))
+        if refit.model is None:
+            raise RuntimeError(refit.error)
+        return refit
 
     def refit_many(self, pipelines, timeout, n_threads=1) -> list:
         """Fit several pipelines on all rows at once, one worker each, within ``timeout``.
@@ -186,12 +199,8 @@ class Evaluator:
                 continue
             # The pool counts a task's timeout from when a worker starts it; a worker
             # may first have to start and load the data, so the parent keeps the deadline.
-            answer = outcome(future, wait=max(deadline - time.monotonic(), 0.01))
-            if not answer.ok:
-                results.append(Refit(None, error=f"refit {answer.status}: {answer.error}"))
-            else:
-                results.append(Refit(answer.model, answer.fit_seconds[0],
-                                     predictions=answer.predictions))
+            results.append(_as_refit(outcome(future,
+                                             wait=max(deadline - time.monotonic(), 0.01))))
         return results
 
     def close(self):

@@ -265,8 +265,6 @@ class Finisher:
                 refit = (evaluator.refit_here(build(result.config)) if here else
                          evaluator.refit(build(result.config), timeout=left,
                                          n_threads=self.n_threads))
-                if refit.model is None:
-                    raise RuntimeError(refit.error)
             except RuntimeError as exc:
                 self.reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
                 continue

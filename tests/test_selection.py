@@ -205,6 +205,13 @@ def test_nothing_better_than_the_dummy_is_no_choice_and_a_bad_rule_is_an_error()
     assert set(RULES) >= {"best", "one_se", "nested", "nested_one_se", "default"}
 
 
+def _finisher(y, splits, budget, rule):
+    """The finishing step of a binary problem of 100 rows, 80 per trial, one model."""
+    return Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=1, n_threads=1,
+                    train_rows=80, all_rows=100, budget=budget,
+                    reporter=Reporter(0, budget, "accuracy"), rule=rule)
+
+
 class _Refits:
     """An evaluator stand-in whose refit returns the configuration it was asked for."""
 
@@ -224,10 +231,7 @@ def test_the_finisher_refits_the_rule_s_choice():
         history.add(result)
     finals = {}
     for rule in ("best", "one_se"):
-        budget = Budget(60)
-        finisher = Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=1,
-                            n_threads=1, train_rows=80, all_rows=100, budget=budget,
-                            reporter=Reporter(0, budget, "accuracy"), rule=rule)
+        finisher = _finisher(y, splits, Budget(60), rule)
         finals[rule] = finisher.finish(history, _Refits(), lambda config: config, "dummy")
     assert finals["best"].model == {"model": "m2"}
     assert finals["one_se"].model == {"model": "m1"}
@@ -270,10 +274,7 @@ class _DivergingRefits(_Refits):
 
 def test_a_rejected_refit_gives_way_to_the_search_time_model_or_the_next_trial():
     y, splits = _problem()
-    budget = Budget(60)
-    finisher = Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=1,
-                        n_threads=1, train_rows=80, all_rows=100, budget=budget,
-                        reporter=Reporter(0, budget, "accuracy"), rule="best")
+    finisher = _finisher(y, splits, Budget(60), "best")
     results = _history(y, splits, [[0.9] * 5])
     history = History()
     for result in results[:2]:
@@ -308,10 +309,7 @@ def test_the_choice_s_search_time_model_outranks_a_weaker_trial_s_refit():
     # The best trial's refit is not expected to finish in the time left; a weaker
     # trial's would be: the best's model as fitted during search serves.
     y, splits = _problem()
-    budget = Budget(10)
-    finisher = Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=1,
-                        n_threads=1, train_rows=80, all_rows=100, budget=budget,
-                        reporter=Reporter(0, budget, "accuracy"), rule="best")
+    finisher = _finisher(y, splits, Budget(10), "best")
     results = _history(y, splits, [[0.9] * 5, [0.85] * 5])
     best = dataclasses.replace(results[2], fit_seconds=60.0, model="best, from the search")
     quick = dataclasses.replace(results[3], fit_seconds=0.01)

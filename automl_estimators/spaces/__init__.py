@@ -121,7 +121,7 @@ class Space:
     @cached_property
     def configspace(self):
         """The compiled ConfigSpace ``ConfigurationSpace``."""
-        return compiled_space(self.steps, self._step_defaults(), seed=self.seed)
+        return self.new_configspace(self.seed)
 
     def new_configspace(self, seed=None):
         """A ConfigSpace ``ConfigurationSpace`` of its own (a strategy samples from it
