@@ -8,7 +8,11 @@ from tests.conftest import SLACK_BUDGET
 # max_trials makes every fit deterministic (check_fit_idempotent); the budget never
 # binds, so both trials (strong default, then one more) always finish, and neither
 # times out (a trial may take a quarter of the budget) in one fit but not another.
-SMALL = dict(time_budget=SLACK_BUDGET, max_trials=2, random_state=0, n_jobs=1)
+# Random search and a holdout: the contract is about the estimator's interface, and
+# SMAC's set-up (~0.4 s) and five folds per trial would take most of each of these
+# checks' many fits (the strategies and resampling have their own tests).
+SMALL = dict(time_budget=SLACK_BUDGET, max_trials=2, random_state=0, n_jobs=1,
+             search="random", resampling="holdout")
 
 
 @parametrize_with_checks([AutoClassifier(**SMALL), AutoRegressor(**SMALL)])
