@@ -273,3 +273,24 @@ def test_memory_sampler_counts_pages_shared_with_a_forked_child_once_in_pss():
     # RSS counts the 50 MB twice (parent and child); PSS splits them between the two
     assert sampler.peak - sampler.peak_pss > 40 * 2**20, (sampler.peak, sampler.peak_pss)
     assert ballast.sum() > 0
+
+
+def test_the_reliability_sweep_counts_failures_beyond_the_noise(peers):
+    """A score a few test rows below the dummy is noise; beyond two binomial standard
+    errors, or over the budget, or not ok, it is a failure."""
+    sys.path.insert(0, str(PEERS.parent))
+    import reliability_sweep as sweep
+
+    record = {"status": "ok", "budget": 10, "fit_s": 9.0, "primary_metric": "accuracy"}
+    dummy, n_test = 0.765, 187
+    tol = sweep.tolerance("binary", dummy, n_test)
+    assert 0.06 < tol < 0.07  # two binomial standard errors of 0.765 on 187 rows
+    assert sweep.failures({**record, "accuracy": 0.754}, dummy, None, 0.01, tol) == []
+    assert sweep.failures({**record, "accuracy": 0.69}, dummy, None, 0.01, tol) == [
+        "below dummy"]
+    assert sweep.failures({**record, "accuracy": 0.80, "fit_s": 11.5}, dummy, 0.85,
+                          0.01, tol) == ["overrun", "below hgb"]
+    assert sweep.failures({"status": "crash", "budget": 10}, dummy, 0.85, 0.01, tol) == [
+        "error"]
+    assert sweep._within(0.9, 1) and not sweep._within(1.2, 1)
+    assert not sweep._within(None, 1) and not sweep._within(float("nan"), 1)
