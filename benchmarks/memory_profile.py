@@ -298,8 +298,8 @@ def refit_transport(entry, seed, n_estimators, origin):
 
     def describe():
         """After sampling: pickling here would add a peak of its own."""
-        sizes = [round(len(pickle.dumps(m)) / MB) for m, _, _ in fitted if m is not None]
-        errors = [e for m, _, e in fitted if m is None]
+        sizes = [round(len(pickle.dumps(r.model)) / MB) for r in fitted if r.model is not None]
+        errors = [r.error for r in fitted if r.model is None]
         return f"{what}: pickled sizes {sizes} MB {errors or ''}"
 
     return phases, describe

@@ -1,7 +1,8 @@
 """Trials in worker processes on this machine (see :mod:`.processes` for how they start).
 
 The data goes to disk once per fit (``joblib.dump``) and each worker loads it
-once, memory-mapped; a task carries only the unfitted pipeline and row indices.
+once, memory-mapped; a task carries only the unfitted pipeline and row indices,
+and its answer comes back as a file in the same folder, which is removed with it.
 """
 
 from __future__ import annotations

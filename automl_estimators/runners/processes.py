@@ -14,9 +14,11 @@ send a child the parent's main script (or ``-m`` module) to run again as
 scikit-learn scripts) would fit again in every worker, and a script read from
 stdin has no file to run at all. As joblib's loky does, the workers here are
 told nothing of the main module (:class:`_MainlessPopen`); what they need comes
-by value instead: tasks and answers travel as ``cloudpickle`` bytes, so a
-component or a scorer defined in the user's script reaches the worker with its
-code, and comes back as the user's own class.
+by value instead: tasks travel as ``cloudpickle`` bytes and answers as
+``cloudpickle`` files beside the data (a fitted model is then never held twice in
+either process), so a component or a scorer defined in the user's script reaches
+the worker with its code, and comes back as the user's own class. A worker trims
+its heap after each task, and the parent after reading a model.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import warnings
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -51,6 +54,9 @@ FORKSERVER_PRELOAD = ("automl_estimators.runners.processes", "sklearn.ensemble",
                       "sklearn.linear_model", "xgboost")
 # What a child would be told about the parent's main module (see the module doc).
 _MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
+# The parent trims its heap after reading an answer larger than this (a fitted model);
+# a trial's predictions alone stay below it.
+TRIM_AFTER_BYTES = 32 * 2**20
 
 
 class WorkersUnavailable(RuntimeError):
@@ -242,15 +248,89 @@ def start_workers(pool: ProcessPool) -> None:
 
 
 # ------------------------------------------------------------- tasks by value
-def _run_pickled(payload: bytes) -> bytes:
-    """Worker entry: a ``(path, TrialTask)`` in cloudpickle bytes in, the answer out."""
+def _glibc():
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        return libc if hasattr(libc, "malloc_trim") else None
+    except (OSError, AttributeError):  # not glibc (musl, macOS, Windows)
+        return None
+
+
+_LIBC = _glibc()
+
+
+def release_heap():
+    """Hand the heap that was just freed back to the system (glibc's ``malloc_trim``).
+
+    A learner's freed buffers (a forest's node arrays, a model's pickle) otherwise
+    stay resident until a later allocation reuses them, while the worker idles or
+    runs a small trial beside the other's large one. Takes well under a
+    millisecond; does nothing where glibc is not the allocator.
+    """
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _write_answer(answer: WorkerAnswer, folder: str) -> str:
+    """Pickle ``answer`` into a new file in ``folder``; its path.
+
+    Streamed to a file, a fitted model is never held twice in the worker. Sent
+    through the pool's pipe as bytes, it was held three times at once (the model,
+    its cloudpickle bytes, the pipe's pickle of those bytes), and twice in the
+    parent until the future was dropped: the refit of two extra-trees forests on
+    diamonds (723 MB pickled) peaked at 3100 MB summed RSS, at 1496 MB through a
+    file (``benchmarks/results/memory.md``).
+    """
+    fd, answer_path = tempfile.mkstemp(prefix="answer-", suffix=".pkl", dir=folder)
+    try:
+        with open(fd, "wb") as file:
+            cloudpickle.dump(answer, file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(answer_path)
+        raise
+    return answer_path
+
+
+def _read_answer(answer_path: str) -> WorkerAnswer:
+    """The answer :func:`_write_answer` wrote; the file is removed.
+
+    After a large answer (over :data:`TRIM_AFTER_BYTES`: a fitted model) the heap
+    is trimmed: unpickling a forest passes each tree's arrays through temporary
+    buffers, which glibc otherwise keeps resident.
+    """
+    try:
+        size = os.path.getsize(answer_path)
+        with open(answer_path, "rb") as file:
+            answer = cloudpickle.load(file)
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(answer_path)
+    if size > TRIM_AFTER_BYTES:
+        release_heap()
+    return answer
+
+
+def _run_pickled(payload: bytes) -> str | bytes:
+    """Worker entry: a ``(path, TrialTask)`` in cloudpickle bytes in; out, the path of
+    a file beside the data that holds the answer (its cloudpickle bytes where no
+    file can be written there: a full disk)."""
     path, task = cloudpickle.loads(payload)
-    return cloudpickle.dumps(fit_and_predict(path, task))
+    answer = fit_and_predict(path, task)
+    try:
+        sent = _write_answer(answer, os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        sent = cloudpickle.dumps(answer)
+    del answer  # the fitted model, freed before the heap is trimmed
+    release_heap()
+    return sent
 
 
 def schedule(pool: ProcessPool, path: str, task: TrialTask, timeout: float):
-    """Start ``task`` on the data at ``path`` in ``pool``; a future of cloudpickle
-    bytes, which :func:`outcome` turns into the :class:`WorkerAnswer`.
+    """Start ``task`` on the data at ``path`` in ``pool``; a future of the answer's
+    file (or bytes), which :func:`outcome` turns into the :class:`WorkerAnswer`.
 
     Raises
     ------
@@ -270,10 +350,13 @@ def outcome(future, wait=None) -> WorkerAnswer:
 
     ``wait``: seconds to wait at most; a task still running then is cancelled
     (its worker killed) and reported as a timeout. The future's result is a
-    :class:`WorkerAnswer` or its cloudpickle bytes.
+    :class:`WorkerAnswer`, the path of a file that holds one (read, then removed),
+    or its cloudpickle bytes.
     """
     try:
         answer = future.result(timeout=wait)
+        if isinstance(answer, str):
+            return _read_answer(answer)
         return cloudpickle.loads(answer) if isinstance(answer, bytes) else answer
     except FutureTimeout:
         future.cancel()

@@ -55,3 +55,61 @@ def test_workers_start_without_a_passive_openmp_wait_policy(policy, in_workers):
                          check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == [in_workers, repr(policy)]
+
+
+def test_an_answer_comes_back_through_a_file_that_is_then_removed():
+    """A worker streams its answer (a fitted model too) to a file beside the data,
+    never holding it twice; the parent reads it and removes the file."""
+    import os
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from automl_estimators.runners.pool import PoolRunner
+    from automl_estimators.runners.processes import outcome
+    from automl_estimators.trial import TrialTask
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    splits = [(np.arange(40), np.arange(40, 60))]
+    runner = PoolRunner({"X": X, "y": y, "splits": splits, "n_classes": 2}, 1, None)
+    try:
+        future = runner.schedule(TrialTask(LogisticRegression(), folds=(0,),
+                                           return_model=True), 120)
+        sent = future.result(timeout=120)
+        assert isinstance(sent, str) and os.path.dirname(sent) == runner._folder
+        answer = outcome(future)
+        assert answer.ok and answer.model.coef_.shape == (1, 3)
+        assert answer.predictions[0].values.shape == (20, 2)
+        assert sorted(os.listdir(runner._folder)) == ["data.joblib"]
+    finally:
+        runner.close()
+
+
+def test_an_answer_that_cannot_be_written_beside_the_data_comes_through_the_pipe(
+        tmp_path, monkeypatch):
+    """A full disk (any OSError writing the file) costs memory, not the trial."""
+    import cloudpickle
+    import numpy as np
+    from sklearn.dummy import DummyClassifier
+
+    from automl_estimators.runners import processes
+    from automl_estimators.trial import TrialTask
+
+    X, y = np.zeros((10, 2)), np.array([0, 1] * 5)
+    import joblib
+
+    path = tmp_path / "data.joblib"
+    joblib.dump({"X": X, "y": y, "splits": [(np.arange(6), np.arange(6, 10))],
+                 "n_classes": 2}, path)
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(processes.tempfile, "mkstemp", full)
+    sent = processes._run_pickled(cloudpickle.dumps(
+        (str(path), TrialTask(DummyClassifier(), folds=(0,)))))
+    assert isinstance(sent, bytes)
+    assert cloudpickle.loads(sent).ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.joblib"]
