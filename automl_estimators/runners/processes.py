@@ -280,8 +280,8 @@ def _write_answer(answer: WorkerAnswer, folder: str) -> str:
     through the pool's pipe as bytes, it was held three times at once (the model,
     its cloudpickle bytes, the pipe's pickle of those bytes), and twice in the
     parent until the future was dropped: the refit of two extra-trees forests on
-    diamonds (723 MB pickled) peaked at 3100 MB summed RSS, at 1496 MB through a
-    file (``benchmarks/results/memory.md``).
+    diamonds (723 MB pickled) peaked at 3073 MB summed RSS, at 1710 MB through a
+    file, with the heaps trimmed (``benchmarks/results/memory.md``).
     """
     fd, answer_path = tempfile.mkstemp(prefix="answer-", suffix=".pkl", dir=folder)
     try:
