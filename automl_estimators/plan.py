@@ -86,7 +86,7 @@ INLINE_SHARE = 0.75
 # - a CUDA GPU is present: a network trains there in the time trees take on CPU;
 # - the rows are images or 1-D signals (image_shape given): convolutions see what
 #   trees cannot;
-# - a strategy that searches networks only (search="evolution");
+# - a strategy that searches networks only (evolution, controller, progressive, one_shot);
 # - on CPU, tabular data with at least NEURAL_MIN_ROWS rows, where one default
 #   network is expected to converge within a trial's time limit
 #   (estimate_network_seconds). Below NEURAL_MIN_ROWS tree ensembles beat networks
