@@ -121,8 +121,9 @@ class _AutoBase(BaseEstimator):
     def __init__(self, *, time_budget=60, per_trial_time_limit=None, memory_limit=4096,
                  metric=None, resampling="auto", resampling_size=None, search="auto",
                  include=None, exclude=None, max_trials=None, max_parameters=None,
-                 max_predict_latency=None, ensemble_size=ENSEMBLE_SIZE, warm_start=None, n_jobs=None, dask_client=None, neural="auto",
-                 image_shape=None, random_state=None, verbose=0):
+                 max_predict_latency=None, ensemble_size=ENSEMBLE_SIZE, warm_start=None,
+                 n_jobs=None, dask_client=None, neural="auto", image_shape=None,
+                 random_state=None, verbose=0):
         self.time_budget = time_budget
         self.per_trial_time_limit = per_trial_time_limit
         self.memory_limit = memory_limit
@@ -635,8 +636,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         (a REINFORCE-trained LSTM controller, NAS-RL), ``"progressive"``
         (progressive NAS with an accuracy predictor, PNAS), ``"one_shot"`` (a
         DARTS or ENAS supernet search, then the derived cell retrained) -- these
-        four propose neural networks only --, ``"random"``, or ``"auto"``: the size-aware policy's choice
-        (SMAC from 20 s of budget, see ``search_plan_``). Pass
+        four propose neural networks only --, ``"random"``, or ``"auto"``: the
+        size-aware policy's choice (SMAC from 20 s of budget, see ``search_plan_``). Pass
         ``automl_estimators.search.SMAC(surrogate="gp", acquisition="ucb",
         multi_fidelity="hyperband", eta=3)`` or ``Genetic(population_size=20)``
         to set a strategy's options (``Evolution(population_size=20)`` likewise).
@@ -759,8 +760,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         it learned less than the trial's fold models had (on the validation
         rows it was trained on, it scored below their unseen score: a fit that
         diverged on all rows), and ``model_`` is the chosen trial's model as
-        fitted during search, on its training split only; ``"dummy"``: no pipeline beat the dummy fallback
-        (fitted on all rows).
+        fitted during search, on its training split only; ``"dummy"``: no pipeline
+        beat the dummy fallback (fitted on all rows).
     target_name_ : str or None
         Name of y when it was a named pandas Series (the exported script's
         default target column), else None.

@@ -5,8 +5,8 @@ finishing step the reserve it asks for, :meth:`.finish.Finisher.reserve`),
 ``n_jobs`` trials at once, per-trial time limits, duplicate detection and the
 trial budget. As scikit-learn's ``BaseSearchCV`` owns its loop while a
 subclass only says what to try, :class:`SearchLoop` owns the loop while a
-strategy only proposes (``ask``) and learns (``tell``). Warm-start candidates (the strong default first)
-are evaluated before the strategy is asked. A strategy that proposes a
+strategy only proposes (``ask``) and learns (``tell``). Warm-start candidates (the
+strong default first) are evaluated before the strategy is asked. A strategy that proposes a
 configuration already tried (e.g. SMAC proposing a warm-start default) is told
 the result that trial had, or will have, instead of running it twice.
 """

@@ -336,7 +336,8 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
                                   ensemble_size, deadline, rule == "nested_one_se")
     trials, weights, score = _best_procedure([best] + [r for r in pool if r is not best],
                                              y, splits, metric, task, ensemble_size, deadline)
-    if rule == "best" or default is None or (len(trials) == 1 and trials[0].trial_id == default.trial_id):
+    if rule == "best" or default is None or (
+            len(trials) == 1 and trials[0].trial_id == default.trial_id):
         why = ("ensemble beats the best trial on validation" if len(trials) > 1
                else "the best trial")
         return Choice(tuple(trials), np.asarray(weights), score, best, why)

@@ -11,8 +11,8 @@ from automl_estimators.budget import Budget
 from automl_estimators.evaluation import Evaluator
 from automl_estimators.finish import Finisher
 from automl_estimators.history import History
-from automl_estimators.runners.base import Runner
 from automl_estimators.progress import Reporter
+from automl_estimators.runners.base import Runner
 from automl_estimators.scoring import get_metric
 from automl_estimators.search import Candidate, SearchStrategy
 from automl_estimators.search_loop import SearchLoop

@@ -42,7 +42,7 @@ def test_html_shows_the_same_facts_as_a_table_above_sklearns_diagram(iris_fit):
     page = iris_fit._repr_html_()
     assert page.startswith('<div class="automl-summary">')
     for label, text in describe_fit(iris_fit).lines:
-        assert f"<th" in page and f">{label}</th>" in page
+        assert "<th" in page and f">{label}</th>" in page
     assert "automl-top-trials" in page
     assert "sk-estimator" in page or "sk-container" in page  # scikit-learn's diagram follows
     bundle = iris_fit._repr_mimebundle_()

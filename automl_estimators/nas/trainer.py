@@ -9,10 +9,10 @@ complete, annealed run, not the start of a long one). ``max_time`` bounds the
 training in seconds: after the first epoch the schedule is shortened to the
 epochs that fit in it (budgeted training, Li et al., ICLR 2020: a schedule
 annealed within the budget beats a longer one cut short), and training stops,
-mid-epoch if need be, when the time is up; the best validation epoch is kept. On CUDA the forward pass
-runs in mixed precision (bfloat16 where supported, else float16 with a gradient
-scaler) and the default batch is larger; on CPU everything is float32 and, for a
-fixed seed and thread count, bit-for-bit repeatable.
+mid-epoch if need be, when the time is up; the best validation epoch is kept. On
+CUDA the forward pass runs in mixed precision (bfloat16 where supported, else
+float16 with a gradient scaler) and the default batch is larger; on CPU everything
+is float32 and, for a fixed seed and thread count, bit-for-bit repeatable.
 
 Randomness (initialisation, dropout, shuffling) never touches torch's global
 generator for good: :func:`seeded_torch` forks it for the duration of a fit, and
@@ -227,7 +227,8 @@ def split_validation(y: np.ndarray, fraction: float, seed: int, stratify: bool):
     labels = None
     if stratify:
         _, counts = np.unique(y, return_counts=True)
-        if counts.min() >= 2 and n_validation >= len(counts) and n_rows - n_validation >= len(counts):
+        if (counts.min() >= 2 and n_validation >= len(counts)
+                and n_rows - n_validation >= len(counts)):
             labels = y
     train, validation = train_test_split(rows, test_size=n_validation, random_state=seed,
                                          stratify=labels)

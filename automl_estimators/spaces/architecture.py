@@ -184,8 +184,8 @@ class Architecture:
         if self.kind == TABULAR and self.reduction:
             raise ValueError("A tabular architecture has no reduction cell; pass reduction=().")
         if self.kind in SPATIAL_KINDS and len(self.reduction) != len(self.normal):
-            raise ValueError(f"An {self.kind} architecture needs a reduction cell with as many blocks "
-                             f"as the normal cell ({len(self.normal)}), got "
+            raise ValueError(f"An {self.kind} architecture needs a reduction cell with as "
+                             f"many blocks as the normal cell ({len(self.normal)}), got "
                              f"{len(self.reduction)}.")
         if not self.normal:
             raise ValueError("A cell needs at least one block.")

@@ -42,7 +42,8 @@ class Float:
 
     def __post_init__(self):
         if not self.low <= self.default <= self.high:
-            raise ValueError(f"{self.name}: default {self.default} outside [{self.low}, {self.high}]")
+            raise ValueError(
+                f"{self.name}: default {self.default} outside [{self.low}, {self.high}]")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ class Int:
 
     def __post_init__(self):
         if not self.low <= self.default <= self.high:
-            raise ValueError(f"{self.name}: default {self.default} outside [{self.low}, {self.high}]")
+            raise ValueError(
+                f"{self.name}: default {self.default} outside [{self.low}, {self.high}]")
 
 
 @dataclass(frozen=True)

@@ -118,9 +118,9 @@ def network_effort(est):
     times its folds. Early stopping may end a network sooner; trials' fitted
     models are not kept, so the epochs actually run are not known.
     """
-    from automl_estimators.spaces.neural import NAME
     from automl_estimators.pipelines.builder import build_pipeline
     from automl_estimators.search.base import config_key
+    from automl_estimators.spaces.neural import NAME
 
     lb = est.leaderboard_
     real = lb[lb["origin"] != "dummy"]

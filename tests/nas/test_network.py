@@ -5,7 +5,6 @@ import random
 
 import pytest
 
-from automl_estimators.spaces.recipe import ACTIVATIONS
 from automl_estimators.spaces.architecture import (
     IMAGE,
     IMAGE_OPS,
@@ -16,6 +15,7 @@ from automl_estimators.spaces.architecture import (
     default_architecture,
     sample_architecture,
 )
+from automl_estimators.spaces.recipe import ACTIVATIONS
 
 torch = pytest.importorskip("torch")
 from automl_estimators.nas.network import (
