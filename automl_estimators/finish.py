@@ -169,8 +169,11 @@ class Finisher:
             return 0.0
         once = self._refit_estimate(best)
         if once > self.budget.remaining() and self._partial_refit_possible():
-            # No refit on all rows can finish any more; one on part of the rows will.
-            return min(once, PARTIAL_REFIT_SHARE * self.budget.total)
+            # No refit on all rows can finish any more: hold back time for one on part
+            # of the rows when that much allows one worth it, else none (the search
+            # runs on; a later best may be refit in full, or its model serves).
+            hold = min(once, PARTIAL_REFIT_SHARE * self.budget.total)
+            return hold if self._least_partial_seconds(best) <= hold else 0.0
         waves = ENSEMBLE_REFIT_WAVES if self.ensemble_size > 1 else 1
         return once + min(once * (waves - 1), ENSEMBLE_RESERVE_SHARE * self.budget.total)
 
@@ -239,6 +242,12 @@ class Finisher:
         """Whether all rows are enough more than a trial's training rows for a refit on
         part of them to learn from :data:`PARTIAL_REFIT_MIN_GAIN` times as many."""
         return self.all_rows >= PARTIAL_REFIT_MIN_GAIN * self.train_rows
+
+    def _least_partial_seconds(self, trial: TrialResult) -> float:
+        """Expected seconds of the smallest partial refit worth it: on
+        :data:`PARTIAL_REFIT_MIN_GAIN` times ``trial``'s training rows."""
+        share = PARTIAL_REFIT_MIN_GAIN * self.train_rows / self.all_rows
+        return share * (self._refit_estimate(trial) - REFIT_OVERHEAD) + REFIT_OVERHEAD
 
     def _partial_share(self, trial: TrialResult, left: float) -> float | None:
         """The share of all rows ``trial`` can be refit on in ``left`` seconds, when it

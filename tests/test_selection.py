@@ -357,8 +357,10 @@ def test_on_large_data_a_refit_that_cannot_finish_runs_on_part_of_the_rows():
     assert 2 * 20_100 / 750_000 < share < 1.0
     assert share == pytest.approx((budget.remaining() - REFIT_OVERHEAD) / full, rel=0.05)
     assert final.rows_share == share and final.model == default.config
-    # Too little time for twice the search's rows: the search-time model serves.
+    # Too little time for twice the search's rows: nothing is held back (the search
+    # runs to its end), and the search-time model serves.
     finisher = _finisher(y, splits, Budget(20), "best", train_rows=20_100, all_rows=750_000)
+    assert finisher.reserve(default) == 0.0
     refits = _Recorder()
     final = finisher.finish(history, refits, lambda c: c, "dummy")
     assert refits.asked == [] and final.model == "default, searched"
