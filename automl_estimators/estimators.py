@@ -369,6 +369,7 @@ class _AutoBase(BaseEstimator):
         else:
             kept = (f"trial {final.chosen.trial_id}'s pipeline "
                     + ("refit on all rows" if self.refit_ == "all rows"
+                       else "refit on part of the rows" if self.refit_ == "part of the rows"
                        else "as fitted during search, on its training split")
                     + f" (validation {self.best_score_:.4g})")
         step = ("; a second Ctrl-C skipped the finishing step" if interrupts.abort else "")
@@ -434,7 +435,8 @@ class _AutoBase(BaseEstimator):
         self.model_ = final.model
         # A trial's own model was fitted during search, on its training split only.
         self.refit_ = ("dummy" if chosen.origin == "dummy" else "search-time model"
-                       if final.model is chosen.model else "all rows")
+                       if final.model is chosen.model else "all rows"
+                       if final.rows_share >= 1.0 else "part of the rows")
         self.ensemble_ = final.model if final.members else None
         self.best_pipeline_ = final.best_model if final.best_model is not None else final.model
         self.best_config_ = dict(chosen.config)
@@ -754,8 +756,12 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     metric_ : str
     fit_time_ : float
         Wall-clock seconds of ``fit``.
-    refit_ : {"all rows", "search-time model", "dummy"}
-        How ``model_`` was fitted: ``"all rows"``: refit on all rows;
+    refit_ : {"all rows", "part of the rows", "search-time model", "dummy"}
+        How ``model_`` was fitted: ``"all rows"``: refit on all rows; ``"part of
+        the rows"``: on large data, the refit on all rows was not expected to
+        finish within the budget, and the chosen trial was refit on a random
+        share of them, as many as the time allowed and at least twice the rows it
+        was searched on;
         ``"search-time model"``: the refit did not finish within the budget, or
         it learned less than the trial's fold models had (on the validation
         rows it was trained on, it scored below their unseen score: a fit that

@@ -142,15 +142,16 @@ class Evaluator:
                            predictions=concatenate(answer.predictions), model=answer.model,
                            info=answer.info, **common)
 
-    def refit(self, pipeline, timeout, n_threads=1) -> Refit:
-        """Fit ``pipeline`` on all rows in a worker.
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0) -> Refit:
+        """Fit ``pipeline`` on all rows in a worker (on a random ``fidelity`` share of
+        them when below 1: a partial refit, see :meth:`.finish.Finisher.reserve`).
 
         Raises
         ------
         RuntimeError
             If the refit fails or passes ``timeout``, with the reason.
         """
-        refit, = self.refit_many([pipeline], timeout, n_threads)
+        refit, = self.refit_many([pipeline], timeout, n_threads, fidelity)
         if refit.model is None:
             raise RuntimeError(refit.error)
         return refit
@@ -171,8 +172,9 @@ class Evaluator:
             raise RuntimeError(refit.error)
         return refit
 
-    def refit_many(self, pipelines, timeout, n_threads=1) -> list:
-        """Fit several pipelines on all rows at once, one worker each, within ``timeout``.
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0) -> list:
+        """Fit several pipelines on all rows (or a ``fidelity`` share of them) at once,
+        one worker each, within ``timeout``.
 
         Returns one :class:`Refit` per pipeline, in order; never raises.
         """
@@ -186,8 +188,8 @@ class Evaluator:
                     for _ in pipelines]
         futures = []
         for pipeline in pipelines:
-            task = TrialTask(pipeline, folds=None, n_threads=n_threads, return_model=True,
-                             time_limit=timeout)
+            task = TrialTask(pipeline, folds=None, fidelity=fidelity, n_threads=n_threads,
+                             return_model=True, time_limit=timeout)
             try:
                 futures.append(self._runner.schedule(task, timeout))
             except WorkersUnavailable as exc:

@@ -35,6 +35,10 @@ __all__ = ["Source", "export", "script", "to_source"]
 
 REFIT_NOTES = {
     "all rows": "refit on all {rows} training rows, as this script does",
+    "part of the rows": "refit on a random share of the {rows} training rows (the refit "
+                        "on all of them was not expected to finish within the budget); "
+                        "this script fits on all rows, so its predictions can differ "
+                        "from the estimator's",
     "search-time model": "the model fitted during search on part of the rows (the refit "
                          "on all {rows} rows did not finish within the budget, or failed "
                          "its check against the search's model); this "

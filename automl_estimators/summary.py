@@ -50,6 +50,7 @@ def _final_model(estimator, leaderboard) -> str:
     members = leaderboard[leaderboard["ensemble_weight"] > 0].sort_values(
         ["ensemble_weight", "trial"], ascending=[False, True])
     refit = {"all rows": "refit on all rows",
+             "part of the rows": "refit on part of the rows (all not in time)",
              "search-time model": "the search's model (refit not in time, or rejected)",
              "dummy": "the dummy fallback"}.get(estimator.refit_, estimator.refit_)
     if len(members):

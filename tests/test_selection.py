@@ -205,10 +205,11 @@ def test_nothing_better_than_the_dummy_is_no_choice_and_a_bad_rule_is_an_error()
     assert set(RULES) >= {"best", "one_se", "nested", "nested_one_se", "default"}
 
 
-def _finisher(y, splits, budget, rule):
-    """The finishing step of a binary problem of 100 rows, 80 per trial, one model."""
+def _finisher(y, splits, budget, rule, train_rows=80, all_rows=100):
+    """The finishing step of a binary problem of 100 rows, 80 per trial, one model
+    (or of ``all_rows`` rows searched on ``train_rows``: the row cap)."""
     return Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=1, n_threads=1,
-                    train_rows=80, all_rows=100, budget=budget,
+                    train_rows=train_rows, all_rows=all_rows, budget=budget,
                     reporter=Reporter(0, budget, "accuracy"), rule=rule)
 
 
@@ -217,10 +218,10 @@ class _Refits:
 
     n_workers = 1
 
-    def refit(self, pipeline, timeout, n_threads=1):
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
         return Refit(pipeline, 0.0)
 
-    def refit_many(self, pipelines, timeout, n_threads=1):
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
         return [Refit(p, 0.0) for p in pipelines]
 
 
@@ -265,10 +266,10 @@ class _DivergingRefits(_Refits):
     def __init__(self, y, splits):
         self.in_sample = _in_sample(y, splits, [0.55] * len(splits))
 
-    def refit(self, pipeline, timeout, n_threads=1):
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
         return Refit(pipeline, 0.0, predictions=self.in_sample)
 
-    def refit_many(self, pipelines, timeout, n_threads=1):
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
         return [self.refit(p, timeout) for p in pipelines]
 
 
@@ -295,10 +296,11 @@ class _Recorder(_Refits):
     """Refits that record which configurations they were asked for."""
 
     def __init__(self):
-        self.asked = []
+        self.asked, self.shares = [], []
 
-    def refit(self, pipeline, timeout, n_threads=1):
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
         self.asked.append(pipeline)
+        self.shares.append(fidelity)
         return Refit(pipeline, 0.0)
 
     def ready(self, timeout=0.0):
@@ -327,3 +329,42 @@ def test_the_choice_s_search_time_model_outranks_a_weaker_trial_s_refit():
         history.add(result)
     final = finisher.finish(history, refits, lambda c: c, "dummy")
     assert final.chosen.trial_id == 3 and refits.asked == [quick.config]
+
+
+def test_on_large_data_a_refit_that_cannot_finish_runs_on_part_of_the_rows():
+    """750,000 rows searched on 20,100: the strong default at 10.8 s a trial would
+    take ~600 s to refit on all rows. The search holds back half the budget, not
+    the whole refit it could never run, and the refit runs on as many rows as the
+    time left allows (at least twice the search's); on small data nothing changes."""
+    from automl_estimators.budget import REFIT_OVERHEAD
+    from automl_estimators.finish import PARTIAL_REFIT_SHARE
+
+    y, splits = _problem()
+    results = _history(y, splits, [])
+    default = dataclasses.replace(results[1], fit_seconds=10.8, model="default, searched")
+    budget = Budget(300)
+    finisher = _finisher(y, splits, budget, "best", train_rows=20_100, all_rows=750_000)
+    assert finisher._refit_estimate(default) > budget.remaining()
+    assert finisher.reserve(default) == PARTIAL_REFIT_SHARE * 300
+    history = History()
+    for result in (results[0], default):
+        history.add(result)
+    refits = _Recorder()
+    final = finisher.finish(history, refits, lambda c: c, "dummy")
+    assert refits.asked == [default.config] and final.chosen.trial_id == 1
+    share = refits.shares[0]
+    full = finisher._refit_estimate(default) - REFIT_OVERHEAD
+    assert 2 * 20_100 / 750_000 < share < 1.0
+    assert share == pytest.approx((budget.remaining() - REFIT_OVERHEAD) / full, rel=0.05)
+    assert final.rows_share == share and final.model == default.config
+    # Too little time for twice the search's rows: nothing is held back (the search
+    # runs to its end), and the search-time model serves.
+    finisher = _finisher(y, splits, Budget(20), "best", train_rows=20_100, all_rows=750_000)
+    assert finisher.reserve(default) == 0.0
+    refits = _Recorder()
+    final = finisher.finish(history, refits, lambda c: c, "dummy")
+    assert refits.asked == [] and final.model == "default, searched"
+    # Small data (all rows less than twice a trial's): the whole refit is held back.
+    finisher = _finisher(y, splits, Budget(300), "best", train_rows=20_100, all_rows=30_000)
+    long = dataclasses.replace(default, fit_seconds=1000.0)
+    assert finisher.reserve(long) == finisher._refit_estimate(long)
