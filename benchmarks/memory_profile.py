@@ -230,10 +230,10 @@ def record_trials(trials, start):
         trials.append((what, time.monotonic() - start))
         return submit(self, pipeline, timeout, **kwargs)
 
-    def logged_refit_many(self, pipelines, timeout, n_threads=1):
+    def logged_refit_many(self, pipelines, *args, **kwargs):
         trials.append(("refit " + ", ".join(name(p) for p in pipelines),
                        time.monotonic() - start))
-        return refit_many(self, pipelines, timeout, n_threads)
+        return refit_many(self, pipelines, *args, **kwargs)
 
     evaluation.Evaluator.submit = logged_submit
     evaluation.Evaluator.refit_many = logged_refit_many
