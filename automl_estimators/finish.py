@@ -235,8 +235,10 @@ class Finisher:
                       f"but were over a limit: {'; '.join(texts)}. Raise the limit, or give "
                       "the search more time or models that fit it.", UserWarning, stacklevel=4)
 
-    def _refit_estimate(self, trial: TrialResult) -> float:
-        return estimate_refit_seconds(trial.fit_seconds, self.train_rows, self.all_rows)
+    def _refit_estimate(self, trial: TrialResult, rows: float | None = None) -> float:
+        """Expected seconds of ``trial``'s refit on ``rows`` rows (default: all)."""
+        return estimate_refit_seconds(trial.fit_seconds, self.train_rows,
+                                      self.all_rows if rows is None else rows)
 
     def _partial_refit_possible(self) -> bool:
         """Whether all rows are enough more than a trial's training rows for a refit on
@@ -246,8 +248,7 @@ class Finisher:
     def _least_partial_seconds(self, trial: TrialResult) -> float:
         """Expected seconds of the smallest partial refit worth it: on
         :data:`PARTIAL_REFIT_MIN_GAIN` times ``trial``'s training rows."""
-        share = PARTIAL_REFIT_MIN_GAIN * self.train_rows / self.all_rows
-        return share * (self._refit_estimate(trial) - REFIT_OVERHEAD) + REFIT_OVERHEAD
+        return self._refit_estimate(trial, PARTIAL_REFIT_MIN_GAIN * self.train_rows)
 
     def _partial_share(self, trial: TrialResult, left: float) -> float | None:
         """The share of all rows ``trial`` can be refit on in ``left`` seconds, when it
