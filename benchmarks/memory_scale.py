@@ -11,10 +11,11 @@ reads the data, notes the process's memory with the data loaded (``data_mb``), t
 fits ``AutoClassifier(time_budget=B, n_jobs=2, random_state=0)`` on 75 % of the rows
 while ``common.TreeMemorySampler`` samples the whole process tree every 0.2 s
 (summed RSS, and summed PSS, where a page shared by several processes counts
-once), and scores the other 25 %. The row cap (``plan.ROW_CAP``) and the
+once), and scores the other 25 %; ``load_1m`` is the machine's load average at
+the end (a fit beside other work runs fewer trials). The row cap (``plan.ROW_CAP``) and the
 subsampled search keep a million rows inside the budget; ``fit_s`` says whether it
 was kept. Rows go to ``results/memory_scale.csv`` (a case already there is
-skipped: the sweep resumes); the table to ``results/memory_scale.md``.
+skipped: the sweep resumes, unless ``--again``); the table to ``results/memory_scale.md``.
 
 The bound this package states (docs/reliability.md): the fit's peak PSS of the
 process tree, above the data already in memory, at most :data:`BOUND_MB`.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import subprocess
 import sys
 import time
@@ -41,7 +43,7 @@ BUDGETS = (60,)
 BOUND_MB = 3000
 COLUMNS = ("case", "rows", "columns", "budget", "fit_s", "data_mb", "peak_rss_mb",
            "peak_pss_mb", "fit_pss_mb", "max_procs", "test_accuracy", "search_rows",
-           "n_trials", "final", "commit", "error")
+           "n_trials", "final", "load_1m", "commit", "error")
 
 
 def million(seed=0):
@@ -98,7 +100,9 @@ def run_one(case, budget, out):
     row.update(peak_rss_mb=round(sampler.peak / 2**20, 1),
                peak_pss_mb=round(sampler.peak_pss / 2**20, 1),
                fit_pss_mb=round(sampler.peak_pss / 2**20 - data_mb, 1),
-               max_procs=sampler.max_children + 1)
+               max_procs=sampler.max_children + 1,
+               # the machine's load at the end: a fit beside other work is slower
+               load_1m=round(os.getloadavg()[0], 2))
     Path(out).write_text(json.dumps(row))
 
 
@@ -130,14 +134,16 @@ def report(rows):
              "once); `fit_pss_mb` = peak PSS − data: what the fit itself added. "
              f"Stated bound: `fit_pss_mb` ≤ {BOUND_MB} MB.\n",
              "| case | rows × columns | budget | fit s | data MB | peak RSS MB | peak PSS MB "
-             "| fit PSS MB | processes | search rows | trials | final | test accuracy | error |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
+             "| fit PSS MB | processes | search rows | trials | final | test accuracy | load | "
+             "commit | error |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---|"]
     for r in rows:
         lines.append(f"| {r['case']} | {r['rows']} × {r['columns']} | {r['budget']} | "
                      f"{r['fit_s']} | {r['data_mb']} | {r['peak_rss_mb']} | {r['peak_pss_mb']} "
                      f"| {r['fit_pss_mb']} | {r['max_procs']} | {r.get('search_rows') or '—'} | "
                      f"{r.get('n_trials') or '—'} | {r.get('final') or '—'} | "
-                     f"{r.get('test_accuracy') or '—'} | {r.get('error') or ''} |")
+                     f"{r.get('test_accuracy') or '—'} | {r.get('load_1m') or '—'} | {r['commit']} | "
+                     f"{r.get('error') or ''} |")
     MD.write_text("\n".join(lines) + "\n")
     return MD.read_text()
 
@@ -148,6 +154,8 @@ def main(argv=None):
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--again", action="store_true",
+                    help="run cases that already have a row again (a new row beside the old)")
     ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
@@ -159,7 +167,7 @@ def main(argv=None):
         done = {(r["case"], int(r["budget"])) for r in rows}
         for budget in map(int, args.budgets.split(",")):
             for case in args.cases.split(","):
-                if (case, budget) in done:
+                if (case, budget) in done and not args.again:
                     continue
                 out = RESULTS / f".memory_scale_{case}_{budget}.json"
                 proc = subprocess.run([sys.executable, __file__, "--one", case, str(budget),
