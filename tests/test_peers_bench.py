@@ -221,6 +221,52 @@ def test_ranks_wins_and_summary_on_synthetic_records(peers, tmp_path, monkeypatc
     assert again.loc[again["system"] == "flaml", "versions"].iloc[0] == {"flaml": "1.0"}
 
 
+def test_a_league_has_its_own_records_page_and_a_budget_axis(peers, tmp_path, monkeypatch):
+    """A league's runs never enter the main ledger's ranks; its budget-axis means add
+    the main runs of its datasets, each (system, budget) only over every league cell."""
+    summarize, protocol = peers.summarize, peers.protocol
+    league = protocol.League("tiny", budgets=(300,), datasets=("iris", "auto_mpg"),
+                             systems=("automl-estimators", "flaml", "hgb"), why="For a test.")
+    main_raw, league_raw = tmp_path / "raw", tmp_path / "raw_tiny"
+    main_raw.mkdir()
+    league_raw.mkdir()
+    monkeypatch.setattr(protocol.League, "raw", property(lambda self: league_raw))
+    monkeypatch.setattr(protocol.League, "ledger", property(lambda self: tmp_path / "tiny.csv"))
+    monkeypatch.setattr(summarize, "RAW", main_raw)
+    monkeypatch.setattr(summarize, "LEDGER", tmp_path / "runs.csv")
+    monkeypatch.setattr(summarize, "DOC", tmp_path / "docs" / "benchmarks.md")
+    monkeypatch.setattr(summarize, "PLOTS", tmp_path / "docs" / "benchmarks")
+    synthetic_records(main_raw, peers)  # budget 10: the main sweep's runs
+    league_scores = {("iris", 0): {"automl-estimators": 0.97, "flaml": 0.96, "hgb": 0.95},
+                     ("auto_mpg", 0): {"automl-estimators": 0.88, "flaml": 0.86, "hgb": 0.70}}
+    for (dataset, seed), by_system in league_scores.items():
+        task, metric = (("multiclass", "accuracy") if dataset == "iris"
+                        else ("regression", "r2"))
+        for system, score in by_system.items():
+            protocol.write_json(league_raw / f"{protocol.Run(system, dataset, 300, seed).stem}"
+                                             ".json",
+                                {"system": system, "dataset": dataset, "task": task,
+                                 "budget": 300, "seed": seed, "status": "ok", metric: score,
+                                 "fit_s": 290.0, "elapsed_s": 295.0, "peak_mb": 300.0,
+                                 "overrun_ratio": 0.97, "versions": {system: "1.0"}})
+    doc = summarize.summarize(league=league)
+    assert doc == tmp_path / "docs" / "benchmarks" / "tiny.md"
+    text = doc.read_text()
+    assert text.startswith("# League `tiny`: 300 s") and "For a test." in text
+    assert "![tiny_budget_axis.png](tiny_budget_axis.png)" in text
+    assert (tmp_path / "tiny.csv").exists() and not (tmp_path / "runs.csv").exists()
+    means = summarize.budget_axis_means(summarize.load_records(league_raw),
+                                        summarize.load_records(main_raw))
+    got = {(r.task, r.system, r.budget): (r.score, r.cells) for r in means.itertuples()}
+    # at 10 s every system ran seed 0 of both datasets, the league's cells; seed 1 is
+    # not one of them
+    assert got[("multiclass", "automl-estimators", 10)] == (pytest.approx(0.95), 1)
+    assert got[("regression", "hgb", 10)] == (pytest.approx(0.70), 1)
+    assert got[("regression", "automl-estimators", 300)] == (pytest.approx(0.88), 1)
+    assert {budget for _, _, budget in got} == {10, 300}
+    assert (tmp_path / "docs" / "benchmarks" / "tiny_budget_axis.png").exists()
+
+
 def test_compare_puts_the_candidate_in_our_place_among_the_same_peer_runs(peers, tmp_path):
     sweep, candidate = tmp_path / "sweep", tmp_path / "candidate"
     sweep.mkdir()

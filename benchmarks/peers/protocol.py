@@ -24,6 +24,54 @@ PRIMARY = {"binary": "accuracy", "multiclass": "accuracy", "regression": "r2"}
 
 
 @dataclass(frozen=True)
+class League:
+    """A sweep kept apart from the main one: its own records, ledger and page.
+
+    The main summary ranks only the cells that every system of its records ran, so
+    a system or budget run on a few datasets (AutoGluon's ``best_quality`` preset
+    at 300 s) would empty its tables; a league has its own.
+
+    Parameters
+    ----------
+    name : str
+        Names the records folder ``results/raw_<name>/`` (git-ignored), the
+        committed ledger ``results/<name>.csv`` and the page
+        ``docs/benchmarks/<name>.md``.
+    budgets, datasets, systems : tuple
+        What ``run.py --league NAME`` runs by default.
+    why : str
+        How the datasets were chosen (before running), quoted on the page.
+    """
+
+    name: str
+    budgets: tuple
+    datasets: tuple
+    systems: tuple
+    why: str
+
+    @property
+    def raw(self) -> Path:
+        return RAW.parent / f"raw_{self.name}"
+
+    @property
+    def ledger(self) -> Path:
+        return RAW.parent / f"{self.name}.csv"
+
+
+LEAGUES = {league.name: league for league in (
+    League("league300", budgets=(300,),
+           datasets=("adult", "electricity", "bank-marketing", "phoneme",
+                     "shuttle", "letter", "hypothyroid", "segment",
+                     "diamonds", "california_housing", "cpu_act", "wine_quality"),
+           systems=("automl-estimators", "autogluon", "autogluon-best", "flaml", "hgb",
+                    "xgboost"),
+           why=("The four largest shared datasets of each task type by rows, where more "
+                "time can change the result (on the small ones 60 s already runs hundreds "
+                "of trials); chosen in session 4, before any 300 s run.")),
+)}
+
+
+@dataclass(frozen=True)
 class Run:
     """One (system, dataset, budget, seed) cell of the sweep."""
 

@@ -6,9 +6,13 @@ Usage
     nice -n 19 .venv/bin/python benchmarks/peers/run.py --short    # 10 s, seed 0
     nice -n 19 .venv/bin/python benchmarks/peers/run.py --short --datasets iris,auto_mpg
     ... --systems flaml,hgb --budgets 30,60 --seeds 0,1            # any sub-grid
+    ... --league league300 --seeds 0                                # a league (below)
 
 Default sweep: every dataset of ../shared/datasets/manifest.json, budget 60 s,
-seeds 0, 1, 2, every system of ``envs.SYSTEMS``; ``--short``: budget 10 s, seed 0.
+seeds 0, 1, 2, every system of ``envs.SWEEP_SYSTEMS``; ``--short``: budget 10 s, seed 0.
+``--league NAME``: the budgets, datasets and systems of ``protocol.LEAGUES[NAME]``
+(seed 0 unless ``--seeds``), its records in their own folder and ledger
+(``summarize.py --league NAME`` writes its page).
 Install the venvs first (``install.py``); a system whose venv is missing is skipped
 (and not recorded, so a later sweep runs it).
 
@@ -42,8 +46,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 from common import DATA_DIR, TreeMemorySampler, dataset_entry, load_manifest
-from envs import SYSTEMS, env_of
+from envs import SWEEP_SYSTEMS, env_of
 from protocol import (
+    LEAGUES,
     LEDGER,
     PRIMARY,
     RAW,
@@ -270,14 +275,16 @@ def score(entry, split, predictions):
     return score_predictions(entry["task"], y_test, predictions, labels)
 
 
-def sweep(runs, raw=RAW):
+def sweep(runs, raw=RAW, ledger=None):
     """Run every run of ``runs`` that has no record yet, in order.
 
-    In the default ``RAW`` folder, the runs of the committed ledger count as done.
+    The runs of ``ledger`` (a committed table) count as done; in the default
+    ``RAW`` folder, those of the main ledger.
     """
     raw = Path(raw).resolve()  # the runs' processes work in their own folders
     raw.mkdir(parents=True, exist_ok=True)
-    ledger = LEDGER if raw == RAW else None
+    if ledger is None and raw == RAW:
+        ledger = LEDGER
     todo = pending(runs, raw, ledger)
     missing = sorted({r.system for r in todo if not env_of(r.system).python.exists()})
     if missing:
@@ -307,11 +314,14 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--short", action="store_true", help="budget 10 s, seed 0")
-    ap.add_argument("--systems", help=f"comma-separated (default: {','.join(SYSTEMS)})")
+    ap.add_argument("--systems",
+                    help=f"comma-separated (default: {','.join(SWEEP_SYSTEMS)})")
     ap.add_argument("--datasets", help="comma-separated (default: every shared dataset)")
     ap.add_argument("--budgets", help="comma-separated seconds (default: 60; --short: 10)")
     ap.add_argument("--seeds", help="comma-separated (default: 0,1,2; --short: 0)")
     ap.add_argument("--raw", type=Path, default=RAW, help="folder of the per-run records")
+    ap.add_argument("--league", choices=sorted(LEAGUES),
+                    help="run a league: its grid by default, its own records and ledger")
     ap.add_argument("--one", nargs=4, metavar=("SYSTEM", "DATASET", "BUDGET", "SEED"),
                     help=argparse.SUPPRESS)
     ap.add_argument("--split", help=argparse.SUPPRESS)
@@ -321,7 +331,14 @@ def main(argv=None):
         system, dataset, budget, seed = args.one
         return run_child(system, dataset, int(budget), int(seed), args.split, args.out)
     grid = SHORT if args.short else DEFAULT
-    systems = parse_list(args.systems) or list(SYSTEMS)
+    systems = parse_list(args.systems) or list(SWEEP_SYSTEMS)
+    raw, ledger = args.raw, None
+    if args.league:
+        league = LEAGUES[args.league]
+        grid = {"budgets": list(league.budgets), "seeds": [0]}
+        systems = parse_list(args.systems) or list(league.systems)
+        args.datasets = args.datasets or ",".join(league.datasets)
+        raw, ledger = league.raw, league.ledger
     for system in systems:
         env_of(system)  # unknown names stop here
     datasets = parse_list(args.datasets) or [d["name"] for d in load_manifest()]
@@ -329,7 +346,7 @@ def main(argv=None):
         dataset_entry(name)
     runs = plan_runs(systems, datasets, parse_list(args.budgets, int) or grid["budgets"],
                      parse_list(args.seeds, int) or grid["seeds"])
-    sweep(runs, args.raw)
+    sweep(runs, raw, ledger)
     return 0
 
 

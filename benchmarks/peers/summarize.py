@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 from common import machine_line
 from envs import OURS, SYSTEMS
-from protocol import LEDGER, PRIMARY, RAW, Run
+from protocol import LEAGUES, LEDGER, PRIMARY, RAW, Run
 
 SUMMARY_COMMAND = ".venv/bin/python benchmarks/peers/summarize.py"
 DOCS = HERE.parent.parent / "docs"
@@ -377,13 +377,21 @@ def version_lines(frame):
 
 
 def render(frame, command, label=None, plots=(), summary_command=SUMMARY_COMMAND,
-           where="the per-run records are not committed"):
-    """The whole of ``docs/benchmarks.md``."""
+           where="the per-run records are not committed", league=None, plot_dir="benchmarks/"):
+    """The whole of ``docs/benchmarks.md``, or of a league's page (``league``).
+
+    ``plot_dir``: the plots' folder relative to the page.
+    """
     systems = systems_in(frame)
     ranked = rank_runs(frame)
     budgets = sorted(frame["budget"].unique())
-    lines = ["# Benchmarks", "",
-             "## This package vs FLAML, TPOT, AutoGluon and default baselines", ""]
+    if league is None:
+        lines = ["# Benchmarks", "",
+                 "## This package vs FLAML, TPOT, AutoGluon and default baselines", ""]
+    else:
+        lines = [f"# League `{league.name}`: {', '.join(map(str, league.budgets))} s", "",
+                 f"Datasets: {', '.join(league.datasets)}. {league.why}", "",
+                 f"Systems: {', '.join(league.systems)}.", ""]
     if label:
         lines += [f"> **{label}**", ""]
     seeds = ", ".join(map(str, sorted(frame["seed"].unique())))
@@ -422,7 +430,7 @@ def render(frame, command, label=None, plots=(), summary_command=SUMMARY_COMMAND
         lines += ["### Plots", "",
                   (f"Each budget's points are means over the seeds run at it ({per_budget}), "
                    "so a system that takes no budget moves between budgets only by its seeds."),
-                  ""] + [f"![{name}](benchmarks/{name})" for name in plots] + [""]
+                  ""] + [f"![{name}]({plot_dir}{name})" for name in plots] + [""]
     return "\n".join(lines)
 
 
@@ -462,6 +470,70 @@ def plot_score_vs_budget(ranked, path, label=None):
     plt.close(fig)
 
 
+def budget_axis_means(league_frame, main_frame):
+    """Mean test score per (task, system, budget) over a league's datasets and seeds.
+
+    The league's runs and the main ledger's runs of the same datasets, systems and
+    seeds at other budgets; a (task, system, budget) only where that system ran
+    every (dataset, seed) of the task that the league ran at its own budgets, so
+    that each mean covers the same cells.
+
+    Returns
+    -------
+    DataFrame
+        Columns task, system, budget, score, cells.
+    """
+    import pandas as pd
+
+    datasets, seeds = set(league_frame["dataset"]), set(league_frame["seed"])
+    systems = set(league_frame["system"])
+    other = main_frame[main_frame["dataset"].isin(datasets) & main_frame["seed"].isin(seeds)
+                       & main_frame["system"].isin(systems)
+                       & ~main_frame["budget"].isin(set(league_frame["budget"]))]
+    frame = pd.concat([league_frame, other], ignore_index=True)
+    rows = []
+    for task, of_task in frame.groupby("task"):
+        cells = set(zip(league_frame.loc[league_frame["task"] == task, "dataset"],
+                        league_frame.loc[league_frame["task"] == task, "seed"]))
+        for (system, budget), runs in of_task.groupby(["system", "budget"]):
+            runs = runs.drop_duplicates(["dataset", "seed"])
+            have = set(zip(runs["dataset"], runs["seed"]))
+            if cells <= have:
+                runs = runs[[(d, s) in cells for d, s in zip(runs["dataset"], runs["seed"])]]
+                rows.append({"task": task, "system": system, "budget": int(budget),
+                             "score": runs["score"].mean(), "cells": len(runs)})
+    return pd.DataFrame(rows, columns=["task", "system", "budget", "score", "cells"])
+
+
+def plot_budget_axis(league_frame, main_frame, path, label=None):
+    """Score against the budget (log axis) per task over a league's datasets."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    means = budget_axis_means(league_frame, main_frame)
+    tasks = [t for t in TASKS if t in set(means["task"])]
+    fig, axes = plt.subplots(1, max(len(tasks), 1), figsize=(4.2 * max(len(tasks), 1), 3.4),
+                             squeeze=False)
+    for ax, task in zip(axes.flat, tasks):
+        sub = means[means["task"] == task]
+        for system in systems_in(sub):
+            line = sub[sub["system"] == system].sort_values("budget")
+            ax.plot(line["budget"], line["score"], marker="o", label=system)
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(sub["budget"].unique()), map(str, sorted(sub["budget"].unique())))
+        ax.set_xlabel("budget (s)")
+        ax.set_ylabel(f"mean test {PRIMARY[task]}")
+        ax.set_title(f"{task} ({int(sub['cells'].max())} cells)", fontsize=9)
+        ax.legend(fontsize=7)
+    fig.suptitle("score vs budget over the league's datasets"
+                 + (f" — {label}" if label else ""), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
 def plot_rank_distribution(ranked, path, label=None):
     """Distribution of each system's rank over the complete cells, per budget."""
     import matplotlib
@@ -487,12 +559,19 @@ def plot_rank_distribution(ranked, path, label=None):
 
 # ------------------------------------------------------------------ main
 def summarize(raw=RAW, command="", label=None, summary_command=SUMMARY_COMMAND,
-              plot_label=None, ledger=None):
+              plot_label=None, ledger=None, league=None):
     """Write the summary and the plots from the records of ``raw`` (and ``ledger``).
 
     With a ledger, every record, merged, is written back to it: the committed
-    runs.csv that carries finished runs over to later sessions.
+    runs.csv that carries finished runs over to later sessions. With a
+    :class:`~protocol.League`, its own records, ledger and page
+    (``docs/benchmarks/<name>.md``, plots beside it), and a plot of the score
+    against the budget that adds the main ledger's runs of its datasets.
     """
+    if league is not None:
+        raw, ledger = league.raw, league.ledger
+    doc = DOC if league is None else PLOTS / f"{league.name}.md"
+    prefix = "peers" if league is None else league.name
     frame = load_records(raw, ledger)
     if frame.empty:
         raise SystemExit(f"no records in {raw}: run benchmarks/peers/run.py first")
@@ -500,9 +579,12 @@ def summarize(raw=RAW, command="", label=None, summary_command=SUMMARY_COMMAND,
     plots = []
     ranked = rank_runs(frame)
     if not ranked.empty:
-        plots = ["peers_score_vs_budget.png", "peers_rank_distribution.png"]
+        plots = [f"{prefix}_score_vs_budget.png", f"{prefix}_rank_distribution.png"]
         plot_score_vs_budget(ranked, PLOTS / plots[0], plot_label)
         plot_rank_distribution(ranked, PLOTS / plots[1], plot_label)
+    if league is not None:
+        plots.append(f"{prefix}_budget_axis.png")
+        plot_budget_axis(frame, load_records(RAW, LEDGER), PLOTS / plots[-1], plot_label)
     if ledger is not None:
         runs = frame[COLUMNS].copy()
         runs["versions"] = [json.dumps(v, sort_keys=True) if isinstance(v, dict) else "{}"
@@ -511,9 +593,10 @@ def summarize(raw=RAW, command="", label=None, summary_command=SUMMARY_COMMAND,
     where = (f"every run is a row of [`{_relative(ledger)}`](../{_relative(ledger)})"
              if ledger is not None else
              f"the per-run records are in `{_relative(raw)}` (not committed)")
-    text = render(frame, command, label, plots, summary_command, where)
-    DOC.write_text(text + kept_analysis(DOC))
-    return DOC
+    text = render(frame, command, label, plots, summary_command, where, league,
+                  plot_dir="benchmarks/" if league is None else "")
+    doc.write_text(text + kept_analysis(doc))
+    return doc
 
 
 def kept_analysis(doc) -> str:
@@ -541,12 +624,15 @@ def main(argv=None):
                     help="the sweep command to quote in the summary")
     ap.add_argument("--label", help="banner for the summary (e.g. that it is a smoke run)")
     ap.add_argument("--plot-label", help="short note in the plots' titles")
+    ap.add_argument("--league", choices=sorted(LEAGUES),
+                    help="summarize a league (its records, ledger and page) instead")
     args = ap.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
     summary_command = " ".join([SUMMARY_COMMAND, *(f'"{a}"' if " " in a else a for a in argv)])
     ledger = LEDGER if args.raw.resolve() == RAW else None
+    league = LEAGUES[args.league] if args.league else None
     print(summarize(args.raw, args.command, args.label, summary_command, args.plot_label,
-                    ledger))
+                    ledger, league))
     return 0
 
 

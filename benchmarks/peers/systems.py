@@ -131,6 +131,9 @@ class AutoGluon(Adapter):
     distributions = ("autogluon.tabular", "lightgbm", "catboost", "xgboost-cpu", "fastai",
                      "torch")
 
+    # TabularPredictor.fit's preset; None: its default ("medium_quality")
+    presets = None
+
     def fit(self, X, y):
         from autogluon.tabular import TabularPredictor
 
@@ -139,7 +142,9 @@ class AutoGluon(Adapter):
                                       path=str(self.workdir / "autogluon"), verbosity=0)
         # No seed argument: AutoGluon seeds its models with 0, so across seeds only the
         # split varies.
-        self.model.fit(train, time_limit=self.budget, num_cpus=self.cores, num_gpus=0)
+        extra = {} if self.presets is None else {"presets": self.presets}
+        self.model.fit(train, time_limit=self.budget, num_cpus=self.cores, num_gpus=0,
+                       **extra)
 
     def predict(self, X):
         return self.model.predict(X).to_numpy()
@@ -152,6 +157,13 @@ class AutoGluon(Adapter):
 
     def describe(self):
         return f"{self.model.model_best} (of {len(self.model.model_names())} models)"
+
+
+class AutoGluonBest(AutoGluon):
+    """AutoGluon with ``presets="best_quality"``: k-fold bagging and multi-layer
+    stacking, AutoGluon's most accurate preset (the 300 s league)."""
+
+    presets = "best_quality"
 
 
 def _categorical_columns(X):
@@ -223,6 +235,7 @@ ADAPTERS = {
     "flaml": FLAML,
     "tpot": TPOT,
     "autogluon": AutoGluon,
+    "autogluon-best": AutoGluonBest,
     "hgb": HistGradientBoosting,
     "xgboost": XGBoost,
 }
