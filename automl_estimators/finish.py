@@ -21,7 +21,6 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from .budget import MIN_TRIAL_SECONDS, REFIT_OVERHEAD, estimate_refit_seconds
-from .data import take_rows
 from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score
 from .plan import INLINE_MAX_SECONDS, INLINE_SHARE
 from .scoring import concatenate, fold_scores, predictions_of
@@ -96,8 +95,10 @@ def fit_fallback(estimator, X, y, splits, *, task, metric, n_classes, history, b
     dummy = Pipeline([("model", estimator)])
     folds = []
     for train, valid in splits:
-        fold_model = dummy.fit(take_rows(X, train), y[train])
-        folds.append(predictions_of(fold_model, take_rows(X, valid), n_classes))
+        # the dummy reads no feature: one column of zeros per fold spares copying X's
+        # rows (pandas' take of text columns: ~0.1 s on 36,000 rows)
+        fold_model = dummy.fit(np.zeros((len(train), 1)), y[train])
+        folds.append(predictions_of(fold_model, np.zeros((len(valid), 1)), n_classes))
     try:
         scores = fold_scores(metric, task, y, splits, folds)
     except Exception as exc:  # noqa: BLE001 - the metric does not fit the task

@@ -82,3 +82,30 @@ def test_every_column_has_exactly_one_kind(kinds, n_rows):
             assert name in profile.numeric
         if name.startswith("empty"):
             assert name in profile.empty
+
+
+@settings(max_examples=30, deadline=None)
+@given(n_numbers=st.integers(0, 250), n_rows=st.integers(2, 260),
+       word=st.sampled_from(["abc", "1,5", "one", "nan?"]))
+def test_a_text_column_is_numbers_only_when_every_present_value_is(n_numbers, n_rows, word):
+    """The sample parsed first (data.NUMBERS_SAMPLE values) never changes the outcome:
+    a column whose only non-number comes after the sample stays text."""
+    values = [str(i * 0.5) for i in range(n_rows)]
+    if n_numbers < n_rows:
+        values[n_numbers] = word
+    values[::7] = [None] * len(values[::7])
+    X = data.check_X(pd.DataFrame({"x": pd.Series(values, dtype=object)}))
+    all_numbers = all(v is None or v != word for v in values)
+    assert (X["x"].dtype == float) == all_numbers
+    if all_numbers:
+        expected = [np.nan if v is None else float(v) for v in values]
+        np.testing.assert_array_equal(X["x"].to_numpy(), expected)
+
+
+def test_object_labels_of_two_kinds_are_rejected_however_many_rows():
+    y = np.array(["a"] * 5000 + [1] * 5000, dtype=object)
+    with pytest.raises(ValueError, match="Mix of label input types"):
+        data.check_y_classification(np.zeros((10000, 1)), y, "AutoClassifier")
+    y = np.array(["a", 1.0, float("inf")], dtype=object)
+    with pytest.raises(ValueError, match="infinity"):
+        data.check_y_classification(np.zeros((3, 1)), y, "AutoClassifier")
