@@ -320,7 +320,8 @@ def report(summary, samples, phases, every):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", nargs="?", help="a shared dataset's name (manifest.json)")
+    parser.add_argument("dataset", nargs="?", help="a shared dataset's name (manifest.json), "
+                        "or 'million': memory_scale.py's generated table")
     parser.add_argument("--budget", type=float, default=30, help="time_budget, seconds")
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0, help="split and random_state")
@@ -345,7 +346,10 @@ def main(argv=None):
     if args.dataset is None:
         parser.error("a dataset is needed (or --compare A B)")
 
-    entry = dataset_entry(args.dataset)
+    if args.dataset == "million":  # memory_scale.py's generated 1,000,000 x 50 table
+        entry = {"name": "million", "task": "binary"}
+    else:
+        entry = dataset_entry(args.dataset)
     sampler = RoleSampler()
     sampler.start()
     if args.refit_forests:
@@ -360,7 +364,12 @@ def main(argv=None):
             Path(args.json).write_text(json.dumps({"dataset": args.dataset, "what": what,
                                                    **summary}, indent=1))
         return 0
-    X_tr, X_te, y_tr, y_te = load_split(entry, args.seed)
+    if entry["name"] == "million":
+        from memory_scale import million
+
+        X_tr, X_te, y_tr, y_te = million(args.seed)
+    else:
+        X_tr, X_te, y_tr, y_te = load_split(entry, args.seed)
     loaded = time.monotonic() - sampler.start_time
     from automl_estimators import AutoClassifier, AutoRegressor
 
