@@ -43,7 +43,7 @@ BUDGETS = (60,)
 BOUND_MB = 3000
 COLUMNS = ("case", "rows", "columns", "budget", "fit_s", "data_mb", "peak_rss_mb",
            "peak_pss_mb", "fit_pss_mb", "max_procs", "test_accuracy", "search_rows",
-           "n_trials", "final", "load_1m", "commit", "error")
+           "n_trials", "final", "model", "load_1m", "commit", "error")
 
 
 def million(seed=0):
@@ -92,7 +92,8 @@ def run_one(case, budget, out):
         row["fit_s"] = round(time.perf_counter() - start, 2)
         row.update(test_accuracy=round(float(clf.score(X_test, y_test)), 4),
                    search_rows=clf.search_plan_.search_rows, n_trials=clf.n_trials_,
-                   final=("ensemble" if clf.ensemble_ is not None else clf.refit_))
+                   final=("ensemble" if clf.ensemble_ is not None else clf.refit_),
+                   model=str(clf.leaderboard_.iloc[0]["pipeline"])[:120])
     except Exception as exc:  # noqa: BLE001 - a failed fit is a result of the sweep
         row.update(fit_s=round(time.perf_counter() - start, 2),
                    error=f"{type(exc).__name__}: {exc}"[:300])
@@ -134,14 +135,15 @@ def report(rows):
              "once); `fit_pss_mb` = peak PSS − data: what the fit itself added. "
              f"Stated bound: `fit_pss_mb` ≤ {BOUND_MB} MB.\n",
              "| case | rows × columns | budget | fit s | data MB | peak RSS MB | peak PSS MB "
-             "| fit PSS MB | processes | search rows | trials | final | test accuracy | load | "
-             "commit | error |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---|"]
+             "| fit PSS MB | processes | search rows | trials | final | best trial | test accuracy "
+             "| load | commit | error |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|---|"]
     for r in rows:
         lines.append(f"| {r['case']} | {r['rows']} × {r['columns']} | {r['budget']} | "
                      f"{r['fit_s']} | {r['data_mb']} | {r['peak_rss_mb']} | {r['peak_pss_mb']} "
                      f"| {r['fit_pss_mb']} | {r['max_procs']} | {r.get('search_rows') or '—'} | "
                      f"{r.get('n_trials') or '—'} | {r.get('final') or '—'} | "
+                     f"{r.get('model') or '—'} | "
                      f"{r.get('test_accuracy') or '—'} | {r.get('load_1m') or '—'} | {r['commit']} | "
                      f"{r.get('error') or ''} |")
     MD.write_text("\n".join(lines) + "\n")
