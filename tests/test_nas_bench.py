@@ -197,7 +197,7 @@ def test_paired_difference_intervals(nas):
         nas.paired_stats.paired_difference([0.1, float("nan")])
 
 
-def test_arms_build_the_asked_search_and_mark_unregistered_strategies(nas):
+def test_arms_build_the_asked_search_and_mark_unregistered_strategies(nas, monkeypatch):
     arms = nas.arms
     params = arms.estimator_params("evolution", 30, 1, [8, 8], 2)
     assert params == {"time_budget": 30, "random_state": 1, "n_jobs": 2, "image_shape": (8, 8),
@@ -208,6 +208,14 @@ def test_arms_build_the_asked_search_and_mark_unregistered_strategies(nas):
     assert arms.unavailable_reason("random") is None
     assert arms.unavailable_reason("hgb") is None
     assert "not registered" in arms.unavailable_reason("no_such_strategy")
+    # a variant: the strategy with other settings
+    from automl_estimators.search import Controller
+
+    variant = arms.estimator_params("controller_full", 30, 1, [40], 2)["search"]
+    assert variant == Controller(min_fidelity=1.0)
+    assert arms.unavailable_reason("controller_full") is None
+    monkeypatch.setitem(arms.VARIANTS, "controller_x", ("controller", {"no_such": 1}))
+    assert "lack ['no_such']" in arms.unavailable_reason("controller_x")
     assert arms.run_device("hgb", "cuda") == "cpu" and arms.run_device("random", "cuda") == "cuda"
     with pytest.raises(ValueError, match="identifiers"):
         arms.check_arm_names(["random", "one-shot"])

@@ -22,7 +22,12 @@ history, and that answer is one more reward to learn from.
 
 The strategy proposes ``neural_network`` configurations only, each with an
 explicit :class:`~automl_estimators.spaces.architecture.Architecture` under
-:data:`~automl_estimators.spaces.neural.ARCHITECTURE_KEY`, at full fidelity.
+:data:`~automl_estimators.spaces.neural.ARCHITECTURE_KEY`. A child is first trained
+with ``min_fidelity`` of its epochs and rewarded on that score, as NASNet
+rewarded children trained with a short schedule; the best children are trained
+again with more epochs by asynchronous successive halving
+(:class:`~.halving.AsyncHalving`), and only full-fidelity networks compete for
+the final model.
 Over a space without neural networks it proposes nothing (and never imports
 torch); results of other models (the warm start) are ignored. torch is imported
 at the first proposal over a space with networks, never when this module is.
@@ -44,7 +49,8 @@ from ..spaces.architecture import (
 )
 from ..spaces.declarations import MODEL, Categorical
 from ..spaces.neural import ARCHITECTURE_KEY, NAME
-from .base import Candidate, SearchStrategy, StrategySettings, config_key
+from .base import ETA, Candidate, SearchStrategy, StrategySettings, config_key
+from .halving import AsyncHalving
 
 # A proposal already made is drawn again at most this many times, then accepted.
 MAX_RESAMPLES = 10
@@ -83,6 +89,16 @@ class Controller(StrategySettings):
         Logits are bounded to ``tanh_constant * tanh(logits)``; None: unbounded.
     round_size : int
         Rewards per round in :meth:`ControllerSearch.report`.
+    eta : int
+        Successive halving's factor (:class:`~.halving.AsyncHalving`): the top
+        ``1/eta`` of a rung is trained again with ``eta`` times the epochs.
+    min_fidelity : float
+        Share of the epochs a child is first trained with, and rewarded on:
+        NASNet's children were trained with a short schedule, the chosen cells
+        then trained in full (here: promoted by successive halving). Default
+        ``1/eta``: about ``eta`` times as many children in the same time, which
+        a policy needs to learn anything within a fit. 1.0: every child at full
+        fidelity, rewarded there.
     """
 
     n_blocks: int | None = None
@@ -93,6 +109,8 @@ class Controller(StrategySettings):
     max_grad_norm: float = 1.0
     tanh_constant: float | None = 2.5
     round_size: int = 5
+    eta: int = ETA
+    min_fidelity: float = 1.0 / ETA
 
     name = "controller"
     networks_only = True
@@ -113,6 +131,10 @@ class Controller(StrategySettings):
              f"tanh_constant must be None or > 0, got {self.tanh_constant!r}"),
             (_is_count(self.round_size) and self.round_size >= 1,
              f"round_size must be a positive integer, got {self.round_size!r}"),
+            (_is_count(self.eta) and self.eta >= 2, f"eta must be an integer >= 2, got "
+             f"{self.eta!r}"),
+            (0 < self.min_fidelity <= 1,
+             f"min_fidelity must be in (0, 1], got {self.min_fidelity!r}"),
         )
         for holds, message in checks:
             if not holds:
@@ -149,6 +171,7 @@ class ControllerSearch(SearchStrategy):
         self.crash_cost = crash_cost
         self._proposed = set()
         self._pending = {}  # config key -> [(tokens, used), ...] asked, not told yet
+        self._halving = AsyncHalving(settings.eta, settings.min_fidelity)
         self._component = space.component(MODEL, NAME) if NAME in space.models else None
         if self._component is None:
             return
@@ -161,19 +184,23 @@ class ControllerSearch(SearchStrategy):
     def ask(self, n: int) -> list[Candidate]:
         if self._component is None:
             return []
-        return [self._propose() for _ in range(n)]
+        return [self._promotion() or self._propose() for _ in range(n)]
 
     def tell(self, candidate: Candidate, result) -> None:
         config = candidate.config
         if self._component is None or config.get(MODEL) != NAME \
                 or ARCHITECTURE_KEY not in config:
             return  # the warm start's models: not the policy's proposals
-        drawn = self._pending.get(config_key(config))
-        if not drawn:
-            return  # not proposed by this policy, or already learned from
-        tokens, used = drawn.pop(0)
+        key = config_key(config)
+        if key not in self._proposed:
+            return  # not proposed by this policy
         ok = result.ok and math.isfinite(result.score)
-        self._policy().update(tokens, result.score if ok else -self.crash_cost, used)
+        reward = result.score if ok else -self.crash_cost
+        rung = self._halving.record(config, candidate.fidelity, reward, ok)
+        drawn = self._pending.get(key)
+        if rung == 0 and drawn:  # a promotion: rewarded at the child's first training
+            tokens, used = drawn.pop(0)
+            self._policy().update(tokens, reward, used)
 
     def report(self) -> dict:
         """Mean reward per round of ``round_size`` rewards (the last round may be
@@ -193,6 +220,8 @@ class ControllerSearch(SearchStrategy):
             "n_rewards": len(rewards),
             "baseline": math.nan if baseline is None else baseline,
             "entropy": math.nan if reinforce is None else reinforce.entropy,
+            "fidelities": list(self._halving.fidelities),
+            "networks_per_rung": self._halving.counts(),
         }
 
     # -------------------------------------------------------------- internals
@@ -245,7 +274,12 @@ class ControllerSearch(SearchStrategy):
                 break
         self._proposed.add(key)
         self._pending.setdefault(key, []).append((tokens, used))
-        return Candidate(config, 1.0, self.name)
+        return Candidate(config, self._halving.lowest, self.name)
+
+    def _promotion(self) -> Candidate | None:
+        """A child in the top ``1/eta`` of its rung, at the next rung's epochs."""
+        promoted = self._halving.promotion()
+        return None if promoted is None else Candidate(*promoted, self.name)
 
     def _config(self, tokens) -> tuple[dict, list[bool]]:
         """The configuration ``tokens`` stand for, and which tokens took effect."""

@@ -45,6 +45,7 @@ from ..spaces.architecture import mutate_architecture, sample_architecture
 from ..spaces.declarations import MODEL, Categorical, draw, hp_key
 from ..spaces.neural import ARCHITECTURE_KEY, BLOCKS, NAME, recipe_hyperparameters
 from .base import ETA, Candidate, SearchStrategy, StrategySettings, config_key
+from .halving import AsyncHalving
 
 # A child already proposed is mutated again, at most this many times before a
 # random network replaces it.
@@ -127,11 +128,9 @@ class EvolutionSearch(SearchStrategy):
         self.settings = settings
         self.crash_cost = crash_cost
         self._rng = random.Random(seed)
-        n_rungs = max(round(math.log(1.0 / settings.min_fidelity, settings.eta)), 0)
-        self.fidelities = tuple(settings.eta ** -(n_rungs - i) for i in range(n_rungs + 1))
+        self._halving = AsyncHalving(settings.eta, settings.min_fidelity)
+        self.fidelities = self._halving.fidelities
         self._population = deque()  # (config, fitness), oldest first
-        self._rungs = [[] for _ in self.fidelities]  # per rung: (fitness, order, config)
-        self._promoted = [set() for _ in self.fidelities]
         self._proposed = set()
         self._component = (space.component(MODEL, NAME) if NAME in space.models else None)
         if self._component is not None:
@@ -145,39 +144,27 @@ class EvolutionSearch(SearchStrategy):
             return []
         return [self._promotion() or self._child() for _ in range(n)]
 
+    def report(self) -> dict:
+        """Networks trained per rung of successive halving, lowest first."""
+        return {} if self._component is None else {
+            "fidelities": list(self.fidelities), "networks_per_rung": self._halving.counts()}
+
     def tell(self, candidate: Candidate, result) -> None:
         config = candidate.config
         if config.get(MODEL) != NAME or ARCHITECTURE_KEY not in config:
             return  # the warm start's models: not part of the population
-        rung = self._rung(candidate.fidelity)
-        if rung is None:
-            return
         ok = result.ok and math.isfinite(result.score)
         fitness = result.score if ok else -self.crash_cost
-        self._rungs[rung].append((fitness, ok, len(self._rungs[rung]), config))
+        rung = self._halving.record(config, candidate.fidelity, fitness, ok)
         if rung == 0:
             self._population.append((config, fitness))
             if len(self._population) > self.settings.population_size:
                 self._population.popleft()  # aging: the oldest leaves, whatever its score
 
     # -------------------------------------------------------------- internals
-    def _rung(self, fidelity: float):
-        for index, rung_fidelity in enumerate(self.fidelities):
-            if math.isclose(fidelity, rung_fidelity):
-                return index
-        return None
-
     def _promotion(self) -> Candidate | None:
-        """A trial in the top 1/eta of its rung, not promoted yet; higher rungs first."""
-        for rung in reversed(range(len(self.fidelities) - 1)):
-            results = self._rungs[rung]
-            best = sorted(results, key=lambda r: (-r[0], r[2]))[:len(results) // self.settings.eta]
-            for _, ok, _, config in best:
-                key = config_key(config)
-                if ok and key not in self._promoted[rung]:
-                    self._promoted[rung].add(key)
-                    return Candidate(config, self.fidelities[rung + 1], self.name)
-        return None
+        promoted = self._halving.promotion()
+        return None if promoted is None else Candidate(*promoted, self.name)
 
     def _child(self) -> Candidate:
         config = None
@@ -193,7 +180,7 @@ class EvolutionSearch(SearchStrategy):
         while config is None or config_key(config) in self._proposed:
             config = self._random_network()
         self._proposed.add(config_key(config))
-        return Candidate(config, self.fidelities[0], self.name)
+        return Candidate(config, self._halving.lowest, self.name)
 
     def _random_network(self) -> dict:
         """Random cells and a random recipe, at the default size and epochs."""

@@ -8,6 +8,10 @@
   non-neural pipelines;
 - ``neural_auto``: ``AutoClassifier(neural="auto")``, the package's own choice of
   whether and how to search networks;
+- a variant of a strategy (:data:`VARIANTS`): the same with other settings,
+  e.g. ``controller_full``, the controller with every child at full fidelity
+  (``Controller(min_fidelity=1.0)``), against which ``controller`` (children at
+  a third of their epochs, the best promoted) is measured;
 - ``hgb``: ``HistGradientBoostingClassifier(random_state=seed)`` at its defaults;
 - ``logreg``: ``StandardScaler`` then ``LogisticRegression(max_iter=1000)`` (the
   default 100 iterations stop short of convergence on pixel data).
@@ -22,6 +26,8 @@ STRATEGY_ARMS = ("random", "smac", "evolution", "controller", "progressive", "on
 PACKAGE_ARMS = ("neural_false", "neural_auto")
 BASELINE_ARMS = ("hgb", "logreg")
 DEFAULT_ARMS = STRATEGY_ARMS + PACKAGE_ARMS + BASELINE_ARMS
+# Variant arm -> (strategy name, settings that differ from the strategy's defaults)
+VARIANTS = {"controller_full": ("controller", {"min_fidelity": 1.0})}
 # Arms that train no network: they always run, and are recorded, as cpu.
 CPU_ONLY_ARMS = ("neural_false",) + BASELINE_ARMS
 
@@ -40,9 +46,19 @@ def is_strategy(arm: str) -> bool:
 
 def unavailable_reason(arm: str) -> str | None:
     """Why ``arm`` cannot run on this checkout, or None when it can."""
-    if is_strategy(arm) and arm not in registered_strategies():
-        return (f"strategy {arm!r} is not registered in automl_estimators.search.STRATEGIES "
+    name, settings = VARIANTS.get(arm, (arm, {}))
+    if is_strategy(arm) and name not in registered_strategies():
+        return (f"strategy {name!r} is not registered in automl_estimators.search.STRATEGIES "
                 f"(registered: {', '.join(registered_strategies())})")
+    if settings:
+        from dataclasses import fields
+
+        from automl_estimators.search import STRATEGIES
+
+        known = {f.name for f in fields(STRATEGIES[name])}
+        if not set(settings) <= known:
+            return (f"{name}'s settings in this checkout lack "
+                    f"{sorted(set(settings) - known)} (variant {arm!r})")
     return None
 
 
@@ -80,6 +96,12 @@ def estimator_params(arm: str, budget: float, seed: int, image_shape, n_jobs: in
         return {**common, "neural": False}
     if arm == "neural_auto":
         return {**common, "neural": "auto"}
+    if arm in VARIANTS:
+        from automl_estimators.search import STRATEGIES
+
+        name, settings = VARIANTS[arm]
+        return {**common, "neural": True, "search": STRATEGIES[name](**settings),
+                "include": [NAME]}
     return {**common, "neural": True, "search": arm, "include": [NAME]}
 
 

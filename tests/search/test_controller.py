@@ -14,7 +14,13 @@ from sklearn.datasets import load_digits
 
 from automl_estimators import AutoClassifier
 from automl_estimators.nas import torch_available
-from automl_estimators.search import Candidate, Controller, ControllerSearch, make_strategy
+from automl_estimators.search import (
+    Candidate,
+    Controller,
+    ControllerSearch,
+    config_key,
+    make_strategy,
+)
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.architecture import (
     CELL_INPUTS,
@@ -82,7 +88,8 @@ def test_proposals_are_valid_networks_of_the_datas_kind(kind):
     asked = make_strategy("controller", space, seed=0).ask(8)
     assert len(asked) == 8
     for candidate in asked:
-        assert candidate.origin == "controller" and candidate.fidelity == 1.0
+        # every child is first trained with a third of its epochs
+        assert candidate.origin == "controller" and candidate.fidelity == pytest.approx(1 / 3)
         config = candidate.config
         arch = config[ARCHITECTURE_KEY]
         assert isinstance(arch, Architecture) and arch.kind == kind
@@ -140,7 +147,7 @@ def test_repeats_are_drawn_again_before_they_are_accepted():
 # ------------------------------------------------------------------ learning
 @pytest.mark.parametrize("kind", [TABULAR, IMAGE])
 def test_mean_reward_rises_on_a_synthetic_objective(kind):
-    strategy = make_strategy("controller", space_of(kind), seed=0)
+    strategy = Controller(min_fidelity=1.0).make(space_of(kind), seed=0)  # no promotions
     proposed = run_async(strategy, good_ops, n_trials=300)
     rewards = np.array([good_ops(c.config) for c in proposed])
     n_op_slots = 2 * len(proposed[0].config[ARCHITECTURE_KEY].cells) * \
@@ -160,6 +167,29 @@ def test_mean_reward_rises_on_a_synthetic_objective(kind):
     assert first < report["baseline"] <= n_op_slots
 
 
+def test_children_are_rewarded_at_their_first_training_and_the_best_promoted():
+    """NASNet's proxy: the policy learns from each child's short training only; the
+    top third of the children is trained again in full (asynchronous successive
+    halving), and only those full-fidelity networks can be chosen."""
+    strategy = make_strategy("controller", space_of(TABULAR), seed=0)
+    proposed = run_async(strategy, good_ops, n_trials=90)
+    low = [c for c in proposed if c.fidelity < 1.0]
+    full = [c for c in proposed if c.fidelity == 1.0]
+    assert [c.fidelity for c in low] == pytest.approx([1 / 3] * len(low))
+    assert full and len(full) <= len(low) // 3 + 1
+    children = {c.key: good_ops(c.config) for c in low}
+    for promoted in full:  # a promotion is a child trained again, never a new network
+        assert config_key(promoted.config) in {config_key(c.config) for c in low}
+    assert len({config_key(c.config) for c in full}) == len(full)  # each promoted once
+    # promoted: children in the top third of those told before them
+    median = np.median(list(children.values()))
+    assert np.mean([good_ops(c.config) for c in full]) > median
+    report = strategy.report()
+    assert report["n_rewards"] == len(low)  # rewards at the first training only
+    assert report["networks_per_rung"] == [len(low), len(full)]
+    assert report["fidelities"] == pytest.approx([1 / 3, 1.0])
+
+
 def with_recipe(space, *hyperparameters):
     """``space`` whose network declares these categorical hyperparameters too."""
     component = space.component(MODEL, NAME)
@@ -177,7 +207,7 @@ DECAY = Categorical("decay_rate", (0.1, 0.5), 0.1, active_if={"schedule": ("step
 
 def test_the_recipe_is_learned_with_the_cells():
     space = with_recipe(space_of(TABULAR), SCHEDULE, DECAY)
-    strategy = make_strategy("controller", space, seed=0)
+    strategy = Controller(min_fidelity=1.0).make(space, seed=0)
     key = f"model:{NAME}:schedule"
     proposed = run_async(strategy, lambda config: 3.0 * (config[key] == "constant"), 150)
     for candidate in proposed:
@@ -233,7 +263,9 @@ def test_torch_is_imported_at_the_first_proposal_over_networks_only():
     ({"hidden_size": 64.0}, "hidden_size"), ({"round_size": True}, "round_size"),
     ({"learning_rate": 0.0}, "learning_rate"), ({"entropy_weight": -1e-3}, "entropy_weight"),
     ({"baseline_decay": 1.0}, "baseline_decay"), ({"max_grad_norm": 0.0}, "max_grad_norm"),
-    ({"tanh_constant": 0.0}, "tanh_constant"), ({"round_size": 0}, "round_size")])
+    ({"tanh_constant": 0.0}, "tanh_constant"), ({"round_size": 0}, "round_size"),
+    ({"eta": 1}, "eta"), ({"min_fidelity": 0.0}, "min_fidelity"),
+    ({"min_fidelity": 1.5}, "min_fidelity")])
 def test_settings_are_checked(settings, match):
     with pytest.raises(ValueError, match=f"Controller: {match} must be"):
         Controller(**settings)
