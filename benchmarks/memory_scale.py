@@ -144,8 +144,8 @@ def report(rows):
                      f"| {r['fit_pss_mb']} | {r['max_procs']} | {r.get('search_rows') or '—'} | "
                      f"{r.get('n_trials') or '—'} | {r.get('final') or '—'} | "
                      f"{r.get('model') or '—'} | "
-                     f"{r.get('test_accuracy') or '—'} | {r.get('load_1m') or '—'} | {r['commit']} | "
-                     f"{r.get('error') or ''} |")
+                     f"{r.get('test_accuracy') or '—'} | {r.get('load_1m') or '—'} | "
+                     f"{r['commit']} | {r.get('error') or ''} |")
     MD.write_text("\n".join(lines) + "\n")
     return MD.read_text()
 
