@@ -179,6 +179,30 @@ def test_the_first_trial_is_not_cancelled_for_the_refit_of_a_weaker_one():
     assert weak.started_at + weak.duration < default.started_at + default.duration
 
 
+def test_the_search_runs_on_when_the_best_s_refit_cannot_finish_and_its_model_is_held():
+    """The best trial's refit can no longer finish in the time left, and its model
+    as fitted during search is held (it serves): no time is held back for that
+    refit, and trials go on starting (MNIST-1D, networks at 120 s: the search
+    stopped at 51 s for a refit it then could not run, and the fit ended there)."""
+    X, y, splits = _data(150)
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
+                   metric=get_metric(None, "classification")) as evaluator:
+        _started(evaluator)
+        history, budget = History(), Budget(14)
+        # the default: 2.8 s a fold, ~8.4 s in all; its refit, estimated from a
+        # fold's fit on 100 of 150 rows with the safety factor, ~6.8 s, is more
+        # than the ~5.6 s left when it ends (fewer on a loaded machine)
+        search(strategy=Listed([{"C": 0.0, "seconds": 0.3 + i / 1000} for i in range(60)]),
+               warm_start=[Candidate({"C": 1.0, "seconds": 2.8}, 1.0, "default")],
+               evaluator=evaluator, history=history, budget=budget, build=_slow_build,
+               n_rows_total=150, n_rows_train=100)
+    assert budget.elapsed() <= loaded_bound(14)
+    default = min(history.results, key=lambda r: r.trial_id)
+    assert default.status == "ok" and history.best() is default and default.model is not None
+    ended = default.started_at + default.duration
+    assert any(r.started_at > ended for r in history.results if r is not default)
+
+
 class _NoWorkers(Runner):
     """A runner whose workers never start (as when processes cannot be created)."""
 

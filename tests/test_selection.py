@@ -364,7 +364,12 @@ def test_on_large_data_a_refit_that_cannot_finish_runs_on_part_of_the_rows():
     refits = _Recorder()
     final = finisher.finish(history, refits, lambda c: c, "dummy")
     assert refits.asked == [] and final.model == "default, searched"
-    # Small data (all rows less than twice a trial's): the whole refit is held back.
+    # Small data (all rows less than twice a trial's): a refit that can still finish
+    # is held back in full; one that cannot is held back only when no search-time
+    # model of the trial would serve instead (nothing is lost by trying it then).
     finisher = _finisher(y, splits, Budget(300), "best", train_rows=20_100, all_rows=30_000)
+    assert finisher.reserve(default) == finisher._refit_estimate(default)
     long = dataclasses.replace(default, fit_seconds=1000.0)
-    assert finisher.reserve(long) == finisher._refit_estimate(long)
+    assert finisher.reserve(long) == 0.0
+    assert finisher.reserve(dataclasses.replace(long, model=None)) == \
+        finisher._refit_estimate(long)
