@@ -211,9 +211,9 @@ def test_arms_build_the_asked_search_and_mark_unregistered_strategies(nas, monke
     # a variant: the strategy with other settings
     from automl_estimators.search import Controller
 
-    variant = arms.estimator_params("controller_full", 30, 1, [40], 2)["search"]
-    assert variant == Controller(min_fidelity=1.0)
-    assert arms.unavailable_reason("controller_full") is None
+    variant = arms.estimator_params("controller_halving", 30, 1, [40], 2)["search"]
+    assert variant == Controller(min_fidelity=1 / 3)
+    assert arms.unavailable_reason("controller_halving") is None
     monkeypatch.setitem(arms.VARIANTS, "controller_x", ("controller", {"no_such": 1}))
     assert "lack ['no_such']" in arms.unavailable_reason("controller_x")
     assert arms.run_device("hgb", "cuda") == "cpu" and arms.run_device("random", "cuda") == "cuda"

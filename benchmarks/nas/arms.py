@@ -9,9 +9,9 @@
 - ``neural_auto``: ``AutoClassifier(neural="auto")``, the package's own choice of
   whether and how to search networks;
 - a variant of a strategy (:data:`VARIANTS`): the same with other settings,
-  e.g. ``controller_full``, the controller with every child at full fidelity
-  (``Controller(min_fidelity=1.0)``), against which ``controller`` (children at
-  a third of their epochs, the best promoted) is measured;
+  e.g. ``controller_halving``, the controller with every child first trained
+  with a third of its epochs and the best promoted
+  (``Controller(min_fidelity=1/3)``), measured against ``controller``;
 - ``hgb``: ``HistGradientBoostingClassifier(random_state=seed)`` at its defaults;
 - ``logreg``: ``StandardScaler`` then ``LogisticRegression(max_iter=1000)`` (the
   default 100 iterations stop short of convergence on pixel data).
@@ -27,7 +27,7 @@ PACKAGE_ARMS = ("neural_false", "neural_auto")
 BASELINE_ARMS = ("hgb", "logreg")
 DEFAULT_ARMS = STRATEGY_ARMS + PACKAGE_ARMS + BASELINE_ARMS
 # Variant arm -> (strategy name, settings that differ from the strategy's defaults)
-VARIANTS = {"controller_full": ("controller", {"min_fidelity": 1.0})}
+VARIANTS = {"controller_halving": ("controller", {"min_fidelity": 1.0 / 3.0})}
 # Arms that train no network: they always run, and are recorded, as cpu.
 CPU_ONLY_ARMS = ("neural_false",) + BASELINE_ARMS
 

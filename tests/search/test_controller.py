@@ -88,8 +88,7 @@ def test_proposals_are_valid_networks_of_the_datas_kind(kind):
     asked = make_strategy("controller", space, seed=0).ask(8)
     assert len(asked) == 8
     for candidate in asked:
-        # every child is first trained with a third of its epochs
-        assert candidate.origin == "controller" and candidate.fidelity == pytest.approx(1 / 3)
+        assert candidate.origin == "controller" and candidate.fidelity == 1.0
         config = candidate.config
         arch = config[ARCHITECTURE_KEY]
         assert isinstance(arch, Architecture) and arch.kind == kind
@@ -147,7 +146,7 @@ def test_repeats_are_drawn_again_before_they_are_accepted():
 # ------------------------------------------------------------------ learning
 @pytest.mark.parametrize("kind", [TABULAR, IMAGE])
 def test_mean_reward_rises_on_a_synthetic_objective(kind):
-    strategy = Controller(min_fidelity=1.0).make(space_of(kind), seed=0)  # no promotions
+    strategy = make_strategy("controller", space_of(kind), seed=0)
     proposed = run_async(strategy, good_ops, n_trials=300)
     rewards = np.array([good_ops(c.config) for c in proposed])
     n_op_slots = 2 * len(proposed[0].config[ARCHITECTURE_KEY].cells) * \
@@ -171,7 +170,7 @@ def test_children_are_rewarded_at_their_first_training_and_the_best_promoted():
     """NASNet's proxy: the policy learns from each child's short training only; the
     top third of the children is trained again in full (asynchronous successive
     halving), and only those full-fidelity networks can be chosen."""
-    strategy = make_strategy("controller", space_of(TABULAR), seed=0)
+    strategy = Controller(min_fidelity=1 / 3).make(space_of(TABULAR), seed=0)
     proposed = run_async(strategy, good_ops, n_trials=90)
     low = [c for c in proposed if c.fidelity < 1.0]
     full = [c for c in proposed if c.fidelity == 1.0]
@@ -207,7 +206,7 @@ DECAY = Categorical("decay_rate", (0.1, 0.5), 0.1, active_if={"schedule": ("step
 
 def test_the_recipe_is_learned_with_the_cells():
     space = with_recipe(space_of(TABULAR), SCHEDULE, DECAY)
-    strategy = Controller(min_fidelity=1.0).make(space, seed=0)
+    strategy = make_strategy("controller", space, seed=0)
     key = f"model:{NAME}:schedule"
     proposed = run_async(strategy, lambda config: 3.0 * (config[key] == "constant"), 150)
     for candidate in proposed:
