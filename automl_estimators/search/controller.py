@@ -185,7 +185,7 @@ class ControllerSearch(SearchStrategy):
     def ask(self, n: int) -> list[Candidate]:
         if self._component is None:
             return []
-        return [self._promotion() or self._propose() for _ in range(n)]
+        return [self._halving.promotion(self.name) or self._propose() for _ in range(n)]
 
     def tell(self, candidate: Candidate, result) -> None:
         config = candidate.config
@@ -276,11 +276,6 @@ class ControllerSearch(SearchStrategy):
         self._proposed.add(key)
         self._pending.setdefault(key, []).append((tokens, used))
         return Candidate(config, self._halving.lowest, self.name)
-
-    def _promotion(self) -> Candidate | None:
-        """A child in the top ``1/eta`` of its rung, at the next rung's epochs."""
-        promoted = self._halving.promotion()
-        return None if promoted is None else Candidate(*promoted, self.name)
 
     def _config(self, tokens) -> tuple[dict, list[bool]]:
         """The configuration ``tokens`` stand for, and which tokens took effect."""

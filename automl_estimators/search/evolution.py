@@ -142,7 +142,7 @@ class EvolutionSearch(SearchStrategy):
     def ask(self, n: int) -> list[Candidate]:
         if self._component is None:
             return []
-        return [self._promotion() or self._child() for _ in range(n)]
+        return [self._halving.promotion(self.name) or self._child() for _ in range(n)]
 
     def report(self) -> dict:
         """Networks trained per rung of successive halving, lowest first."""
@@ -162,10 +162,6 @@ class EvolutionSearch(SearchStrategy):
                 self._population.popleft()  # aging: the oldest leaves, whatever its score
 
     # -------------------------------------------------------------- internals
-    def _promotion(self) -> Candidate | None:
-        promoted = self._halving.promotion()
-        return None if promoted is None else Candidate(*promoted, self.name)
-
     def _child(self) -> Candidate:
         config = None
         if len(self._population) >= self.settings.population_size:

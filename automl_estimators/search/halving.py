@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from .base import config_key
+from .base import Candidate, config_key
 
 
 class AsyncHalving:
@@ -56,10 +56,10 @@ class AsyncHalving:
             self._rungs[rung].append((score, ok, len(self._rungs[rung]), config))
         return rung
 
-    def promotion(self) -> tuple[dict, float] | None:
-        """``(config, fidelity)`` of a result in the top ``1/eta`` of its rung, not
-        promoted yet, at the next rung's fidelity; higher rungs first. None when
-        there is none."""
+    def promotion(self, origin: str) -> Candidate | None:
+        """A result in the top ``1/eta`` of its rung, not promoted yet, as a
+        candidate (of ``origin``, the strategy's name) at the next rung's fidelity;
+        higher rungs first. None when there is none."""
         for rung in reversed(range(len(self.fidelities) - 1)):
             results = self._rungs[rung]
             best = sorted(results, key=lambda r: (-r[0], r[2]))[:len(results) // self.eta]
@@ -67,7 +67,7 @@ class AsyncHalving:
                 key = config_key(config)
                 if ok and key not in self._promoted[rung]:
                     self._promoted[rung].add(key)
-                    return config, self.fidelities[rung + 1]
+                    return Candidate(config, self.fidelities[rung + 1], origin)
         return None
 
     def counts(self) -> list[int]:
