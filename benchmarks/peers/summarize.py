@@ -87,6 +87,8 @@ How each system is called (B = budget in seconds; `benchmarks/peers/systems.py`)
   the default preset; pandas 2.3 (AutoGluon requires < 2.4). The torchvision that fastai
   pulls from PyPI is a CUDA build that cannot be imported beside the CPU torch; the tabular
   networks (NeuralNetTorch, NeuralNetFastAI) do not import it, and train.
+- autogluon-best (leagues only): the same with `presets="best_quality"` (k-fold bagging
+  and multi-layer stacking).
 - hgb: `HistGradientBoosting{Classifier,Regressor}(random_state=seed)` after
   `OneHotEncoder(handle_unknown="ignore")` of text columns; no budget.
 - xgboost: `XGB{Classifier,Regressor}(n_jobs=2, random_state=seed, enable_categorical=True)`,
