@@ -254,6 +254,8 @@ def test_a_league_has_its_own_records_page_and_a_budget_axis(peers, tmp_path, mo
     text = doc.read_text()
     assert text.startswith("# League `tiny`: 300 s") and "For a test." in text
     assert "![tiny_budget_axis.png](tiny_budget_axis.png)" in text
+    # links from docs/benchmarks/ to the repository go up two folders
+    assert "(../../benchmarks/peers/pins/baselines.txt)" in text
     assert (tmp_path / "tiny.csv").exists() and not (tmp_path / "runs.csv").exists()
     means = summarize.budget_axis_means(summarize.load_records(league_raw),
                                         summarize.load_records(main_raw))

@@ -360,7 +360,7 @@ def failure_lines(frame):
             for r in failed.itertuples()]
 
 
-def version_lines(frame):
+def version_lines(frame, root="../"):
     """Versions each system ran with (from its records) and where its full pins are."""
     lines = []
     for system in systems_in(frame):
@@ -374,15 +374,16 @@ def version_lines(frame):
             text += f" at commit {', '.join(commits) or 'unknown'}"
         venv = SYSTEMS.get(system, system)
         lines.append(f"- {system}: {text} (venv `{venv}`, all pins: "
-                     f"[`benchmarks/peers/pins/{venv}.txt`](../benchmarks/peers/pins/{venv}.txt))")
+                     f"[`benchmarks/peers/pins/{venv}.txt`]({root}benchmarks/peers/pins/{venv}.txt))")
     return lines
 
 
 def render(frame, command, label=None, plots=(), summary_command=SUMMARY_COMMAND,
-           where="the per-run records are not committed", league=None, plot_dir="benchmarks/"):
+           where="the per-run records are not committed", league=None, plot_dir="benchmarks/",
+           root="../"):
     """The whole of ``docs/benchmarks.md``, or of a league's page (``league``).
 
-    ``plot_dir``: the plots' folder relative to the page.
+    ``plot_dir``: the plots' folder relative to the page; ``root``: the repository's.
     """
     systems = systems_in(frame)
     ranked = rank_runs(frame)
@@ -409,7 +410,7 @@ def render(frame, command, label=None, plots=(), summary_command=SUMMARY_COMMAND
         (f"- Runs: {len(frame)} ({', '.join(systems)}; budgets "
          f"{', '.join(map(str, budgets))} s; {frame['dataset'].nunique()} datasets; "
          f"seeds {seeds})"),
-        "- Versions:", *(f"  {line}" for line in version_lines(frame)), "",
+        "- Versions:", *(f"  {line}" for line in version_lines(frame, root)), "",
         PROTOCOL, "", SETTINGS, ""]
     lines += ["### Mean rank (1 = best)", "", *rank_lines(ranked, systems), "",
               f"### Wins / ties / losses of {OURS}", "",
@@ -592,11 +593,12 @@ def summarize(raw=RAW, command="", label=None, summary_command=SUMMARY_COMMAND,
         runs["versions"] = [json.dumps(v, sort_keys=True) if isinstance(v, dict) else "{}"
                             for v in runs["versions"]]
         runs.sort_values(["budget", "seed", "dataset", "system"]).to_csv(ledger, index=False)
-    where = (f"every run is a row of [`{_relative(ledger)}`](../{_relative(ledger)})"
+    root = "../" if league is None else "../../"  # from the page to the repository
+    where = (f"every run is a row of [`{_relative(ledger)}`]({root}{_relative(ledger)})"
              if ledger is not None else
              f"the per-run records are in `{_relative(raw)}` (not committed)")
     text = render(frame, command, label, plots, summary_command, where, league,
-                  plot_dir="benchmarks/" if league is None else "")
+                  plot_dir="benchmarks/" if league is None else "", root=root)
     doc.write_text(text + kept_analysis(doc))
     return doc
 
