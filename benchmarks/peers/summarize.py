@@ -394,7 +394,7 @@ def render(frame, command, label=None, plots=(), summary_command=SUMMARY_COMMAND
     else:
         lines = [f"# League `{league.name}`: {', '.join(map(str, league.budgets))} s", "",
                  f"Datasets: {', '.join(league.datasets)}. {league.why}", "",
-                 f"Systems: {', '.join(league.systems)}.", ""]
+                 f"Systems: {', '.join(league.systems)}.", "", "## Results", ""]
     if label:
         lines += [f"> **{label}**", ""]
     seeds = ", ".join(map(str, sorted(frame["seed"].unique())))
