@@ -246,8 +246,8 @@ def check_y_classification(X, y, estimator_name: str) -> tuple[np.ndarray, np.nd
     """Validate class labels; return (encoded labels 0..k-1, classes)."""
     y = _check_y_common(X, y, estimator_name)
     _check_y_finite(y)
-    # one value per Python type: a label's kind depends on its type (one pass in C
-    # over the types, not a call per row)
+    # a label's kind depends on its type: one value per type is classified, not
+    # every row (the dict keeps the last value of each type)
     types = (sorted({_label_kind(v) for v in {type(v): v for v in y}.values()})
              if y.dtype == object else ())
     if len(types) > 1:

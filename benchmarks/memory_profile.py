@@ -364,12 +364,9 @@ def main(argv=None):
             Path(args.json).write_text(json.dumps({"dataset": args.dataset, "what": what,
                                                    **summary}, indent=1))
         return 0
-    if entry["name"] == "million":
-        from memory_scale import million
+    from memory_scale import load
 
-        X_tr, X_te, y_tr, y_te = million(args.seed)
-    else:
-        X_tr, X_te, y_tr, y_te = load_split(entry, args.seed)
+    X_tr, X_te, y_tr, y_te = load(args.dataset, args.seed)
     loaded = time.monotonic() - sampler.start_time
     from automl_estimators import AutoClassifier, AutoRegressor
 

@@ -69,10 +69,12 @@ def million(seed=0):
     return train_test_split(frame, y, test_size=0.25, random_state=seed, stratify=y)
 
 
-def load(case):
+def load(case, seed=0):
+    """(X_train, X_test, y_train, y_test) of a case: the generated table or a shared
+    dataset's 75/25 split, fixed by ``seed``."""
     if case == "million":
-        return million()
-    return load_split(dataset_entry(case), 0)
+        return million(seed)
+    return load_split(dataset_entry(case), seed)
 
 
 def run_one(case, budget, out):

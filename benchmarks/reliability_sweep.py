@@ -121,9 +121,10 @@ def table(raw=RAW):
     for (system, d, _, s), r in records.items():
         if system != HGB:
             continue
-        references.setdefault((d, s), r)
+        held = references.setdefault((d, s), r)
         if r.get("status") == "ok" and r.get("fit_s") is not None:
-            references[d, s] = r if references[d, s].get("status") != "ok" else references[d, s]
+            if held.get("status") != "ok":
+                references[d, s] = r
             hgb_seconds[d, s] = min(r["fit_s"], hgb_seconds.get((d, s), math.inf))
     rows, dummies = [], {}
     for (system, dataset, budget, seed), r in sorted(records.items()):

@@ -199,7 +199,9 @@ class ControllerSearch(SearchStrategy):
         reward = result.score if ok else -self.crash_cost
         rung = self._halving.record(config, candidate.fidelity, reward, ok)
         drawn = self._pending.get(key)
-        if rung == 0 and drawn:  # a promotion: rewarded at the child's first training
+        # The policy learns from a child's first training only (rung 0); a promoted
+        # child's later result was already rewarded there.
+        if rung == 0 and drawn:
             tokens, used = drawn.pop(0)
             self._policy().update(tokens, reward, used)
 
