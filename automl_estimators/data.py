@@ -58,6 +58,9 @@ class DataProfile:
     # Columns without any observed value at fit: no step reads them (an imputer
     # would drop them, with a warning at every predict).
     empty: tuple = ()
+    # Distinct values of each ``categorical`` column, in its order, a missing value
+    # counted as one more (what a one-hot encoding of it would need).
+    categorical_levels: tuple = ()
 
     @property
     def n_classes(self) -> int:
@@ -330,10 +333,17 @@ def profile(X, y, task: str) -> DataProfile:
     """Describe validated X (and encoded y) for the search."""
     numeric, categorical, high, empty = column_kinds(X)
     counts = tuple(np.bincount(y).tolist()) if task == "classification" else ()
+    levels = tuple(_levels(X[c] if isinstance(c, str) else X.iloc[:, c]) for c in categorical)
     return DataProfile(
         task=task, n_rows=X.shape[0], n_features=X.shape[1], sparse=sp.issparse(X),
         numeric=numeric, categorical=categorical, high_cardinality=high,
-        missing_fraction=missing_fraction(X), class_counts=counts, empty=empty)
+        missing_fraction=missing_fraction(X), class_counts=counts, empty=empty,
+        categorical_levels=levels)
+
+
+def _levels(column) -> int:
+    """Distinct values of a column, a missing value counted as one more."""
+    return int(column.nunique(dropna=True)) + int(column.isna().any())
 
 
 def take_rows(X, rows):

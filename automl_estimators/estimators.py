@@ -46,7 +46,7 @@ from .runners.processes import check_not_in_worker_start
 from .scoring import get_metric, predictions_of
 from .search import SETTINGS, STRATEGIES, make_strategy
 from .search_loop import SearchLoop
-from .spaces import DEFAULT_MODEL, Space
+from .spaces import DEFAULT_MODEL, Space, one_hot_width
 from .spaces.architecture import kind_of
 from .spaces.neural import NAME as NEURAL
 from .summary import as_html, as_text, describe_fit
@@ -253,7 +253,7 @@ class _AutoBase(BaseEstimator):
         space = Space(task, sparse=profile.sparse, n_features=profile.n_features,
                       has_categorical=profile.has_categorical, include=self.include,
                       exclude=self.exclude, seed=seed, neural=plan.neural,
-                      image_shape=self.image_shape)
+                      image_shape=self.image_shape, one_hot_features=one_hot_width(profile))
         n_jobs = self._trial_workers()
         reporter = Reporter(self.verbose, budget, metric.name)
         interrupts = Interrupts(clock=budget.elapsed)

@@ -239,6 +239,31 @@ def record_trials(trials, start):
     evaluation.Evaluator.refit_many = logged_refit_many
 
 
+def in_flight(board, at, fit_start):
+    """The trials of ``board`` (a leaderboard) running ``at`` seconds into the profile,
+    the fit having started ``fit_start`` seconds into it: one text line each."""
+    lines = []
+    for row in board.itertuples():
+        start = fit_start + row.started_at
+        if start <= at <= start + (row.duration if row.duration == row.duration else 0.0):
+            lines.append(f"trial {row.trial} {row.pipeline} (fidelity {row.fidelity:.2f}, "
+                         f"{row.status}, {row.duration:.1f} s from {row.started_at:.1f} s)")
+    return lines
+
+
+def worker_peaks(samples, count=5, apart=5.0):
+    """The ``count`` highest samples of the workers' summed RSS, at least ``apart``
+    seconds from each other: (seconds, MB)."""
+    ranked = sorted(((roles["workers"][0] / MB, t) for t, roles in samples), reverse=True)
+    peaks = []
+    for mb, t in ranked:
+        if all(abs(t - other) >= apart for other, _ in peaks):
+            peaks.append((t, mb))
+        if len(peaks) == count:
+            break
+    return sorted(peaks)
+
+
 def compare(a, b):
     """Print whether two --save files agree: trials, scores, final model, predictions."""
     import numpy as np
@@ -393,6 +418,7 @@ def main(argv=None):
     model = cls(time_budget=args.budget, n_jobs=args.n_jobs, random_state=args.seed,
                 max_trials=args.max_trials)
     start = time.perf_counter()
+    fit_start = time.monotonic() - sampler.start_time
     model.fit(X_tr, y_tr)
     fit_s = time.perf_counter() - start
     phases.append(("fitted", time.monotonic() - sampler.start_time))
@@ -415,6 +441,12 @@ def main(argv=None):
     report(summary, sampler.samples, phases + trials, args.every)
     started = [what for what, t in trials if t <= summary["peak_rss_at"]]
     print(f"\nthe last trials started before the peak of summed RSS: {started[-3:]}")
+    board = model.leaderboard_
+    print("\ntrials in flight at the workers' highest peaks (RSS, at least 5 s apart)")
+    for at, mb in worker_peaks(sampler.samples):
+        print(f"  {at:6.1f} s  workers {mb:6.0f} MB")
+        for line in in_flight(board, at, fit_start) or ["(no trial: a refit or a start)"]:
+            print(f"           {line}")
     if top:
         print("\nparent's largest allocation sites at the end of the search (tracemalloc)")
         for stat in top:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from .components import ALL_COMPONENTS, DEFAULT_MODEL, DEFAULT_PORTFOLIO, TUNED_CONFIGS
+from .components import ALL_COMPONENTS, DEFAULT_MODEL, DEFAULT_PORTFOLIO, ONE_HOT, TUNED_CONFIGS
 from .configspace import compiled_space, decode, encode
 from .declarations import (
     ENCODING,
@@ -21,21 +21,34 @@ from .declarations import (
     TASKS,
     Categorical,
     Component,
+    Forbidden,
     hp_key,
 )
 from .neural import NEURAL_COMPONENTS, neural_components
 from .program import TRANSFORMS, as_node
 
-__all__ = ["STEPS", "Component", "Space", "component_names"]
+__all__ = ["STEPS", "Component", "Space", "component_names", "one_hot_width"]
 
 # Default choice of each step in the compiled space (the model's is DEFAULT_MODEL).
 STEP_DEFAULTS = {
     "imputation": "simple_imputer",
     SCALING: "standard",
-    ENCODING: "one_hot",
+    ENCODING: ONE_HOT,
     "features": "no_features",
     MODEL: DEFAULT_MODEL,
 }
+
+
+def one_hot_width(profile) -> int:
+    """Columns the preprocessing gives a model when categories are one-hot encoded
+    (a :class:`~automl_estimators.data.DataProfile`'s data): one per numeric or
+    high-cardinality column, one per level of each low-cardinality column, at
+    most the encoder's ``max_categories``. An upper bound: rare levels grouped by
+    the encoder's ``min_frequency`` make it narrower."""
+    encoder = next(c for c in ALL_COMPONENTS if c.name == ONE_HOT)
+    cap = encoder.fixed["max_categories"]
+    return (len(profile.numeric) + len(profile.high_cardinality)
+            + sum(min(levels, cap) for levels in profile.categorical_levels))
 
 
 def component_names(task: str) -> list[str]:
@@ -68,10 +81,25 @@ class Space:
         declaring them needs no torch, fitting them does.
     image_shape : tuple of int or None
         Shape of one row as an image, fixed in the neural components.
+    one_hot_features : int or None
+        Columns a one-hot encoding of the categories gives (:func:`one_hot_width`);
+        None: ``n_features``.
+
+    Attributes
+    ----------
+    forbidden : tuple of Forbidden
+        Pairs of choices no flat configuration holds together (compiled into the
+        ConfigSpace space as forbidden clauses; :meth:`violation`): a feature
+        step before a model it does not feed (``Component.precedes``), and a
+        feature step after a one-hot encoding wider than its ``max_features``.
+        A pair that would leave a step no other choice (``include`` restricted
+        it to that component) or that the default configuration holds is not
+        forbidden: the user asked for it.
     """
 
     def __init__(self, task, *, sparse=False, n_features=1, has_categorical=False,
-                 include=None, exclude=None, seed=None, neural=False, image_shape=None):
+                 include=None, exclude=None, seed=None, neural=False, image_shape=None,
+                 one_hot_features=None):
         if task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {task!r}")
         self.task = task
@@ -103,6 +131,36 @@ class Space:
                     f"{sorted({c.name for c in catalogue if c.step == step and task in c.tasks})}.")
             steps[step] = tuple(offered)
         self.steps = steps
+        self.one_hot_features = n_features if one_hot_features is None else one_hot_features
+        self.forbidden = self._forbidden()
+
+    def _forbidden(self) -> tuple:
+        pairs = []
+        models = self.steps[MODEL]
+        encodings = [c.name for c in self.steps.get(ENCODING, ())]
+        for feature in self.steps.get(FEATURES, ()):
+            if feature.precedes is not None:
+                fed = [m.name for m in models if m.name in feature.precedes]
+                pairs += [Forbidden((FEATURES, feature.name), (MODEL, model.name),
+                                    f"{feature.name} feeds only the linear models "
+                                    f"({', '.join(fed) or 'none on offer'})")
+                          for model in models if model.name not in feature.precedes]
+            if (feature.max_features is not None and ONE_HOT in encodings
+                    and self.one_hot_features > feature.max_features):
+                pairs.append(Forbidden(
+                    (ENCODING, ONE_HOT), (FEATURES, feature.name),
+                    f"one-hot encoding gives up to {self.one_hot_features} columns, more than "
+                    f"{feature.name}'s max_features={feature.max_features}"))
+        default = self._step_defaults()
+        return tuple(pair for pair in pairs
+                     if all(len(self.steps[step]) > 1 for step, _ in (pair.first, pair.second))
+                     and not pair.violated_by(default))
+
+    def violation(self, config: dict) -> str | None:
+        """Why a flat configuration is not allowed here (a :attr:`forbidden` pair it
+        holds, a step it lacks at its default), or None."""
+        choices = {**self._step_defaults(), **{s: config[s] for s in self.steps if s in config}}
+        return next((pair.reason for pair in self.forbidden if pair.violated_by(choices)), None)
 
     # ---------------------------------------------------------------- lookup
     def component(self, step: str, name: str) -> Component:
@@ -126,7 +184,7 @@ class Space:
     def new_configspace(self, seed=None):
         """A ConfigSpace ``ConfigurationSpace`` of its own (a strategy samples from it
         without touching anyone else's sampling state), from the per-process cache."""
-        return compiled_space(self.steps, self._step_defaults(), seed=seed)
+        return compiled_space(self.steps, self._step_defaults(), self.forbidden, seed=seed)
 
     def _step_defaults(self) -> dict:
         defaults = {}
@@ -135,6 +193,21 @@ class Space:
             wanted = STEP_DEFAULTS.get(step)
             defaults[step] = wanted if wanted in names else names[0]
         return defaults
+
+    def _allowed(self, choices: dict) -> dict:
+        """``choices`` (step -> component name) with each step other than the model
+        that a :attr:`forbidden` pair holds moved to its first choice that none
+        does."""
+        choices = dict(choices)
+        for step in self.steps:
+            pairs = [p for p in self.forbidden if step in (p.first[0], p.second[0])]
+            if step == MODEL or not any(p.violated_by(choices) for p in pairs):
+                continue
+            choices[step] = next(
+                (c.name for c in self.steps[step]
+                 if not any(p.violated_by({**choices, step: c.name}) for p in pairs)),
+                choices[step])
+        return choices
 
     def default_config(self, model: str | None = None, overrides: dict | None = None) -> dict:
         """Every step at its default, with ``model`` (or the default model) at its
@@ -150,6 +223,7 @@ class Space:
         choices = self._step_defaults()
         if model is not None:
             choices[MODEL] = self.component(MODEL, model).name
+            choices = self._allowed(choices)
         overrides = dict(overrides or {})
         config = {}
         for step, name in choices.items():
@@ -207,7 +281,8 @@ class Space:
         the active hyperparameters it lacks (a complete configuration, which
         ConfigSpace requires); hyperparameters outside a range are clipped,
         unknown and inactive ones dropped (an earlier version's
-        ``architecture_seed`` among them). A network keeps its architecture
+        ``architecture_seed`` among them). None as well when it holds a pair of
+        choices forbidden here (:meth:`violation`). A network keeps its architecture
         (:data:`~.neural.ARCHITECTURE_KEY`) when this space's cells admit it (same
         kind, not more blocks than offered), its ``n_blocks`` set to match;
         otherwise the architecture is dropped and the network takes its default
@@ -216,6 +291,8 @@ class Space:
         the data). Program configurations keep their tree when its components are
         offered (as nodes, an old fit's tuples converted).
         """
+        if self.violation(config):
+            return None
         defaults = self._step_defaults()
         adapted = {}
         for step, components in self.steps.items():

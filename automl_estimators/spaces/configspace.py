@@ -49,17 +49,18 @@ _COMPILED_MAX = 16
 
 
 def compiled_space(steps: dict[str, tuple[Component, ...]], defaults: dict[str, str],
-                   seed=None):
-    """:func:`compile_space`, compiled once per distinct ``(steps, defaults)`` per process.
+                   forbidden=(), seed=None):
+    """:func:`compile_space`, compiled once per distinct ``(steps, defaults, forbidden)``
+    per process.
 
     Returns a new ``ConfigurationSpace`` each call (its sampler seeded with ``seed``),
     so no caller shares another's sampling state.
     """
-    key = repr((steps, defaults))
+    key = repr((steps, defaults, forbidden))
     if key not in _COMPILED:
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.pop(next(iter(_COMPILED)))
-        _COMPILED[key] = compile_space(steps, defaults).to_serialized_dict()
+        _COMPILED[key] = compile_space(steps, defaults, forbidden).to_serialized_dict()
     # from_serialized_dict consumes the dict it reads: it gets a copy
     space = CS.ConfigurationSpace.from_serialized_dict(copy.deepcopy(_COMPILED[key]))
     if seed is not None:
@@ -67,7 +68,8 @@ def compiled_space(steps: dict[str, tuple[Component, ...]], defaults: dict[str, 
     return space
 
 
-def compile_space(steps: dict[str, tuple[Component, ...]], defaults: dict[str, str], seed=None):
+def compile_space(steps: dict[str, tuple[Component, ...]], defaults: dict[str, str],
+                  forbidden=(), seed=None):
     """Build the ``ConfigurationSpace`` of a pipeline from its steps' components.
 
     Parameters
@@ -76,6 +78,8 @@ def compile_space(steps: dict[str, tuple[Component, ...]], defaults: dict[str, s
         Step name to the components offered for it, in pipeline order.
     defaults : dict
         Step name to the default component's name.
+    forbidden : tuple of Forbidden
+        Pairs of choices no configuration holds (forbidden clauses).
     seed : int or None
         Seed of the space's own sampler.
     """
@@ -108,6 +112,10 @@ def compile_space(steps: dict[str, tuple[Component, ...]], defaults: dict[str, s
                     conditions.append(CS.AndConjunction(*parts))
     space.add(hyperparameters, conditions)
     _forbid_column_changes_before_images(space, steps)
+    if forbidden:
+        space.add([CS.ForbiddenAndConjunction(
+            *(CS.ForbiddenEqualsClause(space[step], name) for step, name in (p.first, p.second)))
+            for p in forbidden])
     return space
 
 

@@ -126,6 +126,12 @@ class Component:
         Whether the component works on sparse input.
     min_features, max_features : int or None
         The component is offered only when the number of input columns is in range.
+        A feature step's ``max_features`` also holds for the columns an encoding
+        gives it: it is not combined with a one-hot encoding wider than that
+        (:attr:`~automl_estimators.spaces.Space.forbidden`).
+    precedes : tuple of str or None
+        A feature step's models: the names of the only models it may feed
+        (``None``: any).
     seeded : bool
         Whether the estimator takes ``random_state``.
     iterations : str or None
@@ -169,6 +175,7 @@ class Component:
     accepts_sparse: bool = True
     min_features: int | None = None
     max_features: int | None = None
+    precedes: tuple | None = None
     seeded: bool = False
     iterations: str | None = None
     strategy_parameters: tuple = ()
@@ -225,3 +232,18 @@ def import_path(path: str):
 def hp_key(component: Component, hp_name: str) -> str:
     """Flat configuration key of a component's hyperparameter."""
     return f"{component.step}:{component.name}:{hp_name}"
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """Two choices no configuration may hold together: ``first`` and ``second`` are
+    ``(step, component name)``; ``reason`` says why, for messages."""
+
+    first: tuple
+    second: tuple
+    reason: str
+
+    def violated_by(self, config: dict) -> bool:
+        """Whether a flat configuration holds both choices."""
+        return all(config.get(step) == name for step, name in (self.first, self.second))
+

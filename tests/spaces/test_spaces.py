@@ -1,11 +1,22 @@
 """The declarative space: compilation, decode/encode, include/exclude, data-shape filters."""
 
+import dataclasses
+
 import ConfigSpace as CS
+import numpy as np
+import pandas as pd
 import pytest
 
+from automl_estimators import data
+from automl_estimators.metalearning.warm_start import warm_start_candidates
 from automl_estimators.search import RandomSearch
-from automl_estimators.spaces import Space, component_names
-from automl_estimators.spaces.components import ALL_COMPONENTS, DEFAULT_PORTFOLIO, TUNED_CONFIGS
+from automl_estimators.spaces import Space, component_names, one_hot_width
+from automl_estimators.spaces.components import (
+    ALL_COMPONENTS,
+    DEFAULT_PORTFOLIO,
+    LINEAR_MODELS,
+    TUNED_CONFIGS,
+)
 from automl_estimators.spaces.declarations import MODEL, Int, hp_key
 
 TASKS = ["classification", "regression"]
@@ -174,3 +185,64 @@ def test_no_feature_step_changes_the_pixels_before_an_image_network(include):
                             for c in networks)
     if include is None:  # other models keep every feature step
         assert any(c.get("features", "no_features") != "no_features" for c in configs)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_kernel_features_feed_only_linear_models(task):
+    """auto-sklearn's rule: Nystroem features before a tree, boosting, neighbours or
+    another kernel are slow for what they add (measured here: 47-75 s trials and
+    3-4 GB of workers at a third of the fidelity or less)."""
+    s = space(task)
+    configs = [s.decode(c) for c in s.configspace.sample_configuration(600)]
+    fed = {c[MODEL] for c in configs if c["features"] == "nystroem"}
+    assert fed and fed <= set(LINEAR_MODELS)
+    assert {c[MODEL] for c in configs} - set(LINEAR_MODELS)  # the others are still searched
+    reason = s.violation({MODEL: "random_forest", "features": "nystroem"})
+    assert "nystroem feeds only the linear models" in reason
+    assert s.adapt({MODEL: "random_forest", "features": "nystroem"}) is None
+    assert s.violation({MODEL: s.models[-1], "features": "no_features"}) is None
+
+
+def test_a_feature_step_s_column_limit_holds_after_one_hot_encoding():
+    """Polynomial features (max_features=30) after a one-hot encoding of 108
+    columns were ~6000 columns: adult's trials held 3-5 GB (measured at 300 s)."""
+    wide = space("classification", n_features=14, one_hot_features=108)
+    narrow = space("classification", n_features=14, one_hot_features=30)
+    for s, allowed in ((wide, False), (narrow, True)):
+        configs = [s.decode(c) for c in s.configspace.sample_configuration(600)]
+        polynomial = [c for c in configs if c["features"] == "polynomial"]
+        assert polynomial  # still offered: after an ordinal or target encoding
+        assert any(c["encoding"] == "one_hot" for c in polynomial) == allowed
+    assert "108 columns" in wide.violation({"encoding": "one_hot", "features": "polynomial"})
+
+
+def test_one_hot_width_counts_levels_up_to_the_encoder_s_cap():
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": ["x", "y", None, "x"],
+                      "c": [str(i % 3) for i in range(4)]})
+    profile = data.profile(X, np.array([0, 1, 0, 1]), "classification")
+    assert profile.categorical_levels == (3, 3)  # b: x, y and missing
+    assert one_hot_width(profile) == 1 + 3 + 3
+    many = dataclasses.replace(profile, categorical_levels=(1000, 3))
+    assert one_hot_width(many) == 1 + 64 + 3
+
+
+@pytest.mark.parametrize("include", [["nystroem", "random_forest"], ["polynomial"]])
+def test_a_forbidden_pair_the_user_includes_is_searched(include):
+    s = space("classification", n_features=14, one_hot_features=108, include=include)
+    assert not any(name in include for p in s.forbidden for _, name in (p.first, p.second))
+    for model in s.models:  # every warm-start configuration is valid and encodes
+        config = s.default_config(model)
+        assert s.violation(config) is None
+        s.encode(config).check_valid_configuration()
+    configs = [s.decode(c) for c in s.configspace.sample_configuration(200)]
+    if include == ["polynomial"]:  # after any encoding, one-hot included
+        assert {c["features"] for c in configs} == {"polynomial"}
+        assert "one_hot" in {c["encoding"] for c in configs}
+    else:
+        assert {(c["features"], c[MODEL]) for c in configs} == {("nystroem", "random_forest")}
+
+
+def test_a_forbidden_warm_start_is_refused_with_the_reason():
+    s = space("classification")
+    with pytest.raises(ValueError, match=r"warm_start\[0\] combines.*nystroem feeds only"):
+        warm_start_candidates([{MODEL: "knn", "features": "nystroem"}], s, None, None, None)
