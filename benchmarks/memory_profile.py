@@ -218,10 +218,14 @@ def record_trials(trials, start):
     def name(pipeline):
         steps = getattr(pipeline, "steps", None)
         last = steps[-1][1] if steps else pipeline
+        inner = getattr(last, "regressor", None)  # a TransformedTargetRegressor's model
         params = last.get_params(deep=False)
         size = {k: params[k] for k in ("n_estimators", "max_iter", "min_samples_leaf")
                 if k in params}
-        return f"{type(last).__name__}{size or ''}"
+        before = [type(step).__name__ for _, step in (steps or [])[:-1]
+                  if type(step).__name__ != "ColumnTransformer"]
+        model = type(last).__name__ + (f"({type(inner).__name__})" if inner is not None else "")
+        return " + ".join(before + [f"{model}{size or ''}"])
 
     submit, refit_many = evaluation.Evaluator.submit, evaluation.Evaluator.refit_many
 
@@ -445,7 +449,10 @@ def main(argv=None):
     print("\ntrials in flight at the workers' highest peaks (RSS, at least 5 s apart)")
     for at, mb in worker_peaks(sampler.samples):
         print(f"  {at:6.1f} s  workers {mb:6.0f} MB")
-        for line in in_flight(board, at, fit_start) or ["(no trial: a refit or a start)"]:
+        started = [f"started at {t - fit_start:.1f} s: {what}" for what, t in trials if t <= at]
+        # A trial cancelled at the end of the search is not on the leaderboard.
+        for line in in_flight(board, at, fit_start) or (
+                ["(none on the leaderboard; the last started:)"] + started[-2:]):
             print(f"           {line}")
     if top:
         print("\nparent's largest allocation sites at the end of the search (tracemalloc)")

@@ -16,6 +16,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from automl_estimators import AutoClassifier, AutoRegressor
+from automl_estimators.spaces import one_hot_width
 from tests.conftest import SLACK_BUDGET, load, loaded_bound
 
 # Fits that stop on a trial count (the strong default and two more of the static
@@ -52,6 +53,12 @@ def test_classifier_on_mixed_pandas_data(credit):
         assert np.isclose(board["ensemble_weight"].sum(), 1.0)
     assert isinstance(clf.best_pipeline_, Pipeline)
     assert clf.search_plan_.resampling == "cv"
+    # The space knows how wide a one-hot encoding of the 13 categorical columns is:
+    # polynomial features (at most 30 columns) do not follow it.
+    space = clf.search_space_
+    assert space.one_hot_features == one_hot_width(clf.profile_) > 30 >= X.shape[1]
+    assert space.violation({"encoding": "one_hot", "features": "polynomial"})
+    assert space.violation({"encoding": "ordinal", "features": "polynomial"}) is None
 
 
 def test_regressor_on_data_with_missing_values(mpg):

@@ -74,12 +74,12 @@ def _explicit(configs, space) -> list[dict]:
         if not isinstance(config, dict):
             raise TypeError(f"warm_start[{i}] must be a configuration dict (as in "
                             f"best_config_), got {type(config).__name__}.")
-        adapted = space.adapt(config)
         reason = space.violation(config)
         if reason is not None:
             raise ValueError(f"warm_start[{i}] combines choices this search does not make "
                              f"together: {reason}. Choose another, or include only these "
                              "components to search them together.")
+        adapted = space.adapt(config)
         if adapted is None:
             raise ValueError(
                 f"warm_start[{i}] uses a component this search cannot offer "
