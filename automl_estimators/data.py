@@ -188,8 +188,10 @@ def _predict_text_as_numbers(column, name):
     return numbers
 
 
-def column_kinds(X) -> tuple[tuple, tuple, tuple, tuple]:
-    """(numeric, low-cardinality categorical, high-cardinality categorical, empty) columns.
+def column_kinds(X) -> tuple[tuple, tuple, tuple, tuple, tuple]:
+    """(numeric, low-cardinality categorical, high-cardinality categorical, empty)
+    columns, and the levels of each low-cardinality one (its distinct values, a
+    missing value counted as one more: what a one-hot encoding of it needs).
 
     Empty: no value observed in any row (sparse X has none: its implicit zeros
     are values).
@@ -200,27 +202,30 @@ def column_kinds(X) -> tuple[tuple, tuple, tuple, tuple]:
         When every column is empty: there is nothing to learn from.
     """
     if sp.issparse(X):
-        return tuple(range(X.shape[1])), (), (), ()
+        return tuple(range(X.shape[1])), (), (), (), ()
     if not isinstance(X, pd.DataFrame):
         observed = ~np.isnan(X).all(axis=0)
         kinds = (tuple(np.flatnonzero(observed).tolist()), (), (),
-                 tuple(np.flatnonzero(~observed).tolist()))
+                 tuple(np.flatnonzero(~observed).tolist()), ())
     else:
         by_name = all(isinstance(c, str) for c in X.columns)
-        numeric, categorical, high, empty = [], [], [], []
+        numeric, categorical, high, empty, levels = [], [], [], [], []
         for position, (name, column) in enumerate(X.items()):
             ident = name if by_name else position
-            if column.isna().all():
+            missing = column.isna()
+            if missing.all():
                 empty.append(ident)
             elif pd.api.types.is_bool_dtype(column) or (
                     pd.api.types.is_numeric_dtype(column)
                     and not isinstance(column.dtype, pd.CategoricalDtype)):
                 numeric.append(ident)
-            elif column.nunique(dropna=True) > HIGH_CARDINALITY:
+            elif (distinct := column.nunique(dropna=True)) > HIGH_CARDINALITY:
                 high.append(ident)
             else:
                 categorical.append(ident)
-        kinds = tuple(numeric), tuple(categorical), tuple(high), tuple(empty)
+                levels.append(int(distinct) + int(missing.any()))
+        kinds = (tuple(numeric), tuple(categorical), tuple(high), tuple(empty),
+                 tuple(levels))
     if len(kinds[3]) == X.shape[1]:
         raise ValueError(f"X has no observed values: all its {X.shape[1]} column(s) are missing "
                          "(NaN) in every row. Pass at least one column with values.")
@@ -331,19 +336,13 @@ def _is_number(value) -> bool:
 # ------------------------------------------------------------------- profile
 def profile(X, y, task: str) -> DataProfile:
     """Describe validated X (and encoded y) for the search."""
-    numeric, categorical, high, empty = column_kinds(X)
+    numeric, categorical, high, empty, levels = column_kinds(X)
     counts = tuple(np.bincount(y).tolist()) if task == "classification" else ()
-    levels = tuple(_levels(X[c] if isinstance(c, str) else X.iloc[:, c]) for c in categorical)
     return DataProfile(
         task=task, n_rows=X.shape[0], n_features=X.shape[1], sparse=sp.issparse(X),
         numeric=numeric, categorical=categorical, high_cardinality=high,
         missing_fraction=missing_fraction(X), class_counts=counts, empty=empty,
         categorical_levels=levels)
-
-
-def _levels(column) -> int:
-    """Distinct values of a column, a missing value counted as one more."""
-    return int(column.nunique(dropna=True)) + int(column.isna().any())
 
 
 def take_rows(X, rows):

@@ -449,10 +449,10 @@ def main(argv=None):
     print("\ntrials in flight at the workers' highest peaks (RSS, at least 5 s apart)")
     for at, mb in worker_peaks(sampler.samples):
         print(f"  {at:6.1f} s  workers {mb:6.0f} MB")
-        started = [f"started at {t - fit_start:.1f} s: {what}" for what, t in trials if t <= at]
+        recent = [f"started at {t - fit_start:.1f} s: {what}" for what, t in trials if t <= at]
         # A trial cancelled at the end of the search is not on the leaderboard.
         for line in in_flight(board, at, fit_start) or (
-                ["(none on the leaderboard; the last started:)"] + started[-2:]):
+                ["(none on the leaderboard; the last started:)"] + recent[-2:]):
             print(f"           {line}")
     if top:
         print("\nparent's largest allocation sites at the end of the search (tracemalloc)")
