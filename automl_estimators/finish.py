@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from .budget import (MIN_TRIAL_SECONDS, REFIT_OVERHEAD, estimate_refit_seconds,
-                     parallel_seconds)
+from .budget import MIN_TRIAL_SECONDS, REFIT_OVERHEAD, estimate_refit_seconds, parallel_seconds
 from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score
 from .plan import INLINE_MAX_SECONDS, INLINE_SHARE
 from .scoring import concatenate, fold_scores, predictions_of
