@@ -34,8 +34,9 @@ ENSEMBLE_SELECTION_SHARE = 0.2
 # When it ensembles, the search keeps in reserve the refit of the best trials that
 # may join the ensemble: this many, best first, refit in parallel n_jobs at a time
 # (parallel_seconds), and ensemble selection's share of the time left beside it.
-# Measured at 60 s on the 28 shared datasets (seed 0, 2b7c2c2): the final
-# ensembles had 1 member 29 times, 2: 24, 3: 15, 4: 14, 6: 2 of 84; four covers 82.
+# Measured at 60 s on the 28 shared datasets x 3 seeds (benchmarks/peers runs.csv):
+# the final models had 1 member 29 times, 2: 24, 3: 15, 4: 14, 6: 2 of 84; four
+# covers 82.
 # Too small a reserve only shrinks the ensemble to the members whose refit fits in
 # the time left, never the budget. Before, the reserve was three refits of the
 # best trial, whatever the others cost: a verbose 60 s fit on electricity ended its
