@@ -8,6 +8,7 @@ the refit itself runs under a hard limit, so a fit ends within
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -49,7 +50,9 @@ class Budget:
 def parallel_seconds(seconds, workers: int) -> float:
     """Expected wall time of tasks of these durations run on ``workers`` at once: each
     task, the longest first, goes to the worker free first (the makespan of longest
-    processing time first scheduling, within 4/3 of the best possible)."""
+    processing time first scheduling, within 4/3 of the best possible). Durations
+    that are not finite (unknown) count as none."""
+    seconds = [s for s in seconds if math.isfinite(s)]
     loads = [0.0] * max(1, min(workers, len(seconds)))
     for duration in sorted(seconds, reverse=True):
         loads[loads.index(min(loads))] += duration

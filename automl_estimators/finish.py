@@ -141,7 +141,8 @@ class Finisher:
         The workers' memory limit (megabytes), named in the warning of a fit that
         ends on the dummy because its trials ran out of memory.
     n_workers : int
-        Workers that refit an ensemble's members in parallel (``n_jobs``).
+        Workers that refit an ensemble's members in parallel (``n_jobs``, or a
+        Dask cluster's threads).
     rule : str
         How the final model is chosen from the history (:data:`~.selection.RULES`).
     """
@@ -212,12 +213,12 @@ class Finisher:
                               deadline=deadline)
         if choice is not None:
             self.reporter.phase("final model: %s", choice.reason)
-        final = None
+        final, done = None, {}
         if choice is not None and choice.is_ensemble:
-            final = self._ensemble(choice, evaluator, build)
+            final = self._ensemble(choice, evaluator, build, done)
         if final is None:
             final = self._refit(history, evaluator, build, fallback,
-                                first=None if choice is None else choice.single)
+                                first=None if choice is None else choice.single, done=done)
         if final.chosen.origin == "dummy":
             self._warn_if_limits_excluded(history)
             self._warn_if_out_of_memory(history)
@@ -282,7 +283,7 @@ class Finisher:
             return None
         return share
 
-    def _refit(self, history, evaluator, build, fallback, first=None) -> Final:
+    def _refit(self, history, evaluator, build, fallback, first=None, done=None) -> Final:
         """Refit ``first`` (the rule's single choice; default: the best trial) on all
         rows within the budget, else the best that can be.
 
@@ -301,8 +302,10 @@ class Finisher:
         (:meth:`_holds`) is not used: the trial's model as fitted during search
         serves when it was kept, else the next candidate is refit.
         When no refit finishes, the best model fitted during search serves, else
-        the dummy.
+        the dummy. ``done``: trial id -> a model already refit on all rows (an
+        ensemble's member, when the ensemble was not kept) that serves as is.
         """
+        done = done or {}
         ranked = history.ranked()
         dummy = history.results[0]
         better = [r for r in ranked if r.origin != "dummy" and r.score > dummy.score]
@@ -311,7 +314,8 @@ class Finisher:
         left = self.budget.remaining()
         tried, held = [], None  # tried: (trial, share of the rows)
         for result in better[:REFIT_CANDIDATES]:
-            if self._refit_estimate(result) <= left or self._refit_here(result, evaluator, left):
+            if (result.trial_id in done or self._refit_estimate(result) <= left
+                    or self._refit_here(result, evaluator, left)):
                 tried.append((result, 1.0))
             elif (share := self._partial_share(result, left)) is not None:
                 tried.append((result, share))
@@ -321,6 +325,10 @@ class Finisher:
         if better and not tried and held is None:
             tried = [(better[0], 1.0)]
         for result, share in tried:
+            if result.trial_id in done:
+                self.reporter.phase("keeping trial %d's refit from the ensemble's members",
+                                    result.trial_id)
+                return Final(done[result.trial_id], result)
             left = self.budget.remaining()
             if left < MIN_TRIAL_SECONDS:
                 break
@@ -392,9 +400,10 @@ class Finisher:
                 return Final(result.model, result)
         return Final(fallback, dummy)
 
-    def _ensemble(self, selection, evaluator, build) -> Final | None:
+    def _ensemble(self, selection, evaluator, build, done) -> Final | None:
         """Refit the members of the chosen ensemble (a :class:`~.selection.Choice`),
-        or None for one model.
+        or None for one model; ``done`` gets each member refit that holds (trial id
+        -> model), for the single choice to use when the ensemble is not kept.
 
         None when its refit is not expected to finish in time. Members are refit
         in parallel; if some do not finish, or only the heaviest can be refit in
@@ -438,6 +447,7 @@ class Finisher:
         kept = [(t, w, refit.model, pipeline) for t, w, pipeline, refit
                 in zip(trials, weights, pipelines, fitted)
                 if refit.model is not None and self._holds(t, refit)]
+        done.update((t.trial_id, model) for t, _, model, _ in kept)
         if len(kept) < len(trials):
             self.reporter.phase("%d of %d ensemble members not refit in time or rejected",
                                 len(trials) - len(kept), len(trials))

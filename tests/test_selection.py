@@ -430,41 +430,78 @@ def test_the_ensemble_reserve_is_the_parallel_refit_of_the_likely_members():
     # The excess over one refit keeps within its share of the budget.
     small = _ensembling(y, splits, Budget(20), n_workers=1)
     assert small.reserve(equal) == pytest.approx(once + ENSEMBLE_RESERVE_SHARE * 20)
-    # Only the dummy: nothing to refit.
-    assert finisher.reserve([ranked[-1]]) == 0.0 and finisher.reserve([]) == 0.0
+    # Only the dummy, or the dummy first: nothing to refit; the dummy among the
+    # best is no member (four others are counted: one worker, four refits).
+    dummy = ranked[-1]
+    assert finisher.reserve([dummy]) == 0.0 and finisher.reserve([]) == 0.0
+    assert finisher.reserve([dummy] + equal[:2]) == 0.0
+    one = _ensembling(y, splits, budget, n_workers=1)
+    assert one.reserve(equal[:2] + [dummy] + equal[2:5]) == pytest.approx(4 * once / selection)
 
 
 class _OrderedRefits(_Refits):
-    """Refits on two workers that record the order the pipelines were given in."""
+    """Refits on two workers that record the order the pipelines were given in; the
+    ones named in ``failing`` do not finish."""
 
     n_workers = 2
 
-    def __init__(self):
-        self.order = []
+    def __init__(self, failing=()):
+        self.order, self.failing, self.single = [], failing, []
 
     def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
         self.order = list(pipelines)
-        return [Refit(p, 0.0) for p in pipelines]
+        return [Refit(None, error="timeout") if p["model"] in self.failing else
+                Refit(dict(p, refit="together"), 0.0) for p in pipelines]
+
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
+        self.single.append(pipeline)
+        return Refit(dict(pipeline, refit="alone"), 0.0)
+
+    def ready(self, timeout=0.0):
+        return True
+
+
+def _three_members(y, splits):
+    """A chosen ensemble of trials 2, 3, 4 (weights 0.5, 0.3, 0.2) whose refits take
+    0.5, 0.01 and 5 s: longest first is 4, 2, 3, a cycle of all three."""
+    from automl_estimators.selection import Choice
+
+    results = _history(y, splits, [[0.9] * 5, [0.85] * 5, [0.85] * 5])
+    for i, seconds in zip((2, 3, 4), (0.5, 0.01, 5.0)):
+        results[i] = dataclasses.replace(results[i], fit_seconds=seconds)
+    choice = Choice(tuple(results[2:]), np.array([0.5, 0.3, 0.2]), 0.95, results[2], "test")
+    return results, choice
 
 
 def test_ensemble_members_are_refit_longest_first_and_kept_in_their_order():
     """The workers take the members in turn, so the longest go first (as the reserve
-    counts them); the ensemble keeps its members in the selection's order."""
+    counts them); each member keeps its own refit and weight, in the choice's order."""
     y, splits = _problem()
-    voters = _voters([None] * 5)
-    results = _history(y, splits, voters)
-    results[2] = dataclasses.replace(results[2], fit_seconds=0.01)
-    results[3] = dataclasses.replace(results[3], fit_seconds=0.5)
+    _, choice = _three_members(y, splits)
+    refits = _OrderedRefits()
+    final = _ensembling(y, splits, Budget(60), n_workers=2)._ensemble(
+        choice, refits, lambda config: config, {})
+    assert [m["model"] for m in refits.order] == ["m4", "m2", "m3"]
+    assert [trial_id for trial_id, _ in final.members] == [2, 3, 4]
+    assert [name for name, _ in final.model.estimators] == ["trial_2", "trial_3", "trial_4"]
+    assert [m["model"] for m in final.model.members_] == ["m2", "m3", "m4"]
+    np.testing.assert_allclose([w for _, w in final.members], [0.5, 0.3, 0.2])
+
+
+def test_a_member_refit_serves_the_single_choice_when_the_ensemble_is_not_kept():
+    """Two of the three members do not finish: the ensemble is not kept, and the single
+    choice's refit among the members serves; it is not refit a second time."""
+    y, splits = _problem()
+    results, choice = _three_members(y, splits)
     history = History()
     for result in results:
         history.add(result)
-    refits = _OrderedRefits()
-    final = _ensembling(y, splits, Budget(60), n_workers=2).finish(
-        history, refits, lambda config: config, "dummy")
-    assert final.members, "the two complementary challengers make an ensemble"
-    assert [m["model"] for m in refits.order] == ["m3", "m2"]
-    names = [name for name, _ in final.model.estimators]
-    assert names == [f"trial_{trial_id}" for trial_id, _ in final.members]
-    assert {trial_id for trial_id, _ in final.members} == {2, 3}
-    models = dict(zip(names, final.model.members_))
-    assert models["trial_2"] == {"model": "m2"} and models["trial_3"] == {"model": "m3"}
+    finisher = _ensembling(y, splits, Budget(60), n_workers=2)
+    refits = _OrderedRefits(failing=("m3", "m4"))
+    done = {}
+    assert finisher._ensemble(choice, refits, lambda config: config, done) is None
+    assert done == {2: {"model": "m2", "refit": "together"}}
+    final = finisher._refit(history, refits, lambda config: config, "dummy",
+                            first=choice.single, done=done)
+    assert final.chosen.trial_id == 2 and final.model == {"model": "m2", "refit": "together"}
+    assert refits.single == []
