@@ -8,6 +8,7 @@ the refit itself runs under a hard limit, so a fit ends within
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -44,6 +45,18 @@ class Budget:
     def overrun(self) -> float:
         """Seconds spent beyond the budget (0 when within)."""
         return max(0.0, self.elapsed() - self.total)
+
+
+def parallel_seconds(seconds, workers: int) -> float:
+    """Expected wall time of tasks of these durations run on ``workers`` at once: each
+    task, the longest first, goes to the worker free first (the makespan of longest
+    processing time first scheduling, within 4/3 of the best possible). Durations
+    that are not finite (unknown) count as none."""
+    seconds = [s for s in seconds if math.isfinite(s)]
+    loads = [0.0] * max(1, min(workers, len(seconds)))
+    for duration in sorted(seconds, reverse=True):
+        loads[loads.index(min(loads))] += duration
+    return max(loads)
 
 
 def estimate_refit_seconds(fit_seconds: float, train_rows: int, all_rows: int,

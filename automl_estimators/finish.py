@@ -12,7 +12,6 @@ so that the search loop stops early enough to leave it.
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from .budget import MIN_TRIAL_SECONDS, REFIT_OVERHEAD, estimate_refit_seconds
+from .budget import MIN_TRIAL_SECONDS, REFIT_OVERHEAD, estimate_refit_seconds, parallel_seconds
 from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score
 from .plan import INLINE_MAX_SECONDS, INLINE_SHARE
 from .scoring import concatenate, fold_scores, predictions_of
@@ -32,16 +31,17 @@ REFIT_CANDIDATES = 3
 # Share of the time left after the search that ensemble selection may use
 # (it scores blends in the parent; the members' refit needs the rest).
 ENSEMBLE_SELECTION_SHARE = 0.2
-# The search keeps this many refits of the best trial in reserve when it ensembles:
-# members are refit in parallel, n_jobs at a time (an ensemble usually has a few:
-# two waves), and selection itself takes time (a third). A judgement, not a
-# measurement: too small only shrinks the ensemble to the members whose refit
-# fits in the time left, never the budget.
-ENSEMBLE_REFIT_WAVES = 3
-# The reserve for an ensemble's refit beyond one refit of the best trial takes at
-# most this share of the budget. Three full waves left 10 s fits on 6k rows (HGB
-# at 0.6 s a trial) searching for 3.5 s and refitting for 1 s; a smaller reserve
-# only shrinks the ensemble to the members refit in time.
+# When it ensembles, the search keeps in reserve the refit of the best trials that
+# may join the ensemble: this many, best first, refit in parallel n_jobs at a time
+# (parallel_seconds), and ensemble selection's share of the time left beside it.
+# Measured at 60 s on the 28 shared datasets x 3 seeds (benchmarks/peers runs.csv):
+# the final models had 1 member 29 times, 2: 24, 3: 15, 4: 14, 6: 2 of 84; four
+# covers 82.
+# Too small a reserve only shrinks the ensemble to the members whose refit fits in
+# the time left, never the budget. Before, the reserve was three refits of the
+# best trial, whatever the others cost: a verbose 60 s fit on electricity ended its
+# search with 21.3 s left and finished in 6 s.
+ENSEMBLE_LIKELY_MEMBERS = 4
 ENSEMBLE_RESERVE_SHARE = 0.15
 # When the chosen trial's refit on all rows is not expected to finish in the time
 # left (large data: the search ran on SEARCH_ROWS of them), it is refit on as many
@@ -140,6 +140,9 @@ class Finisher:
     memory_limit : int or None
         The workers' memory limit (megabytes), named in the warning of a fit that
         ends on the dummy because its trials ran out of memory.
+    n_workers : int
+        Workers that refit an ensemble's members in parallel (``n_jobs``, or a
+        Dask cluster's threads).
     rule : str
         How the final model is chosen from the history (:data:`~.selection.RULES`).
     """
@@ -157,22 +160,28 @@ class Finisher:
     reporter: object
     limits: Limits = field(default_factory=Limits)
     memory_limit: int | None = None
+    n_workers: int = 1
     rule: str = SELECTION_RULE
 
-    def reserve(self, best: TrialResult | None) -> float:
-        """Seconds the finishing step needs when ``best`` is the best trial so far.
+    def reserve(self, ranked) -> float:
+        """Seconds the finishing step needs when ``ranked`` are the successful
+        full-fidelity trials so far, best first (:meth:`.History.ranked`).
 
-        One refit of the best trial; when ensembling, more waves of it, within
-        :data:`ENSEMBLE_RESERVE_SHARE` of the budget. Nothing while only the dummy
-        is held: there is nothing to refit. Nothing either when the best's refit
-        can no longer finish in the time left and its model as fitted during
-        search is held: that model serves (:meth:`_refit`), and stopping the
-        search would only waste the time (measured: a 120 s search of networks on
-        MNIST-1D stopped at 51 s for a network's refit it then could not run, and
-        the fit ended there).
+        One refit of the best trial; when ensembling, the parallel refit of the
+        :data:`ENSEMBLE_LIKELY_MEMBERS` best trials beside the time ensemble
+        selection may take (:data:`ENSEMBLE_SELECTION_SHARE` of what is left), its
+        excess over one refit within :data:`ENSEMBLE_RESERVE_SHARE` of the budget.
+        Nothing while only the dummy is held: there is nothing to refit. Nothing
+        either when the best's refit can no longer finish in the time left and its
+        model as fitted during search is held: that model serves (:meth:`_refit`),
+        and stopping the search would only waste the time (measured: a 120 s search
+        of networks on MNIST-1D stopped at 51 s for a network's refit it then could
+        not run, and the fit ended there).
         """
-        if best is None or best.origin == "dummy":
+        likely = [r for r in ranked[:ENSEMBLE_LIKELY_MEMBERS + 1] if r.origin != "dummy"]
+        if not likely or ranked[0].origin == "dummy":
             return 0.0
+        best = likely[0]
         once = self._refit_estimate(best)
         if once > self.budget.remaining():
             if self._partial_refit_possible():
@@ -184,8 +193,12 @@ class Finisher:
                 return hold if self._least_partial_seconds(best) <= hold else 0.0
             if best.model is not None:
                 return 0.0
-        waves = ENSEMBLE_REFIT_WAVES if self.ensemble_size > 1 else 1
-        return once + min(once * (waves - 1), ENSEMBLE_RESERVE_SHARE * self.budget.total)
+        if self.ensemble_size <= 1:
+            return once
+        members = parallel_seconds([self._refit_estimate(r)
+                                    for r in likely[:ENSEMBLE_LIKELY_MEMBERS]], self.n_workers)
+        ensemble = members / (1.0 - ENSEMBLE_SELECTION_SHARE)
+        return once + min(max(ensemble - once, 0.0), ENSEMBLE_RESERVE_SHARE * self.budget.total)
 
     def finish(self, history, evaluator, build, fallback) -> Final:
         """The rule's choice refit: its ensemble if it can be refit, else its single
@@ -200,12 +213,12 @@ class Finisher:
                               deadline=deadline)
         if choice is not None:
             self.reporter.phase("final model: %s", choice.reason)
-        final = None
+        final, done = None, {}
         if choice is not None and choice.is_ensemble:
-            final = self._ensemble(choice, evaluator, build)
+            final = self._ensemble(choice, evaluator, build, done)
         if final is None:
             final = self._refit(history, evaluator, build, fallback,
-                                first=None if choice is None else choice.single)
+                                first=None if choice is None else choice.single, done=done)
         if final.chosen.origin == "dummy":
             self._warn_if_limits_excluded(history)
             self._warn_if_out_of_memory(history)
@@ -270,7 +283,7 @@ class Finisher:
             return None
         return share
 
-    def _refit(self, history, evaluator, build, fallback, first=None) -> Final:
+    def _refit(self, history, evaluator, build, fallback, first=None, done=None) -> Final:
         """Refit ``first`` (the rule's single choice; default: the best trial) on all
         rows within the budget, else the best that can be.
 
@@ -289,8 +302,10 @@ class Finisher:
         (:meth:`_holds`) is not used: the trial's model as fitted during search
         serves when it was kept, else the next candidate is refit.
         When no refit finishes, the best model fitted during search serves, else
-        the dummy.
+        the dummy. ``done``: trial id -> a model already refit on all rows (an
+        ensemble's member, when the ensemble was not kept) that serves as is.
         """
+        done = done or {}
         ranked = history.ranked()
         dummy = history.results[0]
         better = [r for r in ranked if r.origin != "dummy" and r.score > dummy.score]
@@ -299,7 +314,8 @@ class Finisher:
         left = self.budget.remaining()
         tried, held = [], None  # tried: (trial, share of the rows)
         for result in better[:REFIT_CANDIDATES]:
-            if self._refit_estimate(result) <= left or self._refit_here(result, evaluator, left):
+            if (result.trial_id in done or self._refit_estimate(result) <= left
+                    or self._refit_here(result, evaluator, left)):
                 tried.append((result, 1.0))
             elif (share := self._partial_share(result, left)) is not None:
                 tried.append((result, share))
@@ -309,6 +325,10 @@ class Finisher:
         if better and not tried and held is None:
             tried = [(better[0], 1.0)]
         for result, share in tried:
+            if result.trial_id in done:
+                self.reporter.phase("keeping trial %d's refit from the ensemble's members",
+                                    result.trial_id)
+                return Final(done[result.trial_id], result)
             left = self.budget.remaining()
             if left < MIN_TRIAL_SECONDS:
                 break
@@ -380,9 +400,10 @@ class Finisher:
                 return Final(result.model, result)
         return Final(fallback, dummy)
 
-    def _ensemble(self, selection, evaluator, build) -> Final | None:
+    def _ensemble(self, selection, evaluator, build, done) -> Final | None:
         """Refit the members of the chosen ensemble (a :class:`~.selection.Choice`),
-        or None for one model.
+        or None for one model; ``done`` gets each member refit that holds (trial id
+        -> model), for the single choice to use when the ensemble is not kept.
 
         None when its refit is not expected to finish in time. Members are refit
         in parallel; if some do not finish, or only the heaviest can be refit in
@@ -402,8 +423,8 @@ class Finisher:
         estimates = [self._refit_estimate(t) for t in selection.trials]
         left = self.budget.remaining()
         size = len(selection.trials)
-        while size >= 2 and (max(estimates[:size]) * math.ceil(
-                size / min(size, evaluator.n_workers)) > left or self.limits.violations(
+        while size >= 2 and (parallel_seconds(estimates[:size], evaluator.n_workers) > left
+                             or self.limits.violations(
                 Limits.combined(t.info for t in selection.trials[:size]))):
             size -= 1
         trials, weights = selection.trials[:size], selection.weights[:size]
@@ -418,11 +439,15 @@ class Finisher:
         self.reporter.phase("refitting an ensemble of %d trials on all %d rows (validation "
                             "%.4f vs single choice %.4f)", size, self.all_rows, score, best.score)
         pipelines = [build(t.config) for t in trials]  # unfitted: refit in workers, then named
-        fitted = evaluator.refit_many(pipelines, timeout=left,
+        # The longest first, as parallel_seconds expects: the workers take them in turn.
+        order = sorted(range(size), key=lambda i: -estimates[i])
+        refits = evaluator.refit_many([pipelines[i] for i in order], timeout=left,
                                       n_threads=max(1, self.n_threads // parallel))
+        fitted = [refit for _, refit in sorted(zip(order, refits), key=lambda pair: pair[0])]
         kept = [(t, w, refit.model, pipeline) for t, w, pipeline, refit
                 in zip(trials, weights, pipelines, fitted)
                 if refit.model is not None and self._holds(t, refit)]
+        done.update((t.trial_id, model) for t, _, model, _ in kept)
         if len(kept) < len(trials):
             self.reporter.phase("%d of %d ensemble members not refit in time or rejected",
                                 len(trials) - len(kept), len(trials))

@@ -114,7 +114,8 @@ class SearchLoop:
     describe : callable
         Configuration -> short text for logs.
     reserve : callable
-        Best trial so far (or None) -> seconds the finishing step needs after the
+        The successful full-fidelity trials so far, best first
+        (:meth:`.History.ranked`) -> seconds the finishing step needs after the
         search (:meth:`.finish.Finisher.reserve`).
     max_trials : int or None
         Trials to start at most.
@@ -190,7 +191,7 @@ class SearchLoop:
 
     # ------------------------------------------------------------ the clock
     def _search_left(self) -> float:
-        reserve = self.reserve(self.history.best())
+        reserve = self.reserve(self.history.ranked())
         # Stop a little before the estimate: cancelling and collecting take time too.
         return self.budget.search_remaining(reserve + POLL_SECONDS if reserve > 0 else 0.0)
 

@@ -26,7 +26,8 @@ def search(*, strategy, warm_start, evaluator, history, budget, build, describe=
     reporter = Reporter(0, budget, "accuracy")
     finisher = Finisher("classification", evaluator.metric, evaluator.y, evaluator.splits,
                         evaluator.n_classes, ensemble_size=50 if ensemble else 1,
-                        n_threads=evaluator.n_workers, train_rows=n_rows_train,
+                        n_threads=evaluator.n_workers, n_workers=evaluator.n_workers,
+                        train_rows=n_rows_train,
                         all_rows=n_rows_total, budget=budget, reporter=reporter)
     SearchLoop(strategy, evaluator, history, budget, reporter, build, describe,
                finisher.reserve, **options).run(warm_start)

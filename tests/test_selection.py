@@ -345,7 +345,7 @@ def test_on_large_data_a_refit_that_cannot_finish_runs_on_part_of_the_rows():
     budget = Budget(300)
     finisher = _finisher(y, splits, budget, "best", train_rows=20_100, all_rows=750_000)
     assert finisher._refit_estimate(default) > budget.remaining()
-    assert finisher.reserve(default) == PARTIAL_REFIT_SHARE * 300
+    assert finisher.reserve([default]) == PARTIAL_REFIT_SHARE * 300
     history = History()
     for result in (results[0], default):
         history.add(result)
@@ -360,7 +360,7 @@ def test_on_large_data_a_refit_that_cannot_finish_runs_on_part_of_the_rows():
     # Too little time for twice the search's rows: nothing is held back (the search
     # runs to its end), and the search-time model serves.
     finisher = _finisher(y, splits, Budget(20), "best", train_rows=20_100, all_rows=750_000)
-    assert finisher.reserve(default) == 0.0
+    assert finisher.reserve([default]) == 0.0
     refits = _Recorder()
     final = finisher.finish(history, refits, lambda c: c, "dummy")
     assert refits.asked == [] and final.model == "default, searched"
@@ -368,8 +368,140 @@ def test_on_large_data_a_refit_that_cannot_finish_runs_on_part_of_the_rows():
     # is held back in full; one that cannot is held back only when no search-time
     # model of the trial would serve instead (nothing is lost by trying it then).
     finisher = _finisher(y, splits, Budget(300), "best", train_rows=20_100, all_rows=30_000)
-    assert finisher.reserve(default) == finisher._refit_estimate(default)
+    assert finisher.reserve([default]) == finisher._refit_estimate(default)
     long = dataclasses.replace(default, fit_seconds=1000.0)
-    assert finisher.reserve(long) == 0.0
-    assert finisher.reserve(dataclasses.replace(long, model=None)) == \
+    assert finisher.reserve([long]) == 0.0
+    assert finisher.reserve([dataclasses.replace(long, model=None)]) == \
         finisher._refit_estimate(long)
+
+
+def test_parallel_seconds_is_the_longest_first_makespan():
+    from automl_estimators.budget import parallel_seconds
+
+    assert parallel_seconds([], 2) == 0.0
+    assert parallel_seconds([3.0], 4) == 3.0
+    assert parallel_seconds([4.0, 3.0, 3.0], 2) == 6.0  # 4 | 3 + 3
+    assert parallel_seconds([1.0, 1.0, 10.0], 2) == 10.0  # 10 | 1 + 1
+    assert parallel_seconds([2.0, 2.0, 2.0], 1) == 6.0
+    assert parallel_seconds([2.0, 2.0, 2.0, 2.0], 2) == 4.0
+
+
+def _ensembling(y, splits, budget, n_workers):
+    return Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=20, n_threads=2,
+                    train_rows=80, all_rows=100, budget=budget,
+                    reporter=Reporter(0, budget, "accuracy"), rule="best",
+                    n_workers=n_workers)
+
+
+def test_the_ensemble_reserve_is_the_parallel_refit_of_the_likely_members():
+    """When ensembling, the search holds back the refit of the few best trials, in
+    parallel on the workers, and ensemble selection's share beside it: cheap
+    runners-up cost little, equal ones a wave per n_jobs of them; one model (no
+    ensemble) holds back one refit; the excess stays within its share of the budget."""
+    from automl_estimators.finish import (
+        ENSEMBLE_LIKELY_MEMBERS,
+        ENSEMBLE_RESERVE_SHARE,
+        ENSEMBLE_SELECTION_SHARE,
+    )
+
+    y, splits = _problem()
+    results = _history(y, splits, [[0.9] * 5, [0.85] * 5, [0.85] * 5, [0.85] * 5, [0.82] * 5])
+    ranked = sorted(results, key=lambda r: (-r.score, r.trial_id))
+    assert ranked[-1].origin == "dummy"
+
+    def timed(seconds):
+        return [dataclasses.replace(r, fit_seconds=s) for r, s in zip(ranked, seconds)]
+
+    budget = Budget(300)
+    finisher = _ensembling(y, splits, budget, n_workers=2)
+    once = finisher._refit_estimate(timed([4.0])[0])
+    selection = 1.0 - ENSEMBLE_SELECTION_SHARE
+    # Cheap runners-up: the best's refit and selection's share.
+    cheap = timed([4.0, 0.01, 0.01, 0.01, 0.01, 0.01])
+    assert finisher.reserve(cheap) == pytest.approx(once / selection)
+    # Equal runners-up: two waves of two on two workers; the fifth is not counted.
+    equal = timed([4.0] * 6)
+    assert ENSEMBLE_LIKELY_MEMBERS == 4
+    assert finisher.reserve(equal) == pytest.approx(2 * once / selection)
+    assert _ensembling(y, splits, budget, n_workers=1).reserve(equal) == \
+        pytest.approx(4 * once / selection)
+    # One model: one refit, whatever the others cost.
+    assert _finisher(y, splits, budget, "best").reserve(equal) == pytest.approx(once)
+    # The excess over one refit keeps within its share of the budget.
+    small = _ensembling(y, splits, Budget(20), n_workers=1)
+    assert small.reserve(equal) == pytest.approx(once + ENSEMBLE_RESERVE_SHARE * 20)
+    # Only the dummy, or the dummy first: nothing to refit; the dummy among the
+    # best is no member (four others are counted: one worker, four refits).
+    dummy = ranked[-1]
+    assert finisher.reserve([dummy]) == 0.0 and finisher.reserve([]) == 0.0
+    assert finisher.reserve([dummy] + equal[:2]) == 0.0
+    one = _ensembling(y, splits, budget, n_workers=1)
+    assert one.reserve(equal[:2] + [dummy] + equal[2:5]) == pytest.approx(4 * once / selection)
+
+
+class _OrderedRefits(_Refits):
+    """Refits on two workers that record the order the pipelines were given in; the
+    ones named in ``failing`` do not finish."""
+
+    n_workers = 2
+
+    def __init__(self, failing=()):
+        self.order, self.failing, self.single = [], failing, []
+
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
+        self.order = list(pipelines)
+        return [Refit(None, error="timeout") if p["model"] in self.failing else
+                Refit(dict(p, refit="together"), 0.0) for p in pipelines]
+
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
+        self.single.append(pipeline)
+        return Refit(dict(pipeline, refit="alone"), 0.0)
+
+    def ready(self, timeout=0.0):
+        return True
+
+
+def _three_members(y, splits):
+    """A chosen ensemble of trials 2, 3, 4 (weights 0.5, 0.3, 0.2) whose refits take
+    0.5, 0.01 and 5 s: longest first is 4, 2, 3, a cycle of all three."""
+    from automl_estimators.selection import Choice
+
+    results = _history(y, splits, [[0.9] * 5, [0.85] * 5, [0.85] * 5])
+    for i, seconds in zip((2, 3, 4), (0.5, 0.01, 5.0)):
+        results[i] = dataclasses.replace(results[i], fit_seconds=seconds)
+    choice = Choice(tuple(results[2:]), np.array([0.5, 0.3, 0.2]), 0.95, results[2], "test")
+    return results, choice
+
+
+def test_ensemble_members_are_refit_longest_first_and_kept_in_their_order():
+    """The workers take the members in turn, so the longest go first (as the reserve
+    counts them); each member keeps its own refit and weight, in the choice's order."""
+    y, splits = _problem()
+    _, choice = _three_members(y, splits)
+    refits = _OrderedRefits()
+    final = _ensembling(y, splits, Budget(60), n_workers=2)._ensemble(
+        choice, refits, lambda config: config, {})
+    assert [m["model"] for m in refits.order] == ["m4", "m2", "m3"]
+    assert [trial_id for trial_id, _ in final.members] == [2, 3, 4]
+    assert [name for name, _ in final.model.estimators] == ["trial_2", "trial_3", "trial_4"]
+    assert [m["model"] for m in final.model.members_] == ["m2", "m3", "m4"]
+    np.testing.assert_allclose([w for _, w in final.members], [0.5, 0.3, 0.2])
+
+
+def test_a_member_refit_serves_the_single_choice_when_the_ensemble_is_not_kept():
+    """Two of the three members do not finish: the ensemble is not kept, and the single
+    choice's refit among the members serves; it is not refit a second time."""
+    y, splits = _problem()
+    results, choice = _three_members(y, splits)
+    history = History()
+    for result in results:
+        history.add(result)
+    finisher = _ensembling(y, splits, Budget(60), n_workers=2)
+    refits = _OrderedRefits(failing=("m3", "m4"))
+    done = {}
+    assert finisher._ensemble(choice, refits, lambda config: config, done) is None
+    assert done == {2: {"model": "m2", "refit": "together"}}
+    final = finisher._refit(history, refits, lambda config: config, "dummy",
+                            first=choice.single, done=done)
+    assert final.chosen.trial_id == 2 and final.model == {"model": "m2", "refit": "together"}
+    assert refits.single == []
