@@ -423,7 +423,7 @@ class Finisher:
         estimates = [self._refit_estimate(t) for t in selection.trials]
         left = self.budget.remaining()
         size = len(selection.trials)
-        while size >= 2 and (parallel_seconds(estimates[:size], evaluator.n_workers) > left
+        while size >= 2 and (parallel_seconds(estimates[:size], self.n_workers) > left
                              or self.limits.violations(
                 Limits.combined(t.info for t in selection.trials[:size]))):
             size -= 1
@@ -435,7 +435,7 @@ class Finisher:
                                 len(selection.trials), selection.score, best.score, left,
                                 " within the limits" if self.limits else "")
             return None
-        parallel = min(size, evaluator.n_workers)
+        parallel = min(size, self.n_workers)
         self.reporter.phase("refitting an ensemble of %d trials on all %d rows (validation "
                             "%.4f vs single choice %.4f)", size, self.all_rows, score, best.score)
         pipelines = [build(t.config) for t in trials]  # unfitted: refit in workers, then named

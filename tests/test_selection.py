@@ -205,18 +205,18 @@ def test_nothing_better_than_the_dummy_is_no_choice_and_a_bad_rule_is_an_error()
     assert set(RULES) >= {"best", "one_se", "nested", "nested_one_se", "default"}
 
 
-def _finisher(y, splits, budget, rule, train_rows=80, all_rows=100):
+def _finisher(y, splits, budget, rule, train_rows=80, all_rows=100, ensemble_size=1,
+              n_workers=1):
     """The finishing step of a binary problem of 100 rows, 80 per trial, one model
-    (or of ``all_rows`` rows searched on ``train_rows``: the row cap)."""
-    return Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=1, n_threads=1,
-                    train_rows=train_rows, all_rows=all_rows, budget=budget,
-                    reporter=Reporter(0, budget, "accuracy"), rule=rule)
+    (or of ``all_rows`` rows searched on ``train_rows``: the row cap; or an
+    ensemble refit on ``n_workers``)."""
+    return Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=ensemble_size,
+                    n_threads=1, train_rows=train_rows, all_rows=all_rows, budget=budget,
+                    reporter=Reporter(0, budget, "accuracy"), rule=rule, n_workers=n_workers)
 
 
 class _Refits:
     """An evaluator stand-in whose refit returns the configuration it was asked for."""
-
-    n_workers = 1
 
     def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
         return Refit(pipeline, 0.0)
@@ -387,10 +387,7 @@ def test_parallel_seconds_is_the_longest_first_makespan():
 
 
 def _ensembling(y, splits, budget, n_workers):
-    return Finisher("classification", ACCURACY, y, splits, 2, ensemble_size=20, n_threads=2,
-                    train_rows=80, all_rows=100, budget=budget,
-                    reporter=Reporter(0, budget, "accuracy"), rule="best",
-                    n_workers=n_workers)
+    return _finisher(y, splits, budget, "best", ensemble_size=20, n_workers=n_workers)
 
 
 def test_the_ensemble_reserve_is_the_parallel_refit_of_the_likely_members():
@@ -440,10 +437,8 @@ def test_the_ensemble_reserve_is_the_parallel_refit_of_the_likely_members():
 
 
 class _OrderedRefits(_Refits):
-    """Refits on two workers that record the order the pipelines were given in; the
-    ones named in ``failing`` do not finish."""
-
-    n_workers = 2
+    """Refits that record the order the pipelines were given in; the ones named in
+    ``failing`` do not finish."""
 
     def __init__(self, failing=()):
         self.order, self.failing, self.single = [], failing, []
