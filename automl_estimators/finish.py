@@ -43,6 +43,13 @@ ENSEMBLE_SELECTION_SHARE = 0.2
 # search with 21.3 s left and finished in 6 s.
 ENSEMBLE_LIKELY_MEMBERS = 4
 ENSEMBLE_RESERVE_SHARE = 0.15
+# On large data (all rows at least PARTIAL_REFIT_MIN_GAIN times a trial's training
+# rows: the search ran on a sample), ensemble members are refit one at a time, each
+# with all threads, not n_jobs at once: every refit holds its own encoding of all
+# rows, and parallel refits were the fit's memory peak. Measured on a million rows
+# at 300 s (memory_profile.py, bce2483): four linear-SVM members refit two at a time
+# lifted the workers from 1.5 to 4.0 GB RSS, the tree to 4254 MB PSS, over the
+# 3000 MB bound the search itself kept (docs/reliability.md).
 # When the chosen trial's refit on all rows is not expected to finish in the time
 # left (large data: the search ran on SEARCH_ROWS of them), it is refit on as many
 # rows as the time allows, if that is at least PARTIAL_REFIT_MIN_GAIN times the rows
@@ -196,7 +203,8 @@ class Finisher:
         if self.ensemble_size <= 1:
             return once
         members = parallel_seconds([self._refit_estimate(r)
-                                    for r in likely[:ENSEMBLE_LIKELY_MEMBERS]], self.n_workers)
+                                    for r in likely[:ENSEMBLE_LIKELY_MEMBERS]],
+                                   self._member_workers())
         ensemble = members / (1.0 - ENSEMBLE_SELECTION_SHARE)
         return once + min(max(ensemble - once, 0.0), ENSEMBLE_RESERVE_SHARE * self.budget.total)
 
@@ -267,6 +275,12 @@ class Finisher:
         """Whether all rows are enough more than a trial's training rows for a refit on
         part of them to learn from :data:`PARTIAL_REFIT_MIN_GAIN` times as many."""
         return self.all_rows >= PARTIAL_REFIT_MIN_GAIN * self.train_rows
+
+    def _member_workers(self) -> int:
+        """How many ensemble members are refit at once: ``n_workers``, or one on large
+        data (:meth:`_partial_refit_possible`), where each refit's memory grows with
+        all rows while the search's own trials saw a sample."""
+        return 1 if self._partial_refit_possible() else self.n_workers
 
     def _least_partial_seconds(self, trial: TrialResult) -> float:
         """Expected seconds of the smallest partial refit worth it: on
@@ -423,7 +437,8 @@ class Finisher:
         estimates = [self._refit_estimate(t) for t in selection.trials]
         left = self.budget.remaining()
         size = len(selection.trials)
-        while size >= 2 and (parallel_seconds(estimates[:size], self.n_workers) > left
+        workers = self._member_workers()
+        while size >= 2 and (parallel_seconds(estimates[:size], workers) > left
                              or self.limits.violations(
                 Limits.combined(t.info for t in selection.trials[:size]))):
             size -= 1
@@ -435,14 +450,16 @@ class Finisher:
                                 len(selection.trials), selection.score, best.score, left,
                                 " within the limits" if self.limits else "")
             return None
-        parallel = min(size, self.n_workers)
-        self.reporter.phase("refitting an ensemble of %d trials on all %d rows (validation "
-                            "%.4f vs single choice %.4f)", size, self.all_rows, score, best.score)
+        parallel = min(size, workers)
+        self.reporter.phase("refitting an ensemble of %d trials on all %d rows, %d at a time "
+                            "(validation %.4f vs single choice %.4f)", size, self.all_rows,
+                            parallel, score, best.score)
         pipelines = [build(t.config) for t in trials]  # unfitted: refit in workers, then named
         # The longest first, as parallel_seconds expects: the workers take them in turn.
         order = sorted(range(size), key=lambda i: -estimates[i])
-        refits = evaluator.refit_many([pipelines[i] for i in order], timeout=left,
-                                      n_threads=max(1, self.n_threads // parallel))
+        refits = _refit_in_waves(evaluator, [pipelines[i] for i in order], parallel,
+                                 deadline=time.monotonic() + left,
+                                 n_threads=max(1, self.n_threads // parallel))
         fitted = [refit for _, refit in sorted(zip(order, refits), key=lambda pair: pair[0])]
         kept = [(t, w, refit.model, pipeline) for t, w, pipeline, refit
                 in zip(trials, weights, pipelines, fitted)
@@ -468,3 +485,16 @@ class Finisher:
         return Final(ensemble, top[0], score=score,
                      members=tuple(zip((t.trial_id for t, *_ in kept), ensemble.weights_)),
                      best_model=top[2])
+
+
+def _refit_in_waves(evaluator, pipelines, parallel: int, deadline: float, n_threads: int):
+    """Refits of ``pipelines`` on all rows (:meth:`.Evaluator.refit_many`), in order,
+    by the workers' queue when ``parallel`` is more than one, else one after
+    another, each within what is left of ``deadline`` (a :func:`time.monotonic`
+    time)."""
+    if parallel > 1:
+        return evaluator.refit_many(pipelines, timeout=deadline - time.monotonic(),
+                                    n_threads=n_threads)
+    return [refit for pipeline in pipelines
+            for refit in evaluator.refit_many([pipeline], timeout=deadline - time.monotonic(),
+                                              n_threads=n_threads)]

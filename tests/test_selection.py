@@ -500,3 +500,50 @@ def test_a_member_refit_serves_the_single_choice_when_the_ensemble_is_not_kept()
                             first=choice.single, done=done)
     assert final.chosen.trial_id == 2 and final.model == {"model": "m2", "refit": "together"}
     assert refits.single == []
+
+
+class _RecordedRefits(_OrderedRefits):
+    """Refits that record every call: the pipelines and threads each was given."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
+        self.calls.append(([p["model"] for p in pipelines], n_threads))
+        return super().refit_many(pipelines, timeout, n_threads, fidelity)
+
+
+def test_on_large_data_ensemble_members_are_refit_one_at_a_time():
+    """Where the search ran on a sample (all rows many times a trial's), each member's
+    refit holds its own encoding of all rows: the members are refit one after
+    another, longest first, each with all threads, and the reserve counts them so;
+    on small data they go to the workers together."""
+    y, splits = _problem()
+    _, choice = _three_members(y, splits)
+
+    def finisher(all_rows):
+        return dataclasses.replace(
+            _finisher(y, splits, Budget(3000), "best", all_rows=all_rows, ensemble_size=20,
+                      n_workers=2), n_threads=2)
+
+    large, small = finisher(all_rows=1000), finisher(all_rows=100)
+    refits = _RecordedRefits()
+    final = large._ensemble(choice, refits, lambda config: config, {})
+    assert refits.calls == [(["m4"], 2), (["m2"], 2), (["m3"], 2)]
+    assert [trial_id for trial_id, _ in final.members] == [2, 3, 4]
+    assert [m["model"] for m in final.model.members_] == ["m2", "m3", "m4"]
+    refits = _RecordedRefits()
+    small._ensemble(choice, refits, lambda config: config, {})
+    assert refits.calls == [(["m4", "m2", "m3"], 1)]
+    # The reserve (its cap far off): the members' refits in a row on large data,
+    # on two workers at once on small data.
+    from automl_estimators.budget import parallel_seconds
+    from automl_estimators.finish import ENSEMBLE_SELECTION_SHARE
+
+    ranked = sorted(choice.trials, key=lambda t: (-t.score, t.trial_id))
+    for finisher, members in ((large, sum), (small, lambda s: parallel_seconds(s, 2))):
+        estimates = [finisher._refit_estimate(t) for t in ranked]
+        assert sum(estimates) > parallel_seconds(estimates, 2)  # the two ways differ
+        assert finisher.reserve(ranked) == pytest.approx(
+            members(estimates) / (1 - ENSEMBLE_SELECTION_SHARE))
