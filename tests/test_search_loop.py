@@ -262,6 +262,31 @@ def test_while_the_workers_start_the_strong_default_runs_and_is_refit_in_the_fit
     assert model.score(X, y) > 0.95
 
 
+def test_a_fit_of_a_second_or_two_runs_the_short_default_when_the_default_is_too_long(
+        monkeypatch):
+    """When the strong default is not expected in time in the fit's process while the
+    workers start, its short form runs there instead (not the dummy's end); the
+    strong default stays first for the workers, which never come up here."""
+    from sklearn.datasets import load_iris
+
+    from automl_estimators import AutoClassifier, evaluation, plan
+    from automl_estimators.metalearning.warm_start import SHORT_DEFAULT_ORIGIN
+
+    monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
+    # The full default past INLINE_MAX_SECONDS, its 32-iteration form well within.
+    monkeypatch.setattr(plan, "estimate_default_seconds",
+                        lambda *args, iterations_share=1.0: 3.0 * iterations_share)
+    X, y = load_iris(return_X_y=True)
+    start = time.monotonic()
+    model = AutoClassifier(time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
+    assert time.monotonic() - start < loaded_bound(8)
+    trials = model.leaderboard_.set_index("trial")
+    assert list(trials.index) == [1, 0]  # the short default, the dummy
+    assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == SHORT_DEFAULT_ORIGIN
+    assert model.best_config_["model:hist_gradient_boosting:max_iter"] == 32
+    assert model.score(X, y) > 0.95
+
+
 class _Flaky:
     """Workers that run three trials, then can no longer start."""
 
