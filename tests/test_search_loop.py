@@ -273,9 +273,11 @@ def test_a_fit_of_a_second_or_two_runs_the_short_default_when_the_default_is_too
     from automl_estimators.metalearning.warm_start import SHORT_DEFAULT_ORIGIN
 
     monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
-    # The full default past INLINE_MAX_SECONDS, its 32-iteration form well within.
+    # The full default past INLINE_MAX_SECONDS, its 32-iteration form well within, and
+    # the workers not expected in time for the full one (they never come up here).
     monkeypatch.setattr(plan, "estimate_default_seconds",
                         lambda *args, iterations_share=1.0: 3.0 * iterations_share)
+    monkeypatch.setattr(plan, "WORKER_START_SECONDS", 100.0)
     X, y = load_iris(return_X_y=True)
     start = time.monotonic()
     model = AutoClassifier(time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
