@@ -339,6 +339,7 @@ class _AutoBase(BaseEstimator):
                        per_trial_time_limit=plan.trial_time_limit, seed=seed,
                        return_models=plan.return_models, limits=limits,
                        interrupts=interrupts, inline=inline,
+                       default_seconds=plan.default_seconds,
                        ).run(warm_start)
             reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
                            budget.remaining())

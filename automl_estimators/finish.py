@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline
 
 from .budget import MIN_TRIAL_SECONDS, REFIT_OVERHEAD, estimate_refit_seconds, parallel_seconds
 from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score
+from .evaluation import Refit
 from .plan import INLINE_MAX_SECONDS, INLINE_SHARE
 from .scoring import concatenate, fold_scores, predictions_of
 from .selection import choose_final, refit_holds
@@ -33,7 +34,8 @@ REFIT_CANDIDATES = 3
 ENSEMBLE_SELECTION_SHARE = 0.2
 # When it ensembles, the search keeps in reserve the refit of the best trials that
 # may join the ensemble: this many, best first, refit in parallel n_jobs at a time
-# (parallel_seconds), and ensemble selection's share of the time left beside it.
+# (parallel_seconds; one at a time on large data, Finisher._member_workers), and
+# ensemble selection's share of the time left beside it.
 # Measured at 60 s on the 28 shared datasets x 3 seeds (benchmarks/peers runs.csv):
 # the final models had 1 member 29 times, 2: 24, 3: 15, 4: 14, 6: 2 of 84; four
 # covers 82.
@@ -43,13 +45,6 @@ ENSEMBLE_SELECTION_SHARE = 0.2
 # search with 21.3 s left and finished in 6 s.
 ENSEMBLE_LIKELY_MEMBERS = 4
 ENSEMBLE_RESERVE_SHARE = 0.15
-# On large data (all rows at least PARTIAL_REFIT_MIN_GAIN times a trial's training
-# rows: the search ran on a sample), ensemble members are refit one at a time, each
-# with all threads, not n_jobs at once: every refit holds its own encoding of all
-# rows, and parallel refits were the fit's memory peak. Measured on a million rows
-# at 300 s (memory_profile.py, bce2483): four linear-SVM members refit two at a time
-# lifted the workers from 1.5 to 4.0 GB RSS, the tree to 4254 MB PSS, over the
-# 3000 MB bound the search itself kept (docs/reliability.md).
 # When the chosen trial's refit on all rows is not expected to finish in the time
 # left (large data: the search ran on SEARCH_ROWS of them), it is refit on as many
 # rows as the time allows, if that is at least PARTIAL_REFIT_MIN_GAIN times the rows
@@ -149,7 +144,8 @@ class Finisher:
         ends on the dummy because its trials ran out of memory.
     n_workers : int
         Workers that refit an ensemble's members in parallel (``n_jobs``, or a
-        Dask cluster's threads).
+        Dask cluster's threads); on large data they are refit one at a time
+        (:meth:`_member_workers`).
     rule : str
         How the final model is chosen from the history (:data:`~.selection.RULES`).
     """
@@ -278,8 +274,17 @@ class Finisher:
 
     def _member_workers(self) -> int:
         """How many ensemble members are refit at once: ``n_workers``, or one on large
-        data (:meth:`_partial_refit_possible`), where each refit's memory grows with
-        all rows while the search's own trials saw a sample."""
+        data (:meth:`_partial_refit_possible`: the search ran on a sample of the
+        rows), each with all threads.
+
+        Every member's refit holds its own encoding of all rows, while the
+        search's trials saw the sample: refits side by side were the fit's memory
+        peak. Measured on a million rows at 300 s (``memory_profile.py``, bce2483):
+        four linear-SVM members refit two at a time lifted the workers from 1.5 to
+        4.0 GB RSS and the tree to 4254 MB PSS, over the 3000 MB bound the search
+        itself kept (docs/reliability.md). The cost: members that use one thread
+        (liblinear) take n_jobs times longer in a row, and the reserve is their sum.
+        """
         return 1 if self._partial_refit_possible() else self.n_workers
 
     def _least_partial_seconds(self, trial: TrialResult) -> float:
@@ -420,7 +425,8 @@ class Finisher:
         -> model), for the single choice to use when the ensemble is not kept.
 
         None when its refit is not expected to finish in time. Members are refit
-        in parallel; if some do not finish, or only the heaviest can be refit in
+        in parallel, longest first (one at a time on large data, the single choice
+        first: :meth:`_member_workers`); if some do not finish, or only the heaviest can be refit in
         time or within the limits, the others are kept when their blend still
         beats the rule's single choice on validation.
         """
@@ -436,6 +442,7 @@ class Finisher:
         # who together keep to the limits.
         estimates = [self._refit_estimate(t) for t in selection.trials]
         left = self.budget.remaining()
+        deadline = time.monotonic() + left
         size = len(selection.trials)
         workers = self._member_workers()
         while size >= 2 and (parallel_seconds(estimates[:size], workers) > left
@@ -455,11 +462,12 @@ class Finisher:
                             "(validation %.4f vs single choice %.4f)", size, self.all_rows,
                             parallel, score, best.score)
         pipelines = [build(t.config) for t in trials]  # unfitted: refit in workers, then named
-        # The longest first, as parallel_seconds expects: the workers take them in turn.
-        order = sorted(range(size), key=lambda i: -estimates[i])
-        refits = _refit_in_waves(evaluator, [pipelines[i] for i in order], parallel,
-                                 deadline=time.monotonic() + left,
-                                 n_threads=max(1, self.n_threads // parallel))
+        if parallel > 1:  # the longest first, as parallel_seconds expects: workers take turns
+            order = sorted(range(size), key=lambda i: -estimates[i])
+        else:  # the single choice first (its refit serves if the ensemble is not kept)
+            order = sorted(range(size), key=lambda i: (trials[i] is not best, i))
+        refits = _refit_members(evaluator, [pipelines[i] for i in order], parallel, deadline,
+                                n_threads=max(1, self.n_threads // parallel))
         fitted = [refit for _, refit in sorted(zip(order, refits), key=lambda pair: pair[0])]
         kept = [(t, w, refit.model, pipeline) for t, w, pipeline, refit
                 in zip(trials, weights, pipelines, fitted)
@@ -487,14 +495,19 @@ class Finisher:
                      best_model=top[2])
 
 
-def _refit_in_waves(evaluator, pipelines, parallel: int, deadline: float, n_threads: int):
-    """Refits of ``pipelines`` on all rows (:meth:`.Evaluator.refit_many`), in order,
-    by the workers' queue when ``parallel`` is more than one, else one after
-    another, each within what is left of ``deadline`` (a :func:`time.monotonic`
-    time)."""
+def _refit_members(evaluator, pipelines, parallel: int, deadline: float, n_threads: int):
+    """Refits of ``pipelines`` on all rows (:meth:`.Evaluator.refit_many`), in order:
+    all at once through the workers' queue when ``parallel`` is more than one, else
+    one after another, each within what is left of ``deadline`` (a
+    :func:`time.monotonic` time); one not started for lack of time is a failed
+    :class:`~.evaluation.Refit`."""
     if parallel > 1:
         return evaluator.refit_many(pipelines, timeout=deadline - time.monotonic(),
                                     n_threads=n_threads)
-    return [refit for pipeline in pipelines
-            for refit in evaluator.refit_many([pipeline], timeout=deadline - time.monotonic(),
-                                              n_threads=n_threads)]
+    refits = []
+    for pipeline in pipelines:
+        left = deadline - time.monotonic()
+        refits += (evaluator.refit_many([pipeline], timeout=left, n_threads=n_threads)
+                   if left > MIN_TRIAL_SECONDS else
+                   [Refit(None, error=f"not started: {max(left, 0.0):.1f}s left")])
+    return refits

@@ -88,10 +88,11 @@ INLINE_SHARE = 0.75
 # own process runs it cut to the fewest iterations its searched range allows
 # (spaces.short_default: HistGradientBoosting with 32 instead of 100 boosting
 # iterations, the learning rate unchanged; metalearning.warm_start.inline_trials),
-# when the full default is not expected to end in time in a worker either: its
-# expected seconds and WORKER_START_SECONDS pass the budget (so never at the
-# benchmarks' 10 s and 60 s); the full default still runs in a worker when one is
-# up in time. Measured on the shared
+# when the full default is not expected to end in a worker within the search time
+# left either: its expected seconds and WORKER_START_SECONDS pass it (the search
+# loop decides; never at the benchmarks' 10 s and 60 s, where the short form would
+# need the full default within ~7 s). The full default still runs in a worker
+# when one is up in time. Measured on the shared
 # datasets' benchmark splits (seed 0, one thread): 32 iterations scored within
 # 0.011 of 100 on car, cpu_act, credit-g, ames_housing, auto_mpg and above it on
 # abalone, blood-transfusion, diabetes; a raised learning rate (0.3) did no
@@ -154,9 +155,11 @@ class SearchPlan:
     # runs it there while the workers start; None: in a worker only.
     inline_seconds: float | None = None
     # ... and of the short default's (spaces.short_default), run there instead when
-    # the full one would take too long; None: never (also when the full one is
-    # expected to end within the budget in a worker).
+    # the full one would take too long; None: never.
     short_inline_seconds: float | None = None
+    # Expected seconds of the strong default's trial on one thread, however long
+    # (estimate_default_seconds); None with the neural branch on.
+    default_seconds: float | None = None
 
 
 def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=60.0,
@@ -227,11 +230,9 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     inline, short = (None, None) if use_neural else (estimate_default_seconds(
         n_fits, train_rows, profile.n_features, profile.n_classes, iterations_share=share)
         for share in (1.0, short_default(profile.task)[1]))
-    if inline is not None and inline + WORKER_START_SECONDS <= time_budget:
-        short = None  # the full default is expected in time, here or in a worker
     return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
-                      reason + cap_note, use_neural, _inline(inline), _inline(short))
+                      reason + cap_note, use_neural, _inline(inline), _inline(short), inline)
 
 
 def _inline(seconds: float | None) -> float | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .budget import MIN_TRIAL_SECONDS
 from .interrupts import Interrupts
-from .plan import INLINE_SHARE
+from .plan import INLINE_SHARE, WORKER_START_SECONDS
 from .runners import WorkersUnavailable
 from .trial import Limits, PendingTrial, Status, TrialResult
 
@@ -138,12 +138,17 @@ class SearchLoop:
         ``KeyboardInterrupt`` raised inside the loop is noted as one.
     inline : tuple of (Candidate, float)
         Trials that may run in this process before any other, with their expected
-        seconds here: the first warm-start candidate (the strong default,
+        seconds here: the first warm-start candidate itself (the strong default,
         ``plan.inline_seconds``), then its short form (``plan.short_inline_seconds``,
         :func:`~.metalearning.warm_start.inline_trials`). While the workers are not up
         yet, the first expected within :data:`~.plan.INLINE_SHARE` of the search
-        time left runs here; the strong default, if it was not that one, stays first
-        in the queue for the workers. Empty: every trial in a worker.
+        time left runs here; the short form only when the strong default is not
+        expected to end in a worker in that time either (``default_seconds`` +
+        :data:`~.plan.WORKER_START_SECONDS`), and then the strong default stays
+        first in the queue for the workers. A trial here counts in ``max_trials``.
+        Empty: every trial in a worker.
+    default_seconds : float or None
+        Expected seconds of the strong default's trial (``plan.default_seconds``).
     """
 
     strategy: object
@@ -161,6 +166,7 @@ class SearchLoop:
     limits: Limits = field(default_factory=Limits)
     interrupts: Interrupts = field(default_factory=Interrupts)
     inline: tuple = ()
+    default_seconds: float | None = None
 
     def run(self, warm_start) -> None:
         """Evaluate ``warm_start`` (candidates, the strong default first), then the
@@ -261,8 +267,12 @@ class SearchLoop:
         end on the dummy."""
         if not self._queue or self.evaluator.ready(0.0):
             return
+        default_late = (self.default_seconds is None
+                        or self.default_seconds + WORKER_START_SECONDS > search_left)
+        # inline_trials gives the queue's first candidate itself: identity tells it apart.
         candidate = next((c for c, seconds in self.inline
-                          if seconds <= INLINE_SHARE * search_left), None)
+                          if seconds <= INLINE_SHARE * search_left
+                          and (c is self._queue[0] or default_late)), None)
         if candidate is None:
             return
         if candidate is self._queue[0]:
@@ -317,6 +327,7 @@ class SearchLoop:
         self._first_started = True
         limit = search_left if first or self.per_trial_time_limit is None \
             else min(self.per_trial_time_limit, search_left)
+        seed = self.seed if first else self.seed + self._started
         self.history.mark(candidate.config, candidate.fidelity)
         pipeline, row_share = self.build(candidate.config, candidate.fidelity)
         # A fitted model comes back from the first trial, from every trial on small
@@ -325,7 +336,7 @@ class SearchLoop:
         full = candidate.fidelity >= 1.0
         try:
             future = self.evaluator.submit(
-                pipeline, limit, fidelity=row_share, seed=self.seed + self._started,
+                pipeline, limit, fidelity=row_share, seed=seed,
                 return_model=first or (full and (self.return_models
                                                  or not self.history.has_fallback_model())))
         except WorkersUnavailable as exc:

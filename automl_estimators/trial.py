@@ -48,7 +48,8 @@ def config_key(config: dict, fidelity: float = 1.0):
 class Candidate:
     """A configuration to evaluate, at a fidelity in (0, 1] (1: the full evaluation).
 
-    ``origin`` says who proposed it (``"default"``, ``"warm_start"``, a strategy's name).
+    ``origin`` says who proposed it (``"default"``, ``"warm_start"``, ``"short_default"``,
+    a strategy's name).
     """
 
     config: dict

@@ -517,8 +517,14 @@ class _RecordedRefits(_OrderedRefits):
 def test_on_large_data_ensemble_members_are_refit_one_at_a_time():
     """Where the search ran on a sample (all rows many times a trial's), each member's
     refit holds its own encoding of all rows: the members are refit one after
-    another, longest first, each with all threads, and the reserve counts them so;
-    on small data they go to the workers together."""
+    another, the single choice first (its refit serves if the ensemble is not
+    kept), each with all threads, none started once the time is out, and the
+    reserve counts them so; on small data they go to the workers together,
+    longest first."""
+    import time
+
+    from automl_estimators.finish import _refit_members
+
     y, splits = _problem()
     _, choice = _three_members(y, splits)
 
@@ -530,12 +536,18 @@ def test_on_large_data_ensemble_members_are_refit_one_at_a_time():
     large, small = finisher(all_rows=1000), finisher(all_rows=100)
     refits = _RecordedRefits()
     final = large._ensemble(choice, refits, lambda config: config, {})
-    assert refits.calls == [(["m4"], 2), (["m2"], 2), (["m3"], 2)]
+    assert choice.single.trial_id == 2
+    assert refits.calls == [(["m2"], 2), (["m3"], 2), (["m4"], 2)]
     assert [trial_id for trial_id, _ in final.members] == [2, 3, 4]
     assert [m["model"] for m in final.model.members_] == ["m2", "m3", "m4"]
     refits = _RecordedRefits()
     small._ensemble(choice, refits, lambda config: config, {})
     assert refits.calls == [(["m4", "m2", "m3"], 1)]
+    refits = _RecordedRefits()
+    late = _refit_members(refits, [{"model": "m2"}, {"model": "m3"}], 1,
+                          deadline=time.monotonic() - 1.0, n_threads=2)
+    assert refits.calls == [] and [r.model for r in late] == [None, None]
+    assert "not started" in late[0].error
     # The reserve (its cap far off): the members' refits in a row on large data,
     # on two workers at once on small data.
     from automl_estimators.budget import parallel_seconds
