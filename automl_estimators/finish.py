@@ -262,6 +262,17 @@ class Finisher:
                       f"but were over a limit: {'; '.join(texts)}. Raise the limit, or give "
                       "the search more time or models that fit it.", UserWarning, stacklevel=4)
 
+    def _training_seconds(self, trial: TrialResult, share: float = 1.0) -> float:
+        """How long a network in ``trial``'s refit on ``share`` of all rows may train:
+        its trial's fit time scaled to those rows (:class:`~.trial.TrialTask`'s
+        ``training_seconds``; other models ignore it). A network's trial trains
+        within its time limit (``runners.task.TRAINING_TIME_SHARE``); unbounded,
+        its refit ran every epoch that limit had cut, on more rows, past the
+        estimate: a 300 s SMAC search of networks on MNIST-1D (5fffbfd) refit its
+        best (58 s a trial) from 122 s until the budget ran out, and the fit ended
+        on the search-time model."""
+        return trial.fit_seconds * max(share * self.all_rows / max(self.train_rows, 1), 1.0)
+
     def _refit_estimate(self, trial: TrialResult, rows: float | None = None) -> float:
         """Expected seconds of ``trial``'s refit on ``rows`` rows (default: all)."""
         return estimate_refit_seconds(trial.fit_seconds, self.train_rows,
@@ -359,9 +370,12 @@ class Finisher:
                                 f"{share:.0%} of the", self.all_rows, left,
                                 " in this process: the workers are not up yet" if here else "")
             try:
-                refit = (evaluator.refit_here(build(result.config)) if here else
+                training = self._training_seconds(result, share)
+                refit = (evaluator.refit_here(build(result.config), training_seconds=training)
+                         if here else
                          evaluator.refit(build(result.config), timeout=left,
-                                         n_threads=self.n_threads, fidelity=share))
+                                         n_threads=self.n_threads, fidelity=share,
+                                         training_seconds=training))
             except RuntimeError as exc:
                 self.reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
                 continue
@@ -467,7 +481,9 @@ class Finisher:
         else:  # the single choice first (its refit serves if the ensemble is not kept)
             order = sorted(range(size), key=lambda i: (trials[i] is not best, i))
         refits = _refit_members(evaluator, [pipelines[i] for i in order], parallel, deadline,
-                                n_threads=max(1, self.n_threads // parallel))
+                                n_threads=max(1, self.n_threads // parallel),
+                                training_seconds=[self._training_seconds(trials[i])
+                                                  for i in order])
         fitted = [refit for _, refit in sorted(zip(order, refits), key=lambda pair: pair[0])]
         kept = [(t, w, refit.model, pipeline) for t, w, pipeline, refit
                 in zip(trials, weights, pipelines, fitted)
@@ -495,19 +511,21 @@ class Finisher:
                      best_model=top[2])
 
 
-def _refit_members(evaluator, pipelines, parallel: int, deadline: float, n_threads: int):
-    """Refits of ``pipelines`` on all rows (:meth:`.Evaluator.refit_many`), in order:
-    all at once through the workers' queue when ``parallel`` is more than one, else
-    one after another, each within what is left of ``deadline`` (a
-    :func:`time.monotonic` time); one not started for lack of time is a failed
-    :class:`~.evaluation.Refit`."""
+def _refit_members(evaluator, pipelines, parallel: int, deadline: float, n_threads: int,
+                   training_seconds):
+    """Refits of ``pipelines`` on all rows (:meth:`.Evaluator.refit_many`, each with
+    its ``training_seconds``), in order: all at once through the workers' queue when
+    ``parallel`` is more than one, else one after another, each within what is left
+    of ``deadline`` (a :func:`time.monotonic` time); one not started for lack of
+    time is a failed :class:`~.evaluation.Refit`."""
     if parallel > 1:
         return evaluator.refit_many(pipelines, timeout=deadline - time.monotonic(),
-                                    n_threads=n_threads)
+                                    n_threads=n_threads, training_seconds=training_seconds)
     refits = []
-    for pipeline in pipelines:
+    for pipeline, training in zip(pipelines, training_seconds):
         left = deadline - time.monotonic()
-        refits += (evaluator.refit_many([pipeline], timeout=left, n_threads=n_threads)
+        refits += (evaluator.refit_many([pipeline], timeout=left, n_threads=n_threads,
+                                        training_seconds=[training])
                    if left > MIN_TRIAL_SECONDS else
                    [Refit(None, error=f"not started: {max(left, 0.0):.1f}s left")])
     return refits

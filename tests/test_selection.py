@@ -218,10 +218,10 @@ def _finisher(y, splits, budget, rule, train_rows=80, all_rows=100, ensemble_siz
 class _Refits:
     """An evaluator stand-in whose refit returns the configuration it was asked for."""
 
-    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         return Refit(pipeline, 0.0)
 
-    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         return [Refit(p, 0.0) for p in pipelines]
 
 
@@ -266,10 +266,10 @@ class _DivergingRefits(_Refits):
     def __init__(self, y, splits):
         self.in_sample = _in_sample(y, splits, [0.55] * len(splits))
 
-    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         return Refit(pipeline, 0.0, predictions=self.in_sample)
 
-    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         return [self.refit(p, timeout) for p in pipelines]
 
 
@@ -296,11 +296,12 @@ class _Recorder(_Refits):
     """Refits that record which configurations they were asked for."""
 
     def __init__(self):
-        self.asked, self.shares = [], []
+        self.asked, self.shares, self.training = [], [], []
 
-    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         self.asked.append(pipeline)
         self.shares.append(fidelity)
+        self.training.append(training_seconds)
         return Refit(pipeline, 0.0)
 
     def ready(self, timeout=0.0):
@@ -357,6 +358,8 @@ def test_on_large_data_a_refit_that_cannot_finish_runs_on_part_of_the_rows():
     assert 2 * 20_100 / 750_000 < share < 1.0
     assert share == pytest.approx((budget.remaining() - REFIT_OVERHEAD) / full, rel=0.05)
     assert final.rows_share == share and final.model == default.config
+    # a network in it would train its trial's time scaled to the refit's rows
+    assert refits.training == pytest.approx([10.8 * share * 750_000 / 20_100])
     # Too little time for twice the search's rows: nothing is held back (the search
     # runs to its end), and the search-time model serves.
     finisher = _finisher(y, splits, Budget(20), "best", train_rows=20_100, all_rows=750_000)
@@ -443,12 +446,12 @@ class _OrderedRefits(_Refits):
     def __init__(self, failing=()):
         self.order, self.failing, self.single = [], failing, []
 
-    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         self.order = list(pipelines)
         return [Refit(None, error="timeout") if p["model"] in self.failing else
                 Refit(dict(p, refit="together"), 0.0) for p in pipelines]
 
-    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         self.single.append(pipeline)
         return Refit(dict(pipeline, refit="alone"), 0.0)
 
@@ -507,10 +510,11 @@ class _RecordedRefits(_OrderedRefits):
 
     def __init__(self):
         super().__init__()
-        self.calls = []
+        self.calls, self.training = [], []
 
-    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         self.calls.append(([p["model"] for p in pipelines], n_threads))
+        self.training.extend(training_seconds)
         return super().refit_many(pipelines, timeout, n_threads, fidelity)
 
 
@@ -538,6 +542,8 @@ def test_on_large_data_ensemble_members_are_refit_one_at_a_time():
     final = large._ensemble(choice, refits, lambda config: config, {})
     assert choice.single.trial_id == 2
     assert refits.calls == [(["m2"], 2), (["m3"], 2), (["m4"], 2)]
+    # a network among them trains its trial's time scaled to all rows (1000 / 80)
+    assert refits.training == pytest.approx([0.5 * 12.5, 0.01 * 12.5, 5.0 * 12.5])
     assert [trial_id for trial_id, _ in final.members] == [2, 3, 4]
     assert [m["model"] for m in final.model.members_] == ["m2", "m3", "m4"]
     refits = _RecordedRefits()
@@ -545,7 +551,8 @@ def test_on_large_data_ensemble_members_are_refit_one_at_a_time():
     assert refits.calls == [(["m4", "m2", "m3"], 1)]
     refits = _RecordedRefits()
     late = _refit_members(refits, [{"model": "m2"}, {"model": "m3"}], 1,
-                          deadline=time.monotonic() - 1.0, n_threads=2)
+                          deadline=time.monotonic() - 1.0, n_threads=2,
+                          training_seconds=[None, None])
     assert refits.calls == [] and [r.model for r in late] == [None, None]
     assert "not started" in late[0].error
     # The reserve (its cap far off): the members' refits in a row on large data,
