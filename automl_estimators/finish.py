@@ -267,10 +267,10 @@ class Finisher:
         its trial's fit time scaled to those rows (:class:`~.trial.TrialTask`'s
         ``training_seconds``; other models ignore it). A network's trial trains
         within its time limit (``runners.task.TRAINING_TIME_SHARE``); unbounded,
-        its refit ran every epoch that limit had cut, on more rows, past the
-        estimate: a 300 s SMAC search of networks on MNIST-1D (5fffbfd) refit its
-        best (58 s a trial) from 122 s until the budget ran out, and the fit ended
-        on the search-time model."""
+        its refit may run every epoch that limit had cut, on more rows, past the
+        estimate the search held back for it. Seen at 5fffbfd (networks only,
+        MNIST-1D, 300 s): the last trial ended at 122 s, then random search's fit
+        ended at 201 s on the refit, SMAC's at 300 s on the search-time model."""
         return trial.fit_seconds * max(share * self.all_rows / max(self.train_rows, 1), 1.0)
 
     def _refit_estimate(self, trial: TrialResult, rows: float | None = None) -> float:
