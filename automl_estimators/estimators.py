@@ -36,7 +36,7 @@ from .finish import Final, Finisher, fit_fallback
 from .history import History
 from .interrupts import Interrupts
 from .metalearning.suggestions import METHODS
-from .metalearning.warm_start import warm_start_candidates
+from .metalearning.warm_start import inline_trials, warm_start_candidates
 from .nas.torch_dependency import neural_dependencies
 from .pipelines import build_pipeline, fidelity_shares
 from .plan import make_plan, make_splits
@@ -46,7 +46,7 @@ from .runners.processes import check_not_in_worker_start
 from .scoring import get_metric, predictions_of
 from .search import SETTINGS, STRATEGIES, make_strategy
 from .search_loop import SearchLoop
-from .spaces import DEFAULT_MODEL, Space, one_hot_width
+from .spaces import Space, one_hot_width
 from .spaces.architecture import kind_of
 from .spaces.neural import NAME as NEURAL
 from .summary import as_html, as_text, describe_fit
@@ -332,15 +332,14 @@ class _AutoBase(BaseEstimator):
             reporter.phase("searching with %s over %d models", strategy.name,
                            len(space.models))
             warm_start = warm_start_candidates(self.warm_start, space, X, y, profile)
-            # The plan's estimate is the strong default's (HistGradientBoosting).
-            inline_seconds = plan.inline_seconds if warm_start[0].config.get(
-                "model") == DEFAULT_MODEL else None
+            inline = inline_trials(plan, space, warm_start)
             # The loop evaluates the warm start first; strategies learn it by tell.
             SearchLoop(strategy, evaluator, history, budget, reporter, build,
                        space.describe, finisher.reserve, max_trials=self.max_trials,
                        per_trial_time_limit=plan.trial_time_limit, seed=seed,
                        return_models=plan.return_models, limits=limits,
-                       interrupts=interrupts, inline_seconds=inline_seconds,
+                       interrupts=interrupts, inline=inline,
+                       default_seconds=plan.default_seconds,
                        ).run(warm_start)
             reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
                            budget.remaining())

@@ -142,21 +142,24 @@ class Evaluator:
                            predictions=concatenate(answer.predictions), model=answer.model,
                            info=answer.info, **common)
 
-    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0) -> Refit:
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0,
+              training_seconds=None) -> Refit:
         """Fit ``pipeline`` on all rows in a worker (on a random ``fidelity`` share of
-        them when below 1: a partial refit, see :meth:`.finish.Finisher.reserve`).
+        them when below 1: a partial refit, see :meth:`.finish.Finisher.reserve`);
+        a network in it trains at most ``training_seconds`` (:class:`~.trial.TrialTask`).
 
         Raises
         ------
         RuntimeError
             If the refit fails or passes ``timeout``, with the reason.
         """
-        refit, = self.refit_many([pipeline], timeout, n_threads, fidelity)
+        refit, = self.refit_many([pipeline], timeout, n_threads, fidelity,
+                                 None if training_seconds is None else [training_seconds])
         if refit.model is None:
             raise RuntimeError(refit.error)
         return refit
 
-    def refit_here(self, pipeline, n_threads=1) -> Refit:
+    def refit_here(self, pipeline, n_threads=1, training_seconds=None) -> Refit:
         """Fit ``pipeline`` on all rows in this process, now (no time or memory limit:
         for a refit expected to take a fraction of a second while the workers are
         not up, see :meth:`.finish.Finisher._refit`).
@@ -167,14 +170,17 @@ class Evaluator:
             If the refit fails, with the reason (as :meth:`refit`).
         """
         refit = _as_refit(run_task(self._data, TrialTask(
-            pipeline, folds=None, n_threads=n_threads, return_model=True)))
+            pipeline, folds=None, n_threads=n_threads, return_model=True,
+            training_seconds=training_seconds)))
         if refit.model is None:
             raise RuntimeError(refit.error)
         return refit
 
-    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0) -> list:
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0,
+                   training_seconds=None) -> list:
         """Fit several pipelines on all rows (or a ``fidelity`` share of them) at once,
-        one worker each, within ``timeout``.
+        one worker each, within ``timeout``; ``training_seconds``: None, or each
+        pipeline's bound on a network's training (:class:`~.trial.TrialTask`).
 
         Returns one :class:`Refit` per pipeline, in order; never raises.
         """
@@ -187,9 +193,10 @@ class Evaluator:
             return [Refit(None, error=f"the trial workers were not up within {timeout:.1f}s")
                     for _ in pipelines]
         futures = []
-        for pipeline in pipelines:
+        bounds = [None] * len(pipelines) if training_seconds is None else training_seconds
+        for pipeline, bound in zip(pipelines, bounds):
             task = TrialTask(pipeline, folds=None, fidelity=fidelity, n_threads=n_threads,
-                             return_model=True, time_limit=timeout)
+                             return_model=True, time_limit=timeout, training_seconds=bound)
             try:
                 futures.append(self._runner.schedule(task, timeout))
             except WorkersUnavailable as exc:

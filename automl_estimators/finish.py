@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline
 
 from .budget import MIN_TRIAL_SECONDS, REFIT_OVERHEAD, estimate_refit_seconds, parallel_seconds
 from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score
+from .evaluation import Refit
 from .plan import INLINE_MAX_SECONDS, INLINE_SHARE
 from .scoring import concatenate, fold_scores, predictions_of
 from .selection import choose_final, refit_holds
@@ -33,7 +34,8 @@ REFIT_CANDIDATES = 3
 ENSEMBLE_SELECTION_SHARE = 0.2
 # When it ensembles, the search keeps in reserve the refit of the best trials that
 # may join the ensemble: this many, best first, refit in parallel n_jobs at a time
-# (parallel_seconds), and ensemble selection's share of the time left beside it.
+# (parallel_seconds; one at a time on large data, Finisher._member_workers), and
+# ensemble selection's share of the time left beside it.
 # Measured at 60 s on the 28 shared datasets x 3 seeds (benchmarks/peers runs.csv):
 # the final models had 1 member 29 times, 2: 24, 3: 15, 4: 14, 6: 2 of 84; four
 # covers 82.
@@ -142,7 +144,8 @@ class Finisher:
         ends on the dummy because its trials ran out of memory.
     n_workers : int
         Workers that refit an ensemble's members in parallel (``n_jobs``, or a
-        Dask cluster's threads).
+        Dask cluster's threads); on large data they are refit one at a time
+        (:meth:`_member_workers`).
     rule : str
         How the final model is chosen from the history (:data:`~.selection.RULES`).
     """
@@ -196,7 +199,8 @@ class Finisher:
         if self.ensemble_size <= 1:
             return once
         members = parallel_seconds([self._refit_estimate(r)
-                                    for r in likely[:ENSEMBLE_LIKELY_MEMBERS]], self.n_workers)
+                                    for r in likely[:ENSEMBLE_LIKELY_MEMBERS]],
+                                   self._member_workers())
         ensemble = members / (1.0 - ENSEMBLE_SELECTION_SHARE)
         return once + min(max(ensemble - once, 0.0), ENSEMBLE_RESERVE_SHARE * self.budget.total)
 
@@ -258,6 +262,17 @@ class Finisher:
                       f"but were over a limit: {'; '.join(texts)}. Raise the limit, or give "
                       "the search more time or models that fit it.", UserWarning, stacklevel=4)
 
+    def _training_seconds(self, trial: TrialResult, share: float = 1.0) -> float:
+        """How long a network in ``trial``'s refit on ``share`` of all rows may train:
+        its trial's fit time scaled to those rows (:class:`~.trial.TrialTask`'s
+        ``training_seconds``; other models ignore it). A network's trial trains
+        within its time limit (``runners.task.TRAINING_TIME_SHARE``); unbounded,
+        its refit may run every epoch that limit had cut, on more rows, past the
+        estimate the search held back for it. Seen at 5fffbfd (networks only,
+        MNIST-1D, 300 s): the last trial ended at 122 s, then random search's fit
+        ended at 201 s on the refit, SMAC's at 300 s on the search-time model."""
+        return trial.fit_seconds * max(share * self.all_rows / max(self.train_rows, 1), 1.0)
+
     def _refit_estimate(self, trial: TrialResult, rows: float | None = None) -> float:
         """Expected seconds of ``trial``'s refit on ``rows`` rows (default: all)."""
         return estimate_refit_seconds(trial.fit_seconds, self.train_rows,
@@ -267,6 +282,21 @@ class Finisher:
         """Whether all rows are enough more than a trial's training rows for a refit on
         part of them to learn from :data:`PARTIAL_REFIT_MIN_GAIN` times as many."""
         return self.all_rows >= PARTIAL_REFIT_MIN_GAIN * self.train_rows
+
+    def _member_workers(self) -> int:
+        """How many ensemble members are refit at once: ``n_workers``, or one on large
+        data (:meth:`_partial_refit_possible`: the search ran on a sample of the
+        rows), each with all threads.
+
+        Every member's refit holds its own encoding of all rows, while the
+        search's trials saw the sample: refits side by side were the fit's memory
+        peak. Measured on a million rows at 300 s (``memory_profile.py``, bce2483):
+        four linear-SVM members refit two at a time lifted the workers from 1.5 to
+        4.0 GB RSS and the tree to 4254 MB PSS, over the 3000 MB bound the search
+        itself kept (docs/reliability.md). The cost: members that use one thread
+        (liblinear) take n_jobs times longer in a row, and the reserve is their sum.
+        """
+        return 1 if self._partial_refit_possible() else self.n_workers
 
     def _least_partial_seconds(self, trial: TrialResult) -> float:
         """Expected seconds of the smallest partial refit worth it: on
@@ -340,9 +370,12 @@ class Finisher:
                                 f"{share:.0%} of the", self.all_rows, left,
                                 " in this process: the workers are not up yet" if here else "")
             try:
-                refit = (evaluator.refit_here(build(result.config)) if here else
+                training = self._training_seconds(result, share)
+                refit = (evaluator.refit_here(build(result.config), training_seconds=training)
+                         if here else
                          evaluator.refit(build(result.config), timeout=left,
-                                         n_threads=self.n_threads, fidelity=share))
+                                         n_threads=self.n_threads, fidelity=share,
+                                         training_seconds=training))
             except RuntimeError as exc:
                 self.reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
                 continue
@@ -406,7 +439,8 @@ class Finisher:
         -> model), for the single choice to use when the ensemble is not kept.
 
         None when its refit is not expected to finish in time. Members are refit
-        in parallel; if some do not finish, or only the heaviest can be refit in
+        in parallel, longest first (one at a time on large data, the single choice
+        first: :meth:`_member_workers`); if some do not finish, or only the heaviest can be refit in
         time or within the limits, the others are kept when their blend still
         beats the rule's single choice on validation.
         """
@@ -422,8 +456,10 @@ class Finisher:
         # who together keep to the limits.
         estimates = [self._refit_estimate(t) for t in selection.trials]
         left = self.budget.remaining()
+        deadline = time.monotonic() + left
         size = len(selection.trials)
-        while size >= 2 and (parallel_seconds(estimates[:size], self.n_workers) > left
+        workers = self._member_workers()
+        while size >= 2 and (parallel_seconds(estimates[:size], workers) > left
                              or self.limits.violations(
                 Limits.combined(t.info for t in selection.trials[:size]))):
             size -= 1
@@ -435,14 +471,19 @@ class Finisher:
                                 len(selection.trials), selection.score, best.score, left,
                                 " within the limits" if self.limits else "")
             return None
-        parallel = min(size, self.n_workers)
-        self.reporter.phase("refitting an ensemble of %d trials on all %d rows (validation "
-                            "%.4f vs single choice %.4f)", size, self.all_rows, score, best.score)
+        parallel = min(size, workers)
+        self.reporter.phase("refitting an ensemble of %d trials on all %d rows, %d at a time "
+                            "(validation %.4f vs single choice %.4f)", size, self.all_rows,
+                            parallel, score, best.score)
         pipelines = [build(t.config) for t in trials]  # unfitted: refit in workers, then named
-        # The longest first, as parallel_seconds expects: the workers take them in turn.
-        order = sorted(range(size), key=lambda i: -estimates[i])
-        refits = evaluator.refit_many([pipelines[i] for i in order], timeout=left,
-                                      n_threads=max(1, self.n_threads // parallel))
+        if parallel > 1:  # the longest first, as parallel_seconds expects: workers take turns
+            order = sorted(range(size), key=lambda i: -estimates[i])
+        else:  # the single choice first (its refit serves if the ensemble is not kept)
+            order = sorted(range(size), key=lambda i: (trials[i] is not best, i))
+        refits = _refit_members(evaluator, [pipelines[i] for i in order], parallel, deadline,
+                                n_threads=max(1, self.n_threads // parallel),
+                                training_seconds=[self._training_seconds(trials[i])
+                                                  for i in order])
         fitted = [refit for _, refit in sorted(zip(order, refits), key=lambda pair: pair[0])]
         kept = [(t, w, refit.model, pipeline) for t, w, pipeline, refit
                 in zip(trials, weights, pipelines, fitted)
@@ -468,3 +509,23 @@ class Finisher:
         return Final(ensemble, top[0], score=score,
                      members=tuple(zip((t.trial_id for t, *_ in kept), ensemble.weights_)),
                      best_model=top[2])
+
+
+def _refit_members(evaluator, pipelines, parallel: int, deadline: float, n_threads: int,
+                   training_seconds):
+    """Refits of ``pipelines`` on all rows (:meth:`.Evaluator.refit_many`, each with
+    its ``training_seconds``), in order: all at once through the workers' queue when
+    ``parallel`` is more than one, else one after another, each within what is left
+    of ``deadline`` (a :func:`time.monotonic` time); one not started for lack of
+    time is a failed :class:`~.evaluation.Refit`."""
+    if parallel > 1:
+        return evaluator.refit_many(pipelines, timeout=deadline - time.monotonic(),
+                                    n_threads=n_threads, training_seconds=training_seconds)
+    refits = []
+    for pipeline, training in zip(pipelines, training_seconds):
+        left = deadline - time.monotonic()
+        refits += (evaluator.refit_many([pipeline], timeout=left, n_threads=n_threads,
+                                        training_seconds=[training])
+                   if left > MIN_TRIAL_SECONDS else
+                   [Refit(None, error=f"not started: {max(left, 0.0):.1f}s left")])
+    return refits

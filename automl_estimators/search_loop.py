@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .budget import MIN_TRIAL_SECONDS
 from .interrupts import Interrupts
-from .plan import INLINE_SHARE
+from .plan import INLINE_SHARE, WORKER_START_SECONDS
 from .runners import WorkersUnavailable
 from .trial import Limits, PendingTrial, Status, TrialResult
 
@@ -136,11 +136,19 @@ class SearchLoop:
         The fit's Ctrl-C presses: at the first, the loop stops at its next check
         and cancels the running trials (recorded as ``cancelled``); a
         ``KeyboardInterrupt`` raised inside the loop is noted as one.
-    inline_seconds : float or None
-        Expected seconds of the first trial (the strong default) in this process
-        (``plan.inline_seconds``): while the workers are not up yet, it runs here
-        when that is at most :data:`~.plan.INLINE_SHARE` of the search time left. None:
-        in a worker only.
+    inline : tuple of (Candidate, float)
+        Trials that may run in this process before any other, with their expected
+        seconds here: the first warm-start candidate itself (the strong default,
+        ``plan.inline_seconds``), then its short form (``plan.short_inline_seconds``,
+        :func:`~.metalearning.warm_start.inline_trials`). While the workers are not up
+        yet, the first expected within :data:`~.plan.INLINE_SHARE` of the search
+        time left runs here; the short form only when the strong default is not
+        expected to end in a worker in that time either (``default_seconds`` +
+        :data:`~.plan.WORKER_START_SECONDS`), and then the strong default stays
+        first in the queue for the workers. A trial here counts in ``max_trials``.
+        Empty: every trial in a worker.
+    default_seconds : float or None
+        Expected seconds of the strong default's trial (``plan.default_seconds``).
     """
 
     strategy: object
@@ -157,7 +165,8 @@ class SearchLoop:
     return_models: bool = False
     limits: Limits = field(default_factory=Limits)
     interrupts: Interrupts = field(default_factory=Interrupts)
-    inline_seconds: float | None = None
+    inline: tuple = ()
+    default_seconds: float | None = None
 
     def run(self, warm_start) -> None:
         """Evaluate ``warm_start`` (candidates, the strong default first), then the
@@ -176,6 +185,7 @@ class SearchLoop:
         self._waiting: dict = {}  # key of a running trial -> repeated proposals to tell
         self._ask_seconds = 0.0  # duration of the strategy's last ask
         self._started = 0
+        self._first_started = False  # whether the queue's first (the strong default) ran
         self._exhausted = False
         try:
             self._loop()
@@ -250,16 +260,24 @@ class SearchLoop:
         return True
 
     def _run_first_here(self, search_left):
-        """Run the first warm-start candidate (the strong default) in this process
-        when the workers are not up yet and it is expected to take a fraction of
-        the search time: in a fresh process the workers' start (1.5 s and more)
-        would otherwise take a fit of a second or two whole, and it would end on
-        the dummy."""
-        if (not self._queue or self.inline_seconds is None
-                or self.inline_seconds > INLINE_SHARE * search_left
-                or self.evaluator.ready(0.0)):
+        """Run the strong default, or else its short form (:attr:`inline`), in this
+        process when the workers are not up yet and it is expected to take a
+        fraction of the search time: in a fresh process the workers' start (1.5 s
+        and more) would otherwise take a fit of a second or two whole, and it would
+        end on the dummy."""
+        if not self._queue or self.evaluator.ready(0.0):
             return
-        candidate = self._queue.pop(0)
+        default_late = (self.default_seconds is None
+                        or self.default_seconds + WORKER_START_SECONDS > search_left)
+        # inline_trials gives the queue's first candidate itself: identity tells it apart.
+        candidate = next((c for c, seconds in self.inline
+                          if seconds <= INLINE_SHARE * search_left
+                          and (c is self._queue[0] or default_late)), None)
+        if candidate is None:
+            return
+        if candidate is self._queue[0]:
+            self._queue.pop(0)
+            self._first_started = True
         self.history.mark(candidate.config, candidate.fidelity)
         pipeline, row_share = self.build(candidate.config, candidate.fidelity)
         pending = PendingTrial(1, candidate, self.budget.elapsed(), time.monotonic())
@@ -303,9 +321,13 @@ class SearchLoop:
 
     # ------------------------------------------------------------ trials
     def _start(self, candidate, search_left):
-        first = self._started == 0
+        # The strong default, first in the queue: no per-trial limit, its model sent
+        # back, and waited for past the search time.
+        first = not self._first_started
+        self._first_started = True
         limit = search_left if first or self.per_trial_time_limit is None \
             else min(self.per_trial_time_limit, search_left)
+        seed = self.seed if first else self.seed + self._started
         self.history.mark(candidate.config, candidate.fidelity)
         pipeline, row_share = self.build(candidate.config, candidate.fidelity)
         # A fitted model comes back from the first trial, from every trial on small
@@ -314,7 +336,7 @@ class SearchLoop:
         full = candidate.fidelity >= 1.0
         try:
             future = self.evaluator.submit(
-                pipeline, limit, fidelity=row_share, seed=self.seed + self._started,
+                pipeline, limit, fidelity=row_share, seed=seed,
                 return_model=first or (full and (self.return_models
                                                  or not self.history.has_fallback_model())))
         except WorkersUnavailable as exc:

@@ -48,7 +48,8 @@ def config_key(config: dict, fidelity: float = 1.0):
 class Candidate:
     """A configuration to evaluate, at a fidelity in (0, 1] (1: the full evaluation).
 
-    ``origin`` says who proposed it (``"default"``, ``"warm_start"``, a strategy's name).
+    ``origin`` says who proposed it (``"default"``, ``"warm_start"``, ``"short_default"``,
+    a strategy's name).
     """
 
     config: dict
@@ -66,8 +67,10 @@ class TrialTask:
 
     ``folds`` indexes the splits stored with the data; ``None`` means one fit on
     all rows (a refit). ``fidelity`` is the share of each fold's training rows
-    used; ``time_limit`` the seconds the task may take (a network trains for a
-    share of it, see :mod:`.runners.task`).
+    used; ``time_limit`` the seconds the task may take (in a trial, a network
+    trains for a share of it, see :mod:`.runners.task`); ``training_seconds`` a
+    refit's bound on the training of a model with a ``max_time`` parameter (a
+    network: its trial's training time, scaled to the refit's rows).
     """
 
     pipeline: object
@@ -77,6 +80,7 @@ class TrialTask:
     n_threads: int = 1
     return_model: bool = False
     time_limit: float | None = None
+    training_seconds: float | None = None
 
 
 @dataclass(frozen=True)

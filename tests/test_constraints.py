@@ -128,15 +128,17 @@ def _search_and_finish(configs, limits, ensemble_size=1):
 
 
 def test_a_slow_predictor_is_infeasible_and_the_fit_ends_on_a_fast_model():
-    # 0.2 s per predict call on 50 validation rows: >= 4e-3 s per row, 40x the limit;
-    # a logistic regression predicts 50 rows in well under 1e-4 s per row
-    limits = Limits(max_predict_latency=1e-4)
+    # 0.2 s per predict call on 50 validation rows: >= 4e-3 s per row (a sleep: at
+    # least that on any machine), 4x the limit; a logistic regression predicts 50
+    # rows in ~1e-5 s per row idle, and took 1.23e-4 with the CPU held by a
+    # benchmark and this suite niced: the limit leaves it 8x that
+    limits = Limits(max_predict_latency=1e-3)
     history, strategy, final = _search_and_finish(
         [{"sleep": 0.2}, {"C": 0.01}, {"sleep": 0.2, "C": 1.0}], limits)
     slow, fast, slow_again = history.results[1:]
     assert slow.status == slow_again.status == Status.INFEASIBLE
-    assert "> max_predict_latency=0.0001s" in slow.error and slow.score > 0.5
-    assert fast.ok and fast.info["predict_seconds_per_row"] <= 1e-4
+    assert "> max_predict_latency=0.001s" in slow.error and slow.score > 0.5
+    assert fast.ok and fast.info["predict_seconds_per_row"] <= 1e-3
     # the strategy learns them as failed; the final model is the fast one
     assert [r.status for r in strategy.told] == [Status.INFEASIBLE, Status.OK,
                                                  Status.INFEASIBLE]

@@ -121,3 +121,41 @@ def test_a_slow_network_returns_what_it_learned_within_the_trial_limit():
     assert network.max_time is None  # the returned model refits without a bound
     assert again.status == Status.OK and again.model[-1].max_time == 0.5
     assert again.fit_seconds < result.fit_seconds
+
+
+class _TimeBounded:
+    """A classifier with a ``max_time`` parameter (as a network has) that records the
+    bound it was fitted under."""
+
+    def __init__(self, max_time=None):
+        self.max_time = max_time
+
+    def get_params(self, deep=True):
+        return {"max_time": self.max_time}
+
+    def set_params(self, **params):
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def fit(self, X, y):
+        self.fitted_under_ = self.max_time
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), 1.0 / len(self.classes_))
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+def test_a_refit_trains_a_time_bounded_model_for_the_seconds_it_is_given(evaluator):
+    """A refit gives a network the training time its trial had, scaled to the rows
+    (``training_seconds``), and the returned model refits without a bound; without
+    it the refit is unbounded (a bound the user set stays theirs)."""
+    bounded = evaluator.refit_here(_TimeBounded(), training_seconds=2.5).model
+    assert bounded.fitted_under_ == 2.5 and bounded.max_time is None
+    assert evaluator.refit_here(_TimeBounded()).model.fitted_under_ is None
+    own = evaluator.refit_here(_TimeBounded(max_time=7.0), training_seconds=2.5).model
+    assert own.fitted_under_ == 7.0 and own.max_time == 7.0

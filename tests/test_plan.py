@@ -281,3 +281,31 @@ def test_the_strong_default_runs_in_the_fit_s_process_only_when_it_is_expected_t
         numeric=tuple(range(16)), categorical=(), high_cardinality=(), missing_fraction=0.0,
         class_counts=(240,) * 25), time_budget=10)
     assert with_classes.inline_seconds is None
+
+
+def test_the_short_default_is_expected_in_a_third_of_the_default_s_iterations_time():
+    from automl_estimators.spaces import short_default
+
+    _, share = short_default("classification")
+    # kr-vs-kp-sized: the default's holdout fit of 1600 rows x 36 columns is expected
+    # to take too long for a 1 s fit's process; its 32-iteration form is not
+    plan = make_plan(profile(2400, n_features=36), time_budget=1)
+    assert plan.inline_seconds == pytest.approx(estimate_default_seconds(
+        1, 2400 * (1 - DEFAULT_HOLDOUT), 36, 0))
+    assert plan.short_inline_seconds == pytest.approx(estimate_default_seconds(
+        1, 2400 * (1 - DEFAULT_HOLDOUT), 36, 0, iterations_share=share))
+    assert plan.short_inline_seconds < 0.5 * plan.inline_seconds
+    assert plan.default_seconds == plan.inline_seconds
+    # past INLINE_MAX_SECONDS: not in the fit's process, yet its seconds are known
+    # (the search loop's test of whether a worker can end it in time)
+    larger = make_plan(profile(8000, n_features=36), time_budget=5)
+    assert larger.inline_seconds is None and larger.default_seconds > INLINE_MAX_SECONDS
+    assert larger.short_inline_seconds == pytest.approx(estimate_default_seconds(
+        1, 8000 * (1 - DEFAULT_HOLDOUT), 36, 0, iterations_share=share))
+    # past INLINE_MAX_SECONDS even when short, or networks first: never in the process
+    wide = make_plan(profile(30000, n_features=200), time_budget=1)
+    assert wide.inline_seconds is None and wide.short_inline_seconds is None
+    neural = make_plan(profile(2400, n_features=36), time_budget=1, neural=True,
+                       torch_available=True)
+    assert neural.inline_seconds is None and neural.short_inline_seconds is None
+    assert neural.default_seconds is None

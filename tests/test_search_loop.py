@@ -262,6 +262,107 @@ def test_while_the_workers_start_the_strong_default_runs_and_is_refit_in_the_fit
     assert model.score(X, y) > 0.95
 
 
+def test_a_fit_of_a_second_or_two_runs_the_short_default_when_the_default_is_too_long(
+        monkeypatch):
+    """When the strong default is not expected in time in the fit's process while the
+    workers start, its short form runs there instead (not the dummy's end); the
+    strong default stays first for the workers, which never come up here."""
+    from sklearn.datasets import load_iris
+
+    from automl_estimators import AutoClassifier, evaluation, plan, search_loop
+    from automl_estimators.metalearning.warm_start import SHORT_DEFAULT_ORIGIN
+
+    monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
+    # The full default past INLINE_MAX_SECONDS, its 32-iteration form well within, and
+    # the workers not expected in time for the full one (they never come up here).
+    monkeypatch.setattr(plan, "estimate_default_seconds",
+                        lambda *args, iterations_share=1.0: 3.0 * iterations_share)
+    monkeypatch.setattr(search_loop, "WORKER_START_SECONDS", 100.0)
+    X, y = load_iris(return_X_y=True)
+    start = time.monotonic()
+    model = AutoClassifier(time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
+    assert time.monotonic() - start < loaded_bound(8)
+    trials = model.leaderboard_.set_index("trial")
+    assert list(trials.index) == [1, 0]  # the short default, the dummy
+    assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == SHORT_DEFAULT_ORIGIN
+    assert model.best_config_["model:hist_gradient_boosting:max_iter"] == 32
+    assert model.score(X, y) > 0.95
+
+
+class _ReadyAfterFirstLook:
+    """An evaluator stand-in whose one worker is not up at the first look and is at
+    every later one; trials score 0.9 (here) or 0.95 (in the worker) at once."""
+
+    n_workers = 1
+
+    def __init__(self):
+        self.looks, self.here, self.submitted = 0, [], []
+
+    def ready(self, timeout=0.0):
+        self.looks += 1
+        return self.looks > 1
+
+    def run_here(self, pipeline, *, fidelity=1.0, seed=0, return_model=False):
+        self.here.append(pipeline)
+        return self._done(0.9)
+
+    def submit(self, pipeline, timeout, *, fidelity=1.0, seed=0, return_model=False):
+        self.submitted.append({"config": pipeline, "timeout": timeout, "seed": seed,
+                               "return_model": return_model})
+        return self._done(0.95)
+
+    @staticmethod
+    def _done(score):
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(score)
+        return future
+
+    def collect(self, future, *, trial_id, config, origin, fidelity=1.0, started_at=0.0,
+                submitted=None):
+        from automl_estimators.trial import Status
+
+        return TrialResult(trial_id=trial_id, config=config, origin=origin, fidelity=fidelity,
+                           status=Status.OK, score=future.result(), fold_scores=(0.9,),
+                           started_at=started_at, model="fitted")
+
+
+@pytest.mark.parametrize("default_seconds, short_runs", [(1000.0, True), (0.5, False)])
+def test_after_the_short_default_the_strong_default_keeps_its_place_in_a_worker(
+        default_seconds, short_runs):
+    """The short form runs in the fit's process only when the strong default is not
+    expected to end in a worker within the search time; then the strong default
+    still goes first to the workers, as the first trial: no per-trial limit, its
+    model sent back, the fit's own seed, and the selection rule's strong default."""
+    from automl_estimators.metalearning.warm_start import SHORT_DEFAULT_ORIGIN
+    from automl_estimators.selection import DEFAULT_ORIGIN
+
+    default = Candidate({"model": "hgb", "max_iter": 100}, 1.0, "default")
+    other = Candidate({"model": "forest"}, 1.0, "default")
+    short = Candidate({"model": "hgb", "max_iter": 32}, 1.0, SHORT_DEFAULT_ORIGIN)
+    evaluator, history, budget = _ReadyAfterFirstLook(), History(), Budget(SLACK_BUDGET)
+    SearchLoop(Listed([]), evaluator, history, budget, Reporter(0, budget, "accuracy"),
+               lambda config, fidelity=1.0: (config, 1.0), str, lambda ranked: 0.0,
+               max_trials=3, per_trial_time_limit=0.5, seed=7,
+               inline=((short, 0.01),), default_seconds=default_seconds,
+               ).run([default, other])
+    origins = [r.origin for r in sorted(history.results, key=lambda r: r.trial_id)]
+    if short_runs:
+        assert evaluator.here == [short.config]
+        assert origins == [SHORT_DEFAULT_ORIGIN, "default", "default"]
+    else:
+        assert evaluator.here == [] and origins == ["default", "default"]
+    first, second = evaluator.submitted[:2]
+    assert first["config"] == default.config and second["config"] == other.config
+    assert first["return_model"] and first["seed"] == 7
+    assert first["timeout"] > 0.5 >= second["timeout"]  # no per-trial limit for the first
+    # the selection rule's strong default: the first trial of origin "default"
+    # (selection.strong_default, which also needs its predictions)
+    assert min((r for r in history.results if r.origin == DEFAULT_ORIGIN),
+               key=lambda r: r.trial_id).config == default.config
+
+
 class _Flaky:
     """Workers that run three trials, then can no longer start."""
 

@@ -218,10 +218,10 @@ def _finisher(y, splits, budget, rule, train_rows=80, all_rows=100, ensemble_siz
 class _Refits:
     """An evaluator stand-in whose refit returns the configuration it was asked for."""
 
-    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         return Refit(pipeline, 0.0)
 
-    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         return [Refit(p, 0.0) for p in pipelines]
 
 
@@ -266,10 +266,10 @@ class _DivergingRefits(_Refits):
     def __init__(self, y, splits):
         self.in_sample = _in_sample(y, splits, [0.55] * len(splits))
 
-    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         return Refit(pipeline, 0.0, predictions=self.in_sample)
 
-    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         return [self.refit(p, timeout) for p in pipelines]
 
 
@@ -296,11 +296,12 @@ class _Recorder(_Refits):
     """Refits that record which configurations they were asked for."""
 
     def __init__(self):
-        self.asked, self.shares = [], []
+        self.asked, self.shares, self.training = [], [], []
 
-    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         self.asked.append(pipeline)
         self.shares.append(fidelity)
+        self.training.append(training_seconds)
         return Refit(pipeline, 0.0)
 
     def ready(self, timeout=0.0):
@@ -357,6 +358,8 @@ def test_on_large_data_a_refit_that_cannot_finish_runs_on_part_of_the_rows():
     assert 2 * 20_100 / 750_000 < share < 1.0
     assert share == pytest.approx((budget.remaining() - REFIT_OVERHEAD) / full, rel=0.05)
     assert final.rows_share == share and final.model == default.config
+    # a network in it would train its trial's time scaled to the refit's rows
+    assert refits.training == pytest.approx([10.8 * share * 750_000 / 20_100])
     # Too little time for twice the search's rows: nothing is held back (the search
     # runs to its end), and the search-time model serves.
     finisher = _finisher(y, splits, Budget(20), "best", train_rows=20_100, all_rows=750_000)
@@ -443,12 +446,12 @@ class _OrderedRefits(_Refits):
     def __init__(self, failing=()):
         self.order, self.failing, self.single = [], failing, []
 
-    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0):
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         self.order = list(pipelines)
         return [Refit(None, error="timeout") if p["model"] in self.failing else
                 Refit(dict(p, refit="together"), 0.0) for p in pipelines]
 
-    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0):
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         self.single.append(pipeline)
         return Refit(dict(pipeline, refit="alone"), 0.0)
 
@@ -500,3 +503,66 @@ def test_a_member_refit_serves_the_single_choice_when_the_ensemble_is_not_kept()
                             first=choice.single, done=done)
     assert final.chosen.trial_id == 2 and final.model == {"model": "m2", "refit": "together"}
     assert refits.single == []
+
+
+class _RecordedRefits(_OrderedRefits):
+    """Refits that record every call: the pipelines and threads each was given."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls, self.training = [], []
+
+    def refit_many(self, pipelines, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
+        self.calls.append(([p["model"] for p in pipelines], n_threads))
+        self.training.extend(training_seconds)
+        return super().refit_many(pipelines, timeout, n_threads, fidelity)
+
+
+def test_on_large_data_ensemble_members_are_refit_one_at_a_time():
+    """Where the search ran on a sample (all rows many times a trial's), each member's
+    refit holds its own encoding of all rows: the members are refit one after
+    another, the single choice first (its refit serves if the ensemble is not
+    kept), each with all threads, none started once the time is out, and the
+    reserve counts them so; on small data they go to the workers together,
+    longest first."""
+    import time
+
+    from automl_estimators.finish import _refit_members
+
+    y, splits = _problem()
+    _, choice = _three_members(y, splits)
+
+    def finisher(all_rows):
+        return dataclasses.replace(
+            _finisher(y, splits, Budget(3000), "best", all_rows=all_rows, ensemble_size=20,
+                      n_workers=2), n_threads=2)
+
+    large, small = finisher(all_rows=1000), finisher(all_rows=100)
+    refits = _RecordedRefits()
+    final = large._ensemble(choice, refits, lambda config: config, {})
+    assert choice.single.trial_id == 2
+    assert refits.calls == [(["m2"], 2), (["m3"], 2), (["m4"], 2)]
+    # a network among them trains its trial's time scaled to all rows (1000 / 80)
+    assert refits.training == pytest.approx([0.5 * 12.5, 0.01 * 12.5, 5.0 * 12.5])
+    assert [trial_id for trial_id, _ in final.members] == [2, 3, 4]
+    assert [m["model"] for m in final.model.members_] == ["m2", "m3", "m4"]
+    refits = _RecordedRefits()
+    small._ensemble(choice, refits, lambda config: config, {})
+    assert refits.calls == [(["m4", "m2", "m3"], 1)]
+    refits = _RecordedRefits()
+    late = _refit_members(refits, [{"model": "m2"}, {"model": "m3"}], 1,
+                          deadline=time.monotonic() - 1.0, n_threads=2,
+                          training_seconds=[None, None])
+    assert refits.calls == [] and [r.model for r in late] == [None, None]
+    assert "not started" in late[0].error
+    # The reserve (its cap far off): the members' refits in a row on large data,
+    # on two workers at once on small data.
+    from automl_estimators.budget import parallel_seconds
+    from automl_estimators.finish import ENSEMBLE_SELECTION_SHARE
+
+    ranked = sorted(choice.trials, key=lambda t: (-t.score, t.trial_id))
+    for finisher, members in ((large, sum), (small, lambda s: parallel_seconds(s, 2))):
+        estimates = [finisher._refit_estimate(t) for t in ranked]
+        assert sum(estimates) > parallel_seconds(estimates, 2)  # the two ways differ
+        assert finisher.reserve(ranked) == pytest.approx(
+            members(estimates) / (1 - ENSEMBLE_SELECTION_SHARE))

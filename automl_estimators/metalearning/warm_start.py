@@ -20,12 +20,18 @@ defaults: a fit never ends worse than it). Then, by ``warm_start``:
   a ``ValueError``;
 - ``False`` / ``True``: ``None`` / ``"auto"`` (scikit-learn's checks set the
   boolean ``warm_start`` of its own estimators).
+
+:func:`inline_trials` says which of these may run in the fit's own process while
+the workers start: the strong default, or its short form (fewer iterations) when
+the budget is a second or two.
 """
 
 from __future__ import annotations
 
 import logging
 
+from ..spaces import DEFAULT_MODEL, short_default
+from ..spaces.declarations import MODEL
 from ..trial import Candidate, config_key
 from .features import meta_features
 from .suggestions import METHODS, load_metadata, suggest
@@ -35,6 +41,10 @@ logger = logging.getLogger(__name__)
 # Suggested configurations evaluated after the strong default.
 WARM_START_SIZE = 10
 AUTO_METHOD = "knn"
+# The origin of the strong default cut to its fewest iterations (spaces.short_default),
+# run in the fit's own process when the default would not finish in time there
+# (plan.SearchPlan.short_inline_seconds); never the strong default of the selection rule.
+SHORT_DEFAULT_ORIGIN = "short_default"
 
 
 def warm_start_candidates(warm_start, space, X, y, profile) -> list[Candidate]:
@@ -87,3 +97,19 @@ def _explicit(configs, space) -> list[dict]:
                 f"{list(space.models)} (see include/exclude and the data's shape).")
         out.append(adapted)
     return out
+
+
+def inline_trials(plan, space, warm_start) -> tuple:
+    """The trials the search loop may run in the fit's own process while its workers
+    start (``SearchLoop.inline``), each with its expected seconds there: the strong
+    default (``plan.inline_seconds``), then the same with the fewest iterations
+    its range allows (``plan.short_inline_seconds``, :data:`SHORT_DEFAULT_ORIGIN`).
+    The plan's estimates are the strong default's: none when ``warm_start``
+    does not start with it (the model excluded, or the neural branch on)."""
+    if not warm_start or warm_start[0].config.get(MODEL) != DEFAULT_MODEL:
+        return ()
+    overrides, _ = short_default(space.task)
+    short = Candidate(space.default_config(DEFAULT_MODEL, overrides), 1.0, SHORT_DEFAULT_ORIGIN)
+    return tuple((candidate, seconds) for candidate, seconds in (
+        (warm_start[0], plan.inline_seconds), (short, plan.short_inline_seconds))
+        if seconds is not None)

@@ -59,17 +59,29 @@ def _set_n_jobs(pipeline, n_jobs) -> dict:
     return before
 
 
-def _bound_training_time(model, time_left, fits_left):
-    """Give a model with a ``max_time`` parameter (a network) its share of the time left.
+def _bound_training_time(model, seconds):
+    """Give a model with a ``max_time`` parameter (a network) ``seconds`` to train.
 
-    Only where it is unbounded (None). Returns the step whose ``max_time`` was
-    set, to be reset to None after the fit, or None.
+    Only where it is unbounded (None), and only when ``seconds`` is not None.
+    Returns the step whose ``max_time`` was set, to be reset to None after the
+    fit, or None.
     """
     step = model[-1] if hasattr(model, "steps") else model
-    if time_left is None or step.get_params(deep=False).get("max_time", False) is not None:
+    if seconds is None or step.get_params(deep=False).get("max_time", False) is not None:
         return None
-    step.set_params(max_time=max(TRAINING_TIME_SHARE * time_left / fits_left, 0.01))
+    step.set_params(max_time=max(seconds, 0.01))
     return step
+
+
+def _training_seconds(task: TrialTask, elapsed: float, fits_left: int) -> float | None:
+    """What a time-bounded model may train in this fit: in a trial,
+    :data:`TRAINING_TIME_SHARE` of the task's time left per fit left; in a refit,
+    the task's ``training_seconds`` (None: unbounded)."""
+    if task.folds is None:
+        return task.training_seconds
+    if task.time_limit is None:
+        return None
+    return TRAINING_TIME_SHARE * (task.time_limit - elapsed) / fits_left
 
 
 def _model_info(model, predict_seconds) -> dict:
@@ -102,9 +114,12 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
     most :data:`TRAINING_TIME_SHARE` of what is left of ``task.time_limit`` per
     fit left, so it stops with what it learned rather than being killed at the
     limit; the parameter is restored on the returned model. A refit
-    (``task.folds is None``) is not bounded so: a network cut short there would
-    replace the better one the search fitted (measured on digits: 3 epochs, test
-    accuracy 0.096); past its limit the refit fails and that one serves. A refit
+    (``task.folds is None``) is not bounded by its time left (a network cut short
+    there would replace the better one the search fitted; measured on digits: 3
+    epochs, test accuracy 0.096; past its limit the refit fails and that one
+    serves) but by ``task.training_seconds``: the training time its trial had,
+    scaled to the rows, so that it trains about the epochs its trial did rather
+    than every epoch the trial's time cut. A refit
     also predicts every split's validation rows, for the parent's check that it
     learned at least what the trial's fold models did (:func:`.selection.refit_holds`).
     Never raises: a failure is an answer with a status and an error text.
@@ -130,8 +145,7 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
                 n_jobs_before = _set_n_jobs(model, task.n_threads)
                 start = time.perf_counter()
                 bounded = _bound_training_time(
-                    model, None if task.time_limit is None or task.folds is None
-                    else task.time_limit - (start - task_start), len(splits) - i)
+                    model, _training_seconds(task, start - task_start, len(splits) - i))
                 model.fit(take_rows(X, train), y[train])
                 if bounded is not None:
                     bounded.set_params(max_time=None)

@@ -27,7 +27,7 @@ from .declarations import (
 from .neural import NEURAL_COMPONENTS, neural_components
 from .program import TRANSFORMS, as_node
 
-__all__ = ["STEPS", "Component", "Space", "component_names", "one_hot_width"]
+__all__ = ["STEPS", "Component", "Space", "component_names", "one_hot_width", "short_default"]
 
 # Default choice of each step in the compiled space (the model's is DEFAULT_MODEL).
 STEP_DEFAULTS = {
@@ -49,6 +49,18 @@ def one_hot_width(profile) -> int:
     cap = encoder.fixed["max_categories"]
     return (len(profile.numeric) + len(profile.high_cardinality)
             + sum(min(levels, cap) for levels in profile.categorical_levels))
+
+
+def short_default(task: str) -> tuple[dict, float]:
+    """The strong default (:data:`~.components.DEFAULT_MODEL` at its defaults) cut to
+    the fewest iterations its searched range allows: the model hyperparameters to
+    override (``{iterations name: the range's low end}``) and that share of its
+    default iterations. Run where the default itself would not finish in time
+    (:func:`automl_estimators.metalearning.warm_start.inline_trials`)."""
+    model = next(c for c in ALL_COMPONENTS
+                 if c.step == MODEL and c.name == DEFAULT_MODEL and task in c.tasks)
+    iterations = next(hp for hp in model.hyperparameters if hp.name == model.iterations)
+    return {iterations.name: iterations.low}, iterations.low / iterations.default
 
 
 def component_names(task: str) -> list[str]:

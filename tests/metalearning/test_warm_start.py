@@ -186,3 +186,36 @@ def test_the_shipped_meta_data_is_complete_and_suggests_for_every_task():
             got = suggest(_features(0.5), space, 5, method, metadata=metadata)
             assert len(got) == 5, (task, method)
             assert all(space.adapt(c) == c for c in got)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_inline_trials_are_the_strong_default_then_its_short_form(task):
+    """While the workers start, the fit's process may run the strong default, or the
+    same with the fewest iterations its range allows; only when the queue starts
+    with the strong default, and only those the plan expects in time (seconds)."""
+    from types import SimpleNamespace
+
+    from automl_estimators.metalearning.warm_start import SHORT_DEFAULT_ORIGIN, inline_trials
+    from automl_estimators.selection import DEFAULT_ORIGIN
+    from automl_estimators.spaces import short_default
+    from automl_estimators.trial import Candidate
+
+    space = Space(task, n_features=4)
+    overrides, share = short_default(task)
+    assert overrides == {"max_iter": 32} and share == pytest.approx(0.32)
+    queue = [Candidate(c, 1.0, DEFAULT_ORIGIN) for c in space.portfolio()]
+    both = inline_trials(SimpleNamespace(inline_seconds=1.5, short_inline_seconds=0.5),
+                         space, queue)
+    (default, seconds), (short, short_seconds) = both
+    assert default is queue[0] and (seconds, short_seconds) == (1.5, 0.5)
+    assert short.origin == SHORT_DEFAULT_ORIGIN != DEFAULT_ORIGIN and short.fidelity == 1.0
+    changed = {k for k in default.config if default.config[k] != short.config[k]}
+    assert changed == {"model:hist_gradient_boosting:max_iter"}
+    assert short.config["model:hist_gradient_boosting:max_iter"] == 32
+    assert space.violation(short.config) is None
+    only_short = inline_trials(SimpleNamespace(inline_seconds=None, short_inline_seconds=0.5),
+                               space, queue)
+    assert [c for c, _ in only_short] == [short]
+    # Not the strong default first (e.g. include=["ridge"]): nothing in the fit's process.
+    assert inline_trials(SimpleNamespace(inline_seconds=1.5, short_inline_seconds=0.5),
+                         space, queue[1:]) == ()
