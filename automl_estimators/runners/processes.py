@@ -62,11 +62,11 @@ _MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
 TRIM_AFTER_BYTES = 32 * 2**20
 # Statuses after which a worker leaves before its next task, and the pool forks a
 # fresh one from the forkserver (milliseconds): a failure inside native code can
-# leave a process failing every later trial. Seen (2026-12-01, 86923ff and
-# 5fffbfd, a 300 s SMAC search of networks on MNIST-1D, seed 0): after one
-# network trial raised oneDNN's "could not create a primitive", 29 of the next 30
-# trials (and the finishing step's refits of networks that had trained fine) failed
-# the same way in 0.03-0.3 s each.
+# leave a process failing every later trial. Seen (2026-12-01, 5fffbfd and
+# 86923ff, a 300 s SMAC search of networks on MNIST-1D, seed 0): after one
+# network trial raised oneDNN's "could not create a primitive", every later trial
+# failed the same way in 0.03-0.3 s (27 and 45 in a row, the last one cancelled),
+# and so did refits of networks that had trained fine (all three in one run).
 RETIRE_AFTER = (Status.CRASH, Status.MEMOUT)
 # Whether this worker's last task failed (set in the worker process only).
 _retiring = False
