@@ -160,3 +160,35 @@ class KillsItsWorker(Sleeper):
         worker = next(p for p in psutil.Process().parents() if p.pid in self.pids)
         worker.send_signal(signal.SIGKILL)
         return Sleeper.fit(self, X, y)
+
+
+# Set in a worker process by Poisoner: the state a failure in native code can leave.
+POISONED = False
+
+
+class Poisoner(Sleeper):
+    """Fails in fit as oneDNN did under a worker's address-space cap, and leaves its
+    process failing every later fit of a :class:`PoisonSensitive`."""
+
+    def __init__(self):
+        pass
+
+    def fit(self, X, y):
+        global POISONED
+        POISONED = True
+        raise RuntimeError("could not create a primitive")
+
+
+class PoisonSensitive(Sleeper):
+    """Fits (recording its process id) unless a :class:`Poisoner` failed in its process."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def fit(self, X, y):
+        import os
+
+        if POISONED:
+            raise RuntimeError("could not create a primitive")
+        self.pid_ = os.getpid()
+        return Sleeper.fit(self, X, y)

@@ -18,7 +18,10 @@ by value instead: tasks travel as ``cloudpickle`` bytes and answers as
 ``cloudpickle`` files beside the data (a fitted model is then never held twice in
 either process), so a component or a scorer defined in the user's script reaches
 the worker with its code, and comes back as the user's own class. A worker trims
-its heap after each task, and the parent after reading a model.
+its heap after each task, and the parent after reading a model. A worker whose
+task failed (:data:`RETIRE_AFTER`) leaves the pool before its next one, and the
+pool forks a fresh one: a failure in native code can leave a process failing
+every later task.
 """
 
 from __future__ import annotations
@@ -57,6 +60,16 @@ _MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
 # The parent trims its heap after reading an answer larger than this (a fitted model);
 # a trial's predictions alone stay below it.
 TRIM_AFTER_BYTES = 32 * 2**20
+# Statuses after which a worker leaves before its next task, and the pool forks a
+# fresh one from the forkserver (milliseconds): a failure inside native code can
+# leave a process failing every later trial. Seen (2026-12-01, 5fffbfd and
+# 86923ff, a 300 s SMAC search of networks on MNIST-1D, seed 0): after one
+# network trial raised oneDNN's "could not create a primitive", every later trial
+# failed the same way in 0.03-0.3 s (27 and 45 in a row, the last one cancelled),
+# and so did refits of networks that had trained fine (all three in one run).
+RETIRE_AFTER = (Status.CRASH, Status.MEMOUT)
+# Whether this worker's last task failed (set in the worker process only).
+_retiring = False
 
 
 class WorkersUnavailable(RuntimeError):
@@ -212,6 +225,7 @@ def _init_worker(memory_limit_mb, preload=()):
     # decides what it stops (automl_estimators.interrupts), not each trial.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    _retire_on_failure()
     for module in preload:
         importlib.import_module(module)
     threadpool_limits(1)
@@ -227,6 +241,30 @@ def _init_worker(memory_limit_mb, preload=()):
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
     except (ImportError, OSError, ValueError):  # not Linux: time limits only
         pass
+
+
+def _retire_on_failure():
+    """Make this worker leave the pool, instead of fetching its next task, once a
+    task of its failed (:data:`RETIRE_AFTER`).
+
+    pebble's worker loop fetches each task with ``pebble.pool.process.fetch_task``;
+    a worker that raises ``EOFError`` there ends with exit code 0, as one that ran
+    its ``max_tasks`` does, and the pool starts another. No task is lost: the
+    worker has taken none. Where pebble has no such function, workers are reused.
+    """
+    from pebble.pool import process as pebble_process
+
+    fetch = getattr(pebble_process, "fetch_task", None)
+    if fetch is None:
+        logger.debug("pebble has no fetch_task: a failed trial's worker is reused")
+        return
+
+    def fetch_unless_retiring(channel):
+        if _retiring:
+            raise EOFError("this worker's last trial failed: a fresh worker takes the next")
+        return fetch(channel)
+
+    pebble_process.fetch_task = fetch_unless_retiring
 
 
 def trial_pool(n_workers, memory_limit, preload=()) -> ProcessPool:
@@ -317,8 +355,10 @@ def _run_pickled(payload: bytes) -> str | bytes:
     """Worker entry: a ``(path, TrialTask)`` in cloudpickle bytes in; out, the path of
     a file beside the data that holds the answer (its cloudpickle bytes where no
     file can be written there: a full disk)."""
+    global _retiring
     path, task = cloudpickle.loads(payload)
     answer = fit_and_predict(path, task)
+    _retiring = answer.status in RETIRE_AFTER
     try:
         sent = _write_answer(answer, os.path.dirname(os.path.abspath(path)))
     except OSError:

@@ -113,3 +113,39 @@ def test_an_answer_that_cannot_be_written_beside_the_data_comes_through_the_pipe
     assert isinstance(sent, bytes)
     assert cloudpickle.loads(sent).ok
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.joblib"]
+
+
+def test_a_worker_whose_trial_failed_is_replaced_before_its_next_trial():
+    """A failure in native code can leave a process failing every later trial (oneDNN's
+    "could not create a primitive" did, for 29 trials in a row): a worker whose
+    trial failed leaves the pool, a fresh one takes the next trial; a worker whose
+    trials succeed is kept."""
+    import time
+
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    from automl_estimators.evaluation import Evaluator
+    from automl_estimators.scoring import get_metric
+    from automl_estimators.trial import Status
+    from tests.misbehaving import Poisoner, PoisonSensitive
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] > 0).astype(int)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+
+    def run(ev, estimator):
+        future = ev.submit(estimator, SLACK_BUDGET, return_model=True)
+        return ev.collect(future, trial_id=1, config={}, origin="test",
+                          submitted=time.monotonic())
+
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
+                   metric=get_metric(None, "classification")) as ev:
+        first, again = run(ev, PoisonSensitive()), run(ev, PoisonSensitive())
+        assert first.ok and again.ok and first.model.pid_ == again.model.pid_
+        failed = run(ev, Poisoner())
+        assert failed.status == Status.CRASH and "could not create a primitive" in failed.error
+        after = run(ev, PoisonSensitive())
+        assert after.ok, after.error
+        assert after.model.pid_ != first.model.pid_
