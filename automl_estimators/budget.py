@@ -59,9 +59,14 @@ def parallel_seconds(seconds, workers: int) -> float:
     return max(loads)
 
 
+def row_scale(train_rows: float, rows: float) -> float:
+    """How many times a fit on ``train_rows`` rows a fit on ``rows`` takes (linear in
+    the rows; never less than once)."""
+    return max(rows / max(train_rows, 1), 1.0)
+
+
 def estimate_refit_seconds(fit_seconds: float, train_rows: int, all_rows: int,
                            overhead: float = REFIT_OVERHEAD) -> float:
     """Expected time to refit a pipeline measured at ``fit_seconds`` on ``train_rows``
     (in a worker: ``overhead`` included; in the fit's own process: none)."""
-    scale = max(all_rows / max(train_rows, 1), 1.0)
-    return fit_seconds * scale * REFIT_SAFETY + overhead
+    return fit_seconds * row_scale(train_rows, all_rows) * REFIT_SAFETY + overhead

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from .budget import MIN_TRIAL_SECONDS, REFIT_OVERHEAD, estimate_refit_seconds, parallel_seconds
+from .budget import (
+    MIN_TRIAL_SECONDS,
+    REFIT_OVERHEAD,
+    estimate_refit_seconds,
+    parallel_seconds,
+    row_scale,
+)
 from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score
 from .evaluation import Refit
 from .plan import INLINE_MAX_SECONDS, INLINE_SHARE
@@ -271,7 +277,7 @@ class Finisher:
         estimate the search held back for it. Seen at 5fffbfd (networks only,
         MNIST-1D, 300 s): the last trial ended at 122 s, then random search's fit
         ended at 201 s on the refit, SMAC's at 300 s on the search-time model."""
-        return trial.fit_seconds * max(share * self.all_rows / max(self.train_rows, 1), 1.0)
+        return trial.fit_seconds * row_scale(self.train_rows, share * self.all_rows)
 
     def _refit_estimate(self, trial: TrialResult, rows: float | None = None) -> float:
         """Expected seconds of ``trial``'s refit on ``rows`` rows (default: all)."""
