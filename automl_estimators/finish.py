@@ -282,7 +282,8 @@ class Finisher:
     def _refit_estimate(self, trial: TrialResult, rows: float | None = None) -> float:
         """Expected seconds of ``trial``'s refit on ``rows`` rows (default: all)."""
         return estimate_refit_seconds(trial.fit_seconds, self.train_rows,
-                                      self.all_rows if rows is None else rows)
+                                      self.all_rows if rows is None else rows,
+                                      time_bounded=trial.time_bounded)
 
     def _partial_refit_possible(self) -> bool:
         """Whether all rows are enough more than a trial's training rows for a refit on
@@ -405,7 +406,7 @@ class Finisher:
         take at most :data:`~.plan.INLINE_SHARE` of the time left and
         :data:`~.plan.INLINE_MAX_SECONDS` (the trial's own fits, scaled to all rows)."""
         estimate = estimate_refit_seconds(trial.fit_seconds, self.train_rows, self.all_rows,
-                                          overhead=0.0)
+                                          overhead=0.0, time_bounded=trial.time_bounded)
         return (estimate <= min(INLINE_SHARE * left, INLINE_MAX_SECONDS)
                 and not evaluator.ready(0.0))
 

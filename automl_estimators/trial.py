@@ -18,6 +18,12 @@ from enum import Enum
 
 from .scoring import Predictions
 
+# ``TrialResult.info`` key, True where the model trained within a time bound (a
+# network's ``max_time``, set by the worker from the trial's time limit): its fit
+# takes about the time it was given, however long it could have trained, and a
+# refit given the trial's training time (``TrialTask.training_seconds``) ends near it.
+TIME_BOUNDED = "time_bounded"
+
 
 class Status(str, Enum):
     """How a trial ended. A ``str`` enum: ``Status.OK == "ok"``, and it prints as its value."""
@@ -113,7 +119,7 @@ class TrialResult:
     ``info`` holds facts about the fitted model that strategies and constraints
     read: ``predict_seconds_per_row`` (mean over the folds) for every model, and
     for a network its ``n_parameters`` and its ``architecture`` (the one it was
-    built from, e.g. the cell a one-shot search derived).
+    built from, e.g. the cell a one-shot search derived), and :data:`TIME_BOUNDED`.
     """
 
     trial_id: int
@@ -134,6 +140,11 @@ class TrialResult:
     @property
     def ok(self) -> bool:
         return self.status == Status.OK
+
+    @property
+    def time_bounded(self) -> bool:
+        """Whether its model trained within a time bound (:data:`TIME_BOUNDED`)."""
+        return bool(self.info.get(TIME_BOUNDED))
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,15 @@ def test_a_refit_trains_a_time_bounded_model_for_the_seconds_it_is_given(evaluat
     assert evaluator.refit_here(_TimeBounded()).model.fitted_under_ is None
     own = evaluator.refit_here(_TimeBounded(max_time=7.0), training_seconds=2.5).model
     assert own.fitted_under_ == 7.0 and own.max_time == 7.0
+
+
+def test_a_trial_says_whether_its_model_trained_within_a_time_bound(evaluator):
+    """A trial whose model took a training bound from its time limit (a network) says
+    so (``time_bounded``, which the refit's estimate and the late-start rule read);
+    one whose model has no bound, or that ran without a limit, does not."""
+    bounded = run(evaluator, _TimeBounded(), 30)
+    assert bounded.status == Status.OK and bounded.time_bounded
+    assert not run(evaluator, LogisticRegression(), 30).time_bounded
+    unlimited = evaluator.collect(evaluator.run_here(_TimeBounded()), trial_id=2, config={},
+                                  origin="test")
+    assert unlimited.status == Status.OK and not unlimited.time_bounded

@@ -395,3 +395,51 @@ def test_workers_lost_after_trials_ran_stop_the_search_and_keep_its_trials():
     assert [r.status for r in history.results[1:]] == ["ok"] * 3
     # at once, not at the end of the budget (a bound that holds on a loaded machine)
     assert budget.elapsed() < SLACK_BUDGET / 2
+
+
+class _Instant(_ReadyAfterFirstLook):
+    """Workers up at once whose trials end at once, each saying it took 10 s; a
+    ``net`` trains within a time bound (a network), a ``forest`` does not."""
+
+    def ready(self, timeout=0.0):
+        return True
+
+    def collect(self, future, *, trial_id, config, origin, fidelity=1.0, started_at=0.0,
+                submitted=None):
+        from automl_estimators.trial import TIME_BOUNDED, Status
+
+        return TrialResult(trial_id=trial_id, config=config, origin=origin, fidelity=fidelity,
+                           status=Status.OK, score=future.result(), fold_scores=(0.9,),
+                           duration=10.0, started_at=started_at,
+                           info={TIME_BOUNDED: True} if config["model"] == "net" else {})
+
+
+@pytest.mark.parametrize("search_seconds, started", [
+    (3.5, ["net 0", "forest 1"]),
+    (6.0, ["net 0", "net 1", "forest 1", "net 2", "net 3", "net 4", "forest 2"])])
+def test_a_network_is_not_started_with_too_little_time_to_train_as_its_peers_did(
+        search_seconds, started):
+    """With less search time left than half the time the finished networks took, a
+    proposed network is not started (it would score near chance and teach the
+    strategy so): other models still are, and after three late networks in a row
+    the search stops (a search of networks only would propose nothing else). The
+    strong default, first, always runs."""
+    from automl_estimators.search_loop import LATE_START_SHARE, MAX_LATE_PROPOSALS
+
+    assert LATE_START_SHARE * 10.0 == 5.0 and MAX_LATE_PROPOSALS == 3
+
+    def candidate(name):
+        model, number = name.split()
+        return {"model": model, "number": int(number)}
+
+    evaluator, history, budget = _Instant(), History(), Budget(SLACK_BUDGET)
+    strategy = Listed([candidate(c) for c in
+                       ("net 1", "forest 1", "net 2", "net 3", "net 4", "forest 2")])
+    # the finishing step's reserve leaves search_seconds (and the loop's poll) to search
+    SearchLoop(strategy, evaluator, history, budget, Reporter(0, budget, "accuracy"),
+               lambda config, fidelity=1.0: (config, 1.0), str,
+               lambda ranked: budget.remaining() - search_seconds,
+               ).run([Candidate(candidate("net 0"), 1.0, "default")])
+    assert [f"{c['model']} {c['number']}" for c in
+            (r.config for r in sorted(history.results, key=lambda r: r.trial_id))] == started
+    assert len(strategy.configs) == (1 if search_seconds < 5.0 else 0)

@@ -378,6 +378,32 @@ def test_on_large_data_a_refit_that_cannot_finish_runs_on_part_of_the_rows():
         finisher._refit_estimate(long)
 
 
+def test_a_time_bounded_trials_refit_is_held_back_near_its_bound():
+    """A network's refit trains for its trial's training time scaled to the rows
+    (``training_seconds``): the search holds back that bound and a little, not the
+    margin of a model whose refit time nobody bounds."""
+    from automl_estimators.budget import (
+        BOUNDED_REFIT_SAFETY,
+        REFIT_OVERHEAD,
+        REFIT_SAFETY,
+        estimate_refit_seconds,
+    )
+    from automl_estimators.trial import TIME_BOUNDED
+
+    y, splits = _problem()
+    trial = dataclasses.replace(_history(y, splits, [[0.9] * 5])[1], fit_seconds=50.0)
+    network = dataclasses.replace(trial, info={TIME_BOUNDED: True})
+    finisher = _finisher(y, splits, Budget(300), "best", train_rows=1000, all_rows=1500)
+    assert finisher._refit_estimate(trial) == pytest.approx(75.0 * REFIT_SAFETY + REFIT_OVERHEAD)
+    assert finisher._refit_estimate(network) == \
+        pytest.approx(75.0 * BOUNDED_REFIT_SAFETY + REFIT_OVERHEAD)
+    assert finisher.reserve([network]) < finisher.reserve([trial])
+    assert finisher._training_seconds(network) == pytest.approx(75.0)
+    assert 1.0 < BOUNDED_REFIT_SAFETY < REFIT_SAFETY
+    assert estimate_refit_seconds(50.0, 1000, 1500, overhead=0.0, time_bounded=True) == \
+        pytest.approx(75.0 * BOUNDED_REFIT_SAFETY)
+
+
 def test_parallel_seconds_is_the_longest_first_makespan():
     from automl_estimators.budget import parallel_seconds
 

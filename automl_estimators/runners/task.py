@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from ..data import take_rows
 from ..scoring import predictions_of
-from ..trial import Status, TrialTask, WorkerAnswer
+from ..trial import TIME_BOUNDED, Status, TrialTask, WorkerAnswer
 
 # Share of a trial's remaining time a time-bounded model (a network) may train
 # for, per fit left: the rest is for preprocessing, predicting and sending back.
@@ -131,7 +131,7 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
                   else [data["splits"][i] for i in task.folds])
         predictions, fit_seconds, predict_seconds = [], [], []
         rng = np.random.default_rng(task.seed)
-        model, n_jobs_before = None, {}
+        model, n_jobs_before, time_bounded = None, {}, False
         # Threads only: a process pool inside a worker would outlive a killed trial.
         # Library warnings of a trial (convergence, deprecations) are noise to the user.
         with threadpool_limits(task.n_threads), parallel_config(backend="threading"), \
@@ -149,6 +149,7 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
                 model.fit(take_rows(X, train), y[train])
                 if bounded is not None:
                     bounded.set_params(max_time=None)
+                    time_bounded = True
                 fit_seconds.append(time.perf_counter() - start)
                 if valid is not None:
                     start = time.perf_counter()
@@ -162,9 +163,11 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
                                for _, valid in data["splits"]]
         if task.return_model and n_jobs_before:
             model.set_params(**n_jobs_before)
+        info = _model_info(model, predict_seconds)
+        if time_bounded:
+            info[TIME_BOUNDED] = True
         return WorkerAnswer(Status.OK, tuple(predictions), tuple(fit_seconds),
-                            model=model if task.return_model else None,
-                            info=_model_info(model, predict_seconds))
+                            model=model if task.return_model else None, info=info)
     except MemoryError:
         return WorkerAnswer(Status.MEMOUT,
                             error="MemoryError: the trial passed its memory limit")
