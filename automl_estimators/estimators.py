@@ -340,6 +340,8 @@ class _AutoBase(BaseEstimator):
                        return_models=plan.return_models, limits=limits,
                        interrupts=interrupts, inline=inline,
                        default_seconds=plan.default_seconds,
+                       only_time_bounded=(STRATEGIES[plan.strategy].networks_only
+                                          or set(space.models) == {NEURAL}),
                        ).run(warm_start)
             reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
                            budget.remaining())

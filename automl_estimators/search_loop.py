@@ -14,6 +14,7 @@ the result that trial had, or will have, instead of running it twice.
 from __future__ import annotations
 
 import logging
+import math
 import time
 import warnings
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -42,13 +43,16 @@ ASK_SAFETY = 1.5
 # A trial of a model that trains within a time bound (a network,
 # ``TrialResult.time_bounded``) is not started with less search time left than this
 # share of the median duration of that model's trials that ended at the same
-# fidelity: it would train a fraction of what they did, score near chance and
-# teach the strategy that its architecture is bad. Measured at 5fffbfd (networks
-# only, 300 s): the controller's mean reward per round fell in every run, its
-# last rounds made of networks started with seconds left.
+# fidelity (each counted at most the per-trial limit, all a new trial may get: the
+# first, the strong default, has none): it would train a fraction of what they
+# did, score near chance and teach the strategy that its architecture is bad.
+# Measured at 5fffbfd (networks only, 300 s): the controller's mean reward per
+# round fell in every run, its last rounds made of networks started with seconds
+# left.
 LATE_START_SHARE = 0.5
 # Consecutive proposals not started for being late after which the search stops
-# (a search of networks only: every later proposal is late too).
+# when every model on offer is time-bounded (networks only: every later proposal
+# is late too); with other models on offer, after MAX_DUPLICATES.
 MAX_LATE_PROPOSALS = 3
 
 
@@ -114,7 +118,8 @@ class _DeadlineAsker:
 @dataclass
 class SearchLoop:
     """Run trials until the budget (minus the finishing step's reserve) or ``max_trials``
-    is spent: ask -> build -> submit -> collect -> tell.
+    is spent, or the proposals end (the strategy's, or networks' too late to train):
+    ask -> build -> submit -> collect -> tell.
 
     Parameters
     ----------
@@ -163,6 +168,10 @@ class SearchLoop:
         Empty: every trial in a worker.
     default_seconds : float or None
         Expected seconds of the strong default's trial (``plan.default_seconds``).
+    only_time_bounded : bool
+        Whether every model on offer trains within a time bound (networks only):
+        then :data:`MAX_LATE_PROPOSALS` late proposals in a row stop the search
+        (:meth:`_late`).
     """
 
     strategy: object
@@ -181,10 +190,13 @@ class SearchLoop:
     interrupts: Interrupts = field(default_factory=Interrupts)
     inline: tuple = ()
     default_seconds: float | None = None
+    only_time_bounded: bool = False
 
     def run(self, warm_start) -> None:
         """Evaluate ``warm_start`` (candidates, the strong default first), then the
-        strategy's proposals, until the search time or ``max_trials`` is spent.
+        strategy's proposals, until the search time or ``max_trials`` is spent, the
+        strategy proposes nothing new, or (networks only) its proposals come too
+        late to train (:meth:`_late`).
 
         Raises
         ------
@@ -338,23 +350,27 @@ class SearchLoop:
 
     def _late(self, candidate, search_left) -> bool:
         """Whether ``candidate`` is a time-bounded model's trial (a network) started too
-        late to train what that model's finished trials did (:data:`LATE_START_SHARE`).
-        Such a proposal is dropped unrun and untold; after
-        :data:`MAX_LATE_PROPOSALS` in a row the search stops. The strong default,
-        first, always runs."""
+        late to train what that model's finished trials did (:data:`LATE_START_SHARE`
+        of their median duration, each at most the per-trial limit). Such a
+        proposal is dropped unrun and untold; after :data:`MAX_LATE_PROPOSALS` in a
+        row (networks only, ``only_time_bounded``), else :data:`MAX_DUPLICATES`, the
+        search stops. The strong default, first, always runs."""
         if not self._first_started:
             return False
         model = candidate.config.get(MODEL)
-        durations = [r.duration for r in self.history.results
+        cap = math.inf if self.per_trial_time_limit is None else self.per_trial_time_limit
+        durations = [min(r.duration, cap) for r in self.history.results
                      if r.ok and r.time_bounded and r.config.get(MODEL) == model
-                     and r.fidelity == candidate.fidelity]
-        if not durations or search_left >= LATE_START_SHARE * float(np.median(durations)):
+                     and r.fidelity == candidate.fidelity and math.isfinite(r.duration)]
+        typical = float(np.median(durations)) if durations else 0.0
+        if search_left >= LATE_START_SHARE * typical:
             self._late_proposals = 0
             return False
         self._late_proposals += 1
         logger.info("not starting a %s trial with %.1fs of search left: its finished trials "
-                    "took %.1fs (median)", model, search_left, float(np.median(durations)))
-        if self._late_proposals >= MAX_LATE_PROPOSALS:
+                    "took %.1fs (median)", model, search_left, typical)
+        if self._late_proposals >= (MAX_LATE_PROPOSALS if self.only_time_bounded
+                                    else MAX_DUPLICATES):
             self._exhausted = True
         return True
 

@@ -414,16 +414,19 @@ class _Instant(_ReadyAfterFirstLook):
                            info={TIME_BOUNDED: True} if config["model"] == "net" else {})
 
 
-@pytest.mark.parametrize("search_seconds, started", [
-    (3.5, ["net 0", "forest 1"]),
-    (6.0, ["net 0", "net 1", "forest 1", "net 2", "net 3", "net 4", "forest 2"])])
+@pytest.mark.parametrize("search_seconds, only_networks, limit, started", [
+    (3.5, True, None, ["net 0", "forest 1"]),
+    (3.5, False, None, ["net 0", "forest 1", "forest 2"]),
+    (6.0, True, None, ["net 0", "net 1", "forest 1", "net 2", "net 3", "net 4", "forest 2"]),
+    (3.5, True, 5.0, ["net 0", "net 1", "forest 1", "net 2", "net 3", "net 4", "forest 2"])])
 def test_a_network_is_not_started_with_too_little_time_to_train_as_its_peers_did(
-        search_seconds, started):
-    """With less search time left than half the time the finished networks took, a
-    proposed network is not started (it would score near chance and teach the
-    strategy so): other models still are, and after three late networks in a row
-    the search stops (a search of networks only would propose nothing else). The
-    strong default, first, always runs."""
+        search_seconds, only_networks, limit, started):
+    """With less search time left than half the time the finished networks took (each
+    counted at most the per-trial limit, all a new one may get), a proposed network
+    is not started (it would score near chance and teach the strategy so): other
+    models still are. When only networks are on offer, three late proposals in a
+    row stop the search (every later one is late too); otherwise the late ones are
+    dropped and the search goes on. The strong default, first, always runs."""
     from automl_estimators.search_loop import LATE_START_SHARE, MAX_LATE_PROPOSALS
 
     assert LATE_START_SHARE * 10.0 == 5.0 and MAX_LATE_PROPOSALS == 3
@@ -439,7 +442,8 @@ def test_a_network_is_not_started_with_too_little_time_to_train_as_its_peers_did
     SearchLoop(strategy, evaluator, history, budget, Reporter(0, budget, "accuracy"),
                lambda config, fidelity=1.0: (config, 1.0), str,
                lambda ranked: budget.remaining() - search_seconds,
+               per_trial_time_limit=limit, only_time_bounded=only_networks,
                ).run([Candidate(candidate("net 0"), 1.0, "default")])
     assert [f"{c['model']} {c['number']}" for c in
             (r.config for r in sorted(history.results, key=lambda r: r.trial_id))] == started
-    assert len(strategy.configs) == (1 if search_seconds < 5.0 else 0)
+    assert len(strategy.configs) == (1 if started == ["net 0", "forest 1"] else 0)
