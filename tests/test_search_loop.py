@@ -447,3 +447,29 @@ def test_a_network_is_not_started_with_too_little_time_to_train_as_its_peers_did
     assert [f"{c['model']} {c['number']}" for c in
             (r.config for r in sorted(history.results, key=lambda r: r.trial_id))] == started
     assert len(strategy.configs) == (1 if started == ["net 0", "forest 1"] else 0)
+
+
+class _Network:
+    """A stand-in network: its ``max_time`` is unset until a trial bounds it."""
+
+    def get_params(self, deep=True):
+        return {"max_time": None}
+
+
+def test_a_default_network_takes_the_per_trial_limit_as_every_network_does():
+    """The strong default runs without a per-trial limit so that it is not lost to
+    one; a network stops at its training bound with what it learned instead, so
+    the default network takes the per-trial limit (untimed, it trained 103 s
+    against the others' 63 s, and its refit's reserve ended the search)."""
+    evaluator, budget = _ReadyAfterFirstLook(), Budget(SLACK_BUDGET)
+    networks = {"net": _Network(), "forest": "forest"}
+    for first in ("net", "forest"):
+        evaluator.submitted.clear()
+        SearchLoop(Listed([{"model": "forest", "i": 1}]), evaluator, History(), budget,
+                   Reporter(0, budget, "accuracy"),
+                   lambda config, fidelity=1.0: (networks[config["model"]], 1.0), str,
+                   lambda ranked: 0.0, max_trials=2, per_trial_time_limit=0.5,
+                   ).run([Candidate({"model": first, "i": 0}, 1.0, "default")])
+        first_limit, second_limit = (s["timeout"] for s in evaluator.submitted)
+        assert second_limit == 0.5
+        assert (first_limit == 0.5) if first == "net" else (first_limit > 0.5)

@@ -7,5 +7,7 @@ from .base import Runner
 from .dask_cluster import DaskRunner, dask_client
 from .pool import PoolRunner
 from .processes import WorkersUnavailable, outcome
+from .task import trains_within_time
 
-__all__ = ["DaskRunner", "PoolRunner", "Runner", "WorkersUnavailable", "dask_client", "outcome"]
+__all__ = ["DaskRunner", "PoolRunner", "Runner", "WorkersUnavailable", "dask_client", "outcome",
+           "trains_within_time"]

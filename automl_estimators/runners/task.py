@@ -59,16 +59,26 @@ def _set_n_jobs(pipeline, n_jobs) -> dict:
     return before
 
 
+def trains_within_time(model) -> bool:
+    """Whether a trial of ``model`` (a pipeline or an estimator) trains within a bound
+    set from its time limit: its last step has a ``max_time`` parameter left unset
+    (None), as a network has. Such a trial ends with what it learned by then
+    instead of being killed at its limit."""
+    step = model[-1] if hasattr(model, "steps") else model
+    return hasattr(step, "get_params") and step.get_params(deep=False).get("max_time",
+                                                                            False) is None
+
+
 def _bound_training_time(model, seconds):
     """Give a model with a ``max_time`` parameter (a network) ``seconds`` to train.
 
-    Only where it is unbounded (None), and only when ``seconds`` is not None.
-    Returns the step whose ``max_time`` was set, to be reset to None after the
-    fit, or None.
+    Only where it is unbounded (None, :func:`trains_within_time`), and only when
+    ``seconds`` is not None. Returns the step whose ``max_time`` was set, to be
+    reset to None after the fit, or None.
     """
-    step = model[-1] if hasattr(model, "steps") else model
-    if seconds is None or step.get_params(deep=False).get("max_time", False) is not None:
+    if seconds is None or not trains_within_time(model):
         return None
+    step = model[-1] if hasattr(model, "steps") else model
     step.set_params(max_time=max(seconds, 0.01))
     return step
 
