@@ -45,9 +45,9 @@ ASK_SAFETY = 1.5
 # share of the median duration of that model's trials that ended at the same
 # fidelity (each counted at most the per-trial limit, all a new trial may get): it
 # would train a fraction of what they did, score near chance and teach the
-# strategy that its architecture is bad. Measured at 5fffbfd (networks only, 300 s): the controller's mean reward per
-# round fell in every run, its last rounds made of networks started with seconds
-# left.
+# strategy that its architecture is bad. Measured at 5fffbfd (networks only,
+# 300 s): the controller's mean reward per round fell in every run, its last
+# rounds made of networks started with seconds left.
 LATE_START_SHARE = 0.5
 # Consecutive proposals not started for being late after which the search stops
 # when every model on offer is time-bounded (networks only: every later proposal

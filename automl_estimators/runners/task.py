@@ -59,12 +59,17 @@ def _set_n_jobs(pipeline, n_jobs) -> dict:
     return before
 
 
+def _last_step(model):
+    """The estimator that ends ``model`` (a pipeline), or ``model`` itself."""
+    return model[-1] if hasattr(model, "steps") else model
+
+
 def trains_within_time(model) -> bool:
     """Whether a trial of ``model`` (a pipeline or an estimator) trains within a bound
     set from its time limit: its last step has a ``max_time`` parameter left unset
     (None), as a network has. Such a trial ends with what it learned by then
     instead of being killed at its limit."""
-    step = model[-1] if hasattr(model, "steps") else model
+    step = _last_step(model)
     return hasattr(step, "get_params") and step.get_params(deep=False).get("max_time",
                                                                             False) is None
 
@@ -78,7 +83,7 @@ def _bound_training_time(model, seconds):
     """
     if seconds is None or not trains_within_time(model):
         return None
-    step = model[-1] if hasattr(model, "steps") else model
+    step = _last_step(model)
     step.set_params(max_time=max(seconds, 0.01))
     return step
 
@@ -99,7 +104,7 @@ def _model_info(model, predict_seconds) -> dict:
     per row, and the :data:`REPORTED_ATTRIBUTES` its last step has."""
     info = {"predict_seconds_per_row": float(np.mean(predict_seconds))} if predict_seconds \
         else {}
-    step = model[-1] if hasattr(model, "steps") else model
+    step = _last_step(model)
     step = getattr(step, "regressor_", step)  # a TransformedTargetRegressor's model
     for name in REPORTED_ATTRIBUTES:
         if hasattr(step, name + "_"):
