@@ -69,6 +69,17 @@ PARTIAL_REFIT_SHARE = 0.5
 # accuracy +0.0004 (SE 0.0004) on binary, 2 wins / 47 ties / 1 loss; the same
 # final model on every multiclass and regression cell (docs/benchmarks.md).
 SELECTION_RULE = "one_se"
+# Refits get n_jobs threads only where the search's workers had their cores. A
+# multi-threaded OpenMP learner waits at the end of each parallel region for its
+# slowest thread, and where other programs hold the cores that thread is often not
+# running: beside two busy processes on two cores, the default HistGradientBoosting
+# fitted 3-5x slower on two threads than on one (electricity 3.35 s against 0.61 s,
+# letter 26.2 s against 9.3 s; benchmarks/results/omp_under_load.md), and once, at
+# load 11, a refit took 517 s where one thread took 7 s. On an idle machine two
+# threads gained 5-10 %. The trials run on one thread each and report the share of
+# a core they had (TrialResult.cpu_share); a refit gets the cores the workers had
+# in all, rounded, over the last CONTENTION_TRIALS trials (refit_threads).
+CONTENTION_TRIALS = 20
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,27 @@ def fit_fallback(estimator, X, y, splits, *, task, metric, n_classes, history, b
     return dummy.fit(X, y)
 
 
+def cores_had(results, n_workers: int) -> float | None:
+    """The cores the search's workers had in all: ``n_workers`` times the share of a
+    core the last :data:`CONTENTION_TRIALS` trials had while fitting, weighted by
+    their fit seconds; None where no trial measured it.
+
+    ``results``: the trials so far (:attr:`.History.results`).
+    """
+    measured = [(r.cpu_share, r.fit_seconds) for r in results
+                if r.ok and r.cpu_share is not None and np.isfinite(r.fit_seconds)
+                and r.fit_seconds > 0][-CONTENTION_TRIALS:]
+    if not measured:
+        return None
+    shares, seconds = np.array(measured).T
+    return n_workers * min(float(np.average(shares, weights=seconds)), 1.0)
+
+
+def refit_threads(cores: float | None, n_threads: int) -> int:
+    """Threads for a refit: ``n_threads``, or the :func:`cores_had` rounded where fewer."""
+    return n_threads if cores is None else max(1, min(n_threads, int(np.floor(cores + 0.5))))
+
+
 @dataclass
 class Finisher:
     """Chooses and refits the final model within the budget.
@@ -135,7 +167,8 @@ class Finisher:
     ensemble_size : int
         Greedy picks of ensemble selection; below 2, no ensemble.
     n_threads : int
-        Threads of the final refit (``n_jobs``).
+        Threads of the final refit (``n_jobs``; fewer where the search's workers did
+        not have their cores: :func:`refit_threads`).
     train_rows, all_rows : int
         Rows a trial fits on, and rows of the refit (to scale refit estimates).
     budget : Budget
@@ -223,11 +256,17 @@ class Finisher:
                               deadline=deadline)
         if choice is not None:
             self.reporter.phase("final model: %s", choice.reason)
+        cores = cores_had(history.results, self.n_workers)
+        threads = refit_threads(cores, self.n_threads)
+        if threads < self.n_threads:
+            self.reporter.phase("refits on %d thread(s), not %d: the search's workers had "
+                                "%.1f cores in all (other programs hold the rest)",
+                                threads, self.n_threads, cores)
         final, done = None, {}
         if choice is not None and choice.is_ensemble:
-            final = self._ensemble(choice, evaluator, build, done)
+            final = self._ensemble(choice, evaluator, build, done, threads)
         if final is None:
-            final = self._refit(history, evaluator, build, fallback,
+            final = self._refit(history, evaluator, build, fallback, threads,
                                 first=None if choice is None else choice.single, done=done)
         if final.chosen.origin == "dummy":
             self._warn_if_limits_excluded(history)
@@ -320,7 +359,8 @@ class Finisher:
             return None
         return share
 
-    def _refit(self, history, evaluator, build, fallback, first=None, done=None) -> Final:
+    def _refit(self, history, evaluator, build, fallback, threads, first=None,
+               done=None) -> Final:
         """Refit ``first`` (the rule's single choice; default: the best trial) on all
         rows within the budget, else the best that can be.
 
@@ -341,6 +381,7 @@ class Finisher:
         When no refit finishes, the best model fitted during search serves, else
         the dummy. ``done``: trial id -> a model already refit on all rows (an
         ensemble's member, when the ensemble was not kept) that serves as is.
+        ``threads``: of a refit in a worker (:func:`refit_threads`).
         """
         done = done or {}
         ranked = history.ranked()
@@ -381,7 +422,7 @@ class Finisher:
                 refit = (evaluator.refit_here(build(result.config), training_seconds=training)
                          if here else
                          evaluator.refit(build(result.config), timeout=left,
-                                         n_threads=self.n_threads, fidelity=share,
+                                         n_threads=threads, fidelity=share,
                                          training_seconds=training))
             except RuntimeError as exc:
                 self.reporter.phase("refit of trial %d failed: %s", result.trial_id, exc)
@@ -440,7 +481,7 @@ class Finisher:
                 return Final(result.model, result)
         return Final(fallback, dummy)
 
-    def _ensemble(self, selection, evaluator, build, done) -> Final | None:
+    def _ensemble(self, selection, evaluator, build, done, threads) -> Final | None:
         """Refit the members of the chosen ensemble (a :class:`~.selection.Choice`),
         or None for one model; ``done`` gets each member refit that holds (trial id
         -> model), for the single choice to use when the ensemble is not kept.
@@ -449,7 +490,8 @@ class Finisher:
         in parallel, longest first (one at a time on large data, the single choice
         first: :meth:`_member_workers`); if some do not finish, or only the heaviest can be refit in
         time or within the limits, the others are kept when their blend still
-        beats the rule's single choice on validation.
+        beats the rule's single choice on validation. ``threads``: in all, shared by
+        the members refit at once (:func:`refit_threads`).
         """
         best = selection.single
 
@@ -488,7 +530,7 @@ class Finisher:
         else:  # the single choice first (its refit serves if the ensemble is not kept)
             order = sorted(range(size), key=lambda i: (trials[i] is not best, i))
         refits = _refit_members(evaluator, [pipelines[i] for i in order], parallel, deadline,
-                                n_threads=max(1, self.n_threads // parallel),
+                                n_threads=max(1, threads // parallel),
                                 training_seconds=[self._training_seconds(trials[i])
                                                   for i in order])
         fitted = [refit for _, refit in sorted(zip(order, refits), key=lambda pair: pair[0])]

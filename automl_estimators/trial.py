@@ -23,6 +23,11 @@ from .scoring import Predictions
 # takes about the time it was given, however long it could have trained, and a
 # refit given the trial's training time (``TrialTask.training_seconds``) ends near it.
 TIME_BOUNDED = "time_bounded"
+# ``TrialResult.info`` key: the share of a core the trial's worker had while its
+# one-threaded model fitted (CPU seconds of the process over the fits' wall
+# seconds). Near 1 when the worker had its core; about 0.5 where other programs
+# kept the cores busy (two busy processes beside two workers on two cores).
+CPU_SHARE = "cpu_share"
 
 
 class Status(str, Enum):
@@ -119,7 +124,8 @@ class TrialResult:
     ``info`` holds facts about the fitted model that strategies and constraints
     read: ``predict_seconds_per_row`` (mean over the folds) for every model, and
     for a network its ``n_parameters`` and its ``architecture`` (the one it was
-    built from, e.g. the cell a one-shot search derived), and :data:`TIME_BOUNDED`.
+    built from, e.g. the cell a one-shot search derived), :data:`TIME_BOUNDED` and
+    :data:`CPU_SHARE`.
     """
 
     trial_id: int
@@ -145,6 +151,13 @@ class TrialResult:
     def time_bounded(self) -> bool:
         """Whether its model trained within a time bound (:data:`TIME_BOUNDED`)."""
         return bool(self.info.get(TIME_BOUNDED))
+
+    @property
+    def cpu_share(self) -> float | None:
+        """The share of a core its worker had while fitting (:data:`CPU_SHARE`), or
+        None where it was not measured (a refit's threads, or an older worker)."""
+        share = self.info.get(CPU_SHARE)
+        return None if share is None else float(share)
 
 
 @dataclass(frozen=True)

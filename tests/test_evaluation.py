@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 import pytest
+from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -171,3 +172,30 @@ def test_a_trial_says_whether_its_model_trained_within_a_time_bound(evaluator):
     unlimited = evaluator.collect(evaluator.run_here(_TimeBounded()), trial_id=2, config={},
                                   origin="test")
     assert unlimited.status == Status.OK and not unlimited.time_bounded
+
+
+class _BusyInPython(Sleeper):
+    """Spends ``seconds`` of CPU time in fit."""
+
+    def __init__(self, seconds=0.3):
+        self.seconds = seconds
+
+    def fit(self, X, y):
+        start = time.process_time()
+        while time.process_time() - start < self.seconds:
+            pass
+        self.model_ = DummyClassifier().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+
+def test_a_trial_says_what_share_of_a_core_it_had_while_fitting(evaluator):
+    """A trial on one thread reports the CPU seconds of its fits over their wall
+    seconds (``cpu_share``, from which the finishing step picks its refits'
+    threads): near nothing for a model that sleeps, more for one that computes, and
+    at most about one core whatever the load."""
+    sleeping = run(evaluator, Sleeper(0.3), 30)
+    busy = run(evaluator, _BusyInPython(0.3), 30)
+    assert sleeping.status == Status.OK and busy.status == Status.OK
+    assert 0.0 <= sleeping.cpu_share < 0.2
+    assert sleeping.cpu_share < busy.cpu_share <= 1.2

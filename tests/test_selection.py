@@ -504,7 +504,7 @@ def test_ensemble_members_are_refit_longest_first_and_kept_in_their_order():
     _, choice = _three_members(y, splits)
     refits = _OrderedRefits()
     final = _ensembling(y, splits, Budget(60), n_workers=2)._ensemble(
-        choice, refits, lambda config: config, {})
+        choice, refits, lambda config: config, {}, 1)
     assert [m["model"] for m in refits.order] == ["m4", "m2", "m3"]
     assert [trial_id for trial_id, _ in final.members] == [2, 3, 4]
     assert [name for name, _ in final.model.estimators] == ["trial_2", "trial_3", "trial_4"]
@@ -523,9 +523,9 @@ def test_a_member_refit_serves_the_single_choice_when_the_ensemble_is_not_kept()
     finisher = _ensembling(y, splits, Budget(60), n_workers=2)
     refits = _OrderedRefits(failing=("m3", "m4"))
     done = {}
-    assert finisher._ensemble(choice, refits, lambda config: config, done) is None
+    assert finisher._ensemble(choice, refits, lambda config: config, done, 1) is None
     assert done == {2: {"model": "m2", "refit": "together"}}
-    final = finisher._refit(history, refits, lambda config: config, "dummy",
+    final = finisher._refit(history, refits, lambda config: config, "dummy", 1,
                             first=choice.single, done=done)
     assert final.chosen.trial_id == 2 and final.model == {"model": "m2", "refit": "together"}
     assert refits.single == []
@@ -565,7 +565,7 @@ def test_on_large_data_ensemble_members_are_refit_one_at_a_time():
 
     large, small = finisher(all_rows=1000), finisher(all_rows=100)
     refits = _RecordedRefits()
-    final = large._ensemble(choice, refits, lambda config: config, {})
+    final = large._ensemble(choice, refits, lambda config: config, {}, 2)
     assert choice.single.trial_id == 2
     assert refits.calls == [(["m2"], 2), (["m3"], 2), (["m4"], 2)]
     # a network among them trains its trial's time scaled to all rows (1000 / 80)
@@ -573,7 +573,7 @@ def test_on_large_data_ensemble_members_are_refit_one_at_a_time():
     assert [trial_id for trial_id, _ in final.members] == [2, 3, 4]
     assert [m["model"] for m in final.model.members_] == ["m2", "m3", "m4"]
     refits = _RecordedRefits()
-    small._ensemble(choice, refits, lambda config: config, {})
+    small._ensemble(choice, refits, lambda config: config, {}, 2)
     assert refits.calls == [(["m4", "m2", "m3"], 1)]
     refits = _RecordedRefits()
     late = _refit_members(refits, [{"model": "m2"}, {"model": "m3"}], 1,
@@ -592,3 +592,59 @@ def test_on_large_data_ensemble_members_are_refit_one_at_a_time():
         assert sum(estimates) > parallel_seconds(estimates, 2)  # the two ways differ
         assert finisher.reserve(ranked) == pytest.approx(
             members(estimates) / (1 - ENSEMBLE_SELECTION_SHARE))
+
+
+class _ThreadsOfRefits(_Refits):
+    """Refits that record the threads each was given."""
+
+    def __init__(self):
+        self.threads = []
+
+    def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
+        self.threads.append(n_threads)
+        return Refit(pipeline, 0.0)
+
+    def ready(self, timeout=0.0):
+        return True
+
+
+def test_refits_get_fewer_threads_where_the_search_s_workers_did_not_have_their_cores():
+    """Two workers on two cores beside two busy programs had half a core each: a refit
+    on two threads would wait at every OpenMP barrier for a thread that is not
+    running (3-5x slower than on one: benchmarks/results/omp_under_load.md), so it
+    gets one. Where the workers had their cores, ``n_jobs`` threads; where nothing
+    was measured, too."""
+    from automl_estimators.finish import CONTENTION_TRIALS, cores_had, refit_threads
+    from automl_estimators.trial import CPU_SHARE
+
+    y, splits = _problem()
+    results = _history(y, splits, [[0.9] * 5, [0.85] * 5])
+
+    def measured(share, seconds=1.0, trials=results):
+        return [dataclasses.replace(r, fit_seconds=seconds, info={CPU_SHARE: share})
+                for r in trials[1:]]
+
+    assert cores_had(results, 2) is None and refit_threads(None, 2) == 2
+    assert refit_threads(cores_had(measured(0.95), 2), 2) == 2
+    assert refit_threads(cores_had(measured(0.5), 2), 2) == 1
+    assert refit_threads(cores_had(measured(0.67), 2), 2) == 1  # one busy program
+    assert refit_threads(cores_had(measured(0.75), 8), 8) == 6
+    assert refit_threads(cores_had(measured(0.01), 8), 8) == 1
+    assert cores_had(measured(1.4), 2) == 2.0  # a library's own threads: at most a core
+    # Weighted by fit seconds; the last CONTENTION_TRIALS only; failed trials not.
+    assert cores_had(measured(1.0, 9.0) + measured(0.1, 1.0), 2) == pytest.approx(
+        2 * (9 * 1.0 + 1 * 0.1) / 10)
+    assert cores_had(measured(0.2) * CONTENTION_TRIALS + measured(1.0) * CONTENTION_TRIALS,
+                     2) == 2.0
+    crashed = [dataclasses.replace(r, status=Status.CRASH) for r in measured(0.1)]
+    assert cores_had(measured(1.0) + crashed, 2) == 2.0
+    # The finishing step: its refit gets the threads the workers had.
+    for share, threads in ((0.5, [1]), (1.0, [2])):
+        history = History()
+        for result in results[:1] + measured(share):
+            history.add(result)
+        finisher = dataclasses.replace(_finisher(y, splits, Budget(60), "best", n_workers=2),
+                                       n_threads=2)
+        refits = _ThreadsOfRefits()
+        finisher.finish(history, refits, lambda config: config, "dummy")
+        assert refits.threads == threads

@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from ..data import take_rows
 from ..scoring import predictions_of
-from ..trial import TIME_BOUNDED, Status, TrialTask, WorkerAnswer
+from ..trial import CPU_SHARE, TIME_BOUNDED, Status, TrialTask, WorkerAnswer
 
 # Share of a trial's remaining time a time-bounded model (a network) may train
 # for, per fit left: the rest is for preprocessing, predicting and sending back.
@@ -137,6 +137,9 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
     than every epoch the trial's time cut. A refit
     also predicts every split's validation rows, for the parent's check that it
     learned at least what the trial's fold models did (:func:`.selection.refit_holds`).
+    A trial on one thread also reports the share of a core it had while fitting
+    (:data:`~.trial.CPU_SHARE`), from which the finishing step decides how many
+    threads its refits get.
     Never raises: a failure is an answer with a status and an error text.
     """
     task_start = time.perf_counter()
@@ -147,6 +150,7 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
         predictions, fit_seconds, predict_seconds = [], [], []
         rng = np.random.default_rng(task.seed)
         model, n_jobs_before, time_bounded = None, {}, False
+        cpu_seconds = 0.0
         # Threads only: a process pool inside a worker would outlive a killed trial.
         # Library warnings of a trial (convergence, deprecations) are noise to the user.
         with threadpool_limits(task.n_threads), parallel_config(backend="threading"), \
@@ -158,7 +162,7 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
                     train = np.sort(rng.choice(train, size=keep, replace=False))
                 model = clone(task.pipeline)
                 n_jobs_before = _set_n_jobs(model, task.n_threads)
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.process_time()
                 bounded = _bound_training_time(
                     model, _training_seconds(task, start - task_start, len(splits) - i))
                 model.fit(take_rows(X, train), y[train])
@@ -166,6 +170,7 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
                     bounded.set_params(max_time=None)
                     time_bounded = True
                 fit_seconds.append(time.perf_counter() - start)
+                cpu_seconds += time.process_time() - cpu_start
                 if valid is not None:
                     start = time.perf_counter()
                     predictions.append(predictions_of(model, take_rows(X, valid), n_classes))
@@ -181,6 +186,8 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
         info = _model_info(model, predict_seconds)
         if time_bounded:
             info[TIME_BOUNDED] = True
+        if task.n_threads == 1 and task.folds is not None and sum(fit_seconds) > 0:
+            info[CPU_SHARE] = cpu_seconds / sum(fit_seconds)
         return WorkerAnswer(Status.OK, tuple(predictions), tuple(fit_seconds),
                             model=model if task.return_model else None, info=info)
     except MemoryError:
