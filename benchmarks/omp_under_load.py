@@ -67,7 +67,8 @@ def run_arm(dataset, threads, spin, repeats, timeout):
         env["GOMP_SPINCOUNT"] = spin
     command = [sys.executable, __file__, "--child", dataset, str(threads), str(repeats)]
     try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout,
+                              check=False)
     except subprocess.TimeoutExpired:
         return None
     if done.returncode != 0:
@@ -113,8 +114,8 @@ def main():
     lines = ["# Multi-threaded fits beside busy processes", "",
              "`benchmarks/omp_under_load.py`; " + machine_line() + "; " + ", ".join(
                  f"{k} {v}" for k, v in versions().items()), "",
-             "The default HistGradientBoosting pipeline, median seconds of "
-             f"{args.repeats} fits in a fresh process.", "",
+             ("The default HistGradientBoosting pipeline, median seconds of "
+              f"{args.repeats} fits in a fresh process."), "",
              "| dataset | busy processes | threads | GOMP_SPINCOUNT | median s | every fit s | load (1 min) |",
              "|---|---:|---:|---|---:|---|---:|"]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]

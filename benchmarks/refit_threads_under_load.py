@@ -75,7 +75,7 @@ def main():
                     env = dict(os.environ, PYTHONPATH=path)
                     done = subprocess.run([sys.executable, __file__, "--child", dataset,
                                            str(args.budget), str(seed)], env=env,
-                                          capture_output=True, text=True, cwd="/tmp",
+                                          capture_output=True, text=True, cwd="/tmp", check=False,
                                           timeout=10 * args.budget + 120)
                     if done.returncode != 0:
                         record = {"error": done.stderr.strip().splitlines()[-1]}
@@ -95,10 +95,10 @@ def main():
                                               else format(r[key], spec))
 
     lines = ["# A fit beside busy programs: refit threads", "",
-             f"`benchmarks/refit_threads_under_load.py`; {machine_line()}; "
-             f"{args.busy} busy processes throughout; budget {args.budget:g} s, n_jobs=2.", "",
-             "| dataset | seed | arm | fit s | over budget s | test accuracy | final model "
-             "fitted on | final model | cores the workers had | load (1 min) |",
+             (f"`benchmarks/refit_threads_under_load.py`; {machine_line()}; "
+              f"{args.busy} busy processes throughout; budget {args.budget:g} s, n_jobs=2."), "",
+             ("| dataset | seed | arm | fit s | over budget s | test accuracy | final model "
+              "fitted on | final model | cores the workers had | load (1 min) |"),
              "|---|---:|---|---:|---:|---:|---|---|---:|---:|"]
     for r in rows:
         over = None if "error" in r else r["fit_seconds"] - args.budget
