@@ -174,3 +174,11 @@ def fmt(v, spec):
     if v is None or (isinstance(v, float) and v != v):
         return "—"
     return format(v, spec)
+
+
+def write_report(lines, out=None):
+    """Print a markdown report made of ``lines``, and write it to ``out`` when given."""
+    text = "\n".join(lines) + "\n"
+    if out:
+        Path(out).write_text(text)
+    print(text)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import dataset_entry, load_split, machine_line, versions
+from common import dataset_entry, load_split, machine_line, versions, write_report
 
 DATASETS = ("electricity", "letter")
 # GOMP_SPINCOUNT values: None leaves libgomp's default (300,000 spins with
@@ -119,10 +119,7 @@ def main():
              "| dataset | busy processes | threads | GOMP_SPINCOUNT | median s | every fit s | load (1 min) |",
              "|---|---:|---:|---|---:|---|---:|"]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-    text = "\n".join(lines) + "\n"
-    if args.out:
-        Path(args.out).write_text(text)
-    print(text)
+    write_report(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import dataset_entry, load_split, machine_line
+from common import dataset_entry, load_split, machine_line, write_report
 
 DATASETS = ("electricity", "letter", "mfeat-pixel")
 
@@ -116,10 +116,7 @@ def main():
                 f"largest {max(r['fit_seconds'] for r in ok):.1f} s; mean test accuracy "
                 f"{sum(r['accuracy'] for r in ok) / len(ok):.4f}; refit on all rows "
                 f"{sum(r['refit'] == 'all rows' for r in ok)} of {len(ok)}.")
-    text = "\n".join(lines) + "\n"
-    if args.out:
-        Path(args.out).write_text(text)
-    print(text)
+    write_report(lines, args.out)
 
 
 if __name__ == "__main__":
