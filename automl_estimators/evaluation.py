@@ -20,7 +20,7 @@ import numpy as np
 from .runners import DaskRunner, PoolRunner, WorkersUnavailable, outcome
 from .runners.task import run_task
 from .scoring import concatenate, fold_scores
-from .trial import Status, TrialResult, TrialTask
+from .trial import CPU_SHARE, Status, TrialResult, TrialTask
 
 logger = logging.getLogger(__name__)
 
@@ -111,12 +111,17 @@ class Evaluator:
 
         For a trial expected to take a fraction of a second while the workers
         start (the strong default on small data, see ``plan.inline_seconds``): it
-        has no time or memory limit, and a failure is a result as in a worker.
+        has no time or memory limit, and a failure is a result as in a worker. It
+        does not report its share of a core (:data:`~.trial.CPU_SHARE`): this
+        process's clock counts its other threads, and the workers starting beside
+        it are not the load the finishing step's refits will meet.
         """
         task = TrialTask(pipeline, folds=tuple(range(len(self.splits))), fidelity=fidelity,
                          seed=seed, return_model=return_model)
+        answer = run_task(self._data, task)
+        answer.info.pop(CPU_SHARE, None)
         future = Future()
-        future.set_result(run_task(self._data, task))
+        future.set_result(answer)
         return future
 
     def collect(self, future, *, trial_id, config, origin, fidelity=1.0, started_at=0.0,

@@ -73,12 +73,12 @@ SELECTION_RULE = "one_se"
 # multi-threaded OpenMP learner waits at the end of each parallel region for its
 # slowest thread, and where other programs hold the cores that thread is often not
 # running: beside two busy processes on two cores, the default HistGradientBoosting
-# fitted 3-5x slower on two threads than on one (electricity 3.35 s against 0.61 s,
-# letter 26.2 s against 9.3 s; benchmarks/results/omp_under_load.md), and once, at
-# load 11, a refit took 517 s where one thread took 7 s. On an idle machine two
-# threads gained 5-10 %. The trials run on one thread each and report the share of
-# a core they had (TrialResult.cpu_share); a refit gets the cores the workers had
-# in all, rounded, over the last CONTENTION_TRIALS trials (refit_threads).
+# fitted about 5.5x and 3x slower on two threads than on one (electricity 3.35 s
+# against 0.61 s, letter 26.2 s against 9.3 s; benchmarks/results/omp_under_load.md).
+# On an idle machine two threads gained 5-10 %. The trials run on one thread each in
+# a worker and report the share of a core they had (TrialResult.cpu_share); a refit
+# gets the cores the workers had in all, rounded, over the last CONTENTION_TRIALS
+# trials (refit_threads).
 CONTENTION_TRIALS = 20
 
 
@@ -133,8 +133,9 @@ def fit_fallback(estimator, X, y, splits, *, task, metric, n_classes, history, b
 
 def cores_had(results, n_workers: int) -> float | None:
     """The cores the search's workers had in all: ``n_workers`` times the share of a
-    core the last :data:`CONTENTION_TRIALS` trials had while fitting, weighted by
-    their fit seconds; None where no trial measured it.
+    core the last :data:`CONTENTION_TRIALS` trials had while fitting (each at most
+    one: a library's own threads do not hide the others' wait), weighted by their
+    fit seconds; None where no trial measured it.
 
     ``results``: the trials so far (:attr:`.History.results`).
     """
@@ -144,7 +145,7 @@ def cores_had(results, n_workers: int) -> float | None:
     if not measured:
         return None
     shares, seconds = np.array(measured).T
-    return n_workers * min(float(np.average(shares, weights=seconds)), 1.0)
+    return n_workers * float(np.average(np.minimum(shares, 1.0), weights=seconds))
 
 
 def refit_threads(cores: float | None, n_threads: int) -> int:
@@ -259,8 +260,8 @@ class Finisher:
         cores = cores_had(history.results, self.n_workers)
         threads = refit_threads(cores, self.n_threads)
         if threads < self.n_threads:
-            self.reporter.phase("refits on %d thread(s), not %d: the search's workers had "
-                                "%.1f cores in all (other programs hold the rest)",
+            self.reporter.phase("refits on %d thread(s), not %d: the search's trials had "
+                                "%.1f cores in all while fitting (other work held the rest)",
                                 threads, self.n_threads, cores)
         final, done = None, {}
         if choice is not None and choice.is_ensemble:

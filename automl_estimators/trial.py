@@ -155,7 +155,8 @@ class TrialResult:
     @property
     def cpu_share(self) -> float | None:
         """The share of a core its worker had while fitting (:data:`CPU_SHARE`), or
-        None where it was not measured (a refit's threads, or an older worker)."""
+        None where it was not measured (a trial on several threads, or in the fit's
+        own process; a failed trial)."""
         share = self.info.get(CPU_SHARE)
         return None if share is None else float(share)
 

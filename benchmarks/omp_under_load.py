@@ -2,10 +2,11 @@
 
     .venv/bin/python benchmarks/omp_under_load.py --out benchmarks/results/omp_under_load.md
 
-A finishing refit fits with ``n_jobs`` threads. On a machine where other programs
+A finishing refit fitted with ``n_jobs`` threads until ``finish.refit_threads``. On a machine where other programs
 hold the cores, an OpenMP learner's threads meet at a barrier at the end of every
 parallel region, and a thread that waits there needs the one it waits for to be
-scheduled: once seen here, a 2-thread HistGradientBoosting fit took 517 s where 1
+scheduled: noted once in an earlier session's log, not in a results file, a
+2-thread HistGradientBoosting fit took 517 s where 1
 thread took 7 s (load 11 on 2 cores). This measures it: the default
 HistGradientBoosting pipeline on electricity (45,312 rows) and letter (20,000
 rows, 26 classes), each arm a fresh process (OpenMP reads its settings once),

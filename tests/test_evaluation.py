@@ -199,3 +199,8 @@ def test_a_trial_says_what_share_of_a_core_it_had_while_fitting(evaluator):
     assert sleeping.status == Status.OK and busy.status == Status.OK
     assert 0.0 <= sleeping.cpu_share < 0.2
     assert sleeping.cpu_share < busy.cpu_share <= 1.2
+    # In the fit's own process (the strong default while the workers start) it is
+    # not measured: that process's clock counts its other threads.
+    here = evaluator.collect(evaluator.run_here(_BusyInPython(0.05)), trial_id=3, config={},
+                             origin="test")
+    assert here.status == Status.OK and here.cpu_share is None
