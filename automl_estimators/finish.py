@@ -74,7 +74,8 @@ SELECTION_RULE = "one_se"
 # slowest thread, and where other programs hold the cores that thread is often not
 # running: beside two busy processes on two cores, the default HistGradientBoosting
 # fitted about 5.5x and 3x slower on two threads than on one (electricity 3.35 s
-# against 0.61 s, letter 26.2 s against 9.3 s; benchmarks/results/omp_under_load.md).
+# against 0.61 s, letter 26.2 s against 9.3 s), and beside one busy process 33x
+# (electricity 14.35 s against 0.44 s; benchmarks/results/omp_under_load.md).
 # On an idle machine two threads gained 5-10 %. The trials run on one thread each in
 # a worker and report the share of a core they had (TrialResult.cpu_share); a refit
 # gets the cores the workers had in all, rounded, over the last CONTENTION_TRIALS

@@ -618,7 +618,8 @@ def test_refits_get_fewer_threads_where_the_search_s_workers_did_not_have_their_
     running (about 3x and 5.5x slower than on one: benchmarks/results/omp_under_load.md), so it
     gets one. Where the workers had their cores, ``n_jobs`` threads; where nothing
     was measured, too. (Two busy processes beside two workers measured 0.99-1.02
-    cores in all; one busy process is not measured, its 0.67 a core is reasoned.)"""
+    cores in all; with one busy process, 0.67 a core each is reasoned, not measured,
+    and there two threads fitted 33x slower than one.)"""
     from automl_estimators.finish import CONTENTION_TRIALS, cores_had, refit_threads
     from automl_estimators.trial import CPU_SHARE
 
