@@ -181,6 +181,17 @@ def test_recipe_reads_the_configuration_then_the_estimator_defaults(nas):
     assert {source for _, source in recipe.values()} <= {"default"}
 
 
+def test_failed_network_trials_keep_their_size(nas):
+    big = {"model": "neural_network", "model:neural_network:width": 256,
+           "model:neural_network:n_cells": 4, "model:neural_network:n_blocks": 5,
+           "model:neural_network:activation": "gelu"}
+    trials = [trial(1, 0.0, 12.34, float("nan"), status="memout", config=big),
+              trial(2, 1.0, 3.0, 0.9), trial(3, 2.0, 70.0, float("nan"), status="timeout")]
+    assert nas.run_one.failed_networks(trials) == [
+        {"status": "memout", "seconds": 12.3, "width": 256, "n_cells": 4, "n_blocks": 5},
+        {"status": "timeout", "seconds": 70.0}]
+
+
 def test_paired_difference_intervals(nas):
     result = nas.paired_stats.paired_difference([0.01, 0.02, 0.03])
     assert result.n == 3 and result.mean == pytest.approx(0.02)

@@ -97,6 +97,20 @@ def recipe_of(config: dict, defaults: dict | None = None) -> dict:
     return recipe
 
 
+# The size hyperparameters of a network (spaces.neural.SIZE_HYPERPARAMETERS), kept for
+# each failed network trial: what ran out of memory or time.
+SIZE = ("n_cells", "n_blocks", "width", "max_epochs")
+
+
+def failed_networks(trials) -> list:
+    """Each network trial that did not succeed: its status, seconds and size (the
+    configuration's size hyperparameters; one not set is the estimator's default)."""
+    return [{"status": str(r.status), "seconds": round(float(r.duration), 1),
+             **{name: _plain(v) for k, v in r.config.items()
+                for name in SIZE if k.rsplit(":", 1)[-1] == name}}
+            for r in trials if not r.ok]
+
+
 def _plain(value):
     """A value as JSON holds it (numbers, strings, lists, dicts; else its repr)."""
     return json.loads(json.dumps(value, default=repr))
@@ -136,6 +150,7 @@ def search_facts(est) -> dict:
         "network_seconds_mean": (sum(full_net_seconds) / len(full_net_seconds)
                                  if full_net_seconds else None),
         "statuses": statuses,
+        "failed_networks": failed_networks(nets),
         "origins": origins,
         "curve": anytime_curve(est.history_),
         "search_report": _plain(est.search_report_),
