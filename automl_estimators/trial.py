@@ -155,8 +155,8 @@ class TrialResult:
     @property
     def cpu_share(self) -> float | None:
         """The share of a core its worker had while fitting (:data:`CPU_SHARE`), or
-        None where it was not measured (a trial on several threads, or in the fit's
-        own process; a failed trial)."""
+        None where it was not measured (a trial on several threads, in the fit's own
+        process, or of a model trained on a GPU; a failed trial)."""
         share = self.info.get(CPU_SHARE)
         return None if share is None else float(share)
 

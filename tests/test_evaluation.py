@@ -175,10 +175,11 @@ def test_a_trial_says_whether_its_model_trained_within_a_time_bound(evaluator):
 
 
 class _BusyInPython(Sleeper):
-    """Spends ``seconds`` of CPU time in fit."""
+    """Spends ``seconds`` of CPU time in fit; says it ran on ``device`` (``device_``)."""
 
-    def __init__(self, seconds=0.3):
+    def __init__(self, seconds=0.3, device="cpu"):
         self.seconds = seconds
+        self.device = device
 
     def fit(self, X, y):
         start = time.process_time()
@@ -186,6 +187,7 @@ class _BusyInPython(Sleeper):
             pass
         self.model_ = DummyClassifier().fit(X, y)
         self.classes_ = self.model_.classes_
+        self.device_ = self.device
         return self
 
 
@@ -204,3 +206,5 @@ def test_a_trial_says_what_share_of_a_core_it_had_while_fitting(evaluator):
     here = evaluator.collect(evaluator.run_here(_BusyInPython(0.05)), trial_id=3, config={},
                              origin="test")
     assert here.status == Status.OK and here.cpu_share is None
+    # Nor for a model trained on a GPU (a network's ``device_``): there the CPU waits.
+    assert run(evaluator, _BusyInPython(0.05, device="cuda"), 30).cpu_share is None

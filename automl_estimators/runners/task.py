@@ -139,7 +139,8 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
     learned at least what the trial's fold models did (:func:`.selection.refit_holds`).
     A trial on one thread also reports the share of a core it had while fitting
     (:data:`~.trial.CPU_SHARE`), from which the finishing step decides how many
-    threads its refits get.
+    threads its refits get; not one whose model trained on a GPU (``device_``),
+    where the CPU waits for the device.
     Never raises: a failure is an answer with a status and an error text.
     """
     task_start = time.perf_counter()
@@ -186,7 +187,8 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
         info = _model_info(model, predict_seconds)
         if time_bounded:
             info[TIME_BOUNDED] = True
-        if task.n_threads == 1 and task.folds is not None and sum(fit_seconds) > 0:
+        if task.n_threads == 1 and task.folds is not None and sum(fit_seconds) > 0 \
+                and str(getattr(_last_step(model), "device_", "cpu")) == "cpu":
             info[CPU_SHARE] = cpu_seconds / sum(fit_seconds)
         return WorkerAnswer(Status.OK, tuple(predictions), tuple(fit_seconds),
                             model=model if task.return_model else None, info=info)
