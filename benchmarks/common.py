@@ -1,6 +1,7 @@
 """What the benchmark scripts share: datasets, splits, scores, child processes, versions."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -174,6 +175,20 @@ def fmt(v, spec):
     if v is None or (isinstance(v, float) and v != v):
         return "—"
     return format(v, spec)
+
+
+@contextlib.contextmanager
+def busy_processes(n):
+    """``n`` processes that keep a core busy each (``while True: pass``) until the block
+    ends, started a second before it (none: no wait)."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        time.sleep(1.0 if n else 0.0)
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
 
 
 def write_report(lines, out=None):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import dataset_entry, load_split, machine_line, versions, write_report
+from common import busy_processes, dataset_entry, load_split, machine_line, versions, write_report
 
 DATASETS = ("electricity", "letter")
 # GOMP_SPINCOUNT values: None leaves libgomp's default (300,000 spins with
@@ -92,10 +92,7 @@ def main():
         return
     rows = []
     for busy in (0, args.busy):
-        loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-                 for _ in range(busy)]
-        try:
-            time.sleep(1.0 if busy else 0.0)
+        with busy_processes(busy):
             for dataset in args.datasets.split(","):
                 for threads in (1, 2):
                     for spin in SPINS if threads > 1 else (None,):
@@ -108,10 +105,6 @@ def main():
                                f"{load:.1f}")
                         print(*row, flush=True)
                         rows.append(row)
-        finally:
-            for loop in loops:
-                loop.kill()
-                loop.wait()
     lines = ["# Multi-threaded fits beside busy processes", "",
              "`benchmarks/omp_under_load.py`; " + machine_line() + "; " + ", ".join(
                  f"{k} {v}" for k, v in versions().items()), "",

@@ -24,7 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import dataset_entry, load_split, machine_line, write_report
+from common import busy_processes, dataset_entry, load_split, machine_line, write_report
 
 DATASETS = ("electricity", "letter", "mfeat-pixel")
 
@@ -64,11 +64,8 @@ def main():
         child(dataset, float(budget), int(seed))
         return
     arms = {"before": args.before, "after": args.after}
-    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-             for _ in range(args.busy)]
     rows = []
-    try:
-        time.sleep(1.0)
+    with busy_processes(args.busy):
         for dataset in args.datasets.split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
                 for arm, path in arms.items():
@@ -85,10 +82,6 @@ def main():
                                   load=os.getloadavg()[0])
                     print(json.dumps(record), flush=True)
                     rows.append(record)
-    finally:
-        for loop in loops:
-            loop.kill()
-            loop.wait()
 
     def cell(r, key, spec):
         return "error" if "error" in r else ("—" if r.get(key) is None
