@@ -57,15 +57,76 @@ class _StoredRegressor(RegressorMixin, StoredPredictions):
     pass
 
 
+def _accuracy(y_true, predictions):
+    return float(np.mean(predictions.labels == y_true))
+
+
+class _Regression:
+    """``score`` of (targets, finite predicted values) of two rows or more, as a
+    scorer of :data:`DIRECT_SCORES`; None (the scorer decides) otherwise. A class,
+    not a closure: a metric pickles."""
+
+    def __init__(self, score):
+        self.score = score
+
+    def __call__(self, y_true, predictions):
+        values = np.asarray(predictions.values, dtype=np.float64)
+        if len(y_true) < 2 or values.ndim != 1 or not np.isfinite(values).all():
+            return None
+        return float(self.score(np.asarray(y_true, dtype=np.float64), values))
+
+
+def _r2(y_true, values):
+    residual = np.sum((y_true - values) ** 2)
+    total = np.sum((y_true - y_true.mean()) ** 2)
+    if total == 0.0:  # scikit-learn's force_finite: a constant target
+        return 1.0 if residual == 0.0 else 0.0
+    return 1.0 - residual / total
+
+
+def _neg_mse(y_true, values):
+    return -np.mean((y_true - values) ** 2)
+
+
+def _neg_rmse(y_true, values):
+    return -np.sqrt(np.mean((y_true - values) ** 2))
+
+
+def _neg_mae(y_true, values):
+    return -np.mean(np.abs(y_true - values))
+
+
+# Scorer names scored directly from the stored arrays (the same formula as
+# scikit-learn's, without its scorer's checks and estimator stand-in): ensemble
+# selection scores each fold of every candidate blend at every pick, thousands of
+# times a fit. Measured here: accuracy on 2000 rows 2.4 ms through the scorer
+# against 5 us, R2 1.0 ms against 0.05 ms (2 cores, under load).
+# tests/test_scoring.py checks each against its scorer.
+DIRECT_SCORES = {
+    "accuracy": _accuracy,
+    "r2": _Regression(_r2),
+    "neg_mean_squared_error": _Regression(_neg_mse),
+    "neg_root_mean_squared_error": _Regression(_neg_rmse),
+    "neg_mean_absolute_error": _Regression(_neg_mae),
+}
+
+
 @dataclass(frozen=True)
 class Metric:
-    """A scorer (greater is better, sklearn's convention) and the name it shows."""
+    """A scorer (greater is better, sklearn's convention) and the name it shows;
+    ``direct``: the same score from (targets, :class:`Predictions`), or None where
+    only the scorer decides (:data:`DIRECT_SCORES`)."""
 
     name: str
     scorer: Callable
+    direct: Callable | None = None
 
     def score(self, task: str, y_true: np.ndarray, predictions: Predictions) -> float:
         """Score predictions of rows whose true (encoded) targets are ``y_true``."""
+        if self.direct is not None:
+            score = self.direct(y_true, predictions)
+            if score is not None:
+                return score
         if task == "classification":
             n_classes = predictions.values.shape[1]
             stand_in = _StoredClassifier(predictions, classes=np.arange(n_classes))
@@ -144,7 +205,7 @@ def get_metric(metric, task: str) -> Metric:
     if family.endswith(wrong):
         raise ValueError(f"metric {metric!r} cannot score a {task} task; choose a {task} "
                          f"metric (default: {DEFAULT_METRIC[task]!r}).")
-    return Metric(metric, scorer)
+    return Metric(metric, scorer, DIRECT_SCORES.get(metric))
 
 
 def scorer_names() -> list[str]:
