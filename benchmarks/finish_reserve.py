@@ -57,6 +57,12 @@ def child(dataset, search, budget, seed):
                       "test": score(entry["task"], y_test, est.predict(X_test))}), flush=True)
 
 
+def head(checkout):
+    """The short commit a checkout is at."""
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout, text=True,
+                          capture_output=True, check=False).stdout.strip()
+
+
 def run(checkout, cell, seed):
     dataset, search, budget = cell
     env = {**os.environ, "PYTHONPATH": str(Path(checkout).resolve())}
@@ -88,7 +94,8 @@ def main():
     checkouts = {"before": args.before, "after": args.after}
     lines = ["# When the search stops for the finishing step", "",
              (f"Written by `python benchmarks/finish_reserve.py --before {args.before} "
-              f"--after {args.after} --cells {args.cells} --seeds {args.seeds}`; "
+              f"--after {args.after} --cells {args.cells} --seeds {args.seeds}` (before: "
+              f"{head(args.before)}, after: {head(args.after)}); "
               f"{machine_line()}. Arms back to back, order alternating (the script's "
               "docstring)."), "",
              ("| dataset | search | budget s | seed | arm | last trial ended s | fit s | "

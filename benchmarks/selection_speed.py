@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
 from common import RESULTS, dataset_entry, machine_line, write_report
-from selection import load_cell, score, splits_of
+from selection import commit, load_cell, score, splits_of
 
 OUT = RESULTS / "selection_speed.md"
 
@@ -112,7 +112,8 @@ def main():
     args = parser.parse_args()
     lines = ["# Choosing the final model: through scikit-learn's scorer and directly", "",
              (f"Written by `python benchmarks/selection_speed.py --datasets {args.datasets} "
-              f"--budget {args.budget:g} --seed {args.seed}`; {machine_line()}. One fit per "
+              f"--budget {args.budget:g} --seed {args.seed}` at {commit()}; "
+              f"{machine_line()}. One fit per "
               "dataset; its finishing step's history chosen from again in each arm, back to "
               "back (the script's docstring)."), "",
              ("| dataset | trials | arm | seconds given | seconds | cut short | members | "
