@@ -58,6 +58,9 @@ class _StoredRegressor(RegressorMixin, StoredPredictions):
 
 
 def _accuracy(y_true, predictions):
+    """Accuracy of the predicted labels; None (the scorer decides) without labels."""
+    if predictions.labels is None:
+        return None
     return float(np.mean(predictions.labels == y_true))
 
 

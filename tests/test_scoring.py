@@ -54,6 +54,14 @@ def test_the_scorer_decides_where_a_direct_score_would_differ():
                                           Predictions(np.array([np.nan, 2.0])))
 
 
+def test_accuracy_without_labels_goes_through_the_scorer():
+    """Probabilities without labels: the scorer's outcome (its error), never a silent 0."""
+    metric = get_metric("accuracy", "classification")
+    proba = np.array([[0.2, 0.8], [0.9, 0.1]])
+    with pytest.raises(ValueError):
+        metric.score("classification", np.array([1, 0]), Predictions(proba))
+
+
 def test_a_metric_with_a_direct_score_pickles():
     metric = pickle.loads(pickle.dumps(get_metric("neg_root_mean_squared_error", "regression")))
     y = np.array([1.0, 2.0, 4.0])
