@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
 from common import RESULTS, dataset_entry, machine_line, write_report
+from selection import commit
 
 OUT = RESULTS / "finish_reserve.md"
 ARMS = ("before", "after")
@@ -55,12 +56,6 @@ def child(dataset, search, budget, seed):
     print(json.dumps({"fit_s": round(seconds, 2), "last_trial_end_s": round(last_end, 2),
                       "trials": len(trials), "networks": networks, "members": members,
                       "test": score(entry["task"], y_test, est.predict(X_test))}), flush=True)
-
-
-def head(checkout):
-    """The short commit a checkout is at."""
-    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout, text=True,
-                          capture_output=True, check=False).stdout.strip()
 
 
 def run(checkout, cell, seed):
@@ -95,7 +90,7 @@ def main():
     lines = ["# When the search stops for the finishing step", "",
              (f"Written by `python benchmarks/finish_reserve.py --before {args.before} "
               f"--after {args.after} --cells {args.cells} --seeds {args.seeds}` (before: "
-              f"{head(args.before)}, after: {head(args.after)}); "
+              f"{commit(args.before)}, after: {commit(args.after)}); "
               f"{machine_line()}. Arms back to back, order alternating (the script's "
               "docstring)."), "",
              ("| dataset | search | budget s | seed | arm | last trial ended s | fit s | "

@@ -56,9 +56,10 @@ ARMS = {"main": "best", "default": "default", "se1": "one_se", "nested": "nested
         "se1_nested": "nested_one_se"}
 
 
-def commit():
+def commit(checkout=HERE):
+    """The short commit ``checkout`` (default: this one) is at."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout, text=True,
                               capture_output=True, check=False).stdout.strip()
     except OSError:
         return ""
@@ -153,6 +154,34 @@ def search(args):
                 print(f"{name} seed {seed}: hgb {test:.4f}", flush=True)
 
 
+def install_choice(est, choice, X_fit, y_fit, fitted, random_state):
+    """Set ``est.model_`` to ``choice`` refit on ``(X_fit, y_fit)``: its one pipeline,
+    or the ensemble of its members, each built with ``random_state`` and refit once
+    (``fitted``: trial id -> refit pipeline, shared by the arms of a cell). Returns
+    the refit models."""
+    from threadpoolctl import threadpool_limits
+
+    from automl_estimators.ensemble import EnsembleClassifier, EnsembleRegressor
+    from automl_estimators.pipelines.builder import build_pipeline
+
+    for t in choice.trials:
+        if t.trial_id not in fitted:
+            pipeline = build_pipeline(t.config, est.search_space_, est.profile_,
+                                      random_state=random_state)
+            with threadpool_limits(2):
+                fitted[t.trial_id] = pipeline.fit(X_fit, y_fit)
+    models = [fitted[t.trial_id] for t in choice.trials]
+    if len(models) == 1:
+        est.model_ = models[0]
+    else:
+        members = [(f"trial_{t.trial_id}", None) for t in choice.trials]
+        est.model_ = (EnsembleClassifier.from_fitted(
+            members, models, choice.weights, classes=np.arange(len(est.classes_)))
+            if hasattr(est, "classes_") else
+            EnsembleRegressor.from_fitted(members, models, choice.weights))
+    return models
+
+
 def splits_of(est, y):
     """(splits, seed) of a fitted estimator's search, recomputed as ``fit`` made them
     (its seed is the first draw of ``random_state``); checked against the dummy's
@@ -178,11 +207,7 @@ def splits_of(est, y):
 
 
 def arms(args):
-    from threadpoolctl import threadpool_limits
-
     from automl_estimators import data
-    from automl_estimators.ensemble import EnsembleClassifier, EnsembleRegressor
-    from automl_estimators.pipelines.builder import build_pipeline
     from automl_estimators.scoring import get_metric
     from automl_estimators.selection import choose_finals
 
@@ -215,21 +240,7 @@ def arms(args):
             for arm in todo:
                 start = time.monotonic() - choosing
                 choice = choices[ARMS[arm]]
-                for t in choice.trials:
-                    if t.trial_id not in fitted:
-                        pipeline = build_pipeline(t.config, est.search_space_, est.profile_,
-                                                  random_state=inner_seed)
-                        with threadpool_limits(2):
-                            fitted[t.trial_id] = pipeline.fit(X_fit, y_fit)
-                models = [fitted[t.trial_id] for t in choice.trials]
-                if len(models) == 1:
-                    est.model_ = models[0]
-                else:
-                    members = [(f"trial_{t.trial_id}", None) for t in choice.trials]
-                    est.model_ = (EnsembleClassifier.from_fitted(
-                        members, models, choice.weights, classes=np.arange(len(est.classes_)))
-                        if classification else
-                        EnsembleRegressor.from_fitted(members, models, choice.weights))
+                models = install_choice(est, choice, X_fit, y_fit, fitted, inner_seed)
                 test = score(task, y_test, est.predict(X_test))
                 final = (f"ensemble of {len(models)}" if len(models) > 1 else
                          est.search_space_.describe(choice.trials[0].config))

@@ -24,13 +24,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
 from common import RESULTS, dataset_entry, machine_line, write_report
-from selection import commit, load_cell, score, splits_of
+from selection import commit, install_choice, load_cell, score, splits_of
 
 OUT = RESULTS / "selection_speed.md"
 
@@ -68,40 +66,8 @@ def arms(call):
             ("direct, no deadline", metric, None)]
 
 
-def test_score(est, choice, data, fitted, seed_of_build):
-    """Test score of ``choice`` refit on the training rows (``fitted``: trial id ->
-    pipeline refit, shared by the arms)."""
-    from threadpoolctl import threadpool_limits
-
-    from automl_estimators import data as checks
-    from automl_estimators.ensemble import EnsembleClassifier, EnsembleRegressor
-    from automl_estimators.pipelines.builder import build_pipeline
-
-    X_train, X_test, y_train, y_test = data
-    classification = hasattr(est, "classes_")
-    X_fit = checks.check_X(X_train)
-    y_fit = (np.searchsorted(est.classes_, np.asarray(y_train)) if classification
-             else np.asarray(y_train, dtype=float))
-    for t in choice.trials:
-        if t.trial_id not in fitted:
-            pipeline = build_pipeline(t.config, est.search_space_, est.profile_,
-                                      random_state=seed_of_build)
-            with threadpool_limits(2):
-                fitted[t.trial_id] = pipeline.fit(X_fit, y_fit)
-    models = [fitted[t.trial_id] for t in choice.trials]
-    if len(models) == 1:
-        est.model_ = models[0]
-    else:
-        members = [(f"trial_{t.trial_id}", None) for t in choice.trials]
-        est.model_ = (EnsembleClassifier.from_fitted(members, models, choice.weights,
-                                                     classes=np.arange(len(est.classes_)))
-                      if classification else
-                      EnsembleRegressor.from_fitted(members, models, choice.weights))
-    return score("regression" if not classification else "classification", y_test,
-                 est.predict(X_test))
-
-
 def main():
+    from automl_estimators.data import check_X
     from automl_estimators.selection import choose_final
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -123,6 +89,8 @@ def main():
         est, call, data = fit_and_record(entry, args.budget, args.seed)
         results, y, splits, _, task, options, _ = call
         _, seed_of_build = splits_of(est, y)
+        X_train, X_test, _, y_test = data
+        X_fit = check_X(X_train)  # as the fit saw it; y: its encoded target, recorded
         fitted = {}
         for arm, metric, given in arms(call):
             start = time.monotonic()
@@ -131,7 +99,8 @@ def main():
                                   **dict(options, deadline=deadline))
             took = time.monotonic() - start
             cut = deadline is not None and time.monotonic() > deadline
-            test = test_score(est, choice, data, fitted, seed_of_build)
+            install_choice(est, choice, X_fit, y, fitted, seed_of_build)
+            test = score(entry["task"], y_test, est.predict(X_test))
             row = (f"| {name} | {len(results) - 1} | {arm} | "
                    f"{'—' if given is None else f'{given:.2f}'} | {took:.2f} | "
                    f"{'yes' if cut else 'no'} | {len(choice.trials)} | {choice.score:.4f} | "
