@@ -51,6 +51,24 @@ ENSEMBLE_SELECTION_SHARE = 0.2
 # search with 21.3 s left and finished in 6 s.
 ENSEMBLE_LIKELY_MEMBERS = 4
 ENSEMBLE_RESERVE_SHARE = 0.15
+# That guess holds back too much where the rule would end on fewer or cheaper
+# members (one network, say, whose refit alone takes a minute). Where it holds back
+# at least CONFIRM_MIN_SECONDS more than one refit, the reserve is that of the
+# choice the rule makes from the trials so far (choose_final, given at most
+# CONFIRM_SECONDS and CONFIRM_SHARE of the time left; no more than the guess),
+# made again when trials were added, and at most CONFIRM_LOOP_SHARE of the time
+# since the last one goes to making it. A member that joins later than the last
+# choice only shrinks the ensemble to what can be refit in time, as above.
+# Measured with the guess alone (benchmarks/refit_estimate.py, 28 shared datasets at
+# 30 s, a3da263): on 8 of 28 fits it held back the whole 15 % of the budget beyond
+# one refit (cnae-9 5.2 s for a logistic regression refit in 0.7 s; bank-marketing
+# 6.1 s for one refit in 0.8 s), and the fits ended 3.3 s before their budget on
+# average. Choosing from the trials so far takes 0.02-0.08 s with the direct scores
+# (benchmarks/results/selection_speed.md), so it is worth it from half a second on.
+CONFIRM_MIN_SECONDS = 0.5
+CONFIRM_SECONDS = 1.0
+CONFIRM_SHARE = 0.02
+CONFIRM_LOOP_SHARE = 0.1
 # When the chosen trial's refit on all rows is not expected to finish in the time
 # left (large data: the search ran on SEARCH_ROWS of them), it is refit on as many
 # rows as the time allows, if that is at least PARTIAL_REFIT_MIN_GAIN times the rows
@@ -206,15 +224,22 @@ class Finisher:
     memory_limit: int | None = None
     n_workers: int = 1
     rule: str = SELECTION_RULE
+    # (trials seen, seconds it held back, when it was made, seconds it took) of the
+    # last choice made for the reserve (_confirmed_reserve)
+    _confirmed: tuple | None = field(default=None, init=False, repr=False)
 
-    def reserve(self, ranked) -> float:
+    def reserve(self, ranked, results=None) -> float:
         """Seconds the finishing step needs when ``ranked`` are the successful
-        full-fidelity trials so far, best first (:meth:`.History.ranked`).
+        full-fidelity trials so far, best first (:meth:`.History.ranked`), of
+        ``results`` (all trials, :attr:`.History.results`; optional).
 
         One refit of the best trial; when ensembling, the parallel refit of the
         :data:`ENSEMBLE_LIKELY_MEMBERS` best trials beside the time ensemble
         selection may take (:data:`ENSEMBLE_SELECTION_SHARE` of what is left), its
-        excess over one refit within :data:`ENSEMBLE_RESERVE_SHARE` of the budget.
+        excess over one refit within :data:`ENSEMBLE_RESERVE_SHARE` of the budget;
+        where that excess is :data:`CONFIRM_MIN_SECONDS` or more and ``results``
+        are given, no more than the refit of the choice the rule makes from them
+        (:meth:`_confirmed_reserve`), and no less than the one refit.
         Nothing while only the dummy is held: there is nothing to refit. Nothing
         either when the best's refit can no longer finish in the time left and its
         model as fitted during search is held: that model serves (:meth:`_refit`),
@@ -239,11 +264,45 @@ class Finisher:
                 return 0.0
         if self.ensemble_size <= 1:
             return once
-        members = parallel_seconds([self._refit_estimate(r)
-                                    for r in likely[:ENSEMBLE_LIKELY_MEMBERS]],
-                                   self._member_workers())
-        ensemble = members / (1.0 - ENSEMBLE_SELECTION_SHARE)
+        guess = self._ensemble_reserve(once, likely[:ENSEMBLE_LIKELY_MEMBERS])
+        if results is None or guess - once < CONFIRM_MIN_SECONDS:
+            return guess
+        confirmed = self._confirmed_reserve(results)
+        # Never below the best's one refit: a choice made before the latest best
+        # came in does not know its refit.
+        return guess if confirmed is None else max(once, min(guess, confirmed))
+
+    def _ensemble_reserve(self, once: float, members) -> float:
+        """``once`` (the single choice's refit) and the excess over it of the parallel
+        refit of ``members`` beside ensemble selection, within its share of the budget."""
+        refits = parallel_seconds([self._refit_estimate(r) for r in members],
+                                  self._member_workers())
+        ensemble = refits / (1.0 - ENSEMBLE_SELECTION_SHARE)
         return once + min(max(ensemble - once, 0.0), ENSEMBLE_RESERVE_SHARE * self.budget.total)
+
+    def _confirmed_reserve(self, results) -> float | None:
+        """The reserve for the choice the rule makes from ``results`` now: its single
+        choice's refit and, for an ensemble, its members' (:meth:`_ensemble_reserve`).
+        Made again only when trials were added and the last one took at most
+        :data:`CONFIRM_LOOP_SHARE` of the time since; None when no choice was made in
+        the time it is given, or none beats the dummy."""
+        now = time.monotonic()
+        if self._confirmed is not None:
+            seen, held, made_at, took = self._confirmed
+            if seen == len(results) or took > CONFIRM_LOOP_SHARE * (now - made_at):
+                return held
+        deadline = now + min(CONFIRM_SECONDS, CONFIRM_SHARE * max(self.budget.remaining(), 0.0))
+        choice = choose_final(results, self.y, self.splits, self.metric, self.task,
+                              rule=self.rule, ensemble_size=self.ensemble_size,
+                              deadline=deadline)
+        done = time.monotonic()
+        held = None
+        if choice is not None and done <= deadline:  # a choice cut short says nothing
+            once = self._refit_estimate(choice.single)
+            held = (self._ensemble_reserve(once, choice.trials) if choice.is_ensemble
+                    else once)
+        self._confirmed = (len(results), held, done, done - now)
+        return held
 
     def finish(self, history, evaluator, build, fallback) -> Final:
         """The rule's choice refit: its ensemble if it can be refit, else its single

@@ -132,9 +132,9 @@ class SearchLoop:
     describe : callable
         Configuration -> short text for logs.
     reserve : callable
-        The successful full-fidelity trials so far, best first
-        (:meth:`.History.ranked`) -> seconds the finishing step needs after the
-        search (:meth:`.finish.Finisher.reserve`).
+        (the successful full-fidelity trials so far, best first
+        (:meth:`.History.ranked`), all trials so far) -> seconds the finishing
+        step needs after the search (:meth:`.finish.Finisher.reserve`).
     max_trials : int or None
         Trials to start at most.
     per_trial_time_limit : float or None
@@ -227,7 +227,7 @@ class SearchLoop:
 
     # ------------------------------------------------------------ the clock
     def _search_left(self) -> float:
-        reserve = self.reserve(self.history.ranked())
+        reserve = self.reserve(self.history.ranked(), self.history.results)
         # Stop a little before the estimate: cancelling and collecting take time too.
         return self.budget.search_remaining(reserve + POLL_SECONDS if reserve > 0 else 0.0)
 

@@ -343,7 +343,7 @@ def test_after_the_short_default_the_strong_default_keeps_its_place_in_a_worker(
     short = Candidate({"model": "hgb", "max_iter": 32}, 1.0, SHORT_DEFAULT_ORIGIN)
     evaluator, history, budget = _ReadyAfterFirstLook(), History(), Budget(SLACK_BUDGET)
     SearchLoop(Listed([]), evaluator, history, budget, Reporter(0, budget, "accuracy"),
-               lambda config, fidelity=1.0: (config, 1.0), str, lambda ranked: 0.0,
+               lambda config, fidelity=1.0: (config, 1.0), str, lambda ranked, results: 0.0,
                max_trials=3, per_trial_time_limit=0.5, seed=7,
                inline=((short, 0.01),), default_seconds=default_seconds,
                ).run([default, other])
@@ -441,7 +441,7 @@ def test_a_network_is_not_started_with_too_little_time_to_train_as_its_peers_did
     # the finishing step's reserve leaves search_seconds (and the loop's poll) to search
     SearchLoop(strategy, evaluator, history, budget, Reporter(0, budget, "accuracy"),
                lambda config, fidelity=1.0: (config, 1.0), str,
-               lambda ranked: budget.remaining() - search_seconds,
+               lambda ranked, results: budget.remaining() - search_seconds,
                per_trial_time_limit=limit, only_time_bounded=only_networks,
                ).run([Candidate(candidate("net 0"), 1.0, "default")])
     assert [f"{c['model']} {c['number']}" for c in
@@ -468,7 +468,7 @@ def test_a_default_network_takes_the_per_trial_limit_as_every_network_does():
         SearchLoop(Listed([{"model": "forest", "i": 1}]), evaluator, History(), budget,
                    Reporter(0, budget, "accuracy"),
                    lambda config, fidelity=1.0: (networks[config["model"]], 1.0), str,
-                   lambda ranked: 0.0, max_trials=2, per_trial_time_limit=0.5,
+                   lambda ranked, results: 0.0, max_trials=2, per_trial_time_limit=0.5,
                    ).run([Candidate({"model": first, "i": 0}, 1.0, "default")])
         first_limit, second_limit = (s["timeout"] for s in evaluator.submitted)
         assert second_limit == 0.5

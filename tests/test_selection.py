@@ -465,6 +465,100 @@ def test_the_ensemble_reserve_is_the_parallel_refit_of_the_likely_members():
     assert one.reserve(equal[:2] + [dummy] + equal[2:5]) == pytest.approx(4 * once / selection)
 
 
+def test_the_ensemble_reserve_is_that_of_the_rule_s_choice_where_the_guess_holds_back_much(
+        monkeypatch):
+    """Where the guess (the few best trials' refits) holds back seconds more than one
+    refit, the search holds back what the choice the rule makes from the trials so
+    far needs: one refit when it ends on one trial, its members' when on an
+    ensemble; never more than the guess. The choice is made again only when trials
+    were added, and a choice cut short by its deadline says nothing."""
+    from automl_estimators import finish
+
+    y, splits = _problem()
+    # Trials right on the same rows (a blend adds nothing): the rule ends on the best.
+    nested = _history(y, splits, [[0.9] * 5, [0.85] * 5, [0.85] * 5, [0.85] * 5])
+    # Two trials right on different rows: their blend beats both.
+    apart = _history(y, splits, [[(0.85, 0)] * 5, [(0.85, 3)] * 5, [0.8] * 5, [0.8] * 5])
+
+    def timed(results, seconds=4.0):
+        return [r if r.origin == "dummy" else dataclasses.replace(r, fit_seconds=seconds)
+                for r in results]
+
+    def ranked(results):
+        return sorted(results, key=lambda r: (-r.score, r.trial_id))
+
+    calls = []
+    choose = finish.choose_final
+    monkeypatch.setattr(finish, "choose_final", lambda *a, **k: calls.append(1) or choose(*a, **k))
+    monkeypatch.setattr(finish, "CONFIRM_LOOP_SHARE", np.inf)  # no wait between choices
+    budget = Budget(300)
+    selection = 1.0 - finish.ENSEMBLE_SELECTION_SHARE
+    results = timed(nested)
+    finisher = _ensembling(y, splits, budget, n_workers=2)
+    once = finisher._refit_estimate(results[2])
+    guess = finisher.reserve(ranked(results))
+    assert guess == pytest.approx(2 * once / selection) and guess - once >= 2.0
+    assert not calls  # no results, no choice
+    assert finisher.reserve(ranked(results), results) == pytest.approx(once)
+    assert finisher.reserve(ranked(results), results) == pytest.approx(once)
+    assert len(calls) == 1  # the same trials: the same choice
+    # An ensemble of two, refit together on two workers.
+    results = timed(apart)
+    finisher = _ensembling(y, splits, budget, n_workers=2)
+    assert finisher.reserve(ranked(results), results) == pytest.approx(once / selection)
+    assert len(calls) == 2
+    # ... one at a time on one worker (the guess: four in a row).
+    one = _ensembling(y, splits, budget, n_workers=1)
+    assert one.reserve(ranked(results), results) == pytest.approx(2 * once / selection)
+    # Trials added: the choice is made again.
+    more = results + [dataclasses.replace(results[-1], trial_id=9)]
+    assert finisher.reserve(ranked(more), more) == pytest.approx(once / selection)
+    assert len(calls) == 4
+    # ... unless making the last took more than its share of the time since: the
+    # last choice's reserve stands.
+    monkeypatch.setattr(finish, "CONFIRM_LOOP_SHARE", 1e-9)
+    single = [r for r in more if r.trial_id != 3]  # the ensemble's second member gone
+    assert finisher.reserve(ranked(single), single) == pytest.approx(once / selection)
+    assert len(calls) == 4
+    monkeypatch.setattr(finish, "CONFIRM_LOOP_SHARE", np.inf)
+    assert finisher.reserve(ranked(single), single) == pytest.approx(once)
+    assert len(calls) == 5
+    # Cheap trials: the guess holds back under CONFIRM_MIN_SECONDS more, and stands.
+    cheap = timed(nested, seconds=0.3)
+    cheap_once = finisher._refit_estimate(cheap[2])
+    cheap_guess = 2 * cheap_once / selection
+    monkeypatch.setattr(finish, "CONFIRM_MIN_SECONDS", cheap_guess - cheap_once + 0.01)
+    assert _ensembling(y, splits, budget, 2).reserve(ranked(cheap), cheap) == pytest.approx(
+        cheap_guess)
+    assert len(calls) == 5
+    monkeypatch.setattr(finish, "CONFIRM_MIN_SECONDS", cheap_guess - cheap_once - 0.01)
+    assert _ensembling(y, splits, budget, 2).reserve(ranked(cheap), cheap) == pytest.approx(
+        cheap_once)
+    assert len(calls) == 6
+    # A best that came in after the last choice (which stands: made again too
+    # soon): its one refit at least, which that choice did not know.
+    results = timed(nested)
+    fresh = _ensembling(y, splits, budget, n_workers=2)
+    assert fresh.reserve(ranked(results), results) == pytest.approx(once)
+    monkeypatch.setattr(finish, "CONFIRM_LOOP_SHARE", 1e-9)
+    best = max(results, key=lambda r: r.score)
+    heavy = dataclasses.replace(best, trial_id=10, score=best.score + 0.01, fit_seconds=40.0)
+    assert fresh.reserve(ranked(results + [heavy]), results + [heavy]) == pytest.approx(
+        fresh._refit_estimate(heavy))
+    assert fresh._refit_estimate(heavy) > 2 * once
+    assert len(calls) == 7
+    monkeypatch.setattr(finish, "CONFIRM_LOOP_SHARE", np.inf)
+    # A choice cut short by its deadline: the guess.
+    monkeypatch.setattr(finish, "CONFIRM_SECONDS", 0.0)
+    results = timed(nested)
+    assert _ensembling(y, splits, budget, 2).reserve(ranked(results), results) == \
+        pytest.approx(guess)
+    # One model: one refit, no choice made.
+    assert _finisher(y, splits, budget, "best").reserve(ranked(results), results) == \
+        pytest.approx(once)
+    assert len(calls) == 8
+
+
 class _OrderedRefits(_Refits):
     """Refits that record the order the pipelines were given in; the ones named in
     ``failing`` do not finish."""
