@@ -65,7 +65,7 @@ ENSEMBLE_RESERVE_SHARE = 0.15
 # 6.1 s for one refit in 0.8 s), and the fits ended 3.3 s before their budget on
 # average. The choice is made in the fit's own process, and where trials take a
 # tenth of a second that process is what limits the search: with the choice made
-# from 0.5 s of excess on (benchmarks/results/finish_reserve_30s.md, first run),
+# from 0.5 s of excess on (benchmarks/results/finish_reserve_30s_first.md, 73dd02c),
 # iris ran 148 trials against 227, auto_mpg 102 against 178, blood-transfusion 156
 # against 212, where the guess held back at most 1.3 s; from 2 s on it is made only
 # where the refits are long, and the trials are too.

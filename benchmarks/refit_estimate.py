@@ -198,7 +198,8 @@ def report(args):
              (f"Written by `python benchmarks/refit_estimate.py --report` from "
               f"`benchmarks/results/refit_estimate.csv` (commits {commits}; rows added by "
               "`python benchmarks/refit_estimate.py --budget B --seeds S`); "
-              f"{machine_line()}. REFIT_SAFETY is {REFIT_SAFETY}, REFIT_OVERHEAD "
+              f"{machine_line()}. The rows' estimates are the package's of those "
+              f"commits; this checkout's REFIT_SAFETY is {REFIT_SAFETY}, REFIT_OVERHEAD "
               f"{REFIT_OVERHEAD} s. `needed safety`: the worker's fit seconds over the "
               "trial's fit seconds scaled linearly to the refit's rows."), ""]
     qs = "| median | 75 % | 90 % | 95 % | max |"
