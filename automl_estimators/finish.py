@@ -553,9 +553,12 @@ class Finisher:
 
         None when its refit is not expected to finish in time. Members are refit
         in parallel, longest first (one at a time on large data, the single choice
-        first: :meth:`_member_workers`); if some do not finish, or only the heaviest can be refit in
-        time or within the limits, the others are kept when their blend still
-        beats the rule's single choice on validation. ``threads``: in all, shared by
+        first: :meth:`_member_workers`). When not all can be refit in time or
+        within the limits, a subset that can is (the members of most weight, or
+        those left once the longest refits are dropped: the one of the two that
+        scores higher on validation), and when some do not finish the others are
+        kept, in either case only when their blend still beats the rule's single
+        choice on validation. ``threads``: in all, shared by
         the members refit at once (:func:`refit_threads`).
         """
         best = selection.single
@@ -566,19 +569,40 @@ class Finisher:
             return fold_score(self.metric, self.task, self.y, self.splits, blend(
                 [t.predictions.values for t in members], weights, self.task))
 
-        # The heaviest members whose parallel refit is expected to end in time, and
-        # who together keep to the limits.
         estimates = [self._refit_estimate(t) for t in selection.trials]
         left = self.budget.remaining()
         deadline = time.monotonic() + left
-        size = len(selection.trials)
         workers = self._member_workers()
-        while size >= 2 and (parallel_seconds(estimates[:size], workers) > left
-                             or self.limits.violations(
-                Limits.combined(t.info for t in selection.trials[:size]))):
-            size -= 1
-        trials, weights = selection.trials[:size], selection.weights[:size]
-        score = subset_score(trials, weights) if size >= 2 else -np.inf
+
+        def fits(kept):
+            return (parallel_seconds([estimates[i] for i in kept], workers) <= left
+                    and not self.limits.violations(
+                        Limits.combined(selection.trials[i].info for i in kept)))
+
+        # Two subsets whose parallel refit is expected to end in time and that keep
+        # to the limits: the members of most weight (the choice's order), and the
+        # members left once the longest refits are dropped; the one that scores
+        # higher on validation is refit. Measured on bank-marketing at 30 s: an
+        # ensemble of 8 (validation 0.9117 against the single choice's 0.9069) had
+        # an extra trees refit of 8.3 s second in weight, so no set of its heaviest
+        # members could be refit in the 6.1 s left, while the five whose refits
+        # were 0.9-3 s could.
+        subsets = []
+        for order in (range(len(estimates)),
+                      sorted(range(len(estimates)), key=lambda i: (estimates[i], i))):
+            kept = list(order)
+            while len(kept) >= 2 and not fits(kept):
+                kept.pop()
+            if len(kept) >= 2:
+                kept.sort()
+                score = subset_score([selection.trials[i] for i in kept],
+                                     np.asarray(selection.weights)[kept])
+                subsets.append((score, -len(subsets), kept))
+        score, _, kept = max(subsets, key=lambda s: s[:2], default=(-np.inf, 0, []))
+        trials = [selection.trials[i] for i in kept]
+        weights = np.asarray(selection.weights)[kept]
+        estimates = [estimates[i] for i in kept]
+        size = len(trials)
         if score <= best.score:
             self.reporter.phase("ensemble of %d (validation %.4f) not refit: no subset that "
                                 "beats the single choice (%.4f) can be refit in %.1fs%s",

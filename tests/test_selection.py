@@ -625,6 +625,29 @@ def test_a_member_refit_serves_the_single_choice_when_the_ensemble_is_not_kept()
     assert refits.single == []
 
 
+def test_an_ensemble_whose_heavy_member_cannot_be_refit_in_time_keeps_its_light_members():
+    """The choice's second member by weight has a long refit: no set of its members of
+    most weight can be refit in the time left, but the two others can, and their
+    blend beats the single choice: they are refit, and the ensemble is theirs."""
+    from automl_estimators.selection import Choice
+
+    y, splits = _problem()
+    # Trials 2 and 4 right on different rows: their blend is right where either is.
+    results = _history(y, splits, [[(0.85, 0)] * 5, [0.8] * 5, [(0.85, 3)] * 5])
+    light, heavy, other = (dataclasses.replace(results[2], fit_seconds=0.01),
+                           dataclasses.replace(results[3], fit_seconds=5.0),
+                           dataclasses.replace(results[4], fit_seconds=0.01))
+    choice = Choice((light, heavy, other), np.array([0.36, 0.34, 0.30]), 0.99, light, "test")
+    finisher = _ensembling(y, splits, Budget(3), n_workers=2)
+    assert finisher._refit_estimate(heavy) > 3 > 2 * finisher._refit_estimate(light)
+    refits = _OrderedRefits()
+    final = finisher._ensemble(choice, refits, lambda config: config, {}, 1)
+    assert sorted(m["model"] for m in refits.order) == ["m2", "m4"]
+    assert [trial_id for trial_id, _ in final.members] == [2, 4]
+    np.testing.assert_allclose([w for _, w in final.members], [0.36 / 0.66, 0.30 / 0.66])
+    assert final.score > light.score
+
+
 class _RecordedRefits(_OrderedRefits):
     """Refits that record every call: the pipelines and threads each was given."""
 
