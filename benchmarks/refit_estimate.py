@@ -223,26 +223,26 @@ def report(args):
         lines.append(f"| {model} | {len(group)} | " + " | ".join(f"{v:.2f}" for v in values)
                      + " |")
     alone = refits[(refits.together == 1) & refits.in_worker]
-    lines += ["", "## Overhead of a refit in a worker (call seconds beyond the worker's fit, "
-              "one refit at a time)", "", f"| n | {qs[2:]}", "|---:|---:|---:|---:|---:|---:|",
+    lines += ["", ("## Overhead of a refit in a worker (call seconds beyond the worker's fit, "
+                   "one refit at a time)"), "", f"| n | {qs[2:]}", "|---:|---:|---:|---:|---:|---:|",
               f"| {len(alone)} | " + " | ".join(
                   f"{v:.2f}" for v in quantiles((alone.call_s - alone.worker_fit_s).to_numpy()))
               + " |"]
     fits["finish_s"] = fits.fit_s - fits.last_trial_end_s
     fits["unused_s"] = fits.budget - fits.fit_s
     lines += ["", "## Per fit", "",
-              "| dataset | seed | budget s | reserve held s | last trial ended s | "
-              "finishing took s | fit s | unused s | refit | members |",
+              ("| dataset | seed | budget s | reserve held s | last trial ended s | "
+               "finishing took s | fit s | unused s | refit | members |"),
               "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
     for r in fits.sort_values(["budget", "seed", "dataset"]).itertuples():
         lines.append(f"| {r.dataset} | {r.seed} | {r.budget:g} | {r.reserve_s:.1f} | "
                      f"{r.last_trial_end_s:.1f} | {r.finish_s:.1f} | {r.fit_s:.1f} | "
                      f"{r.unused_s:.1f} | {r.refit_mode} | {r.members} |")
     for budget, group in fits.groupby("budget"):
-        lines += ["", f"At {budget:g} s: unused seconds median {group.unused_s.median():.1f}, "
-                  f"mean {group.unused_s.mean():.1f}; reserve held median "
-                  f"{group.reserve_s.median():.1f} s against finishing median "
-                  f"{group.finish_s.median():.1f} s ({len(group)} fits)."]
+        lines += ["", (f"At {budget:g} s: unused seconds median {group.unused_s.median():.1f}, "
+                       f"mean {group.unused_s.mean():.1f}; reserve held median "
+                       f"{group.reserve_s.median():.1f} s against finishing median "
+                       f"{group.finish_s.median():.1f} s ({len(group)} fits).")]
     write_report(lines, args.out)
 
 
