@@ -3,6 +3,7 @@
 Usage
 -----
     OMP_WAIT_POLICY=PASSIVE python benchmarks/refit_estimate.py --budget 30 --seeds 0
+    python benchmarks/refit_estimate.py --budget 30 --busy 2 --datasets adult,letter
     python benchmarks/refit_estimate.py --report   # the report from the rows so far
 
 The search stops early enough to leave the finishing step its reserve
@@ -15,7 +16,9 @@ dataset 75/25 as the peers benchmark does, fits ``AutoClassifier`` /
 refit the finisher runs: the trial's fit time, its rows and the rows of the refit,
 the threads, the seconds the worker's fit took and the seconds the call took; and
 for the fit, the reserve the search last held back, when its last trial ended and
-when the fit ended. Rows are appended to ``benchmarks/results/refit_estimate.csv``
+when the fit ended. ``--busy N`` runs each fit beside N processes that keep a
+core busy each (``common.busy_processes``): the refit then runs on the cores the
+search's workers had (``finish.refit_threads``). Rows are appended to ``benchmarks/results/refit_estimate.csv``
 as each fit ends (a rerun skips the cells it has); the report
 (``benchmarks/results/refit_estimate.md``) is written from all of them.
 
@@ -37,7 +40,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
-from common import RESULTS, dataset_entry, load_manifest, machine_line, write_report
+from common import (
+    RESULTS,
+    busy_processes,
+    dataset_entry,
+    load_manifest,
+    machine_line,
+    write_report,
+)
 from selection import commit
 
 CSV = RESULTS / "refit_estimate.csv"
@@ -45,7 +55,8 @@ OUT = RESULTS / "refit_estimate.md"
 REFIT_FIELDS = ("model", "trial_fit_s", "train_rows", "refit_rows", "threads", "together",
                 "in_worker", "worker_fit_s", "call_s", "error")
 FIT_FIELDS = ("reserve_s", "last_trial_end_s", "fit_s", "refit_mode", "members")
-FIELDS = ("dataset", "task", "seed", "budget", "kind", *REFIT_FIELDS, *FIT_FIELDS, "commit")
+FIELDS = ("dataset", "task", "seed", "budget", "busy", "kind", *REFIT_FIELDS, *FIT_FIELDS,
+          "commit")
 
 
 def instrument():
@@ -64,8 +75,8 @@ def instrument():
         record["pending"].append((trial, self.train_rows, share * self.all_rows))
         return training_seconds(self, trial, share)
 
-    def note_reserve(self, ranked):
-        record["reserve"] = reserve(self, ranked)
+    def note_reserve(self, ranked, results=None):
+        record["reserve"] = reserve(self, ranked, results)
         return record["reserve"]
 
     def note(refits, threads, seconds, in_worker):
@@ -140,10 +151,20 @@ def done_cells():
     if not CSV.exists():
         return set()
     with open(CSV, newline="") as f:
-        return {(r["dataset"], int(r["seed"]), float(r["budget"])) for r in csv.DictReader(f)}
+        return {(r["dataset"], int(r["seed"]), float(r["budget"]), int(r.get("busy") or 0))
+                for r in csv.DictReader(f)}
 
 
 def write_rows(rows):
+    if CSV.exists():
+        with open(CSV, newline="") as f:
+            reader = csv.DictReader(f)
+            old = list(reader)
+        if tuple(reader.fieldnames or ()) != FIELDS:  # rows of an older layout: busy 0
+            with open(CSV, "w", newline="") as f:
+                writer = csv.DictWriter(f, FIELDS)
+                writer.writeheader()
+                writer.writerows({"busy": 0, **row} for row in old)
     new = not CSV.exists()
     with open(CSV, "a", newline="") as f:
         writer = csv.DictWriter(f, FIELDS)
@@ -158,15 +179,16 @@ def measure(args):
     entries = [e for e in load_manifest() if names is None or e["name"] in names]
     for seed in args.seeds:
         for entry in entries:
-            if (entry["name"], seed, args.budget) in done:
+            if (entry["name"], seed, args.budget, args.busy) in done:
                 continue
             try:
-                result = run_cell(entry, args.budget, seed)
+                with busy_processes(args.busy):
+                    result = run_cell(entry, args.budget, seed)
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
                 print(f"{entry['name']} seed {seed}: failed: {exc}", flush=True)
                 continue
             cell = {"dataset": entry["name"], "task": entry["task"], "seed": seed,
-                    "budget": args.budget, "commit": commit()}
+                    "budget": args.budget, "busy": args.busy, "commit": commit()}
             rows = [{**cell, "kind": "fit", **result["fit"]}]
             rows += [{**cell, "kind": "refit", **refit} for refit in result["refits"]]
             write_rows(rows)
@@ -182,29 +204,11 @@ def quantiles(values, qs=(0.5, 0.75, 0.9, 0.95, 1.0)):
     return [float(np.quantile(values, q)) for q in qs] if len(values) else [float("nan")] * len(qs)
 
 
-def report(args):
-    import pandas as pd
-
-    from automl_estimators.budget import REFIT_OVERHEAD, REFIT_SAFETY, row_scale
-
-    frame = pd.read_csv(CSV)
-    refits = frame[(frame.kind == "refit") & frame.error.isna()].copy()
-    refits["expected_fit_s"] = [t * row_scale(a, b) for t, a, b in
-                                zip(refits.trial_fit_s, refits.train_rows, refits.refit_rows)]
-    refits["needed_safety"] = refits.worker_fit_s / refits.expected_fit_s
-    fits = frame[frame.kind == "fit"].copy()
-    commits = ", ".join(sorted(set(frame["commit"].astype(str))))
-    lines = ["# Refit times against the finishing step's estimate", "",
-             (f"Written by `python benchmarks/refit_estimate.py --report` from "
-              f"`benchmarks/results/refit_estimate.csv` (commits {commits}; rows added by "
-              "`python benchmarks/refit_estimate.py --budget B --seeds S`); "
-              f"{machine_line()}. The rows' estimates are the package's of those "
-              f"commits; this checkout's REFIT_SAFETY is {REFIT_SAFETY}, REFIT_OVERHEAD "
-              f"{REFIT_OVERHEAD} s. `needed safety`: the worker's fit seconds over the "
-              "trial's fit seconds scaled linearly to the refit's rows."), ""]
+def safety_tables(refits):
+    """Markdown lines: the needed safety by group and by model, and the worker's
+    overhead, of these refits."""
     qs = "| median | 75 % | 90 % | 95 % | max |"
-    lines += ["## Needed safety", "",
-              f"| refits | n | {qs[2:]}", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [f"| refits | n | {qs[2:]}", "|---|---:|---:|---:|---:|---:|---:|"]
     groups = [("all", refits),
               ("expected ≥ 0.5 s", refits[refits.expected_fit_s >= 0.5]),
               ("expected ≥ 2 s", refits[refits.expected_fit_s >= 2.0]),
@@ -223,23 +227,51 @@ def report(args):
         lines.append(f"| {model} | {len(group)} | " + " | ".join(f"{v:.2f}" for v in values)
                      + " |")
     alone = refits[(refits.together == 1) & refits.in_worker]
-    lines += ["", ("## Overhead of a refit in a worker (call seconds beyond the worker's fit, "
-                   "one refit at a time)"), "", f"| n | {qs[2:]}", "|---:|---:|---:|---:|---:|---:|",
+    lines += ["", ("Overhead of a refit in a worker (call seconds beyond the worker's fit, "
+                   "one refit at a time):"), "", f"| n | {qs[2:]}", "|---:|---:|---:|---:|---:|---:|",
               f"| {len(alone)} | " + " | ".join(
                   f"{v:.2f}" for v in quantiles((alone.call_s - alone.worker_fit_s).to_numpy()))
               + " |"]
+    return lines
+
+
+def report(args):
+    import pandas as pd
+
+    from automl_estimators.budget import REFIT_OVERHEAD, REFIT_SAFETY, row_scale
+
+    frame = pd.read_csv(CSV)
+    frame["busy"] = frame.busy.fillna(0) if "busy" in frame else 0
+    refits = frame[(frame.kind == "refit") & frame.error.isna()].copy()
+    refits["expected_fit_s"] = [t * row_scale(a, b) for t, a, b in
+                                zip(refits.trial_fit_s, refits.train_rows, refits.refit_rows)]
+    refits["needed_safety"] = refits.worker_fit_s / refits.expected_fit_s
+    fits = frame[frame.kind == "fit"].copy()
+    commits = ", ".join(sorted(set(frame["commit"].astype(str))))
+    lines = ["# Refit times against the finishing step's estimate", "",
+             (f"Written by `python benchmarks/refit_estimate.py --report` from "
+              f"`benchmarks/results/refit_estimate.csv` (commits {commits}; rows added by "
+              "`python benchmarks/refit_estimate.py --budget B --seeds S [--busy N]`); "
+              f"{machine_line()}. The rows' estimates are the package's of those "
+              f"commits; this checkout's REFIT_SAFETY is {REFIT_SAFETY}, REFIT_OVERHEAD "
+              f"{REFIT_OVERHEAD} s. `needed safety`: the worker's fit seconds over the "
+              "trial's fit seconds scaled linearly to the refit's rows."), ""]
+    for busy in sorted(set(frame.busy)):
+        where = "an idle machine" if busy == 0 else f"beside {busy:g} busy processes"
+        lines += [f"## Needed safety, {where}", ""]
+        lines += safety_tables(refits[refits.busy == busy]) + [""]
     fits["finish_s"] = fits.fit_s - fits.last_trial_end_s
     fits["unused_s"] = fits.budget - fits.fit_s
     lines += ["", "## Per fit", "",
-              ("| dataset | seed | budget s | reserve held s | last trial ended s | "
+              ("| dataset | seed | budget s | busy | reserve held s | last trial ended s | "
                "finishing took s | fit s | unused s | refit | members |"),
-              "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
-    for r in fits.sort_values(["budget", "seed", "dataset"]).itertuples():
-        lines.append(f"| {r.dataset} | {r.seed} | {r.budget:g} | {r.reserve_s:.1f} | "
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+    for r in fits.sort_values(["budget", "busy", "seed", "dataset"]).itertuples():
+        lines.append(f"| {r.dataset} | {r.seed} | {r.budget:g} | {r.busy:g} | {r.reserve_s:.1f} | "
                      f"{r.last_trial_end_s:.1f} | {r.finish_s:.1f} | {r.fit_s:.1f} | "
                      f"{r.unused_s:.1f} | {r.refit_mode} | {r.members} |")
-    for budget, group in fits.groupby("budget"):
-        lines += ["", (f"At {budget:g} s: unused seconds median {group.unused_s.median():.1f}, "
+    for (budget, busy), group in fits.groupby(["budget", "busy"]):
+        lines += ["", (f"At {budget:g} s beside {busy:g} busy processes: unused seconds median {group.unused_s.median():.1f}, "
                        f"mean {group.unused_s.mean():.1f}; reserve held median "
                        f"{group.reserve_s.median():.1f} s against finishing median "
                        f"{group.finish_s.median():.1f} s ({len(group)} fits).")]
@@ -252,6 +284,8 @@ def main():
     parser.add_argument("--budget", type=float, default=30.0)
     parser.add_argument("--seeds", default="0",
                         type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument("--busy", type=int, default=0,
+                        help="processes that keep a core busy each beside the fits")
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--report", action="store_true", help="only write the report")
     parser.add_argument("--out", default=str(OUT))
