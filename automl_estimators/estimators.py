@@ -328,7 +328,8 @@ class _AutoBase(BaseEstimator):
                 task, metric, y, splits, n_classes, self.ensemble_size,
                 n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),
                 all_rows=profile.n_rows, budget=budget, reporter=reporter,
-                limits=limits, memory_limit=self.memory_limit, n_workers=evaluator.n_workers)
+                limits=limits, memory_limit=self.memory_limit, n_workers=evaluator.n_workers,
+                workers_ready=evaluator.ready)
             reporter.phase("searching with %s over %d models", strategy.name,
                            len(space.models))
             warm_start = warm_start_candidates(self.warm_start, space, X, y, profile)

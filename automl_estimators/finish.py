@@ -211,6 +211,9 @@ class Finisher:
         (:meth:`_member_workers`).
     rule : str
         How the final model is chosen from the history (:data:`~.selection.RULES`).
+    workers_ready : callable or None
+        () -> whether the trial workers are up (:meth:`.Evaluator.ready`); while
+        they are not, :meth:`reserve` counts a short refit in this process.
     """
 
     task: str
@@ -228,6 +231,8 @@ class Finisher:
     memory_limit: int | None = None
     n_workers: int = 1
     rule: str = SELECTION_RULE
+    # () -> whether the trial workers are up (Evaluator.ready(0)); None: they are
+    workers_ready: object = None
     # (trials seen, seconds it held back, when it was made, seconds it took) of the
     # last choice made for the reserve (_confirmed_reserve)
     _confirmed: tuple | None = field(default=None, init=False, repr=False)
@@ -256,6 +261,17 @@ class Finisher:
             return 0.0
         best = likely[0]
         once = self._refit_estimate(best)
+        if self.workers_ready is not None and not self.workers_ready():
+            # The workers are not up (a fit of a second or two in a fresh process):
+            # a short refit runs in this process (_refit_here), with no worker to
+            # start or answer, so hold back what it needs there. Measured at a 1 s
+            # budget (docs/reliability.md, session 12): the default was done by 0.3 s,
+            # the worker's refit estimate (0.5 s of overhead alone) never fitted,
+            # and the fit waited until 0.7 s to keep the search-time model.
+            here = estimate_refit_seconds(best.fit_seconds, self.train_rows, self.all_rows,
+                                          overhead=0.0, time_bounded=best.time_bounded)
+            if here <= INLINE_MAX_SECONDS:
+                once = min(once, here / INLINE_SHARE)
         if once > self.budget.remaining():
             if self._partial_refit_possible():
                 # No refit on all rows can finish any more: hold back time for one on

@@ -419,6 +419,28 @@ def _ensembling(y, splits, budget, n_workers):
     return _finisher(y, splits, budget, "best", ensemble_size=20, n_workers=n_workers)
 
 
+def test_while_the_workers_are_not_up_the_reserve_is_a_refit_in_this_process():
+    """A fit of a second: a worker's refit (its overhead alone) cannot finish in the
+    time left, so with the workers up nothing is held back and the search-time
+    model serves; while they are not up, the refit would run in the fit's own
+    process with no overhead, and the search holds back what that needs."""
+    from automl_estimators.budget import estimate_refit_seconds
+    from automl_estimators.plan import INLINE_SHARE
+
+    y, splits = _problem()
+    results = _history(y, splits, [[0.9] * 5])
+    best = dataclasses.replace(results[2], fit_seconds=0.2, model="fitted during search")
+    ranked = [best, results[1], results[0]]
+    budget = Budget(1.0)
+    up, down = (dataclasses.replace(_finisher(y, splits, budget, "best"), workers_ready=ready)
+                for ready in (lambda: True, lambda: False))
+    assert up._refit_estimate(best) > budget.remaining()
+    assert up.reserve(ranked) == 0.0
+    here = estimate_refit_seconds(0.2, 80, 100, overhead=0.0)
+    assert down.reserve(ranked) == pytest.approx(here / INLINE_SHARE)
+    assert _finisher(y, splits, budget, "best").reserve(ranked) == 0.0  # no callable: up
+
+
 def test_the_ensemble_reserve_is_the_parallel_refit_of_the_likely_members():
     """When ensembling, the search holds back the refit of the few best trials, in
     parallel on the workers, and ensemble selection's share beside it: cheap
