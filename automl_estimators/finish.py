@@ -213,7 +213,8 @@ class Finisher:
         How the final model is chosen from the history (:data:`~.selection.RULES`).
     workers_ready : callable or None
         () -> whether the trial workers are up (:meth:`.Evaluator.ready`); while
-        they are not, :meth:`reserve` counts a short refit in this process.
+        they are not, :meth:`reserve` counts a short refit in this process. None:
+        they are taken to be up.
     """
 
     task: str
@@ -231,7 +232,6 @@ class Finisher:
     memory_limit: int | None = None
     n_workers: int = 1
     rule: str = SELECTION_RULE
-    # () -> whether the trial workers are up (Evaluator.ready(0)); None: they are
     workers_ready: object = None
     # (trials seen, seconds it held back, when it was made, seconds it took) of the
     # last choice made for the reserve (_confirmed_reserve)
@@ -268,8 +268,7 @@ class Finisher:
             # budget (docs/reliability.md, session 12): the default was done by 0.3 s,
             # the worker's refit estimate (0.5 s of overhead alone) never fitted,
             # and the fit waited until 0.7 s to keep the search-time model.
-            here = estimate_refit_seconds(best.fit_seconds, self.train_rows, self.all_rows,
-                                          overhead=0.0, time_bounded=best.time_bounded)
+            here = self._here_estimate(best)
             if here <= INLINE_MAX_SECONDS:
                 once = min(once, here / INLINE_SHARE)
         if once > self.budget.remaining():
@@ -527,10 +526,14 @@ class Finisher:
         fit of a second or two, in a fresh process) and the refit is expected to
         take at most :data:`~.plan.INLINE_SHARE` of the time left and
         :data:`~.plan.INLINE_MAX_SECONDS` (the trial's own fits, scaled to all rows)."""
-        estimate = estimate_refit_seconds(trial.fit_seconds, self.train_rows, self.all_rows,
-                                          overhead=0.0, time_bounded=trial.time_bounded)
-        return (estimate <= min(INLINE_SHARE * left, INLINE_MAX_SECONDS)
+        return (self._here_estimate(trial) <= min(INLINE_SHARE * left, INLINE_MAX_SECONDS)
                 and not evaluator.ready(0.0))
+
+    def _here_estimate(self, trial: TrialResult) -> float:
+        """Expected seconds of ``trial``'s refit on all rows in this process (no
+        worker to start or answer: no overhead)."""
+        return estimate_refit_seconds(trial.fit_seconds, self.train_rows, self.all_rows,
+                                      overhead=0.0, time_bounded=trial.time_bounded)
 
     def _holds(self, trial: TrialResult, refit) -> bool:
         """Whether ``refit`` (an :class:`~.evaluation.Refit` of ``trial``) learned at
