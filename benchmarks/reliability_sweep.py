@@ -13,7 +13,9 @@ budget; the default HistGradientBoosting (``hgb``, budget-free) runs once per
 (dataset, seed) on the same split as the reference. Install the two venvs first:
 ``python benchmarks/peers/install.py automl-estimators baselines``. Records go to
 ``results/reliability/raw/`` (git-ignored; a sweep resumes where it stopped) and
-the table of every run to ``results/reliability/runs.csv`` (committed).
+the table of every run to ``results/reliability/runs.csv`` (committed). The table
+is merged, not rebuilt: a row of ``runs.csv`` stays until a record of the same
+(dataset, budget, seed) replaces it, so a fresh clone's sub-grid keeps the rest.
 
 A run is a failure when any of these holds (:func:`failures`):
 
@@ -107,8 +109,10 @@ def failures(record, dummy, reference, tol, dummy_tol):
     return found
 
 
-def table(raw=RAW):
-    """One row per run of this package, with its reference scores and failures."""
+def table(raw=RAW, committed=None):
+    """One row per run of this package, with its reference scores and failures: the
+    rows of ``committed`` (default: ``runs.csv``), each replaced by the row of a record
+    of the same (dataset, budget, seed) in ``raw``."""
     records = {}
     for path in Path(raw).glob("*__*__*__*.json"):
         if not path.name.endswith(".child.json"):
@@ -148,6 +152,34 @@ def table(raw=RAW):
                          tolerance(entry["task"], dummies[dataset, seed], r["n_test"]))),
                      "error": (r.get("error") or "")[:200],
                      "repo_commit": r.get("repo_commit")})
+    fresh = {_key(row) for row in rows}
+    kept = [row for row in read_rows(OUT / "runs.csv" if committed is None else committed)
+            if _key(row) not in fresh]
+    return sorted(kept + rows, key=_key)
+
+
+def _key(row):
+    return row["dataset"], row["budget"], row["seed"]
+
+
+_INTS = ("budget", "seed")
+_FLOATS = ("score", "dummy", "hgb", "hgb_fit_s", "tolerance", "fit_s", "elapsed_s",
+           "peak_mb", "peak_pss_mb")
+
+
+def read_rows(path):
+    """The rows of a committed ``runs.csv``, typed as :func:`table` makes them (empty
+    cells: None); none when there is no such file."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        for name in _INTS:
+            row[name] = int(row[name])
+        for name in _FLOATS:
+            row[name] = float(row[name]) if row[name] not in ("", None) else None
     return rows
 
 

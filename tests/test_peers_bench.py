@@ -3,6 +3,7 @@
 No peer is installed: the child process of a run is this interpreter, fitting the
 HistGradientBoosting baseline.
 """
+import csv
 import json
 import sys
 import time
@@ -342,3 +343,35 @@ def test_the_reliability_sweep_counts_failures_beyond_the_noise(peers):
         "error"]
     assert sweep._within(0.9, 1) and not sweep._within(1.2, 1)
     assert not sweep._within(None, 1) and not sweep._within(float("nan"), 1)
+
+
+def test_the_reliability_sweep_keeps_committed_rows_that_no_new_record_replaces(
+        peers, tmp_path):
+    """A fresh clone has no raw records: a sub-grid's sweep must not drop the rows of
+    runs.csv it did not rerun, and must replace those it did."""
+    sys.path.insert(0, str(PEERS.parent))
+    import reliability_sweep as sweep
+
+    committed = tmp_path / "runs.csv"
+    old = {"dataset": "iris", "task": "multiclass", "status": "ok", "score": 0.9,
+           "dummy": 0.33, "hgb": 0.95, "hgb_fit_s": 0.4, "tolerance": 0.07, "fit_s": 1.5,
+           "elapsed_s": 2.5, "peak_mb": 600.0, "peak_pss_mb": 300.0, "failures": "",
+           "error": "", "repo_commit": "aaaaaaa"}
+    with open(committed, "w", newline="") as f:
+        writer = csv.DictWriter(f, sweep.COLUMNS)
+        writer.writeheader()
+        writer.writerow({**old, "budget": 1, "seed": 0})
+        writer.writerow({**old, "budget": 10, "seed": 0, "hgb_fit_s": ""})
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    new = {"system": sweep.OURS, "dataset": "iris", "budget": 1, "seed": 0,
+           "status": "ok", "primary_metric": "accuracy", "accuracy": 0.97, "n_test": 38,
+           "fit_s": 1.2, "repo_commit": "bbbbbbb"}
+    (raw / "automl-estimators__iris__1__0.json").write_text(json.dumps(new))
+
+    rows = sweep.table(raw, committed)
+    assert [(r["budget"], r["seed"], r["repo_commit"]) for r in rows] == [
+        (1, 0, "bbbbbbb"), (10, 0, "aaaaaaa")]
+    assert rows[0]["score"] == 0.97
+    kept = rows[1]
+    assert kept["score"] == 0.9 and kept["budget"] == 10 and kept["hgb_fit_s"] is None
