@@ -86,6 +86,7 @@ def run_child(system, dataset, budget, seed, split_path, out):
         start = time.perf_counter()
         adapter.fit(X_train, y_train)
         rec["fit_s"] = time.perf_counter() - start
+        rec["own_fit_s"] = adapter.own_fit_seconds()
         rec["phase"] = "predict"
         start = time.perf_counter()
         predictions = {"predict": to_python(adapter.predict(X_test))}
