@@ -1,7 +1,9 @@
-"""What the benchmark scripts share: datasets, splits, scores, child processes, versions."""
+"""What the benchmark scripts share: datasets, splits, scores, child processes,
+versions, results CSVs."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import platform
@@ -189,6 +191,45 @@ def busy_processes(n):
         for loop in loops:
             loop.kill()
             loop.wait()
+
+
+def read_rows(path):
+    """The rows of a results CSV as dicts of strings (none when there is no file)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_rows(path, fields, rows):
+    """Write ``rows`` (dicts) as the whole CSV at ``path``, columns ``fields``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def append_rows(path, fields, rows, defaults=None):
+    """Append ``rows`` to the resumable results CSV at ``path`` (made with its header
+    when absent). A file of an older layout is first rewritten in ``fields``, its
+    rows given ``defaults`` for the columns they lack."""
+    path = Path(path)
+    if path.exists():
+        with open(path, newline="") as f:
+            reader = csv.DictReader(f)
+            old = list(reader)
+        if tuple(reader.fieldnames or ()) != tuple(fields):
+            write_rows(path, fields, ({**(defaults or {}), **row} for row in old))
+    new = not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", newline="") as f:
+        writer = csv.DictWriter(f, fields)
+        if new:
+            writer.writeheader()
+        writer.writerows(rows)
 
 
 def write_report(lines, out=None):

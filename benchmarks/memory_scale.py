@@ -23,7 +23,6 @@ process tree, above the data already in memory, at most :data:`BOUND_MB`.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import subprocess
@@ -33,7 +32,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import RESULTS, TreeMemorySampler, dataset_entry, load_split, machine_line  # noqa: E402
+from common import (  # noqa: E402
+    RESULTS,
+    TreeMemorySampler,
+    dataset_entry,
+    load_split,
+    machine_line,
+    read_rows,
+    write_rows,
+)
 
 CSV = RESULTS / "memory_scale.csv"
 MD = RESULTS / "memory_scale.md"
@@ -114,20 +121,6 @@ def commit():
                           capture_output=True, check=False).stdout.strip()
 
 
-def read_rows():
-    if not CSV.exists():
-        return []
-    with open(CSV, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def write_rows(rows):
-    with open(CSV, "w", newline="") as f:
-        writer = csv.DictWriter(f, COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def report(rows):
     lines = ["# Memory of a fit at scale\n",
              f"- Command: `python benchmarks/memory_scale.py` ({machine_line()}); "
@@ -166,7 +159,7 @@ def main(argv=None):
         case, budget, out = args.one
         run_one(case, int(budget), out)
         return 0
-    rows = read_rows()
+    rows = read_rows(CSV)
     if not args.report_only:
         done = {(r["case"], int(r["budget"])) for r in rows}
         for budget in map(int, args.budgets.split(",")):
@@ -182,7 +175,7 @@ def main(argv=None):
                 out.unlink(missing_ok=True)
                 row["commit"] = commit()
                 rows.append(row)
-                write_rows(rows)
+                write_rows(CSV, COLUMNS, rows)
                 print(row, flush=True)
     print(report(rows))
     return 0

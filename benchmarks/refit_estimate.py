@@ -30,7 +30,6 @@ at a time.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import subprocess
 import sys
@@ -42,10 +41,12 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
 from common import (
     RESULTS,
+    append_rows,
     busy_processes,
     dataset_entry,
     load_manifest,
     machine_line,
+    read_rows,
     write_report,
 )
 from selection import commit
@@ -148,29 +149,8 @@ def run_cell(entry, budget, seed):
 
 
 def done_cells():
-    if not CSV.exists():
-        return set()
-    with open(CSV, newline="") as f:
-        return {(r["dataset"], int(r["seed"]), float(r["budget"]), int(r.get("busy") or 0))
-                for r in csv.DictReader(f)}
-
-
-def write_rows(rows):
-    if CSV.exists():
-        with open(CSV, newline="") as f:
-            reader = csv.DictReader(f)
-            old = list(reader)
-        if tuple(reader.fieldnames or ()) != FIELDS:  # rows of an older layout: busy 0
-            with open(CSV, "w", newline="") as f:
-                writer = csv.DictWriter(f, FIELDS)
-                writer.writeheader()
-                writer.writerows({"busy": 0, **row} for row in old)
-    new = not CSV.exists()
-    with open(CSV, "a", newline="") as f:
-        writer = csv.DictWriter(f, FIELDS)
-        if new:
-            writer.writeheader()
-        writer.writerows(rows)
+    return {(r["dataset"], int(r["seed"]), float(r["budget"]), int(r.get("busy") or 0))
+            for r in read_rows(CSV)}
 
 
 def measure(args):
@@ -191,7 +171,7 @@ def measure(args):
                     "budget": args.budget, "busy": args.busy, "commit": commit()}
             rows = [{**cell, "kind": "fit", **result["fit"]}]
             rows += [{**cell, "kind": "refit", **refit} for refit in result["refits"]]
-            write_rows(rows)
+            append_rows(CSV, FIELDS, rows, defaults={"busy": 0})  # older rows: idle
             fit = result["fit"]
             print(f"{entry['name']} seed {seed}: {len(result['refits'])} refit(s), reserve "
                   f"{fit['reserve_s'] or 0:.1f}s, last trial {fit['last_trial_end_s']:.1f}s, "

@@ -37,7 +37,6 @@ A run is a failure when any of these holds (:func:`failures`):
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
@@ -46,7 +45,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
-from common import RESULTS, dataset_entry, load_manifest, load_split  # noqa: E402
+from common import (  # noqa: E402
+    RESULTS,
+    dataset_entry,
+    load_manifest,
+    load_split,
+    read_rows,
+    write_rows,
+)
 from envs import OURS  # noqa: E402
 from protocol import PRIMARY, Run  # noqa: E402
 from run import sweep  # noqa: E402
@@ -161,7 +167,7 @@ def table(raw=RAW, committed=None):
                      "error": (r.get("error") or "")[:200],
                      "repo_commit": r.get("repo_commit")})
     fresh = {_key(row) for row in rows}
-    kept = [row for row in read_rows(OUT / "runs.csv" if committed is None else committed)
+    kept = [row for row in typed_rows(OUT / "runs.csv" if committed is None else committed)
             if _key(row) not in fresh]
     return sorted(kept + rows, key=_key)
 
@@ -175,14 +181,10 @@ _FLOATS = ("score", "dummy", "hgb", "hgb_fit_s", "tolerance", "fit_s", "own_fit_
            "peak_mb", "peak_pss_mb")
 
 
-def read_rows(path):
+def typed_rows(path):
     """The rows of a committed ``runs.csv``, typed as :func:`table` makes them (empty
     cells: None); none when there is no such file."""
-    path = Path(path)
-    if not path.exists():
-        return []
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_rows(path)
     for row in rows:
         for name in _INTS:
             row[name] = int(row[name])
@@ -193,11 +195,7 @@ def read_rows(path):
 
 def write(rows):
     """results/reliability/runs.csv and the summary printed as markdown."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / "runs.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(OUT / "runs.csv", COLUMNS, rows)
     lines = ["| budget | runs | failed | error | overrun | below dummy | below hgb | "
              "below hgb, hgb within budget | below dummy by any amount | "
              "max fit_s − budget | max own fit − budget | median peak MB |",

@@ -30,7 +30,6 @@ seed, arm); rows already there are skipped, so a run resumes.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import pickle
 import subprocess
@@ -43,7 +42,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
-from common import DATA_DIR, load_manifest
+from common import DATA_DIR, append_rows, load_manifest, read_rows
 from protocol import read_split, split_indices
 
 OUT = HERE / "results" / "selection"
@@ -66,20 +65,11 @@ def commit(checkout=HERE):
 
 
 def done_rows():
-    if not CSV.exists():
-        return set()
-    with open(CSV, newline="") as f:
-        return {(r["dataset"], int(r["seed"]), r["arm"]) for r in csv.DictReader(f)}
+    return {(r["dataset"], int(r["seed"]), r["arm"]) for r in read_rows(CSV)}
 
 
 def write_row(row):
-    OUT.mkdir(parents=True, exist_ok=True)
-    new = not CSV.exists()
-    with open(CSV, "a", newline="") as f:
-        writer = csv.DictWriter(f, FIELDS)
-        if new:
-            writer.writeheader()
-        writer.writerow({**row, "commit": commit()})
+    append_rows(CSV, FIELDS, [{**row, "commit": commit()}])
 
 
 def datasets_of(args):

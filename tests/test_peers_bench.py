@@ -375,3 +375,21 @@ def test_the_reliability_sweep_keeps_committed_rows_that_no_new_record_replaces(
     assert rows[0]["score"] == 0.97
     kept = rows[1]
     assert kept["score"] == 0.9 and kept["budget"] == 10 and kept["hgb_fit_s"] is None
+
+
+def test_a_resumable_results_csv_keeps_its_rows_when_its_layout_grows(peers, tmp_path):
+    """benchmarks/common.append_rows: rows appended after the header; a file written
+    before a column was added is rewritten with the column, its old rows given the
+    default, before new rows are appended."""
+    sys.path.insert(0, str(PEERS.parent))
+    from common import append_rows, read_rows
+
+    path = tmp_path / "sub" / "rows.csv"
+    assert read_rows(path) == []
+    append_rows(path, ("dataset", "seed"), [{"dataset": "iris", "seed": 0}])
+    append_rows(path, ("dataset", "seed"), [{"dataset": "car", "seed": 1}])
+    append_rows(path, ("dataset", "seed", "busy"), [{"dataset": "adult", "seed": 0, "busy": 2}],
+                defaults={"busy": 0})
+    assert read_rows(path) == [{"dataset": "iris", "seed": "0", "busy": "0"},
+                               {"dataset": "car", "seed": "1", "busy": "0"},
+                               {"dataset": "adult", "seed": "0", "busy": "2"}]
