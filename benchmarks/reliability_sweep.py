@@ -20,12 +20,15 @@ is merged, not rebuilt: a row of ``runs.csv`` stays until a record of the same
 A run is a failure when any of these holds (:func:`failures`):
 
 - ``error``: the fit raised, crashed or was killed (any status but ok);
-- ``overrun``: ``fit`` took longer than ``budget + max(1 s, 5 %)`` (the package's
-  budget guarantee; measured around ``fit`` in the child, so the interpreter's
-  start and the data's reading are not counted, the import of the package and of
-  scikit-learn is: about 1 s, the allowance at small budgets). Beside it,
-  ``own_fit_s``: the fit by the package's own clock (``fit_time_``), which starts
-  when ``fit`` is called;
+- ``overrun``: ``fit`` took longer than ``budget + max(1 s, 5 %)``, the package's
+  budget guarantee, by its own clock (``own_fit_s``: ``fit_time_``, from the call
+  of ``fit`` to its return, the workers' shutdown included); for records without
+  it (before 2026-12-02), ``fit_s``. ``fit_s`` is measured around the adapter's
+  ``fit`` in the child: the interpreter's start and the data's reading are not
+  in it, the import of the package and of scikit-learn is (0.3-1.6 s in a fresh
+  process, measured on this machine: the whole allowance at small budgets). The
+  summary counts the runs over the allowance by ``fit_s`` too (*over, import
+  included*), beside the failures, not among them;
 - ``below dummy``: the test score is below the dummy's on the same split (the
   majority class, or the training mean for regression) by more than the noise,
   measured as for the reference below (the summary counts the runs below it by any
@@ -106,13 +109,18 @@ def tolerance(task, reference, n_test):
     return max(NOISE, 2 * math.sqrt(max(reference * (1 - reference), 0.0) / n_test))
 
 
+def allowance(budget):
+    """Seconds a fit may end after its budget (the package's guarantee)."""
+    return max(OVERRUN_SECONDS, OVERRUN_SHARE * budget)
+
+
 def failures(record, dummy, reference, tol, dummy_tol):
     """Why this package's run counts as failed (an empty list: it did not)."""
     found = []
     if record.get("status") != "ok":
         return ["error"]
-    fit_s, budget = record.get("fit_s"), record["budget"]
-    if fit_s is None or fit_s > budget + max(OVERRUN_SECONDS, OVERRUN_SHARE * budget):
+    fit_s, budget = record.get("own_fit_s") or record.get("fit_s"), record["budget"]
+    if fit_s is None or fit_s > budget + allowance(budget):
         found.append("overrun")
     score = record.get(record["primary_metric"])
     if score is None or score < dummy - dummy_tol:
@@ -198,8 +206,9 @@ def write(rows):
     write_rows(OUT / "runs.csv", COLUMNS, rows)
     lines = ["| budget | runs | failed | error | overrun | below dummy | below hgb | "
              "below hgb, hgb within budget | below dummy by any amount | "
-             "max fit_s − budget | max own fit − budget | median peak MB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "over, import included | max fit_s − budget | max own fit − budget | "
+             "median peak MB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for budget in sorted({r["budget"] for r in rows}):
         sub = [r for r in rows if r["budget"] == budget]
         count = {k: sum(k in r["failures"].split(";") for r in sub)
@@ -208,6 +217,8 @@ def write(rows):
                                  and _within(r["hgb_fit_s"], budget) for r in sub)
         count["any"] = sum(r["score"] is not None and r["score"] < r["dummy"] - 1e-12
                            for r in sub)
+        count["import"] = sum(r["fit_s"] is not None and r["fit_s"] > budget + allowance(budget)
+                              for r in sub)
         over = [r["fit_s"] - budget for r in sub if r["fit_s"] is not None]
         own = [r["own_fit_s"] - budget for r in sub if r.get("own_fit_s") is not None]
         peaks = sorted(r["peak_mb"] for r in sub if r["peak_mb"] is not None)
@@ -223,13 +234,16 @@ def write(rows):
               "`raw/` (one row each in `runs.csv`); commits of the rows: "
               + ", ".join(commits) + ". What each run was measured on, and what the "
               "failures mean: `docs/reliability.md`, \"Sweep\". A run fails on: an error; "
-              f"`fit` over budget + max({OVERRUN_SECONDS:g} s, {OVERRUN_SHARE:.0%}); a test "
+              f"`fit` over budget + max({OVERRUN_SECONDS:g} s, {OVERRUN_SHARE:.0%}) by the "
+              "package's own clock (`own_fit_s`, `fit_time_`; `fit_s` where not recorded); a test "
               "score below the dummy's, or below the default HistGradientBoosting's (same "
               f"split), by more than the noise: max({NOISE}, two binomial standard errors of "
               "the other's accuracy). *below hgb, hgb within budget*: of the runs below the "
               "reference, those whose reference's own `fit` (fresh process, fastest record) "
               "took at most the budget. *below dummy by any amount*: without the noise "
-              "allowance.", ""]
+              "allowance. *over, import included*: over the same allowance by `fit_s`, the "
+              "harness's clock around the adapter's `fit`, which imports the package and "
+              "scikit-learn (not a failure).", ""]
     lines = header + lines
     failed = [r for r in rows if r["failures"]]
     if failed:
