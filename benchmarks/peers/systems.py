@@ -39,7 +39,6 @@ class Adapter:
     def own_fit_seconds(self):
         """Seconds of the fit by the system's own clock, without its import (None
         where the system keeps none): beside ``fit_s``, which counts the import."""
-        return None
 
     @property
     def is_classification(self):
