@@ -220,8 +220,9 @@ def append_rows(path, fields, rows, defaults=None):
     if path.exists():
         with open(path, newline="") as f:
             reader = csv.DictReader(f)
-            old = list(reader)
-        if tuple(reader.fieldnames or ()) != tuple(fields):
+            old = (None if tuple(reader.fieldnames or ()) == tuple(fields)
+                   else list(reader))  # the rows are read only to rewrite them
+        if old is not None:
             write_rows(path, fields, ({**(defaults or {}), **row} for row in old))
     new = not path.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
