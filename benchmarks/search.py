@@ -8,6 +8,7 @@ Usage
     python benchmarks/search.py strategies [--budgets 60] [--seeds 0,1,2] [--datasets a,b]
     python benchmarks/search.py warmstart [--budgets 10,30] [--seeds 0,1,2] [--arms cold,knn]
     python benchmarks/search.py resampling --budgets 10 --datasets <wide datasets>
+    python benchmarks/search.py midsize --budgets 60 --datasets adult@8000,cpu_act
     python benchmarks/search.py compare --summarize     # only rewrite the tables and plots
 
 Experiments (arms run at equal budget, same split and seed):
@@ -27,6 +28,9 @@ Experiments (arms run at equal budget, same split and seed):
             takes to reach cold start's final validation score.
 - resampling: resampling="cv" (5-fold) vs the size- and budget-aware policy
             (resampling="auto"), on datasets where the policy picks a holdout.
+- midsize:  the same two arms on mid-sized data (5 000-10 000 rows), where the
+            policy's row cap picks a holdout; ``name@N`` runs on N rows of a
+            shared dataset drawn with the run's seed (before the 75/25 split).
 
 Each run is its own subprocess (OMP_WAIT_POLICY=PASSIVE), killed at 3 x budget + 60 s;
 its JSON goes to benchmarks/results/raw/search/ (git-ignored) and is skipped when
@@ -44,6 +48,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
+    DATA_DIR,
     RESULTS,
     dataset_entry,
     fmt,
@@ -52,6 +57,7 @@ from common import (
     machine_line,
     score_of,
     spawn,
+    split_frame,
     versions,
 )
 
@@ -65,10 +71,11 @@ ARMS = {
     "strategies": ["random", "smac", "genetic"],
     "warmstart": ["cold", "knn", "portfolio", "auto"],
     "resampling": ["cv", "policy"],
+    "midsize": ["policy", "cv"],
 }
 DEFAULTS = {"compare": ([30, 120], [0, 1, 2]), "halving": ([60], [0]), "parallel": ([30], [0]),
             "strategies": ([60], [0, 1, 2]), "warmstart": ([10, 30], [0, 1, 2]),
-            "resampling": ([10, 30], [0, 1])}
+            "resampling": ([10, 30], [0, 1]), "midsize": ([60], [0, 1, 2])}
 
 
 def arm_params(arm):
@@ -117,15 +124,30 @@ def anytime_curve(leaderboard):
     return curve
 
 
+def load_named_split(name, seed):
+    """(entry, X_train, X_test, y_train, y_test) of ``name``, or of ``N`` rows of it
+    drawn with ``seed`` when the name is ``dataset@N``."""
+    base, _, rows = name.partition("@")
+    entry = dataset_entry(base)
+    if not rows:
+        return entry, *load_split(entry, seed)
+    import pandas as pd
+
+    df = pd.read_csv(DATA_DIR / entry["file"])
+    df = df.sample(n=min(int(rows), len(df)), random_state=seed)
+    y = df.pop("target")
+    return {**entry, "n_rows": len(df)}, *split_frame(df, y, entry["task"], seed)
+
+
 def run_one(experiment, arm, name, budget, seed, out):
-    entry = dataset_entry(name)
-    task = entry["task"]
-    rec = {"experiment": experiment, "arm": arm, "dataset": name, "task": task,
-           "rows": entry["n_rows"], "budget": budget, "seed": seed, "status": "error"}
+    rec = {"experiment": experiment, "arm": arm, "dataset": name, "budget": budget,
+           "seed": seed, "status": "error"}
     try:
         from automl_estimators import AutoClassifier, AutoRegressor
 
-        X_tr, X_te, y_tr, y_te = load_split(entry, seed)
+        entry, X_tr, X_te, y_tr, y_te = load_named_split(name, seed)
+        task = entry["task"]
+        rec.update(task=task, rows=entry["n_rows"])
         cls = AutoRegressor if task == "regression" else AutoClassifier
         params = arm_params(arm)
         if experiment == "warmstart":
@@ -528,7 +550,7 @@ def summarize(experiment, command):
     lines = header(experiment, command)
     if df.empty:
         lines.append("No runs yet.")
-    elif experiment in ("compare", "resampling"):
+    elif experiment in ("compare", "resampling", "midsize"):
         summarize_pair(df, lines, experiment)
     elif experiment == "strategies":
         summarize_strategies(df, lines)
