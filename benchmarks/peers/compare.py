@@ -142,10 +142,13 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("candidate", type=Path, help="folder of the changed package's records")
     ap.add_argument("--raw", type=Path, default=RAW, help="the sweep's records")
+    ap.add_argument("--ledger", type=Path, default=LEDGER,
+                    help="the sweep's committed ledger, for runs whose records are not in "
+                         "--raw (a league's: benchmarks/peers/results/league300.csv)")
     ap.add_argument("--out", type=Path, help="markdown file (default: print)")
     ap.add_argument("--command", default="", help="how the candidate was run")
     args = ap.parse_args(argv)
-    baseline = load_records(args.raw, LEDGER)
+    baseline = load_records(args.raw, args.ledger)
     candidate = load_records(args.candidate)
     if candidate.empty or not (candidate["system"] == OURS).any():
         ap.error(f"no record of {OURS} in {args.candidate}")
