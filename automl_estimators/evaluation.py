@@ -134,7 +134,8 @@ class Evaluator:
         if not answer.ok:
             if answer.traceback:
                 logger.debug("trial %d failed:\n%s", trial_id, answer.traceback)
-            return TrialResult(status=answer.status, error=answer.error, **common)
+            return TrialResult(status=answer.status, error=answer.error, info=answer.info,
+                               **common)
         try:
             scores = fold_scores(self.metric, self.task, self.y, self.splits,
                                  answer.predictions)

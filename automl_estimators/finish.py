@@ -12,6 +12,7 @@ so that the search loop stops early enough to leave it.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -365,14 +366,16 @@ class Finisher:
                       "it to None for no limit.", UserWarning, stacklevel=4)
 
     def _warn_if_limits_excluded(self, history):
-        """Warn when the fit ends on the dummy and the limits excluded trials that beat it."""
+        """Warn when the fit ends on the dummy and the limits excluded trials that beat
+        it, or networks that stopped before training (no score) for being over one."""
         dummy = history.results[0]
-        excluded = [r for r in history.results if r.status == Status.INFEASIBLE
-                    and r.fidelity >= 1.0 and r.score > dummy.score]
-        if not excluded:
+        infeasible = [r for r in history.results if r.status == Status.INFEASIBLE]
+        excluded = [r for r in infeasible if r.fidelity >= 1.0 and r.score > dummy.score]
+        untrained = [r for r in infeasible if math.isnan(r.score)]
+        if not excluded and not untrained:
             return
         by_limit = {}
-        for result in excluded:
+        for result in excluded + untrained:
             for name in self.limits.violations(result.info):
                 by_limit.setdefault(name, []).append(result)
         closest = {"max_parameters": lambda rs: f"the smallest has "
@@ -383,9 +386,12 @@ class Finisher:
                   "max_predict_latency": self.limits.max_predict_latency}
         texts = [f"{name}={limits[name]:g} excluded {len(rs)} ({closest[name](rs)})"
                  for name, rs in by_limit.items()]
-        warnings.warn(f"The final model is the dummy fallback: {len(excluded)} trial(s) beat it "
-                      f"but were over a limit: {'; '.join(texts)}. Raise the limit, or give "
-                      "the search more time or models that fit it.", UserWarning, stacklevel=4)
+        found = ([f"{len(excluded)} trial(s) beat it but were over a limit"] if excluded else []) \
+            + ([f"{len(untrained)} network(s) were over a limit before training"]
+               if untrained else [])
+        warnings.warn(f"The final model is the dummy fallback: {' and '.join(found)}: "
+                      f"{'; '.join(texts)}. Raise the limit, or give the search more time or "
+                      "models that fit it.", UserWarning, stacklevel=4)
 
     def _training_seconds(self, trial: TrialResult, share: float = 1.0) -> float:
         """How long a network in ``trial``'s refit on ``share`` of all rows may train:

@@ -149,7 +149,8 @@ class SearchLoop:
     limits : Limits
         Size and latency limits: a trial whose model passes one is recorded (and
         told to the strategy) as ``infeasible`` as soon as it is collected, the
-        one place they are checked.
+        one place they are checked; a network is also told ``max_parameters``
+        (:meth:`.Limits.pass_to`) and stops before training when it is over.
     interrupts : Interrupts
         The fit's Ctrl-C presses: at the first, the loop stops at its next check
         and cancels the running trials (recorded as ``cancelled``); a
@@ -307,7 +308,7 @@ class SearchLoop:
             self._queue.pop(0)
             self._first_started = True
         self.history.mark(candidate.config, candidate.fidelity)
-        pipeline, row_share = self.build(candidate.config, candidate.fidelity)
+        pipeline, row_share = self._build(candidate)
         pending = PendingTrial(1, candidate, self.budget.elapsed(), time.monotonic())
         self._started = 1
         future = self.evaluator.run_here(pipeline, fidelity=row_share, seed=self.seed,
@@ -386,7 +387,7 @@ class SearchLoop:
         first = not self._first_started
         self._first_started = True
         self.history.mark(candidate.config, candidate.fidelity)
-        pipeline, row_share = self.build(candidate.config, candidate.fidelity)
+        pipeline, row_share = self._build(candidate)
         unlimited = first and not trains_within_time(pipeline)
         limit = search_left if unlimited or self.per_trial_time_limit is None \
             else min(self.per_trial_time_limit, search_left)
@@ -408,6 +409,12 @@ class SearchLoop:
                                              time.monotonic())
         if first:
             self._default_trial = future
+
+    def _build(self, candidate):
+        """(pipeline, share of training rows) of ``candidate``; a network in it is told
+        ``max_parameters``, so that one over the limit stops before it trains."""
+        pipeline, row_share = self.build(candidate.config, candidate.fidelity)
+        return self.limits.pass_to(pipeline), row_share
 
     def _workers_unavailable(self, exc):
         self._exhausted = True

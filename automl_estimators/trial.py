@@ -175,15 +175,33 @@ class PendingTrial:
     submitted: float
 
 
+class OverLimitError(ValueError):
+    """Raised by a model that finds, before training, that it would pass a limit:
+    a network whose built module has more parameters than its ``max_parameters``
+    (the search sets it from :attr:`Limits.max_parameters`). ``info`` holds the
+    facts that say by how much (``n_parameters``); a trial that raises it is
+    :attr:`Status.INFEASIBLE` at the cost of building the network, not of training it.
+    """
+
+    def __init__(self, message: str, info: dict):
+        super().__init__(message)
+        self.info = dict(info)
+
+    def __reduce__(self):  # picklable with its info, across a worker's pipe
+        return type(self), (str(self), self.info)
+
+
 @dataclass(frozen=True)
 class Limits:
     """Limits a trial's model must keep to be chosen (MnasNet's constraints as hard limits).
 
-    A successful trial over a limit becomes :attr:`Status.INFEASIBLE`: the history
-    and leaderboard keep it with its score and an error saying which limit it
-    passed and by how much; strategies see a failed trial (the constraint as a
-    penalty, as MnasNet's reward does); the final model and ensemble members are
-    chosen among the feasible trials only.
+    A successful trial over a limit becomes :attr:`Status.INFEASIBLE`; a network over
+    ``max_parameters`` becomes so before it trains (the search passes the limit to
+    it, and it raises :class:`OverLimitError`), without a score. The history and
+    leaderboard keep such trials with an error saying which limit they passed and
+    by how much; strategies see a failed trial (the constraint as a penalty, as
+    MnasNet's reward does); the final model and ensemble members are chosen among
+    the feasible trials only.
 
     Parameters
     ----------
@@ -230,6 +248,16 @@ class Limits:
             if values:
                 combined[name] = sum(values)
         return combined
+
+    def pass_to(self, model):
+        """``model`` (a pipeline or an estimator), its last step told ``max_parameters``
+        where it takes such a parameter (a network, which then checks its size before
+        training: :class:`OverLimitError`). Changed in place and returned."""
+        step = model[-1] if hasattr(model, "steps") else model
+        if self.max_parameters is not None and hasattr(step, "get_params") \
+                and "max_parameters" in step.get_params(deep=False):
+            step.set_params(max_parameters=self.max_parameters)
+        return model
 
     def apply(self, result: TrialResult) -> TrialResult:
         """``result``, or its infeasible copy when its model passes a limit.

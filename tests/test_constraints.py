@@ -3,6 +3,7 @@ one is kept as infeasible, told to the strategy as failed, and never the final m
 
 import math
 import pickle
+import time
 
 import numpy as np
 import pytest
@@ -257,6 +258,89 @@ def test_a_neural_search_under_max_parameters_keeps_only_small_networks():
     assert 0 < total <= limit
 
 
+# ------------------------------------------- networks over max_parameters, untrained
+def test_limits_pass_max_parameters_to_a_network_only():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from automl_estimators.nas import NeuralClassifier
+
+    pipeline = Pipeline([("scale", StandardScaler()), ("model", NeuralClassifier())])
+    assert Limits(max_parameters=500).pass_to(pipeline) is pipeline
+    assert pipeline[-1].max_parameters == 500
+    assert Limits(max_predict_latency=1.0).pass_to(NeuralClassifier()).max_parameters is None
+    linear = LogisticRegression()
+    assert Limits(max_parameters=500).pass_to(linear).get_params() == \
+        LogisticRegression().get_params()
+
+
+@needs_torch
+def test_a_network_over_max_parameters_stops_before_it_trains():
+    from automl_estimators.nas import NeuralClassifier, NeuralRegressor
+    from automl_estimators.trial import OverLimitError
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 40)), rng.integers(0, 3, 40)
+    small = NeuralClassifier(width=8, n_cells=1, n_blocks=1, max_epochs=1, random_state=0)
+    n = small.fit(X, y).n_parameters_
+    # at the limit it trains; one parameter under, it stops with the count and the fix
+    assert small.set_params(max_parameters=n).fit(X, y).n_parameters_ == n
+    with pytest.raises(OverLimitError, match=rf"{n} parameters > max_parameters={n - 1} "
+                                              r"\(1x\) before training; lower width") as caught:
+        small.set_params(max_parameters=n - 1).fit(X, y)
+    assert isinstance(caught.value, ValueError) and caught.value.info == {"n_parameters": n}
+    assert not hasattr(small, "module_") or small.n_parameters_ == n  # no new network kept
+    assert pickle.loads(pickle.dumps(caught.value)).info == {"n_parameters": n}
+    # the space's largest signal network (75-109 M parameters, 5-7 GB and minutes an
+    # epoch to train here) is counted on the meta device: no memory, no training; a
+    # few seconds bound it on a loaded machine (0.05 s idle)
+    big = NeuralRegressor(image_shape=(40,), width=256, n_cells=4, n_blocks=5,
+                          architecture_seed=1, max_parameters=10**6)
+    started = time.monotonic()
+    with pytest.raises(OverLimitError, match=r"\d{8,} parameters > max_parameters=1000000"):
+        big.fit(X, rng.normal(size=40))
+    assert time.monotonic() - started < 10
+    with pytest.raises(ValueError, match="max_parameters"):
+        NeuralClassifier(max_parameters=0).fit(X, y)
+
+
+@needs_torch
+def test_a_trial_of_a_network_over_max_parameters_answers_infeasible():
+    from automl_estimators.nas import NeuralClassifier
+    from automl_estimators.runners.task import run_task
+    from automl_estimators.trial import TrialTask
+
+    X, y = load_iris(return_X_y=True)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    data = {"X": X, "y": y, "n_classes": 3, "splits": splits}
+    network = NeuralClassifier(width=8, n_cells=1, n_blocks=1, max_epochs=1,
+                               max_parameters=10, random_state=0)
+    answer = run_task(data, TrialTask(network, folds=(0, 1, 2)))
+    assert answer.status == Status.INFEASIBLE and not answer.ok
+    assert answer.info["n_parameters"] > 10
+    assert answer.error.startswith("over a limit: NeuralClassifier: ")
+    assert "> max_parameters=10" in answer.error and "before training" in answer.error
+
+
+@needs_torch
+def test_a_search_of_networks_all_over_max_parameters_ends_on_the_dummy_and_says_why():
+    X, y = load_iris(return_X_y=True)
+    clf = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=3, neural=True, search="random",
+                         include=[NAME], max_parameters=10, resampling="holdout", n_jobs=1,
+                         random_state=0)
+    with pytest.warns(UserWarning, match=r"dummy fallback: 3 network\(s\) were over a limit "
+                                         r"before training: max_parameters=10 excluded 3 "
+                                         r"\(the smallest has \d+ parameters\)"):
+        clf.fit(X, y)
+    board = clf.leaderboard_
+    searched = board[board["origin"] != "dummy"]
+    assert list(searched["status"]) == ["infeasible"] * 3
+    assert searched["error"].str.contains("before training").all()
+    assert searched["score"].isna().all()
+    # told to the strategy as failed, never trained: each took its construction's time
+    assert clf.refit_ == "dummy" and clf.predict(X[:2]).shape == (2,)
+
+
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
 def test_every_strategy_learns_an_infeasible_trial_as_a_failure(name):
     space = Space("classification", n_features=8, seed=0, neural=True)
@@ -264,10 +348,13 @@ def test_every_strategy_learns_an_infeasible_trial_as_a_failure(name):
     try:
         for i in range(8):
             for candidate in strategy.ask(1):
+                # infeasible: scored (over a limit once fitted), or not (a network
+                # over max_parameters, stopped before training)
                 status = Status.INFEASIBLE if i % 2 else Status.OK
+                score = (0.9 if i % 4 == 1 else math.nan) if i % 2 else 0.5
                 strategy.tell(candidate, TrialResult(
                     trial_id=i + 1, config=candidate.config, origin=candidate.origin,
-                    fidelity=candidate.fidelity, status=status, score=0.9 if i % 2 else 0.5,
+                    fidelity=candidate.fidelity, status=status, score=score,
                     error="over a limit: ..." if i % 2 else ""))
         assert strategy.ask(1)  # still proposing
     finally:

@@ -39,6 +39,7 @@ from ..spaces.architecture import (
     sample_architecture,
 )
 from ..spaces.recipe import ACTIVATIONS, ARCHITECTURE_SEARCHES, LR_SCHEDULES, OPTIMIZERS
+from ..trial import Limits, OverLimitError
 from .torch_dependency import import_torch
 
 _SEED_BOUND = np.iinfo(np.int32).max
@@ -70,6 +71,7 @@ class _NeuralBase(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
+        "max_parameters": [Interval(Integral, 1, None, closed="left"), None],
         "device": [str],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
@@ -81,7 +83,7 @@ class _NeuralBase(BaseEstimator):
                  batch_size="auto", learning_rate=1e-3, weight_decay=1e-2, optimizer="adamw",
                  lr_schedule="cosine", validation_fraction=0.1, patience=10, max_time=None,
                  device="auto", random_state=None, n_jobs=None,
-                 architecture_search=None):
+                 architecture_search=None, max_parameters=None):
         self.architecture = architecture
         self.architecture_seed = architecture_seed
         self.image_shape = image_shape
@@ -104,6 +106,7 @@ class _NeuralBase(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.architecture_search = architecture_search
+        self.max_parameters = max_parameters
 
     # ------------------------------------------------------------- fitting
     def _validate_training_data(self, X, y, **kwargs):
@@ -221,6 +224,7 @@ class _NeuralBase(BaseEstimator):
                 weight=torch.tensor(class_weights, dtype=torch.float32, device=device))
         if self.architecture_search is not None:
             spec, settings = self._search_architecture(spec, X, y_train, loss_fn, settings, device)
+        self._check_size(spec, torch)
         with seeded_torch(seed, device, effective_n_jobs(self.n_jobs)):
             module = build_network(spec).to(device)
             result = train(module, X, y_train, loss_fn, settings, device,
@@ -236,6 +240,24 @@ class _NeuralBase(BaseEstimator):
         self.loss_curve_ = list(result.train_losses)
         self.validation_loss_curve_ = list(result.validation_losses)
         return self
+
+    def _check_size(self, spec, torch):
+        """Raise :class:`~automl_estimators.trial.OverLimitError` when the network of
+        ``spec`` has more trainable parameters than ``max_parameters``, counted on
+        torch's ``meta`` device (shapes only: a network of 100 M parameters is
+        counted in a fraction of a second and no memory)."""
+        if self.max_parameters is None:
+            return
+        from .network import build_network, count_parameters
+
+        with torch.device("meta"):
+            n_parameters = count_parameters(build_network(spec))
+        info = {"n_parameters": n_parameters}
+        over = Limits(max_parameters=self.max_parameters).violations(info)
+        if over:
+            raise OverLimitError(
+                f"{type(self).__name__}: {over['max_parameters']} before training; lower "
+                "width, n_cells or n_blocks, or raise max_parameters.", info)
 
     def _search_architecture(self, spec, X, y_train, loss_fn, settings, device):
         """Run the one-shot search; the spec with the cells it found, and the
@@ -479,6 +501,14 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         cells would be. With ``max_time``, the search takes at most half of
         it and the training the rest (at least a quarter). Requires
         ``architecture=None``. None: no search.
+    max_parameters : int or None, default=None
+        Trainable parameters the network may have. The network is built on
+        torch's ``meta`` device (no memory, no computation) and counted before
+        it trains (after the one-shot search, with ``architecture_search``); a
+        larger one raises :class:`~automl_estimators.trial.OverLimitError` (a
+        ``ValueError``) instead of training. The search sets it from
+        ``AutoClassifier(max_parameters=...)``, so that a network over the
+        limit costs a trial its construction, not its training. None: no limit.
 
     Attributes
     ----------
@@ -540,7 +570,7 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
                  batch_size="auto", learning_rate=1e-3, weight_decay=1e-2, optimizer="adamw",
                  lr_schedule="cosine", validation_fraction=0.1, patience=10, max_time=None,
                  class_weight=None, device="auto", random_state=None, n_jobs=None,
-                 architecture_search=None):
+                 architecture_search=None, max_parameters=None):
         super().__init__(
             architecture=architecture, architecture_seed=architecture_seed,
             image_shape=image_shape, categorical_features=categorical_features,
@@ -549,8 +579,8 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
             batch_size=batch_size, learning_rate=learning_rate, weight_decay=weight_decay,
             optimizer=optimizer, lr_schedule=lr_schedule,
             validation_fraction=validation_fraction, patience=patience, max_time=max_time,
-            device=device,
-            random_state=random_state, n_jobs=n_jobs, architecture_search=architecture_search)
+            device=device, random_state=random_state, n_jobs=n_jobs,
+            architecture_search=architecture_search, max_parameters=max_parameters)
         self.class_weight = class_weight
 
     def fit(self, X, y):

@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from ..data import take_rows
 from ..scoring import predictions_of
-from ..trial import CPU_SHARE, TIME_BOUNDED, Status, TrialTask, WorkerAnswer
+from ..trial import CPU_SHARE, TIME_BOUNDED, OverLimitError, Status, TrialTask, WorkerAnswer
 
 # Share of a trial's remaining time a time-bounded model (a network) may train
 # for, per fit left: the rest is for preprocessing, predicting and sending back.
@@ -141,6 +141,9 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
     (:data:`~.trial.CPU_SHARE`), from which the finishing step decides how many
     threads its refits get; not one whose model trained on a GPU (``device_``),
     where the CPU waits for the device.
+    A model that raises :class:`~.trial.OverLimitError` (a network over its
+    ``max_parameters``, before training) answers :attr:`~.trial.Status.INFEASIBLE`
+    with the facts it gave.
     Never raises: a failure is an answer with a status and an error text.
     """
     task_start = time.perf_counter()
@@ -195,6 +198,8 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
     except MemoryError:
         return WorkerAnswer(Status.MEMOUT,
                             error="MemoryError: the trial passed its memory limit")
+    except OverLimitError as exc:  # a network over max_parameters, found before training
+        return WorkerAnswer(Status.INFEASIBLE, error=f"over a limit: {exc}", info=exc.info)
     except KeyboardInterrupt:
         raise  # a Ctrl-C in the fit's own process (workers ignore SIGINT): the fit's
     except BaseException as exc:  # noqa: BLE001 - a trial must never raise into the fit

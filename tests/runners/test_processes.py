@@ -57,6 +57,41 @@ def test_workers_start_without_a_passive_openmp_wait_policy(policy, in_workers):
     assert out.stdout.split("\n")[:2] == [in_workers, repr(policy)]
 
 
+def test_workers_import_what_the_parent_imports_whatever_the_working_directory(tmp_path):
+    """The forkserver starts as ``python -c``, with the working directory first on its
+    path, and Python 3.11's drops the parent's path: a folder holding a module named
+    like a library (here ``xgboost.py``) gave the workers that module instead of the
+    parent's library, through the forkserver's preload. They import from the parent's path, and the parent's
+    environment is left as it was."""
+    import os
+    import subprocess
+    import sys
+
+    here = tmp_path / "work"
+    here.mkdir()
+    # it imports (as another checkout of a package would): the forkserver's preload
+    # took it, and the workers forked from it inherited it
+    (here / "xgboost.py").write_text("SHADOW = 'not the library'\n")
+    script = tmp_path / "fit.py"
+    script.write_text(
+        "import os\n"
+        "from sklearn.datasets import load_iris\n"
+        "from automl_estimators import AutoClassifier\n"
+        "X, y = load_iris(return_X_y=True)\n"
+        f"clf = AutoClassifier(time_budget={SLACK_BUDGET}, max_trials=2, search='random',\n"
+        "                     include=['xgboost'], n_jobs=1, random_state=0).fit(X, y)\n"
+        "board = clf.leaderboard_\n"
+        "print(sorted(set(board['status'])), sorted(set(board['error'])))\n"
+        "print(repr(os.environ.get('PYTHONSAFEPATH')), repr(os.environ.get('PYTHONPATH')))\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONSAFEPATH"}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=300, cwd=here, env=env, check=False)
+    assert out.returncode == 0, out.stderr
+    statuses, environment = out.stdout.strip().split("\n")[-2:]
+    assert statuses == "['ok'] ['']", out.stdout  # the dummy and two xgboost trials
+    assert environment == f"None {env.get('PYTHONPATH')!r}"
+
+
 def test_an_answer_comes_back_through_a_file_that_is_then_removed():
     """A worker streams its answer (a fitted model too) to a file beside the data,
     never holding it twice; the parent reads it and removes the file."""
