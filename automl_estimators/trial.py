@@ -175,6 +175,11 @@ class PendingTrial:
     submitted: float
 
 
+def last_step(model):
+    """The estimator that ends ``model`` (a pipeline), or ``model`` itself."""
+    return model[-1] if hasattr(model, "steps") else model
+
+
 class OverLimitError(ValueError):
     """Raised by a model that finds, before training, that it would pass a limit:
     a network whose built module has more parameters than its ``max_parameters``
@@ -253,7 +258,7 @@ class Limits:
         """``model`` (a pipeline or an estimator), its last step told ``max_parameters``
         where it takes such a parameter (a network, which then checks its size before
         training: :class:`OverLimitError`). Changed in place and returned."""
-        step = model[-1] if hasattr(model, "steps") else model
+        step = last_step(model)
         if self.max_parameters is not None and hasattr(step, "get_params") \
                 and "max_parameters" in step.get_params(deep=False):
             step.set_params(max_parameters=self.max_parameters)

@@ -30,11 +30,14 @@ def dataset_entry(name):
     raise SystemExit(f"unknown dataset {name!r}")
 
 
-def load_split(entry, seed=0):
-    """75/25 split (stratified for classification) of a shared dataset."""
+def load_split(entry, seed=0, rows=None):
+    """75/25 split (stratified for classification) of a shared dataset; of ``rows``
+    of its rows drawn with ``seed`` first, when given."""
     import pandas as pd
 
     df = pd.read_csv(DATA_DIR / entry["file"])
+    if rows is not None:
+        df = df.sample(n=min(int(rows), len(df)), random_state=seed)
     y = df.pop("target")
     return split_frame(df, y, entry["task"], seed)
 

@@ -48,7 +48,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
-    DATA_DIR,
     RESULTS,
     dataset_entry,
     fmt,
@@ -57,7 +56,6 @@ from common import (
     machine_line,
     score_of,
     spawn,
-    split_frame,
     versions,
 )
 
@@ -131,12 +129,8 @@ def load_named_split(name, seed):
     entry = dataset_entry(base)
     if not rows:
         return entry, *load_split(entry, seed)
-    import pandas as pd
-
-    df = pd.read_csv(DATA_DIR / entry["file"])
-    df = df.sample(n=min(int(rows), len(df)), random_state=seed)
-    y = df.pop("target")
-    return {**entry, "n_rows": len(df)}, *split_frame(df, y, entry["task"], seed)
+    rows = min(int(rows), entry["n_rows"])
+    return {**entry, "n_rows": rows}, *load_split(entry, seed, rows)
 
 
 def run_one(experiment, arm, name, budget, seed, out):

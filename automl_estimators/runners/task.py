@@ -22,7 +22,15 @@ from threadpoolctl import threadpool_limits
 
 from ..data import take_rows
 from ..scoring import predictions_of
-from ..trial import CPU_SHARE, TIME_BOUNDED, OverLimitError, Status, TrialTask, WorkerAnswer
+from ..trial import (
+    CPU_SHARE,
+    TIME_BOUNDED,
+    OverLimitError,
+    Status,
+    TrialTask,
+    WorkerAnswer,
+    last_step,
+)
 
 # Share of a trial's remaining time a time-bounded model (a network) may train
 # for, per fit left: the rest is for preprocessing, predicting and sending back.
@@ -59,17 +67,12 @@ def _set_n_jobs(pipeline, n_jobs) -> dict:
     return before
 
 
-def _last_step(model):
-    """The estimator that ends ``model`` (a pipeline), or ``model`` itself."""
-    return model[-1] if hasattr(model, "steps") else model
-
-
 def trains_within_time(model) -> bool:
     """Whether a trial of ``model`` (a pipeline or an estimator) trains within a bound
     set from its time limit: its last step has a ``max_time`` parameter left unset
     (None), as a network has. Such a trial ends with what it learned by then
     instead of being killed at its limit."""
-    step = _last_step(model)
+    step = last_step(model)
     return hasattr(step, "get_params") and step.get_params(deep=False).get("max_time",
                                                                             False) is None
 
@@ -83,7 +86,7 @@ def _bound_training_time(model, seconds):
     """
     if seconds is None or not trains_within_time(model):
         return None
-    step = _last_step(model)
+    step = last_step(model)
     step.set_params(max_time=max(seconds, 0.01))
     return step
 
@@ -104,7 +107,7 @@ def _model_info(model, predict_seconds) -> dict:
     per row, and the :data:`REPORTED_ATTRIBUTES` its last step has."""
     info = {"predict_seconds_per_row": float(np.mean(predict_seconds))} if predict_seconds \
         else {}
-    step = _last_step(model)
+    step = last_step(model)
     step = getattr(step, "regressor_", step)  # a TransformedTargetRegressor's model
     for name in REPORTED_ATTRIBUTES:
         if hasattr(step, name + "_"):
@@ -191,7 +194,7 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
         if time_bounded:
             info[TIME_BOUNDED] = True
         if task.n_threads == 1 and task.folds is not None and sum(fit_seconds) > 0 \
-                and str(getattr(_last_step(model), "device_", "cpu")) == "cpu":
+                and str(getattr(last_step(model), "device_", "cpu")) == "cpu":
             info[CPU_SHARE] = cpu_seconds / sum(fit_seconds)
         return WorkerAnswer(Status.OK, tuple(predictions), tuple(fit_seconds),
                             model=model if task.return_model else None, info=info)
