@@ -39,6 +39,10 @@ def read_rows(results: Path) -> list[dict]:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{number} is not a JSON line ({exc}); remove or fix "
                                  "that line (an interrupted write leaves a partial one).") from exc
+            missing = [k for k in KEY if k not in row]
+            if missing:
+                raise ValueError(f"{path}:{number} is not a run of this benchmark (no "
+                                 f"{', '.join(missing)}); keep other records out of {results}.")
             latest[key_of(row)] = row
     return list(latest.values())
 

@@ -2,7 +2,7 @@
 
     python benchmarks/nas/size_limit.py --before /path/to/checkout --after . \
         --datasets mnist1d,digits --budget 120 --seeds 0 --max-parameters 200000 \
-        --out benchmarks/results/nas/size_limit.md
+        --out benchmarks/results/nas_size_limit/README.md
 
 For each (dataset, seed), the two checkouts back to back, each in a fresh process
 with the checkout first on ``PYTHONPATH``:
@@ -130,7 +130,7 @@ def main(argv=None):
     ap.add_argument("--strategy", default="random")
     ap.add_argument("--max-parameters", type=int, default=200_000)
     ap.add_argument("--n-jobs", type=int, default=2)
-    ap.add_argument("--raw", default="benchmarks/results/nas/size_limit.jsonl")
+    ap.add_argument("--raw", default="benchmarks/results/nas_size_limit/runs.jsonl")
     ap.add_argument("--out", help="markdown report")
     args = ap.parse_args(argv)
     if args.child:
