@@ -29,6 +29,7 @@ from .budget import (
 )
 from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score
 from .evaluation import Refit
+from .pipelines.components import scale_size_bounds
 from .plan import INLINE_MAX_SECONDS, INLINE_SHARE
 from .scoring import concatenate, fold_scores, predictions_of
 from .selection import choose_final, refit_holds
@@ -404,6 +405,15 @@ class Finisher:
         ended at 201 s on the refit, SMAC's at 300 s on the search-time model."""
         return trial.fit_seconds * row_scale(self.train_rows, share * self.all_rows)
 
+    def _refit_pipeline(self, build, trial: TrialResult, share: float = 1.0):
+        """``trial``'s pipeline, unfitted, for a refit on ``share`` of all rows: its
+        bounds on work that grows with the rows scaled to them
+        (:func:`~.pipelines.components.scale_size_bounds`), so that the refit makes
+        the choices the trial was scored with (an RBF kernel machine exact in the
+        search stays exact, rather than turning into its approximation)."""
+        return scale_size_bounds(build(trial.config), self.train_rows,
+                                 share * self.all_rows)
+
     def _refit_estimate(self, trial: TrialResult, rows: float | None = None) -> float:
         """Expected seconds of ``trial``'s refit on ``rows`` rows (default: all)."""
         return estimate_refit_seconds(trial.fit_seconds, self.train_rows,
@@ -505,9 +515,10 @@ class Finisher:
                                 " in this process: the workers are not up yet" if here else "")
             try:
                 training = self._training_seconds(result, share)
-                refit = (evaluator.refit_here(build(result.config), training_seconds=training)
+                pipeline = self._refit_pipeline(build, result, share)
+                refit = (evaluator.refit_here(pipeline, training_seconds=training)
                          if here else
-                         evaluator.refit(build(result.config), timeout=left,
+                         evaluator.refit(pipeline, timeout=left,
                                          n_threads=threads, fidelity=share,
                                          training_seconds=training))
             except RuntimeError as exc:
@@ -638,7 +649,8 @@ class Finisher:
         self.reporter.phase("refitting an ensemble of %d trials on all %d rows, %d at a time "
                             "(validation %.4f vs single choice %.4f)", size, self.all_rows,
                             parallel, score, best.score)
-        pipelines = [build(t.config) for t in trials]  # unfitted: refit in workers, then named
+        # unfitted: refit in workers, then named
+        pipelines = [self._refit_pipeline(build, t) for t in trials]
         if parallel > 1:  # the longest first, as parallel_seconds expects: workers take turns
             order = sorted(range(size), key=lambda i: -estimates[i])
         else:  # the single choice first (its refit serves if the ensemble is not kept)

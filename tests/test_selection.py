@@ -5,11 +5,18 @@ import dataclasses
 
 import numpy as np
 import pytest
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from automl_estimators.budget import Budget
 from automl_estimators.evaluation import Refit
 from automl_estimators.finish import Finisher
 from automl_estimators.history import History
+from automl_estimators.pipelines.components import (
+    EXACT_SVM_MAX_WORK,
+    RBFSVMClassifier,
+    scale_size_bounds,
+)
 from automl_estimators.progress import Reporter
 from automl_estimators.scoring import Predictions, get_metric, split_folds
 from automl_estimators.selection import (
@@ -237,6 +244,25 @@ def test_the_finisher_refits_the_rule_s_choice():
     assert finals["best"].model == {"model": "m2"}
     assert finals["one_se"].model == {"model": "m1"}
     assert finals["one_se"].chosen.trial_id == 1
+
+
+def test_a_refit_on_more_rows_keeps_the_kernel_machine_its_trial_was_scored_with():
+    # The trials trained on 80 rows, the refit on 100: an RBF SVM's bound on exact
+    # kernel work grows by (100 / 80)^2, so that it is exact in the refit whenever it
+    # was in the trial (and the ensemble's members the same).
+    y, splits = _problem()
+    history = History()
+    for result in _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]]):
+        history.add(result)
+
+    def build(config):
+        return Pipeline([("scale", StandardScaler()), ("model", RBFSVMClassifier(C=2.0))])
+
+    final = _finisher(y, splits, Budget(60), "best").finish(history, _Refits(), build, "dummy")
+    assert final.model.get_params()["model__max_exact_work"] == pytest.approx(
+        EXACT_SVM_MAX_WORK * (100 / 80) ** 2)
+    assert final.model.get_params()["model__C"] == 2.0
+    assert scale_size_bounds("not an estimator", 80, 100) == "not an estimator"
 
 
 def _in_sample(y, splits, accuracies):

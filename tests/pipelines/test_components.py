@@ -4,9 +4,16 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC, SVR
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from automl_estimators.pipelines.components import LayeredMLPRegressor, SeededTargetEncoder
+from automl_estimators.pipelines.components import (
+    LayeredMLPRegressor,
+    RBFSVMClassifier,
+    RBFSVMRegressor,
+    SeededTargetEncoder,
+)
 
 
 @parametrize_with_checks([SeededTargetEncoder(random_state=0), LayeredMLPRegressor(random_state=0)])
@@ -86,3 +93,24 @@ def test_the_mlp_halves_its_width_layer_by_layer_and_stops_early():
     np.testing.assert_array_equal(model.predict(X), again.predict(X))
     tiny = LayeredMLPRegressor(n_layers=1, width=16, random_state=0).fit(X[:10], y[:10])
     assert tiny.model_.hidden_layer_sizes == (16,) and not tiny.model_.early_stopping
+
+
+@pytest.mark.parametrize("classes", [2, 26])
+def test_the_rbf_svm_is_exact_within_its_kernel_work_and_approximated_beyond(classes):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(520, 3))
+    y = np.repeat(np.arange(classes), len(X) // classes)
+    work = len(X) ** 2 * 3
+    exact = RBFSVMClassifier(max_exact_work=work).fit(X, y)
+    approx = RBFSVMClassifier(max_exact_work=work - 1, random_state=0).fit(X, y)
+    assert isinstance(exact.model_, SVC)
+    assert isinstance(approx.model_, Pipeline)
+    assert exact.predict_proba(X).shape == approx.predict_proba(X).shape == (len(X), classes)
+
+
+def test_the_rbf_svr_is_exact_within_its_kernel_work_and_approximated_beyond():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 4)), rng.normal(size=200)
+    assert isinstance(RBFSVMRegressor(max_exact_work=200 ** 2 * 4).fit(X, y).model_, SVR)
+    assert isinstance(RBFSVMRegressor(max_exact_work=200 ** 2 * 4 - 1).fit(X, y).model_,
+                      Pipeline)
