@@ -13,6 +13,7 @@ from automl_estimators.evaluation import Refit
 from automl_estimators.finish import Finisher
 from automl_estimators.history import History
 from automl_estimators.pipelines.components import (
+    EXACT_SVM_MAX_ROWS,
     EXACT_SVM_MAX_WORK,
     RBFSVMClassifier,
     scale_size_bounds,
@@ -247,9 +248,9 @@ def test_the_finisher_refits_the_rule_s_choice():
 
 
 def test_a_refit_on_more_rows_keeps_the_kernel_machine_its_trial_was_scored_with():
-    # The trials trained on 80 rows, the refit on 100: an RBF SVM's bound on exact
-    # kernel work grows by (100 / 80)^2, so that it is exact in the refit whenever it
-    # was in the trial (and the ensemble's members the same).
+    # The trials trained on 80 rows, the refit on 100: an RBF SVM's bounds on exact
+    # kernel rows and work grow by 100 / 80 and (100 / 80)^2, so that it is exact in
+    # the refit whenever it was in the trial (and the ensemble's members the same).
     y, splits = _problem()
     history = History()
     for result in _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]]):
@@ -259,6 +260,8 @@ def test_a_refit_on_more_rows_keeps_the_kernel_machine_its_trial_was_scored_with
         return Pipeline([("scale", StandardScaler()), ("model", RBFSVMClassifier(C=2.0))])
 
     final = _finisher(y, splits, Budget(60), "best").finish(history, _Refits(), build, "dummy")
+    assert final.model.get_params()["model__max_exact_rows"] == pytest.approx(
+        int(EXACT_SVM_MAX_ROWS * 100 / 80))
     assert final.model.get_params()["model__max_exact_work"] == pytest.approx(
         EXACT_SVM_MAX_WORK * (100 / 80) ** 2)
     assert final.model.get_params()["model__C"] == 2.0

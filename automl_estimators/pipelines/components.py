@@ -4,8 +4,8 @@ Support vector classifiers get a ``predict_proba`` (one-vs-rest sigmoid of the
 decision function, normalised, as scikit-learn's linear models did) so that every
 classifier in the search gives probabilities for ensembling and probabilistic
 metrics; the RBF kernel machines switch to a Nystroem approximation where
-libsvm's quadratic cost would eat the budget: above :data:`EXACT_SVM_MAX_WORK`
-(rows^2 x columns).
+libsvm's quadratic cost would eat the budget: above :data:`EXACT_SVM_MAX_ROWS`
+rows and, for the classifier, :data:`EXACT_SVM_MAX_WORK` (rows^2 x columns).
 :class:`LayeredMLPRegressor` is scikit-learn's multi-layer perceptron with its
 layers as two searchable numbers.
 :class:`StackingTransformer` makes a model's out-of-fold predictions a feature
@@ -43,25 +43,27 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 # TargetEncoder takes a splitter as cv from scikit-learn 1.9 (and deprecates its
 # shuffle/random_state); before, an int only.
 SPLITTER_CV = tuple(int(p) for p in re.findall(r"\d+", sklearn.__version__)[:2]) >= (1, 9)
-# Kernel work (rows^2 x columns) up to which an RBF kernel machine is exact; above
-# it the kernel is approximated (Nystroem + a linear model). libsvm's time grows
-# with the kernel entries it computes, each as costly as the columns (one-vs-one
-# classes do not change that much: k balanced classes make k(k-1)/2 problems of
-# 2n/k rows, about twice the entries of one problem of n rows). Measured here,
-# one thread, standardized columns (benchmarks/results/svm_exact_cost.md): 0.1-2
-# ns per unit of work, so at most ~10 s at this bound, and the approximation took
-# longer than the exact fit on every measured case (letter, 10,050 rows x 16:
-# 1.1 s exact, 27 s approximated, 0.941 against 0.933 accuracy at C=1). Before,
-# the bound was 5000 rows whatever the columns.
+# Up to this many rows an RBF kernel machine is exact, whatever the columns ...
+EXACT_SVM_MAX_ROWS = 5000
+# ... and a classifier beyond them while its kernel work (rows^2 x columns) stays
+# within this bound; above both, the kernel is approximated (Nystroem + a linear
+# model). libsvm's time grows with the kernel entries it computes, each as costly
+# as the columns (one-vs-one classes do not change that much: k balanced classes
+# make k(k-1)/2 problems of 2n/k rows, about twice the entries of one problem of
+# n rows). Measured here, one thread, standardized columns
+# (benchmarks/results/svm_exact_cost.md): 0.1-2 ns per unit of work, so at most
+# ~10 s at this bound, and the approximation took longer than the exact fit on
+# every measured case, and classified worse (letter, 10,050 rows x 16: 1.1 s
+# exact, 27 s approximated, accuracy 0.941 against 0.933 at C=1). The regressor
+# keeps the row bound: SVR costs 2-5 ns per unit, its approximation scored the
+# same, and its exact kernel cache raised the fits' peak memory (california
+# housing at 60 s, benchmarks/results/svm_exact_ab_first.md).
 EXACT_SVM_MAX_WORK = 5e9
-# SVR's problem has two variables per row: measured 2-5 ns per unit of work
-# against the classifier's 0.1-2, so a quarter of the classifier's bound.
-EXACT_SVR_MAX_WORK = EXACT_SVM_MAX_WORK / 4
 # Parameters of this module's components that bound their work by the size of the
 # training data, with the power of the rows that work grows by. A refit on all
 # rows scales them (scale_size_bounds), so that it fits the model its trial was
 # scored with: an exact kernel machine in the search stays exact in the refit.
-SIZE_BOUNDS = {"max_exact_work": 2}
+SIZE_BOUNDS = {"max_exact_rows": 1, "max_exact_work": 2}
 # Size of the Nystroem feature map used above that.
 NYSTROEM_COMPONENTS = 1000
 
@@ -86,10 +88,11 @@ class LinearSVMClassifier(LinearSVC):
         return proba_from_decision(self.decision_function(X))
 
 
-def exact_kernel_affordable(rows: int, columns: int, max_work: float) -> bool:
-    """Whether an exact kernel machine on ``rows`` x ``columns`` is within ``max_work``
-    kernel work (rows^2 x columns, :data:`EXACT_SVM_MAX_WORK`)."""
-    return float(rows) ** 2 * max(columns, 1) <= max_work
+def exact_kernel_affordable(rows: int, columns: int, max_rows: float,
+                            max_work: float = 0.0) -> bool:
+    """Whether an exact kernel machine on ``rows`` x ``columns`` is affordable: at most
+    ``max_rows`` rows, or at most ``max_work`` kernel work (rows^2 x columns)."""
+    return rows <= max_rows or float(rows) ** 2 * max(columns, 1) <= max_work
 
 
 def scale_size_bounds(estimator, from_rows: float, to_rows: float):
@@ -100,7 +103,7 @@ def scale_size_bounds(estimator, from_rows: float, to_rows: float):
     if ratio == 1.0 or not hasattr(estimator, "get_params"):
         return estimator
     params = estimator.get_params(deep=True)
-    updates = {key: value * ratio ** SIZE_BOUNDS[key.rsplit("__", 1)[-1]]
+    updates = {key: type(value)(value * ratio ** SIZE_BOUNDS[key.rsplit("__", 1)[-1]])
                for key, value in params.items() if key.rsplit("__", 1)[-1] in SIZE_BOUNDS}
     if updates:
         estimator.set_params(**updates)
@@ -114,24 +117,28 @@ class RBFSVMClassifier(ClassifierMixin, BaseEstimator):
     ----------
     C, gamma, class_weight
         As in :class:`sklearn.svm.SVC`.
+    max_exact_rows : int
+        Up to this many rows the kernel is exact (:data:`EXACT_SVM_MAX_ROWS`) ...
     max_exact_work : float
-        Largest kernel work fitted with the exact kernel: rows^2 x columns
+        ... and beyond them while rows^2 x columns is at most this
         (:data:`EXACT_SVM_MAX_WORK`).
     random_state : int or None
         Seed of the Nystroem sampling.
     """
 
-    def __init__(self, C=1.0, gamma=0.1, class_weight=None,
+    def __init__(self, C=1.0, gamma=0.1, class_weight=None, max_exact_rows=EXACT_SVM_MAX_ROWS,
                  max_exact_work=EXACT_SVM_MAX_WORK, random_state=None):
         self.C = C
         self.gamma = gamma
         self.class_weight = class_weight
+        self.max_exact_rows = max_exact_rows
         self.max_exact_work = max_exact_work
         self.random_state = random_state
 
     def fit(self, X, y):
         """Fit the exact or approximate kernel machine, depending on the size of X."""
-        if exact_kernel_affordable(X.shape[0], X.shape[1], self.max_exact_work):
+        if exact_kernel_affordable(X.shape[0], X.shape[1], self.max_exact_rows,
+                                   self.max_exact_work):
             self.model_ = SVC(C=self.C, gamma=self.gamma, class_weight=self.class_weight,
                               cache_size=500)
         else:
@@ -166,24 +173,23 @@ class RBFSVMRegressor(RegressorMixin, BaseEstimator):
     ----------
     C, gamma, epsilon
         As in :class:`sklearn.svm.SVR`.
-    max_exact_work : float
-        Largest kernel work fitted with the exact kernel: rows^2 x columns
-        (:data:`EXACT_SVR_MAX_WORK`).
+    max_exact_rows : int
+        Largest training set fitted with the exact kernel (:data:`EXACT_SVM_MAX_ROWS`).
     random_state : int or None
         Seed of the Nystroem sampling.
     """
 
     def __init__(self, C=1.0, gamma=0.1, epsilon=0.1,
-                 max_exact_work=EXACT_SVR_MAX_WORK, random_state=None):
+                 max_exact_rows=EXACT_SVM_MAX_ROWS, random_state=None):
         self.C = C
         self.gamma = gamma
         self.epsilon = epsilon
-        self.max_exact_work = max_exact_work
+        self.max_exact_rows = max_exact_rows
         self.random_state = random_state
 
     def fit(self, X, y):
         """Fit the exact or approximate kernel machine, depending on the size of X."""
-        if exact_kernel_affordable(X.shape[0], X.shape[1], self.max_exact_work):
+        if exact_kernel_affordable(X.shape[0], X.shape[1], self.max_exact_rows):
             self.model_ = SVR(C=self.C, gamma=self.gamma, epsilon=self.epsilon, cache_size=500)
         else:
             self.model_ = make_pipeline(

@@ -96,21 +96,25 @@ def test_the_mlp_halves_its_width_layer_by_layer_and_stops_early():
 
 
 @pytest.mark.parametrize("classes", [2, 26])
-def test_the_rbf_svm_is_exact_within_its_kernel_work_and_approximated_beyond(classes):
+def test_the_rbf_svm_is_exact_within_its_rows_or_kernel_work_and_approximated_beyond(classes):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(520, 3))
     y = np.repeat(np.arange(classes), len(X) // classes)
     work = len(X) ** 2 * 3
-    exact = RBFSVMClassifier(max_exact_work=work).fit(X, y)
-    approx = RBFSVMClassifier(max_exact_work=work - 1, random_state=0).fit(X, y)
-    assert isinstance(exact.model_, SVC)
-    assert isinstance(approx.model_, Pipeline)
-    assert exact.predict_proba(X).shape == approx.predict_proba(X).shape == (len(X), classes)
+
+    def model(max_rows, max_work):
+        fitted = RBFSVMClassifier(max_exact_rows=max_rows, max_exact_work=max_work,
+                                  random_state=0).fit(X, y)
+        assert fitted.predict_proba(X).shape == (len(X), classes)
+        return fitted.model_
+
+    assert isinstance(model(520, 0), SVC)  # within the rows, whatever the work
+    assert isinstance(model(519, work), SVC)  # beyond the rows, within the work
+    assert isinstance(model(519, work - 1), Pipeline)  # beyond both: Nystroem
 
 
-def test_the_rbf_svr_is_exact_within_its_kernel_work_and_approximated_beyond():
+def test_the_rbf_svr_is_exact_within_its_rows_and_approximated_beyond():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(200, 4)), rng.normal(size=200)
-    assert isinstance(RBFSVMRegressor(max_exact_work=200 ** 2 * 4).fit(X, y).model_, SVR)
-    assert isinstance(RBFSVMRegressor(max_exact_work=200 ** 2 * 4 - 1).fit(X, y).model_,
-                      Pipeline)
+    assert isinstance(RBFSVMRegressor(max_exact_rows=200).fit(X, y).model_, SVR)
+    assert isinstance(RBFSVMRegressor(max_exact_rows=199).fit(X, y).model_, Pipeline)
