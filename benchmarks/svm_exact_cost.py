@@ -5,7 +5,8 @@
 libsvm's time grows with the kernel entries it computes (rows^2 for one binary
 problem; one-vs-one classes make k(k-1)/2 problems of 2n/k rows, about twice
 the entries), each as costly as the columns: kernel work = rows^2 x columns,
-which ``automl_estimators.pipelines.components.EXACT_SVM_MAX_WORK`` bounds. For
+which ``automl_estimators.pipelines.components.EXACT_SVM_MAX_WORK`` bounds for
+the classifier beyond ``EXACT_SVM_MAX_ROWS`` (the regressor: the rows only). For
 each case: the training rows of the benchmark split (75 %, then the search's
 67 % holdout share), standardized, one thread; ``SVC``/``SVR(C, gamma)`` timed
 and scored on the test rows (accuracy; R² of the standardized target), and the
