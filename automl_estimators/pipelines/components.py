@@ -51,13 +51,14 @@ EXACT_SVM_MAX_ROWS = 5000
 # as the columns (one-vs-one classes do not change that much: k balanced classes
 # make k(k-1)/2 problems of 2n/k rows, about twice the entries of one problem of
 # n rows). Measured here, one thread, standardized columns
-# (benchmarks/results/svm_exact_cost.md): 0.1-2 ns per unit of work, so at most
-# ~10 s at this bound, and the approximation took longer than the exact fit on
-# every measured case, and classified worse (letter, 10,050 rows x 16: 1.1 s
-# exact, 27 s approximated, accuracy 0.941 against 0.933 at C=1). The regressor
-# keeps the row bound: SVR costs 2-5 ns per unit, its approximation scored the
-# same, and its exact kernel cache raised the fits' peak memory (california
-# housing at 60 s, benchmarks/results/svm_exact_ab_first.md).
+# (benchmarks/results/svm_exact_cost.md): under 2 ns per unit of work (0.06-1.9),
+# so at most ~10 s at this bound, and the approximation took longer than the
+# exact fit on every measured case (letter, 10,050 rows x 16: 0.7 s exact, 22 s
+# approximated, accuracy 0.941 against 0.933 at C=1). The regressor keeps the row
+# bound: its approximation scored about the same beyond it (california housing,
+# 10,371 rows: R^2 0.742 against 0.744), and a first version that let SVR go
+# exact there raised the fits' peak memory (its kernel cache; at 60 s,
+# benchmarks/results/svm_exact_ab_first.md).
 EXACT_SVM_MAX_WORK = 5e9
 # Parameters of this module's components that bound their work by the size of the
 # training data, with the power of the rows that work grows by. A refit on all
