@@ -7,8 +7,10 @@ problem; one-vs-one classes make k(k-1)/2 problems of 2n/k rows, about twice
 the entries), each as costly as the columns: kernel work = rows^2 x columns,
 which ``automl_estimators.pipelines.components.EXACT_SVM_MAX_WORK`` bounds for
 the classifier beyond ``EXACT_SVM_MAX_ROWS`` (the regressor: the rows only). For
-each case: the training rows of the benchmark split (75 %, then the search's
-67 % holdout share), standardized, one thread; ``SVC``/``SVR(C, gamma)`` timed
+each case: its rows (a shared dataset, ``name@N``: N of them drawn by seed;
+MNIST-1D generated with N samples) split 75/25 by seed (stratified for
+classes), the search's 67 % holdout share of the 75 % trained on, standardized,
+one thread; ``SVC``/``SVR(C, gamma)`` timed
 and scored on the test rows (accuracy; R² of the standardized target), and the
 same for the approximation the package uses above the bound (Nystroem, 1000
 components, + ``LinearSVC``/``LinearSVR``). ns per unit = fit seconds / work.
@@ -27,8 +29,10 @@ import common
 
 
 def numeric_split(name, seed, rows=None):
-    """Standardized numeric (train, test) arrays of a case: the benchmark split's
-    training rows, of which the search's holdout trains on 67 %."""
+    """Standardized numeric (train, test) arrays of a case: all its rows split 75/25
+    by seed (the shared datasets' rows as ``common.load_split`` reads them, put
+    back together and split again here, like MNIST-1D's), then 67 % of the 75 %
+    (a search's holdout share) kept for training."""
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import LabelEncoder, OrdinalEncoder, StandardScaler
 

@@ -250,7 +250,8 @@ def test_the_finisher_refits_the_rule_s_choice():
 def test_a_refit_on_more_rows_keeps_the_kernel_machine_its_trial_was_scored_with():
     # The trials trained on 80 rows, the refit on 100: an RBF SVM's bounds on exact
     # kernel rows and work grow by 100 / 80 and (100 / 80)^2, so that it is exact in
-    # the refit whenever it was in the trial (and the ensemble's members the same).
+    # the refit whenever it was in the trial (an ensemble's members are built by the
+    # same Finisher._refit_pipeline).
     y, splits = _problem()
     history = History()
     for result in _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]]):

@@ -103,9 +103,11 @@ def scale_size_bounds(estimator, from_rows: float, to_rows: float):
     ratio = to_rows / from_rows if from_rows > 0 else 1.0
     if ratio == 1.0 or not hasattr(estimator, "get_params"):
         return estimator
-    params = estimator.get_params(deep=True)
-    updates = {key: type(value)(value * ratio ** SIZE_BOUNDS[key.rsplit("__", 1)[-1]])
-               for key, value in params.items() if key.rsplit("__", 1)[-1] in SIZE_BOUNDS}
+    updates = {}
+    for key, value in estimator.get_params(deep=True).items():
+        power = SIZE_BOUNDS.get(key.rsplit("__", 1)[-1])
+        if power is not None:
+            updates[key] = type(value)(value * ratio ** power)
     if updates:
         estimator.set_params(**updates)
     return estimator
