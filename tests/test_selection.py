@@ -292,8 +292,7 @@ def test_the_finisher_refits_the_rule_s_choice():
 def test_a_refit_on_more_rows_keeps_the_kernel_machine_its_trial_was_scored_with():
     # The trials trained on 80 rows, the refit on 100: an RBF SVM's bounds on exact
     # kernel rows and work grow by 100 / 80 and (100 / 80)^2, so that it is exact in
-    # the refit whenever it was in the trial (an ensemble's members are built by the
-    # same Finisher._refit_pipeline).
+    # the refit whenever it was in the trial.
     y, splits = _problem()
     history = History()
     for result in _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]]):
@@ -309,6 +308,28 @@ def test_a_refit_on_more_rows_keeps_the_kernel_machine_its_trial_was_scored_with
         EXACT_SVM_MAX_WORK * (100 / 80) ** 2)
     assert final.model.get_params()["model__C"] == 2.0
     assert scale_size_bounds("not an estimator", 80, 100) == "not an estimator"
+
+
+def test_an_ensemble_s_refit_members_keep_their_kernel_machines_too():
+    # Two challengers whose blend beats each: the rule ends on their ensemble, whose
+    # members are refit on 100 rows after trials on 80, each bound scaled.
+    y, splits = _problem()
+    history = History()
+    for result in _history(y, splits, _voters([None] * 5)):
+        history.add(result)
+
+    def build(config):
+        C = {"m2": 2.0, "m3": 3.0}[config["model"]]
+        return Pipeline([("scale", StandardScaler()), ("model", RBFSVMClassifier(C=C))])
+
+    final = _finisher(y, splits, Budget(60), "best", ensemble_size=10).finish(
+        history, _Refits(), build, "dummy")
+    assert final.members and len(final.model.estimators) == 2
+    assert sorted(m.get_params()["model__C"] for _, m in final.model.estimators) == [2.0, 3.0]
+    for _, member in final.model.estimators:
+        assert member.get_params()["model__max_exact_rows"] == int(EXACT_SVM_MAX_ROWS * 100 / 80)
+        assert member.get_params()["model__max_exact_work"] == pytest.approx(
+            EXACT_SVM_MAX_WORK * (100 / 80) ** 2)
 
 
 def _in_sample(y, splits, accuracies):
