@@ -61,7 +61,9 @@ DEFAULT_FOLDS = 5
 # still counts only the folds of one repeat as independent (selection._Folds).
 # Repeats cost every trial CV_REPEATS times its fits, so only from a budget of
 # REPEATED_CV_MIN_BUDGET seconds on: a smaller one runs few trials (little to
-# overfit by choosing among them) and needs its strong default fast (plan.inline_seconds).
+# overfit by choosing among them) and needs its strong default fast
+# (plan.inline_seconds); and only while the strong default's repeated trial is
+# expected within a trial's time limit (plan._repeat_cv).
 REPEATED_CV_MAX_ROWS = 1000
 REPEATED_CV_MIN_BUDGET = 20.0
 CV_REPEATS = 3
@@ -224,8 +226,7 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
             reason = "neural branch on CPU: holdout (one network per fold would cost k times)"
         else:
             resampling, reason = "cv", f"{search_rows} rows <= {CV_MAX_ROWS}: cross-validation"
-            if search_rows <= REPEATED_CV_MAX_ROWS and time_budget >= REPEATED_CV_MIN_BUDGET \
-                    and cells * CV_REPEATS <= max_cells:
+            if _repeat_cv(search_rows, profile, time_budget, max_cells, trial_limit, use_neural):
                 repeats = CV_REPEATS
                 reason += (f", repeated {repeats} times ({search_rows} rows <= "
                            f"{REPEATED_CV_MAX_ROWS})")
@@ -259,6 +260,20 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
                       reason + cap_note, use_neural, _inline(inline), _inline(short), inline,
                       repeats)
+
+
+def _repeat_cv(search_rows, profile, time_budget, max_cells, trial_limit, use_neural) -> bool:
+    """Whether ``"auto"``'s cross-validation is repeated (:data:`CV_REPEATS`): small
+    data, a budget from :data:`REPEATED_CV_MIN_BUDGET`, the cells rule holding for the
+    repeated fits, the strong default's repeated trial expected within a trial's time
+    limit (a tree per class per iteration: many classes cost more), and no networks,
+    whose trials would train one per fold of every repeat."""
+    train_rows = search_rows * (DEFAULT_FOLDS - 1) / DEFAULT_FOLDS
+    seconds = estimate_default_seconds(DEFAULT_FOLDS * CV_REPEATS, train_rows,
+                                       profile.n_features, profile.n_classes)
+    return (search_rows <= REPEATED_CV_MAX_ROWS and time_budget >= REPEATED_CV_MIN_BUDGET
+            and search_rows * profile.n_features * CV_REPEATS <= max_cells
+            and seconds <= trial_limit and not use_neural)
 
 
 def _inline(seconds: float | None) -> float | None:

@@ -28,7 +28,7 @@ A holdout gives one validation fold: its rows are then cut into
 :data:`HOLDOUT_CHUNKS` interleaved chunks, scored one by one, for the fold
 noise and the cross-fitting. Repeated cross-validation's folds are all scored,
 but its standard errors count one repeat's folds as independent, and its
-cross-fitting chooses on the folds of the held-out fold's own repeat.
+cross-fitting chooses on the folds that share no row with the held-out one.
 """
 
 from __future__ import annotations
@@ -134,8 +134,9 @@ class _Folds:
         return len(self.rows)
 
     def disjoint_from(self, held: int) -> list:
-        """The folds that share no row with fold ``held``: the others of its repeat
-        with repeated cross-validation, all others else."""
+        """The folds that share no row with fold ``held``: all others with plain
+        cross-validation or a holdout's chunks; with repeated cross-validation, the
+        others of its repeat and any of another repeat that happens to share none."""
         return [f for f in range(len(self)) if f != held
                 and not np.intersect1d(self.rows[f], self.rows[held]).size]
 
@@ -382,7 +383,8 @@ def _choose_nested(ranked, default, honest, y, splits, metric, task, ensemble_si
     # The simpler procedure first: ties keep it.
     order = [name for name in ("default", "best", "ensemble") if name in honest]
     if one_se and "default" in honest:
-        passing = ["default"] + [n for n in order[1:] if beats(honest[n], honest["default"], independent=independent)]
+        passing = ["default"] + [n for n in order[1:]
+                                 if beats(honest[n], honest["default"], independent=independent)]
     else:
         passing = order
     chosen = max(passing, key=lambda n: (means[n], -order.index(n)))

@@ -137,7 +137,9 @@ def test_per_trial_limit_and_max_trials(credit):
     clf = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=3, per_trial_time_limit=5,
                          n_jobs=1, random_state=0).fit(X, y)
     assert clf.n_trials_ == 4  # the dummy fallback and three trials
-    assert clf.leaderboard_.iloc[-1]["origin"] in {"default", "dummy"}
+    # The worst trial that scored (one past its limit on a loaded machine ranks below).
+    board = clf.leaderboard_
+    assert board[board["status"] == "ok"].iloc[-1]["origin"] in {"default", "dummy"}
 
 
 def test_reproducible_with_random_state(credit):

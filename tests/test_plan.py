@@ -97,6 +97,13 @@ def test_the_smallest_data_gets_repeated_cross_validation():
     budget = CV_REPEATS * 0.5 * REPEATED_CV_MAX_ROWS * columns / CV_MAX_CELLS_PER_SECOND
     wide = make_plan(profile(REPEATED_CV_MAX_ROWS, n_features=columns), time_budget=budget)
     assert (wide.resampling, wide.n_repeats) == ("cv", 1)
+    # Not where the strong default's repeated trial is not expected within a trial's
+    # limit (a tree per class: soybean's 512 rows x 35 columns x 19 classes, ~62 s
+    # for 15 fits, ~21 s for 5), nor with networks.
+    soybean = dataclasses.replace(profile(512, n_features=35), class_counts=(27,) * 19)
+    assert make_plan(soybean, time_budget=60).n_repeats == 1
+    assert make_plan(soybean, time_budget=300).n_repeats == CV_REPEATS
+    assert make_plan(profile(500), neural=True, cuda_available=True).n_repeats == 1
     # Not below REPEATED_CV_MIN_BUDGET; the user's k-fold is the plain one.
     assert make_plan(profile(100), time_budget=REPEATED_CV_MIN_BUDGET - 1).n_repeats == 1
     assert make_plan(profile(100), "cv", 4).n_repeats == 1
