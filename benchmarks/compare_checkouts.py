@@ -17,7 +17,11 @@ the process tree's peak memory, a hard limit), with the checkout first on
 skipped, so an interrupted comparison resumes. The report gives each cell's test
 score (accuracy, or R² for regression) in both arms, the change, wins / ties /
 losses, the fit time against the budget's promise (``budget + max(1 s, 5 %)``)
-and the peak memory.
+and the peak memory. With ``--reference-raw DIR`` (records of the peers harness
+for ``--reference``, default ``hgb``, on the same splits, at any budget: e.g.
+``benchmarks/results/reliability/raw``), it also gives the reference's score
+and, per arm, the cells below it by more than the reliability sweep's noise
+(``reliability_sweep.tolerance``).
 """
 from __future__ import annotations
 
@@ -67,11 +71,31 @@ def score_of(record):
     return record.get(record.get("primary_metric"))
 
 
-def report(cells, budget, commits):
+def reference_score(raw, system, dataset, seed):
+    """The reference's test score on this split: its first ok record at any budget."""
+    for path in sorted(Path(raw).glob(f"{system}__{dataset}__*__{seed}.json")):
+        if not path.name.endswith(".child.json"):
+            score = score_of(json.loads(path.read_text()))
+            if score is not None:
+                return score
+    return None
+
+
+def _below(score, reference, record):
+    """Whether ``score`` is below ``reference`` by more than the reliability sweep's noise."""
+    from reliability_sweep import tolerance
+    if score is None or reference is None:
+        return False
+    return score < reference - tolerance(record["task"], reference, record["n_test"])
+
+
+def report(cells, budget, commits, reference_raw=None, reference="hgb"):
     limit = budget + max(1.0, 0.05 * budget)
     rows, deltas = [], []
     fits = {arm: [] for arm in ARMS}
     memory = {arm: [] for arm in ARMS}
+    versus = {arm: [] for arm in ARMS}  # score - reference, where both are known
+    below = {arm: [] for arm in ARMS}  # (dataset, seed) below the reference beyond noise
     for dataset, seed in cells:
         records = load(dataset, seed, budget)
         if len(records) < 2:
@@ -83,7 +107,16 @@ def report(cells, budget, commits):
         for arm in ARMS:
             fits[arm].append(records[arm].get("fit_s") or float("nan"))
             memory[arm].append(records[arm].get("peak_mb") or float("nan"))
-        rows.append(f"| {dataset} | {records['after']['task']} | {seed} | "
+        ref_cell = ""
+        if reference_raw is not None:
+            ref = reference_score(reference_raw, reference, dataset, seed)
+            ref_cell = f" {_fmt(ref)} |"
+            for arm, score in zip(ARMS, (before, after)):
+                if ref is not None and score is not None:
+                    versus[arm].append(score - ref)
+                if _below(score, ref, records[arm]):
+                    below[arm].append(f"{dataset} {seed}")
+        rows.append(f"| {dataset} | {records['after']['task']} | {seed} |{ref_cell} "
                     f"{_fmt(before)} | {_fmt(after)} | {_fmt(delta, sign=True)} | "
                     f"{_fmt(records['before'].get('fit_s'), 1)} | "
                     f"{_fmt(records['after'].get('fit_s'), 1)} | "
@@ -110,10 +143,22 @@ def report(cells, budget, commits):
         f"after {max(fits['after'], default=0):.1f} s",
         f"- median peak memory: before {_median(memory['before']):.0f} MB, after "
         f"{_median(memory['after']):.0f} MB",
+    ]
+    if reference_raw is not None:
+        for arm in ARMS:
+            n = len(versus[arm])
+            mean_vs = sum(versus[arm]) / n if n else float("nan")
+            lines.append(
+                f"- {arm} vs default `{reference}` ({n} cells): mean {mean_vs:+.4f}, "
+                f"{sum(d > 0 for d in versus[arm])} above / {sum(d == 0 for d in versus[arm])} "
+                f"equal / {sum(d < 0 for d in versus[arm])} below; below it by more than the "
+                f"noise (`reliability_sweep.tolerance`): {len(below[arm])}"
+                + (f" ({', '.join(below[arm])})" if below[arm] else ""))
+    lines += [
         "",
-        "| dataset | task | seed | before | after | change | fit s before | fit s after "
-        "| MB before | MB after |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| dataset | task | seed |{f' {reference} |' if reference_raw else ''} before | "
+        "after | change | fit s before | fit s after | MB before | MB after |",
+        "|---|---|---|" + ("---|" if reference_raw else "") + "---|---|---|---|---|---|---|",
         *rows,
     ]
     return "\n".join(lines) + "\n"
@@ -145,7 +190,11 @@ def main(argv=None):
     ap.add_argument("--budget", type=int, default=60)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--report-only", action="store_true", help="write the report, run nothing")
+    ap.add_argument("--reference-raw", type=Path,
+                    help="records of a reference system on the same splits (peers harness)")
+    ap.add_argument("--reference", default="hgb", help="the reference system's name")
     args = ap.parse_args(argv)
+    extra = {"reference_raw": args.reference_raw, "reference": args.reference}
     checkouts = {"before": args.before, "after": args.after}
     cells = [(d, int(s)) for d in args.datasets.split(",") for s in args.seeds.split(",")]
     for dataset, seed in cells:
@@ -155,8 +204,9 @@ def main(argv=None):
             if not record_path(arm, dataset, args.budget, seed).exists():
                 run_arm(checkouts[arm], arm, dataset, seed, args.budget)
         args.out.write_text(report(cells, args.budget,
-                                   {a: _commit(c) for a, c in checkouts.items()}))
-    args.out.write_text(report(cells, args.budget, {a: _commit(c) for a, c in checkouts.items()}))
+                                   {a: _commit(c) for a, c in checkouts.items()}, **extra))
+    args.out.write_text(report(cells, args.budget, {a: _commit(c) for a, c in checkouts.items()},
+                               **extra))
     print(args.out.read_text())
 
 
