@@ -626,10 +626,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         scorer ``callable(estimator, X, y)``, greater is better; ``None``: accuracy.
     resampling : {"auto", "holdout", "cv"}, default="auto"
         How trials are validated; ``"auto"``: 5-fold cross-validation on small data
-        (at most 5000 rows, and at most ~2800 cells per second of budget), repeated
-        three times with other shuffles on the smallest (at most 1000 rows, from a
-        20 s budget), holdout otherwise (see ``search_plan_``). ``"cv"`` is never
-        repeated.
+        (at most 5000 rows, and at most ~2800 cells per second of budget), holdout
+        otherwise (see ``search_plan_``).
     resampling_size : int or float, default=None
         Folds for ``"cv"`` (int >= 2) or validation fraction for ``"holdout"``.
     search : {"auto", "random", "smac", "genetic", "evolution", "controller", \

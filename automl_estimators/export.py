@@ -153,8 +153,7 @@ def _header(estimator, model: Source) -> str:
             if is_classifier(estimator) else "regression")
     target = getattr(estimator, "target_name_", None)
     if plan.resampling == "cv":
-        validation = f"{plan.n_folds}-fold cross-validation" + (
-            f", repeated {plan.n_repeats} times" if plan.n_repeats > 1 else "")
+        validation = f"{plan.n_folds}-fold cross-validation"
     else:
         validation = f"holdout of {plan.holdout_fraction:.0%} of the rows"
     config = estimator.best_config_

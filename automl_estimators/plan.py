@@ -4,10 +4,8 @@ After auto-sklearn 2.0's portfolio successive halving: the data's size and the
 time budget decide
 
 - resampling: small data gets k-fold cross-validation (a holdout of a few
-  hundred rows is too noisy to rank pipelines), repeated with other shuffles on
-  the smallest data (where the partition alone moves a score by as much as the
-  differences between good pipelines); large data a single holdout (k fits per
-  trial would leave too few trials in the budget);
+  hundred rows is too noisy to rank pipelines); large data a single holdout
+  (k fits per trial would leave too few trials in the budget);
 - the row cap: above :data:`ROW_CAP` rows the search runs on a stratified
   subsample and only the final refit sees every row (auto-sklearn's 45k -> 30k);
 - the strategy for ``search="auto"``: SMAC once the budget lets its surrogate
@@ -50,23 +48,6 @@ CV_MAX_ROWS = 5000
 # (benchmarks/results/search_resampling.md).
 CV_MAX_CELLS_PER_SECOND = 10_000_000 / 3600
 DEFAULT_FOLDS = 5
-# Up to this many search rows, cross-validation is repeated CV_REPEATS times, each
-# repeat another shuffle of the rows into DEFAULT_FOLDS folds, while the cells
-# rule above still holds for the repeated fits. With a few hundred rows, which
-# rows fall in which fold moves a pipeline's 5-fold score by as much as the
-# differences between good pipelines, and a search of hundreds of trials keeps the
-# one the partition flattered most (selection overfitting); averaging over
-# repeats shrinks that part of the noise (AutoGluon's repeated bagging, Kohavi
-# 1995 on repeated cross-validation). The data's own noise stays: the choice
-# still counts only the folds of one repeat as independent (selection._Folds).
-# Repeats cost every trial CV_REPEATS times its fits, so only from a budget of
-# REPEATED_CV_MIN_BUDGET seconds on: a smaller one runs few trials (little to
-# overfit by choosing among them) and needs its strong default fast
-# (plan.inline_seconds); and only while the strong default's repeated trial is
-# expected within a trial's time limit (plan._repeat_cv).
-REPEATED_CV_MAX_ROWS = 1000
-REPEATED_CV_MIN_BUDGET = 20.0
-CV_REPEATS = 3
 # Validation share of a holdout split (auto-sklearn's default).
 DEFAULT_HOLDOUT = 0.33
 # Above ROW_CAP rows, search on SEARCH_ROWS of them (auto-sklearn's thresholds).
@@ -179,8 +160,6 @@ class SearchPlan:
     # Expected seconds of the strong default's trial on one thread, however long
     # (estimate_default_seconds); None with the neural branch on.
     default_seconds: float | None = None
-    # Repeats of the k-fold cross-validation (each another shuffle); 1 otherwise.
-    n_repeats: int = 1
 
 
 def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=60.0,
@@ -207,7 +186,6 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     settings = STRATEGIES[strategy]() if isinstance(search, str) else search
     trial_limit = (float(per_trial_time_limit) if per_trial_time_limit is not None
                    else max(time_budget * TRIAL_SHARE, MIN_TRIAL_SECONDS))
-    repeats = 1
     use_neural, neural_reason = _neural_branch(
         neural, settings, image_shape, torch_available, cuda_available,
         rows=n, columns=profile.n_features,
@@ -226,10 +204,6 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
             reason = "neural branch on CPU: holdout (one network per fold would cost k times)"
         else:
             resampling, reason = "cv", f"{search_rows} rows <= {CV_MAX_ROWS}: cross-validation"
-            if _repeat_cv(search_rows, profile, time_budget, max_cells, trial_limit, use_neural):
-                repeats = CV_REPEATS
-                reason += (f", repeated {repeats} times ({search_rows} rows <= "
-                           f"{REPEATED_CV_MAX_ROWS})")
     else:
         reason = f"resampling={resampling!r} set by the user"
     reason += search_reason
@@ -252,28 +226,13 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     else:
         multi_fidelity, min_fidelity = "off", 1.0
     reason += f"; neural branch {'on' if use_neural else 'off'} ({neural_reason})"
-    n_fits = folds * repeats if resampling == "cv" else 1
+    n_fits = folds if resampling == "cv" else 1
     inline, short = (None, None) if use_neural else (estimate_default_seconds(
         n_fits, train_rows, profile.n_features, profile.n_classes, iterations_share=share)
         for share in (1.0, short_default(profile.task)[1]))
     return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
-                      reason + cap_note, use_neural, _inline(inline), _inline(short), inline,
-                      repeats)
-
-
-def _repeat_cv(search_rows, profile, time_budget, max_cells, trial_limit, use_neural) -> bool:
-    """Whether ``"auto"``'s cross-validation is repeated (:data:`CV_REPEATS`): small
-    data, a budget from :data:`REPEATED_CV_MIN_BUDGET`, the cells rule holding for the
-    repeated fits, the strong default's repeated trial expected within a trial's time
-    limit (a tree per class per iteration: many classes cost more), and no networks,
-    whose trials would train one per fold of every repeat."""
-    train_rows = search_rows * (DEFAULT_FOLDS - 1) / DEFAULT_FOLDS
-    seconds = estimate_default_seconds(DEFAULT_FOLDS * CV_REPEATS, train_rows,
-                                       profile.n_features, profile.n_classes)
-    return (search_rows <= REPEATED_CV_MAX_ROWS and time_budget >= REPEATED_CV_MIN_BUDGET
-            and search_rows * profile.n_features * CV_REPEATS <= max_cells
-            and seconds <= trial_limit and not use_neural)
+                      reason + cap_note, use_neural, _inline(inline), _inline(short), inline)
 
 
 def _inline(seconds: float | None) -> float | None:
@@ -332,11 +291,7 @@ def _neural_branch(neural, settings, image_shape, torch_available, cuda_availabl
 
 
 def make_splits(plan: SearchPlan, y: np.ndarray, classification: bool, seed: int):
-    """Train/validation row indices (into all rows) for the plan; stratified where possible.
-
-    Repeated cross-validation gives ``n_repeats`` x k splits, repeat by repeat: each
-    row is validated once per repeat.
-    """
+    """Train/validation row indices (into all rows) for the plan; stratified where possible."""
     n = len(y)
     rows = np.arange(n)
     counts = np.bincount(y) if classification else None
@@ -355,12 +310,8 @@ def make_splits(plan: SearchPlan, y: np.ndarray, classification: bool, seed: int
         if stratify:
             n_folds = min(n_folds, counts[counts > 0].min())
         n_folds = max(n_folds, 2)
-        # Repeat r shuffles with seed + r: the first repeat is the plain k-fold's.
-        return [(rows[train], rows[valid])
-                for r in range(plan.n_repeats)
-                for train, valid in (StratifiedKFold if stratify else KFold)(
-                    n_splits=n_folds, shuffle=True,
-                    random_state=(seed + r) % 2 ** 32).split(rows, ys)]
+        splitter = (StratifiedKFold if stratify else KFold)(
+            n_splits=n_folds, shuffle=True, random_state=seed)
     else:
         n_valid = max(int(round(len(rows) * plan.holdout_fraction)), 1)
         if stratify and min(n_valid, len(rows) - n_valid) < len(counts):

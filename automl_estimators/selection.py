@@ -26,9 +26,7 @@ always evaluated first). :func:`choose_final` applies one of the :data:`RULES`:
 
 A holdout gives one validation fold: its rows are then cut into
 :data:`HOLDOUT_CHUNKS` interleaved chunks, scored one by one, for the fold
-noise and the cross-fitting. Repeated cross-validation's folds are all scored,
-but its standard errors count one repeat's folds as independent, and its
-cross-fitting chooses on the folds that share no row with the held-out one.
+noise and the cross-fitting.
 """
 
 from __future__ import annotations
@@ -123,22 +121,9 @@ class _Folds:
         else:
             self.rows = valid
             self.positions = [np.arange(a, b) for a, b in itertools.pairwise(starts)]
-        # Repeated cross-validation validates each row once per repeat: its folds
-        # are not independent samples of the score, only one repeat's are.
-        rows = int(starts[-1])
-        distinct = len(np.unique(np.concatenate(valid))) if rows else 0
-        repeats = rows / distinct if distinct else 1.0
-        self.independent = max(int(round(len(self.rows) / repeats)), 1)
 
     def __len__(self):
         return len(self.rows)
-
-    def disjoint_from(self, held: int) -> list:
-        """The folds that share no row with fold ``held``: all others with plain
-        cross-validation or a holdout's chunks; with repeated cross-validation, the
-        others of its repeat and any of another repeat that happens to share none."""
-        return [f for f in range(len(self)) if f != held
-                and not np.intersect1d(self.rows[f], self.rows[held]).size]
 
     def subset(self, folds):
         """(splits, positions) of the given folds, in that order: splits whose
@@ -172,20 +157,16 @@ def _scores_of(trials, weights, y, folds, metric, task) -> np.ndarray:
     return _per_fold(p.values[positions], y, splits, metric, task, labels)
 
 
-def beats(challenger: np.ndarray, anchor: np.ndarray, n_se: float = 1.0,
-          independent: int | None = None) -> bool:
+def beats(challenger: np.ndarray, anchor: np.ndarray, n_se: float = 1.0) -> bool:
     """Whether per-fold scores ``challenger`` beat ``anchor`` by more than ``n_se``
     standard errors of their paired differences (mean over folds).
 
-    ``independent`` folds are counted for the standard error (default: all of
-    them): repeated cross-validation's folds count one repeat's
-    (:attr:`_Folds.independent`), as its repeats validate the same rows again.
     With one fold there is no noise estimate: a plain ``>``.
     """
     diff = np.asarray(challenger, dtype=float) - np.asarray(anchor, dtype=float)
     if len(diff) < 2:
         return bool(diff.mean() > 0)
-    se = diff.std(ddof=1) / np.sqrt(independent or len(diff))
+    se = diff.std(ddof=1) / np.sqrt(len(diff))
     return bool(diff.mean() > n_se * se)
 
 
@@ -209,7 +190,7 @@ def refit_holds(trial: TrialResult, in_sample, y, splits, metric, task) -> tuple
     refit = dataclasses.replace(trial, predictions=concatenate(in_sample))
     own = _scores_of([refit], [1.0], y, folds, metric, task)
     return not beats(_scores_of([trial], [1.0], y, folds, metric, task), own,
-                     REFIT_CHECK_SE, folds.independent), float(np.mean(own))
+                     REFIT_CHECK_SE), float(np.mean(own))
 
 
 def _candidates(results):
@@ -269,7 +250,7 @@ def _honest(ranked, default, y, folds, metric, task, ensemble_size, deadline):
     usable = [r for r in ranked if r.predictions is not None]
     by_id = {r.trial_id: r for r in usable}
     for held in range(k):
-        inner = folds.disjoint_from(held)
+        inner = [f for f in range(k) if f != held]
         inner_splits, inner_pos = folds.subset(inner)
         outer_splits, outer_pos = folds.subset([held])
         inner_ranked = _rescored([_restricted(r, inner_pos) for r in usable], y, inner_splits,
@@ -352,8 +333,7 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
                 if _cache is not None:
                     _cache["honest"] = honest
             return _choose_nested(ranked, default, honest, y, splits, metric, task,
-                                  ensemble_size, deadline, rule == "nested_one_se",
-                                  folds.independent)
+                                  ensemble_size, deadline, rule == "nested_one_se")
     trials, weights, score = _best_procedure([best] + [r for r in pool if r is not best],
                                              y, splits, metric, task, ensemble_size, deadline)
     if rule == "best" or default is None or (
@@ -365,10 +345,9 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
     folds = _Folds(splits)
     anchor = _scores_of((default,), np.ones(1), y, folds, metric, task)
     single = best if best.trial_id == default.trial_id or beats(
-        _scores_of((best,), np.ones(1), y, folds, metric, task), anchor,
-        independent=folds.independent) else default
+        _scores_of((best,), np.ones(1), y, folds, metric, task), anchor) else default
     challenger = _scores_of(trials, weights, y, folds, metric, task)
-    if beats(challenger, anchor, independent=folds.independent):
+    if beats(challenger, anchor):
         return Choice(tuple(trials), np.asarray(weights), score, single,
                       f"{'ensemble' if len(trials) > 1 else 'best trial'} beats the strong "
                       f"default by more than one standard error over {len(folds)} folds")
@@ -377,14 +356,13 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
 
 
 def _choose_nested(ranked, default, honest, y, splits, metric, task, ensemble_size,
-                   deadline, one_se, independent):
+                   deadline, one_se):
     usable = [r for r in ranked if r.predictions is not None]
     means = {name: float(v.mean()) for name, v in honest.items()}
     # The simpler procedure first: ties keep it.
     order = [name for name in ("default", "best", "ensemble") if name in honest]
     if one_se and "default" in honest:
-        passing = ["default"] + [n for n in order[1:]
-                                 if beats(honest[n], honest["default"], independent=independent)]
+        passing = ["default"] + [n for n in order[1:] if beats(honest[n], honest["default"])]
     else:
         passing = order
     chosen = max(passing, key=lambda n: (means[n], -order.index(n)))

@@ -1,6 +1,5 @@
 """The size-aware resampling policy and its splits."""
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,13 +9,10 @@ from automl_estimators.data import DataProfile
 from automl_estimators.plan import (
     CV_MAX_CELLS_PER_SECOND,
     CV_MAX_ROWS,
-    CV_REPEATS,
     DEFAULT_HOLDOUT,
     INLINE_MAX_SECONDS,
     NEURAL_EPOCHS,
     NEURAL_MIN_ROWS,
-    REPEATED_CV_MAX_ROWS,
-    REPEATED_CV_MIN_BUDGET,
     ROW_CAP,
     SEARCH_ROWS,
     SH_MIN_ROWS,
@@ -72,59 +68,13 @@ def test_user_choice_wins_and_sizes_apply():
 
 def test_cv_splits_are_stratified_and_cover_every_row():
     y = np.array([0] * 80 + [1] * 20)
-    plan = make_plan(profile(100), time_budget=10)
-    assert plan.n_repeats == 1
-    splits = make_splits(plan, y, classification=True, seed=0)
+    splits = make_splits(make_plan(profile(100)), y, classification=True, seed=0)
     assert len(splits) == 5
     valid = np.concatenate([v for _, v in splits])
     assert sorted(valid) == list(range(100))
     for train, v in splits:
         assert not set(train) & set(v)
         assert y[v].mean() == pytest.approx(0.2)
-
-
-def test_the_smallest_data_gets_repeated_cross_validation():
-    plan = make_plan(profile(REPEATED_CV_MAX_ROWS))
-    assert (plan.resampling, plan.n_repeats) == ("cv", CV_REPEATS)
-    assert f"repeated {CV_REPEATS} times" in plan.reason
-    # The strong default's expected seconds count every fold of every repeat.
-    once = make_plan(profile(REPEATED_CV_MAX_ROWS + 1))
-    assert (once.resampling, once.n_repeats) == ("cv", 1) and "repeated" not in once.reason
-    assert plan.default_seconds > 2 * once.default_seconds
-    # The cells rule holds for the repeated fits: at a budget where one k-fold of
-    # this wide data fits but not three, cross-validation is not repeated.
-    columns = 50
-    budget = CV_REPEATS * 0.5 * REPEATED_CV_MAX_ROWS * columns / CV_MAX_CELLS_PER_SECOND
-    wide = make_plan(profile(REPEATED_CV_MAX_ROWS, n_features=columns), time_budget=budget)
-    assert (wide.resampling, wide.n_repeats) == ("cv", 1)
-    # Not where the strong default's repeated trial is not expected within a trial's
-    # limit (a tree per class: soybean's 512 rows x 35 columns x 19 classes, ~62 s
-    # for 15 fits, ~21 s for 5), nor with networks.
-    soybean = dataclasses.replace(profile(512, n_features=35), class_counts=(27,) * 19)
-    assert make_plan(soybean, time_budget=60).n_repeats == 1
-    assert make_plan(soybean, time_budget=300).n_repeats == CV_REPEATS
-    assert make_plan(profile(500), neural=True, cuda_available=True).n_repeats == 1
-    # Not below REPEATED_CV_MIN_BUDGET; the user's k-fold is the plain one.
-    assert make_plan(profile(100), time_budget=REPEATED_CV_MIN_BUDGET - 1).n_repeats == 1
-    assert make_plan(profile(100), "cv", 4).n_repeats == 1
-
-
-def test_repeated_cv_splits_shuffle_every_row_into_each_repeat():
-    y = np.array([0] * 80 + [1] * 20)
-    plan = make_plan(profile(100))
-    splits = make_splits(plan, y, classification=True, seed=3)
-    assert len(splits) == plan.n_folds * CV_REPEATS
-    repeats = [splits[r * plan.n_folds:(r + 1) * plan.n_folds] for r in range(CV_REPEATS)]
-    for repeat in repeats:
-        assert sorted(np.concatenate([v for _, v in repeat])) == list(range(100))
-        for train, v in repeat:
-            assert not set(train) & set(v) and y[v].mean() == pytest.approx(0.2)
-    # The first repeat is the plain k-fold's; the others shuffle differently.
-    plain = make_splits(dataclasses.replace(plan, n_repeats=1), y, True, seed=3)
-    for (a, b), (c, d) in zip(repeats[0], plain):
-        np.testing.assert_array_equal(a, c)
-        np.testing.assert_array_equal(b, d)
-    assert not np.array_equal(repeats[0][0][1], repeats[1][0][1])
 
 
 def test_holdout_and_row_cap_subsample():

@@ -213,48 +213,6 @@ def test_nothing_better_than_the_dummy_is_no_choice_and_a_bad_rule_is_an_error()
     assert set(RULES) >= {"best", "one_se", "nested", "nested_one_se", "default"}
 
 
-def _repeated(n_repeats=3):
-    """The folds of _problem() repeated: repeat r shifts every fold's rows by r * 7."""
-    y, splits = _problem()
-    n = len(y)
-    shifted = [(np.sort((train + r * 7) % n), np.sort((valid + r * 7) % n))
-               for r in range(n_repeats) for train, valid in splits]
-    return y, shifted
-
-
-def test_repeated_cross_validation_counts_one_repeat_s_folds_as_independent():
-    y, splits = _repeated()
-    folds = _Folds(splits)
-    assert (len(folds), folds.independent) == (15, 5)
-    assert _Folds(_problem()[1]).independent == 5
-    assert _Folds(_problem(n_folds=1)[1]).independent == 5  # a holdout's chunks
-    # The cross-fitting chooses on the folds that share no row with the held-out one:
-    # fold 6 holds rows 27-46; the other repeats' folds 1, 2, 10 and 11 share some.
-    assert folds.disjoint_from(6) == [0, 3, 4, 5, 7, 8, 9, 12, 13, 14]
-    assert _Folds(_problem()[1]).disjoint_from(0) == [1, 2, 3, 4]
-    # Differences whose standard error is below the mean over 15 folds, not over 5.
-    diff = np.array([0.1, -0.05, 0.05, -0.05, 0.1] * 3)
-    assert diff.mean() > diff.std(ddof=1) / np.sqrt(15)
-    assert diff.mean() < diff.std(ddof=1) / np.sqrt(5)
-    assert beats(0.8 + diff, np.full(15, 0.8))
-    assert not beats(0.8 + diff, np.full(15, 0.8), independent=folds.independent)
-
-
-def test_a_challenger_within_the_noise_of_repeated_folds_keeps_the_strong_default():
-    y, splits = _repeated()
-    # Each repeat's fold scores as the one-repeat challenger that the rule keeps out.
-    results = _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85] * 3], default=(0.8,) * 15)
-    kept = choose_final(results, y, splits, ACCURACY, "classification", rule="one_se",
-                        ensemble_size=1)
-    assert [t.trial_id for t in kept.trials] == [1]
-    assert "within one standard error of the strong default over 15 folds" in kept.reason
-    results = _history(y, splits, [[0.9, 0.95, 0.9, 0.9, 0.95] * 3], default=(0.8,) * 15)
-    for rule in ("one_se", "nested_one_se"):
-        chosen = choose_final(results, y, splits, ACCURACY, "classification", rule=rule,
-                              ensemble_size=1)
-        assert [t.trial_id for t in chosen.trials] == [2], rule
-
-
 def _finisher(y, splits, budget, rule, train_rows=80, all_rows=100, ensemble_size=1,
               n_workers=1):
     """The finishing step of a binary problem of 100 rows, 80 per trial, one model

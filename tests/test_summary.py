@@ -7,7 +7,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from automl_estimators import AutoClassifier
-from automl_estimators.plan import CV_REPEATS
 from automl_estimators.summary import WIDTH, describe_fit
 
 
@@ -29,20 +28,6 @@ def test_summary_says_what_was_searched_for_how_long_and_what_won(iris_fit):
     best = iris_fit.leaderboard_.iloc[0]
     assert any(line.split()[:3] == ["1", str(best["trial"]), f"{best['score']:.4f}"]
                for line in lines)
-
-
-def test_small_data_is_cross_validated_repeatedly_and_the_fit_says_so(iris_fit, tmp_path):
-    plan = iris_fit.search_plan_
-    assert (plan.resampling, plan.n_folds, plan.n_repeats) == ("cv", 5, CV_REPEATS)
-    assert f"cross-validation, repeated {CV_REPEATS} times" in plan.reason
-    board = iris_fit.leaderboard_
-    # Every trial that scored did on each fold of each repeat; its score is their mean.
-    for _, row in board[board["status"] == "ok"].iterrows():
-        assert len(row["fold_scores"]) == 5 * CV_REPEATS
-        assert row["score"] == pytest.approx(sum(row["fold_scores"]) / (5 * CV_REPEATS))
-    iris_fit.export(tmp_path / "best.py")
-    header = (tmp_path / "best.py").read_text().splitlines()[3]
-    assert f"(5-fold cross-validation, repeated {CV_REPEATS} times)" in header
 
 
 def test_summary_of_a_single_pipeline_names_it(genetic_fit):
