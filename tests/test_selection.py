@@ -213,6 +213,14 @@ def test_nothing_better_than_the_dummy_is_no_choice_and_a_bad_rule_is_an_error()
     assert set(RULES) >= {"best", "one_se", "nested", "nested_one_se", "default"}
 
 
+def _kept(results) -> History:
+    """A history holding ``results``, added in this order."""
+    history = History()
+    for result in results:
+        history.add(result)
+    return history
+
+
 def _finisher(y, splits, budget, rule, train_rows=80, all_rows=100, ensemble_size=1,
               n_workers=1):
     """The finishing step of a binary problem of 100 rows, 80 per trial, one model
@@ -235,9 +243,7 @@ class _Refits:
 
 def test_the_finisher_refits_the_rule_s_choice():
     y, splits = _problem()
-    history = History()
-    for result in _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]]):
-        history.add(result)
+    history = _kept(_history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]]))
     finals = {}
     for rule in ("best", "one_se"):
         finisher = _finisher(y, splits, Budget(60), rule)
@@ -252,9 +258,7 @@ def test_a_refit_on_more_rows_keeps_the_kernel_machine_its_trial_was_scored_with
     # kernel rows and work grow by 100 / 80 and (100 / 80)^2, so that it is exact in
     # the refit whenever it was in the trial.
     y, splits = _problem()
-    history = History()
-    for result in _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]]):
-        history.add(result)
+    history = _kept(_history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]]))
 
     def build(config):
         return Pipeline([("scale", StandardScaler()), ("model", RBFSVMClassifier(C=2.0))])
@@ -272,9 +276,7 @@ def test_an_ensemble_s_refit_members_keep_their_kernel_machines_too():
     # Two challengers whose blend beats each: the rule ends on their ensemble, whose
     # members are refit on 100 rows after trials on 80, each bound scaled.
     y, splits = _problem()
-    history = History()
-    for result in _history(y, splits, _voters([None] * 5)):
-        history.add(result)
+    history = _kept(_history(y, splits, _voters([None] * 5)))
 
     def build(config):
         C = {"m2": 2.0, "m3": 3.0}[config["model"]]
@@ -328,17 +330,13 @@ def test_a_rejected_refit_gives_way_to_the_search_time_model_or_the_next_trial()
     y, splits = _problem()
     finisher = _finisher(y, splits, Budget(60), "best")
     results = _history(y, splits, [[0.9] * 5])
-    history = History()
-    for result in results[:2]:
-        history.add(result)
+    history = _kept(results[:2])
     history.add(dataclasses.replace(results[2], model="search-time model of m2"))
     final = finisher.finish(history, _DivergingRefits(y, splits), lambda c: c, "dummy")
     assert (final.model, final.chosen.trial_id) == ("search-time model of m2", 2)
     # Without a model kept from the search: the next candidate's refit, here no
     # better; then the dummy.
-    history = History()
-    for result in results:
-        history.add(result)
+    history = _kept(results)
     final = finisher.finish(history, _DivergingRefits(y, splits), lambda c: c, "dummy")
     assert final.model == "dummy" and final.chosen.origin == "dummy"
 
@@ -367,18 +365,14 @@ def test_the_choice_s_search_time_model_outranks_a_weaker_trial_s_refit():
     results = _history(y, splits, [[0.9] * 5, [0.85] * 5])
     best = dataclasses.replace(results[2], fit_seconds=60.0, model="best, from the search")
     quick = dataclasses.replace(results[3], fit_seconds=0.01)
-    history = History()
-    for result in (results[0], dataclasses.replace(results[1], fit_seconds=60.0), best, quick):
-        history.add(result)
+    history = _kept((results[0], dataclasses.replace(results[1], fit_seconds=60.0), best, quick))
     refits = _Recorder()
     final = finisher.finish(history, refits, lambda c: c, "dummy")
     assert (final.model, final.chosen.trial_id) == ("best, from the search", 2)
     assert refits.asked == []
     # Without its search-time model, the next trial whose refit fits is refit.
-    history = History()
-    for result in (results[0], dataclasses.replace(results[1], fit_seconds=60.0),
-                   dataclasses.replace(best, model=None), quick):
-        history.add(result)
+    history = _kept((results[0], dataclasses.replace(results[1], fit_seconds=60.0),
+                    dataclasses.replace(best, model=None), quick))
     final = finisher.finish(history, refits, lambda c: c, "dummy")
     assert final.chosen.trial_id == 3 and refits.asked == [quick.config]
 
@@ -398,9 +392,7 @@ def test_on_large_data_a_refit_that_cannot_finish_runs_on_part_of_the_rows():
     finisher = _finisher(y, splits, budget, "best", train_rows=20_100, all_rows=750_000)
     assert finisher._refit_estimate(default) > budget.remaining()
     assert finisher.reserve([default]) == PARTIAL_REFIT_SHARE * 300
-    history = History()
-    for result in (results[0], default):
-        history.add(result)
+    history = _kept((results[0], default))
     refits = _Recorder()
     final = finisher.finish(history, refits, lambda c: c, "dummy")
     assert refits.asked == [default.config] and final.chosen.trial_id == 1
@@ -684,9 +676,7 @@ def test_a_member_refit_serves_the_single_choice_when_the_ensemble_is_not_kept()
     choice's refit among the members serves; it is not refit a second time."""
     y, splits = _problem()
     results, choice = _three_members(y, splits)
-    history = History()
-    for result in results:
-        history.add(result)
+    history = _kept(results)
     finisher = _ensembling(y, splits, Budget(60), n_workers=2)
     refits = _OrderedRefits(failing=("m3", "m4"))
     done = {}
@@ -839,9 +829,7 @@ def test_refits_get_fewer_threads_where_the_search_s_workers_did_not_have_their_
     assert cores_had(measured(1.0) + crashed, 2) == 2.0
     # The finishing step: its refit gets the threads the workers had.
     for share, threads in ((0.5, [1]), (1.0, [2])):
-        history = History()
-        for result in results[:1] + measured(share):
-            history.add(result)
+        history = _kept(results[:1] + measured(share))
         finisher = dataclasses.replace(_finisher(y, splits, Budget(60), "best", n_workers=2),
                                        n_threads=2)
         refits = _ThreadsOfRefits()
