@@ -276,7 +276,7 @@ def choose_finals(results, y, splits, metric, task: str, rules, **options) -> di
 
 def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
                  ensemble_size: int = ENSEMBLE_SIZE, deadline: float | None = None,
-                 _cache=None) -> Choice:
+                 n_se: float = 1.0, _cache=None) -> Choice:
     """The final model of ``history`` under ``rule`` (see the module doc).
 
     Parameters
@@ -294,6 +294,9 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
         Greedy picks of ensemble selection; below 2, no ensemble.
     deadline : float or None
         ``time.monotonic()`` value after which ensemble selection stops picking.
+    n_se : float
+        The one-SE rules' bar: how many standard errors of the paired per-fold
+        differences a challenger must beat the strong default by.
 
     Returns
     -------
@@ -333,7 +336,8 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
                 if _cache is not None:
                     _cache["honest"] = honest
             return _choose_nested(ranked, default, honest, y, splits, metric, task,
-                                  ensemble_size, deadline, rule == "nested_one_se")
+                                  ensemble_size, deadline,
+                                  n_se if rule == "nested_one_se" else None)
     trials, weights, score = _best_procedure([best] + [r for r in pool if r is not best],
                                              y, splits, metric, task, ensemble_size, deadline)
     if rule == "best" or default is None or (
@@ -345,24 +349,31 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
     folds = _Folds(splits)
     anchor = _scores_of((default,), np.ones(1), y, folds, metric, task)
     single = best if best.trial_id == default.trial_id or beats(
-        _scores_of((best,), np.ones(1), y, folds, metric, task), anchor) else default
+        _scores_of((best,), np.ones(1), y, folds, metric, task), anchor, n_se) else default
     challenger = _scores_of(trials, weights, y, folds, metric, task)
-    if beats(challenger, anchor):
+    if beats(challenger, anchor, n_se):
         return Choice(tuple(trials), np.asarray(weights), score, single,
                       f"{'ensemble' if len(trials) > 1 else 'best trial'} beats the strong "
-                      f"default by more than one standard error over {len(folds)} folds")
+                      f"default by more than {_errors(n_se)} over {len(folds)} folds")
     return single_choice(default, f"{'ensemble' if len(trials) > 1 else 'best trial'} within "
-                         f"one standard error of the strong default over {len(folds)} folds")
+                         f"{_errors(n_se)} of the strong default over {len(folds)} folds")
+
+
+def _errors(n_se: float) -> str:
+    return "one standard error" if n_se == 1 else f"{n_se:.3g} standard errors"
 
 
 def _choose_nested(ranked, default, honest, y, splits, metric, task, ensemble_size,
-                   deadline, one_se):
+                   deadline, n_se):
+    """The nested rules' choice; ``n_se`` None for ``"nested"``, else the one-SE bar."""
+    one_se = n_se is not None
     usable = [r for r in ranked if r.predictions is not None]
     means = {name: float(v.mean()) for name, v in honest.items()}
     # The simpler procedure first: ties keep it.
     order = [name for name in ("default", "best", "ensemble") if name in honest]
     if one_se and "default" in honest:
-        passing = ["default"] + [n for n in order[1:] if beats(honest[n], honest["default"])]
+        passing = ["default"] + [n for n in order[1:]
+                                 if beats(honest[n], honest["default"], n_se)]
     else:
         passing = order
     chosen = max(passing, key=lambda n: (means[n], -order.index(n)))

@@ -24,8 +24,9 @@ search's own noise is shared by all. ``report`` prints per-dataset means, the
 wins/ties/losses against default HGB and the paired differences with their
 standard error over seeds.
 
-Rows go to ``benchmarks/results/selection/selection.csv``, one per (dataset,
-seed, arm); rows already there are skipped, so a run resumes.
+Rows go to ``benchmarks/results/selection/selection.csv`` (60 s; another budget B:
+``selection_B.csv``), one per (dataset, seed, arm); rows already there are
+skipped, so a run resumes.
 """
 from __future__ import annotations
 
@@ -46,13 +47,26 @@ from common import DATA_DIR, append_rows, load_manifest, read_rows
 from protocol import read_split, split_indices
 
 OUT = HERE / "results" / "selection"
-CSV = OUT / "selection.csv"
 RAW = HERE / "results" / "raw" / "selection"
 FIELDS = ["dataset", "task", "seed", "arm", "score", "final", "n_members", "n_trials",
           "validation", "seconds", "commit"]
 # Arms: name -> rule of automl_estimators.finish.choose_final.
 ARMS = {"main": "best", "default": "default", "se1": "one_se", "nested": "nested",
-        "se1_nested": "nested_one_se"}
+        "se1_nested": "nested_one_se", "se2": "one_se", "se_trials": "one_se"}
+# The one-SE bar of arms other than one standard error: a number, or "trials" for
+# sqrt(2 ln N), N the full-fidelity trials that beat the dummy (the expected maximum
+# of N independent standard normals: how far the best of N equal pipelines' scores
+# stands above the default's by chance alone).
+BARS = {"se2": 2.0, "se_trials": "trials"}
+
+
+def bar_of(arm, results):
+    """The ``n_se`` of ``arm`` on a history's ``results``."""
+    bar = BARS.get(arm, 1.0)
+    if bar != "trials":
+        return bar
+    n = sum(1 for r in results if r.ok and r.fidelity == 1.0 and r.origin != "dummy")
+    return max(1.0, float(np.sqrt(2 * np.log(max(n, 1)))))
 
 
 def commit(checkout=HERE):
@@ -64,12 +78,17 @@ def commit(checkout=HERE):
         return ""
 
 
-def done_rows():
-    return {(r["dataset"], int(r["seed"]), r["arm"]) for r in read_rows(CSV)}
+def csv_path(budget):
+    """The rows of searches at ``budget`` seconds (60 s: the first table's name)."""
+    return OUT / ("selection.csv" if budget == 60 else f"selection_{budget}.csv")
 
 
-def write_row(row):
-    append_rows(CSV, FIELDS, [{**row, "commit": commit()}])
+def done_rows(budget):
+    return {(r["dataset"], int(r["seed"]), r["arm"]) for r in read_rows(csv_path(budget))}
+
+
+def write_row(row, budget):
+    append_rows(csv_path(budget), FIELDS, [{**row, "commit": commit()}])
 
 
 def datasets_of(args):
@@ -103,7 +122,7 @@ def search(args):
 
     from automl_estimators import AutoClassifier, AutoRegressor
 
-    done = done_rows()
+    done = done_rows(args.budget)
     RAW.mkdir(parents=True, exist_ok=True)
     for seed in args.seeds:
         for entry in datasets_of(args):
@@ -126,7 +145,7 @@ def search(args):
                            "score": test, "final": final,
                            "n_members": len(est.ensemble_.members_) if est.ensemble_ else 1,
                            "n_trials": est.n_trials_, "validation": est.best_score_,
-                           "seconds": round(seconds, 2)})
+                           "seconds": round(seconds, 2)}, args.budget)
                 with open(path.with_suffix(".tmp"), "wb") as f:
                     pickle.dump(est, f)
                 path.with_suffix(".tmp").replace(path)
@@ -140,7 +159,7 @@ def search(args):
                 write_row({"dataset": name, "task": task, "seed": seed, "arm": "hgb",
                            "score": test, "final": "default HistGradientBoosting",
                            "n_members": 1, "n_trials": 1, "validation": "",
-                           "seconds": round(time.monotonic() - start, 2)})
+                           "seconds": round(time.monotonic() - start, 2)}, args.budget)
                 print(f"{name} seed {seed}: hgb {test:.4f}", flush=True)
 
 
@@ -199,10 +218,10 @@ def splits_of(est, y):
 def arms(args):
     from automl_estimators import data
     from automl_estimators.scoring import get_metric
-    from automl_estimators.selection import choose_finals
+    from automl_estimators.selection import choose_final, choose_finals
 
     names = args.arms.split(",") if args.arms else list(ARMS)
-    done = done_rows()
+    done = done_rows(args.budget)
     for seed in args.seeds:
         for entry in datasets_of(args):
             name, task = entry["name"], entry["task"]
@@ -222,14 +241,19 @@ def arms(args):
                                 else "regression")
             fitted = {}  # trial id -> its pipeline refit on the training rows (all arms)
 
+            kind = "classification" if classification else "regression"
             start = time.monotonic()
-            choices = choose_finals(est.history_, y_fit, splits, metric,
-                                    "classification" if classification else "regression",
-                                    [ARMS[arm] for arm in todo])
+            plain = [a for a in todo if a not in BARS]
+            choices = choose_finals(est.history_, y_fit, splits, metric, kind,
+                                    [ARMS[arm] for arm in plain])
+            choices = {arm: choices[ARMS[arm]] for arm in plain}
+            choices.update({arm: choose_final(est.history_, y_fit, splits, metric, kind,
+                                              rule=ARMS[arm], n_se=bar_of(arm, est.history_))
+                            for arm in todo if arm in BARS})
             choosing = (time.monotonic() - start) / len(todo)
             for arm in todo:
                 start = time.monotonic() - choosing
-                choice = choices[ARMS[arm]]
+                choice = choices[arm]
                 models = install_choice(est, choice, X_fit, y_fit, fitted, inner_seed)
                 test = score(task, y_test, est.predict(X_test))
                 final = (f"ensemble of {len(models)}" if len(models) > 1 else
@@ -237,7 +261,7 @@ def arms(args):
                 write_row({"dataset": name, "task": task, "seed": seed, "arm": arm,
                            "score": test, "final": final, "n_members": len(models),
                            "n_trials": est.n_trials_, "validation": choice.score,
-                           "seconds": round(time.monotonic() - start, 2)})
+                           "seconds": round(time.monotonic() - start, 2)}, args.budget)
                 print(f"{name} seed {seed}: {arm} {test:.4f} ({final}; {choice.reason})",
                       flush=True)
 
@@ -258,7 +282,7 @@ def report(args):
     many cells each arm ends on another final model than main."""
     import pandas as pd
 
-    frame = pd.read_csv(CSV)
+    frame = pd.read_csv(csv_path(args.budget))
     if args.task:
         frame = frame[frame["task"].isin(args.task.split(","))]
     wide = frame.pivot_table(index=["dataset", "seed"], columns="arm", values="score")

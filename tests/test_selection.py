@@ -118,6 +118,20 @@ def test_a_clear_winner_is_chosen_over_the_strong_default():
         assert choice.score == pytest.approx(0.92)
 
 
+def test_a_higher_bar_keeps_the_strong_default_against_a_winner_below_it():
+    y, splits = _problem()
+    # Differences 0.1, 0.05, 0.1, 0.0, 0.1: mean 0.07, standard error 0.020 (3.5 SE).
+    results = _history(y, splits, [[0.9, 0.85, 0.9, 0.8, 0.9]])
+    for n_se, chosen in ((1.0, 2), (3.0, 2), (4.0, 1)):
+        for rule in ("one_se", "nested_one_se"):
+            choice = choose_final(results, y, splits, ACCURACY, "classification", rule=rule,
+                                  ensemble_size=1, n_se=n_se)
+            assert [t.trial_id for t in choice.trials] == [chosen], (rule, n_se)
+    kept = choose_final(results, y, splits, ACCURACY, "classification", rule="one_se",
+                        ensemble_size=1, n_se=4.0)
+    assert "within 4 standard errors" in kept.reason
+
+
 def _voters(fold_accuracies):
     """Two challengers right on cyclic windows of 17 rows of 20 starting at rows 0 and
     3 where fold_accuracies[f] is None (each 0.85, their blend 1.0: each row is wrong
