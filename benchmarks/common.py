@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 DATA_DIR = HERE.parent.parent / "shared" / "datasets"  # ../shared beside the checkout
@@ -54,11 +56,17 @@ def split_frame(X, y, task, seed=0):
 
 
 def score_of(task, y_true, y_pred):
-    """Accuracy (classification) or R² (regression) on the test split."""
+    """Accuracy (classification) or R² (regression) on the test split.
+
+    Labels are compared as text, so a prediction of ``"1"`` counts against a true
+    ``1`` (a CSV column read as numbers, a model that returns its labels as strings)
+    instead of scikit-learn refusing the mix of types; regression targets as floats.
+    """
     from sklearn.metrics import accuracy_score, r2_score
 
-    return float(r2_score(y_true, y_pred)) if task == "regression" else float(
-        accuracy_score(y_true, y_pred))
+    if task == "regression":
+        return float(r2_score(np.asarray(y_true, float), np.asarray(y_pred, float)))
+    return float(accuracy_score(np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)))
 
 
 class PeriodicSampler(threading.Thread):

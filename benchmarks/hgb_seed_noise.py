@@ -31,7 +31,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
-from common import DATA_DIR, append_rows, load_manifest, read_rows
+from common import DATA_DIR, append_rows, load_manifest, read_rows, score_of
 from protocol import read_split, split_indices
 
 CSV = HERE / "results" / "hgb_seed_noise.csv"
@@ -39,14 +39,6 @@ FIELDS = ["dataset", "task", "seed", "random_state", "score", "seconds"]
 RANDOM_STATES = range(5)
 # HistGradientBoosting's early_stopping="auto" turns on above this many rows.
 EARLY_STOPPING_ROWS = 10_000
-
-
-def _score(task, y_true, y_pred):
-    from sklearn.metrics import accuracy_score, r2_score
-
-    if task == "regression":
-        return float(r2_score(np.asarray(y_true, float), np.asarray(y_pred, float)))
-    return float(accuracy_score(np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)))
 
 
 def _entries(names):
@@ -71,7 +63,7 @@ def run(args):
                 start = time.monotonic()
                 adapter = ADAPTERS["hgb"](entry["task"], 60, rs, 2, HERE)
                 adapter.fit(X_train, y_train)
-                score = _score(entry["task"], y_test, adapter.predict(X_test))
+                score = score_of(entry["task"], y_test, adapter.predict(X_test))
                 append_rows(CSV, FIELDS, [{
                     "dataset": entry["name"], "task": entry["task"], "seed": seed,
                     "random_state": rs, "score": score,

@@ -43,7 +43,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
-from common import DATA_DIR, append_rows, load_manifest, read_rows
+from common import DATA_DIR, append_rows, load_manifest, read_rows, score_of
 from protocol import read_split, split_indices
 
 OUT = HERE / "results" / "selection"
@@ -105,14 +105,6 @@ def load_cell(entry, seed):
     return read_split(DATA_DIR / entry["file"], split_indices(entry, seed))
 
 
-def score(task, y_true, y_pred):
-    from sklearn.metrics import accuracy_score, r2_score
-
-    if task == "regression":
-        return float(r2_score(np.asarray(y_true, float), np.asarray(y_pred, float)))
-    return float(accuracy_score(np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)))
-
-
 def raw_path(entry, seed, budget):
     return RAW / f"{entry['name']}__{budget}__{seed}.pkl"
 
@@ -137,7 +129,7 @@ def search(args):
                 est = cls(time_budget=args.budget, n_jobs=2, random_state=seed).fit(
                     X_train, y_train)
                 seconds = time.monotonic() - start
-                test = score(task, y_test, est.predict(X_test))
+                test = score_of(task, y_test, est.predict(X_test))
                 final = (f"ensemble of {len(est.ensemble_.members_)}" if est.ensemble_ is not None
                          else est.search_space_.describe(est.best_config_) if est.best_config_
                          else "dummy")
@@ -155,7 +147,7 @@ def search(args):
                 adapter = ADAPTERS["hgb"](task, args.budget, seed, 2, RAW)
                 start = time.monotonic()
                 adapter.fit(X_train, y_train)
-                test = score(task, y_test, adapter.predict(X_test))
+                test = score_of(task, y_test, adapter.predict(X_test))
                 write_row({"dataset": name, "task": task, "seed": seed, "arm": "hgb",
                            "score": test, "final": "default HistGradientBoosting",
                            "n_members": 1, "n_trials": 1, "validation": "",
@@ -255,7 +247,7 @@ def arms(args):
                 start = time.monotonic() - choosing
                 choice = choices[arm]
                 models = install_choice(est, choice, X_fit, y_fit, fitted, inner_seed)
-                test = score(task, y_test, est.predict(X_test))
+                test = score_of(task, y_test, est.predict(X_test))
                 final = (f"ensemble of {len(models)}" if len(models) > 1 else
                          est.search_space_.describe(choice.trials[0].config))
                 write_row({"dataset": name, "task": task, "seed": seed, "arm": arm,

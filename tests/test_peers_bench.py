@@ -399,3 +399,17 @@ def test_a_resumable_results_csv_keeps_its_rows_when_its_layout_grows(peers, tmp
     assert read_rows(path) == [{"dataset": "iris", "seed": "0", "busy": "0"},
                                {"dataset": "car", "seed": "1", "busy": "0"},
                                {"dataset": "adult", "seed": "0", "busy": "2"}]
+
+
+def test_the_benchmarks_test_score_reads_labels_as_text_and_targets_as_numbers(peers):
+    """benchmarks/common.score_of: a label read from CSV as a number and predicted as
+    text (or the reverse) is the same label; a regression target given as text or
+    object is scored as numbers, not refused."""
+    sys.path.insert(0, str(PEERS.parent))
+    from common import score_of
+
+    y_true = np.array([0, 1, 1, 0])
+    assert score_of("binary", y_true, np.array(["0", "1", "0", "0"])) == 0.75
+    assert score_of("multiclass", np.array(["a", "b", "c"]), ["a", "b", "b"]) == pytest.approx(2 / 3)
+    assert score_of("regression", np.array(["1", "2", "3"], dtype=object),
+                    np.array([1.0, 2.0, 3.0])) == 1.0
