@@ -413,3 +413,35 @@ def test_the_benchmarks_test_score_reads_labels_as_text_and_targets_as_numbers(p
     assert score_of("multiclass", np.array(["a", "b", "c"]), ["a", "b", "b"]) == pytest.approx(2 / 3)
     assert score_of("regression", np.array(["1", "2", "3"], dtype=object),
                     np.array([1.0, 2.0, 3.0])) == 1.0
+
+
+def test_memory_pair_sets_our_peaks_beside_the_peer_s_on_the_runs_both_finished(peers, tmp_path):
+    """benchmarks/peers/memory_pair.py: medians and maxima of summed RSS and PSS over
+    the cells both systems ran (a cell only one ran is left out), and the runs where
+    ours is at or below the peer's, with a missing PSS not counted."""
+    import memory_pair
+
+    peaks = {  # (dataset, seed) -> {system: (rss, pss)}
+        ("iris", 0): {"automl-estimators": (800.0, 500.0), "autogluon": (600.0, 590.0)},
+        ("iris", 1): {"automl-estimators": (900.0, 650.0), "autogluon": (620.0, 610.0)},
+        ("car", 0): {"automl-estimators": (700.0, None), "autogluon": (650.0, 640.0)},
+        ("car", 1): {"automl-estimators": (5000.0, 4000.0)},  # the peer did not run it
+    }
+    for (dataset, seed), by_system in peaks.items():
+        for system, (rss, pss) in by_system.items():
+            record = {"system": system, "dataset": dataset, "task": "multiclass",
+                      "budget": 60, "seed": seed, "status": "ok", "accuracy": 0.9,
+                      "peak_mb": rss, "peak_pss_mb": pss, "max_procs": 5,
+                      "versions": {system: "1.0"}}
+            stem = peers.protocol.Run(system, dataset, 60, seed).stem
+            peers.protocol.write_json(tmp_path / f"{stem}.json", record)
+    both = memory_pair.paired_memory(peers.summarize.load_records(tmp_path), "autogluon")
+    assert len(both) == 3
+    ours, peer = memory_pair.summary_rows(both, "autogluon")
+    assert ours == ["automl-estimators", 3, "800", "900", "575", "650", "5"]
+    assert peer == ["autogluon", 3, "620", "650", "610", "640", "5"]
+    assert memory_pair.at_or_below(both, "peak_mb") == (0, 3)
+    assert memory_pair.at_or_below(both, "peak_pss_mb") == (1, 2)
+    text = memory_pair.render(both, "autogluon", "run.py --budgets 60")
+    assert "at or below autogluon by summed PSS: 1 of 2 runs" in text
+    assert "| car | multiclass | 60 | 0 | 700 | 650 | — | 640 |" in text
