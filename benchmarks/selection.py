@@ -25,8 +25,8 @@ wins/ties/losses against default HGB and the paired differences with their
 standard error over seeds.
 
 Rows go to ``benchmarks/results/selection/selection.csv`` (60 s; another budget B:
-``selection_B.csv``), one per (dataset, seed, arm); rows already there are
-skipped, so a run resumes.
+``selection_B.csv``; ``--rows FILE``: another table), one per (dataset, seed, arm);
+rows already there are skipped, so a run resumes.
 """
 from __future__ import annotations
 
@@ -83,12 +83,17 @@ def csv_path(budget):
     return OUT / ("selection.csv" if budget == 60 else f"selection_{budget}.csv")
 
 
-def done_rows(budget):
-    return {(r["dataset"], int(r["seed"]), r["arm"]) for r in read_rows(csv_path(budget))}
+def rows_path(args):
+    """The CSV of this run's rows: ``--rows``, else :func:`csv_path` of its budget."""
+    return Path(args.rows) if args.rows else csv_path(args.budget)
 
 
-def write_row(row, budget):
-    append_rows(csv_path(budget), FIELDS, [{**row, "commit": commit()}])
+def done_rows(path):
+    return {(r["dataset"], int(r["seed"]), r["arm"]) for r in read_rows(path)}
+
+
+def write_row(row, path):
+    append_rows(path, FIELDS, [{**row, "commit": commit()}])
 
 
 def datasets_of(args):
@@ -114,7 +119,7 @@ def search(args):
 
     from automl_estimators import AutoClassifier, AutoRegressor
 
-    done = done_rows(args.budget)
+    done = done_rows(rows_path(args))
     RAW.mkdir(parents=True, exist_ok=True)
     for seed in args.seeds:
         for entry in datasets_of(args):
@@ -137,7 +142,7 @@ def search(args):
                            "score": test, "final": final,
                            "n_members": len(est.ensemble_.members_) if est.ensemble_ else 1,
                            "n_trials": est.n_trials_, "validation": est.best_score_,
-                           "seconds": round(seconds, 2)}, args.budget)
+                           "seconds": round(seconds, 2)}, rows_path(args))
                 with open(path.with_suffix(".tmp"), "wb") as f:
                     pickle.dump(est, f)
                 path.with_suffix(".tmp").replace(path)
@@ -151,7 +156,7 @@ def search(args):
                 write_row({"dataset": name, "task": task, "seed": seed, "arm": "hgb",
                            "score": test, "final": "default HistGradientBoosting",
                            "n_members": 1, "n_trials": 1, "validation": "",
-                           "seconds": round(time.monotonic() - start, 2)}, args.budget)
+                           "seconds": round(time.monotonic() - start, 2)}, rows_path(args))
                 print(f"{name} seed {seed}: hgb {test:.4f}", flush=True)
 
 
@@ -213,7 +218,7 @@ def arms(args):
     from automl_estimators.selection import choose_final, choose_finals
 
     names = args.arms.split(",") if args.arms else list(ARMS)
-    done = done_rows(args.budget)
+    done = done_rows(rows_path(args))
     for seed in args.seeds:
         for entry in datasets_of(args):
             name, task = entry["name"], entry["task"]
@@ -253,7 +258,7 @@ def arms(args):
                 write_row({"dataset": name, "task": task, "seed": seed, "arm": arm,
                            "score": test, "final": final, "n_members": len(models),
                            "n_trials": est.n_trials_, "validation": choice.score,
-                           "seconds": round(time.monotonic() - start, 2)}, args.budget)
+                           "seconds": round(time.monotonic() - start, 2)}, rows_path(args))
                 print(f"{name} seed {seed}: {arm} {test:.4f} ({final}; {choice.reason})",
                       flush=True)
 
@@ -274,7 +279,7 @@ def report(args):
     many cells each arm ends on another final model than main."""
     import pandas as pd
 
-    frame = pd.read_csv(csv_path(args.budget))
+    frame = pd.read_csv(rows_path(args))
     if args.task:
         frame = frame[frame["task"].isin(args.task.split(","))]
     wide = frame.pivot_table(index=["dataset", "seed"], columns="arm", values="score")
@@ -330,6 +335,8 @@ def main():
                         type=lambda s: [int(x) for x in s.split(",")])
     parser.add_argument("--budget", type=int, default=60)
     parser.add_argument("--arms", default=None)
+    parser.add_argument("--rows", default=None,
+                        help="CSV of the rows (default: by --budget, see csv_path)")
     args = parser.parse_args()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     {"search": search, "arms": arms, "report": report}[args.phase](args)
