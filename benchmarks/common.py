@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import os
 import platform
 import signal
@@ -185,7 +186,7 @@ def machine_line():
 
 def fmt(v, spec):
     """Format a number for a table; '—' for missing."""
-    if v is None or (isinstance(v, float) and v != v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     return format(v, spec)
 

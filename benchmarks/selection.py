@@ -304,8 +304,8 @@ def report(args):
         rows[arm] = [f"{diff.mean():+.4f} ({diff.std(ddof=1) / np.sqrt(len(diff)):.4f})",
                      f"{(diff > tol).sum()}/{(diff.abs() <= tol).sum()}/{(diff < -tol).sum()}",
                      f"{vs_main.mean():+.4f} ({vs_main.std(ddof=1) / np.sqrt(len(diff)):.4f})",
-                     f"{(vs_main > tol).sum()}/{(vs_main.abs() <= tol).sum()}/"
-                     f"{(vs_main < -tol).sum()}", changed]
+                     (f"{(vs_main > tol).sum()}/{(vs_main.abs() <= tol).sum()}/"
+                      f"{(vs_main < -tol).sum()}"), changed]
     table = pd.DataFrame(rows, index=["vs HGB: mean Δ (SE over cells)", "vs HGB: W/T/L",
                                       "vs main: mean Δ (SE)", "vs main: W/T/L",
                                       "final differs from main's (cells)"]).T

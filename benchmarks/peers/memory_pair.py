@@ -71,8 +71,8 @@ def render(both, peer, command, ours=OURS):
               "median processes"]
     lines = [f"# Peak memory: {ours} against {peer}, the same runs", "",
              f"Command: `{command}`" if command else "", "",
-             "Peak of the summed memory of each run's whole process tree (see "
-             "`benchmarks/peers/memory_pair.py` for why both measures).", "",
+             ("Peak of the summed memory of each run's whole process tree (see "
+              "`benchmarks/peers/memory_pair.py` for why both measures)."), "",
              *table(header, summary_rows(both, peer, ours)), ""]
     for column, name in MEASURES:
         count, known = at_or_below(both, column)
