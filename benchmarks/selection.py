@@ -119,7 +119,8 @@ def search(args):
 
     from automl_estimators import AutoClassifier, AutoRegressor
 
-    done = done_rows(rows_path(args))
+    rows = rows_path(args)
+    done = done_rows(rows)
     RAW.mkdir(parents=True, exist_ok=True)
     for seed in args.seeds:
         for entry in datasets_of(args):
@@ -142,7 +143,7 @@ def search(args):
                            "score": test, "final": final,
                            "n_members": len(est.ensemble_.members_) if est.ensemble_ else 1,
                            "n_trials": est.n_trials_, "validation": est.best_score_,
-                           "seconds": round(seconds, 2)}, rows_path(args))
+                           "seconds": round(seconds, 2)}, rows)
                 with open(path.with_suffix(".tmp"), "wb") as f:
                     pickle.dump(est, f)
                 path.with_suffix(".tmp").replace(path)
@@ -156,7 +157,7 @@ def search(args):
                 write_row({"dataset": name, "task": task, "seed": seed, "arm": "hgb",
                            "score": test, "final": "default HistGradientBoosting",
                            "n_members": 1, "n_trials": 1, "validation": "",
-                           "seconds": round(time.monotonic() - start, 2)}, rows_path(args))
+                           "seconds": round(time.monotonic() - start, 2)}, rows)
                 print(f"{name} seed {seed}: hgb {test:.4f}", flush=True)
 
 
@@ -218,7 +219,8 @@ def arms(args):
     from automl_estimators.selection import choose_final, choose_finals
 
     names = args.arms.split(",") if args.arms else list(ARMS)
-    done = done_rows(rows_path(args))
+    rows = rows_path(args)
+    done = done_rows(rows)
     for seed in args.seeds:
         for entry in datasets_of(args):
             name, task = entry["name"], entry["task"]
@@ -258,7 +260,7 @@ def arms(args):
                 write_row({"dataset": name, "task": task, "seed": seed, "arm": arm,
                            "score": test, "final": final, "n_members": len(models),
                            "n_trials": est.n_trials_, "validation": choice.score,
-                           "seconds": round(time.monotonic() - start, 2)}, rows_path(args))
+                           "seconds": round(time.monotonic() - start, 2)}, rows)
                 print(f"{name} seed {seed}: {arm} {test:.4f} ({final}; {choice.reason})",
                       flush=True)
 

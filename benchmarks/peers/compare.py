@@ -27,9 +27,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
+from common import fmt
 from envs import OURS
 from protocol import LEDGER, RAW
-from summarize import CELL, TASKS, _none, fmt, load_records, outcome, rank_runs, table
+from summarize import CELL, TASKS, _none, load_records, outcome, rank_runs, table
 
 BEFORE, AFTER = "before", "after"
 

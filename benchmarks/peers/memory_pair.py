@@ -25,8 +25,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+from common import fmt
 from envs import OURS
-from summarize import fmt, load_records, table
+from summarize import load_records, table
 
 MEASURES = (("peak_mb", "summed RSS"), ("peak_pss_mb", "summed PSS"))
 
@@ -35,8 +37,7 @@ def paired_memory(frame, peer, ours=OURS):
     """One row per (dataset, budget, seed) both systems ran: their peaks and scores."""
     import pandas as pd
 
-    keep = ["dataset", "task", "budget", "seed", "status", "score", "peak_mb", "peak_pss_mb",
-            "max_procs"]
+    keep = ["dataset", "task", "budget", "seed", "score", "peak_mb", "peak_pss_mb", "max_procs"]
     mine = frame.loc[frame["system"] == ours, keep]
     theirs = frame.loc[frame["system"] == peer, keep]
     both = mine.merge(theirs, on=["dataset", "task", "budget", "seed"],

@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from common import machine_line
+from common import fmt, machine_line
 from envs import OURS, SYSTEMS
 from protocol import LEAGUES, LEDGER, PRIMARY, RAW, Run
 
@@ -235,12 +235,6 @@ def resources(frame):
 
 
 # ------------------------------------------------------------------ markdown
-def fmt(value, spec):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return format(value, spec)
-
-
 def table(header, rows, align=None):
     align = align or ["---"] + ["---:"] * (len(header) - 1)
     return ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|",
