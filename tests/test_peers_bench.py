@@ -445,3 +445,32 @@ def test_memory_pair_sets_our_peaks_beside_the_peer_s_on_the_runs_both_finished(
     text = memory_pair.render(both, "autogluon", "run.py --budgets 60")
     assert "at or below autogluon by summed PSS: 1 of 2 runs" in text
     assert "| car | multiclass | 60 | 0 | 700 | 650 | — | 640 |" in text
+
+
+def test_the_trial_limit_report_sets_each_share_against_the_package_s_own(peers, tmp_path):
+    """benchmarks/trial_limit.py: the arm of the largest share is the base; each other
+    arm's mean difference over the cells both ran, its wins / ties / losses, and the
+    share of the trials' seconds lost to trials stopped at the limit."""
+    sys.path.insert(0, str(PEERS.parent))
+    import trial_limit
+    from common import write_rows
+
+    def row(dataset, share, score, timeouts, lost):
+        return {"dataset": dataset, "task": "binary", "seed": "0", "budget": "60",
+                "share": share, "trial_limit": 60 * share, "score": score, "trials": 40,
+                "timeouts": timeouts, "timeout_seconds": lost, "trial_seconds": 100,
+                "fit_s": 59, "final": "ensemble of 2", "commit": "abc1234"}
+
+    rows = [row("adult", 0.25, 0.870, 1, 15), row("adult", 0.1, 0.860, 3, 18),
+            row("phoneme", 0.25, 0.910, 0, 0), row("phoneme", 0.1, 0.910, 2, 12),
+            row("kc1", 0.1, 0.850, 1, 6),  # its other arm did not run: left out
+            row("credit-g", 0.25, 0.750, 0, 0), row("credit-g", 0.1, 0.760, 0, 0)]
+    path = tmp_path / "rows.csv"
+    write_rows(path, trial_limit.FIELDS, rows)
+    trial_limit.main(["report", "--budget", "60", "--rows", str(path)])
+    text = path.with_suffix(".md").read_text()
+    assert "- share 0.1: mean +0.0000 (SE 0.0058) over 3 cells; 1 higher, 1 equal, 1 lower" in text
+    assert "- share 0.25: 1 trials stopped at the limit, 15 of 300 trial seconds (5%)" in text
+    assert "- share 0.1: 6 trials stopped at the limit, 36 of 400 trial seconds (9%)" in text
+    assert "| adult | 0 | 0.8700 | 0.8600 | 1 (15 of 100) | 3 (18 of 100) |" in text
+    assert "| kc1 | 0 | — | 0.8500 | — | 1 (6 of 100) |" in text
