@@ -45,6 +45,10 @@ def load_split(entry, seed=0, rows=None):
     return split_frame(df, y, entry["task"], seed)
 
 
+# The share of a dataset's rows the benchmarks test on.
+TEST_SHARE = 0.25
+
+
 def split_frame(X, y, task, seed=0):
     """The benchmarks' 75/25 split of any (X, y): stratified for classification.
 
@@ -53,7 +57,12 @@ def split_frame(X, y, task, seed=0):
     from sklearn.model_selection import train_test_split
 
     strat = y if task in ("binary", "multiclass") else None
-    return train_test_split(X, y, test_size=0.25, random_state=seed, stratify=strat)
+    return train_test_split(X, y, test_size=TEST_SHARE, random_state=seed, stratify=strat)
+
+
+def test_rows(n_rows):
+    """How many of ``n_rows`` the split tests on (scikit-learn rounds the test share up)."""
+    return math.ceil(TEST_SHARE * n_rows)
 
 
 def score_of(task, y_true, y_pred):

@@ -34,8 +34,12 @@ A run is a failure when any of these holds (:func:`failures`):
   measured as for the reference below (the summary counts the runs below it by any
   amount beside it);
 - ``below hgb``: the test score is below the default HistGradientBoosting's by more
-  than the noise: :data:`NOISE` or two binomial standard errors of HGB's test
-  accuracy, whichever is larger (R²: :data:`NOISE`).
+  than the noise: :data:`NOISE` or two standard errors of HGB's test accuracy,
+  whichever is larger (R²: :data:`NOISE`). The standard error is Agresti and Coull's
+  (two right and two wrong test rows added before the binomial one is taken): the
+  plain binomial one is 0 at an accuracy of 1, which made one test row of iris's 38
+  "beyond the noise" (the rule until session 19). Committed rows are judged again by
+  the rule of the day (:func:`rejudge`).
 """
 from __future__ import annotations
 
@@ -48,17 +52,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
-from common import (  # noqa: E402
+from common import (
     RESULTS,
     dataset_entry,
     load_manifest,
     load_split,
     read_rows,
+    test_rows,
     write_rows,
 )
-from envs import OURS  # noqa: E402
-from protocol import PRIMARY, Run  # noqa: E402
-from run import sweep  # noqa: E402
+from envs import OURS
+from protocol import PRIMARY, Run
+from run import sweep
 
 OUT = RESULTS / "reliability"
 RAW = OUT / "raw"
@@ -67,8 +72,8 @@ BUDGETS = (1, 10, 60)
 SEEDS = (0, 1, 2)
 # Same-code noise on the shared suite at 60 s, measured between sessions: mean
 # |difference| 0.0055 per cell, the largest 0.027 (docs/benchmarks.md, "Same-code
-# noise"). A score this far below the reference, or within two binomial standard
-# errors of its test accuracy, is not told apart from it.
+# noise"). A score this far below the reference, or within two standard errors of
+# its test accuracy (tolerance), is not told apart from it.
 NOISE = 0.01
 # The budget guarantee: fit ends within budget + max(OVERRUN_SECONDS, OVERRUN_SHARE x budget).
 OVERRUN_SECONDS = 1.0
@@ -103,10 +108,14 @@ def dummy_score(entry, seed):
 
 
 def tolerance(task, reference, n_test):
-    """How far below the reference a score may be and still be noise."""
+    """How far below the reference a score may be and still be noise: :data:`NOISE`, or
+    two standard errors of the reference's accuracy on ``n_test`` rows by Agresti and
+    Coull's estimate (z = 2: two right and two wrong rows added), whichever is larger."""
     if PRIMARY[task] == "r2" or reference is None:
         return NOISE
-    return max(NOISE, 2 * math.sqrt(max(reference * (1 - reference), 0.0) / n_test))
+    n = n_test + 4
+    p = (reference * n_test + 2) / n
+    return max(NOISE, 2 * math.sqrt(p * (1 - p) / n))
 
 
 def allowance(budget):
@@ -175,9 +184,34 @@ def table(raw=RAW, committed=None):
                      "error": (r.get("error") or "")[:200],
                      "repo_commit": r.get("repo_commit")})
     fresh = {_key(row) for row in rows}
-    kept = [row for row in typed_rows(OUT / "runs.csv" if committed is None else committed)
+    kept = [rejudge(row) for row in typed_rows(OUT / "runs.csv" if committed is None
+                                               else committed)
             if _key(row) not in fresh]
-    return sorted(kept + rows, key=_key)
+    return fastest_reference(sorted(kept + rows, key=_key))
+
+
+def fastest_reference(rows):
+    """Every row of a split given the fastest reference fit recorded for that split
+    at any budget (rows of different passes recorded different times: a busy
+    machine's fit says little about whether the default fits in the budget)."""
+    fastest = {}
+    for row in rows:
+        if row["hgb_fit_s"] is not None:
+            key = row["dataset"], row["seed"]
+            fastest[key] = min(row["hgb_fit_s"], fastest.get(key, math.inf))
+    return [{**row, "hgb_fit_s": fastest.get((row["dataset"], row["seed"]))} for row in rows]
+
+
+def rejudge(row):
+    """A committed row's tolerance and failures by today's rules, from its recorded
+    status, times and scores (its test rows: the dataset's share of the split)."""
+    n_test = test_rows(dataset_entry(row["dataset"])["n_rows"])
+    tol = tolerance(row["task"], row["hgb"], n_test)
+    record = {"status": row["status"], "budget": row["budget"], "fit_s": row["fit_s"],
+              "own_fit_s": row["own_fit_s"], "primary_metric": "score", "score": row["score"]}
+    found = failures(record, row["dummy"], row["hgb"], tol,
+                     tolerance(row["task"], row["dummy"], n_test))
+    return {**row, "tolerance": tol, "failures": ";".join(found)}
 
 
 def _key(row):
@@ -204,10 +238,10 @@ def typed_rows(path):
 def write(rows):
     """results/reliability/runs.csv and the summary printed as markdown."""
     write_rows(OUT / "runs.csv", COLUMNS, rows)
-    lines = ["| budget | runs | failed | error | overrun | below dummy | below hgb | "
+    lines = [("| budget | runs | failed | error | overrun | below dummy | below hgb | "
              "below hgb, hgb within budget | below dummy by any amount | "
              "over, import included | max fit_s − budget | max own fit − budget | "
-             "median peak MB |",
+             "median peak MB |"),
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for budget in sorted({r["budget"] for r in rows}):
         sub = [r for r in rows if r["budget"] == budget]
@@ -237,8 +271,8 @@ def write(rows):
               f"`fit` over budget + max({OVERRUN_SECONDS:g} s, {OVERRUN_SHARE:.0%}) by the "
               "package's own clock (`own_fit_s`, `fit_time_`; `fit_s` where not recorded); a test "
               "score below the dummy's, or below the default HistGradientBoosting's (same "
-              f"split), by more than the noise: max({NOISE}, two binomial standard errors of "
-              "the other's accuracy). *below hgb, hgb within budget*: of the runs below the "
+              f"split), by more than the noise: max({NOISE}, two standard errors of "
+              "the other's accuracy, Agresti and Coull's). *below hgb, hgb within budget*: of the runs below the "
               "reference, those whose reference's own `fit` (fresh process, fastest record) "
               "took at most the budget. *below dummy by any amount*: without the noise "
               "allowance. *over, import included*: over the same allowance by `fit_s`, the "
@@ -247,8 +281,8 @@ def write(rows):
     lines = header + lines
     failed = [r for r in rows if r["failures"]]
     if failed:
-        lines += ["", "| dataset | budget | seed | failures | score | hgb | dummy | fit_s "
-                  "| hgb fit_s |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += ["", ("| dataset | budget | seed | failures | score | hgb | dummy | fit_s "
+                  "| hgb fit_s |"), "|---|---|---|---|---|---|---|---|---|"]
         lines += [f"| {r['dataset']} | {r['budget']} | {r['seed']} | {r['failures']} | "
                   f"{_fmt(r['score'])} | {_fmt(r['hgb'])} | {_fmt(r['dummy'])} | "
                   f"{_fmt(r['fit_s'], '.2f')} | {_fmt(r['hgb_fit_s'], '.2f')} |"

@@ -351,6 +351,40 @@ def test_the_reliability_sweep_counts_failures_beyond_the_noise(peers):
     assert not sweep._within(None, 1) and not sweep._within(float("nan"), 1)
 
 
+def test_the_reliability_sweep_s_noise_is_not_zero_at_a_perfect_reference(peers):
+    """A reference that got all 38 test rows right is not a measurement without noise:
+    one row of 38 below it is noise, four are not (Agresti and Coull's standard
+    error); a committed row is judged again by this rule, its other failures kept."""
+    sys.path.insert(0, str(PEERS.parent))
+    import reliability_sweep as sweep
+
+    tol = sweep.tolerance("multiclass", 1.0, 38)
+    assert 1 / 38 < tol < 4 / 38
+    assert sweep.tolerance("multiclass", 1.0, 14_500) == sweep.NOISE  # large: the floor
+    assert sweep.tolerance("regression", 0.5, 38) == sweep.NOISE
+    row = {"dataset": "iris", "task": "multiclass", "budget": 10, "seed": 2, "status": "ok",
+           "score": 37 / 38, "dummy": 12 / 38, "hgb": 1.0, "fit_s": 9.4, "own_fit_s": 9.3,
+           "tolerance": 0.01, "failures": "below hgb"}
+    assert sweep.rejudge(row)["failures"] == ""
+    assert sweep.rejudge(row)["tolerance"] == pytest.approx(tol)
+    assert sweep.rejudge({**row, "score": 34 / 38})["failures"] == "below hgb"
+    assert sweep.rejudge({**row, "own_fit_s": 12.0})["failures"] == "overrun"
+    assert sweep.rejudge({**row, "status": "crash", "score": None})["failures"] == "error"
+
+
+def test_the_reliability_sweep_times_a_split_s_reference_by_its_fastest_record(peers):
+    """Whether the default fits in the budget is read from the fastest fit of the
+    split's reference in any pass, not from the pass of that budget's row (a busy
+    machine's 98 s for a fit that took 9.3 s on a quiet one)."""
+    sys.path.insert(0, str(PEERS.parent))
+    import reliability_sweep as sweep
+
+    rows = [{"dataset": "letter", "seed": 1, "budget": 5, "hgb_fit_s": 9.3},
+            {"dataset": "letter", "seed": 1, "budget": 10, "hgb_fit_s": 98.1},
+            {"dataset": "letter", "seed": 2, "budget": 10, "hgb_fit_s": None}]
+    assert [r["hgb_fit_s"] for r in sweep.fastest_reference(rows)] == [9.3, 9.3, None]
+
+
 def test_the_reliability_sweep_keeps_committed_rows_that_no_new_record_replaces(
         peers, tmp_path):
     """A fresh clone has no raw records: a sub-grid's sweep must not drop the rows of
