@@ -82,6 +82,18 @@ INLINE_CELL_SECONDS = 1.5e-5
 # ... and only up to this many expected seconds, and this share of the search time
 # left: a trial in the fit's own process has no time or memory limit but the estimate.
 INLINE_MAX_SECONDS = 2.0
+# When neither form of the strong default is expected in time there, the fit's own
+# process runs the quick model instead (spaces.components.QUICK_MODEL: Gaussian
+# naive Bayes, ridge regression, at their defaults in the default preprocessing),
+# so that a fit of a second on data too large or too wide for any boosted model
+# ends on a model that read the features when it beats the dummy on validation.
+# Expected seconds per fold: INLINE_FIT_SECONDS + training rows x (numeric columns
+# x QUICK_NUMERIC_CELL_SECONDS + categorical columns x QUICK_CATEGORICAL_CELL_SECONDS,
+# the one-hot encoding's share). Measured (one thread, fit and validation
+# predictions, 12 shared datasets of 343-29,145 training rows): 0.04-0.44 s; this
+# estimate is above the measured time on all 12, by 1.2-3x.
+QUICK_NUMERIC_CELL_SECONDS = 4e-7
+QUICK_CATEGORICAL_CELL_SECONDS = 3e-6
 INLINE_SHARE = 0.75
 # When the strong default is not expected within that share of the search time
 # (budgets of a second or two, where the workers' start takes the rest), the fit's
@@ -160,6 +172,9 @@ class SearchPlan:
     # Expected seconds of the strong default's trial on one thread, however long
     # (estimate_default_seconds); None with the neural branch on.
     default_seconds: float | None = None
+    # ... and of the quick model's (QUICK_NUMERIC_CELL_SECONDS), run there when
+    # neither form of the strong default is expected in time; None: never.
+    quick_inline_seconds: float | None = None
 
 
 def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=60.0,
@@ -230,9 +245,11 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     inline, short = (None, None) if use_neural else (estimate_default_seconds(
         n_fits, train_rows, profile.n_features, profile.n_classes, iterations_share=share)
         for share in (1.0, short_default(profile.task)[1]))
+    quick = None if use_neural else estimate_quick_seconds(n_fits, train_rows, profile)
     return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
-                      reason + cap_note, use_neural, _inline(inline), _inline(short), inline)
+                      reason + cap_note, use_neural, _inline(inline), _inline(short), inline,
+                      _inline(quick))
 
 
 def _inline(seconds: float | None) -> float | None:
@@ -248,6 +265,15 @@ def estimate_default_seconds(n_fits: int, train_rows: float, columns: int,
     trees = n_classes if n_classes > 2 else 1
     return n_fits * (INLINE_FIT_SECONDS
                      + INLINE_CELL_SECONDS * train_rows * columns * trees * iterations_share)
+
+
+def estimate_quick_seconds(n_fits: int, train_rows: float, profile) -> float:
+    """Expected seconds of the quick model's trial on one thread (see
+    :data:`QUICK_NUMERIC_CELL_SECONDS`): ``n_fits`` fits on ``train_rows`` rows each."""
+    categorical = len(profile.categorical) + len(profile.high_cardinality)
+    per_row = (len(profile.numeric) * QUICK_NUMERIC_CELL_SECONDS
+               + categorical * QUICK_CATEGORICAL_CELL_SECONDS)
+    return n_fits * (INLINE_FIT_SECONDS + train_rows * per_row)
 
 
 def _trial_fits(search_rows, resampling, resampling_size) -> tuple[int, float]:

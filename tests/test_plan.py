@@ -309,3 +309,37 @@ def test_the_short_default_is_expected_in_a_third_of_the_default_s_iterations_ti
                        torch_available=True)
     assert neural.inline_seconds is None and neural.short_inline_seconds is None
     assert neural.default_seconds is None
+
+
+def test_the_quick_model_is_expected_from_its_numeric_and_categorical_cells():
+    """The quick model's seconds: a fixed cost per fold plus each training row's
+    numeric and categorical cells (the one-hot encoding costs more a cell); none
+    past INLINE_MAX_SECONDS or with the neural branch on, where it never runs in
+    the fit's own process."""
+    from automl_estimators.plan import (
+        INLINE_FIT_SECONDS,
+        QUICK_CATEGORICAL_CELL_SECONDS,
+        QUICK_NUMERIC_CELL_SECONDS,
+    )
+
+    mixed = DataProfile(task="classification", n_rows=30000, n_features=14, sparse=False,
+                        numeric=tuple(range(6)), categorical=tuple(range(6, 13)),
+                        high_cardinality=(13,), missing_fraction=0.0, class_counts=(2, 2))
+    plan = make_plan(mixed, time_budget=1)
+    train_rows = 30000 * (1 - DEFAULT_HOLDOUT)
+    expected = INLINE_FIT_SECONDS + train_rows * (6 * QUICK_NUMERIC_CELL_SECONDS
+                                                  + 8 * QUICK_CATEGORICAL_CELL_SECONDS)
+    assert plan.quick_inline_seconds == pytest.approx(expected)
+    # the same cells, all numeric, are expected faster
+    numeric = make_plan(profile(30000, n_features=14), time_budget=1)
+    assert numeric.quick_inline_seconds < plan.quick_inline_seconds
+    # cross-validation: one fit per fold
+    small = make_plan(profile(200, n_features=10), time_budget=1)
+    assert small.resampling == "cv" and small.quick_inline_seconds == pytest.approx(
+        small.n_folds * (INLINE_FIT_SECONDS + 200 * (small.n_folds - 1) / small.n_folds
+                       * 10 * QUICK_NUMERIC_CELL_SECONDS))
+    wide = make_plan(profile(30000, n_features=20000), time_budget=1)
+    assert wide.quick_inline_seconds is None
+    neural = make_plan(profile(2400, n_features=36), time_budget=1, neural=True,
+                       torch_available=True)
+    assert neural.quick_inline_seconds is None

@@ -289,6 +289,38 @@ def test_a_fit_of_a_second_or_two_runs_the_short_default_when_the_default_is_too
     assert model.score(X, y) > 0.95
 
 
+@pytest.mark.parametrize("Estimator, quick", [("AutoClassifier", "naive_bayes"),
+                                              ("AutoRegressor", "ridge")])
+def test_a_fit_of_a_second_runs_the_quick_model_when_no_form_of_the_default_is_in_time(
+        monkeypatch, Estimator, quick):
+    """When neither form of the strong default is expected in time in the fit's
+    process (data too large or wide for a boosted model in a second), the quick
+    model runs there instead, and the fit ends on a model that read the features,
+    not on the dummy."""
+    from sklearn.datasets import load_diabetes, load_wine
+
+    import automl_estimators
+    from automl_estimators import evaluation, plan, search_loop
+    from automl_estimators.metalearning.warm_start import QUICK_ORIGIN
+
+    monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
+    # both forms of the default past INLINE_MAX_SECONDS; the workers never come up
+    monkeypatch.setattr(plan, "estimate_default_seconds",
+                        lambda *args, iterations_share=1.0: 30.0 * iterations_share)
+    monkeypatch.setattr(search_loop, "WORKER_START_SECONDS", 100.0)
+    X, y = (load_wine if quick == "naive_bayes" else load_diabetes)(return_X_y=True)
+    start = time.monotonic()
+    model = getattr(automl_estimators, Estimator)(
+        time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
+    assert time.monotonic() - start < loaded_bound(8)
+    trials = model.leaderboard_.set_index("trial")
+    assert list(trials.index) == [1, 0]  # the quick model, the dummy
+    assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == QUICK_ORIGIN
+    assert trials.loc[1, "model"] == quick and model.best_config_["model"] == quick
+    assert model.refit_ == "all rows"
+    assert model.score(X, y) > (0.9 if quick == "naive_bayes" else 0.4)
+
+
 class _ReadyAfterFirstLook:
     """An evaluator stand-in whose one worker is not up at the first look and is at
     every later one; trials score 0.9 (here) or 0.95 (in the worker) at once."""

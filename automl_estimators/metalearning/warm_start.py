@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 
 from ..spaces import DEFAULT_MODEL, short_default
+from ..spaces.components import QUICK_MODEL
 from ..spaces.declarations import MODEL
 from ..trial import Candidate, config_key
 from .features import meta_features
@@ -45,6 +46,10 @@ AUTO_METHOD = "knn"
 # run in the fit's own process when the default would not finish in time there
 # (plan.SearchPlan.short_inline_seconds); never the strong default of the selection rule.
 SHORT_DEFAULT_ORIGIN = "short_default"
+# The origin of the quick model (spaces.components.QUICK_MODEL at its defaults), run in
+# the fit's own process when neither form of the strong default is expected in time
+# there (plan.SearchPlan.quick_inline_seconds).
+QUICK_ORIGIN = "quick"
 
 
 def warm_start_candidates(warm_start, space, X, y, profile) -> list[Candidate]:
@@ -101,15 +106,22 @@ def _explicit(configs, space) -> list[dict]:
 
 def inline_trials(plan, space, warm_start) -> tuple:
     """The trials the search loop may run in the fit's own process while its workers
-    start (``SearchLoop.inline``), each with its expected seconds there: the strong
-    default (``plan.inline_seconds``), then the same with the fewest iterations
-    its range allows (``plan.short_inline_seconds``, :data:`SHORT_DEFAULT_ORIGIN`).
-    The plan's estimates are the strong default's: none when ``warm_start``
-    does not start with it (the model excluded, or the neural branch on)."""
-    if not warm_start or warm_start[0].config.get(MODEL) != DEFAULT_MODEL:
-        return ()
-    overrides, _ = short_default(space.task)
-    short = Candidate(space.default_config(DEFAULT_MODEL, overrides), 1.0, SHORT_DEFAULT_ORIGIN)
-    return tuple((candidate, seconds) for candidate, seconds in (
-        (warm_start[0], plan.inline_seconds), (short, plan.short_inline_seconds))
-        if seconds is not None)
+    start (``SearchLoop.inline``), each with its expected seconds there, the first
+    expected in time runs: the strong default (``plan.inline_seconds``), then the
+    same with the fewest iterations its range allows (``plan.short_inline_seconds``,
+    :data:`SHORT_DEFAULT_ORIGIN`), then the quick model at its defaults
+    (``plan.quick_inline_seconds``, :data:`QUICK_ORIGIN`; when the space offers it).
+    The default's forms need ``warm_start`` to start with the strong default (not
+    with the model excluded, or the neural branch on)."""
+    trials = []
+    if warm_start and warm_start[0].config.get(MODEL) == DEFAULT_MODEL:
+        overrides, _ = short_default(space.task)
+        short = Candidate(space.default_config(DEFAULT_MODEL, overrides), 1.0,
+                          SHORT_DEFAULT_ORIGIN)
+        trials += [(warm_start[0], plan.inline_seconds), (short, plan.short_inline_seconds)]
+    quick = QUICK_MODEL[space.task]
+    if quick in space.models:
+        trials.append((Candidate(space.default_config(quick), 1.0, QUICK_ORIGIN),
+                       plan.quick_inline_seconds))
+    return tuple((candidate, seconds) for candidate, seconds in trials
+                 if seconds is not None)
