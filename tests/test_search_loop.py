@@ -395,6 +395,43 @@ def test_after_the_short_default_the_strong_default_keeps_its_place_in_a_worker(
                key=lambda r: r.trial_id).config == default.config
 
 
+class _DefaultCrashes(_ReadyAfterFirstLook):
+    """As its parent, but the trial of a configuration marked ``crash`` crashes."""
+
+    def collect(self, future, *, trial_id, config, origin, **kwargs):
+        from automl_estimators.trial import Status
+
+        if config.get("crash"):
+            return TrialResult(trial_id=trial_id, config=config, origin=origin,
+                               fidelity=1.0, status=Status.CRASH, error="deliberate")
+        return super().collect(future, trial_id=trial_id, config=config, origin=origin,
+                               **kwargs)
+
+
+def test_a_stand_in_s_model_held_does_not_stop_the_workers_sending_theirs():
+    """The quick model run here in place of the strong default holds a model that
+    beats the dummy, but a weak one: the workers' trials still send theirs back
+    until one of theirs is held, so that the fit need not end on the quick model
+    when a better trial's refit does not fit (letter at 10 s, d86cbbd)."""
+    from automl_estimators.metalearning.warm_start import QUICK_ORIGIN
+
+    default = Candidate({"model": "hgb", "crash": True}, 1.0, "default")
+    forest = Candidate({"model": "forest"}, 1.0, "default")
+    trees = Candidate({"model": "trees"}, 1.0, "default")
+    quick = Candidate({"model": "naive_bayes"}, 1.0, QUICK_ORIGIN)
+    evaluator, history, budget = _DefaultCrashes(), History(), Budget(SLACK_BUDGET)
+    SearchLoop(Listed([]), evaluator, history, budget, Reporter(0, budget, "accuracy"),
+               lambda config, fidelity=1.0: (config, 1.0), str, lambda ranked, results: 0.0,
+               max_trials=4, inline=((default, 1000.0), (quick, 0.01)),
+               default_seconds=1000.0).run([default, forest, trees])
+    assert evaluator.here == [quick.config]
+    sent = {s["config"]["model"]: s["return_model"] for s in evaluator.submitted}
+    # the default (first) always; the forest with only the quick model held; then
+    # the forest's model is held and the trees keep theirs
+    assert sent == {"hgb": True, "forest": True, "trees": False}
+    assert history.held_model().config == forest.config
+
+
 class _Flaky:
     """Workers that run three trials, then can no longer start."""
 
