@@ -432,6 +432,31 @@ def test_a_stand_in_s_model_held_does_not_stop_the_workers_sending_theirs():
     assert history.held_model().config == forest.config
 
 
+def test_once_the_workers_are_up_no_time_is_held_back_for_a_stand_in_s_refit():
+    """The quick model's model, held, serves as fitted during search: once the
+    workers are up, the search is not cut short for its refit (at 5 s, 07758fc,
+    that reserve stopped the search before a better trial ended)."""
+    from automl_estimators.metalearning.warm_start import QUICK_ORIGIN
+
+    default = Candidate({"model": "hgb", "crash": True}, 1.0, "default")
+    forest = Candidate({"model": "forest"}, 1.0, "default")
+    quick = Candidate({"model": "naive_bayes"}, 1.0, QUICK_ORIGIN)
+    seen = []
+
+    def reserve(ranked, results):
+        seen.append([r.origin for r in ranked])
+        return 0.0
+
+    evaluator, history, budget = _DefaultCrashes(), History(), Budget(SLACK_BUDGET)
+    SearchLoop(Listed([]), evaluator, history, budget, Reporter(0, budget, "accuracy"),
+               lambda config, fidelity=1.0: (config, 1.0), str, reserve,
+               max_trials=3, inline=((default, 1000.0), (quick, 0.01)),
+               default_seconds=1000.0).run([default, forest])
+    assert evaluator.here == [quick.config]
+    assert [QUICK_ORIGIN] not in seen  # the quick model alone was never held back for
+    assert ["default", QUICK_ORIGIN] in seen  # a worker's better trial is, beside it
+
+
 class _Flaky:
     """Workers that run three trials, then can no longer start."""
 
