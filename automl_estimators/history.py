@@ -66,12 +66,11 @@ class History:
         """The trial whose fitted model is kept, or None."""
         return next((r for r in self.results if r.model is not None), None)
 
-    def has_fallback_model(self, stand_ins=()) -> bool:
-        """Whether a trial's fitted model that beats the dummy (trial 0) is held, of
-        none of the origins ``stand_ins`` (models that do not count as one)."""
+    def has_fallback_model(self) -> bool:
+        """Whether a trial's fitted model that beats the dummy (trial 0) is held."""
         held = self.held_model()
         dummy = next((r for r in self.results if r.origin == "dummy"), None)
-        return held is not None and held.origin not in ("dummy", *stand_ins) and (
+        return held is not None and held.origin != "dummy" and (
             dummy is None or held.score > dummy.score)
 
     def without_models(self) -> list:

@@ -250,10 +250,18 @@ class SearchLoop:
         While the workers are not up (a fit of a second), its refit runs in this
         process and is held back for."""
         ranked = self.history.ranked()
-        held = self.history.held_model()
-        if held is None or held.origin not in self._stand_ins or not self.evaluator.ready(0.0):
+        if not self._stand_in_held() or not self.evaluator.ready(0.0):
             return ranked
+        held = self.history.held_model()
         return [r for r in ranked if r is not held]
+
+    def _stand_in_held(self) -> bool:
+        """Whether the fitted model held is that of a stand-in for the strong default
+        run here (its short form, the quick model: ``inline``): it neither stops the
+        workers' trials sending theirs back (:meth:`_start`) nor is held back for
+        (:meth:`_refit_candidates`)."""
+        held = self.history.held_model()
+        return held is not None and held.origin in self._stand_ins
 
     def _may_start(self) -> bool:
         return not self._exhausted and (self.max_trials is None
@@ -427,8 +435,8 @@ class SearchLoop:
             future = self.evaluator.submit(
                 pipeline, limit, fidelity=row_share, seed=seed,
                 return_model=first or (full and (
-                    self.return_models
-                    or not self.history.has_fallback_model(self._stand_ins))))
+                    self.return_models or not self.history.has_fallback_model()
+                    or self._stand_in_held())))
         except WorkersUnavailable as exc:
             self._workers_unavailable(exc)
             return

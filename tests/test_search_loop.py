@@ -408,23 +408,32 @@ class _DefaultCrashes(_ReadyAfterFirstLook):
                                **kwargs)
 
 
+def _after_the_quick_model(later, reserve=lambda ranked, results: 0.0):
+    """Run the loop where the strong default is expected in time neither here nor
+    in a worker: the quick model runs here (and is checked to), the default crashes
+    in the worker, then ``later`` run there. Returns (evaluator, history)."""
+    from automl_estimators.metalearning.warm_start import QUICK_ORIGIN
+
+    default = Candidate({"model": "hgb", "crash": True}, 1.0, "default")
+    quick = Candidate({"model": "naive_bayes"}, 1.0, QUICK_ORIGIN)
+    evaluator, history, budget = _DefaultCrashes(), History(), Budget(SLACK_BUDGET)
+    SearchLoop(Listed([]), evaluator, history, budget, Reporter(0, budget, "accuracy"),
+               lambda config, fidelity=1.0: (config, 1.0), str, reserve,
+               max_trials=2 + len(later),  # the quick model, the default, later
+               inline=((default, 1000.0), (quick, 0.01)),
+               default_seconds=1000.0).run([default, *later])
+    assert evaluator.here == [quick.config]
+    return evaluator, history
+
+
 def test_a_stand_in_s_model_held_does_not_stop_the_workers_sending_theirs():
     """The quick model run here in place of the strong default holds a model that
     beats the dummy, but a weak one: the workers' trials still send theirs back
     until one of theirs is held, so that the fit need not end on the quick model
     when a better trial's refit does not fit (letter at 10 s, d86cbbd)."""
-    from automl_estimators.metalearning.warm_start import QUICK_ORIGIN
-
-    default = Candidate({"model": "hgb", "crash": True}, 1.0, "default")
     forest = Candidate({"model": "forest"}, 1.0, "default")
     trees = Candidate({"model": "trees"}, 1.0, "default")
-    quick = Candidate({"model": "naive_bayes"}, 1.0, QUICK_ORIGIN)
-    evaluator, history, budget = _DefaultCrashes(), History(), Budget(SLACK_BUDGET)
-    SearchLoop(Listed([]), evaluator, history, budget, Reporter(0, budget, "accuracy"),
-               lambda config, fidelity=1.0: (config, 1.0), str, lambda ranked, results: 0.0,
-               max_trials=4, inline=((default, 1000.0), (quick, 0.01)),
-               default_seconds=1000.0).run([default, forest, trees])
-    assert evaluator.here == [quick.config]
+    evaluator, history = _after_the_quick_model([forest, trees])
     sent = {s["config"]["model"]: s["return_model"] for s in evaluator.submitted}
     # the default (first) always; the forest with only the quick model held; then
     # the forest's model is held and the trees keep theirs
@@ -438,21 +447,13 @@ def test_once_the_workers_are_up_no_time_is_held_back_for_a_stand_in_s_refit():
     that reserve stopped the search before a better trial ended)."""
     from automl_estimators.metalearning.warm_start import QUICK_ORIGIN
 
-    default = Candidate({"model": "hgb", "crash": True}, 1.0, "default")
-    forest = Candidate({"model": "forest"}, 1.0, "default")
-    quick = Candidate({"model": "naive_bayes"}, 1.0, QUICK_ORIGIN)
     seen = []
 
     def reserve(ranked, results):
         seen.append([r.origin for r in ranked])
         return 0.0
 
-    evaluator, history, budget = _DefaultCrashes(), History(), Budget(SLACK_BUDGET)
-    SearchLoop(Listed([]), evaluator, history, budget, Reporter(0, budget, "accuracy"),
-               lambda config, fidelity=1.0: (config, 1.0), str, reserve,
-               max_trials=3, inline=((default, 1000.0), (quick, 0.01)),
-               default_seconds=1000.0).run([default, forest])
-    assert evaluator.here == [quick.config]
+    _after_the_quick_model([Candidate({"model": "forest"}, 1.0, "default")], reserve)
     assert [QUICK_ORIGIN] not in seen  # the quick model alone was never held back for
     assert ["default", QUICK_ORIGIN] in seen  # a worker's better trial is, beside it
 
