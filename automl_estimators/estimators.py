@@ -13,6 +13,7 @@ import logging
 import math
 import warnings
 from contextlib import closing
+from functools import partial
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -310,6 +311,9 @@ class _AutoBase(BaseEstimator):
                                       fidelity=fidelity)
             return pipeline, fidelity_shares(config, space, fidelity)[1]
 
+        def unfitted(config):
+            return build(config)[0]
+
         limits = Limits(self.max_parameters, self.max_predict_latency)
         # A failed trial is worth no more than the dummy fallback (trial 0).
         dummy_score = history.results[0].score
@@ -343,6 +347,8 @@ class _AutoBase(BaseEstimator):
                        default_seconds=plan.default_seconds,
                        only_time_bounded=(STRATEGIES[plan.strategy].networks_only
                                           or set(space.models) == {NEURAL}),
+                       refit_early=partial(finisher.refit_early, history, evaluator,
+                                           unfitted),
                        ).run(warm_start)
             reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
                            budget.remaining())
@@ -351,8 +357,7 @@ class _AutoBase(BaseEstimator):
                 return search_report, finisher.keep(history, fallback)
             try:
                 with interrupts.abortable():
-                    final = finisher.finish(history, evaluator,
-                                            lambda config: build(config)[0], fallback)
+                    final = finisher.finish(history, evaluator, unfitted, fallback)
             except KeyboardInterrupt:
                 if not interrupts.holds_signal:  # raised by a handler not ours
                     interrupts.note()

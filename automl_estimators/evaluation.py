@@ -198,25 +198,40 @@ class Evaluator:
         if not self.ready(timeout):
             return [Refit(None, error=f"the trial workers were not up within {timeout:.1f}s")
                     for _ in pipelines]
-        futures = []
         bounds = [None] * len(pipelines) if training_seconds is None else training_seconds
-        for pipeline, bound in zip(pipelines, bounds):
-            task = TrialTask(pipeline, folds=None, fidelity=fidelity, n_threads=n_threads,
-                             return_model=True, time_limit=timeout, training_seconds=bound)
-            try:
-                futures.append(self._runner.schedule(task, timeout))
-            except WorkersUnavailable as exc:
-                futures.append(str(exc))
-        results = []
-        for future in futures:
-            if isinstance(future, str):
-                results.append(Refit(None, error=future))
-                continue
-            # The pool counts a task's timeout from when a worker starts it; a worker
-            # may first have to start and load the data, so the parent keeps the deadline.
-            results.append(_as_refit(outcome(future,
-                                             wait=max(deadline - time.monotonic(), 0.01))))
-        return results
+        futures = [self.start_refit(pipeline, timeout, n_threads, fidelity, bound)
+                   for pipeline, bound in zip(pipelines, bounds)]
+        # The pool counts a task's timeout from when a worker starts it; a worker
+        # may first have to start and load the data, so the parent keeps the deadline.
+        return [self.refit_outcome(future, deadline - time.monotonic()) for future in futures]
+
+    def start_refit(self, pipeline, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
+        """Start fitting ``pipeline`` on all rows (or a ``fidelity`` share of them) in a
+        worker, within ``timeout``, and return at once: a handle for
+        :meth:`refit_outcome` (the worker's future, or why it could not start).
+        The finishing step starts one while the search still waits for the strong
+        default's trial (:meth:`.finish.Finisher.refit_early`)."""
+        task = TrialTask(pipeline, folds=None, fidelity=fidelity, n_threads=n_threads,
+                         return_model=True, time_limit=timeout,
+                         training_seconds=training_seconds)
+        try:
+            return self._runner.schedule(task, max(timeout, 0.01))
+        except WorkersUnavailable as exc:
+            return str(exc)
+
+    @staticmethod
+    def refit_outcome(handle, wait) -> Refit:
+        """The :class:`Refit` of a :meth:`start_refit` handle, waited for at most ``wait``
+        seconds (a refit still running then is stopped); never raises."""
+        if isinstance(handle, str):
+            return Refit(None, error=handle)
+        return _as_refit(outcome(handle, wait=max(wait, 0.01)))
+
+    @staticmethod
+    def stop_refit(handle) -> None:
+        """Stop a :meth:`start_refit` whose model is not wanted (its worker is freed)."""
+        if not isinstance(handle, str):
+            handle.cancel()
 
     def close(self):
         """Stop the workers (killing any still running) and release the data."""

@@ -238,6 +238,9 @@ class Finisher:
     # (trials seen, seconds it held back, when it was made, seconds it took) of the
     # last choice made for the reserve (_confirmed_reserve)
     _confirmed: tuple | None = field(default=None, init=False, repr=False)
+    # (trial, handle) of the refit started while the search waited for the strong
+    # default's trial (refit_early)
+    _early: tuple | None = field(default=None, init=False, repr=False)
 
     def reserve(self, ranked, results=None) -> float:
         """Seconds the finishing step needs when ``ranked`` are the successful
@@ -325,6 +328,53 @@ class Finisher:
         self._confirmed = (len(results), held, done, done - now)
         return held
 
+    def refit_early(self, history, evaluator, build) -> None:
+        """Start the best trial's refit on all rows now, in a worker the search leaves
+        free: called once the search time is up while the strong default's trial
+        still runs (it is waited for, :class:`~.search_loop.SearchLoop`). The refit
+        is started when it is expected to end within the time left; :meth:`finish`
+        keeps it when the final choice holds that trial, and stops it otherwise.
+        Before, the time held back for that refit went to waiting for the default:
+        measured at 8a29443 (letter, 10 s, seed 1), extra trees scored 0.9626 on
+        validation at 5.4 s, the default's trial ended at 9.5 s (0.9511), and the fit
+        ended on random forest's model as fitted during search (test 0.9486 where a
+        default HistGradientBoosting scores 0.9626).
+        ``build``: configuration -> unfitted pipeline."""
+        if self._early is not None:
+            return
+        dummy = history.results[0]
+        best = next((r for r in history.ranked()
+                     if r.origin != "dummy" and r.score > dummy.score), None)
+        left = self.budget.remaining()
+        if best is None or self._refit_estimate(best) > left:
+            return
+        # The default's trial holds one of the workers' cores.
+        threads = max(1, refit_threads(cores_had(history.results, self.n_workers),
+                                       self.n_threads) - 1)
+        self.reporter.phase("refitting trial %d on all %d rows while the strong default's "
+                            "trial ends (%.1fs left)", best.trial_id, self.all_rows, left)
+        self._early = (best, evaluator.start_refit(
+            self._refit_pipeline(build, best), left, n_threads=threads,
+            training_seconds=self._training_seconds(best)))
+
+    def _collect_early(self, choice, history, evaluator, done) -> None:
+        """Put the early refit's model (:meth:`refit_early`) into ``done`` when
+        ``choice`` (else the best trial) holds its trial and it learned what the
+        trial's fold models did; else stop it."""
+        if self._early is None:
+            return
+        trial, handle = self._early
+        self._early = None
+        wanted = (choice.trials if choice is not None else history.ranked()[:1])
+        if all(t.trial_id != trial.trial_id for t in wanted):
+            evaluator.stop_refit(handle)
+            return
+        refit = evaluator.refit_outcome(handle, self.budget.remaining())
+        if refit.model is None:
+            self.reporter.phase("refit of trial %d failed: %s", trial.trial_id, refit.error)
+        elif self._holds(trial, refit):
+            done[trial.trial_id] = refit.model
+
     def finish(self, history, evaluator, build, fallback) -> Final:
         """The rule's choice refit: its ensemble if it can be refit, else its single
         trial (or the next best that can be refit), else a model fitted during
@@ -345,6 +395,7 @@ class Finisher:
                                 "%.1f cores in all while fitting (other work held the rest)",
                                 threads, self.n_threads, cores)
         final, done = None, {}
+        self._collect_early(choice, history, evaluator, done)
         if choice is not None and choice.is_ensemble:
             final = self._ensemble(choice, evaluator, build, done, threads)
         if final is None:
@@ -476,7 +527,8 @@ class Finisher:
         serves when it was kept, else the next candidate is refit.
         When no refit finishes, the best model fitted during search serves, else
         the dummy. ``done``: trial id -> a model already refit on all rows (an
-        ensemble's member, when the ensemble was not kept) that serves as is.
+        ensemble's member, when the ensemble was not kept, or one started early:
+        :meth:`refit_early`) that serves as is.
         ``threads``: of a refit in a worker (:func:`refit_threads`).
         """
         done = done or {}
@@ -500,8 +552,8 @@ class Finisher:
             tried = [(better[0], 1.0)]
         for result, share in tried:
             if result.trial_id in done:
-                self.reporter.phase("keeping trial %d's refit from the ensemble's members",
-                                    result.trial_id)
+                self.reporter.phase("keeping trial %d's refit on all rows (an ensemble "
+                                    "member's, or started early)", result.trial_id)
                 return Final(done[result.trial_id], result)
             left = self.budget.remaining()
             if left < MIN_TRIAL_SECONDS:
@@ -584,8 +636,9 @@ class Finisher:
 
     def _ensemble(self, selection, evaluator, build, done, threads) -> Final | None:
         """Refit the members of the chosen ensemble (a :class:`~.selection.Choice`),
-        or None for one model; ``done`` gets each member refit that holds (trial id
-        -> model), for the single choice to use when the ensemble is not kept.
+        or None for one model; ``done`` (trial id -> model refit on all rows) gets
+        each member refit that holds, for the single choice to use when the ensemble
+        is not kept; a member in it already (:meth:`refit_early`) is not refit again.
 
         None when its refit is not expected to finish in time. Members are refit
         in parallel, longest first (one at a time on large data, the single choice
@@ -605,7 +658,9 @@ class Finisher:
             return fold_score(self.metric, self.task, self.y, self.splits, blend(
                 [t.predictions.values for t in members], weights, self.task))
 
-        estimates = [self._refit_estimate(t) for t in selection.trials]
+        # A member refit already (started early, :meth:`refit_early`) costs nothing.
+        estimates = [0.0 if t.trial_id in done else self._refit_estimate(t)
+                     for t in selection.trials]
         left = self.budget.remaining()
         deadline = time.monotonic() + left
         workers = self._member_workers()
@@ -651,19 +706,19 @@ class Finisher:
                             parallel, score, best.score)
         # unfitted: refit in workers, then named
         pipelines = [self._refit_pipeline(build, t) for t in trials]
+        todo = [i for i in range(size) if trials[i].trial_id not in done]
         if parallel > 1:  # the longest first, as parallel_seconds expects: workers take turns
-            order = sorted(range(size), key=lambda i: -estimates[i])
+            order = sorted(todo, key=lambda i: -estimates[i])
         else:  # the single choice first (its refit serves if the ensemble is not kept)
-            order = sorted(range(size), key=lambda i: (trials[i] is not best, i))
+            order = sorted(todo, key=lambda i: (trials[i] is not best, i))
         refits = _refit_members(evaluator, [pipelines[i] for i in order], parallel, deadline,
                                 n_threads=max(1, threads // parallel),
                                 training_seconds=[self._training_seconds(trials[i])
                                                   for i in order])
-        fitted = [refit for _, refit in sorted(zip(order, refits), key=lambda pair: pair[0])]
-        kept = [(t, w, refit.model, pipeline) for t, w, pipeline, refit
-                in zip(trials, weights, pipelines, fitted)
-                if refit.model is not None and self._holds(t, refit)]
-        done.update((t.trial_id, model) for t, _, model, _ in kept)
+        done.update((trials[i].trial_id, refit.model) for i, refit in zip(order, refits)
+                    if refit.model is not None and self._holds(trials[i], refit))
+        kept = [(t, w, done[t.trial_id], pipeline)
+                for t, w, pipeline in zip(trials, weights, pipelines) if t.trial_id in done]
         if len(kept) < len(trials):
             self.reporter.phase("%d of %d ensemble members not refit in time or rejected",
                                 len(trials) - len(kept), len(trials))

@@ -175,6 +175,12 @@ class SearchLoop:
         Whether every model on offer trains within a time bound (networks only):
         then :data:`MAX_LATE_PROPOSALS` late proposals in a row stop the search
         (:meth:`_late`).
+    refit_early : callable or None
+        () -> None, called once when the search time is up while the strong
+        default's trial still runs (it is waited for) and a worker is free: the
+        finishing step starts the best trial's refit there
+        (:meth:`.finish.Finisher.refit_early`) rather than leave that worker idle
+        through the time it held back for it.
     """
 
     strategy: object
@@ -194,6 +200,7 @@ class SearchLoop:
     inline: tuple = ()
     default_seconds: float | None = None
     only_time_bounded: bool = False
+    refit_early: object = None
 
     def run(self, warm_start) -> None:
         """Evaluate ``warm_start`` (candidates, the strong default first), then the
@@ -303,6 +310,10 @@ class SearchLoop:
                 # search of networks, 120 s): a weak network's refit reserve cancelled
                 # the default network, and the fit ended at test accuracy 0.124.
                 self._cancel([f for f in self._pending if f is not self._default_trial])
+                if (not overtime and self.refit_early is not None
+                        and self._default_trial is not None
+                        and len(self._pending) < self.evaluator.n_workers):
+                    self.refit_early()
                 overtime = True
                 if self._default_trial is None or self.budget.remaining() < MIN_TRIAL_SECONDS:
                     break

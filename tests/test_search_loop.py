@@ -180,6 +180,64 @@ def test_the_first_trial_is_not_cancelled_for_the_refit_of_a_weaker_one():
     assert weak.started_at + weak.duration < default.started_at + default.duration
 
 
+def _finished_search(X, *, strategy, warm_start, evaluator, budget, n_workers, n_rows_train):
+    """A fit's search and finishing step on ``evaluator``'s data, the dummy first:
+    (history, Final, times the loop asked for an early refit)."""
+    from sklearn.dummy import DummyClassifier
+
+    from automl_estimators.finish import fit_fallback
+
+    history, reporter = History(), Reporter(0, budget, "accuracy")
+    fallback = fit_fallback(DummyClassifier(), X, evaluator.y, evaluator.splits,
+                            task="classification", metric=evaluator.metric, n_classes=2,
+                            history=history, budget=budget)
+    finisher = Finisher("classification", evaluator.metric, evaluator.y, evaluator.splits,
+                        2, ensemble_size=1, n_threads=n_workers, n_workers=n_workers,
+                        train_rows=n_rows_train, all_rows=len(evaluator.y), budget=budget,
+                        reporter=reporter)
+    calls = []
+
+    def refit_early():
+        calls.append(budget.elapsed())
+        finisher.refit_early(history, evaluator, lambda config: _slow_build(config)[0])
+
+    SearchLoop(strategy, evaluator, history, budget, reporter, _slow_build, str,
+               finisher.reserve, refit_early=refit_early).run(warm_start)
+    final = finisher.finish(history, evaluator, lambda config: _slow_build(config)[0],
+                            fallback)
+    return history, final, calls
+
+
+def test_a_free_worker_refits_the_best_while_the_strong_default_is_waited_for():
+    """The best trial's refit reserve ends the search time while the strong default's
+    trial still runs: the loop waits for the default, and the worker left free
+    starts the best's refit meanwhile, which the fit ends on. Before, the reserved
+    time went to the wait, and the fit kept the best's model as fitted during
+    search (letter, 10 s: extra trees at 0.9626 on validation lost to random
+    forest's search-time model, test 0.9486)."""
+    X, y, splits = _data(150)
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
+                   metric=get_metric(None, "classification")) as evaluator:
+        _started(evaluator)
+        budget = Budget(8)
+        # the default (weak, 4 s a fold) outlasts the budget; the challenger learns in
+        # 0.3 s a fold, and its refit reserve (~1-2 s) ends the search time
+        history, final, calls = _finished_search(X,
+            strategy=Listed([{"C": 1.0, "seconds": 0.3}]),
+            warm_start=[Candidate({"C": 0.0, "seconds": 4.0}, 1.0, "default")],
+            evaluator=evaluator, budget=budget, n_workers=2, n_rows_train=100)
+    assert budget.elapsed() <= loaded_bound(8)
+    challenger = next(r for r in history.results if r.config.get("seconds") == 0.3)
+    assert challenger.status == "ok" and challenger.score > 0.9
+    assert len(calls) == 1  # once, when the search time ended with the default running
+    # the fit ends on the challenger refit on all 150 rows, not on its model as
+    # fitted during search on a fold's 100
+    assert final.chosen is challenger and final.rows_share == 1.0
+    assert final.model is not challenger.model
+    np.testing.assert_allclose(final.model.model_.coef_,
+                               LogisticRegression().fit(X, y).coef_)
+
+
 def test_the_search_runs_on_when_the_best_s_refit_cannot_finish_and_its_model_is_held():
     """The best trial's refit can no longer finish in the time left, and its model
     as fitted during search is held (it serves): no time is held back for that

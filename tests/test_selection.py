@@ -702,6 +702,81 @@ def test_a_member_refit_serves_the_single_choice_when_the_ensemble_is_not_kept()
     assert refits.single == []
 
 
+class _EarlyRefits(_OrderedRefits):
+    """Refits as :class:`_OrderedRefits`, and those started early (``start_refit``)
+    recorded: started, collected, stopped."""
+
+    def __init__(self, failing=()):
+        super().__init__(failing)
+        self.started, self.collected, self.stopped = [], [], []
+
+    def start_refit(self, pipeline, timeout, n_threads=1, fidelity=1.0,
+                    training_seconds=None):
+        self.started.append((pipeline["model"], n_threads))
+        return pipeline
+
+    def refit_outcome(self, handle, wait):
+        self.collected.append(handle["model"])
+        return Refit(dict(handle, refit="early"), 0.0)
+
+    def stop_refit(self, handle):
+        self.stopped.append(handle["model"])
+
+
+def test_a_refit_started_early_serves_the_choice_that_holds_its_trial():
+    """The loop starts the best trial's refit while it waits for the strong default
+    (Finisher.refit_early): when the rule's choice is that trial, or an ensemble
+    that holds it, the fit ends on that refit, not refit again; otherwise it is
+    stopped, and its worker freed for the choice's refit."""
+    y, splits = _problem()
+    # trial 2 clearly beats the default (trial 1): "one_se" chooses it
+    history = _kept(_history(y, splits, [[0.95] * 5]))
+    finisher = _finisher(y, splits, Budget(60), "one_se", n_workers=2)
+    refits = _EarlyRefits()
+    finisher.refit_early(history, refits, lambda config: config)
+    finisher.refit_early(history, refits, lambda config: config)  # once only
+    assert refits.started == [("m2", 1)]  # one thread: the default's trial holds the other
+    final = finisher.finish(history, refits, lambda config: config, "dummy")
+    assert final.chosen.trial_id == 2 and final.model == {"model": "m2", "refit": "early"}
+    assert refits.collected == ["m2"] and refits.single == [] and refits.stopped == []
+
+    # trial 2 beats the default on the mean but within the noise: the default is chosen
+    history = _kept(_history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]]))
+    finisher = _finisher(y, splits, Budget(60), "one_se", n_workers=2)
+    refits = _EarlyRefits()
+    finisher.refit_early(history, refits, lambda config: config)
+    final = finisher.finish(history, refits, lambda config: config, "dummy")
+    assert refits.started == [("m2", 1)] and refits.stopped == ["m2"]
+    assert final.chosen.trial_id == 1 and final.model == {"model": "m1", "refit": "alone"}
+
+    # an ensemble that holds it: its other members are refit, it is not again
+    results, choice = _three_members(y, splits)
+    finisher = _ensembling(y, splits, Budget(60), n_workers=2)
+    refits = _EarlyRefits()
+    finisher.refit_early(_kept(results), refits, lambda config: config)
+    assert refits.started == [("m2", 1)]
+    done = {}
+    finisher._collect_early(choice, _kept(results), refits, done)
+    final = finisher._ensemble(choice, refits, lambda config: config, done, 1)
+    assert [m["model"] for m in refits.order] == ["m4", "m3"]
+    assert [m["refit"] for m in final.model.members_] == ["early", "together", "together"]
+
+
+def test_no_refit_starts_early_when_it_cannot_end_in_the_time_left():
+    y, splits = _problem()
+    results = _history(y, splits, [[0.95] * 5])
+    results[2] = dataclasses.replace(results[2], fit_seconds=5.0)
+    finisher = _finisher(y, splits, Budget(2), "one_se", n_workers=2)
+    refits = _EarlyRefits()
+    finisher.refit_early(_kept(results), refits, lambda config: config)
+    assert refits.started == []
+    # nothing better than the dummy: nothing to refit
+    results = _history(y, splits, [], default=(0.4,) * 5)
+    finisher = _finisher(y, splits, Budget(60), "one_se", n_workers=2)
+    finisher.refit_early(_kept(results), refits, lambda config: config)
+    assert refits.started == []
+
+
 def test_an_ensemble_whose_heavy_member_cannot_be_refit_in_time_keeps_its_light_members():
     """The choice's second member by weight has a long refit: no set of its members of
     most weight can be refit in the time left, but the two others can, and their
