@@ -338,9 +338,11 @@ class Finisher:
         measured at 8a29443 (letter, 10 s, seed 1), extra trees scored 0.9626 on
         validation at 5.4 s, the default's trial ended at 9.5 s (0.9511), and the fit
         ended on random forest's model as fitted during search (test 0.9486 where a
-        default HistGradientBoosting scores 0.9626).
+        default HistGradientBoosting scores 0.9626). Not on large data (the search ran
+        on a sample of the rows, :meth:`_partial_refit_possible`): a refit on all rows
+        beside other work was the fit's memory peak there (:meth:`_member_workers`).
         ``build``: configuration -> unfitted pipeline."""
-        if self._early is not None:
+        if self._early is not None or self._partial_refit_possible():
             return
         dummy = history.results[0]
         best = next((r for r in history.ranked()

@@ -762,7 +762,7 @@ def test_a_refit_started_early_serves_the_choice_that_holds_its_trial():
     assert [m["refit"] for m in final.model.members_] == ["early", "together", "together"]
 
 
-def test_no_refit_starts_early_when_it_cannot_end_in_the_time_left():
+def test_no_refit_starts_early_when_it_cannot_end_in_time_or_on_large_data():
     y, splits = _problem()
     results = _history(y, splits, [[0.95] * 5])
     results[2] = dataclasses.replace(results[2], fit_seconds=5.0)
@@ -773,6 +773,13 @@ def test_no_refit_starts_early_when_it_cannot_end_in_the_time_left():
     # nothing better than the dummy: nothing to refit
     results = _history(y, splits, [], default=(0.4,) * 5)
     finisher = _finisher(y, splits, Budget(60), "one_se", n_workers=2)
+    finisher.refit_early(_kept(results), refits, lambda config: config)
+    assert refits.started == []
+    # large data (the search ran on a sample): a refit on all rows beside the
+    # default's trial would hold both in memory
+    results = _history(y, splits, [[0.95] * 5])
+    finisher = _finisher(y, splits, Budget(60), "one_se", n_workers=2, train_rows=80,
+                         all_rows=1000)
     finisher.refit_early(_kept(results), refits, lambda config: config)
     assert refits.started == []
 
