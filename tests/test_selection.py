@@ -740,14 +740,31 @@ def test_a_refit_started_early_serves_the_choice_that_holds_its_trial():
     assert final.chosen.trial_id == 2 and final.model == {"model": "m2", "refit": "early"}
     assert refits.collected == ["m2"] and refits.single == [] and refits.stopped == []
 
-    # trial 2 beats the default on the mean but within the noise: the default is chosen
-    history = _kept(_history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]]))
+    # trial 2 beats the default on the mean but within the noise: the default is
+    # chosen, and its refit (0.1 s a fold) is expected in time
+    results = _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]])
+    results[1] = dataclasses.replace(results[1], fit_seconds=0.1)
+    history = _kept(results)
     finisher = _finisher(y, splits, Budget(60), "one_se", n_workers=2)
     refits = _EarlyRefits()
     finisher.refit_early(history, refits, lambda config: config)
     final = finisher.finish(history, refits, lambda config: config, "dummy")
     assert refits.started == [("m2", 1)] and refits.stopped == ["m2"]
     assert final.chosen.trial_id == 1 and final.model == {"model": "m1", "refit": "alone"}
+
+    # ... and when the default's refit cannot finish in the time left and its model
+    # is not held (the history keeps the best's), the fit falls back on trial 2: its
+    # early refit serves (letter, 10 s: it was stopped, and random forest's model as
+    # fitted during search served, test 0.9486)
+    results = _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]])
+    results[1] = dataclasses.replace(results[1], fit_seconds=100.0)
+    results[2] = dataclasses.replace(results[2], model="fitted during search")
+    finisher = _finisher(y, splits, Budget(60), "one_se", n_workers=2)
+    refits = _EarlyRefits()
+    finisher.refit_early(_kept(results), refits, lambda config: config)
+    final = finisher.finish(_kept(results), refits, lambda config: config, "dummy")
+    assert refits.collected == ["m2"] and refits.stopped == [] and refits.single == []
+    assert final.chosen.trial_id == 2 and final.model == {"model": "m2", "refit": "early"}
 
     # an ensemble that holds it: its other members are refit, it is not again
     results, choice = _three_members(y, splits)
@@ -756,7 +773,7 @@ def test_a_refit_started_early_serves_the_choice_that_holds_its_trial():
     finisher.refit_early(_kept(results), refits, lambda config: config)
     assert refits.started == [("m2", 1)]
     done = {}
-    finisher._collect_early(choice, _kept(results), refits, done)
+    finisher._collect_early(choice, refits, done)
     final = finisher._ensemble(choice, refits, lambda config: config, done, 1)
     assert [m["model"] for m in refits.order] == ["m4", "m3"]
     assert [m["refit"] for m in final.model.members_] == ["early", "together", "together"]
