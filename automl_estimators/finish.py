@@ -574,11 +574,14 @@ class Finisher:
                                     "member's, or started early)", result.trial_id)
                 return Final(done[result.trial_id], result)
             if self._early_for(result):
-                self.reporter.phase("keeping trial %d's refit on all rows, started while "
-                                    "the strong default's trial ended", result.trial_id)
                 if (model := self._early_model(evaluator)) is not None:
+                    self.reporter.phase("keeping trial %d's refit on all rows, started "
+                                        "while the strong default's trial ran",
+                                        result.trial_id)
                     return Final(model, result)
                 if result.model is not None:
+                    self.reporter.phase("keeping trial %d's model as fitted during search",
+                                        result.trial_id)
                     return Final(result.model, result)
                 continue
             self._stop_early(evaluator)
