@@ -346,9 +346,7 @@ class Finisher:
         ``build``: configuration -> unfitted pipeline."""
         if self._early is not None or self._partial_refit_possible():
             return
-        dummy = history.results[0]
-        best = next((r for r in history.ranked()
-                     if r.origin != "dummy" and r.score > dummy.score), None)
+        best = next(iter(_beat_dummy(history)), None)
         left = self.budget.remaining()
         if best is None or self._refit_estimate(best) > left:
             return
@@ -549,9 +547,7 @@ class Finisher:
         ``threads``: of a refit in a worker (:func:`refit_threads`).
         """
         done = done or {}
-        ranked = history.ranked()
-        dummy = history.results[0]
-        better = [r for r in ranked if r.origin != "dummy" and r.score > dummy.score]
+        better = _beat_dummy(history)
         if first is not None and first.origin != "dummy":
             better = [first] + [r for r in better if r.trial_id != first.trial_id]
         left = self.budget.remaining()
@@ -655,14 +651,12 @@ class Finisher:
         Also what an interrupted finishing step ends with (a second Ctrl-C): it
         takes no time, and no worker.
         """
-        dummy = history.results[0]
-        for result in history.ranked():
-            if result.origin != "dummy" and result.score > dummy.score \
-                    and result.model is not None:
+        for result in _beat_dummy(history):
+            if result.model is not None:
                 self.reporter.phase("keeping trial %d's model as fitted during search",
                                     result.trial_id)
                 return Final(result.model, result)
-        return Final(fallback, dummy)
+        return Final(fallback, history.results[0])
 
     def _ensemble(self, selection, evaluator, build, done, threads) -> Final | None:
         """Refit the members of the chosen ensemble (a :class:`~.selection.Choice`),
@@ -770,6 +764,13 @@ class Finisher:
         return Final(ensemble, top[0], score=score,
                      members=tuple(zip((t.trial_id for t, *_ in kept), ensemble.weights_)),
                      best_model=top[2])
+
+
+def _beat_dummy(history) -> list:
+    """The ranked trials (:meth:`.History.ranked`) that beat the dummy (trial 0): the
+    ones the finishing step may refit or keep."""
+    dummy = history.results[0]
+    return [r for r in history.ranked() if r.origin != "dummy" and r.score > dummy.score]
 
 
 def _refit_members(evaluator, pipelines, parallel: int, deadline: float, n_threads: int,

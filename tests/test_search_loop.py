@@ -24,11 +24,7 @@ def search(*, strategy, warm_start, evaluator, history, budget, build, describe=
            n_rows_total, n_rows_train, ensemble=False, **options):
     """Run the loop with the reserve a fit's finishing step would ask for."""
     reporter = Reporter(0, budget, "accuracy")
-    finisher = Finisher("classification", evaluator.metric, evaluator.y, evaluator.splits,
-                        evaluator.n_classes, ensemble_size=50 if ensemble else 1,
-                        n_threads=evaluator.n_workers, n_workers=evaluator.n_workers,
-                        train_rows=n_rows_train,
-                        all_rows=n_rows_total, budget=budget, reporter=reporter)
+    finisher = _finisher(evaluator, budget, reporter, n_rows_train, n_rows_total, ensemble)
     SearchLoop(strategy, evaluator, history, budget, reporter, build, describe,
                finisher.reserve, **options).run(warm_start)
 
@@ -180,7 +176,17 @@ def test_the_first_trial_is_not_cancelled_for_the_refit_of_a_weaker_one():
     assert weak.started_at + weak.duration < default.started_at + default.duration
 
 
-def _finished_search(X, *, strategy, warm_start, evaluator, budget, n_workers, n_rows_train):
+def _finisher(evaluator, budget, reporter, n_rows_train, n_rows_total, ensemble=False):
+    """The finishing step of a fit on ``evaluator``'s data (trials on ``n_rows_train``
+    of ``n_rows_total`` rows), refitting on its workers."""
+    return Finisher("classification", evaluator.metric, evaluator.y, evaluator.splits,
+                    evaluator.n_classes, ensemble_size=50 if ensemble else 1,
+                    n_threads=evaluator.n_workers, n_workers=evaluator.n_workers,
+                    train_rows=n_rows_train, all_rows=n_rows_total, budget=budget,
+                    reporter=reporter)
+
+
+def _finished_search(X, *, strategy, warm_start, evaluator, budget, n_rows_train):
     """A fit's search and finishing step on ``evaluator``'s data, the dummy first:
     (history, Final, times the loop asked for an early refit)."""
     from sklearn.dummy import DummyClassifier
@@ -191,10 +197,7 @@ def _finished_search(X, *, strategy, warm_start, evaluator, budget, n_workers, n
     fallback = fit_fallback(DummyClassifier(), X, evaluator.y, evaluator.splits,
                             task="classification", metric=evaluator.metric, n_classes=2,
                             history=history, budget=budget)
-    finisher = Finisher("classification", evaluator.metric, evaluator.y, evaluator.splits,
-                        2, ensemble_size=1, n_threads=n_workers, n_workers=n_workers,
-                        train_rows=n_rows_train, all_rows=len(evaluator.y), budget=budget,
-                        reporter=reporter)
+    finisher = _finisher(evaluator, budget, reporter, n_rows_train, len(evaluator.y))
     calls = []
 
     def refit_early():
@@ -225,7 +228,7 @@ def test_a_free_worker_refits_the_best_while_the_strong_default_is_waited_for():
         history, final, calls = _finished_search(X,
             strategy=Listed([{"C": 1.0, "seconds": 0.3}]),
             warm_start=[Candidate({"C": 0.0, "seconds": 4.0}, 1.0, "default")],
-            evaluator=evaluator, budget=budget, n_workers=2, n_rows_train=100)
+            evaluator=evaluator, budget=budget, n_rows_train=100)
     assert budget.elapsed() <= loaded_bound(8)
     challenger = next(r for r in history.results if r.config.get("seconds") == 0.3)
     assert challenger.status == "ok" and challenger.score > 0.9
