@@ -351,13 +351,18 @@ class Finisher:
         if best is None or self._refit_estimate(best) > left:
             return
         # The default's trial holds one of the workers' cores.
-        threads = max(1, refit_threads(cores_had(history.results, self.n_workers),
-                                       self.n_threads) - 1)
+        threads = max(1, self._threads(history)[1] - 1)
         self.reporter.phase("refitting trial %d on all %d rows while the strong default's "
                             "trial ends (%.1fs left)", best.trial_id, self.all_rows, left)
         self._early = (best, evaluator.start_refit(
             self._refit_pipeline(build, best), left, n_threads=threads,
             training_seconds=self._training_seconds(best)))
+
+    def _threads(self, history) -> tuple:
+        """(cores the search's workers had, threads of a refit in a worker):
+        :func:`cores_had` and :func:`refit_threads` of ``history``'s trials."""
+        cores = cores_had(history.results, self.n_workers)
+        return cores, refit_threads(cores, self.n_threads)
 
     def _early_for(self, trial) -> bool:
         """Whether the refit started early (:meth:`refit_early`) is ``trial``'s."""
@@ -402,8 +407,7 @@ class Finisher:
                               deadline=deadline)
         if choice is not None:
             self.reporter.phase("final model: %s", choice.reason)
-        cores = cores_had(history.results, self.n_workers)
-        threads = refit_threads(cores, self.n_threads)
+        cores, threads = self._threads(history)
         if threads < self.n_threads:
             self.reporter.phase("refits on %d thread(s), not %d: the search's trials had "
                                 "%.1f cores in all while fitting (other work held the rest)",

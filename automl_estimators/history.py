@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from .selection import strong_default
 from .trial import Status, config_key
 
 # Validation predictions are kept for this many of the best trials (for the
@@ -20,6 +21,8 @@ class History:
     def __init__(self):
         self.results = []
         self._seen = set()
+        # config key -> position in results: an entry whose model or predictions
+        # were dropped is replaced there, and this must not hold on to the old one
         self._finished = {}
 
     def __len__(self):
@@ -35,7 +38,8 @@ class History:
 
     def finished(self, config: dict, fidelity: float = 1.0):
         """The result of this configuration at this fidelity, if a trial of it has ended."""
-        return self._finished.get(config_key(config, fidelity))
+        i = self._finished.get(config_key(config, fidelity))
+        return None if i is None else self.results[i]
 
     def add(self, result):
         """Append a finished trial; drop stored predictions beyond the best few.
@@ -44,27 +48,33 @@ class History:
         """
         if result.fidelity < 1.0 and result.predictions is not None:
             result = dataclasses.replace(result, predictions=None)
-        if result.model is not None:
-            # One fitted model is kept, the best that came back (a fallback for
-            # the refit); the others would only hold memory.
-            held = self.held_model()
-            if result.status == Status.OK and result.fidelity >= 1.0 and (
-                    held is None or result.score > held.score):
-                self._drop_models()
-            else:
-                result = dataclasses.replace(result, model=None)
+        if result.model is not None and not (result.status == Status.OK
+                                             and result.fidelity >= 1.0):
+            result = dataclasses.replace(result, model=None)
         self.results.append(result)
         if result.config:
-            self._finished[config_key(result.config, result.fidelity)] = result
+            self._finished[config_key(result.config, result.fidelity)] = len(self.results) - 1
         ranked = self.ranked()
         for stale in ranked[KEPT_PREDICTIONS:]:
             if stale.predictions is not None:
                 i = self.results.index(stale)
                 self.results[i] = dataclasses.replace(stale, predictions=None)
+        if result.model is not None:
+            self._drop_models(keep=(self.held_model(), strong_default(self.results)))
 
     def held_model(self):
-        """The trial whose fitted model is kept, or None."""
-        return next((r for r in self.results if r.model is not None), None)
+        """The best trial whose fitted model is kept (ties: the first to end), or None.
+
+        Fitted models are kept for two trials (:meth:`add`): the best that sent one
+        back, a fallback for the final refit, and the strong default
+        (:func:`~.selection.strong_default`), which the selection rule may choose
+        over the best. Before, only the best's was kept: measured at d909fce
+        (letter, 10 s, seed 1), the rule chose the strong default, whose refit did
+        not fit in the time left, and with its model dropped the fit fell back on
+        random forest's search-time model instead.
+        """
+        return max((r for r in self.results if r.model is not None),
+                   key=lambda r: r.score, default=None)
 
     def has_fallback_model(self) -> bool:
         """Whether a trial's fitted model that beats the dummy (trial 0) is held."""
@@ -78,9 +88,11 @@ class History:
         return [r if r.model is None else dataclasses.replace(r, model=None)
                 for r in self.results]
 
-    def _drop_models(self):
+    def _drop_models(self, keep=()):
+        """Drop the fitted models of every trial but those in ``keep``."""
+        kept = {id(r) for r in keep if r is not None}
         for i, r in enumerate(self.results):
-            if r.model is not None:
+            if r.model is not None and id(r) not in kept:
                 self.results[i] = dataclasses.replace(r, model=None)
 
     def ranked(self, fidelity: float = 1.0) -> list:

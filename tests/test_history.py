@@ -4,14 +4,15 @@ import math
 
 import numpy as np
 
-from automl_estimators.history import History
+from automl_estimators.history import KEPT_PREDICTIONS, History
 from automl_estimators.scoring import Predictions
 from automl_estimators.trial import Status, TrialResult
 
 
-def result(trial_id, score, fidelity=1.0, status=Status.OK, model=None, model_name="m"):
+def result(trial_id, score, fidelity=1.0, status=Status.OK, model=None, model_name="m",
+           origin="test"):
     return TrialResult(trial_id=trial_id, config={"model": model_name, "x": trial_id},
-                       origin="test", fidelity=fidelity, status=status,
+                       origin=origin, fidelity=fidelity, status=status,
                        score=score if status == Status.OK else math.nan, model=model,
                        predictions=Predictions(np.zeros(3)))
 
@@ -60,3 +61,32 @@ def test_a_model_is_kept_even_when_the_best_trial_sent_none():
     h.add(result(3, 0.5, model="model-3"))  # worse than the held model: dropped
     h.add(result(4, 0.7, model="model-4"))  # better than the held model: replaces it
     assert [r.model for r in h.results] == [None, None, None, None, "model-4"]
+
+
+def test_the_strong_default_keeps_its_model_beside_the_best():
+    # The selection rule may choose the strong default over the best: its model must
+    # still be there when its refit does not fit in the time left.
+    h = History()
+    h.add(result(0, 0.1, origin="dummy"))
+    h.add(result(2, 0.6, model="rf", origin="default"))  # another model's default
+    h.add(result(1, 0.7, model="hgb", origin="default"))  # the strong default: first submitted
+    h.add(result(3, 0.8, model="best"))
+    assert [r.model for r in h.results] == [None, None, "hgb", "best"]
+    assert h.held_model().trial_id == 3
+    h.add(result(4, 0.9, model="better"))
+    assert [r.model for r in h.results] == [None, None, "hgb", None, "better"]
+    h.add(result(5, 0.2, model="worse"))
+    assert [r.model for r in h.results if r.model] == ["hgb", "better"]
+
+
+def test_a_dropped_model_or_prediction_is_not_held_elsewhere():
+    # finished() answers with the history's own entry: once a trial's model (or its
+    # predictions, beyond the best KEPT_PREDICTIONS) is dropped, nothing holds it.
+    h = History()
+    h.add(result(1, 0.5, model="model-1"))
+    h.add(result(2, 0.7, model="model-2"))
+    assert h.finished({"model": "m", "x": 1}).model is None
+    assert h.finished({"model": "m", "x": 2}).model == "model-2"
+    for i in range(3, KEPT_PREDICTIONS + 4):
+        h.add(result(i, 0.6 + i * 1e-4))
+    assert h.finished({"model": "m", "x": 1}).predictions is None

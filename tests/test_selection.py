@@ -391,6 +391,23 @@ def test_the_choice_s_search_time_model_outranks_a_weaker_trial_s_refit():
     assert final.chosen.trial_id == 3 and refits.asked == [quick.config]
 
 
+def test_the_strong_default_s_search_time_model_serves_when_the_rule_keeps_it():
+    # one_se keeps the strong default against a challenger within the noise; the
+    # default's refit is not expected in time, the challenger's is. The history kept
+    # the default's model beside the best's, and it serves: the rule's choice, not
+    # the challenger it did not choose (seen at d909fce, letter 10 s seed 1).
+    y, splits = _problem()
+    finisher = _finisher(y, splits, Budget(10), "one_se")
+    dummy, default, challenger = _history(y, splits, [[0.9, 0.75, 0.85, 0.75, 0.85]])
+    history = _kept((dummy, dataclasses.replace(default, fit_seconds=60.0, model="default"),
+                     dataclasses.replace(challenger, fit_seconds=0.01, model="challenger")))
+    assert [r.model for r in history.results] == [None, "default", "challenger"]
+    refits = _Recorder()
+    final = finisher.finish(history, refits, lambda c: c, "dummy")
+    assert (final.model, final.chosen.trial_id) == ("default", 1)
+    assert refits.asked == []
+
+
 def test_on_large_data_a_refit_that_cannot_finish_runs_on_part_of_the_rows():
     """750,000 rows searched on 20,100: the strong default at 10.8 s a trial would
     take ~600 s to refit on all rows. The search holds back half the budget, not
