@@ -328,6 +328,9 @@ class _AutoBase(BaseEstimator):
                           ) as evaluator, \
                 closing(make_strategy(self.search, space, seed, plan=plan,
                                       crash_cost=crash_cost)) as strategy:
+            # Closing workers that are not up yet waits for nothing: the budget keeps a
+            # smaller margin for it meanwhile (budget.STARTING_SHUTDOWN_MARGIN).
+            budget.workers_up = evaluator.ready
             finisher = Finisher(
                 task, metric, y, splits, n_classes, self.ensemble_size,
                 n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),

@@ -499,7 +499,6 @@ def test_while_the_workers_are_not_up_the_reserve_is_a_refit_in_this_process():
     model serves; while they are not up, the refit would run in the fit's own
     process with no overhead, and the search holds back what that needs."""
     from automl_estimators.budget import estimate_refit_seconds
-    from automl_estimators.plan import INLINE_SHARE
 
     y, splits = _problem()
     results = _history(y, splits, [[0.9] * 5])
@@ -511,8 +510,45 @@ def test_while_the_workers_are_not_up_the_reserve_is_a_refit_in_this_process():
     assert up._refit_estimate(best) > budget.remaining()
     assert up.reserve(ranked) == 0.0
     here = estimate_refit_seconds(0.2, 80, 100, overhead=0.0)
-    assert down.reserve(ranked) == pytest.approx(here / INLINE_SHARE)
+    assert down.reserve(ranked) == pytest.approx(here)
     assert _finisher(y, splits, budget, "best").reserve(ranked) == 0.0  # no callable: up
+
+
+def test_while_the_workers_are_not_up_a_refit_here_may_take_all_the_time_left():
+    """A refit in the fit's own process is expected from its trial's measured fit
+    (with REFIT_SAFETY): it may take what is left, not a share of it as a trial
+    run there does, and while the workers are not up the budget keeps only the
+    margin their close needs then (none: it does not wait for them)."""
+    from automl_estimators.budget import (
+        SHUTDOWN_MARGIN,
+        STARTING_SHUTDOWN_MARGIN,
+        estimate_refit_seconds,
+    )
+
+    class _Starting(_Recorder):
+        def ready(self, timeout=0.0):
+            return False
+
+        def refit_here(self, pipeline, training_seconds=None):
+            self.asked.append(("here", pipeline))
+            return Refit(pipeline, 0.0)
+
+    y, splits = _problem()
+    up = [True]
+    budget = Budget(1.0, workers_up=lambda: up[0])
+    assert budget.shutdown_margin() == SHUTDOWN_MARGIN
+    up[0] = False
+    assert budget.shutdown_margin() == STARTING_SHUTDOWN_MARGIN
+    assert 1.0 - budget.remaining() == pytest.approx(STARTING_SHUTDOWN_MARGIN, abs=0.05)
+    # a refit expected at 90 % of the time left: it runs here
+    fit_seconds = 0.9 * budget.remaining() / estimate_refit_seconds(1.0, 80, 100, overhead=0.0)
+    results = _history(y, splits, [[0.9] * 5])
+    history = _kept((results[0], results[1], dataclasses.replace(
+        results[2], fit_seconds=fit_seconds, model="fitted during search")))
+    refits = _Starting()
+    final = _finisher(y, splits, budget, "best").finish(history, refits, lambda c: c, "dummy")
+    assert refits.asked == [("here", {"model": "m2"})]
+    assert final.model == {"model": "m2"} and final.chosen.trial_id == 2
 
 
 def test_the_ensemble_reserve_is_the_parallel_refit_of_the_likely_members():
