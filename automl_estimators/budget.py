@@ -64,11 +64,14 @@ class Budget:
         closing the workers and building the attributes take."""
         return self.total - self.elapsed() - self.shutdown_margin()
 
+    def workers_starting(self) -> bool:
+        """Whether the trial workers are not up yet (``workers_up`` set and says no)."""
+        return self.workers_up is not None and not self.workers_up()
+
     def shutdown_margin(self) -> float:
         """Seconds kept free at the end: :data:`SHUTDOWN_MARGIN`, or
         :data:`STARTING_SHUTDOWN_MARGIN` while the workers are not up."""
-        starting = self.workers_up is not None and not self.workers_up()
-        return STARTING_SHUTDOWN_MARGIN if starting else SHUTDOWN_MARGIN
+        return STARTING_SHUTDOWN_MARGIN if self.workers_starting() else SHUTDOWN_MARGIN
 
     def search_remaining(self, refit_reserve: float) -> float:
         """Seconds left for search when ``refit_reserve`` must stay for the refit."""

@@ -328,15 +328,15 @@ class _AutoBase(BaseEstimator):
                           ) as evaluator, \
                 closing(make_strategy(self.search, space, seed, plan=plan,
                                       crash_cost=crash_cost)) as strategy:
-            # Closing workers that are not up yet waits for nothing: the budget keeps a
-            # smaller margin for it meanwhile (budget.STARTING_SHUTDOWN_MARGIN).
+            # Whether the workers are up: closing them before waits for nothing (the
+            # budget keeps budget.STARTING_SHUTDOWN_MARGIN), and a short refit then
+            # runs in this process (Finisher.reserve).
             budget.workers_up = evaluator.ready
             finisher = Finisher(
                 task, metric, y, splits, n_classes, self.ensemble_size,
                 n_threads=evaluator.n_workers, train_rows=len(splits[0][0]),
                 all_rows=profile.n_rows, budget=budget, reporter=reporter,
-                limits=limits, memory_limit=self.memory_limit, n_workers=evaluator.n_workers,
-                workers_ready=evaluator.ready)
+                limits=limits, memory_limit=self.memory_limit, n_workers=evaluator.n_workers)
             reporter.phase("searching with %s over %d models", strategy.name,
                            len(space.models))
             warm_start = warm_start_candidates(self.warm_start, space, X, y, profile)

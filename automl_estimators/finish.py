@@ -213,10 +213,6 @@ class Finisher:
         (:meth:`_member_workers`).
     rule : str
         How the final model is chosen from the history (:data:`~.selection.RULES`).
-    workers_ready : callable or None
-        () -> whether the trial workers are up (:meth:`.Evaluator.ready`); while
-        they are not, :meth:`reserve` counts a short refit in this process. None:
-        they are taken to be up.
     """
 
     task: str
@@ -234,7 +230,6 @@ class Finisher:
     memory_limit: int | None = None
     n_workers: int = 1
     rule: str = SELECTION_RULE
-    workers_ready: object = None
     # (trials seen, seconds it held back, when it was made, seconds it took) of the
     # last choice made for the reserve (_confirmed_reserve)
     _confirmed: tuple | None = field(default=None, init=False, repr=False)
@@ -266,7 +261,7 @@ class Finisher:
             return 0.0
         best = likely[0]
         once = self._refit_estimate(best)
-        if self.workers_ready is not None and not self.workers_ready():
+        if self.budget.workers_starting():
             # The workers are not up (a fit of a second or two in a fresh process):
             # a short refit runs in this process (_refit_here), with no worker to
             # start or answer, so hold back what it needs there. Measured at a 1 s
@@ -580,9 +575,7 @@ class Finisher:
                                         result.trial_id)
                     return Final(model, result)
                 if result.model is not None:
-                    self.reporter.phase("keeping trial %d's model as fitted during search",
-                                        result.trial_id)
-                    return Final(result.model, result)
+                    return self._search_time(result)
                 continue
             self._stop_early(evaluator)
             left = self.budget.remaining()
@@ -609,9 +602,7 @@ class Finisher:
             if self._holds(result, refit):
                 return Final(refit.model, result, rows_share=share)
             if result.model is not None:
-                self.reporter.phase("keeping trial %d's model as fitted during search",
-                                    result.trial_id)
-                return Final(result.model, result)
+                return self._search_time(result)
         if held is not None:
             self.reporter.phase("keeping trial %d's model as fitted during search: its refit "
                                 "is not expected to finish in the %.1fs left",
@@ -665,10 +656,14 @@ class Finisher:
         """
         for result in _beat_dummy(history):
             if result.model is not None:
-                self.reporter.phase("keeping trial %d's model as fitted during search",
-                                    result.trial_id)
-                return Final(result.model, result)
+                return self._search_time(result)
         return Final(fallback, history.results[0])
+
+    def _search_time(self, trial: TrialResult) -> Final:
+        """``trial``'s model as fitted during search, as the final model (says so)."""
+        self.reporter.phase("keeping trial %d's model as fitted during search",
+                            trial.trial_id)
+        return Final(trial.model, trial)
 
     def _ensemble(self, selection, evaluator, build, done, threads) -> Final | None:
         """Refit the members of the chosen ensemble (a :class:`~.selection.Choice`),

@@ -505,7 +505,7 @@ def test_while_the_workers_are_not_up_the_reserve_is_a_refit_in_this_process():
     best = dataclasses.replace(results[2], fit_seconds=0.2, model="fitted during search")
     ranked = [best, results[1], results[0]]
     budget = Budget(1.0)
-    up, down = (dataclasses.replace(_finisher(y, splits, budget, "best"), workers_ready=ready)
+    up, down = (_finisher(y, splits, Budget(1.0, workers_up=ready), "best")
                 for ready in (lambda: True, lambda: False))
     assert up._refit_estimate(best) > budget.remaining()
     assert up.reserve(ranked) == 0.0
