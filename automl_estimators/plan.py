@@ -101,10 +101,10 @@ INLINE_SHARE = 0.75
 # (spaces.short_default: HistGradientBoosting with 32 instead of 100 boosting
 # iterations, the learning rate unchanged; metalearning.warm_start.inline_trials),
 # when the full default is not expected to end in a worker within the search time
-# left either: its expected seconds and WORKER_START_SECONDS pass it (the search
-# loop decides; never at the benchmarks' 10 s and 60 s, where the short form would
-# need the full default within ~7 s). The full default still runs in a worker
-# when one is up in time. Measured on the shared
+# left either (default_late; the search loop decides: at 10 s, of the shared
+# datasets, only adult and bank-marketing; never at 60 s, where the short form
+# would need the full default within 2 s x 3). The full default still runs in a
+# worker when one is up in time. Measured on the shared
 # datasets' benchmark splits (seed 0, one thread): 32 iterations scored within
 # 0.011 of 100 on car, cpu_act, credit-g, ames_housing, auto_mpg and above it on
 # abalone, blood-transfusion, diabetes; a raised learning rate (0.3) did no
@@ -113,6 +113,16 @@ INLINE_SHARE = 0.75
 # Seconds a fresh process's trial workers take to start (the forkserver imports
 # scikit-learn and XGBoost: 1.5-1.7 s on an idle 2-core machine).
 WORKER_START_SECONDS = 1.5
+# The full default is expected to end in a worker in time only when its estimate
+# plus WORKER_START_SECONDS, times this, is within the search time left
+# (default_late): both can be off on a slower machine. Measured: car at 5 s
+# (2-core machine, session 23) planned 2.1 + 1.5 s, saw 2.5 + 2.3 s (workers up
+# at 2.3 s, the default's trial cancelled at 4.7 s, the fit ending 0.06-0.11
+# below the default HGB); the default's estimate was 0.8-1.2x its trial time on
+# car and 2-5x on segment, vehicle, electricity, hypothyroid (seed 0, 5 s, this
+# session). The short form run as insurance costs the fit's own process a
+# fraction of a second while the workers start.
+DEFAULT_LATE_SAFETY = 1.5
 # neural="auto" turns the neural branch on (torch installed) when any of these hold:
 # - a CUDA GPU is present: a network trains there in the time trees take on CPU;
 # - the rows are images or 1-D signals (image_shape given): convolutions see what
@@ -250,6 +260,16 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
                       reason + cap_note, use_neural, _inline(inline), _inline(short), inline,
                       _inline(quick))
+
+
+def default_late(default_seconds: float | None, search_left: float) -> bool:
+    """Whether the strong default's trial (``default_seconds`` expected, None:
+    unknown) is not expected to end in a worker within ``search_left`` seconds once
+    the workers have started (:data:`WORKER_START_SECONDS`, both with
+    :data:`DEFAULT_LATE_SAFETY`): then a stand-in (its short form, the quick model)
+    runs in the fit's own process while they start."""
+    return (default_seconds is None
+            or (default_seconds + WORKER_START_SECONDS) * DEFAULT_LATE_SAFETY > search_left)
 
 
 def _inline(seconds: float | None) -> float | None:

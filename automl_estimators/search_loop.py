@@ -25,7 +25,7 @@ import numpy as np
 
 from .budget import MIN_TRIAL_SECONDS
 from .interrupts import Interrupts
-from .plan import INLINE_SHARE, WORKER_START_SECONDS
+from .plan import INLINE_SHARE, default_late
 from .runners import WorkersUnavailable, trains_within_time
 from .spaces import MODEL
 from .trial import Limits, PendingTrial, Status, TrialResult
@@ -165,7 +165,7 @@ class SearchLoop:
         yet, the first expected within :data:`~.plan.INLINE_SHARE` of the search
         time left runs here; the short form or the quick model only when the strong
         default is not expected to end in a worker in that time either
-        (``default_seconds`` + :data:`~.plan.WORKER_START_SECONDS`), and then the
+        (:func:`~.plan.default_late`), and then the
         strong default stays first in the queue for the workers. A trial here
         counts in ``max_trials``.
         Empty: every trial in a worker.
@@ -339,12 +339,11 @@ class SearchLoop:
         end on the dummy."""
         if not self._queue or self.evaluator.ready(0.0):
             return
-        default_late = (self.default_seconds is None
-                        or self.default_seconds + WORKER_START_SECONDS > search_left)
+        late = default_late(self.default_seconds, search_left)
         # inline_trials gives the queue's first candidate itself: identity tells it apart.
         candidate = next((c for c, seconds in self.inline
                           if seconds <= INLINE_SHARE * search_left
-                          and (c is self._queue[0] or default_late)), None)
+                          and (c is self._queue[0] or late)), None)
         if candidate is None:
             return
         if candidate is self._queue[0]:

@@ -311,6 +311,22 @@ def test_the_short_default_is_expected_in_a_third_of_the_default_s_iterations_ti
     assert neural.default_seconds is None
 
 
+def test_the_default_is_late_for_a_worker_unless_it_fits_with_a_margin():
+    """Whether the strong default's trial can end in a worker in time: its estimate
+    plus the workers' start, with a margin for a slower machine. car at 5 s
+    (session 23): 2.1 + 1.5 s planned within 4.6 s, 2.5 + 2.3 s seen, the default
+    cancelled; the short form must then run in the fit's own process."""
+    from automl_estimators.plan import DEFAULT_LATE_SAFETY, WORKER_START_SECONDS, default_late
+
+    assert DEFAULT_LATE_SAFETY > 1.0
+    assert default_late(2.1, 4.6)  # on time without the margin, late with it
+    assert 2.1 + WORKER_START_SECONDS < 4.6
+    assert not default_late(2.1, 9.0)  # a 10 s fit: on time
+    assert default_late(5.2, 9.0)  # adult at 10 s: the short form is insurance
+    assert not default_late(5.2, 58.0)
+    assert default_late(None, 1e6)  # unknown (the neural branch): never counted on
+
+
 def test_the_quick_model_is_expected_from_its_numeric_and_categorical_cells():
     """The quick model's seconds: a fixed cost per fold plus each training row's
     numeric and categorical cells (the one-hot encoding costs more a cell); none

@@ -330,7 +330,7 @@ def test_a_fit_of_a_second_or_two_runs_the_short_default_when_the_default_is_too
     strong default stays first for the workers, which never come up here."""
     from sklearn.datasets import load_iris
 
-    from automl_estimators import AutoClassifier, evaluation, plan, search_loop
+    from automl_estimators import AutoClassifier, evaluation, plan
     from automl_estimators.metalearning.warm_start import SHORT_DEFAULT_ORIGIN
 
     monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
@@ -338,7 +338,7 @@ def test_a_fit_of_a_second_or_two_runs_the_short_default_when_the_default_is_too
     # the workers not expected in time for the full one (they never come up here).
     monkeypatch.setattr(plan, "estimate_default_seconds",
                         lambda *args, iterations_share=1.0: 3.0 * iterations_share)
-    monkeypatch.setattr(search_loop, "WORKER_START_SECONDS", 100.0)
+    monkeypatch.setattr(plan, "WORKER_START_SECONDS", 100.0)
     X, y = load_iris(return_X_y=True)
     start = time.monotonic()
     model = AutoClassifier(time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
@@ -348,6 +348,35 @@ def test_a_fit_of_a_second_or_two_runs_the_short_default_when_the_default_is_too
     assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == SHORT_DEFAULT_ORIGIN
     assert model.best_config_["model:hist_gradient_boosting:max_iter"] == 32
     assert model.score(X, y) > 0.95
+
+
+def test_the_short_default_runs_here_as_insurance_when_the_default_is_in_time_only_without_margin(
+        monkeypatch):
+    """A full default expected to end in a worker within the search time only if
+    the workers start in WORKER_START_SECONDS and it takes no longer than its
+    estimate (car at 5 s on a slower machine: planned 2.1 + 1.5 s, seen 2.5 + 2.3 s,
+    the default cancelled) is late: its short form runs in the fit's own process
+    while the workers start, and the fit does not end on a weaker model."""
+    from sklearn.datasets import load_iris
+
+    from automl_estimators import AutoClassifier, evaluation, plan
+    from automl_estimators.metalearning.warm_start import SHORT_DEFAULT_ORIGIN
+
+    monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
+    # 4 s expected: past INLINE_MAX_SECONDS; 4 + 1.5 s is within an 8 s fit's search
+    # time, (4 + 1.5) x 1.5 is not
+    monkeypatch.setattr(plan, "estimate_default_seconds",
+                        lambda *args, iterations_share=1.0: 4.0 * iterations_share)
+    X, y = load_iris(return_X_y=True)
+    model = AutoClassifier(time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
+    trials = model.leaderboard_.set_index("trial")
+    assert list(trials.index) == [1, 0]  # the short default, the dummy
+    assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == SHORT_DEFAULT_ORIGIN
+    assert model.score(X, y) > 0.95
+    # without the margin the same fit counts on a worker, which never comes up here
+    monkeypatch.setattr(plan, "DEFAULT_LATE_SAFETY", 1.0)
+    model = AutoClassifier(time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
+    assert list(model.leaderboard_.trial) == [0]
 
 
 @pytest.mark.parametrize("Estimator, quick", [("AutoClassifier", "naive_bayes"),
@@ -361,14 +390,14 @@ def test_a_fit_of_a_second_runs_the_quick_model_when_no_form_of_the_default_is_i
     from sklearn.datasets import load_diabetes, load_wine
 
     import automl_estimators
-    from automl_estimators import evaluation, plan, search_loop
+    from automl_estimators import evaluation, plan
     from automl_estimators.metalearning.warm_start import QUICK_ORIGIN
 
     monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
     # both forms of the default past INLINE_MAX_SECONDS; the workers never come up
     monkeypatch.setattr(plan, "estimate_default_seconds",
                         lambda *args, iterations_share=1.0: 30.0 * iterations_share)
-    monkeypatch.setattr(search_loop, "WORKER_START_SECONDS", 100.0)
+    monkeypatch.setattr(plan, "WORKER_START_SECONDS", 100.0)
     X, y = (load_wine if quick == "naive_bayes" else load_diabetes)(return_X_y=True)
     start = time.monotonic()
     model = getattr(automl_estimators, Estimator)(
