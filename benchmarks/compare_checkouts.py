@@ -19,13 +19,16 @@ score (accuracy, or R² for regression) in both arms, the change, wins / ties /
 losses, the fit time against the budget's promise (``budget + max(1 s, 5 %)``)
 and the peak memory. With ``--reference-raw DIR`` (records of the peers harness
 for ``--reference``, default ``hgb``, on the same splits, at any budget: e.g.
-``benchmarks/results/reliability/raw``), it also gives the reference's score
+``benchmarks/results/reliability/raw``, or the sweep's committed table
+``benchmarks/results/reliability/runs.csv``, whose ``hgb`` column is the
+default HGB's score on each split), it also gives the reference's score
 and, per arm, the cells below it by more than the reliability sweep's noise
 (``reliability_sweep.tolerance``).
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import subprocess
@@ -72,7 +75,15 @@ def score_of(record):
 
 
 def reference_score(raw, system, dataset, seed):
-    """The reference's test score on this split: its first ok record at any budget."""
+    """The reference's test score on this split: its first ok record at any budget,
+    or, when ``raw`` is a table of the reliability sweep (``runs.csv``, committed),
+    the first of its rows for the split that has a ``system`` column value."""
+    if Path(raw).suffix == ".csv":
+        with open(raw, newline="") as table:
+            for row in csv.DictReader(table):
+                if (row["dataset"], row["seed"]) == (dataset, str(seed)) and row.get(system):
+                    return float(row[system])
+        return None
     for path in sorted(Path(raw).glob(f"{system}__{dataset}__*__{seed}.json")):
         if not path.name.endswith(".child.json"):
             score = score_of(json.loads(path.read_text()))
@@ -191,7 +202,8 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--report-only", action="store_true", help="write the report, run nothing")
     ap.add_argument("--reference-raw", type=Path,
-                    help="records of a reference system on the same splits (peers harness)")
+                    help="records of a reference system on the same splits (peers harness), "
+                         "or the reliability sweep's runs.csv")
     ap.add_argument("--reference", default="hgb", help="the reference system's name")
     args = ap.parse_args(argv)
     extra = {"reference_raw": args.reference_raw, "reference": args.reference}
