@@ -15,7 +15,9 @@ budget; the default HistGradientBoosting (``hgb``, budget-free) runs once per
 ``results/reliability/raw/`` (git-ignored; a sweep resumes where it stopped) and
 the table of every run to ``results/reliability/runs.csv`` (committed). The table
 is merged, not rebuilt: a row of ``runs.csv`` stays until a record of the same
-(dataset, budget, seed) replaces it, so a fresh clone's sub-grid keeps the rest.
+(dataset, budget, seed) replaces it, so a fresh clone's sub-grid keeps the rest;
+a split with no ``hgb`` record in ``raw/`` keeps the reference score (and seconds)
+its committed rows hold (the default HGB is deterministic per split).
 
 A run is a failure when any of these holds (:func:`failures`):
 
@@ -160,6 +162,16 @@ def table(raw=RAW, committed=None):
             if held.get("status") != "ok":
                 references[d, s] = r
             hgb_seconds[d, s] = min(r["fit_s"], hgb_seconds.get((d, s), math.inf))
+    committed_rows = typed_rows(OUT / "runs.csv" if committed is None else committed)
+    # A split without an HGB record here (a fresh checkout: raw/ is not committed)
+    # keeps the reference score and seconds its committed rows hold.
+    held_references = {}
+    for row in committed_rows:
+        if row["hgb"] is not None:
+            _, seconds = held_references.get((row["dataset"], row["seed"]), (None, None))
+            known = [t for t in (seconds, row["hgb_fit_s"]) if t is not None]
+            held_references[row["dataset"], row["seed"]] = (row["hgb"],
+                                                            min(known) if known else None)
     rows, dummies = [], {}
     for (system, dataset, budget, seed), r in sorted(records.items()):
         if system != OURS:
@@ -170,11 +182,15 @@ def table(raw=RAW, committed=None):
         ref = references.get((dataset, seed), {})
         metric = r["primary_metric"]
         reference = ref.get(metric) if ref.get("status") == "ok" else None
+        held_score, held_seconds = held_references.get((dataset, seed), (None, None))
+        if reference is None and not ref:
+            reference = held_score
         tol = tolerance(entry["task"], reference, r["n_test"])
         rows.append({"dataset": dataset, "task": entry["task"], "budget": budget,
                      "seed": seed, "status": r.get("status"), "score": r.get(metric),
                      "dummy": dummies[dataset, seed], "hgb": reference,
-                     "hgb_fit_s": hgb_seconds.get((dataset, seed)), "tolerance": tol,
+                     "hgb_fit_s": hgb_seconds.get((dataset, seed), held_seconds),
+                     "tolerance": tol,
                      "fit_s": r.get("fit_s"), "own_fit_s": r.get("own_fit_s"),
                      "elapsed_s": r.get("elapsed_s"),
                      "peak_mb": r.get("peak_mb"), "peak_pss_mb": r.get("peak_pss_mb"),
@@ -184,9 +200,7 @@ def table(raw=RAW, committed=None):
                      "error": (r.get("error") or "")[:200],
                      "repo_commit": r.get("repo_commit")})
     fresh = {_key(row) for row in rows}
-    kept = [rejudge(row) for row in typed_rows(OUT / "runs.csv" if committed is None
-                                               else committed)
-            if _key(row) not in fresh]
+    kept = [rejudge(row) for row in committed_rows if _key(row) not in fresh]
     return fastest_reference(sorted(kept + rows, key=_key))
 
 

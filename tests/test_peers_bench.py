@@ -413,8 +413,14 @@ def test_the_reliability_sweep_keeps_committed_rows_that_no_new_record_replaces(
     assert [(r["budget"], r["seed"], r["repo_commit"]) for r in rows] == [
         (1, 0, "bbbbbbb"), (10, 0, "aaaaaaa")]
     assert rows[0]["score"] == 0.97
+    # no HGB record in raw/: the split's reference is the one its committed rows hold
+    assert rows[0]["hgb"] == 0.95 and rows[0]["hgb_fit_s"] == 0.4
+    assert rows[0]["failures"] == ""
+    (raw / "automl-estimators__iris__1__0.json").write_text(json.dumps({**new, "accuracy": 0.8}))
+    assert sweep.table(raw, committed)[0]["failures"] == "below hgb"
     kept = rows[1]
-    assert kept["score"] == 0.9 and kept["budget"] == 10 and kept["hgb_fit_s"] is None
+    # its split's fastest reference fit, the one the committed 1 s row held
+    assert kept["score"] == 0.9 and kept["budget"] == 10 and kept["hgb_fit_s"] == 0.4
 
 
 def test_a_resumable_results_csv_keeps_its_rows_when_its_layout_grows(peers, tmp_path):
