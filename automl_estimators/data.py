@@ -345,6 +345,18 @@ def profile(X, y, task: str) -> DataProfile:
         categorical_levels=levels)
 
 
+def size_in_bytes(X) -> int:
+    """Bytes ``X`` (as :func:`check_X` returns it) holds: a frame's columns, text
+    counted by its strings; a sparse matrix's arrays; an array's buffer."""
+    if isinstance(X, pd.DataFrame):
+        return int(X.memory_usage(deep=True, index=False).sum())
+    if sp.issparse(X):
+        return int(sum(getattr(X, name).nbytes
+                       for name in ("data", "indices", "indptr", "row", "col")
+                       if hasattr(X, name)))
+    return int(np.asarray(X).nbytes)
+
+
 def take_rows(X, rows):
     """Rows of X (DataFrame, ndarray or sparse) by position."""
     return X.iloc[rows] if isinstance(X, pd.DataFrame) else X[rows]

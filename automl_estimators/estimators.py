@@ -40,7 +40,7 @@ from .metalearning.suggestions import METHODS
 from .metalearning.warm_start import inline_trials, warm_start_candidates
 from .nas.torch_dependency import neural_dependencies
 from .pipelines import build_pipeline, fidelity_shares
-from .plan import make_plan, make_splits
+from .plan import INLINE_MEMORY_FACTOR, inline_within_memory, make_plan, make_splits
 from .progress import Reporter
 from .runners import dask_client
 from .runners.processes import check_not_in_worker_start
@@ -341,6 +341,12 @@ class _AutoBase(BaseEstimator):
                            len(space.models))
             warm_start = warm_start_candidates(self.warm_start, space, X, y, profile)
             inline = inline_trials(plan, space, warm_start)
+            data_bytes = data.size_in_bytes(X) if inline else 0
+            if not inline_within_memory(data_bytes, self.memory_limit):
+                reporter.phase("no trial in this process while the workers start: "
+                               "memory_limit=%s MB is below %d x the data's %.1f MB",
+                               self.memory_limit, INLINE_MEMORY_FACTOR, data_bytes / 2**20)
+                inline = ()
             # The loop evaluates the warm start first; strategies learn it by tell.
             SearchLoop(strategy, evaluator, history, budget, reporter, build,
                        space.describe, finisher.reserve, max_trials=self.max_trials,

@@ -92,6 +92,12 @@ INLINE_MAX_SECONDS = 2.0
 # the one-hot encoding's share). Measured (one thread, fit and validation
 # predictions, 12 shared datasets of 343-29,145 training rows): 0.04-0.44 s; this
 # estimate is above the measured time on all 12, by 1.2-3x.
+# A trial in the fit's own process has no memory limit (a worker has memory_limit):
+# the inline trials run there only when memory_limit covers this many times the
+# data's bytes (a preprocessed copy, a fold's rows, the model; inline_within_memory).
+# With the default 4096 MB: data up to ~1.3 GB, far past what the inline trials'
+# 2 s allow; a user's limit too small for the data keeps every trial under it.
+INLINE_MEMORY_FACTOR = 3
 QUICK_NUMERIC_CELL_SECONDS = 4e-7
 QUICK_CATEGORICAL_CELL_SECONDS = 3e-6
 INLINE_SHARE = 0.75
@@ -260,6 +266,12 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
                       reason + cap_note, use_neural, _inline(inline), _inline(short), inline,
                       _inline(quick))
+
+
+def inline_within_memory(data_bytes: int, memory_limit: int | None) -> bool:
+    """Whether trials may run in the fit's own process under ``memory_limit`` (MB per
+    worker; None: no limit) with data of ``data_bytes`` (:data:`INLINE_MEMORY_FACTOR`)."""
+    return memory_limit is None or INLINE_MEMORY_FACTOR * data_bytes <= memory_limit * 2**20
 
 
 def default_late(default_seconds: float | None, search_left: float) -> bool:

@@ -359,3 +359,23 @@ def test_the_quick_model_is_expected_from_its_numeric_and_categorical_cells():
     neural = make_plan(profile(2400, n_features=36), time_budget=1, neural=True,
                        torch_available=True)
     assert neural.quick_inline_seconds is None
+
+
+def test_trials_run_in_the_fit_s_process_only_when_memory_limit_covers_the_data():
+    """A trial in the fit's own process has no memory limit: with a memory_limit
+    below a few times the data's bytes, every trial runs in a worker under it."""
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from automl_estimators.data import size_in_bytes
+    from automl_estimators.plan import INLINE_MEMORY_FACTOR, inline_within_memory
+
+    numbers = np.zeros((1000, 10))
+    assert size_in_bytes(numbers) == 80_000
+    frame = pd.DataFrame({"x": np.zeros(1000), "text": ["a long enough string"] * 1000})
+    assert size_in_bytes(frame) > 8_000 + 1000 * len("a long enough string")
+    assert size_in_bytes(sp.random(1000, 10, density=0.1, format="csr")) < 80_000
+    mb = 2**20
+    assert inline_within_memory(mb, 16) and inline_within_memory(16 * mb, None)
+    assert not inline_within_memory(18 * mb, 16)  # the worker cannot even map it
+    assert inline_within_memory(4096 * mb // INLINE_MEMORY_FACTOR, 4096)
