@@ -92,12 +92,6 @@ INLINE_MAX_SECONDS = 2.0
 # the one-hot encoding's share). Measured (one thread, fit and validation
 # predictions, 12 shared datasets of 343-29,145 training rows): 0.04-0.44 s; this
 # estimate is above the measured time on all 12, by 1.2-3x.
-# A trial in the fit's own process has no memory limit (a worker has memory_limit):
-# the inline trials run there only when memory_limit covers this many times the
-# data's bytes (a preprocessed copy, a fold's rows, the model; inline_within_memory).
-# With the default 4096 MB: data up to ~1.3 GB, far past what the inline trials'
-# 2 s allow; a user's limit too small for the data keeps every trial under it.
-INLINE_MEMORY_FACTOR = 3
 QUICK_NUMERIC_CELL_SECONDS = 4e-7
 QUICK_CATEGORICAL_CELL_SECONDS = 3e-6
 INLINE_SHARE = 0.75
@@ -129,6 +123,12 @@ WORKER_START_SECONDS = 1.5
 # session). The short form run as insurance costs the fit's own process a
 # fraction of a second while the workers start.
 DEFAULT_LATE_SAFETY = 1.5
+# A trial in the fit's own process has no memory limit (a worker has memory_limit):
+# the inline trials run there only when memory_limit covers this many times the
+# data's bytes (a preprocessed copy, a fold's rows, the model; inline_within_memory).
+# With the default 4096 MB: data up to ~1.3 GB, far past what the inline trials'
+# 2 s allow; a user's limit too small for the data keeps every trial under it.
+INLINE_MEMORY_FACTOR = 3
 # neural="auto" turns the neural branch on (torch installed) when any of these hold:
 # - a CUDA GPU is present: a network trains there in the time trees take on CPU;
 # - the rows are images or 1-D signals (image_shape given): convolutions see what

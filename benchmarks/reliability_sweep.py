@@ -165,13 +165,8 @@ def table(raw=RAW, committed=None):
     committed_rows = typed_rows(OUT / "runs.csv" if committed is None else committed)
     # A split without an HGB record here (a fresh checkout: raw/ is not committed)
     # keeps the reference score and seconds its committed rows hold.
-    held_references = {}
-    for row in committed_rows:
-        if row["hgb"] is not None:
-            _, seconds = held_references.get((row["dataset"], row["seed"]), (None, None))
-            known = [t for t in (seconds, row["hgb_fit_s"]) if t is not None]
-            held_references[row["dataset"], row["seed"]] = (row["hgb"],
-                                                            min(known) if known else None)
+    held_references = {(row["dataset"], row["seed"]): (row["hgb"], row["hgb_fit_s"])
+                       for row in fastest_reference(committed_rows) if row["hgb"] is not None}
     rows, dummies = [], {}
     for (system, dataset, budget, seed), r in sorted(records.items()):
         if system != OURS:
