@@ -19,7 +19,10 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-DATA_DIR = HERE.parent.parent / "shared" / "datasets"  # ../shared beside the checkout
+# ../shared beside the checkout; BENCHMARK_DATASETS names another folder holding the
+# same files (a machine the checkout was copied to without ../shared)
+DATA_DIR = Path(os.environ.get("BENCHMARK_DATASETS")
+                or HERE.parent.parent / "shared" / "datasets")
 
 
 def load_manifest():
