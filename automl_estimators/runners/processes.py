@@ -7,6 +7,10 @@ are forked from a ``forkserver`` that has imported the heavy libraries once, so 
 worker starts in milliseconds and no thread of the parent is forked. Each worker
 caps its address space (``RLIMIT_AS``) at its start size plus ``memory_limit``:
 an allocation beyond it raises ``MemoryError`` in the trial, not in the fit.
+Workers that may train networks on a GPU cannot be capped so: CUDA reserves
+address space for the GPU's memory and does not start under such a cap (the
+networks then trained on the CPU, and slowly). Those workers watch their resident
+size instead and are killed past it (:func:`memory_guard`).
 
 Workers never run the user's main module. The standard library's start methods
 send a child the parent's main script (or ``-m`` module) to run again as
@@ -35,6 +39,8 @@ import os
 import signal
 import sys
 import tempfile
+import threading
+import time
 import warnings
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -50,8 +56,12 @@ from .task import fit_and_predict
 
 logger = logging.getLogger(__name__)
 
-# Exit codes that mean the kernel killed a worker for its memory.
+# Exit codes that mean a worker was killed for its memory (by the kernel, or by its
+# own resident-size guard).
 _KILLED = (-9,)
+# How often a worker under the resident-size guard reads its size, seconds: a trial
+# allocating at ~1 GB/s passes its limit by ~0.1 GB at most before it is stopped.
+WATCH_INTERVAL = 0.05
 # Heavy modules the forkserver imports once, so that forked workers start warm.
 FORKSERVER_PRELOAD = ("automl_estimators.runners.processes", "sklearn.ensemble",
                       "sklearn.linear_model", "xgboost")
@@ -229,11 +239,32 @@ def _die_with_parent():
         pass
 
 
-def _init_worker(memory_limit_mb, preload=()):
-    """Limit threads to one per trial and cap the worker's address space.
+def memory_guard(preload=()) -> str:
+    """How trial workers keep to ``memory_limit``, for a pool importing ``preload``.
 
-    ``preload`` modules are imported first, so that their address space (torch's
-    is ~480 MB) counts in the start size, not against ``memory_limit``.
+    ``"address_space"``: the worker's address space is capped (``RLIMIT_AS``), so an
+    allocation beyond the limit raises ``MemoryError`` in the trial. ``"resident"``:
+    the worker reads its resident size every :data:`WATCH_INTERVAL` seconds and is
+    killed once it passes the limit (a memory-out, like the kernel's). The second
+    is for workers that import torch on a machine with a CUDA GPU: CUDA reserves
+    address space for the whole GPU's memory when it starts, which no cap of a few
+    gigabytes allows, and torch then reports no GPU. The GPU's own memory is not
+    limited either way (CUDA's out-of-memory error is a memory-out trial).
+    """
+    if "torch" in preload:
+        from ..nas.torch_dependency import cuda_available
+
+        if cuda_available():
+            return "resident"
+    return "address_space"
+
+
+def _init_worker(memory_limit_mb, preload=(), guard="address_space"):
+    """Limit threads to one per trial and hold the worker to its memory limit.
+
+    ``preload`` modules are imported first, so that their memory (torch's address
+    space is ~480 MB) counts in the start size, not against ``memory_limit``.
+    ``guard``: how the limit is kept (:func:`memory_guard`).
     """
     # pebble's SIGTERM handler runs Python code, which waits while a learner runs
     # in C (libsvm: seconds), so a stopped worker took pebble's 3 s before SIGKILL,
@@ -254,12 +285,31 @@ def _init_worker(memory_limit_mb, preload=()):
     try:
         import resource
 
+        page = os.sysconf("SC_PAGE_SIZE")
         with open("/proc/self/statm") as statm:
-            start_size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        limit = start_size + int(memory_limit_mb) * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
+            size, resident = (int(v) * page for v in statm.read().split()[:2])
+        if guard == "resident":
+            _watch_resident_size(resident + int(memory_limit_mb) * 2**20, page)
+        else:
+            resource.setrlimit(resource.RLIMIT_AS,
+                               (size + int(memory_limit_mb) * 2**20, resource.RLIM_INFINITY))
     except (ImportError, OSError, ValueError):  # not Linux: time limits only
         pass
+
+
+def _watch_resident_size(limit: int, page: int) -> None:
+    """Kill this worker (SIGKILL: a memory-out to the pool) once its resident size
+    passes ``limit`` bytes; a daemon thread reads it every :data:`WATCH_INTERVAL` s."""
+
+    def watch():
+        with open("/proc/self/statm") as statm:
+            while True:
+                statm.seek(0)
+                if int(statm.read().split()[1]) * page > limit:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                time.sleep(WATCH_INTERVAL)
+
+    threading.Thread(target=watch, name="automl-memory-guard", daemon=True).start()
 
 
 def _retire_on_failure():
@@ -287,10 +337,12 @@ def _retire_on_failure():
 
 
 def trial_pool(n_workers, memory_limit, preload=()) -> ProcessPool:
-    """A pool of trial workers: mainless, one thread each, memory-capped, with the
-    ``preload`` modules imported before the cap is measured."""
+    """A pool of trial workers: mainless, one thread each, held to ``memory_limit``
+    (:func:`memory_guard`), with the ``preload`` modules imported before their start
+    size is measured."""
     return ProcessPool(max_workers=n_workers, context=worker_context(preload),
-                       initializer=_init_worker, initargs=(memory_limit, tuple(preload)))
+                       initializer=_init_worker,
+                       initargs=(memory_limit, tuple(preload), memory_guard(preload)))
 
 
 def _started():

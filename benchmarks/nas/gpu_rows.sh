@@ -75,17 +75,12 @@ if command -v nvidia-smi > /dev/null; then
       > "$OUT/gpu_use.csv" 2>&1 &
 fi
 RESULTS=/tmp/nasres
-# eight sweeps of two runs each: (cores, datasets, arms)
-PARTS=(
-  "0,1 mnist1d random,evolution"
-  "2,3 mnist1d controller,progressive"
-  "4,5 mnist1d,digits one_shot"
-  "6,7 digits random,evolution"
-  "8,9 digits controller,progressive"
-  "10,11 mfeat-pixel random,evolution"
-  "12,13 mfeat-pixel controller,progressive"
-  "14,15 mfeat-pixel one_shot,neural_auto"
-)
+# eight sweeps of two runs each: "cores datasets arms", ';'-separated in GPU_ROWS_PARTS
+DEFAULT_PARTS="0,1 mnist1d random,evolution;2,3 mnist1d controller,progressive;\
+4,5 mnist1d,digits one_shot;6,7 digits random,evolution;8,9 digits controller,progressive;\
+10,11 mfeat-pixel random,evolution;12,13 mfeat-pixel controller,progressive;\
+14,15 mfeat-pixel one_shot,neural_auto"
+IFS=';' read -r -a PARTS <<< "${GPU_ROWS_PARTS:-$DEFAULT_PARTS}"
 i=0
 for part in "${PARTS[@]}"; do
   set -- $part

@@ -1,6 +1,8 @@
 """How trial workers start: the forkserver (or loky's spawn), and their environment."""
 
+import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from tests.conftest import SLACK_BUDGET
 
@@ -184,3 +186,71 @@ def test_a_worker_whose_trial_failed_is_replaced_before_its_next_trial():
         after = run(ev, PoisonSensitive())
         assert after.ok, after.error
         assert after.model.pid_ != first.model.pid_
+
+
+@pytest.mark.parametrize("preload, gpu, guard", [
+    (("torch",), True, "resident"), (("torch",), False, "address_space"),
+    ((), True, "address_space")])
+def test_workers_that_may_train_on_a_gpu_watch_their_resident_size(monkeypatch, preload, gpu,
+                                                                   guard):
+    """CUDA does not start under an address-space cap (on an H200 machine every
+    network trial then trained on the CPU): a pool that imports torch on a machine
+    with a CUDA GPU guards its workers' resident size instead."""
+    from automl_estimators.nas import torch_dependency
+    from automl_estimators.runners import processes
+
+    monkeypatch.setattr(torch_dependency, "cuda_available", lambda: gpu)
+    assert processes.memory_guard(preload) == guard
+
+
+class AddressSpaceCap(ClassifierMixin, BaseEstimator):
+    """Records the worker's address-space cap in fit."""
+
+    def fit(self, X, y):
+        import resource
+
+        self.cap_ = resource.getrlimit(resource.RLIMIT_AS)[0]
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), 1.0 / len(self.classes_))
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+def test_a_worker_under_the_resident_size_guard_is_stopped_past_its_limit(monkeypatch):
+    """Under the resident-size guard a worker has no address-space cap, a trial that
+    fills memory past the limit ends as a memory-out, and the next trial runs."""
+    import resource
+    import time
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    from automl_estimators.evaluation import Evaluator
+    from automl_estimators.runners import processes
+    from automl_estimators.scoring import get_metric
+    from automl_estimators.trial import Status
+    from tests.misbehaving import MemoryHog
+
+    monkeypatch.setattr(processes, "memory_guard", lambda preload=(): "resident")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] > 0).astype(int)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+
+    def run(ev, estimator):
+        future = ev.submit(estimator, SLACK_BUDGET, return_model=True)
+        return ev.collect(future, trial_id=1, config={}, origin="test",
+                          submitted=time.monotonic())
+
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
+                   metric=get_metric(None, "classification"), memory_limit=300) as ev:
+        free = run(ev, AddressSpaceCap())
+        assert free.ok, free.error
+        assert free.model.cap_ == resource.RLIM_INFINITY
+        hog = run(ev, MemoryHog(megabytes=2000))
+        assert hog.status == Status.MEMOUT, hog.error
+        assert run(ev, LogisticRegression()).ok
