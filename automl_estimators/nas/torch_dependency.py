@@ -34,16 +34,22 @@ def torch_available() -> bool:
         return False
 
 
+# Paths that exist where the NVIDIA driver is loaded and its GPUs are usable here.
+NVIDIA_DRIVER_PATHS = ("/proc/driver/nvidia/version", "/dev/nvidiactl")
+
+
 def cuda_available() -> bool:
     """Whether a CUDA GPU can be used, without importing torch when it is not loaded yet.
 
     Importing torch takes seconds and ~480 MB of address space; before that, the
-    NVIDIA driver's presence stands for a usable GPU.
+    NVIDIA driver's presence stands for a usable GPU: its ``/proc`` entry, or its
+    control device where a container or sandbox passes the GPU through without the
+    ``/proc`` entry.
     """
     torch = sys.modules.get("torch")
     if torch is not None:
         return bool(torch.cuda.is_available())
-    return torch_available() and os.path.exists("/proc/driver/nvidia/version")
+    return torch_available() and any(os.path.exists(path) for path in NVIDIA_DRIVER_PATHS)
 
 
 def neural_dependencies(neural) -> tuple[bool, bool]:

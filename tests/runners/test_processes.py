@@ -254,3 +254,22 @@ def test_a_worker_under_the_resident_size_guard_is_stopped_past_its_limit(monkey
         hog = run(ev, MemoryHog(megabytes=2000))
         assert hog.status == Status.MEMOUT, hog.error
         assert run(ev, LogisticRegression()).ok
+
+
+@pytest.mark.parametrize("present, gpu", [
+    ((), False), (("/proc/driver/nvidia/version",), True), (("/dev/nvidiactl",), True)])
+def test_a_gpu_is_seen_from_the_driver_before_torch_is_imported(monkeypatch, present, gpu):
+    """Before torch is imported (seconds), the NVIDIA driver's /proc entry or its
+    control device (what a container or sandbox may pass through alone) stands for
+    a usable GPU; the memory guard and the plan read this."""
+    import os
+    import sys
+
+    from automl_estimators.nas import torch_dependency
+
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    monkeypatch.setattr(torch_dependency, "torch_available", lambda: True)
+    real_exists = os.path.exists
+    monkeypatch.setattr(os.path, "exists", lambda path: path in present if path in
+                        torch_dependency.NVIDIA_DRIVER_PATHS else real_exists(path))
+    assert torch_dependency.cuda_available() is gpu
