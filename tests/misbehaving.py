@@ -192,3 +192,16 @@ class PoisonSensitive(Sleeper):
             raise RuntimeError("could not create a primitive")
         self.pid_ = os.getpid()
         return Sleeper.fit(self, X, y)
+
+
+class AddressSpaceCap(Sleeper):
+    """Fits at once, recording its process's address-space cap (``RLIMIT_AS``)."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def fit(self, X, y):
+        import resource
+
+        self.cap_ = resource.getrlimit(resource.RLIMIT_AS)[0]
+        return Sleeper.fit(self, X, y)

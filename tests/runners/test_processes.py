@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin
 
 from tests.conftest import SLACK_BUDGET
 
@@ -152,38 +151,45 @@ def test_an_answer_that_cannot_be_written_beside_the_data_comes_through_the_pipe
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.joblib"]
 
 
-def test_a_worker_whose_trial_failed_is_replaced_before_its_next_trial():
-    """A failure in native code can leave a process failing every later trial (oneDNN's
-    "could not create a primitive" did, for 29 trials in a row): a worker whose
-    trial failed leaves the pool, a fresh one takes the next trial; a worker whose
-    trials succeed is kept."""
-    import time
-
-    import numpy as np
+def _one_worker_evaluator(**limits):
+    """An Evaluator of 120 rows, 3 folds and one trial worker (``limits``: e.g.
+    ``memory_limit``)."""
     from sklearn.model_selection import StratifiedKFold
 
     from automl_estimators.evaluation import Evaluator
     from automl_estimators.scoring import get_metric
-    from automl_estimators.trial import Status
-    from tests.misbehaving import Poisoner, PoisonSensitive
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 4))
     y = (X[:, 0] > 0).astype(int)
     splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    return Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
+                     metric=get_metric(None, "classification"), **limits)
 
-    def run(ev, estimator):
-        future = ev.submit(estimator, SLACK_BUDGET, return_model=True)
-        return ev.collect(future, trial_id=1, config={}, origin="test",
-                          submitted=time.monotonic())
 
-    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
-                   metric=get_metric(None, "classification")) as ev:
-        first, again = run(ev, PoisonSensitive()), run(ev, PoisonSensitive())
+def _run(evaluator, estimator):
+    """One trial of ``estimator`` in a worker, its model returned."""
+    import time
+
+    future = evaluator.submit(estimator, SLACK_BUDGET, return_model=True)
+    return evaluator.collect(future, trial_id=1, config={}, origin="test",
+                             submitted=time.monotonic())
+
+
+def test_a_worker_whose_trial_failed_is_replaced_before_its_next_trial():
+    """A failure in native code can leave a process failing every later trial (oneDNN's
+    "could not create a primitive" did, for 29 trials in a row): a worker whose
+    trial failed leaves the pool, a fresh one takes the next trial; a worker whose
+    trials succeed is kept."""
+    from automl_estimators.trial import Status
+    from tests.misbehaving import Poisoner, PoisonSensitive
+
+    with _one_worker_evaluator() as ev:
+        first, again = _run(ev, PoisonSensitive()), _run(ev, PoisonSensitive())
         assert first.ok and again.ok and first.model.pid_ == again.model.pid_
-        failed = run(ev, Poisoner())
+        failed = _run(ev, Poisoner())
         assert failed.status == Status.CRASH and "could not create a primitive" in failed.error
-        after = run(ev, PoisonSensitive())
+        after = _run(ev, PoisonSensitive())
         assert after.ok, after.error
         assert after.model.pid_ != first.model.pid_
 
@@ -203,57 +209,25 @@ def test_workers_that_may_train_on_a_gpu_watch_their_resident_size(monkeypatch, 
     assert processes.memory_guard(preload) == guard
 
 
-class AddressSpaceCap(ClassifierMixin, BaseEstimator):
-    """Records the worker's address-space cap in fit."""
-
-    def fit(self, X, y):
-        import resource
-
-        self.cap_ = resource.getrlimit(resource.RLIMIT_AS)[0]
-        self.classes_ = np.unique(y)
-        return self
-
-    def predict_proba(self, X):
-        return np.full((len(X), len(self.classes_)), 1.0 / len(self.classes_))
-
-    def predict(self, X):
-        return np.full(len(X), self.classes_[0])
-
-
 def test_a_worker_under_the_resident_size_guard_is_stopped_past_its_limit(monkeypatch):
     """Under the resident-size guard a worker has no address-space cap, a trial that
     fills memory past the limit ends as a memory-out, and the next trial runs."""
     import resource
-    import time
 
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
 
-    from automl_estimators.evaluation import Evaluator
     from automl_estimators.runners import processes
-    from automl_estimators.scoring import get_metric
     from automl_estimators.trial import Status
-    from tests.misbehaving import MemoryHog
+    from tests.misbehaving import AddressSpaceCap, MemoryHog
 
     monkeypatch.setattr(processes, "memory_guard", lambda preload=(): "resident")
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 4))
-    y = (X[:, 0] > 0).astype(int)
-    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
-
-    def run(ev, estimator):
-        future = ev.submit(estimator, SLACK_BUDGET, return_model=True)
-        return ev.collect(future, trial_id=1, config={}, origin="test",
-                          submitted=time.monotonic())
-
-    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
-                   metric=get_metric(None, "classification"), memory_limit=300) as ev:
-        free = run(ev, AddressSpaceCap())
+    with _one_worker_evaluator(memory_limit=300) as ev:
+        free = _run(ev, AddressSpaceCap())
         assert free.ok, free.error
         assert free.model.cap_ == resource.RLIM_INFINITY
-        hog = run(ev, MemoryHog(megabytes=2000))
+        hog = _run(ev, MemoryHog(megabytes=2000))
         assert hog.status == Status.MEMOUT, hog.error
-        assert run(ev, LogisticRegression()).ok
+        assert _run(ev, LogisticRegression()).ok
 
 
 @pytest.mark.parametrize("present, gpu", [
