@@ -358,7 +358,6 @@ class _AutoBase(BaseEstimator):
                                           or set(space.models) == {NEURAL}),
                        refit_early=partial(finisher.refit_early, history, evaluator,
                                            unfitted),
-                       early_refit_slack=partial(finisher.early_refit_slack, history),
                        ).run(warm_start)
             reporter.phase("search ended at %.1fs (%.1fs left)", budget.elapsed(),
                            budget.remaining())

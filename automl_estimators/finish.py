@@ -323,13 +323,11 @@ class Finisher:
         self._confirmed = (len(results), held, done, done - now)
         return held
 
-    def refit_early(self, history, evaluator, build) -> bool:
+    def refit_early(self, history, evaluator, build) -> None:
         """Start the best trial's refit on all rows now, in a worker the search leaves
-        free, and say whether it started: called once the search time is up while
-        the strong default's trial still runs (it is waited for,
-        :class:`~.search_loop.SearchLoop`), at the first moment a worker is free. The
-        refit is started when it is expected to end within the time left
-        (:meth:`early_refit_slack`); :meth:`finish`
+        free: called once the search time is up while the strong default's trial
+        still runs (it is waited for, :class:`~.search_loop.SearchLoop`). The refit
+        is started when it is expected to end within the time left; :meth:`finish`
         keeps it when the final choice holds that trial, or when the fit falls back
         on that trial (the choice's refit cannot finish and its model is not held:
         :meth:`_refit`), and stops it before any other refit.
@@ -341,11 +339,12 @@ class Finisher:
         on a sample of the rows, :meth:`_partial_refit_possible`): a refit on all rows
         beside other work was the fit's memory peak there (:meth:`_member_workers`).
         ``build``: configuration -> unfitted pipeline."""
-        slack = self.early_refit_slack(history)
-        if slack is None or slack < 0:
-            return False
-        best = next(iter(_beat_dummy(history)))
+        if self._early is not None or self._partial_refit_possible():
+            return
+        best = next(iter(_beat_dummy(history)), None)
         left = self.budget.remaining()
+        if best is None or self._refit_estimate(best) > left:
+            return
         # The default's trial holds one of the workers' cores.
         threads = max(1, self._threads(history)[1] - 1)
         self.reporter.phase("refitting trial %d on all %d rows while the strong default's "
@@ -353,21 +352,6 @@ class Finisher:
         self._early = (best, evaluator.start_refit(
             self._refit_pipeline(build, best), left, n_threads=threads,
             training_seconds=self._training_seconds(best)))
-        return True
-
-    def early_refit_slack(self, history) -> float | None:
-        """Seconds the best trial's early refit (:meth:`refit_early`) may still wait
-        and be expected to end within the budget (negative: it no longer can); None
-        when none would start at all (one started already, large data, no trial
-        beats the dummy). While it is positive, the search lets a trial running when
-        its time ended run on beside the strong default's
-        (:class:`~.search_loop.SearchLoop`)."""
-        if self._early is not None or self._partial_refit_possible():
-            return None
-        best = next(iter(_beat_dummy(history)), None)
-        if best is None:
-            return None
-        return self.budget.remaining() - self._refit_estimate(best)
 
     def _threads(self, history) -> tuple:
         """(cores the search's workers had, threads of a refit in a worker):

@@ -36,9 +36,6 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 # Consecutive duplicate proposals after which the space is taken as exhausted.
 MAX_DUPLICATES = 50
-# Seconds kept from the early refit's slack for cancelling the trials that ran on
-# past the search time and starting that refit (SearchLoop._run_on).
-RUN_ON_MARGIN = 0.2
 # A strategy is asked only when the search time left covers this multiple of its
 # last ask's duration: SMAC's ask (surrogate fit + acquisition search) takes up
 # to seconds late in a fit, and the clock does not stop while it thinks.
@@ -179,16 +176,11 @@ class SearchLoop:
         then :data:`MAX_LATE_PROPOSALS` late proposals in a row stop the search
         (:meth:`_late`).
     refit_early : callable or None
-        () -> bool, called when the search time is up while the strong default's
-        trial still runs (it is waited for) and a worker is free, until it says it
-        started: the finishing step starts the best trial's refit there
+        () -> None, called once when the search time is up while the strong
+        default's trial still runs (it is waited for) and a worker is free: the
+        finishing step starts the best trial's refit there
         (:meth:`.finish.Finisher.refit_early`) rather than leave that worker idle
         through the time it held back for it.
-    early_refit_slack : callable or None
-        () -> float or None, seconds that early refit may still wait
-        (:meth:`.finish.Finisher.early_refit_slack`): while it is more than
-        :data:`RUN_ON_MARGIN`, the trials running when the search time ended run on
-        beside the strong default's (:meth:`_run_on`). None: they are cancelled then.
     """
 
     strategy: object
@@ -209,7 +201,6 @@ class SearchLoop:
     default_seconds: float | None = None
     only_time_bounded: bool = False
     refit_early: object = None
-    early_refit_slack: object = None
 
     def run(self, warm_start) -> None:
         """Evaluate ``warm_start`` (candidates, the strong default first), then the
@@ -285,7 +276,6 @@ class SearchLoop:
 
     def _loop(self):
         overtime = False  # the search time is up, the first trial still runs
-        refit_started = False  # whether refit_early started the best's refit
         while not self.interrupts.stop:
             search_left = self._search_left()
             if self._started == 0 and self._may_start():
@@ -303,11 +293,9 @@ class SearchLoop:
                 self._start(candidate, search_left)
             if not self._pending:
                 break
-            # Past the search time, the first trial is waited for, and the others while
-            # they may run on (_run_on): wake when that ends.
+            # Past the search time, only the first trial is waited for: no deadline to wake at.
             done, _ = wait(list(self._pending),
-                           timeout=min(POLL_SECONDS, max(self._run_on(), 0.01))
-                           if overtime and search_left <= 0
+                           timeout=POLL_SECONDS if overtime and search_left <= 0
                            else max(min(POLL_SECONDS, search_left), 0.01),
                            return_when=FIRST_COMPLETED)
             for future in done:
@@ -321,42 +309,16 @@ class SearchLoop:
                 # first trial's fitted model comes back). Measured on digits (random
                 # search of networks, 120 s): a weak network's refit reserve cancelled
                 # the default network, and the fit ended at test accuracy 0.124.
-                # The others run on while the best's early refit could still wait for
-                # them (_run_on); then they are cancelled, and the first worker free
-                # starts that refit.
-                others = [f for f in self._pending if f is not self._default_trial]
-                run_on = self._run_on()
-                if run_on <= 0:
-                    self._cancel(others)
-                elif others and not overtime:
-                    self.reporter.phase("search time up at %.1fs: %d running trial(s) may "
-                                        "run on for %.1fs beside the strong default's",
-                                        self.budget.elapsed(), len(others), run_on)
-                if (not refit_started and self.refit_early is not None
+                self._cancel([f for f in self._pending if f is not self._default_trial])
+                if (not overtime and self.refit_early is not None
                         and self._default_trial is not None
                         and len(self._pending) < self.evaluator.n_workers):
-                    refit_started = self.refit_early()
+                    self.refit_early()
                 overtime = True
                 if self._default_trial is None or self.budget.remaining() < MIN_TRIAL_SECONDS:
                     break
             self.reporter.tick()
         self._cancel(list(self._pending))
-
-    def _run_on(self) -> float:
-        """Seconds the trials running beside the strong default's, once the search time
-        is up, may still run (at most 0: none): while the best trial's early refit
-        (``refit_early``) could still start after them and end in time, less
-        :data:`RUN_ON_MARGIN` for cancelling them. Such a trial had started with
-        time to end; cancelled at once, what it spent was lost. Measured at 0cbb6ce
-        (letter, 10 s, through the peers harness): extra trees' trial (1.4-1.5 s from
-        3.3 s) was cancelled as the search time ended at ~5 s in 6 of 6 runs of seed
-        2, random forest was refit instead, and the fit ended at test accuracy
-        0.9526-0.9634 where extra trees' ended at 0.9686-0.9716 and a default
-        HistGradientBoosting at 0.9642."""
-        if self._default_trial is None or self.early_refit_slack is None:
-            return 0.0
-        slack = self.early_refit_slack()
-        return slack - RUN_ON_MARGIN if slack is not None and math.isfinite(slack) else 0.0
 
     def _wait_for_workers(self) -> bool:
         """Whether the workers are up, waited for a poll at a time (the clock and
@@ -469,13 +431,8 @@ class SearchLoop:
         self.history.mark(candidate.config, candidate.fidelity)
         pipeline, row_share = self._build(candidate)
         unlimited = first and not trains_within_time(pipeline)
-        # Beside the strong default's trial, a trial may run on past the search time
-        # (_run_on): its limit is that, not the search time left. Measured at
-        # 0cbb6ce+run-on (letter, 10 s): extra trees' trial started with ~0.6 s of
-        # search time left, passed that limit, and the fit ended on random forest.
-        within = search_left if first else max(search_left, self._run_on())
-        limit = within if unlimited or self.per_trial_time_limit is None \
-            else min(self.per_trial_time_limit, within)
+        limit = search_left if unlimited or self.per_trial_time_limit is None \
+            else min(self.per_trial_time_limit, search_left)
         seed = self.seed if first else self.seed + self._started
         # A fitted model comes back from the first trial, from every trial on small
         # data, and from any trial while no model that beats the dummy is held (one

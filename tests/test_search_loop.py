@@ -1,7 +1,6 @@
 """The search loop keeps its deadline whatever the strategy and the trials do."""
 
 import time
-from functools import partial
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ from automl_estimators.progress import Reporter
 from automl_estimators.runners.base import Runner
 from automl_estimators.scoring import get_metric
 from automl_estimators.search import Candidate, SearchStrategy
-from automl_estimators.search_loop import POLL_SECONDS, RUN_ON_MARGIN, SearchLoop
+from automl_estimators.search_loop import SearchLoop
 from automl_estimators.trial import TrialResult
 from tests.conftest import SLACK_BUDGET, loaded_bound
 
@@ -203,11 +202,10 @@ def _finished_search(X, *, strategy, warm_start, evaluator, budget, n_rows_train
 
     def refit_early():
         calls.append(budget.elapsed())
-        return finisher.refit_early(history, evaluator, lambda config: _slow_build(config)[0])
+        finisher.refit_early(history, evaluator, lambda config: _slow_build(config)[0])
 
     SearchLoop(strategy, evaluator, history, budget, reporter, _slow_build, str,
-               finisher.reserve, refit_early=refit_early,
-               early_refit_slack=partial(finisher.early_refit_slack, history)).run(warm_start)
+               finisher.reserve, refit_early=refit_early).run(warm_start)
     final = finisher.finish(history, evaluator, lambda config: _slow_build(config)[0],
                             fallback)
     return history, final, calls
@@ -241,56 +239,6 @@ def test_a_free_worker_refits_the_best_while_the_strong_default_is_waited_for():
     assert final.model is not challenger.model
     np.testing.assert_allclose(final.model.model_.coef_,
                                LogisticRegression().fit(X, y).coef_)
-
-
-@pytest.mark.parametrize("slack_after_search", [6.0, 0.5])
-def test_a_trial_running_when_the_search_time_ends_runs_on_while_the_early_refit_can_wait(
-        slack_after_search):
-    """The search time ends (a fixed reserve here) while the strong default's trial
-    and a challenger's run. The challenger runs on while the best's early refit
-    could still wait for it, less the margin: with 6 s of slack it ends (~2 s after
-    the search time) and its worker then starts that refit; with 0.5 s it is
-    cancelled when the slack is spent, and the refit starts then. Before, it was
-    cancelled at once (letter, 10 s: extra trees' trial, 1.4 s from 3.3 s, lost
-    as the search time ended at ~5 s; the fit ended below a default HGB)."""
-    X, y, splits = _data(150)
-    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
-                   metric=get_metric(None, "classification")) as evaluator:
-        _started(evaluator)
-        history, budget = History(), Budget(16)
-        reporter = Reporter(0, budget, "accuracy")
-        refits = []  # seconds left when the early refit started
-        at_end = 10.0  # seconds left when the search time ends (~6 s in)
-
-        def reserve(ranked, results):  # none while the two trials start
-            return at_end - POLL_SECONDS if budget.elapsed() > 1.0 else 0.0
-
-        def slack():  # the early refit's: slack_after_search once the search time is up
-            return budget.remaining() - (at_end - slack_after_search)
-
-        def refit_early():
-            refits.append(budget.remaining())
-            return True
-
-        # the default: 4 s a fold, ~12 s; the challenger from 0: 2.7 s a fold, ~8 s
-        SearchLoop(Listed([{"C": 1.0, "seconds": 2.7}]), evaluator, history, budget,
-                   reporter, _slow_build, str, reserve, refit_early=refit_early,
-                   early_refit_slack=slack,
-                   ).run([Candidate({"C": 0.0, "seconds": 4.0}, 1.0, "default")])
-    default, challenger = sorted(history.results, key=lambda r: r.trial_id)
-    assert default.status == "ok"  # waited for
-    assert len(refits) == 1 and refits[0] < at_end
-    if slack_after_search > 2.0:
-        assert challenger.status == "ok" and challenger.score > 0.9
-        left_at_its_end = budget.total - budget.shutdown_margin() - (
-            challenger.started_at + challenger.duration)
-        assert left_at_its_end < at_end  # it ended after the search time
-        assert refits[0] <= left_at_its_end + 0.05  # in its worker, once free
-    else:
-        assert challenger.status == "cancelled"
-        # cancelled when the slack less the margin was spent, not at once
-        assert refits[0] <= at_end - slack_after_search + RUN_ON_MARGIN + 0.05
-        assert refits[0] > at_end - 2.0
 
 
 def test_the_search_runs_on_when_the_best_s_refit_cannot_finish_and_its_model_is_held():

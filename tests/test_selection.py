@@ -786,10 +786,8 @@ def test_a_refit_started_early_serves_the_choice_that_holds_its_trial():
     history = _kept(_history(y, splits, [[0.95] * 5]))
     finisher = _finisher(y, splits, Budget(60), "one_se", n_workers=2)
     refits = _EarlyRefits()
-    assert finisher.early_refit_slack(history) is not None
-    assert finisher.refit_early(history, refits, lambda config: config)
-    assert not finisher.refit_early(history, refits, lambda config: config)  # once only
-    assert finisher.early_refit_slack(history) is None  # nothing waits for it now
+    finisher.refit_early(history, refits, lambda config: config)
+    finisher.refit_early(history, refits, lambda config: config)  # once only
     assert refits.started == [("m2", 1)]  # one thread: the default's trial holds the other
     final = finisher.finish(history, refits, lambda config: config, "dummy")
     assert final.chosen.trial_id == 2 and final.model == {"model": "m2", "refit": "early"}
@@ -840,22 +838,19 @@ def test_no_refit_starts_early_when_it_cannot_end_in_time_or_on_large_data():
     results[2] = dataclasses.replace(results[2], fit_seconds=5.0)
     finisher = _finisher(y, splits, Budget(2), "one_se", n_workers=2)
     refits = _EarlyRefits()
-    assert finisher.early_refit_slack(_kept(results)) < 0
-    assert not finisher.refit_early(_kept(results), refits, lambda config: config)
+    finisher.refit_early(_kept(results), refits, lambda config: config)
     assert refits.started == []
     # nothing better than the dummy: nothing to refit
     results = _history(y, splits, [], default=(0.4,) * 5)
     finisher = _finisher(y, splits, Budget(60), "one_se", n_workers=2)
-    assert finisher.early_refit_slack(_kept(results)) is None
-    assert not finisher.refit_early(_kept(results), refits, lambda config: config)
+    finisher.refit_early(_kept(results), refits, lambda config: config)
     assert refits.started == []
     # large data (the search ran on a sample): a refit on all rows beside the
     # default's trial would hold both in memory
     results = _history(y, splits, [[0.95] * 5])
     finisher = _finisher(y, splits, Budget(60), "one_se", n_workers=2, train_rows=80,
                          all_rows=1000)
-    assert finisher.early_refit_slack(_kept(results)) is None
-    assert not finisher.refit_early(_kept(results), refits, lambda config: config)
+    finisher.refit_early(_kept(results), refits, lambda config: config)
     assert refits.started == []
 
 
