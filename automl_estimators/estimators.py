@@ -323,7 +323,7 @@ class _AutoBase(BaseEstimator):
         with dask_client(self.dask_client) as client, \
                 Evaluator(X, y, splits, task=task, metric=metric, n_classes=n_classes,
                           n_workers=n_jobs, memory_limit=self.memory_limit,
-                          dask_client=client,
+                          dask_client=client, workers=plan.workers,
                           preload=("torch",) if NEURAL in space.models else ()
                           ) as evaluator, \
                 closing(make_strategy(self.search, space, seed, plan=plan,

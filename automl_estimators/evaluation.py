@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .runners import DaskRunner, PoolRunner, WorkersUnavailable, outcome
+from .runners import DaskRunner, NoWorkers, PoolRunner, WorkersUnavailable, outcome
 from .runners.task import run_task
 from .scoring import concatenate, fold_scores
 from .trial import CPU_SHARE, Status, TrialResult, TrialTask
@@ -70,10 +70,14 @@ class Evaluator:
     preload : tuple of str
         Modules the workers (local or on Dask) import before their memory cap is
         measured (``("torch",)`` when the neural branch is on).
+    workers : bool
+        False: no local worker processes start (:class:`~.runners.NoWorkers`);
+        trials run only in this process (:meth:`run_here`, :meth:`refit_here`).
+        A Dask cluster given is used either way.
     """
 
     def __init__(self, X, y, splits, *, task, metric, n_classes=None, n_workers=1,
-                 memory_limit=None, dask_client=None, preload=()):
+                 memory_limit=None, dask_client=None, preload=(), workers=True):
         self.y = np.asarray(y)
         self.task = task
         self.metric = metric
@@ -83,11 +87,19 @@ class Evaluator:
         self._data = data  # the fit's own arrays: run_here reads them, copies none
         if dask_client is not None:
             self._runner = DaskRunner(dask_client, data, memory_limit, preload)
+        elif not workers:
+            self._runner = NoWorkers(n_workers)
         else:
             self._runner = PoolRunner(data, n_workers, memory_limit, preload)
         self.n_workers = self._runner.n_workers
 
     # -- trials
+    @property
+    def has_workers(self) -> bool:
+        """Whether trials may run in workers at all (``workers=False``: none start,
+        every trial runs in this process)."""
+        return self._runner.starts
+
     def ready(self, timeout=0.0) -> bool:
         """Whether the workers can take a trial now (waits up to ``timeout`` s)."""
         return self._runner.ready(timeout)

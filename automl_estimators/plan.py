@@ -123,6 +123,13 @@ WORKER_START_SECONDS = 1.5
 # session). The short form run as insurance costs the fit's own process a
 # fraction of a second while the workers start.
 DEFAULT_LATE_SAFETY = 1.5
+# Below this budget no trial workers start (SearchPlan.workers): they would be up
+# (WORKER_START_SECONDS on an idle machine) with less than the shortest trial's
+# time left, so every trial runs in the fit's own process anyway. Starting them
+# took a core for the forkserver's imports beside that process's trial, a file
+# of the data first, and the interpreter's exit waited for them (the pool is
+# stopped once it is up, runners.pool.EXIT_WAIT_SECONDS).
+WORKERLESS_BUDGET = WORKER_START_SECONDS + MIN_TRIAL_SECONDS
 # A trial in the fit's own process has no memory limit (a worker has memory_limit):
 # the inline trials run there only when memory_limit covers this many times the
 # data's bytes (a preprocessed copy, a fold's rows, the model; inline_within_memory).
@@ -191,6 +198,9 @@ class SearchPlan:
     # ... and of the quick model's (QUICK_NUMERIC_CELL_SECONDS), run there when
     # neither form of the strong default is expected in time; None: never.
     quick_inline_seconds: float | None = None
+    # Whether trial workers start (no: a budget below WORKERLESS_BUDGET, every trial
+    # in the fit's own process; a Dask cluster given is used either way).
+    workers: bool = True
 
 
 def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=60.0,
@@ -262,10 +272,14 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
         n_fits, train_rows, profile.n_features, profile.n_classes, iterations_share=share)
         for share in (1.0, short_default(profile.task)[1]))
     quick = None if use_neural else estimate_quick_seconds(n_fits, train_rows, profile)
+    workers = time_budget >= WORKERLESS_BUDGET
+    if not workers:
+        cap_note += (f"; no trial workers (a {time_budget:g}s budget ends before they could "
+                     f"start, ~{WORKER_START_SECONDS:g}s, and run a trial)")
     return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
                       reason + cap_note, use_neural, _inline(inline), _inline(short), inline,
-                      _inline(quick))
+                      _inline(quick), workers)
 
 
 def inline_within_memory(data_bytes: int, memory_limit: int | None) -> bool:

@@ -324,7 +324,11 @@ class SearchLoop:
         """Whether the workers are up, waited for a poll at a time (the clock and
         Ctrl-C are seen) while search time is left. They start in the background
         (seconds on a busy machine); a fit whose search time ends first ends on
-        what it holds, within its budget."""
+        what it holds, within its budget. A fit without workers
+        (``Evaluator.has_workers``: a budget too short for them) ends its search
+        here, when nothing runs in its own process any more."""
+        if not self.evaluator.has_workers:
+            return False
         while not self.evaluator.ready(min(POLL_SECONDS, max(self._search_left(), 0.0))):
             if self._search_left() < MIN_TRIAL_SECONDS or self.interrupts.stop:
                 return False

@@ -327,6 +327,23 @@ def test_the_default_is_late_for_a_worker_unless_it_fits_with_a_margin():
     assert default_late(None, 1e6)  # unknown (the neural branch): never counted on
 
 
+def test_no_workers_start_for_a_budget_that_ends_before_they_could_run_a_trial():
+    """Workers are up after WORKER_START_SECONDS on an idle machine: below that plus
+    the shortest trial, every trial runs in the fit's own process, and the plan
+    says so."""
+    from automl_estimators.budget import MIN_TRIAL_SECONDS
+    from automl_estimators.plan import WORKER_START_SECONDS, WORKERLESS_BUDGET
+
+    assert WORKERLESS_BUDGET == WORKER_START_SECONDS + MIN_TRIAL_SECONDS
+    for budget in (0.5, 1, WORKERLESS_BUDGET - 0.01):
+        plan = make_plan(profile(150), time_budget=budget)
+        assert not plan.workers
+        assert f"no trial workers (a {budget:g}s budget ends before" in plan.reason
+    for budget in (WORKERLESS_BUDGET, 2, 60):
+        plan = make_plan(profile(150), time_budget=budget)
+        assert plan.workers and "no trial workers" not in plan.reason
+
+
 def test_the_quick_model_is_expected_from_its_numeric_and_categorical_cells():
     """The quick model's seconds: a fixed cost per fold plus each training row's
     numeric and categorical cells (the one-hot encoding costs more a cell); none

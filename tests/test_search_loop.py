@@ -323,6 +323,41 @@ def test_while_the_workers_start_the_strong_default_runs_and_is_refit_in_the_fit
     assert model.score(X, y) > 0.95
 
 
+class _MustNotStart(_NoWorkers):
+    """Local worker processes that a fit must not start."""
+
+    def __init__(self, *args, **kwargs):
+        raise AssertionError("worker processes were started")
+
+
+def test_a_fit_too_short_for_workers_starts_none_and_ends_when_its_trial_is_refit(
+        monkeypatch):
+    """A 1 s budget ends before workers could start (~1.5 s) and run a trial: none
+    start (no forkserver beside the fit's own trial, no process for the exit to
+    wait for), the strong default runs and is refit in the fit's process, and the
+    fit returns then rather than wait out its search time for workers."""
+    import psutil
+    from sklearn.datasets import load_iris
+
+    from automl_estimators import AutoClassifier, evaluation
+
+    monkeypatch.setattr(evaluation, "PoolRunner", _MustNotStart)
+    X, y = load_iris(return_X_y=True)
+    # (this test process may hold a forkserver of earlier tests: no new child)
+    before = set(psutil.Process().children(recursive=True))
+    model = AutoClassifier(time_budget=1, n_jobs=2, random_state=0, verbose=0).fit(X, y)
+    assert not model.search_plan_.workers and "no trial workers" in model.search_plan_.reason
+    assert set(psutil.Process().children(recursive=True)) <= before
+    assert model.fit_time_ < loaded_bound(1)
+    trials = model.leaderboard_.set_index("trial")
+    assert list(trials.index) in ([1, 0], [0])  # the default's trial (if in time), the dummy
+    if model.refit_ != "dummy":
+        assert trials.loc[1, "status"] == "ok" and model.refit_ == "all rows"
+        assert model.score(X, y) > 0.9
+    # what the workers' absence changes: nothing waited for them
+    assert not any(r.status == "cancelled" for r in model.leaderboard_.itertuples())
+
+
 def test_a_fit_of_a_second_or_two_runs_the_short_default_when_the_default_is_too_long(
         monkeypatch):
     """When the strong default is not expected in time in the fit's process while the
@@ -416,6 +451,7 @@ class _ReadyAfterFirstLook:
     every later one; trials score 0.9 (here) or 0.95 (in the worker) at once."""
 
     n_workers = 1
+    has_workers = True
 
     def __init__(self):
         self.looks, self.here, self.submitted = 0, [], []

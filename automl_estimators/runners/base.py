@@ -21,7 +21,8 @@ A runner
 - ``ready(timeout)`` says whether its workers can take a task now, waiting up to
   ``timeout`` seconds for them to start (the loop waits a poll at a time, so its
   clock and Ctrl-C are seen while they start);
-- ``close()`` stops its workers and removes what it wrote; it is a context manager.
+- ``close()`` stops its workers and removes what it wrote; it is a context manager;
+- ``starts``: whether it has workers at all (False: :class:`NoWorkers`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Runner(ABC):
     """Base of the runners; see the module docstring for the contract."""
 
     n_workers: int
+    starts = True
 
     @abstractmethod
     def schedule(self, task: TrialTask, timeout: float) -> Future:
@@ -54,3 +56,26 @@ class Runner(ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+
+class NoWorkers(Runner):
+    """No worker processes: every trial of the fit runs in its own process
+    (``Evaluator.run_here``, ``refit_here``). For a budget that ends before
+    workers could start and run a trial (``plan.SearchPlan.workers``): starting
+    them would only take a core and the interpreter's exit from the fit."""
+
+    starts = False
+
+    def __init__(self, n_workers):
+        self.n_workers = n_workers
+
+    def ready(self, timeout: float = 0.0) -> bool:
+        return False
+
+    def schedule(self, task: TrialTask, timeout: float) -> Future:
+        from .processes import WorkersUnavailable
+
+        raise WorkersUnavailable("no trial workers were started for this fit's budget")
+
+    def close(self) -> None:
+        pass
