@@ -9,5 +9,5 @@ from .pool import PoolRunner
 from .processes import WorkersUnavailable, outcome
 from .task import trains_within_time
 
-__all__ = ["DaskRunner", "NoWorkers", "PoolRunner", "Runner", "WorkersUnavailable", "dask_client", "outcome",
-           "trains_within_time"]
+__all__ = ["DaskRunner", "NoWorkers", "PoolRunner", "Runner", "WorkersUnavailable", "dask_client",
+           "outcome", "trains_within_time"]
