@@ -273,13 +273,13 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
         for share in (1.0, short_default(profile.task)[1]))
     quick = None if use_neural else estimate_quick_seconds(n_fits, train_rows, profile)
     workers = time_budget >= WORKERLESS_BUDGET
-    if not workers:
-        cap_note += (f"; no trial workers (a {time_budget:g}s budget ends before they could "
-                     f"start, ~{WORKER_START_SECONDS:g}s, and run a trial)")
+    workers_note = "" if workers else (
+        f"; no trial workers (a {time_budget:g}s budget ends before they could start, "
+        f"~{WORKER_START_SECONDS:g}s, and run a trial)")
     return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
-                      reason + cap_note, use_neural, _inline(inline), _inline(short), inline,
-                      _inline(quick), workers)
+                      reason + cap_note + workers_note, use_neural, _inline(inline),
+                      _inline(short), inline, _inline(quick), workers)
 
 
 def inline_within_memory(data_bytes: int, memory_limit: int | None) -> bool:
