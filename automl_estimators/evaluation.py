@@ -208,7 +208,9 @@ class Evaluator:
         # (a fit of a second or two in a fresh process), so wait for them only
         # within the deadline.
         if not self.ready(timeout):
-            return [Refit(None, error=f"the trial workers were not up within {timeout:.1f}s")
+            why = (f"the trial workers were not up within {timeout:.1f}s" if self.has_workers
+                   else NoWorkers.reason)
+            return [Refit(None, error=why)
                     for _ in pipelines]
         bounds = [None] * len(pipelines) if training_seconds is None else training_seconds
         futures = [self.start_refit(pipeline, timeout, n_threads, fidelity, bound)

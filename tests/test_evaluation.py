@@ -208,3 +208,28 @@ def test_a_trial_says_what_share_of_a_core_it_had_while_fitting(evaluator):
     assert here.status == Status.OK and here.cpu_share is None
     # Nor for a model trained on a GPU (a network's ``device_``): there the CPU waits.
     assert run(evaluator, _BusyInPython(0.05, device="cuda"), 30).cpu_share is None
+
+
+def test_without_workers_trials_and_refits_run_here_and_a_worker_refit_says_why_not():
+    """``workers=False`` (a budget too short for workers): nothing waits for them, a
+    trial and a refit run in this process, and a refit asked of the workers fails at
+    once with the reason, not as a worker start that timed out."""
+    from automl_estimators.runners import NoWorkers, WorkersUnavailable
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] > 0).astype(int)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
+                   metric=get_metric(None, "classification"), workers=False) as ev:
+        assert not ev.has_workers and not ev.ready(5.0)
+        here = ev.collect(ev.run_here(LogisticRegression()), trial_id=1, config={},
+                          origin="test")
+        assert here.ok and here.score > 0.9
+        assert ev.refit_here(LogisticRegression()).model is not None
+        start = time.monotonic()
+        refit, = ev.refit_many([LogisticRegression()], timeout=5.0)
+        assert refit.model is None and refit.error == NoWorkers.reason
+        assert time.monotonic() - start < 1.0  # not the 5 s a starting pool is waited for
+        with pytest.raises(WorkersUnavailable, match="no trial workers were started"):
+            ev.submit(LogisticRegression(), 5.0)

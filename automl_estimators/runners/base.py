@@ -65,6 +65,7 @@ class NoWorkers(Runner):
     them would only take a core and the interpreter's exit from the fit."""
 
     starts = False
+    reason = "no trial workers were started for this fit's budget"
 
     def __init__(self, n_workers):
         self.n_workers = n_workers
@@ -75,7 +76,7 @@ class NoWorkers(Runner):
     def schedule(self, task: TrialTask, timeout: float) -> Future:
         from .processes import WorkersUnavailable
 
-        raise WorkersUnavailable("no trial workers were started for this fit's budget")
+        raise WorkersUnavailable(self.reason)
 
     def close(self) -> None:
         pass
