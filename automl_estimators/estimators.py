@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import sklearn
-from joblib import cpu_count, effective_n_jobs
+from joblib import cpu_count
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.utils import check_array, check_random_state
@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import data, plotting
 from .budget import MIN_TRIAL_SECONDS, Budget
+from .cores import resolve_n_jobs
 from .ensemble import ENSEMBLE_SIZE
 from .evaluation import Evaluator
 from .export import export as export_script
@@ -406,12 +407,13 @@ class _AutoBase(BaseEstimator):
                             f"{sorted(fit_params)}; it takes X and y only.")
 
     def _trial_workers(self) -> int:
-        """Trials at once: ``n_jobs`` resolved as joblib does, at most the usable cores
-        (more processes than cores only share them, each starting and loading the data)."""
+        """Trials at once: ``n_jobs`` (:func:`~.cores.resolve_n_jobs`), at most the usable
+        cores (more processes than cores only share them, each starting and loading the
+        data)."""
         if self.n_jobs == 0:
             raise ValueError("n_jobs=0 would run no trial; use a positive number of trials "
                              "at once, -1 for all cores, or None for one.")
-        return min(effective_n_jobs(self.n_jobs), cpu_count())
+        return min(resolve_n_jobs(self.n_jobs), cpu_count())
 
     def _check_resampling_size(self):
         size = self.resampling_size

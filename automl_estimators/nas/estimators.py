@@ -22,7 +22,6 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from joblib import effective_n_jobs
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.utils import assert_all_finite, check_random_state
@@ -31,6 +30,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..cores import resolve_n_jobs
 from ..spaces.architecture import (
     DEFAULT_BLOCKS,
     Architecture,
@@ -225,7 +225,7 @@ class _NeuralBase(BaseEstimator):
         if self.architecture_search is not None:
             spec, settings = self._search_architecture(spec, X, y_train, loss_fn, settings, device)
         self._check_size(spec, torch)
-        with seeded_torch(seed, device, effective_n_jobs(self.n_jobs)):
+        with seeded_torch(seed, device, resolve_n_jobs(self.n_jobs)):
             module = build_network(spec).to(device)
             result = train(module, X, y_train, loss_fn, settings, device,
                            stratify=is_classifier(self))
@@ -281,7 +281,7 @@ class _NeuralBase(BaseEstimator):
             weight_decay=self.weight_decay, seed=seed,
             max_time=None if settings.max_time is None
             else SEARCH_TIME_SHARE * settings.max_time)
-        with seeded_torch(seed, device, effective_n_jobs(self.n_jobs)):
+        with seeded_torch(seed, device, resolve_n_jobs(self.n_jobs)):
             found = search_architecture(spec, X, y_train, loss_fn, one_shot, device,
                                         classification=is_classifier(self))
         self.search_seconds_ = found.seconds
@@ -332,7 +332,7 @@ class _NeuralBase(BaseEstimator):
 
         X = self._network_input(X)
         device = next(self.module_.parameters()).device
-        with torch_threads(effective_n_jobs(self.n_jobs)):
+        with torch_threads(resolve_n_jobs(self.n_jobs)):
             outputs = predict_outputs(self.module_, X, device)
         return outputs.cpu().numpy().astype(np.float64)
 

@@ -13,7 +13,6 @@ scheduler address, :func:`dask_client` opens one for the fit and closes it after
 from __future__ import annotations
 
 import concurrent.futures as cf
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -99,9 +98,8 @@ def _pool(memory_limit, preload=()):
     if pool is None or not pool.active:
         from distributed import get_worker
 
-        # Dask's nanny starts workers as daemonic processes, which multiprocessing
-        # forbids to have children; the pool's processes are ours to stop, so allow it.
-        multiprocessing.current_process()._config["daemon"] = False
+        # Dask's nanny starts workers as daemonic processes: the pool's processes
+        # start below them all the same (processes._BelowDaemons).
         pool = trial_pool(max(get_worker().state.nthreads, 1), memory_limit, preload)
         _POOLS[key] = pool
     return pool

@@ -25,7 +25,9 @@ the worker with its code, and comes back as the user's own class. A worker trims
 its heap after each task, and the parent after reading a model. A worker whose
 task failed (:data:`RETIRE_AFTER`) leaves the pool before its next one, and the
 pool forks a fresh one: a failure in native code can leave a process failing
-every later task.
+every later task. Workers start below a daemonic process too (a fit in a
+``multiprocessing.Pool``'s worker or a Dask task, :class:`_BelowDaemons`): they end
+with it.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ from multiprocessing import context as mp_context
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 
 import cloudpickle
+from joblib.externals.loky.backend.context import LokyContext
+from joblib.externals.loky.backend.process import LokyProcess
 from pebble import ProcessExpired, ProcessPool
 from threadpoolctl import threadpool_limits
 
@@ -129,7 +133,37 @@ class _MainlessPopen(popen_forkserver.Popen):
         self.pid = forkserver.read_signed(self.sentinel)
 
 
-class _MainlessProcess(mp_context.ForkServerProcess):
+# Held while a worker starts below a daemonic process (see _BelowDaemons).
+_DAEMON_FLAG_LOCK = threading.Lock()
+
+
+class _BelowDaemons:
+    """A worker process that also starts below a daemonic process.
+
+    The standard library refuses a daemonic process (a ``multiprocessing.Pool``'s
+    worker, a Dask worker process) any child of its own ("daemonic processes are not
+    allowed to have children"), lest the child outlive it when it is terminated: a
+    fit there raised that ``AssertionError`` from deep inside the pool (auto-sklearn's
+    issue 130 is the same complaint, about running several fits in a pool). Trial
+    workers do not outlive the fit's process: the forkserver ends with the process
+    that started it, and every worker with its parent (:func:`_die_with_parent`).
+    So the daemon flag of the fit's process is lowered for the start of a worker
+    alone, and raised again.
+    """
+
+    def start(self):
+        config = multiprocessing.current_process()._config
+        if not config.get("daemon"):
+            return super().start()
+        with _DAEMON_FLAG_LOCK:
+            config["daemon"] = False
+            try:
+                return super().start()
+            finally:
+                config["daemon"] = True
+
+
+class _MainlessProcess(_BelowDaemons, mp_context.ForkServerProcess):
     @staticmethod
     def _Popen(process_obj):
         return _MainlessPopen(process_obj)
@@ -137,6 +171,14 @@ class _MainlessProcess(mp_context.ForkServerProcess):
 
 class _MainlessForkServerContext(mp_context.ForkServerContext):
     Process = _MainlessProcess
+
+
+class _SpawnedProcess(_BelowDaemons, LokyProcess):
+    """Loky's spawned process (the fallback of :func:`worker_context`)."""
+
+
+class _SpawningContext(LokyContext):
+    Process = _SpawnedProcess
 
 
 @contextlib.contextmanager
@@ -199,14 +241,12 @@ def worker_context(preload=()):
         with _worker_environment():
             forkserver.ensure_running()
     except OSError as exc:
-        from joblib.externals.loky.backend.context import get_context
-
         # A warning, not a log line: it says how to fix the environment, which the
         # user should see whatever the verbosity (a fit's own progress is the logs').
         warnings.warn(f"the forkserver cannot start ({exc}: a shorter TMPDIR avoids it); "
                       "trial workers are spawned instead, which starts them slower",
                       RuntimeWarning, stacklevel=2)
-        return get_context("loky")
+        return _SpawningContext()
     return context
 
 
@@ -446,12 +486,13 @@ def schedule(pool: ProcessPool, path: str, task: TrialTask, timeout: float):
     Raises
     ------
     WorkersUnavailable
-        If the pool's workers cannot start.
+        If the pool's workers cannot start (the pool's own error, or the system's:
+        no process may be forked, ``OSError``).
     """
     try:
         return pool.schedule(_run_pickled, args=(cloudpickle.dumps((path, task)),),
                              timeout=timeout)
-    except RuntimeError as exc:
+    except (RuntimeError, OSError) as exc:
         reason = str(exc) or repr(exc.__cause__ or exc)
         raise WorkersUnavailable(f"trial worker processes could not run ({reason})") from exc
 

@@ -12,6 +12,7 @@ dummy and the strong default alone.)
 Before the fix, a 10 s fit of an unguarded script ended on the dummy after 1.3 s.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -153,3 +154,93 @@ def test_a_component_defined_in_main_travels_by_value(tmp_path, how):
     _, status, score, same_class = line.split()
     assert status == "ok" and float(score) > 0.8 and same_class == "True"
     assert runs.read_text().split() == ["run"]
+
+
+DAEMON_HOST = f"""
+import json, multiprocessing, time, warnings
+import pandas as pd
+import psutil
+from sklearn.model_selection import train_test_split
+from automl_estimators import AutoClassifier
+
+
+def fit(budget):
+    df = pd.read_csv({str(CREDIT_G)!r})
+    X, y = df.drop(columns="target"), df["target"]
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = AutoClassifier(time_budget=budget, max_trials=4, n_jobs=2, random_state=0)
+        clf.fit(Xtr, ytr)
+    ok = int((clf.leaderboard_["status"] == "ok").sum())
+    descendants = [p.pid for p in psutil.Process().children(recursive=True)]
+    return (multiprocessing.current_process().daemon, clf.score(Xte, yte), ok, clf.refit_,
+            [str(w.message) for w in caught], descendants)
+
+
+def alive(pids):
+    out = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                out.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def wait_gone(pids, seconds=20.0):
+    end = time.monotonic() + seconds
+    while alive(pids) and time.monotonic() < end:
+        time.sleep(0.1)
+    return alive(pids)
+
+
+if __name__ == "__main__":
+    # (1) a fit to its end in a pool's (daemonic) worker; the pool then ends.
+    with multiprocessing.Pool(1) as pool:
+        daemon, score, ok, refit, caught, pids = pool.apply(fit, ({SLACK_BUDGET},))
+    print("FIT", json.dumps([daemon, score, ok, refit, caught]))
+    print("LEFT", json.dumps(wait_gone(pids)))
+    # (2) the pool terminates its worker in the middle of a fit.
+    pool = multiprocessing.Pool(1)
+    pool.apply_async(fit, ({SLACK_BUDGET},))
+    host = None
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        kids = psutil.Process().children(recursive=True)
+        # the pool's worker, the forkserver, two trial workers (and a resource tracker)
+        if len(kids) >= 4:
+            break
+        time.sleep(0.1)
+    pids = [p.pid for p in psutil.Process().children(recursive=True)]
+    pool.terminate()
+    pool.join()
+    print("KILLED", json.dumps([len(pids), wait_gone(pids)]))
+"""
+
+
+def test_a_fit_in_a_daemonic_process_runs_trial_workers_that_end_with_it(tmp_path):
+    """A ``multiprocessing.Pool``'s worker (and a Dask worker process) is daemonic, and
+    the standard library refuses it children: a fit there raised "AssertionError:
+    daemonic processes are not allowed to have children" from inside the pool of
+    trial workers, and joblib resolved ``n_jobs=2`` to 1 with a warning. Now it runs
+    real trials on two workers, warns of nothing, and no process it started outlives
+    the pool's worker, whether the fit ended or the pool terminated the worker in
+    the middle of it."""
+    pytest.importorskip("psutil")
+    script = tmp_path / "daemon_host.py"
+    script.write_text(DAEMON_HOST)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=400, cwd=tmp_path, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = dict(ln.split(maxsplit=1) for ln in out.stdout.splitlines()
+                 if ln.startswith(("FIT ", "LEFT ", "KILLED ")))
+    daemon, score, n_ok, refit, caught = json.loads(lines["FIT"])
+    assert daemon
+    assert n_ok >= 3 and refit != "dummy" and score > DUMMY_ACCURACY
+    assert caught == []
+    assert json.loads(lines["LEFT"]) == []
+    started, left = json.loads(lines["KILLED"])
+    assert started >= 4, "the trial workers had not started"
+    assert left == []
