@@ -259,3 +259,72 @@ def test_no_worker_process_and_no_temporary_folder_outlives_fit(path, iris, monk
         assert clf.refit_ == "dummy"
         assert set(clf.leaderboard_["status"][1:]) <= {"cancelled", "timeout"}
     _check_clean(before, fresh_tmp)
+
+
+# ------------------------------------------------------------- killed from outside
+KILLED_FIT = f"""
+import logging, sys
+from sklearn.datasets import load_iris
+from automl_estimators import AutoClassifier
+handler = logging.FileHandler(sys.argv[1])
+logging.getLogger("automl_estimators.scratch").addHandler(handler)
+logging.getLogger("automl_estimators.scratch").setLevel(logging.DEBUG)
+X, y = load_iris(return_X_y=True)
+AutoClassifier(time_budget={LONG_BUDGET}, n_jobs=2, search="smac", random_state=0).fit(X, y)
+"""
+
+
+def _fit_is_running_trials(process, log) -> bool:
+    """Whether the fit in ``process`` has its trial workers up, and its two folders (the
+    data's, SMAC's) registered with the tracker (``log``: the child's debug log of
+    scratch.py)."""
+    if not log.exists() or len(log.read_text().splitlines()) < 2:
+        return False
+    try:
+        forkservers = [p for p in process.children(recursive=True)
+                       if "multiprocessing.forkserver" in " ".join(p.cmdline())]
+        return any(len(f.children()) >= 2 for f in forkservers)
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_fit_killed_from_outside_leaves_no_temporary_folder(tmp_path, sig):
+    """A process stopped by ``timeout``, a job scheduler or the out-of-memory killer
+    runs no Python code on its way out: measured (session 27), a SMAC fit stopped with
+    SIGTERM left its data folder (the data, a trial's answer) and SMAC's folder in
+    TMPDIR. The tracker removes both once the process is gone (scratch.py); its
+    workers are gone too."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    log = tmp_path / "scratch.log"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_FIT, str(log)],
+                             env={**os.environ, "TMPDIR": str(folder)},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        process = psutil.Process(child.pid)
+        deadline = time.monotonic() + 120
+        while not _fit_is_running_trials(process, log) and time.monotonic() < deadline:
+            assert child.poll() is None, child.stderr.read()[-3000:]
+            time.sleep(0.1)
+        ours = sorted(p.name for p in folder.iterdir() if p.name.startswith("automl_"))
+        # the data's folder and SMAC's
+        assert len(ours) == 2 and any(n.startswith("automl_estimators_smac_") for n in ours)
+        below = process.children(recursive=True)
+        child.send_signal(sig)
+        child.wait(timeout=30)
+        gone_by = time.monotonic() + 20
+        left = ours
+        while left and time.monotonic() < gone_by:
+            time.sleep(0.1)
+            left = sorted(p.name for p in folder.iterdir() if p.name.startswith("automl_"))
+        assert left == []
+        _, alive = psutil.wait_procs(below, timeout=20)
+        assert [p.pid for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
-import tempfile
 import threading
 
 import joblib
 
+from ..scratch import ScratchFolder
 from ..trial import TrialTask
 from .base import Runner
 from .processes import schedule, start_workers, trial_pool
@@ -40,13 +39,15 @@ class PoolRunner(Runner):
 
     def __init__(self, data, n_workers, memory_limit, preload=()):
         self.n_workers = n_workers
-        self._folder = tempfile.mkdtemp(prefix="automl_estimators_")
-        self.path = os.path.join(self._folder, "data.joblib")
+        # Registered for removal should the process be killed (scratch.py) off the
+        # fit's thread, once the workers are up: the tracker's own start takes 0.15 s.
+        self._folder = ScratchFolder("automl_estimators_", track=False)
+        self.path = os.path.join(self._folder.path, "data.joblib")
         try:
             joblib.dump(data, self.path)
             self._pool = trial_pool(n_workers, memory_limit, preload)
         except BaseException:  # a full disk, an interrupt: no close() will come
-            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder.remove()
             raise
         # The workers start off the fit's thread: the forkserver imports the heavy
         # libraries first (about a second, 3-5 s measured on a busy machine), which
@@ -65,9 +66,11 @@ class PoolRunner(Runner):
             start_workers(self._pool)
         except BaseException:  # noqa: BLE001 - schedule() meets it again and says why
             pass
-        finally:
+        try:
             self._started.set()
+            self._folder.track()
             self._closed.wait()
+        finally:
             self._pool.stop()
             self._pool.join(timeout=5)
             atexit.unregister(self._wait_at_exit)
@@ -90,7 +93,7 @@ class PoolRunner(Runner):
         right after such a fit would otherwise remove the pool's semaphores under
         a worker the forkserver is still starting, which then prints a
         ``FileNotFoundError`` traceback after the script's output."""
-        shutil.rmtree(self._folder, ignore_errors=True)
+        self._folder.remove()
         if not self._started.is_set():
             atexit.register(self._wait_at_exit)
         self._closed.set()

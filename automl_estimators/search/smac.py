@@ -18,12 +18,11 @@ Multi-fidelity: SMAC's ``SuccessiveHalving`` or ``Hyperband`` intensifier with
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..scratch import ScratchFolder
 from ..trial import Status
 from .base import ETA, Candidate, SearchStrategy, StrategySettings, own_configspace
 
@@ -156,13 +155,13 @@ class SMACSearch(SearchStrategy):
         self.multi_fidelity = multi_fidelity if min_fidelity < 1.0 else "off"
         self.crash_cost = float(crash_cost)
         self._worst_cost = self.crash_cost
-        self._folder = tempfile.mkdtemp(prefix="automl_estimators_smac_")
+        self._folder = ScratchFolder("automl_estimators_smac_")
         try:
             # SMAC seeds and samples its own copy.
             configspace = own_configspace(space)
             multi = self.multi_fidelity != "off"
             scenario = Scenario(
-                configspace, output_directory=Path(self._folder) / "smac", deterministic=True,
+                configspace, output_directory=Path(self._folder.path) / "smac", deterministic=True,
                 n_trials=10**9, seed=int(seed) % 2**31, crash_cost=self.crash_cost,
                 min_budget=float(min_fidelity) if multi else None,
                 max_budget=1.0 if multi else None)
@@ -198,7 +197,7 @@ class SMACSearch(SearchStrategy):
                                                        probability=settings.random_fraction),
                 logging_level=False, overwrite=True)
         except BaseException:  # no close() will come to remove the folder
-            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder.remove()
             raise
         self._asked = {}  # candidate key -> SMAC TrialInfo
         # Seed of trials SMAC did not propose: its intensifier adopts the first it
@@ -249,5 +248,5 @@ class SMACSearch(SearchStrategy):
         self._smac.tell(info, TrialValue(cost=cost, time=duration, status=status), save=False)
 
     def close(self) -> None:
-        shutil.rmtree(self._folder, ignore_errors=True)
+        self._folder.remove()
 

@@ -114,11 +114,11 @@ def test_an_answer_comes_back_through_a_file_that_is_then_removed():
         future = runner.schedule(TrialTask(LogisticRegression(), folds=(0,),
                                            return_model=True), 120)
         sent = future.result(timeout=120)
-        assert isinstance(sent, str) and os.path.dirname(sent) == runner._folder
+        assert isinstance(sent, str) and os.path.dirname(sent) == runner._folder.path
         answer = outcome(future)
         assert answer.ok and answer.model.coef_.shape == (1, 3)
         assert answer.predictions[0].values.shape == (20, 2)
-        assert sorted(os.listdir(runner._folder)) == ["data.joblib"]
+        assert sorted(os.listdir(runner._folder.path)) == ["data.joblib"]
     finally:
         runner.close()
 
