@@ -130,7 +130,9 @@ def _check_no_infinity(columns):
 
 
 def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFrame:
-    """Numbers stored as objects become floats, datetimes become epoch seconds."""
+    """Numbers stored as text (object, or a string dtype: pandas 3's default for text)
+    become floats, datetimes become epoch seconds; a ``category`` column stays
+    categorical, whatever its categories look like."""
     converted = {}
     by_name = all(isinstance(c, str) for c in X.columns)
     for position, (name, column) in enumerate(X.items()):
@@ -142,7 +144,8 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFr
             if categorical is not None:
                 if ident not in categorical:
                     values = converted[position] = _predict_text_as_numbers(column, name)
-            elif column.dtype == object and _may_be_numbers(column):
+            elif not isinstance(column.dtype, pd.CategoricalDtype) \
+                    and _may_be_numbers(column):
                 numbers = text_as_numbers(column)
                 if numbers.notna().sum() == column.notna().sum():
                     values = converted[position] = numbers
