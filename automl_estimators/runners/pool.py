@@ -7,7 +7,6 @@ and its answer comes back as a file in the same folder, which is removed with it
 
 from __future__ import annotations
 
-import atexit
 import os
 import threading
 
@@ -65,7 +64,7 @@ class PoolRunner(Runner):
         try:
             start_workers(self._pool)
         except BaseException:  # noqa: BLE001 - schedule() meets it again and says why
-            pass
+            self._pool.kill_workers()
         try:
             self._started.set()
             self._folder.track()
@@ -73,10 +72,6 @@ class PoolRunner(Runner):
         finally:
             self._pool.stop()
             self._pool.join(timeout=5)
-            atexit.unregister(self._wait_at_exit)
-
-    def _wait_at_exit(self):
-        self._keeper.join(timeout=EXIT_WAIT_SECONDS)
 
     def ready(self, timeout=0.0):
         return self._started.wait(timeout)
@@ -87,15 +82,21 @@ class PoolRunner(Runner):
     def close(self):
         """Remove the data and stop the workers. Workers still starting (a fit of a
         second on a busy machine ended before they were up) are not waited for: they
-        are stopped as soon as they are up (a pool stopped while it starts workers
-        leaves some running), so ``fit`` keeps its budget. The interpreter's exit
-        waits for that (at most :data:`EXIT_WAIT_SECONDS`): a script that ends
-        right after such a fit would otherwise remove the pool's semaphores under
-        a worker the forkserver is still starting, which then prints a
-        ``FileNotFoundError`` traceback after the script's output."""
+        are stopped as soon as they are all up (a pool stopped while it starts workers
+        leaves some running, or unlinks its semaphores under a worker still reading
+        them), so ``fit`` keeps its budget. The interpreter's exit waits for that (at
+        most :data:`EXIT_WAIT_SECONDS`): a script that ends right after such a fit
+        would otherwise remove the pool's semaphores under a worker the forkserver is
+        still starting, which then prints a ``FileNotFoundError`` traceback after the
+        script's output. The wait is a thread that is not a daemon, which the exit
+        joins before anything else: Python 3.12 refuses new threads from the
+        interpreter's ``atexit`` functions on (an ``atexit`` wait, the earlier way, let
+        the pool's start fail there with "can't create new thread at interpreter
+        shutdown", and the worker it had forked printed that traceback)."""
         self._folder.remove()
         if not self._started.is_set():
-            atexit.register(self._wait_at_exit)
+            threading.Thread(target=self._keeper.join, args=(EXIT_WAIT_SECONDS,),
+                             name="automl-workers-exit").start()
         self._closed.set()
         if self._started.is_set():
             self._keeper.join()

@@ -66,6 +66,9 @@ _KILLED = (-9,)
 # How often a worker under the resident-size guard reads its size, seconds: a trial
 # allocating at ~1 GB/s passes its limit by ~0.1 GB at most before it is stopped.
 WATCH_INTERVAL = 0.05
+# Seconds start_workers waits for every worker of a pool to be up (a busy machine: the
+# forkserver's imports took 3-5 s).
+WORKERS_UP_SECONDS = 60.0
 # Heavy modules the forkserver imports once, so that forked workers start warm.
 FORKSERVER_PRELOAD = ("automl_estimators.runners.processes", "sklearn.ensemble",
                       "sklearn.linear_model", "xgboost")
@@ -171,6 +174,21 @@ class _MainlessProcess(_BelowDaemons, mp_context.ForkServerProcess):
 
 class _MainlessForkServerContext(mp_context.ForkServerContext):
     Process = _MainlessProcess
+
+
+def _recording(context):
+    """``context``, whose ``Process(...)`` also lists each process it makes in
+    ``context.started`` (:meth:`TrialPool.kill_workers`)."""
+    context.started = []
+    make = context.Process
+
+    def process(*args, **kwargs):
+        made = make(*args, **kwargs)
+        context.started.append(made)
+        return made
+
+    context.Process = process
+    return context
 
 
 class _SpawnedProcess(_BelowDaemons, LokyProcess):
@@ -299,13 +317,22 @@ def memory_guard(preload=()) -> str:
     return "address_space"
 
 
-def _init_worker(memory_limit_mb, preload=(), guard="address_space"):
-    """Limit threads to one per trial and hold the worker to its memory limit.
+def _init_worker(memory_limit_mb, preload=(), guard="address_space", up=None):
+    """Limit threads to one per trial and hold the worker to its memory limit; then
+    release ``up`` (a semaphore: :class:`TrialPool`), if given.
 
     ``preload`` modules are imported first, so that their memory (torch's address
     space is ~480 MB) counts in the start size, not against ``memory_limit``.
     ``guard``: how the limit is kept (:func:`memory_guard`).
     """
+    try:
+        _set_up_worker(memory_limit_mb, preload, guard)
+    finally:
+        if up is not None:
+            up.release()
+
+
+def _set_up_worker(memory_limit_mb, preload, guard):
     # pebble's SIGTERM handler runs Python code, which waits while a learner runs
     # in C (libsvm: seconds), so a stopped worker took pebble's 3 s before SIGKILL,
     # one worker after the other, while the refit waited for a free worker. The
@@ -376,24 +403,68 @@ def _retire_on_failure():
     pebble_process.fetch_task = fetch_unless_retiring
 
 
-def trial_pool(n_workers, memory_limit, preload=()) -> ProcessPool:
+class TrialPool(ProcessPool):
+    """A ``pebble.ProcessPool`` of trial workers that counts its workers up.
+
+    Each worker releases :attr:`workers_up` once its initializer has run
+    (:func:`_init_worker`); :func:`start_workers` waits for all of them.
+
+    Attributes
+    ----------
+    n_workers : int
+    workers_up : multiprocessing semaphore
+    """
+
+    def __init__(self, n_workers, context, initargs):
+        self.n_workers = n_workers
+        self.workers_up = context.Semaphore(0)
+        self._context_made = _recording(context)
+        super().__init__(max_workers=n_workers, context=context, initializer=_init_worker,
+                         initargs=(*initargs, self.workers_up))
+
+    def kill_workers(self) -> None:
+        """Kill (SIGKILL) every worker process of this pool still running: before
+        ``stop`` when the pool's start did not complete (:func:`start_workers` raised),
+        as a worker forked but still reading its start data fails on the semaphores
+        that ``stop`` unlinks, with a traceback on the user's stderr. Python 3.12
+        refuses new threads at the interpreter's exit, so a pool whose start the exit
+        met forked its workers and then failed to start its own threads."""
+        for process in self._context_made.started:
+            with contextlib.suppress(Exception):
+                if process.is_alive():
+                    process.kill()
+
+
+def trial_pool(n_workers, memory_limit, preload=()) -> TrialPool:
     """A pool of trial workers: mainless, one thread each, held to ``memory_limit``
     (:func:`memory_guard`), with the ``preload`` modules imported before their start
     size is measured."""
-    return ProcessPool(max_workers=n_workers, context=worker_context(preload),
-                       initializer=_init_worker,
-                       initargs=(memory_limit, tuple(preload), memory_guard(preload)))
+    return TrialPool(n_workers, worker_context(preload),
+                     (memory_limit, tuple(preload), memory_guard(preload)))
 
 
 def _started():
     return True
 
 
-def start_workers(pool: ProcessPool) -> None:
-    """Start the pool's worker processes now (and the forkserver they come from),
-    by giving it a task that does nothing: a pool otherwise starts them in its first
-    ``schedule``, which then blocks its caller until they are up."""
+def start_workers(pool: TrialPool, timeout: float = WORKERS_UP_SECONDS) -> None:
+    """Start the pool's worker processes now (and the forkserver they come from), by
+    giving it a task that does nothing (a pool otherwise starts them in its first
+    ``schedule``, which then blocks its caller until they are up), and wait until
+    every worker is up, at most ``timeout`` seconds.
+
+    Waiting for the first alone was not enough: a pool stopped then (a fit of a few
+    seconds that ended while its workers started) unlinked its semaphores under the
+    second worker, forked but still reading its start data, which printed a
+    ``FileNotFoundError`` traceback from ``SemLock._rebuild`` on the user's stderr
+    (seen in session 27: 2 of 6 fits of 4 s on Python 3.12 beside two busy
+    processes; the worker had exit code 1 by the time ``pool.join`` returned).
+    """
     pool.schedule(_started).result()
+    deadline = time.monotonic() + timeout
+    for _ in range(pool.n_workers):
+        if not pool.workers_up.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
+            return
 
 
 # ------------------------------------------------------------- tasks by value
