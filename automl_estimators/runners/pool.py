@@ -15,7 +15,7 @@ import joblib
 from ..scratch import ScratchFolder
 from ..trial import TrialTask
 from .base import Runner
-from .processes import schedule, start_workers, trial_pool
+from .processes import schedule, start_workers, trial_pool, wait_workers_up
 
 # Seconds the interpreter's exit waits for workers that were still starting when
 # their fit ended (see PoolRunner.close).
@@ -54,7 +54,8 @@ class PoolRunner(Runner):
         # thread lives until close() and stops the pool itself: a worker the fallback
         # spawn context started dies with the thread that started it (the parent-death
         # signal, see processes._die_with_parent, follows the parent's thread).
-        self._started = threading.Event()
+        self._started = threading.Event()  # a worker is up: trials can run
+        self._all_up = threading.Event()  # every worker is (or the start failed)
         self._closed = threading.Event()
         self._keeper = threading.Thread(target=self._keep_workers, daemon=True,
                                         name="automl-workers")
@@ -63,10 +64,13 @@ class PoolRunner(Runner):
     def _keep_workers(self):
         try:
             start_workers(self._pool)
+            self._started.set()
+            wait_workers_up(self._pool)
         except BaseException:  # noqa: BLE001 - schedule() meets it again and says why
             self._pool.kill_workers()
         try:
             self._started.set()
+            self._all_up.set()
             self._folder.track()
             self._closed.wait()
         finally:
@@ -81,22 +85,21 @@ class PoolRunner(Runner):
 
     def close(self):
         """Remove the data and stop the workers. Workers still starting (a fit of a
-        second on a busy machine ended before they were up) are not waited for: they
-        are stopped as soon as they are all up (a pool stopped while it starts workers
-        leaves some running, or unlinks its semaphores under a worker still reading
-        them), so ``fit`` keeps its budget. The interpreter's exit waits for that (at
-        most :data:`EXIT_WAIT_SECONDS`): a script that ends right after such a fit
-        would otherwise remove the pool's semaphores under a worker the forkserver is
-        still starting, which then prints a ``FileNotFoundError`` traceback after the
-        script's output. The wait is a thread that is not a daemon, which the exit
-        joins before anything else: Python 3.12 refuses new threads from the
-        interpreter's ``atexit`` functions on (an ``atexit`` wait, the earlier way, let
-        the pool's start fail there with "can't create new thread at interpreter
-        shutdown", and the worker it had forked printed that traceback)."""
+        second on a busy machine ended before they were all up) are not waited for:
+        they are stopped as soon as they are all up (:func:`~.processes.wait_workers_up`;
+        a pool stopped while it starts workers leaves some running, or unlinks its
+        semaphores under a worker still reading them, which then prints a
+        ``FileNotFoundError`` traceback), so ``fit`` keeps its budget. The
+        interpreter's exit waits for that, at most :data:`EXIT_WAIT_SECONDS`, in a
+        thread that is not a daemon, which the exit joins first: Python 3.12 refuses
+        new threads from the ``atexit`` functions on (an ``atexit`` wait, the earlier
+        way, let the pool's start fail there with "can't create new thread at
+        interpreter shutdown", and a worker it had forked printed that traceback
+        after the script's output)."""
         self._folder.remove()
-        if not self._started.is_set():
+        if not self._all_up.is_set():
             threading.Thread(target=self._keeper.join, args=(EXIT_WAIT_SECONDS,),
                              name="automl-workers-exit").start()
         self._closed.set()
-        if self._started.is_set():
+        if self._all_up.is_set():
             self._keeper.join()

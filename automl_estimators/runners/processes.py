@@ -66,7 +66,7 @@ _KILLED = (-9,)
 # How often a worker under the resident-size guard reads its size, seconds: a trial
 # allocating at ~1 GB/s passes its limit by ~0.1 GB at most before it is stopped.
 WATCH_INTERVAL = 0.05
-# Seconds start_workers waits for every worker of a pool to be up (a busy machine: the
+# Seconds wait_workers_up waits for every worker of a pool to be up (a busy machine: the
 # forkserver's imports took 3-5 s).
 WORKERS_UP_SECONDS = 60.0
 # Heavy modules the forkserver imports once, so that forked workers start warm.
@@ -407,7 +407,7 @@ class TrialPool(ProcessPool):
     """A ``pebble.ProcessPool`` of trial workers that counts its workers up.
 
     Each worker releases :attr:`workers_up` once its initializer has run
-    (:func:`_init_worker`); :func:`start_workers` waits for all of them.
+    (:func:`_init_worker`); :func:`wait_workers_up` waits for all of them.
 
     Attributes
     ----------
@@ -447,24 +447,30 @@ def _started():
     return True
 
 
-def start_workers(pool: TrialPool, timeout: float = WORKERS_UP_SECONDS) -> None:
-    """Start the pool's worker processes now (and the forkserver they come from), by
-    giving it a task that does nothing (a pool otherwise starts them in its first
-    ``schedule``, which then blocks its caller until they are up), and wait until
-    every worker is up, at most ``timeout`` seconds.
-
-    Waiting for the first alone was not enough: a pool stopped then (a fit of a few
-    seconds that ended while its workers started) unlinked its semaphores under the
-    second worker, forked but still reading its start data, which printed a
-    ``FileNotFoundError`` traceback from ``SemLock._rebuild`` on the user's stderr
-    (seen in session 27: 2 of 6 fits of 4 s on Python 3.12 beside two busy
-    processes; the worker had exit code 1 by the time ``pool.join`` returned).
-    """
+def start_workers(pool: TrialPool) -> None:
+    """Start the pool's worker processes now (and the forkserver they come from),
+    by giving it a task that does nothing: a pool otherwise starts them in its first
+    ``schedule``, which then blocks its caller until they are up. Returns once one
+    worker ran it."""
     pool.schedule(_started).result()
+
+
+def wait_workers_up(pool: TrialPool, timeout: float = WORKERS_UP_SECONDS) -> bool:
+    """Wait until every worker of a started pool has run its initializer, at most
+    ``timeout`` seconds; whether they all did.
+
+    A pool stopped before (a fit of a few seconds that ended while its workers
+    started) unlinked its semaphores under a worker forked but still reading its
+    start data, which printed a ``FileNotFoundError`` traceback from
+    ``SemLock._rebuild`` on the user's stderr (seen in session 27 on Python 3.12, 2 of
+    6 fits of 4 s beside two busy processes: the second worker had exit code 1 by the
+    time ``pool.join`` returned).
+    """
     deadline = time.monotonic() + timeout
     for _ in range(pool.n_workers):
         if not pool.workers_up.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
-            return
+            return False
+    return True
 
 
 # ------------------------------------------------------------- tasks by value
