@@ -234,7 +234,12 @@ def _failing_finishing_step(monkeypatch):
 
 
 def _hanging_trials(monkeypatch):
-    # every trial hangs: the budget runs out with trials running, the dummy serves
+    # every trial hangs: the budget runs out with trials running, the dummy serves.
+    # Trials in workers only: one run in the fit's own process while the workers start
+    # (when they are not up as the search begins, on a busy machine) cannot be stopped.
+    from automl_estimators.search_loop import SearchLoop
+
+    monkeypatch.setattr(SearchLoop, "_run_first_here", lambda self, search_left: None)
     _replace_trials(monkeypatch, lambda n: Sleeper(seconds=60))
     return AutoClassifier(time_budget=6, n_jobs=2, search="smac", ensemble_size=1,
                           random_state=0), None
