@@ -52,6 +52,22 @@ def loaded_bound(budget):
     return budget + max(LOADED_MARGIN, 0.05 * budget)
 
 
+# Strategies whose proposals of networks need torch: the controller's policy is a torch
+# network (in a space without networks it needs none).
+NETWORK_POLICY_STRATEGIES = ("controller",)
+
+
+def strategy_params(names):
+    """``names`` (strategy names or settings) as pytest parameters, those of
+    :data:`NETWORK_POLICY_STRATEGIES` skipped where torch is not installed (a space with
+    networks only)."""
+    from automl_estimators.nas.torch_dependency import torch_available
+
+    skip = pytest.mark.skipif(not torch_available(), reason="torch is not installed")
+    return [pytest.param(name, marks=skip) if name in NETWORK_POLICY_STRATEGIES else name
+            for name in names]
+
+
 def load(name, n_rows=None, seed=0):
     """(X, y) of a shared dataset, optionally a random slice of ``n_rows`` rows."""
     manifest = {d["name"]: d for d in json.loads((DATASETS / "manifest.json").read_text())}

@@ -24,7 +24,7 @@ from automl_estimators.search_loop import SearchLoop
 from automl_estimators.spaces import Space
 from automl_estimators.spaces.neural import NAME
 from automl_estimators.trial import Limits, Status, TrialResult
-from tests.conftest import SLACK_BUDGET
+from tests.conftest import SLACK_BUDGET, strategy_params
 
 needs_torch = pytest.mark.skipif(not torch_available(), reason="torch not installed")
 
@@ -341,7 +341,7 @@ def test_a_search_of_networks_all_over_max_parameters_ends_on_the_dummy_and_says
     assert clf.refit_ == "dummy" and clf.predict(X[:2]).shape == (2,)
 
 
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@pytest.mark.parametrize("name", strategy_params(sorted(STRATEGIES)))
 def test_every_strategy_learns_an_infeasible_trial_as_a_failure(name):
     space = Space("classification", n_features=8, seed=0, neural=True)
     strategy = make_strategy(name, space, seed=0)

@@ -24,7 +24,7 @@ from automl_estimators.spaces.neural import NAME
 from automl_estimators.spaces.primitives import PrimitiveSet
 from automl_estimators.spaces.program import INPUT, TRANSFORMS, Stack, Transform, Union
 from automl_estimators.trial import Status, TrialResult
-from tests.conftest import SLACK_BUDGET
+from tests.conftest import SLACK_BUDGET, strategy_params
 
 SPACES = {
     "classification": lambda: Space("classification", n_features=8, has_categorical=True),
@@ -36,7 +36,8 @@ SPACES = {
 
 def told(candidate, trial_id, score=0.5, status=Status.OK):
     return TrialResult(trial_id=trial_id, config=candidate.config, origin=candidate.origin,
-                       fidelity=1.0, status=status, score=score if status == Status.OK else math.nan)
+                       fidelity=1.0, status=status,
+                       score=score if status == Status.OK else math.nan)
 
 
 @pytest.mark.parametrize("name", SPACES)
@@ -289,7 +290,7 @@ def test_the_same_seed_proposes_the_same_pipelines_with_crossover():
 
 # The same rule in the other strategies: a network that reads pixels or signal
 # steps gets them as they are, whichever strategy proposes it.
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@pytest.mark.parametrize("name", strategy_params(sorted(STRATEGIES)))
 def test_every_strategy_feeds_image_networks_columns_unchanged(name):
     space = Space("classification", n_features=64, neural=True, image_shape=(8, 8), seed=0)
     X = np.random.default_rng(0).random((40, 64))

@@ -20,11 +20,11 @@ from automl_estimators.spaces.neural import (
 )
 from automl_estimators.spaces.program import TRANSFORMS, is_program
 from automl_estimators.trial import Status, TrialResult
-from tests.conftest import SLACK_BUDGET, loaded_bound
+from tests.conftest import SLACK_BUDGET, loaded_bound, strategy_params
 
 # Every registered strategy by name, and the settings that change how SMAC proposes.
-STRATEGY_NAMES = sorted(STRATEGIES) + [SMAC(surrogate="gp", acquisition="pi"),
-                                       SMAC(multi_fidelity="hyperband")]
+STRATEGY_NAMES = strategy_params(sorted(STRATEGIES) + [
+    SMAC(surrogate="gp", acquisition="pi"), SMAC(multi_fidelity="hyperband")])
 
 
 def space():
