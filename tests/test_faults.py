@@ -293,6 +293,13 @@ def _fit_is_running_trials(process, log) -> bool:
         return False
 
 
+def _running(process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_a_fit_killed_from_outside_leaves_no_temporary_folder(tmp_path, sig):
     """A process stopped by ``timeout``, a job scheduler or the out-of-memory killer
@@ -306,14 +313,16 @@ def test_a_fit_killed_from_outside_leaves_no_temporary_folder(tmp_path, sig):
     folder = tmp_path / "tmp"
     folder.mkdir()
     log = tmp_path / "scratch.log"
-    child = subprocess.Popen([sys.executable, "-c", KILLED_FIT, str(log)],
-                             env={**os.environ, "TMPDIR": str(folder)},
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    errors = tmp_path / "stderr.txt"
+    with open(errors, "w") as stderr:  # a file: a pipe nobody reads could fill and block
+        child = subprocess.Popen([sys.executable, "-c", KILLED_FIT, str(log)],
+                                 env={**os.environ, "TMPDIR": str(folder)},
+                                 stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         process = psutil.Process(child.pid)
         deadline = time.monotonic() + 120
         while not _fit_is_running_trials(process, log) and time.monotonic() < deadline:
-            assert child.poll() is None, child.stderr.read()[-3000:]
+            assert child.poll() is None, errors.read_text()[-3000:]
             time.sleep(0.1)
         ours = sorted(p.name for p in folder.iterdir() if p.name.startswith("automl_"))
         # the data's folder and SMAC's
@@ -328,7 +337,7 @@ def test_a_fit_killed_from_outside_leaves_no_temporary_folder(tmp_path, sig):
             left = sorted(p.name for p in folder.iterdir() if p.name.startswith("automl_"))
         assert left == []
         _, alive = psutil.wait_procs(below, timeout=20)
-        assert [p.pid for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
+        assert [p.pid for p in alive if _running(p)] == []
     finally:
         if child.poll() is None:
             child.kill()

@@ -62,11 +62,16 @@ class PoolRunner(Runner):
         self._keeper.start()
 
     def _keep_workers(self):
+        all_up = False
         try:
             start_workers(self._pool)
             self._started.set()
-            wait_workers_up(self._pool)
+            all_up = wait_workers_up(self._pool, stop=self._closed)
         except BaseException:  # noqa: BLE001 - schedule() meets it again and says why
+            pass
+        if not all_up:
+            # closed (or failed) while workers start: killed, no worker reads its start
+            # data from semaphores that stop() unlinks (processes.wait_workers_up)
             self._pool.kill_workers()
         try:
             self._started.set()
@@ -97,9 +102,12 @@ class PoolRunner(Runner):
         interpreter shutdown", and a worker it had forked printed that traceback
         after the script's output)."""
         self._folder.remove()
-        if not self._all_up.is_set():
-            threading.Thread(target=self._keeper.join, args=(EXIT_WAIT_SECONDS,),
-                             name="automl-workers-exit").start()
         self._closed.set()
         if self._all_up.is_set():
             self._keeper.join()
+            return
+        try:
+            threading.Thread(target=self._keeper.join, args=(EXIT_WAIT_SECONDS,),
+                             name="automl-workers-exit").start()
+        except RuntimeError:  # the interpreter is exiting: no new thread
+            pass

@@ -44,6 +44,7 @@ import tempfile
 import threading
 import time
 import warnings
+import weakref
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 from multiprocessing import context as mp_context
@@ -177,14 +178,17 @@ class _MainlessForkServerContext(mp_context.ForkServerContext):
 
 
 def _recording(context):
-    """``context``, whose ``Process(...)`` also lists each process it makes in
-    ``context.started`` (:meth:`TrialPool.kill_workers`)."""
-    context.started = []
+    """``context``, whose ``Process(...)`` also keeps each process it makes in
+    ``context.started`` (weakly: a replaced worker's pipes close with it) and counts
+    them in ``context.made`` (:meth:`TrialPool.kill_workers`, :func:`wait_workers_up`)."""
+    context.started = weakref.WeakSet()
+    context.made = 0
     make = context.Process
 
     def process(*args, **kwargs):
         made = make(*args, **kwargs)
-        context.started.append(made)
+        context.started.add(made)
+        context.made += 1
         return made
 
     context.Process = process
@@ -418,18 +422,24 @@ class TrialPool(ProcessPool):
     def __init__(self, n_workers, context, initargs):
         self.n_workers = n_workers
         self.workers_up = context.Semaphore(0)
-        self._context_made = _recording(context)
+        self._made = _recording(context)
         super().__init__(max_workers=n_workers, context=context, initializer=_init_worker,
                          initargs=(*initargs, self.workers_up))
 
+    @property
+    def made(self) -> int:
+        """How many worker processes the pool has made (replacements included)."""
+        return self._made.made
+
     def kill_workers(self) -> None:
         """Kill (SIGKILL) every worker process of this pool still running: before
-        ``stop`` when the pool's start did not complete (:func:`start_workers` raised),
+        ``stop`` when the pool's start did not complete (:func:`start_workers` raised,
+        or the fit ended before :func:`wait_workers_up`),
         as a worker forked but still reading its start data fails on the semaphores
         that ``stop`` unlinks, with a traceback on the user's stderr. Python 3.12
         refuses new threads at the interpreter's exit, so a pool whose start the exit
         met forked its workers and then failed to start its own threads."""
-        for process in self._context_made.started:
+        for process in list(self._made.started):
             with contextlib.suppress(Exception):
                 if process.is_alive():
                     process.kill()
@@ -455,7 +465,8 @@ def start_workers(pool: TrialPool) -> None:
     pool.schedule(_started).result()
 
 
-def wait_workers_up(pool: TrialPool, timeout: float = WORKERS_UP_SECONDS) -> bool:
+def wait_workers_up(pool: TrialPool, timeout: float = WORKERS_UP_SECONDS,
+                    stop: threading.Event | None = None) -> bool:
     """Wait until every worker of a started pool has run its initializer, at most
     ``timeout`` seconds; whether they all did.
 
@@ -464,12 +475,19 @@ def wait_workers_up(pool: TrialPool, timeout: float = WORKERS_UP_SECONDS) -> boo
     start data, which printed a ``FileNotFoundError`` traceback from
     ``SemLock._rebuild`` on the user's stderr (seen in session 27 on Python 3.12, 2 of
     6 fits of 4 s beside two busy processes: the second worker had exit code 1 by the
-    time ``pool.join`` returned).
+    time ``pool.join`` returned). Stops waiting, False, once ``stop`` is set.
     """
     deadline = time.monotonic() + timeout
-    for _ in range(pool.n_workers):
-        if not pool.workers_up.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
+    up = 0
+    # every process the pool made, a replacement included, releases once it is up
+    while up < pool.made:
+        if stop is not None and stop.is_set():
             return False
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        if pool.workers_up.acquire(timeout=min(left, 0.05)):
+            up += 1
     return True
 
 

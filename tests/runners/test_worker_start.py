@@ -209,9 +209,13 @@ if __name__ == "__main__":
     end = time.monotonic() + 120
     while time.monotonic() < end:
         kids = psutil.Process().children(recursive=True)
-        # the pool's worker, the forkserver, two trial workers (and a resource tracker)
-        if len(kids) >= 4:
-            break
+        try:
+            forkservers = [k for k in kids if "forkserver" in " ".join(k.cmdline())]
+            # the two trial workers are up: children of the fit's forkserver
+            if any(len(f.children()) >= 2 for f in forkservers):
+                break
+        except psutil.NoSuchProcess:
+            pass
         time.sleep(0.1)
     pids = [p.pid for p in psutil.Process().children(recursive=True)]
     pool.terminate()
@@ -239,8 +243,10 @@ def test_a_fit_in_a_daemonic_process_runs_trial_workers_that_end_with_it(tmp_pat
     daemon, score, n_ok, refit, caught = json.loads(lines["FIT"])
     assert daemon
     assert n_ok >= 3 and refit != "dummy" and score > DUMMY_ACCURACY
-    assert caught == []
+    # no warning of n_jobs cut to one, of daemonic processes, nor of workers
+    assert [w for w in caught if any(word in w for word in ("n_jobs", "daemonic", "worker"))] == []
     assert json.loads(lines["LEFT"]) == []
     started, left = json.loads(lines["KILLED"])
+    # the pool's worker, the forkserver, two trial workers (and the resource trackers)
     assert started >= 4, "the trial workers had not started"
     assert left == []
