@@ -238,6 +238,10 @@ class _AutoBase(BaseEstimator):
         X = data.check_X(X)
         validate_data(self, X, reset=True, skip_check_array=True)
         target_name = y.name if isinstance(getattr(y, "name", None), str) else None
+        if target_name in getattr(self, "feature_names_in_", ()):
+            # y named after one of X's columns (y = X["a"] > 0): as the exported script's
+            # default target it would be read as the target, and the feature go missing
+            target_name = None
         y = self._check_y(X, y)
         task = self._task
         n_classes = len(self.classes_) if task == CLASSIFICATION else None
@@ -788,7 +792,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         beat the dummy fallback (fitted on all rows).
     target_name_ : str or None
         Name of y when it was a named pandas Series (the exported script's
-        default target column), else None.
+        default target column), else None; None too when that name is also one of
+        X's columns (``y = X["a"] > 0``).
 
     Examples
     --------

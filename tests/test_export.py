@@ -113,6 +113,26 @@ def test_exported_script_reproduces_the_estimators_predictions(dataset, strategy
     assert_same_predictions(estimator, predicted["target"].to_numpy(), X_test)
 
 
+def test_a_target_named_after_a_feature_is_not_the_script_s_default_target(tmp_path):
+    """y = X["a"] > 0 keeps the name "a": as the script's default target it made the
+    script read column "a" as the target and then fail ("the CSV lacks the feature
+    column(s) ['a']"). Found in session 27. The script then asks for --target."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120)})
+    y = (X["a"] > 0).map({False: "neg", True: "pos"})
+    assert y.name == "a"
+    estimator = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=2, search="random",
+                               n_jobs=1, random_state=0).fit(X, y)
+    assert estimator.target_name_ is None
+    path = estimator.export(tmp_path / "model.py")
+    X.assign(label=y).to_csv(tmp_path / "train.csv", index=False)
+    done = run_script(path, tmp_path / "train.csv", "--target", "label",
+                      "--output", tmp_path / "predictions.csv")
+    assert done.returncode == 0, done.stderr
+    predicted = pd.read_csv(tmp_path / "predictions.csv")
+    assert_same_predictions(estimator, predicted.iloc[:, 0].to_numpy(), X)
+
+
 def test_script_of_a_numpy_fit_selects_the_csv_columns_by_position(tmp_path, capsys):
     X, y = load("credit-g", 150 + TEST_ROWS)
     estimator = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=2, search="random",
