@@ -83,8 +83,7 @@ def _release(data_key):
         shutil.rmtree(os.path.dirname(path), ignore_errors=True)
     while _POOLS:
         pool = _POOLS.popitem()[1]
-        pool.stop()
-        pool.join(timeout=5)
+        pool.shutdown()
     for future in list(_RUNNING):
         future.cancel()
 

@@ -79,8 +79,7 @@ class PoolRunner(Runner):
             self._folder.track()
             self._closed.wait()
         finally:
-            self._pool.stop()
-            self._pool.join(timeout=5)
+            self._pool.shutdown()
 
     def ready(self, timeout=0.0):
         return self._started.wait(timeout)

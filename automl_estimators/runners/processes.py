@@ -431,6 +431,12 @@ class TrialPool(ProcessPool):
         """How many worker processes the pool has made (replacements included)."""
         return self._made.made
 
+    def shutdown(self) -> None:
+        """Stop the workers (a running trial's worker too) and wait for the pool's
+        threads (pebble bounds the wait per thread, not each worker's stop)."""
+        self.stop()
+        self.join(timeout=5)
+
     def kill_workers(self) -> None:
         """Kill (SIGKILL) every worker process of this pool still running: before
         ``stop`` when the pool's start did not complete (:func:`start_workers` raised,
