@@ -3,8 +3,8 @@
 A fit writes under the temporary folder (``TMPDIR``): the data its trial workers
 load and their answers (``runners.pool``), and SMAC's run history (``search.smac``).
 (A Dask worker writes its copy of the data in its own scratch folder, which Dask
-removes.) Every way out of ``fit`` (its end, an error, an
-interrupt) removes them. A process stopped from outside runs none of that: SIGTERM
+removes.) Every way out of ``fit`` (its end, an error, an interrupt) removes them.
+A process stopped from outside runs none of that: SIGTERM
 from ``timeout``, a job scheduler or a container's stop, SIGKILL from the kernel's
 out-of-memory killer. Measured (session 27): a 60 s SMAC fit stopped with SIGTERM
 after 12 s left its data folder (the data and a trial's answer) and SMAC's folder

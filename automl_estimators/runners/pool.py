@@ -74,7 +74,7 @@ class PoolRunner(Runner):
             # data from semaphores that stop() unlinks (processes.wait_workers_up)
             self._pool.kill_workers()
         try:
-            self._started.set()
+            self._started.set()  # also after a failed start: schedule() says why
             self._all_up.set()
             self._folder.track()
             self._closed.wait()

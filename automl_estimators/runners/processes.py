@@ -415,21 +415,19 @@ class TrialPool(ProcessPool):
 
     Attributes
     ----------
-    n_workers : int
     workers_up : multiprocessing semaphore
     """
 
     def __init__(self, n_workers, context, initargs):
-        self.n_workers = n_workers
         self.workers_up = context.Semaphore(0)
-        self._made = _recording(context)
+        self._worker_context = _recording(context)
         super().__init__(max_workers=n_workers, context=context, initializer=_init_worker,
                          initargs=(*initargs, self.workers_up))
 
     @property
     def made(self) -> int:
         """How many worker processes the pool has made (replacements included)."""
-        return self._made.made
+        return self._worker_context.made
 
     def shutdown(self) -> None:
         """Stop the workers (a running trial's worker too) and wait for the pool's
@@ -440,12 +438,12 @@ class TrialPool(ProcessPool):
     def kill_workers(self) -> None:
         """Kill (SIGKILL) every worker process of this pool still running: before
         ``stop`` when the pool's start did not complete (:func:`start_workers` raised,
-        or the fit ended before :func:`wait_workers_up`),
-        as a worker forked but still reading its start data fails on the semaphores
-        that ``stop`` unlinks, with a traceback on the user's stderr. Python 3.12
-        refuses new threads at the interpreter's exit, so a pool whose start the exit
-        met forked its workers and then failed to start its own threads."""
-        for process in list(self._made.started):
+        or the fit ended before :func:`wait_workers_up`), as a worker forked but still
+        reading its start data fails on the semaphores that ``stop`` unlinks, with a
+        traceback on the user's stderr. Python 3.12 refuses new threads at the
+        interpreter's exit, so a pool whose start the exit met forked its workers and
+        then failed to start its own threads."""
+        for process in list(self._worker_context.started):
             with contextlib.suppress(Exception):
                 if process.is_alive():
                     process.kill()
