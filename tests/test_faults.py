@@ -280,10 +280,10 @@ AutoClassifier(time_budget={LONG_BUDGET}, n_jobs=2, search="smac", random_state=
 
 
 def _fit_is_running_trials(process, log) -> bool:
-    """Whether the fit in ``process`` has its trial workers up, and its two folders (the
-    data's, SMAC's) registered with the tracker (``log``: the child's debug log of
-    scratch.py)."""
-    if not log.exists() or len(log.read_text().splitlines()) < 2:
+    """Whether the fit in ``process`` has its trial workers up, and its three folders
+    (the data's, SMAC's, multiprocessing's pymp-*) registered with the tracker (``log``:
+    the child's debug log of scratch.py)."""
+    if not log.exists() or len(log.read_text().splitlines()) < 3:
         return False
     try:
         forkservers = [p for p in process.children(recursive=True)
@@ -305,8 +305,8 @@ def test_a_fit_killed_from_outside_leaves_no_temporary_folder(tmp_path, sig):
     """A process stopped by ``timeout``, a job scheduler or the out-of-memory killer
     runs no Python code on its way out: measured (session 27), a SMAC fit stopped with
     SIGTERM left its data folder (the data, a trial's answer) and SMAC's folder in
-    TMPDIR. The tracker removes both once the process is gone (scratch.py); its
-    workers are gone too."""
+    TMPDIR, and multiprocessing's folder (pymp-*, the forkserver's socket). The tracker
+    removes them once the process is gone (scratch.py); its workers are gone too."""
     import subprocess
     import sys
 
@@ -334,7 +334,8 @@ def test_a_fit_killed_from_outside_leaves_no_temporary_folder(tmp_path, sig):
         left = ours
         while left and time.monotonic() < gone_by:
             time.sleep(0.1)
-            left = sorted(p.name for p in folder.iterdir() if p.name.startswith("automl_"))
+            left = sorted(p.name for p in folder.iterdir())
+        # ours, and the standard library's for the forkserver's socket (pymp-*)
         assert left == []
         _, alive = psutil.wait_procs(below, timeout=20)
         assert [p.pid for p in alive if _running(p)] == []

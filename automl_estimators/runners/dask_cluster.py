@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
-import shutil
-import tempfile
 import uuid
 from contextlib import contextmanager
 
 import joblib
 
+from ..scratch import ScratchFolder
 from ..trial import Status, TrialTask, WorkerAnswer
 from .base import Runner
 from .processes import outcome, schedule, trial_pool
 
-# Data key -> file on this Dask worker process (filled on its first trial).
+# Data key -> folder of its file on this Dask worker process (made on its first trial).
 _LOCAL: dict = {}
 # (memory limit, preloaded modules) -> process pool of this Dask worker, kept
 # between the trials of a fit.
@@ -61,26 +60,31 @@ def _local_path(data_key, data):
     In the worker's own scratch folder: ``_release`` removes it when the fit
     ends, and Dask purges the folder of a worker that died.
     """
-    path = _LOCAL.get(data_key)
-    if path is None or not os.path.exists(path):
+    folder = _LOCAL.get(data_key)
+    if folder is None or not os.path.exists(_data_file(folder)):
         try:
             from distributed import get_worker
 
             scratch = get_worker().local_directory
         except (ImportError, ValueError):  # not in a Dask worker
             scratch = None
-        folder = tempfile.mkdtemp(prefix="automl_estimators_dask_", dir=scratch)
-        path = os.path.join(folder, "data.joblib")
-        joblib.dump(data, path)
-        _LOCAL[data_key] = path
-    return path
+        # Not registered with the tracker (scratch.py): Dask purges its own folder, and
+        # a folder gone before the tracker's removal makes it warn.
+        folder = ScratchFolder("automl_estimators_dask_", dir=scratch, track=False)
+        joblib.dump(data, _data_file(folder))
+        _LOCAL[data_key] = folder
+    return _data_file(folder)
+
+
+def _data_file(folder: ScratchFolder) -> str:
+    return os.path.join(folder.path, "data.joblib")
 
 
 def _release(data_key):
     """Run on each Dask worker when a fit ends: its data file and trial pools go."""
-    path = _LOCAL.pop(data_key, None)
-    if path is not None:
-        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+    folder = _LOCAL.pop(data_key, None)
+    if folder is not None:
+        folder.remove()
     while _POOLS:
         pool = _POOLS.popitem()[1]
         pool.shutdown()
@@ -100,6 +104,7 @@ def _pool(memory_limit, preload=()):
         # Dask's nanny starts workers as daemonic processes: the pool's processes
         # start below them all the same (processes._BelowDaemons).
         pool = trial_pool(max(get_worker().state.nthreads, 1), memory_limit, preload)
+        pool.track_socket_folder()  # a Dask worker killed mid-trial leaves no pymp-*
         _POOLS[key] = pool
     return pool
 

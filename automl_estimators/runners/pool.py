@@ -77,6 +77,7 @@ class PoolRunner(Runner):
             self._started.set()  # also after a failed start: schedule() says why
             self._all_up.set()
             self._folder.track()
+            self._pool.track_socket_folder()
             self._closed.wait()
         finally:
             self._pool.shutdown()

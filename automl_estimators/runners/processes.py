@@ -56,6 +56,7 @@ from joblib.externals.loky.backend.process import LokyProcess
 from pebble import ProcessExpired, ProcessPool
 from threadpoolctl import threadpool_limits
 
+from ..scratch import track_multiprocessing_folder
 from ..trial import Status, TrialTask, WorkerAnswer
 from .task import fit_and_predict
 
@@ -420,6 +421,7 @@ class TrialPool(ProcessPool):
 
     def __init__(self, n_workers, context, initargs):
         self.workers_up = context.Semaphore(0)
+        self._forked = isinstance(context, mp_context.ForkServerContext)
         self._worker_context = _recording(context)
         super().__init__(max_workers=n_workers, context=context, initializer=_init_worker,
                          initargs=(*initargs, self.workers_up))
@@ -428,6 +430,15 @@ class TrialPool(ProcessPool):
     def made(self) -> int:
         """How many worker processes the pool has made (replacements included)."""
         return self._worker_context.made
+
+    def track_socket_folder(self) -> None:
+        """Have the tracker remove the folder of the forkserver's socket
+        (``multiprocessing``'s temporary folder of this process, ``pymp-*``) should the
+        process be killed: ``multiprocessing`` removes it at the process's normal exit
+        only (:func:`~automl_estimators.scratch.track_multiprocessing_folder`). Nothing
+        for spawned workers, which need no socket."""
+        if self._forked:
+            track_multiprocessing_folder()
 
     def shutdown(self) -> None:
         """Stop the workers (a running trial's worker too) and wait for the pool's

@@ -21,6 +21,11 @@ def test_a_dask_worker_killed_mid_trial_is_recorded_and_the_fit_ends_with_a_mode
         tmp_path, monkeypatch):
     X, y = load_iris(return_X_y=True)
     scratch = tmp_path / "dask"
+    # The workers' temporary folder: multiprocessing's there (pymp-*, their trial
+    # pools' forkserver socket) goes with the killed worker too (scratch.py).
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None, local_directory=str(scratch),
                                   ) as cluster, distributed.Client(cluster) as client:
@@ -46,6 +51,10 @@ def test_a_dask_worker_killed_mid_trial_is_recorded_and_the_fit_ends_with_a_mode
     while time.monotonic() < deadline and _running(orphan):
         time.sleep(0.2)
     assert not _running(orphan)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and list(temporary.iterdir()):
+        time.sleep(0.2)
+    assert sorted(p.name for p in temporary.iterdir()) == []
 
 
 def _running(pid):

@@ -62,8 +62,8 @@ def test_workers_import_what_the_parent_imports_whatever_the_working_directory(t
     """The forkserver starts as ``python -c``, with the working directory first on its
     path, and Python 3.11's drops the parent's path: a folder holding a module named
     like a library (here ``xgboost.py``) gave the workers that module instead of the
-    parent's library, through the forkserver's preload. They import from the parent's path, and the parent's
-    environment is left as it was."""
+    parent's library, through the forkserver's preload. They import from the parent's
+    path, and the parent's environment is left as it was."""
     import os
     import subprocess
     import sys
