@@ -34,7 +34,7 @@ from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, Strati
 from .budget import MIN_TRIAL_SECONDS
 from .search import STRATEGIES
 from .search.base import ETA
-from .spaces import short_default
+from .spaces import one_hot_width, short_default
 from .spaces.architecture import kind_of
 from .spaces.neural import NEURAL_CLASSIFIER
 
@@ -79,6 +79,23 @@ TRIAL_SHARE = 0.25
 # above the measured time on 10 of the 13, and within 30 % on the others.
 INLINE_FIT_SECONDS = 0.05
 INLINE_CELL_SECONDS = 1.5e-5
+# That cell rate is a small-data rate: per boosting iteration, HistGradientBoosting
+# pays per tree node (split finding over every column's histogram) and per cell
+# (building the histograms), and a node's share falls as rows grow, so the rate
+# overstated larger data 3-12x (letter 63 s expected, 5-6 s measured; california
+# housing 1.3 s against 0.21-0.23 s). The estimate is the lower of the cell rate's and this
+# one's: seconds per tree and iteration = fixed + per node + per row + per column and
+# node + per cell, over the columns the model sees (one-hot encoded), nodes = 2 x
+# leaves - 1, leaves at most the default's 31 and one per 20 rows (its
+# min_samples_leaf). The coefficients are the tightest upper envelope (a linear
+# program) of one-thread timings of the default on synthetic data, 100-30,000 rows x
+# 2-300 columns, binary, 5-class and regression targets, each the slowest of two runs;
+# on the shared datasets' default trials it is 1.15-13x the measured time (the cell
+# rate: 0.81-98x; benchmarks/default_seconds.py, benchmarks/results/default_seconds.md).
+HGB_NODE_MODEL = (1.4e-4, 2.3e-5, 3.5e-8, 1.5e-6, 6.5e-9)
+HGB_MAX_NODES = 61
+HGB_ROWS_PER_LEAF = 20
+HGB_ITERATIONS = 100  # the default's max_iter
 # ... and only up to this many expected seconds, and this share of the search time
 # left: a trial in the fit's own process has no time or memory limit but the estimate.
 INLINE_MAX_SECONDS = 2.0
@@ -101,8 +118,8 @@ INLINE_SHARE = 0.75
 # (spaces.short_default: HistGradientBoosting with 32 instead of 100 boosting
 # iterations, the learning rate unchanged; metalearning.warm_start.inline_trials),
 # when the full default is not expected to end in a worker within the search time
-# left either (default_late; the search loop decides: at 10 s, of the shared
-# datasets, only adult and bank-marketing; never at 60 s, where the short form
+# left either (default_late; the search loop decides: at 10 s, only on the largest
+# shared datasets with categories, such as adult; never at 60 s, where the short form
 # would need the full default within 2 s x 3). The full default still runs in a
 # worker when one is up in time. Measured on the shared
 # datasets' benchmark splits (seed 0, one thread): 32 iterations scored within
@@ -269,8 +286,8 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     reason += f"; neural branch {'on' if use_neural else 'off'} ({neural_reason})"
     n_fits = folds if resampling == "cv" else 1
     inline, short = (None, None) if use_neural else (estimate_default_seconds(
-        n_fits, train_rows, profile.n_features, profile.n_classes, iterations_share=share)
-        for share in (1.0, short_default(profile.task)[1]))
+        n_fits, train_rows, profile.n_features, profile.n_classes, iterations_share=share,
+        model_columns=one_hot_width(profile)) for share in (1.0, short_default(profile.task)[1]))
     quick = None if use_neural else estimate_quick_seconds(n_fits, train_rows, profile)
     workers = time_budget >= WORKERLESS_BUDGET
     workers_note = "" if workers else (
@@ -304,13 +321,26 @@ def _inline(seconds: float | None) -> float | None:
 
 
 def estimate_default_seconds(n_fits: int, train_rows: float, columns: int,
-                             n_classes: int, iterations_share: float = 1.0) -> float:
+                             n_classes: int, iterations_share: float = 1.0,
+                             model_columns: int | None = None) -> float:
     """Expected seconds of the strong default's trial on one thread: ``n_fits`` fits
-    on ``train_rows`` rows each (:data:`INLINE_CELL_SECONDS`), with
-    ``iterations_share`` of its default boosting iterations."""
+    on ``train_rows`` rows of ``columns`` each, ``model_columns`` once encoded (default:
+    as many), with ``iterations_share`` of its default boosting iterations; the lower
+    of :data:`INLINE_CELL_SECONDS`' estimate and :data:`HGB_NODE_MODEL`'s."""
     trees = n_classes if n_classes > 2 else 1
-    return n_fits * (INLINE_FIT_SECONDS
-                     + INLINE_CELL_SECONDS * train_rows * columns * trees * iterations_share)
+    by_cells = INLINE_CELL_SECONDS * train_rows * columns
+    by_nodes = HGB_ITERATIONS * hgb_tree_seconds(
+        train_rows, columns if model_columns is None else model_columns)
+    return n_fits * (INLINE_FIT_SECONDS + min(by_cells, by_nodes) * trees * iterations_share)
+
+
+def hgb_tree_seconds(rows: float, columns: int) -> float:
+    """Expected seconds of one tree of one boosting iteration of a default
+    HistGradientBoosting on ``rows`` x ``columns`` (:data:`HGB_NODE_MODEL`)."""
+    nodes = min(HGB_MAX_NODES, max(1.0, 2 * rows / HGB_ROWS_PER_LEAF - 1))
+    fixed, per_node, per_row, per_column_node, per_cell = HGB_NODE_MODEL
+    return (fixed + per_node * nodes + per_row * rows + per_column_node * columns * nodes
+            + per_cell * rows * columns)
 
 
 def estimate_quick_seconds(n_fits: int, train_rows: float, profile) -> float:

@@ -372,7 +372,7 @@ def test_a_fit_of_a_second_or_two_runs_the_short_default_when_the_default_is_too
     # The full default past INLINE_MAX_SECONDS, its 32-iteration form well within, and
     # the workers not expected in time for the full one (they never come up here).
     monkeypatch.setattr(plan, "estimate_default_seconds",
-                        lambda *args, iterations_share=1.0: 3.0 * iterations_share)
+                        lambda *args, iterations_share=1.0, **_: 3.0 * iterations_share)
     monkeypatch.setattr(plan, "WORKER_START_SECONDS", 100.0)
     X, y = load_iris(return_X_y=True)
     start = time.monotonic()
@@ -401,7 +401,7 @@ def test_the_short_default_runs_here_as_insurance_when_the_default_is_in_time_on
     # 4 s expected: past INLINE_MAX_SECONDS; 4 + 1.5 s is within an 8 s fit's search
     # time, (4 + 1.5) x 1.5 is not
     monkeypatch.setattr(plan, "estimate_default_seconds",
-                        lambda *args, iterations_share=1.0: 4.0 * iterations_share)
+                        lambda *args, iterations_share=1.0, **_: 4.0 * iterations_share)
     X, y = load_iris(return_X_y=True)
     model = AutoClassifier(time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
     trials = model.leaderboard_.set_index("trial")
@@ -431,7 +431,7 @@ def test_a_fit_of_a_second_runs_the_quick_model_when_no_form_of_the_default_is_i
     monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
     # both forms of the default past INLINE_MAX_SECONDS; the workers never come up
     monkeypatch.setattr(plan, "estimate_default_seconds",
-                        lambda *args, iterations_share=1.0: 30.0 * iterations_share)
+                        lambda *args, iterations_share=1.0, **_: 30.0 * iterations_share)
     monkeypatch.setattr(plan, "WORKER_START_SECONDS", 100.0)
     X, y = (load_wine if quick == "naive_bayes" else load_diabetes)(return_X_y=True)
     start = time.monotonic()

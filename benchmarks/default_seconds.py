@@ -1,0 +1,274 @@
+"""How long the strong default's trial takes against what the plan expects of it.
+
+Usage
+-----
+    python benchmarks/default_seconds.py            # both parts, then the report
+    python benchmarks/default_seconds.py --part synthetic
+    python benchmarks/default_seconds.py --part shared --datasets letter,iris
+    python benchmarks/default_seconds.py --report   # the report from the CSVs
+
+A fit runs the strong default (HistGradientBoosting at its defaults) in its own
+process while its workers start, when ``plan.estimate_default_seconds`` expects it
+to take a fraction of the search time; there it has no time limit but that
+estimate, so the estimate must not fall short, and a large overstatement makes a
+fit of a second or a few end on a weaker stand-in (the default's 32-iteration form,
+the quick model).
+
+*synthetic*: one-thread seconds of a default HistGradientBoosting (fit, then
+predict on half the rows; the best of two) on random data of 100-30,000 rows x
+2-300 columns (binary, 5-class and regression targets), per tree and iteration.
+From them, the tightest upper envelope (a linear program: the least sum of
+estimate / measured with every estimate at least the measured) of the node model
+``plan.HGB_NODE_MODEL`` is fitted and printed beside the package's coefficients.
+Nothing of the shared datasets goes into it.
+
+*shared*: the package's own default trial (its preprocessing and model, the plan's
+split, one thread; fit and validation predictions; the best of two) on each shared
+dataset's seed-0 training split, against the plan's estimate and its two parts
+(the cell rate ``INLINE_CELL_SECONDS``, the node model), as ``make_plan`` computes
+them for a 1 s fit.
+
+Rows go to ``benchmarks/results/default_seconds_{synthetic,shared}.csv`` (each
+synthetic part adds a run; the shared part is written anew); the report to
+``benchmarks/results/default_seconds.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from common import (  # noqa: E402
+    RESULTS,
+    append_rows,
+    dataset_entry,
+    load_manifest,
+    load_split,
+    machine_line,
+    read_rows,
+    write_report,
+    write_rows,
+)
+
+SYNTHETIC = RESULTS / "default_seconds_synthetic.csv"
+SHARED = RESULTS / "default_seconds_shared.csv"
+OUT = RESULTS / "default_seconds.md"
+SYNTHETIC_FIELDS = ("run", "kind", "rows", "columns", "trees", "iterations", "seconds",
+                    "tree_seconds")
+SHARED_FIELDS = ("dataset", "task", "fits", "train_rows", "columns", "model_columns",
+                 "classes", "iterations", "seconds", "expected", "by_cells", "by_nodes")
+ROWS = (100, 300, 1000, 3000, 10000, 30000)
+COLUMNS = (2, 8, 30, 100, 300)
+MAX_CELLS = 3_000_000
+
+
+def _best_seconds(fit, repeats=2):
+    from threadpoolctl import threadpool_limits
+
+    best = np.inf
+    for _ in range(repeats):
+        with threadpool_limits(1):
+            start = time.perf_counter()
+            fit()
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
+def synthetic_rows(run):
+    """One-thread timings of the default on random data (see the module doc), the
+    ``run``-th time."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    rng = np.random.default_rng(0)
+    rows_out = []
+    for rows, columns in itertools.product(ROWS, COLUMNS):
+        if rows * columns > MAX_CELLS:
+            continue
+        X = rng.normal(size=(rows, columns))
+        X[:, ::3] = np.round(X[:, ::3])  # a third of the columns of few levels
+        z = X @ rng.normal(size=columns) / np.sqrt(columns) + np.sin(2 * X[:, 0])
+        noise = rng.normal(scale=0.5, size=rows)
+        for kind in ("binary", "regression", "multiclass"):
+            if kind == "regression":
+                model, y, trees = HistGradientBoostingRegressor(), z + noise, 1
+            elif kind == "binary":
+                model, y, trees = HistGradientBoostingClassifier(), (z + noise > 0), 1
+            else:
+                model, trees = HistGradientBoostingClassifier(), 5
+                y = np.digitize(z, np.quantile(z, [0.2, 0.4, 0.6, 0.8]))
+            # every iteration, so that the time per iteration is that of all 100
+            model.set_params(random_state=0, early_stopping=False)
+
+            def fit(model=model, X=X, y=y):
+                model.fit(X, y)
+                model.predict(X[: rows // 2])
+
+            seconds = _best_seconds(fit)
+            rows_out.append(dict(run=run, kind=kind, rows=rows, columns=columns, trees=trees,
+                                 iterations=model.n_iter_, seconds=round(seconds, 5),
+                                 tree_seconds=seconds / model.n_iter_ / trees))
+            print(rows_out[-1], flush=True)
+    return rows_out
+
+
+def node_terms(rows, columns):
+    """The node model's terms (plan.hgb_tree_seconds = HGB_NODE_MODEL . terms)."""
+    from automl_estimators import plan
+
+    nodes = min(plan.HGB_MAX_NODES, max(1.0, 2 * rows / plan.HGB_ROWS_PER_LEAF - 1))
+    return np.array([1.0, nodes, rows, columns * nodes, rows * columns])
+
+
+def envelope(rows):
+    """The node model's coefficients fitted as the tightest upper envelope of the
+    synthetic timings, each the slowest of its runs (this shared machine's load moves a
+    timing by up to ~1.7x between runs): min sum(estimate / measured) with every
+    estimate >= measured."""
+    from scipy.optimize import linprog
+
+    slowest = {}
+    for r in rows:
+        key = (r["kind"], float(r["rows"]), float(r["columns"]))
+        slowest[key] = max(slowest.get(key, 0.0), float(r["tree_seconds"]))
+    A = np.array([node_terms(rows_, columns) for _, rows_, columns in slowest])
+    y = np.array(list(slowest.values()))
+    fit = linprog((A / y[:, None]).sum(0), A_ub=-A, b_ub=-y,
+                  bounds=[(0, None)] * A.shape[1], method="highs")
+    return fit.x, A, y
+
+
+def shared_rows(names):
+    """The package's default trial on each shared dataset (see the module doc)."""
+    from automl_estimators import AutoClassifier, AutoRegressor, data, plan
+    from automl_estimators.pipelines.builder import build_pipeline
+    from automl_estimators.spaces import Space, one_hot_width
+    from automl_estimators.spaces.components import DEFAULT_MODEL
+
+    rows_out = []
+    for name in names:
+        entry = dataset_entry(name)
+        X_train, _, y_train, _ = load_split(entry, 0)
+        classification = entry["task"] != "regression"
+        estimator = AutoClassifier() if classification else AutoRegressor()
+        X = data.check_X(X_train)
+        y = estimator._check_y(X, y_train)
+        profile = data.profile(X, y, estimator._task)
+        fit_plan = plan.make_plan(profile, time_budget=1.0)
+        space = Space(estimator._task, sparse=profile.sparse, n_features=profile.n_features,
+                      has_categorical=profile.has_categorical, seed=0,
+                      one_hot_features=one_hot_width(profile))
+        splits = plan.make_splits(fit_plan, y, classification, 0)
+        config = space.default_config(DEFAULT_MODEL)
+        seconds, iterations = 0.0, []
+        for train, valid in splits:
+            pipeline = build_pipeline(config, space, profile, random_state=0)
+
+            def fit(pipeline=pipeline, train=train, valid=valid):
+                pipeline.fit(X.iloc[train], y[train])
+                pipeline.predict(X.iloc[valid])
+
+            seconds += _best_seconds(fit)
+            iterations.append(pipeline[-1].n_iter_)
+        train_rows = len(splits[0][0])
+        classes = profile.n_classes or 0
+        trees = classes if classes > 2 else 1
+        width = one_hot_width(profile)
+        fits = len(splits)
+        by_cells = fits * (plan.INLINE_FIT_SECONDS + plan.INLINE_CELL_SECONDS * train_rows
+                           * profile.n_features * trees)
+        by_nodes = fits * (plan.INLINE_FIT_SECONDS + plan.HGB_ITERATIONS * trees
+                           * plan.hgb_tree_seconds(train_rows, width))
+        rows_out.append(dict(
+            dataset=name, task=entry["task"], fits=fits, train_rows=train_rows,
+            columns=profile.n_features, model_columns=width, classes=classes,
+            iterations=int(np.mean(iterations)), seconds=round(seconds, 4),
+            expected=round(fit_plan.default_seconds, 4), by_cells=round(by_cells, 4),
+            by_nodes=round(by_nodes, 4)))
+        print(rows_out[-1], flush=True)
+    return rows_out
+
+
+def _ratios(rows, column):
+    return np.array([float(r[column]) / float(r["seconds"]) for r in rows])
+
+
+def report():
+    from automl_estimators import plan
+
+    lines = ["# The strong default's expected seconds against measured", "",
+             f"Written by `python benchmarks/default_seconds.py --report` from "
+             f"[default_seconds_synthetic.csv](default_seconds_synthetic.csv) and "
+             f"[default_seconds_shared.csv](default_seconds_shared.csv) "
+             f"(`python benchmarks/default_seconds.py`); {machine_line()}. One thread; "
+             "the best of two runs each. What each part measures: the script's doc.", ""]
+    synthetic = read_rows(SYNTHETIC) if SYNTHETIC.exists() else []
+    if synthetic:
+        coef, A, y = envelope(synthetic)
+        ours = np.array(plan.HGB_NODE_MODEL)
+        runs = len({r["run"] for r in synthetic})
+        lines += ["## The node model, fitted on synthetic data", "",
+                  f"{len(y)} cells, {len(synthetic)} timings in {runs} runs (each cell's "
+                  "slowest counts). Seconds per tree and iteration = fixed + "
+                  "per node x nodes + per row x rows + per column and node x columns x "
+                  "nodes + per cell x rows x columns.", "",
+                  "| coefficients | fixed | per node | per row | per column and node | "
+                  "per cell |", "|---|---:|---:|---:|---:|---:|",
+                  "| fitted here | " + " | ".join(f"{c:.3g}" for c in coef) + " |",
+                  "| `plan.HGB_NODE_MODEL` | " + " | ".join(f"{c:.3g}" for c in ours)
+                  + " |", ""]
+        for label, c in (("fitted here", coef), ("`plan.HGB_NODE_MODEL`", ours)):
+            r = A @ c / y
+            lines.append(f"- {label}: estimate / measured min {r.min():.2f}, median "
+                         f"{np.median(r):.2f}, 90th percentile {np.quantile(r, 0.9):.2f}, "
+                         f"max {r.max():.2f}")
+        lines.append("")
+    shared = read_rows(SHARED) if SHARED.exists() else []
+    if shared:
+        lines += ["## The package's default trial on the shared datasets", "",
+                  "Seed 0's training split, the plan of a 1 s fit (its resampling: "
+                  "holdout, or 5-fold cross-validation on the smallest). *expected*: "
+                  "`make_plan(...).default_seconds`, the lower of *by cells* "
+                  "(`INLINE_CELL_SECONDS`, the data's columns) and *by nodes* "
+                  "(`HGB_NODE_MODEL`, the one-hot encoded columns).", "",
+                  "| estimate | min | median | max | below measured |",
+                  "|---|---:|---:|---:|---:|"]
+        for label, column in (("expected", "expected"), ("by cells", "by_cells"),
+                              ("by nodes", "by_nodes")):
+            r = _ratios(shared, column)
+            lines.append(f"| {label} / measured | {r.min():.2f} | {np.median(r):.2f} | "
+                         f"{r.max():.2f} | {(r < 1).sum()} of {len(r)} |")
+        lines += ["", "| dataset | fits | train rows | columns | one-hot | classes | "
+                  "iterations | measured s | expected s | by cells s | by nodes s |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in shared:
+            lines.append("| " + " | ".join(str(r[k]) for k in (
+                "dataset", "fits", "train_rows", "columns", "model_columns", "classes",
+                "iterations", "seconds", "expected", "by_cells", "by_nodes")) + " |")
+    write_report(lines, OUT)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("synthetic", "shared", "both"), default="both")
+    parser.add_argument("--datasets", help="comma-separated shared datasets (default: all)")
+    parser.add_argument("--report", action="store_true", help="only rebuild the report")
+    args = parser.parse_args(argv)
+    if not args.report:
+        if args.part in ("synthetic", "both"):
+            runs = {int(r["run"]) for r in read_rows(SYNTHETIC)}
+            append_rows(SYNTHETIC, SYNTHETIC_FIELDS, synthetic_rows(max(runs, default=0) + 1))
+        if args.part in ("shared", "both"):
+            names = (args.datasets.split(",") if args.datasets
+                     else [e["name"] for e in load_manifest()])
+            write_rows(SHARED, SHARED_FIELDS, shared_rows(names))
+    report()
+
+
+if __name__ == "__main__":
+    main()
