@@ -82,10 +82,10 @@ INLINE_CELL_SECONDS = 1.5e-5
 # That cell rate is a small-data rate: per boosting iteration, HistGradientBoosting
 # pays per tree node (split finding over every column's histogram) and per cell
 # (building the histograms), and a node's share falls as rows grow, so the rate
-# overstated larger data 3-12x (letter 63 s expected, 5-6 s measured; california
-# housing 1.3 s against 0.21-0.23 s). The estimate is the lower of the cell rate's and this
-# one's: seconds per tree and iteration = fixed + per node + per row + per column and
-# node + per cell, over the columns the model sees (one-hot encoded), nodes = 2 x
+# overstated larger data 3-98x (letter 63 s expected, 5-6 s measured; california
+# housing 1.3 s against 0.21-0.23 s). The estimate is the lower of the cell rate's
+# and this one's: seconds per tree and iteration = fixed + per node + per row + per
+# column and node + per cell, over the columns the model sees (one-hot), nodes = 2 x
 # leaves - 1, leaves at most the default's 31 and one per 20 rows (its
 # min_samples_leaf). The coefficients are the tightest upper envelope (a linear
 # program) of one-thread timings of the default on synthetic data, 100-30,000 rows x
