@@ -337,10 +337,14 @@ def estimate_default_seconds(n_fits: int, train_rows: float, columns: int,
 def hgb_tree_seconds(rows: float, columns: int) -> float:
     """Expected seconds of one tree of one boosting iteration of a default
     HistGradientBoosting on ``rows`` x ``columns`` (:data:`HGB_NODE_MODEL`)."""
+    return sum(c * t for c, t in zip(HGB_NODE_MODEL, hgb_tree_terms(rows, columns)))
+
+
+def hgb_tree_terms(rows: float, columns: int) -> tuple[float, ...]:
+    """The terms :data:`HGB_NODE_MODEL`'s coefficients multiply, in its order: 1, nodes,
+    rows, columns x nodes, rows x columns (nodes = 2 x leaves - 1, see there)."""
     nodes = min(HGB_MAX_NODES, max(1.0, 2 * rows / HGB_ROWS_PER_LEAF - 1))
-    fixed, per_node, per_row, per_column_node, per_cell = HGB_NODE_MODEL
-    return (fixed + per_node * nodes + per_row * rows + per_column_node * columns * nodes
-            + per_cell * rows * columns)
+    return (1.0, nodes, rows, columns * nodes, rows * columns)
 
 
 def estimate_quick_seconds(n_fits: int, train_rows: float, profile) -> float:

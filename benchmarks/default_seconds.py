@@ -117,14 +117,6 @@ def synthetic_rows(run):
     return rows_out
 
 
-def node_terms(rows, columns):
-    """The node model's terms (plan.hgb_tree_seconds = HGB_NODE_MODEL . terms)."""
-    from automl_estimators import plan
-
-    nodes = min(plan.HGB_MAX_NODES, max(1.0, 2 * rows / plan.HGB_ROWS_PER_LEAF - 1))
-    return np.array([1.0, nodes, rows, columns * nodes, rows * columns])
-
-
 def envelope(rows):
     """The node model's coefficients fitted as the tightest upper envelope of the
     synthetic timings, each the slowest of its runs (this shared machine's load moves a
@@ -132,11 +124,13 @@ def envelope(rows):
     estimate >= measured."""
     from scipy.optimize import linprog
 
+    from automl_estimators.plan import hgb_tree_terms
+
     slowest = {}
     for r in rows:
         key = (r["kind"], float(r["rows"]), float(r["columns"]))
         slowest[key] = max(slowest.get(key, 0.0), float(r["tree_seconds"]))
-    A = np.array([node_terms(rows_, columns) for _, rows_, columns in slowest])
+    A = np.array([hgb_tree_terms(rows_, columns) for _, rows_, columns in slowest])
     y = np.array(list(slowest.values()))
     fit = linprog((A / y[:, None]).sum(0), A_ub=-A, b_ub=-y,
                   bounds=[(0, None)] * A.shape[1], method="highs")
