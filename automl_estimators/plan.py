@@ -34,8 +34,9 @@ from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, Strati
 from .budget import MIN_TRIAL_SECONDS
 from .search import STRATEGIES
 from .search.base import ETA
-from .spaces import one_hot_width, short_default
+from .spaces import one_hot_width, quick_forest, short_default
 from .spaces.architecture import kind_of
+from .spaces.declarations import CLASSIFICATION, REGRESSION
 from .spaces.neural import NEURAL_CLASSIFIER
 
 # Up to this many rows, cross-validate: 5 folds of <= 4000 rows fit fast enough at
@@ -100,10 +101,26 @@ HGB_ITERATIONS = 100  # the default's max_iter
 # left: a trial in the fit's own process has no time or memory limit but the estimate.
 INLINE_MAX_SECONDS = 2.0
 # When neither form of the strong default is expected in time there, the fit's own
-# process runs the quick model instead (spaces.components.QUICK_MODEL: Gaussian
-# naive Bayes, ridge regression, at their defaults in the default preprocessing),
-# so that a fit of a second on data too large or too wide for any boosted model
-# ends on a model that read the features when it beats the dummy on validation.
+# process runs the quick forest instead (spaces.quick_forest: extra trees at their
+# defaults with 32 trees), so that a fit of a second on data too large, wide or
+# many-classed for any boosted model ends on a model that read the features. Expected
+# seconds per fold: INLINE_FIT_SECONDS + the one-hot encoding's share (training rows
+# x categorical columns x QUICK_CATEGORICAL_CELL_SECONDS) + trees x seconds per tree
+# = fixed + per row + per row and level + per row, level and feature considered
+# (levels: log2 of the training rows; features: its max_features share of the one-hot
+# encoded columns). The coefficients are the tightest upper envelope (a linear
+# program) of one-thread timings on synthetic data, 100-30,000 rows x 2-300 columns,
+# binary, 5-class and regression targets, each the slowest of two runs; on the shared
+# datasets' 1 s splits (the package's trial) it is 1.23-3.6x the measured time, below
+# it on none of 28 (benchmarks/quick_forest_seconds.py,
+# benchmarks/results/quick_forest_seconds.md).
+# Fitted for each task apart: a classification tree stops at pure leaves, where a
+# regression tree (all the columns at each split) grows deeper.
+FOREST_TREE_MODEL = {CLASSIFICATION: (9.3e-4, 3.9e-7, 0.0, 9.8e-9),
+                     REGRESSION: (5.4e-4, 2.4e-7, 4.6e-9, 1.6e-8)}
+# When the quick forest is not expected in time either, the quick model runs there
+# (spaces.components.QUICK_MODEL: Gaussian naive Bayes, ridge regression, at their
+# defaults in the default preprocessing), when it beats the dummy on validation.
 # Expected seconds per fold: INLINE_FIT_SECONDS + training rows x (numeric columns
 # x QUICK_NUMERIC_CELL_SECONDS + categorical columns x QUICK_CATEGORICAL_CELL_SECONDS,
 # the one-hot encoding's share). Measured (one thread, fit and validation
@@ -212,8 +229,11 @@ class SearchPlan:
     # Expected seconds of the strong default's trial on one thread, however long
     # (estimate_default_seconds); None with the neural branch on.
     default_seconds: float | None = None
-    # ... and of the quick model's (QUICK_NUMERIC_CELL_SECONDS), run there when
-    # neither form of the strong default is expected in time; None: never.
+    # ... and of the quick forest's (FOREST_TREE_MODEL), run there when neither form of
+    # the strong default is expected in time; None: never.
+    forest_inline_seconds: float | None = None
+    # ... and of the quick model's (QUICK_NUMERIC_CELL_SECONDS), run there when the
+    # quick forest is not expected in time either; None: never.
     quick_inline_seconds: float | None = None
     # Whether trial workers start (no: a budget below WORKERLESS_BUDGET, every trial
     # in the fit's own process; a Dask cluster given is used either way).
@@ -288,7 +308,9 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     inline, short = (None, None) if use_neural else (estimate_default_seconds(
         n_fits, train_rows, profile.n_features, profile.n_classes, iterations_share=share,
         model_columns=one_hot_width(profile)) for share in (1.0, short_default(profile.task)[1]))
-    quick = None if use_neural else estimate_quick_seconds(n_fits, train_rows, profile)
+    forest, quick = (None, None) if use_neural else (
+        estimate(n_fits, train_rows, profile)
+        for estimate in (estimate_forest_seconds, estimate_quick_seconds))
     workers = time_budget >= WORKERLESS_BUDGET
     workers_note = "" if workers else (
         f"; no trial workers (a {time_budget:g}s budget ends before they could start, "
@@ -296,7 +318,7 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
                       reason + cap_note + workers_note, use_neural, _inline(inline),
-                      _inline(short), inline, _inline(quick), workers)
+                      _inline(short), inline, _inline(forest), _inline(quick), workers)
 
 
 def inline_within_memory(data_bytes: int, memory_limit: int | None) -> bool:
@@ -309,7 +331,7 @@ def default_late(default_seconds: float | None, search_left: float) -> bool:
     """Whether the strong default's trial (``default_seconds`` expected, None:
     unknown) is not expected to end in a worker within ``search_left`` seconds once
     the workers have started (:data:`WORKER_START_SECONDS`, both with
-    :data:`DEFAULT_LATE_SAFETY`): then a stand-in (its short form, the quick model)
+    :data:`DEFAULT_LATE_SAFETY`): then a stand-in (its short form, the quick forest or model)
     runs in the fit's own process while they start."""
     return (default_seconds is None
             or (default_seconds + WORKER_START_SECONDS) * DEFAULT_LATE_SAFETY > search_left)
@@ -354,6 +376,26 @@ def estimate_quick_seconds(n_fits: int, train_rows: float, profile) -> float:
     per_row = (len(profile.numeric) * QUICK_NUMERIC_CELL_SECONDS
                + categorical * QUICK_CATEGORICAL_CELL_SECONDS)
     return n_fits * (INLINE_FIT_SECONDS + train_rows * per_row)
+
+
+def estimate_forest_seconds(n_fits: int, train_rows: float, profile) -> float:
+    """Expected seconds of the quick forest's trial on one thread (see
+    :data:`FOREST_TREE_MODEL`): ``n_fits`` fits on ``train_rows`` rows each."""
+    _, trees, share = quick_forest(profile.task)
+    features = max(1, int(share * one_hot_width(profile)))
+    categorical = len(profile.categorical) + len(profile.high_cardinality)
+    return n_fits * (INLINE_FIT_SECONDS
+                     + train_rows * categorical * QUICK_CATEGORICAL_CELL_SECONDS
+                     + trees * sum(c * t for c, t in zip(
+                         FOREST_TREE_MODEL[profile.task],
+                         forest_tree_terms(train_rows, features))))
+
+
+def forest_tree_terms(rows: float, features: int) -> tuple[float, ...]:
+    """The terms :data:`FOREST_TREE_MODEL`'s coefficients multiply, in its order: 1,
+    rows, rows x levels, rows x levels x features (levels = log2 of the rows)."""
+    levels = np.log2(max(rows, 2.0))
+    return (1.0, rows, rows * levels, rows * levels * features)
 
 
 def _trial_fits(search_rows, resampling, resampling_size) -> tuple[int, float]:

@@ -160,10 +160,11 @@ class SearchLoop:
         Trials that may run in this process before any other, with their expected
         seconds here: the first warm-start candidate itself (the strong default,
         ``plan.inline_seconds``), then its short form (``plan.short_inline_seconds``),
-        then the quick model (``plan.quick_inline_seconds``;
+        then the quick forest and the quick model (``plan.forest_inline_seconds``,
+        ``plan.quick_inline_seconds``;
         :func:`~.metalearning.warm_start.inline_trials`). While the workers are not up
         yet, the first expected within :data:`~.plan.INLINE_SHARE` of the search
-        time left runs here; the short form or the quick model only when the strong
+        time left runs here; the others only when the strong
         default is not expected to end in a worker in that time either
         (:func:`~.plan.default_late`), and then the
         strong default stays first in the queue for the workers. A trial here
@@ -224,7 +225,7 @@ class SearchLoop:
         self._first_started = False  # whether the queue's first (the strong default) ran
         self._exhausted = False
         self._late_proposals = 0  # proposals not started in a row for being late (_late)
-        # Run here in place of the strong default (its short form, the quick model):
+        # Run here in place of the strong default (its short form, the quick forest or model):
         # a model of theirs held does not stop the workers' trials sending theirs.
         self._stand_ins = {c.origin for c, _ in self.inline
                            if not (self._queue and c is self._queue[0])}
@@ -248,7 +249,7 @@ class SearchLoop:
 
     def _refit_candidates(self) -> list:
         """The ranked trials the finishing step may hold time back to refit: all but a
-        stand-in's (short form, quick model) whose model is held once the workers are
+        stand-in's (short form, quick forest or model) whose model is held once the workers are
         up. That model serves as fitted during search (``finish.Finisher._refit``),
         and the time is worth more to the workers' trials than to its refit.
         Measured at 07758fc (5 s): the quick model's refit reserve stopped the search
@@ -264,7 +265,7 @@ class SearchLoop:
 
     def _stand_in_held(self) -> bool:
         """Whether the fitted model held is that of a stand-in for the strong default
-        run here (its short form, the quick model: ``inline``): it neither stops the
+        run here (its short form, the quick forest or model: ``inline``): it neither stops the
         workers' trials sending theirs back (:meth:`_start`) nor is held back for
         (:meth:`_refit_candidates`)."""
         held = self.history.held_model()
@@ -335,7 +336,7 @@ class SearchLoop:
         return True
 
     def _run_first_here(self, search_left):
-        """Run the strong default, or else its short form or the quick model
+        """Run the strong default, or else its short form, the quick forest or the quick model
         (:attr:`inline`), in this
         process when the workers are not up yet and it is expected to take a
         fraction of the search time: in a fresh process the workers' start (1.5 s

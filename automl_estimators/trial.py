@@ -60,7 +60,7 @@ class Candidate:
     """A configuration to evaluate, at a fidelity in (0, 1] (1: the full evaluation).
 
     ``origin`` says who proposed it (``"default"``, ``"warm_start"``, ``"short_default"``,
-    ``"quick"``, a strategy's name).
+    ``"quick_forest"``, ``"quick"``, a strategy's name).
     """
 
     config: dict

@@ -122,8 +122,6 @@ def envelope(rows):
     synthetic timings, each the slowest of its runs (this shared machine's load moves a
     timing by up to ~1.7x between runs): min sum(estimate / measured) with every
     estimate >= measured."""
-    from scipy.optimize import linprog
-
     from automl_estimators.plan import hgb_tree_terms
 
     slowest = {}
@@ -132,9 +130,17 @@ def envelope(rows):
         slowest[key] = max(slowest.get(key, 0.0), float(r["tree_seconds"]))
     A = np.array([hgb_tree_terms(rows_, columns) for _, rows_, columns in slowest])
     y = np.array(list(slowest.values()))
+    return tightest_envelope(A, y), A, y
+
+
+def tightest_envelope(A, y):
+    """Non-negative coefficients c of terms ``A`` (one row per timing) with every
+    ``A @ c`` at least the measured ``y`` and the least sum of ``A @ c / y``."""
+    from scipy.optimize import linprog
+
     fit = linprog((A / y[:, None]).sum(0), A_ub=-A, b_ub=-y,
                   bounds=[(0, None)] * A.shape[1], method="highs")
-    return fit.x, A, y
+    return fit.x
 
 
 def shared_rows(names):

@@ -344,6 +344,57 @@ def test_no_workers_start_for_a_budget_that_ends_before_they_could_run_a_trial()
         assert plan.workers and "no trial workers" not in plan.reason
 
 
+def test_the_quick_forest_is_expected_per_tree_from_rows_levels_and_features():
+    """The quick forest's seconds: per fold, a fixed cost, the one-hot encoding's
+    share and 32 trees of its task's per-tree model over the rows, their log2 levels
+    and the features a split considers (half the one-hot columns for classification,
+    all for regression); none past INLINE_MAX_SECONDS or with the neural branch on."""
+    from automl_estimators.plan import (
+        FOREST_TREE_MODEL,
+        INLINE_FIT_SECONDS,
+        QUICK_CATEGORICAL_CELL_SECONDS,
+        estimate_forest_seconds,
+    )
+
+    def expected(task, rows, features, categorical=0, fits=1):
+        levels = np.log2(rows)
+        per_tree = sum(c * t for c, t in zip(FOREST_TREE_MODEL[task],
+                                             (1.0, rows, rows * levels,
+                                              rows * levels * features)))
+        return fits * (INLINE_FIT_SECONDS + rows * categorical * QUICK_CATEGORICAL_CELL_SECONDS
+                       + 32 * per_tree)
+
+    train_rows = 10000 * (1 - DEFAULT_HOLDOUT)
+    letters = make_plan(DataProfile(
+        task="classification", n_rows=10000, n_features=16, sparse=False,
+        numeric=tuple(range(16)), categorical=(), high_cardinality=(), missing_fraction=0.0,
+        class_counts=(385,) * 26), time_budget=1)
+    assert letters.resampling == "holdout"
+    assert letters.forest_inline_seconds == pytest.approx(
+        expected("classification", train_rows, 8))
+    numbers = make_plan(profile(10000, n_features=16, task="regression"), time_budget=1)
+    assert numbers.forest_inline_seconds == pytest.approx(
+        expected("regression", train_rows, 16))
+    # a regression tree, all columns at each split, is expected slower
+    assert numbers.forest_inline_seconds > letters.forest_inline_seconds
+    # categories: the one-hot encoding's share, and a split among their columns
+    mixed = DataProfile(task="classification", n_rows=10000, n_features=4, sparse=False,
+                        numeric=(0, 1), categorical=(2, 3), high_cardinality=(),
+                        missing_fraction=0.0, class_counts=(2, 2), categorical_levels=(5, 7))
+    assert estimate_forest_seconds(1, train_rows, mixed) == pytest.approx(
+        expected("classification", train_rows, 7, categorical=2))
+    # more rows, more seconds; one fit per fold under cross-validation
+    assert estimate_forest_seconds(1, 2 * train_rows, mixed) > estimate_forest_seconds(
+        1, train_rows, mixed)
+    assert estimate_forest_seconds(5, 800, mixed) == pytest.approx(
+        5 * estimate_forest_seconds(1, 800, mixed))
+    assert make_plan(profile(30000, n_features=200), time_budget=1).forest_inline_seconds \
+        is None
+    neural = make_plan(profile(2400, n_features=36), time_budget=1, neural=True,
+                       torch_available=True)
+    assert neural.forest_inline_seconds is None
+
+
 def test_the_quick_model_is_expected_from_its_numeric_and_categorical_cells():
     """The quick model's seconds: a fixed cost per fold plus each training row's
     numeric and categorical cells (the one-hot encoding costs more a cell); none

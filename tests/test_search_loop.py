@@ -414,24 +414,29 @@ def test_the_short_default_runs_here_as_insurance_when_the_default_is_in_time_on
     assert list(model.leaderboard_.trial) == [0]
 
 
+@pytest.mark.parametrize("forest_in_time", [True, False])
 @pytest.mark.parametrize("Estimator, quick", [("AutoClassifier", "naive_bayes"),
                                               ("AutoRegressor", "ridge")])
-def test_a_fit_of_a_second_runs_the_quick_model_when_no_form_of_the_default_is_in_time(
-        monkeypatch, Estimator, quick):
+def test_a_fit_of_a_second_runs_the_quick_forest_or_model_when_no_form_of_the_default_is_in_time(
+        monkeypatch, Estimator, quick, forest_in_time):
     """When neither form of the strong default is expected in time in the fit's
     process (data too large or wide for a boosted model in a second), the quick
-    model runs there instead, and the fit ends on a model that read the features,
-    not on the dummy."""
+    forest runs there instead, or the quick model when the forest is not expected in
+    time either, and the fit ends on a model that read the features, not on the
+    dummy."""
     from sklearn.datasets import load_diabetes, load_wine
 
     import automl_estimators
     from automl_estimators import evaluation, plan
-    from automl_estimators.metalearning.warm_start import QUICK_ORIGIN
+    from automl_estimators.metalearning.warm_start import QUICK_FOREST_ORIGIN, QUICK_ORIGIN
+    from automl_estimators.spaces.components import QUICK_FOREST
 
     monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
     # both forms of the default past INLINE_MAX_SECONDS; the workers never come up
     monkeypatch.setattr(plan, "estimate_default_seconds",
                         lambda *args, iterations_share=1.0, **_: 30.0 * iterations_share)
+    if not forest_in_time:
+        monkeypatch.setattr(plan, "estimate_forest_seconds", lambda *args: 30.0)
     monkeypatch.setattr(plan, "WORKER_START_SECONDS", 100.0)
     X, y = (load_wine if quick == "naive_bayes" else load_diabetes)(return_X_y=True)
     start = time.monotonic()
@@ -439,9 +444,10 @@ def test_a_fit_of_a_second_runs_the_quick_model_when_no_form_of_the_default_is_i
         time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
     assert time.monotonic() - start < loaded_bound(8)
     trials = model.leaderboard_.set_index("trial")
-    assert list(trials.index) == [1, 0]  # the quick model, the dummy
-    assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == QUICK_ORIGIN
-    assert trials.loc[1, "model"] == quick and model.best_config_["model"] == quick
+    assert list(trials.index) == [1, 0]  # the quick forest or model, the dummy
+    ran, origin = (QUICK_FOREST, QUICK_FOREST_ORIGIN) if forest_in_time else (quick, QUICK_ORIGIN)
+    assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == origin
+    assert trials.loc[1, "model"] == ran and model.best_config_["model"] == ran
     assert model.refit_ == "all rows"
     assert model.score(X, y) > (0.9 if quick == "naive_bayes" else 0.4)
 

@@ -23,15 +23,15 @@ defaults: a fit never ends worse than it). Then, by ``warm_start``:
 
 :func:`inline_trials` says which of these may run in the fit's own process while
 the workers start: the strong default, or its short form (fewer iterations) when
-the budget is a second or two.
+the budget is a second or two, or else the quick forest or the quick model.
 """
 
 from __future__ import annotations
 
 import logging
 
-from ..spaces import DEFAULT_MODEL, short_default
-from ..spaces.components import QUICK_MODEL
+from ..spaces import DEFAULT_MODEL, quick_forest, short_default
+from ..spaces.components import QUICK_FOREST, QUICK_MODEL
 from ..spaces.declarations import MODEL
 from ..trial import Candidate, config_key
 from .features import meta_features
@@ -46,9 +46,13 @@ AUTO_METHOD = "knn"
 # run in the fit's own process when the default would not finish in time there
 # (plan.SearchPlan.short_inline_seconds); never the strong default of the selection rule.
 SHORT_DEFAULT_ORIGIN = "short_default"
-# The origin of the quick model (spaces.components.QUICK_MODEL at its defaults), run in
-# the fit's own process when neither form of the strong default is expected in time
-# there (plan.SearchPlan.quick_inline_seconds).
+# The origin of the quick forest (spaces.quick_forest), run in the fit's own process
+# when neither form of the strong default is expected in time there
+# (plan.SearchPlan.forest_inline_seconds).
+QUICK_FOREST_ORIGIN = "quick_forest"
+# The origin of the quick model (spaces.components.QUICK_MODEL at its defaults), run
+# there when the quick forest is not expected in time either
+# (plan.SearchPlan.quick_inline_seconds).
 QUICK_ORIGIN = "quick"
 
 
@@ -109,16 +113,21 @@ def inline_trials(plan, space, warm_start) -> tuple:
     start (``SearchLoop.inline``), each with its expected seconds there, the first
     expected in time runs: the strong default (``plan.inline_seconds``), then the
     same with the fewest iterations its range allows (``plan.short_inline_seconds``,
-    :data:`SHORT_DEFAULT_ORIGIN`), then the quick model at its defaults
-    (``plan.quick_inline_seconds``, :data:`QUICK_ORIGIN`; when the space offers it).
-    The default's forms need ``warm_start`` to start with the strong default (not
-    with the model excluded, or the neural branch on)."""
+    :data:`SHORT_DEFAULT_ORIGIN`), then the quick forest
+    (``plan.forest_inline_seconds``, :data:`QUICK_FOREST_ORIGIN`), then the quick
+    model at its defaults (``plan.quick_inline_seconds``, :data:`QUICK_ORIGIN`); each
+    of the last two when the space offers it. The default's forms need
+    ``warm_start`` to start with the strong default (not with the model excluded,
+    or the neural branch on)."""
     trials = []
     if warm_start and warm_start[0].config.get(MODEL) == DEFAULT_MODEL:
         overrides, _ = short_default(space.task)
         short = Candidate(space.default_config(DEFAULT_MODEL, overrides), 1.0,
                           SHORT_DEFAULT_ORIGIN)
         trials += [(warm_start[0], plan.inline_seconds), (short, plan.short_inline_seconds)]
+    if QUICK_FOREST in space.models:
+        forest = space.default_config(QUICK_FOREST, quick_forest(space.task)[0])
+        trials.append((Candidate(forest, 1.0, QUICK_FOREST_ORIGIN), plan.forest_inline_seconds))
     quick = QUICK_MODEL[space.task]
     if quick in space.models:
         trials.append((Candidate(space.default_config(quick), 1.0, QUICK_ORIGIN),

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from .components import ALL_COMPONENTS, DEFAULT_MODEL, DEFAULT_PORTFOLIO, ONE_HOT, TUNED_CONFIGS
+from .components import (
+    ALL_COMPONENTS,
+    DEFAULT_MODEL,
+    DEFAULT_PORTFOLIO,
+    ONE_HOT,
+    QUICK_FOREST,
+    TUNED_CONFIGS,
+)
 from .configspace import compiled_space, decode, encode
 from .declarations import (
     ENCODING,
@@ -27,7 +34,8 @@ from .declarations import (
 from .neural import NEURAL_COMPONENTS, neural_components
 from .program import TRANSFORMS, as_node
 
-__all__ = ["STEPS", "Component", "Space", "component_names", "one_hot_width", "short_default"]
+__all__ = ["STEPS", "Component", "Space", "component_names", "one_hot_width", "quick_forest",
+           "short_default"]
 
 # Default choice of each step in the compiled space (the model's is DEFAULT_MODEL).
 STEP_DEFAULTS = {
@@ -57,8 +65,30 @@ def short_default(task: str) -> tuple[dict, float]:
     override (``{iterations name: the range's low end}``) and that share of its
     default iterations. Run where the default itself would not finish in time
     (:func:`automl_estimators.metalearning.warm_start.inline_trials`)."""
-    model = next(c for c in ALL_COMPONENTS
-                 if c.step == MODEL and c.name == DEFAULT_MODEL and task in c.tasks)
+    return _fewest_iterations(DEFAULT_MODEL, task)
+
+
+def quick_forest(task: str) -> tuple[dict, int, float]:
+    """The quick forest (:data:`~.components.QUICK_FOREST` at its defaults) with the
+    fewest trees its searched range allows: the model hyperparameters to override,
+    its trees, and the share of the columns each split considers (its
+    ``max_features`` default). Run in the fit's own process where neither form of
+    the strong default would finish in time
+    (:func:`automl_estimators.metalearning.warm_start.inline_trials`)."""
+    overrides, _ = _fewest_iterations(QUICK_FOREST, task)
+    defaults = _model_component(QUICK_FOREST, task).defaults()
+    return overrides, next(iter(overrides.values())), float(defaults["max_features"])
+
+
+def _model_component(name: str, task: str) -> Component:
+    return next(c for c in ALL_COMPONENTS if c.step == MODEL and c.name == name
+                and task in c.tasks)
+
+
+def _fewest_iterations(name: str, task: str) -> tuple[dict, float]:
+    """``{iterations name: its range's low end}`` of model ``name``, and that share
+    of its default iterations."""
+    model = _model_component(name, task)
     iterations = next(hp for hp in model.hyperparameters if hp.name == model.iterations)
     return {iterations.name: iterations.low}, iterations.low / iterations.default
 

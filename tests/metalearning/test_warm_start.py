@@ -189,50 +189,66 @@ def test_the_shipped_meta_data_is_complete_and_suggests_for_every_task():
 
 
 @pytest.mark.parametrize("task", ["classification", "regression"])
-def test_inline_trials_are_the_strong_default_then_its_short_form_then_the_quick_model(task):
+def test_inline_trials_are_the_strong_default_its_short_form_the_quick_forest_and_model(task):
     """While the workers start, the fit's process may run the strong default, the
     same with the fewest iterations its range allows (only when the queue starts
-    with the strong default), or the quick model at its defaults (when the space
+    with the strong default), the quick forest (extra trees with the fewest trees
+    their range allows) or the quick model at its defaults (each when the space
     offers it); only those the plan expects in time (seconds)."""
     from types import SimpleNamespace
 
     from automl_estimators.metalearning.warm_start import (
+        QUICK_FOREST_ORIGIN,
         QUICK_ORIGIN,
         SHORT_DEFAULT_ORIGIN,
         inline_trials,
     )
     from automl_estimators.selection import DEFAULT_ORIGIN
-    from automl_estimators.spaces import short_default
-    from automl_estimators.spaces.components import QUICK_MODEL
+    from automl_estimators.spaces import quick_forest, short_default
+    from automl_estimators.spaces.components import QUICK_FOREST, QUICK_MODEL
     from automl_estimators.trial import Candidate
 
-    def plan(inline=1.5, short=0.5, quick=0.1):
+    def plan(inline=1.5, short=0.5, forest=0.3, quick=0.1):
         return SimpleNamespace(inline_seconds=inline, short_inline_seconds=short,
-                               quick_inline_seconds=quick)
+                               forest_inline_seconds=forest, quick_inline_seconds=quick)
 
     space = Space(task, n_features=4)
     overrides, share = short_default(task)
     assert overrides == {"max_iter": 32} and share == pytest.approx(0.32)
     queue = [Candidate(c, 1.0, DEFAULT_ORIGIN) for c in space.portfolio()]
-    (default, seconds), (short, short_seconds), (quick, quick_seconds) = inline_trials(
-        plan(), space, queue)
-    assert default is queue[0] and (seconds, short_seconds, quick_seconds) == (1.5, 0.5, 0.1)
+    (default, seconds), (short, short_seconds), (forest, forest_seconds), \
+        (quick, quick_seconds) = inline_trials(plan(), space, queue)
+    assert default is queue[0]
+    assert (seconds, short_seconds, forest_seconds, quick_seconds) == (1.5, 0.5, 0.3, 0.1)
     assert short.origin == SHORT_DEFAULT_ORIGIN != DEFAULT_ORIGIN and short.fidelity == 1.0
     changed = {k for k in default.config if default.config[k] != short.config[k]}
     assert changed == {"model:hist_gradient_boosting:max_iter"}
     assert short.config["model:hist_gradient_boosting:max_iter"] == 32
     assert space.violation(short.config) is None
+    # the quick forest: extra trees at their defaults but 32 trees, the low end of
+    # the searched range (a configuration the search itself could propose)
+    forest_overrides, trees, max_features = quick_forest(task)
+    assert forest_overrides == {"n_estimators": 32} and trees == 32
+    assert max_features == (0.5 if task == "classification" else 1.0)
+    assert forest.origin == QUICK_FOREST_ORIGIN and forest.fidelity == 1.0
+    assert forest.config == space.default_config(QUICK_FOREST, forest_overrides)
+    assert forest.config["model"] == "extra_trees" == QUICK_FOREST
+    assert forest.config["model:extra_trees:n_estimators"] == 32
+    assert space.violation(forest.config) is None
     # the quick model at its defaults, as the portfolio holds it, under an origin
     # of its own: never the selection rule's strong default
     assert quick.origin == QUICK_ORIGIN != DEFAULT_ORIGIN and quick.fidelity == 1.0
     assert quick.config == space.default_config(QUICK_MODEL[task])
     assert quick.config in space.portfolio() and space.violation(quick.config) is None
-    assert [c for c, _ in inline_trials(plan(inline=None), space, queue)] == [short, quick]
-    assert [c for c, _ in inline_trials(plan(quick=None), space, queue)] == [default, short]
+    assert [c for c, _ in inline_trials(plan(inline=None), space, queue)] == [
+        short, forest, quick]
+    assert [c for c, _ in inline_trials(plan(forest=None, quick=None), space, queue)] == [
+        default, short]
     # Not the strong default first (e.g. exclude=["hist_gradient_boosting"]): the
-    # quick model only; not offered (include/exclude): without it.
-    assert [c.origin for c, _ in inline_trials(plan(), space, queue[1:])] == [QUICK_ORIGIN]
-    without = Space(task, n_features=4, exclude=[QUICK_MODEL[task]])
+    # quick forest and model only; not offered (include/exclude): without them.
+    assert [c.origin for c, _ in inline_trials(plan(), space, queue[1:])] == [
+        QUICK_FOREST_ORIGIN, QUICK_ORIGIN]
+    without = Space(task, n_features=4, exclude=[QUICK_FOREST, QUICK_MODEL[task]])
     assert [c.origin for c, _ in inline_trials(
         plan(), without, [Candidate(c, 1.0, DEFAULT_ORIGIN) for c in without.portfolio()])
         ] == [DEFAULT_ORIGIN, SHORT_DEFAULT_ORIGIN]

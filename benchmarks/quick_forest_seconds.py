@@ -1,0 +1,275 @@
+"""How long the quick forest's trial takes against what the plan expects of it, and
+how it scores beside the quick model it runs before.
+
+Usage
+-----
+    python benchmarks/quick_forest_seconds.py            # both parts, then the report
+    python benchmarks/quick_forest_seconds.py --part synthetic
+    python benchmarks/quick_forest_seconds.py --part shared --datasets letter,iris
+    python benchmarks/quick_forest_seconds.py --report   # the report from the CSVs
+
+Where neither form of the strong default is expected in time in a fit's own
+process (a fit of a second or a few), the quick forest runs there
+(``spaces.quick_forest``: extra trees at their defaults, 32 trees), else the quick
+model (naive Bayes, ridge). There it has no time limit but
+``plan.estimate_forest_seconds``, so that estimate must not fall short.
+
+*synthetic*: one-thread seconds of the quick forest (fit, then predict on half the
+rows; the best of two) on random data of 100-30,000 rows x 2-300 columns (binary,
+5-class and regression targets), per tree. From them, the tightest upper envelope
+(a linear program: the least sum of estimate / measured with every estimate at
+least the measured) of ``plan.FOREST_TREE_MODEL`` is fitted and printed beside the
+package's coefficients. Nothing of the shared datasets goes into it.
+
+*shared*: the package's own trials of the quick forest and the quick model (its
+preprocessing and model, the plan's split, one thread; fit and validation
+predictions) on each shared dataset's seed-0 training split as a 1 s fit plans
+them, with their validation scores and the plan's estimates.
+
+Rows go to ``benchmarks/results/quick_forest_seconds_{synthetic,shared}.csv``; the
+report to ``benchmarks/results/quick_forest_seconds.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from common import (  # noqa: E402
+    RESULTS,
+    append_rows,
+    dataset_entry,
+    load_manifest,
+    load_split,
+    machine_line,
+    read_rows,
+    write_report,
+    write_rows,
+)
+from default_seconds import _best_seconds, tightest_envelope  # noqa: E402
+
+SYNTHETIC = RESULTS / "quick_forest_seconds_synthetic.csv"
+SHARED = RESULTS / "quick_forest_seconds_shared.csv"
+OUT = RESULTS / "quick_forest_seconds.md"
+SYNTHETIC_FIELDS = ("run", "kind", "rows", "columns", "features", "trees", "seconds",
+                    "tree_seconds")
+SHARED_FIELDS = ("dataset", "task", "fits", "train_rows", "columns", "model_columns",
+                 "classes", "forest_seconds", "forest_expected", "forest_score",
+                 "quick_seconds", "quick_expected", "quick_score")
+ROWS = (100, 300, 1000, 3000, 10000, 30000)
+COLUMNS = (2, 8, 30, 100, 300)
+MAX_CELLS = 3_000_000
+
+
+def _forest(task):
+    """The quick forest's estimator for ``task``, as a trial builds it."""
+    from automl_estimators.pipelines.instantiation import make_component
+    from automl_estimators.spaces import quick_forest
+    from automl_estimators.spaces.components import ALL_COMPONENTS, QUICK_FOREST
+    from automl_estimators.spaces.declarations import MODEL, hp_key
+
+    component = next(c for c in ALL_COMPONENTS
+                     if c.step == MODEL and c.name == QUICK_FOREST and task in c.tasks)
+    overrides, _, _ = quick_forest(task)
+    values = {**component.defaults(), **overrides}
+    return make_component(component, {hp_key(component, k): v for k, v in values.items()},
+                          random_state=0)
+
+
+def synthetic_rows(run):
+    """One-thread timings of the quick forest on random data (see the module doc), the
+    ``run``-th time."""
+    from automl_estimators.spaces import quick_forest
+
+    rng = np.random.default_rng(0)
+    rows_out = []
+    for rows, columns in itertools.product(ROWS, COLUMNS):
+        if rows * columns > MAX_CELLS:
+            continue
+        X = rng.normal(size=(rows, columns))
+        X[:, ::3] = np.round(X[:, ::3])  # a third of the columns of few levels
+        z = X @ rng.normal(size=columns) / np.sqrt(columns) + np.sin(2 * X[:, 0])
+        noise = rng.normal(scale=0.5, size=rows)
+        for kind in ("binary", "regression", "multiclass"):
+            task = "regression" if kind == "regression" else "classification"
+            y = (z + noise if kind == "regression" else (z + noise > 0)
+                 if kind == "binary" else np.digitize(z, np.quantile(z, [0.2, 0.4, 0.6, 0.8])))
+            model = _forest(task)
+            _, trees, share = quick_forest(task)
+
+            def fit(model=model, X=X, y=y):
+                model.fit(X, y)
+                model.predict(X[: rows // 2])
+
+            seconds = _best_seconds(fit)
+            rows_out.append(dict(run=run, kind=kind, rows=rows, columns=columns,
+                                 features=max(1, int(share * columns)), trees=trees,
+                                 seconds=round(seconds, 5), tree_seconds=seconds / trees))
+            print(rows_out[-1], flush=True)
+    return rows_out
+
+
+def envelope(rows, task):
+    """``plan.FOREST_TREE_MODEL[task]`` fitted as the tightest upper envelope of the
+    synthetic timings of ``task``, each the slowest of its runs."""
+    from automl_estimators.plan import forest_tree_terms
+
+    slowest = {}
+    for r in rows:
+        if (r["kind"] == "regression") != (task == "regression"):
+            continue
+        key = (r["kind"], float(r["rows"]), float(r["features"]))
+        slowest[key] = max(slowest.get(key, 0.0), float(r["tree_seconds"]))
+    A = np.array([forest_tree_terms(rows_, features) for _, rows_, features in slowest])
+    y = np.array(list(slowest.values()))
+    return tightest_envelope(A, y), A, y
+
+
+def shared_rows(names):
+    """The package's quick forest and quick model trials on each shared dataset (see
+    the module doc)."""
+    from automl_estimators import AutoClassifier, AutoRegressor, data, plan
+    from automl_estimators.pipelines.builder import build_pipeline
+    from automl_estimators.spaces import Space, one_hot_width, quick_forest
+    from automl_estimators.spaces.components import QUICK_FOREST, QUICK_MODEL
+
+    rows_out = []
+    for name in names:
+        entry = dataset_entry(name)
+        X_train, _, y_train, _ = load_split(entry, 0)
+        classification = entry["task"] != "regression"
+        estimator = AutoClassifier() if classification else AutoRegressor()
+        X = data.check_X(X_train)
+        y = estimator._check_y(X, y_train)
+        profile = data.profile(X, y, estimator._task)
+        space = Space(estimator._task, sparse=profile.sparse, n_features=profile.n_features,
+                      has_categorical=profile.has_categorical, seed=0,
+                      one_hot_features=one_hot_width(profile))
+        fit_plan = plan.make_plan(profile, time_budget=1.0)
+        splits = plan.make_splits(fit_plan, y, classification, 0)
+        train_rows = len(splits[0][0])
+        row = dict(dataset=name, task=entry["task"], fits=len(splits), train_rows=train_rows,
+                   columns=profile.n_features, model_columns=one_hot_width(profile),
+                   classes=profile.n_classes or 0,
+                   forest_expected=round(plan.estimate_forest_seconds(
+                       len(splits), train_rows, profile), 4),
+                   quick_expected=round(plan.estimate_quick_seconds(
+                       len(splits), train_rows, profile), 4))
+        for part, config in (
+                ("forest", space.default_config(QUICK_FOREST,
+                                                quick_forest(estimator._task)[0])),
+                ("quick", space.default_config(QUICK_MODEL[estimator._task]))):
+            seconds, scores = 0.0, []
+            for train, valid in splits:
+                pipeline = build_pipeline(config, space, profile, random_state=0)
+
+                def fit(pipeline=pipeline, train=train, valid=valid):
+                    pipeline.fit(X.iloc[train], y[train])
+                    pipeline.predict(X.iloc[valid])
+
+                seconds += _best_seconds(fit, repeats=1)
+                predicted = pipeline.predict(X.iloc[valid])
+                truth = y[valid]
+                scores.append(np.mean(predicted == truth) if classification else
+                              1 - np.sum((predicted - truth) ** 2)
+                              / np.sum((truth - truth.mean()) ** 2))
+            row[f"{part}_seconds"] = round(seconds, 4)
+            row[f"{part}_score"] = round(float(np.mean(scores)), 4)
+        rows_out.append(row)
+        print(row, flush=True)
+    return rows_out
+
+
+def report():
+    from automl_estimators import plan
+
+    lines = ["# The quick forest's expected seconds against measured, and its scores", "",
+             f"Written by `python benchmarks/quick_forest_seconds.py --report` from "
+             f"[quick_forest_seconds_synthetic.csv](quick_forest_seconds_synthetic.csv) "
+             f"and [quick_forest_seconds_shared.csv](quick_forest_seconds_shared.csv) "
+             f"(`python benchmarks/quick_forest_seconds.py`); {machine_line()}. One "
+             "thread. What each part measures: the script's doc.", ""]
+    synthetic = read_rows(SYNTHETIC)
+    if synthetic:
+        runs = len({r["run"] for r in synthetic})
+        lines += ["## The per-tree model, fitted on synthetic data", "",
+                  f"{len(synthetic)} timings in {runs} runs (each cell's slowest counts), "
+                  "fitted for each task apart (classification: the binary and 5-class "
+                  "targets). Seconds per tree = fixed + per row x rows + per row and "
+                  "level x rows x log2(rows) + per row, level and feature x rows x "
+                  "log2(rows) x the features a split considers.", "",
+                  "| task | coefficients | fixed | per row | per row and level | "
+                  "per row, level and feature | estimate / measured: min | median | "
+                  "90th percentile | max |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for task in ("classification", "regression"):
+            coef, A, y = envelope(synthetic, task)
+            for label, c in ((f"fitted here ({len(y)} cells)", coef),
+                             ("`plan.FOREST_TREE_MODEL`", plan.FOREST_TREE_MODEL[task])):
+                r = A @ np.asarray(c) / y
+                lines.append(f"| {task} | {label} | " + " | ".join(f"{v:.3g}" for v in c)
+                             + f" | {r.min():.2f} | {np.median(r):.2f} | "
+                             f"{np.quantile(r, 0.9):.2f} | {r.max():.2f} |")
+        lines.append("")
+    shared = read_rows(SHARED)
+    if shared:
+        def ratios(part):
+            return np.array([float(r[f"{part}_expected"]) / float(r[f"{part}_seconds"])
+                             for r in shared])
+
+        lines += ["## The package's trials on the shared datasets", "",
+                  "Seed 0's training split, the plan of a 1 s fit (its resampling: "
+                  "holdout, or 5-fold cross-validation on the smallest); *expected*: "
+                  "`plan.estimate_forest_seconds`, `plan.estimate_quick_seconds`; "
+                  "*score*: validation accuracy or R² (the mean over folds).", "",
+                  "| estimate | min | median | max | below measured |",
+                  "|---|---:|---:|---:|---:|"]
+        for part in ("forest", "quick"):
+            r = ratios(part)
+            lines.append(f"| {part} expected / measured | {r.min():.2f} | "
+                         f"{np.median(r):.2f} | {r.max():.2f} | {(r < 1).sum()} of "
+                         f"{len(r)} |")
+        lines.append("")
+        for task in ("classification", "regression"):
+            chosen = [r for r in shared if (r["task"] == "regression") == (task == "regression")]
+            forest = np.mean([float(r["forest_score"]) for r in chosen])
+            quick = np.mean([float(r["quick_score"]) for r in chosen])
+            higher = sum(float(r["forest_score"]) > float(r["quick_score"]) for r in chosen)
+            lines.append(f"- {task}, {len(chosen)} datasets: mean validation score quick "
+                         f"forest {forest:.4f}, quick model {quick:.4f}; the forest higher "
+                         f"on {higher}")
+        lines += ["", "| dataset | fits | train rows | columns | one-hot | classes | "
+                  "forest s | expected | score | quick model s | expected | score |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in shared:
+            lines.append("| " + " | ".join(str(r[k]) for k in (
+                "dataset", "fits", "train_rows", "columns", "model_columns", "classes",
+                "forest_seconds", "forest_expected", "forest_score", "quick_seconds",
+                "quick_expected", "quick_score")) + " |")
+    write_report(lines, OUT)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("synthetic", "shared", "both"), default="both")
+    parser.add_argument("--datasets", help="comma-separated shared datasets (default: all)")
+    parser.add_argument("--report", action="store_true", help="only rebuild the report")
+    args = parser.parse_args(argv)
+    if not args.report:
+        if args.part in ("synthetic", "both"):
+            runs = {int(r["run"]) for r in read_rows(SYNTHETIC)}
+            append_rows(SYNTHETIC, SYNTHETIC_FIELDS, synthetic_rows(max(runs, default=0) + 1))
+        if args.part in ("shared", "both"):
+            names = (args.datasets.split(",") if args.datasets
+                     else [e["name"] for e in load_manifest()])
+            write_rows(SHARED, SHARED_FIELDS, shared_rows(names))
+    report()
+
+
+if __name__ == "__main__":
+    main()
