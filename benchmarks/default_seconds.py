@@ -85,36 +85,43 @@ def synthetic_rows(run):
     ``run``-th time."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    rng = np.random.default_rng(0)
     rows_out = []
+    for rows, columns, kind, X, y in synthetic_cases():
+        if kind == "regression":
+            model, trees = HistGradientBoostingRegressor(), 1
+        else:
+            model = HistGradientBoostingClassifier()
+            trees = 1 if kind == "binary" else 5
+        # every iteration, so that the time per iteration is that of all 100
+        model.set_params(random_state=0, early_stopping=False)
+
+        def fit(model=model, X=X, y=y):
+            model.fit(X, y)
+            model.predict(X[: rows // 2])
+
+        seconds = _best_seconds(fit)
+        rows_out.append(dict(run=run, kind=kind, rows=rows, columns=columns, trees=trees,
+                             iterations=model.n_iter_, seconds=round(seconds, 5),
+                             tree_seconds=seconds / model.n_iter_ / trees))
+        print(rows_out[-1], flush=True)
+    return rows_out
+
+
+def synthetic_cases():
+    """(rows, columns, kind, X, y) of the random data both timing scripts fit: every
+    ROWS x COLUMNS of at most MAX_CELLS cells, a third of the columns of few levels,
+    and a binary, a regression and a 5-class target of the same features."""
+    rng = np.random.default_rng(0)
     for rows, columns in itertools.product(ROWS, COLUMNS):
         if rows * columns > MAX_CELLS:
             continue
         X = rng.normal(size=(rows, columns))
-        X[:, ::3] = np.round(X[:, ::3])  # a third of the columns of few levels
+        X[:, ::3] = np.round(X[:, ::3])
         z = X @ rng.normal(size=columns) / np.sqrt(columns) + np.sin(2 * X[:, 0])
         noise = rng.normal(scale=0.5, size=rows)
-        for kind in ("binary", "regression", "multiclass"):
-            if kind == "regression":
-                model, y, trees = HistGradientBoostingRegressor(), z + noise, 1
-            elif kind == "binary":
-                model, y, trees = HistGradientBoostingClassifier(), (z + noise > 0), 1
-            else:
-                model, trees = HistGradientBoostingClassifier(), 5
-                y = np.digitize(z, np.quantile(z, [0.2, 0.4, 0.6, 0.8]))
-            # every iteration, so that the time per iteration is that of all 100
-            model.set_params(random_state=0, early_stopping=False)
-
-            def fit(model=model, X=X, y=y):
-                model.fit(X, y)
-                model.predict(X[: rows // 2])
-
-            seconds = _best_seconds(fit)
-            rows_out.append(dict(run=run, kind=kind, rows=rows, columns=columns, trees=trees,
-                                 iterations=model.n_iter_, seconds=round(seconds, 5),
-                                 tree_seconds=seconds / model.n_iter_ / trees))
-            print(rows_out[-1], flush=True)
-    return rows_out
+        yield rows, columns, "binary", X, z + noise > 0
+        yield rows, columns, "regression", X, z + noise
+        yield rows, columns, "multiclass", X, np.digitize(z, np.quantile(z, [0.2, 0.4, 0.6, 0.8]))
 
 
 def envelope(rows):
@@ -143,27 +150,38 @@ def tightest_envelope(A, y):
     return fit.x
 
 
+def shared_setup(name):
+    """What a 1 s fit of shared dataset ``name`` (seed 0's training split) has before
+    its first trial: (entry, X, y, profile, space, plan, splits), as the estimator
+    checks, profiles and plans it."""
+    from automl_estimators import AutoClassifier, AutoRegressor, data, plan
+    from automl_estimators.spaces import Space, one_hot_width
+
+    entry = dataset_entry(name)
+    X_train, _, y_train, _ = load_split(entry, 0)
+    classification = entry["task"] != "regression"
+    estimator = AutoClassifier() if classification else AutoRegressor()
+    X = data.check_X(X_train)
+    y = estimator._check_y(X, y_train)
+    profile = data.profile(X, y, estimator._task)
+    fit_plan = plan.make_plan(profile, time_budget=1.0)
+    space = Space(estimator._task, sparse=profile.sparse, n_features=profile.n_features,
+                  has_categorical=profile.has_categorical, seed=0,
+                  one_hot_features=one_hot_width(profile))
+    return (entry, X, y, profile, space, fit_plan,
+            plan.make_splits(fit_plan, y, classification, 0))
+
+
 def shared_rows(names):
     """The package's default trial on each shared dataset (see the module doc)."""
-    from automl_estimators import AutoClassifier, AutoRegressor, data, plan
+    from automl_estimators import plan
     from automl_estimators.pipelines.builder import build_pipeline
-    from automl_estimators.spaces import Space, one_hot_width
+    from automl_estimators.spaces import one_hot_width
     from automl_estimators.spaces.components import DEFAULT_MODEL
 
     rows_out = []
     for name in names:
-        entry = dataset_entry(name)
-        X_train, _, y_train, _ = load_split(entry, 0)
-        classification = entry["task"] != "regression"
-        estimator = AutoClassifier() if classification else AutoRegressor()
-        X = data.check_X(X_train)
-        y = estimator._check_y(X, y_train)
-        profile = data.profile(X, y, estimator._task)
-        fit_plan = plan.make_plan(profile, time_budget=1.0)
-        space = Space(estimator._task, sparse=profile.sparse, n_features=profile.n_features,
-                      has_categorical=profile.has_categorical, seed=0,
-                      one_hot_features=one_hot_width(profile))
-        splits = plan.make_splits(fit_plan, y, classification, 0)
+        entry, X, y, profile, space, fit_plan, splits = shared_setup(name)
         config = space.default_config(DEFAULT_MODEL)
         seconds, iterations = 0.0, []
         for train, valid in splits:
@@ -254,20 +272,30 @@ def report():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    run_parts(argv, __doc__, (SYNTHETIC, SYNTHETIC_FIELDS, synthetic_rows),
+              (SHARED, SHARED_FIELDS, shared_rows), report)
+
+
+def run_parts(argv, doc, synthetic, shared, report_):
+    """A timing script's command line: its synthetic part (a run appended to its CSV),
+    its shared part (the CSV written anew), or both, then its report. ``synthetic``
+    and ``shared``: (CSV path, fields, function making the rows)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--part", choices=("synthetic", "shared", "both"), default="both")
     parser.add_argument("--datasets", help="comma-separated shared datasets (default: all)")
     parser.add_argument("--report", action="store_true", help="only rebuild the report")
     args = parser.parse_args(argv)
     if not args.report:
         if args.part in ("synthetic", "both"):
-            runs = {int(r["run"]) for r in read_rows(SYNTHETIC)}
-            append_rows(SYNTHETIC, SYNTHETIC_FIELDS, synthetic_rows(max(runs, default=0) + 1))
+            path, fields, make_rows = synthetic
+            runs = {int(r["run"]) for r in read_rows(path)}
+            append_rows(path, fields, make_rows(max(runs, default=0) + 1))
         if args.part in ("shared", "both"):
+            path, fields, make_rows = shared
             names = (args.datasets.split(",") if args.datasets
                      else [e["name"] for e in load_manifest()])
-            write_rows(SHARED, SHARED_FIELDS, shared_rows(names))
-    report()
+            write_rows(path, fields, make_rows(names))
+    report_()
 
 
 if __name__ == "__main__":

@@ -31,8 +31,6 @@ report to ``benchmarks/results/quick_forest_seconds.md``.
 """
 from __future__ import annotations
 
-import argparse
-import itertools
 import sys
 from pathlib import Path
 
@@ -42,16 +40,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from common import (  # noqa: E402
     RESULTS,
-    append_rows,
-    dataset_entry,
-    load_manifest,
-    load_split,
     machine_line,
     read_rows,
     write_report,
-    write_rows,
 )
-from default_seconds import _best_seconds, tightest_envelope  # noqa: E402
+from default_seconds import (  # noqa: E402
+    _best_seconds,
+    run_parts,
+    shared_setup,
+    synthetic_cases,
+    tightest_envelope,
+)
 
 SYNTHETIC = RESULTS / "quick_forest_seconds_synthetic.csv"
 SHARED = RESULTS / "quick_forest_seconds_shared.csv"
@@ -61,9 +60,6 @@ SYNTHETIC_FIELDS = ("run", "kind", "rows", "columns", "features", "trees", "seco
 SHARED_FIELDS = ("dataset", "task", "fits", "train_rows", "columns", "model_columns",
                  "classes", "forest_seconds", "forest_expected", "forest_score",
                  "quick_seconds", "quick_expected", "quick_score")
-ROWS = (100, 300, 1000, 3000, 10000, 30000)
-COLUMNS = (2, 8, 30, 100, 300)
-MAX_CELLS = 3_000_000
 
 
 def _forest(task):
@@ -86,31 +82,21 @@ def synthetic_rows(run):
     ``run``-th time."""
     from automl_estimators.spaces import quick_forest
 
-    rng = np.random.default_rng(0)
     rows_out = []
-    for rows, columns in itertools.product(ROWS, COLUMNS):
-        if rows * columns > MAX_CELLS:
-            continue
-        X = rng.normal(size=(rows, columns))
-        X[:, ::3] = np.round(X[:, ::3])  # a third of the columns of few levels
-        z = X @ rng.normal(size=columns) / np.sqrt(columns) + np.sin(2 * X[:, 0])
-        noise = rng.normal(scale=0.5, size=rows)
-        for kind in ("binary", "regression", "multiclass"):
-            task = "regression" if kind == "regression" else "classification"
-            y = (z + noise if kind == "regression" else (z + noise > 0)
-                 if kind == "binary" else np.digitize(z, np.quantile(z, [0.2, 0.4, 0.6, 0.8])))
-            model = _forest(task)
-            _, trees, share = quick_forest(task)
+    for rows, columns, kind, X, y in synthetic_cases():
+        task = "regression" if kind == "regression" else "classification"
+        model = _forest(task)
+        _, trees, share = quick_forest(task)
 
-            def fit(model=model, X=X, y=y):
-                model.fit(X, y)
-                model.predict(X[: rows // 2])
+        def fit(model=model, X=X, y=y):
+            model.fit(X, y)
+            model.predict(X[: rows // 2])
 
-            seconds = _best_seconds(fit)
-            rows_out.append(dict(run=run, kind=kind, rows=rows, columns=columns,
-                                 features=max(1, int(share * columns)), trees=trees,
-                                 seconds=round(seconds, 5), tree_seconds=seconds / trees))
-            print(rows_out[-1], flush=True)
+        seconds = _best_seconds(fit)
+        rows_out.append(dict(run=run, kind=kind, rows=rows, columns=columns,
+                             features=max(1, int(share * columns)), trees=trees,
+                             seconds=round(seconds, 5), tree_seconds=seconds / trees))
+        print(rows_out[-1], flush=True)
     return rows_out
 
 
@@ -133,25 +119,15 @@ def envelope(rows, task):
 def shared_rows(names):
     """The package's quick forest and quick model trials on each shared dataset (see
     the module doc)."""
-    from automl_estimators import AutoClassifier, AutoRegressor, data, plan
+    from automl_estimators import plan
     from automl_estimators.pipelines.builder import build_pipeline
-    from automl_estimators.spaces import Space, one_hot_width, quick_forest
+    from automl_estimators.spaces import one_hot_width, quick_forest
     from automl_estimators.spaces.components import QUICK_FOREST, QUICK_MODEL
 
     rows_out = []
     for name in names:
-        entry = dataset_entry(name)
-        X_train, _, y_train, _ = load_split(entry, 0)
+        entry, X, y, profile, space, fit_plan, splits = shared_setup(name)
         classification = entry["task"] != "regression"
-        estimator = AutoClassifier() if classification else AutoRegressor()
-        X = data.check_X(X_train)
-        y = estimator._check_y(X, y_train)
-        profile = data.profile(X, y, estimator._task)
-        space = Space(estimator._task, sparse=profile.sparse, n_features=profile.n_features,
-                      has_categorical=profile.has_categorical, seed=0,
-                      one_hot_features=one_hot_width(profile))
-        fit_plan = plan.make_plan(profile, time_budget=1.0)
-        splits = plan.make_splits(fit_plan, y, classification, 0)
         train_rows = len(splits[0][0])
         row = dict(dataset=name, task=entry["task"], fits=len(splits), train_rows=train_rows,
                    columns=profile.n_features, model_columns=one_hot_width(profile),
@@ -162,8 +138,8 @@ def shared_rows(names):
                        len(splits), train_rows, profile), 4))
         for part, config in (
                 ("forest", space.default_config(QUICK_FOREST,
-                                                quick_forest(estimator._task)[0])),
-                ("quick", space.default_config(QUICK_MODEL[estimator._task]))):
+                                                quick_forest(space.task)[0])),
+                ("quick", space.default_config(QUICK_MODEL[space.task]))):
             seconds, scores = 0.0, []
             for train, valid in splits:
                 pipeline = build_pipeline(config, space, profile, random_state=0)
@@ -255,20 +231,8 @@ def report():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("synthetic", "shared", "both"), default="both")
-    parser.add_argument("--datasets", help="comma-separated shared datasets (default: all)")
-    parser.add_argument("--report", action="store_true", help="only rebuild the report")
-    args = parser.parse_args(argv)
-    if not args.report:
-        if args.part in ("synthetic", "both"):
-            runs = {int(r["run"]) for r in read_rows(SYNTHETIC)}
-            append_rows(SYNTHETIC, SYNTHETIC_FIELDS, synthetic_rows(max(runs, default=0) + 1))
-        if args.part in ("shared", "both"):
-            names = (args.datasets.split(",") if args.datasets
-                     else [e["name"] for e in load_manifest()])
-            write_rows(SHARED, SHARED_FIELDS, shared_rows(names))
-    report()
+    run_parts(argv, __doc__, (SYNTHETIC, SYNTHETIC_FIELDS, synthetic_rows),
+              (SHARED, SHARED_FIELDS, shared_rows), report)
 
 
 if __name__ == "__main__":
