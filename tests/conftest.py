@@ -26,6 +26,8 @@ time. So no test may depend on how much work finishes in wall-clock time:
 """
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -78,6 +80,21 @@ def load(name, n_rows=None, seed=0):
         frame = frame.sample(n=n_rows, random_state=seed)
     y = frame.pop("target")
     return frame.reset_index(drop=True), y.reset_index(drop=True)
+
+
+@pytest.fixture
+def short_tmp_path():
+    """An empty folder with a short path, for a TMPDIR under which a fit's workers put
+    their forkserver's socket (multiprocessing's ``pymp-*/listener-*``). A Unix
+    socket's path holds at most 107 bytes, and pytest's ``tmp_path`` grows with its
+    run counter (``/tmp/pytest-of-<user>/pytest-<n>/popen-gw<k>/<test name>0``):
+    measured, from the 100th run on one machine a socket under it no longer fits,
+    the package falls back to spawning its workers with a warning, and a test that
+    asserts an empty stderr fails."""
+    folder = Path(tempfile.mkdtemp(prefix="ae-", dir="/tmp" if Path("/tmp").is_dir()
+                                   else None))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -75,7 +75,7 @@ def _left_since(before):
 
 
 @pytest.fixture
-def fresh_tmp(tmp_path, monkeypatch):
+def fresh_tmp(short_tmp_path, monkeypatch):
     """An empty temporary folder for the test (tempfile and TMPDIR), and the
     process's one-time helpers (multiprocessing's own folder, the forkserver)
     started before it, outside it."""
@@ -83,8 +83,7 @@ def fresh_tmp(tmp_path, monkeypatch):
 
     multiprocessing.util.get_temp_dir()
     worker_context()
-    folder = tmp_path / "tmp"
-    folder.mkdir()
+    folder = short_tmp_path
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     monkeypatch.setenv("TMPDIR", str(folder))
     return folder
@@ -301,7 +300,7 @@ def _running(process) -> bool:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_a_fit_killed_from_outside_leaves_no_temporary_folder(tmp_path, sig):
+def test_a_fit_killed_from_outside_leaves_no_temporary_folder(tmp_path, short_tmp_path, sig):
     """A process stopped by ``timeout``, a job scheduler or the out-of-memory killer
     runs no Python code on its way out: measured (session 27), a SMAC fit stopped with
     SIGTERM left its data folder (the data, a trial's answer) and SMAC's folder in
@@ -310,8 +309,7 @@ def test_a_fit_killed_from_outside_leaves_no_temporary_folder(tmp_path, sig):
     import subprocess
     import sys
 
-    folder = tmp_path / "tmp"
-    folder.mkdir()
+    folder = short_tmp_path
     log = tmp_path / "scratch.log"
     errors = tmp_path / "stderr.txt"
     with open(errors, "w") as stderr:  # a file: a pipe nobody reads could fill and block

@@ -18,13 +18,12 @@ BUDGET = 30
 
 
 def test_a_dask_worker_killed_mid_trial_is_recorded_and_the_fit_ends_with_a_model(
-        tmp_path, monkeypatch):
+        tmp_path, short_tmp_path, monkeypatch):
     X, y = load_iris(return_X_y=True)
     scratch = tmp_path / "dask"
     # The workers' temporary folder: multiprocessing's there (pymp-*, their trial
     # pools' forkserver socket) goes with the killed worker too (scratch.py).
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
+    temporary = short_tmp_path
     monkeypatch.setenv("TMPDIR", str(temporary))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None, local_directory=str(scratch),

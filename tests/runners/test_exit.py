@@ -52,14 +52,14 @@ def test_a_script_ending_while_its_workers_start_prints_no_worker_traceback():
         assert done.stderr == "", done.stderr
 
 
-def test_a_script_that_fits_and_ends_leaves_no_folder_and_no_tracker_warning(tmp_path):
+def test_a_script_that_fits_and_ends_leaves_no_folder_and_no_tracker_warning(
+        tmp_path, short_tmp_path):
     """Every temporary folder of a fit with workers is registered with the resource
     tracker, multiprocessing's ``pymp-*`` included (scratch.py), and unregistered on a
     normal exit before it is removed: the tracker, which outlives the script by a
     moment, finds none left and prints nothing ("There appear to be 1 leaked folder
     objects"). ``run`` reads stderr until the tracker, which shares it, has ended."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
+    folder = short_tmp_path
     log = tmp_path / "scratch.log"
     script = textwrap.dedent("""
         import logging, sys
