@@ -131,11 +131,18 @@ def envelope(rows):
     estimate >= measured."""
     from automl_estimators.plan import hgb_tree_terms
 
+    return slowest_envelope(rows, "columns", hgb_tree_terms)
+
+
+def slowest_envelope(rows, size, terms):
+    """(coefficients, terms matrix, timings) of :func:`tightest_envelope` over the
+    slowest ``tree_seconds`` of each (kind, rows, ``size`` column) cell of ``rows``;
+    ``terms(rows, size)`` gives a cell's terms."""
     slowest = {}
     for r in rows:
-        key = (r["kind"], float(r["rows"]), float(r["columns"]))
+        key = (r["kind"], float(r["rows"]), float(r[size]))
         slowest[key] = max(slowest.get(key, 0.0), float(r["tree_seconds"]))
-    A = np.array([hgb_tree_terms(rows_, columns) for _, rows_, columns in slowest])
+    A = np.array([terms(rows_, size_) for _, rows_, size_ in slowest])
     y = np.array(list(slowest.values()))
     return tightest_envelope(A, y), A, y
 

@@ -48,8 +48,8 @@ from default_seconds import (  # noqa: E402
     _best_seconds,
     run_parts,
     shared_setup,
+    slowest_envelope,
     synthetic_cases,
-    tightest_envelope,
 )
 
 SYNTHETIC = RESULTS / "quick_forest_seconds_synthetic.csv"
@@ -105,15 +105,8 @@ def envelope(rows, task):
     synthetic timings of ``task``, each the slowest of its runs."""
     from automl_estimators.plan import forest_tree_terms
 
-    slowest = {}
-    for r in rows:
-        if (r["kind"] == "regression") != (task == "regression"):
-            continue
-        key = (r["kind"], float(r["rows"]), float(r["features"]))
-        slowest[key] = max(slowest.get(key, 0.0), float(r["tree_seconds"]))
-    A = np.array([forest_tree_terms(rows_, features) for _, rows_, features in slowest])
-    y = np.array(list(slowest.values()))
-    return tightest_envelope(A, y), A, y
+    return slowest_envelope([r for r in rows if (r["kind"] == "regression")
+                             == (task == "regression")], "features", forest_tree_terms)
 
 
 def shared_rows(names):
