@@ -161,14 +161,12 @@ class SearchLoop:
         seconds here: the first warm-start candidate itself (the strong default,
         ``plan.inline_seconds``), then its short form (``plan.short_inline_seconds``),
         then the quick forest and the quick model (``plan.forest_inline_seconds``,
-        ``plan.quick_inline_seconds``;
-        :func:`~.metalearning.warm_start.inline_trials`). While the workers are not up
-        yet, the first expected within :data:`~.plan.INLINE_SHARE` of the search
-        time left runs here; the others only when the strong
-        default is not expected to end in a worker in that time either
-        (:func:`~.plan.default_late`), and then the
-        strong default stays first in the queue for the workers. A trial here
-        counts in ``max_trials``.
+        ``plan.quick_inline_seconds``; :func:`~.metalearning.warm_start.inline_trials`).
+        While the workers are not up yet, the first expected within
+        :data:`~.plan.INLINE_SHARE` of the search time left runs here; the others
+        only when the strong default is not expected to end in a worker in that time
+        either (:func:`~.plan.default_late`), and then the strong default stays first
+        in the queue for the workers. A trial here counts in ``max_trials``.
         Empty: every trial in a worker.
     default_seconds : float or None
         Expected seconds of the strong default's trial (``plan.default_seconds``).
@@ -336,12 +334,11 @@ class SearchLoop:
         return True
 
     def _run_first_here(self, search_left):
-        """Run the strong default, or else its short form, the quick forest or the quick model
-        (:attr:`inline`), in this
-        process when the workers are not up yet and it is expected to take a
-        fraction of the search time: in a fresh process the workers' start (1.5 s
-        and more) would otherwise take a fit of a second or two whole, and it would
-        end on the dummy."""
+        """Run the strong default, or else its short form, the quick forest or the
+        quick model (:attr:`inline`), in this process when the workers are not up
+        yet and it is expected to take a fraction of the search time: in a fresh
+        process the workers' start (1.5 s and more) would otherwise take a fit of a
+        second or two whole, and it would end on the dummy."""
         if not self._queue or self.evaluator.ready(0.0):
             return
         late = default_late(self.default_seconds, search_left)
