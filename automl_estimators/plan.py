@@ -372,23 +372,37 @@ def hgb_tree_terms(rows: float, columns: int) -> tuple[float, ...]:
 def estimate_quick_seconds(n_fits: int, train_rows: float, profile) -> float:
     """Expected seconds of the quick model's trial on one thread (see
     :data:`QUICK_NUMERIC_CELL_SECONDS`): ``n_fits`` fits on ``train_rows`` rows each."""
-    categorical = len(profile.categorical) + len(profile.high_cardinality)
-    per_row = (len(profile.numeric) * QUICK_NUMERIC_CELL_SECONDS
-               + categorical * QUICK_CATEGORICAL_CELL_SECONDS)
-    return n_fits * (INLINE_FIT_SECONDS + train_rows * per_row)
+    return n_fits * (INLINE_FIT_SECONDS
+                     + train_rows * len(profile.numeric) * QUICK_NUMERIC_CELL_SECONDS
+                     + _encoding_seconds(train_rows, profile))
 
 
 def estimate_forest_seconds(n_fits: int, train_rows: float, profile) -> float:
     """Expected seconds of the quick forest's trial on one thread (see
     :data:`FOREST_TREE_MODEL`): ``n_fits`` fits on ``train_rows`` rows each."""
-    _, trees, share = quick_forest(profile.task)
-    features = max(1, int(share * one_hot_width(profile)))
+    _, trees, _ = quick_forest(profile.task)
+    features = forest_features(profile.task, one_hot_width(profile))
+    return n_fits * (INLINE_FIT_SECONDS + _encoding_seconds(train_rows, profile)
+                     + trees * forest_tree_seconds(profile.task, train_rows, features))
+
+
+def _encoding_seconds(train_rows: float, profile) -> float:
+    """The one-hot encoding's share of a quick trial's fit: its categorical columns'
+    cells (:data:`QUICK_CATEGORICAL_CELL_SECONDS`)."""
     categorical = len(profile.categorical) + len(profile.high_cardinality)
-    return n_fits * (INLINE_FIT_SECONDS
-                     + train_rows * categorical * QUICK_CATEGORICAL_CELL_SECONDS
-                     + trees * sum(c * t for c, t in zip(
-                         FOREST_TREE_MODEL[profile.task],
-                         forest_tree_terms(train_rows, features))))
+    return train_rows * categorical * QUICK_CATEGORICAL_CELL_SECONDS
+
+
+def forest_features(task: str, columns: int) -> int:
+    """The columns each split of the quick forest considers among ``columns``: its
+    ``max_features`` share, as scikit-learn counts it (at least one)."""
+    return max(1, int(quick_forest(task)[2] * columns))
+
+
+def forest_tree_seconds(task: str, rows: float, features: int) -> float:
+    """Expected seconds of one tree of the quick forest on ``rows``, each split
+    considering ``features`` columns (:data:`FOREST_TREE_MODEL`)."""
+    return sum(c * t for c, t in zip(FOREST_TREE_MODEL[task], forest_tree_terms(rows, features)))
 
 
 def forest_tree_terms(rows: float, features: int) -> tuple[float, ...]:

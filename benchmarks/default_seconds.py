@@ -179,27 +179,39 @@ def shared_setup(name):
             plan.make_splits(fit_plan, y, classification, 0))
 
 
+def timed_folds(config, space, profile, X, y, splits, repeats=2):
+    """The package's trial of ``config`` on one thread, fold by fold: each fold's
+    pipeline fitted on its training rows and predicting its validation rows, the
+    best of ``repeats`` timings. Returns (seconds summed over the folds, [(pipeline,
+    validation rows, their predictions)])."""
+    from automl_estimators.pipelines.builder import build_pipeline
+
+    seconds, folds = 0.0, []
+    for train, valid in splits:
+        pipeline = build_pipeline(config, space, profile, random_state=0)
+        predicted = {}
+
+        def fit(pipeline=pipeline, train=train, valid=valid, predicted=predicted):
+            pipeline.fit(X.iloc[train], y[train])
+            predicted["valid"] = pipeline.predict(X.iloc[valid])
+
+        seconds += _best_seconds(fit, repeats)
+        folds.append((pipeline, valid, predicted["valid"]))
+    return seconds, folds
+
+
 def shared_rows(names):
     """The package's default trial on each shared dataset (see the module doc)."""
     from automl_estimators import plan
-    from automl_estimators.pipelines.builder import build_pipeline
     from automl_estimators.spaces import one_hot_width
     from automl_estimators.spaces.components import DEFAULT_MODEL
 
     rows_out = []
     for name in names:
         entry, X, y, profile, space, fit_plan, splits = shared_setup(name)
-        config = space.default_config(DEFAULT_MODEL)
-        seconds, iterations = 0.0, []
-        for train, valid in splits:
-            pipeline = build_pipeline(config, space, profile, random_state=0)
-
-            def fit(pipeline=pipeline, train=train, valid=valid):
-                pipeline.fit(X.iloc[train], y[train])
-                pipeline.predict(X.iloc[valid])
-
-            seconds += _best_seconds(fit)
-            iterations.append(pipeline[-1].n_iter_)
+        seconds, folds = timed_folds(space.default_config(DEFAULT_MODEL), space, profile,
+                                     X, y, splits)
+        iterations = [pipeline[-1].n_iter_ for pipeline, _, _ in folds]
         train_rows = len(splits[0][0])
         classes = profile.n_classes or 0
         trees = classes if classes > 2 else 1

@@ -42,6 +42,7 @@ from common import (  # noqa: E402
     RESULTS,
     machine_line,
     read_rows,
+    score_of,
     write_report,
 )
 from default_seconds import (  # noqa: E402
@@ -50,6 +51,7 @@ from default_seconds import (  # noqa: E402
     shared_setup,
     slowest_envelope,
     synthetic_cases,
+    timed_folds,
 )
 
 SYNTHETIC = RESULTS / "quick_forest_seconds_synthetic.csv"
@@ -63,30 +65,29 @@ SHARED_FIELDS = ("dataset", "task", "fits", "train_rows", "columns", "model_colu
 
 
 def _forest(task):
-    """The quick forest's estimator for ``task``, as a trial builds it."""
+    """The quick forest's estimator for ``task``, built as a trial builds it."""
     from automl_estimators.pipelines.instantiation import make_component
-    from automl_estimators.spaces import quick_forest
-    from automl_estimators.spaces.components import ALL_COMPONENTS, QUICK_FOREST
-    from automl_estimators.spaces.declarations import MODEL, hp_key
+    from automl_estimators.spaces import Space, quick_forest
+    from automl_estimators.spaces.components import QUICK_FOREST
+    from automl_estimators.spaces.declarations import MODEL
 
-    component = next(c for c in ALL_COMPONENTS
-                     if c.step == MODEL and c.name == QUICK_FOREST and task in c.tasks)
-    overrides, _, _ = quick_forest(task)
-    values = {**component.defaults(), **overrides}
-    return make_component(component, {hp_key(component, k): v for k, v in values.items()},
+    space = Space(task, n_features=2)
+    return make_component(space.component(MODEL, QUICK_FOREST),
+                          space.default_config(QUICK_FOREST, quick_forest(task)[0]),
                           random_state=0)
 
 
 def synthetic_rows(run):
     """One-thread timings of the quick forest on random data (see the module doc), the
     ``run``-th time."""
+    from automl_estimators.plan import forest_features
     from automl_estimators.spaces import quick_forest
 
     rows_out = []
     for rows, columns, kind, X, y in synthetic_cases():
         task = "regression" if kind == "regression" else "classification"
         model = _forest(task)
-        _, trees, share = quick_forest(task)
+        _, trees, _ = quick_forest(task)
 
         def fit(model=model, X=X, y=y):
             model.fit(X, y)
@@ -94,7 +95,7 @@ def synthetic_rows(run):
 
         seconds = _best_seconds(fit)
         rows_out.append(dict(run=run, kind=kind, rows=rows, columns=columns,
-                             features=max(1, int(share * columns)), trees=trees,
+                             features=forest_features(task, columns), trees=trees,
                              seconds=round(seconds, 5), tree_seconds=seconds / trees))
         print(rows_out[-1], flush=True)
     return rows_out
@@ -113,14 +114,12 @@ def shared_rows(names):
     """The package's quick forest and quick model trials on each shared dataset (see
     the module doc)."""
     from automl_estimators import plan
-    from automl_estimators.pipelines.builder import build_pipeline
     from automl_estimators.spaces import one_hot_width, quick_forest
     from automl_estimators.spaces.components import QUICK_FOREST, QUICK_MODEL
 
     rows_out = []
     for name in names:
         entry, X, y, profile, space, fit_plan, splits = shared_setup(name)
-        classification = entry["task"] != "regression"
         train_rows = len(splits[0][0])
         row = dict(dataset=name, task=entry["task"], fits=len(splits), train_rows=train_rows,
                    columns=profile.n_features, model_columns=one_hot_width(profile),
@@ -133,20 +132,9 @@ def shared_rows(names):
                 ("forest", space.default_config(QUICK_FOREST,
                                                 quick_forest(space.task)[0])),
                 ("quick", space.default_config(QUICK_MODEL[space.task]))):
-            seconds, scores = 0.0, []
-            for train, valid in splits:
-                pipeline = build_pipeline(config, space, profile, random_state=0)
-
-                def fit(pipeline=pipeline, train=train, valid=valid):
-                    pipeline.fit(X.iloc[train], y[train])
-                    pipeline.predict(X.iloc[valid])
-
-                seconds += _best_seconds(fit, repeats=1)
-                predicted = pipeline.predict(X.iloc[valid])
-                truth = y[valid]
-                scores.append(np.mean(predicted == truth) if classification else
-                              1 - np.sum((predicted - truth) ** 2)
-                              / np.sum((truth - truth.mean()) ** 2))
+            seconds, folds = timed_folds(config, space, profile, X, y, splits, repeats=1)
+            scores = [score_of(entry["task"], y[valid], predicted)
+                      for _, valid, predicted in folds]
             row[f"{part}_seconds"] = round(seconds, 4)
             row[f"{part}_score"] = round(float(np.mean(scores)), 4)
         rows_out.append(row)
