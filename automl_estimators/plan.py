@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
 
-from .budget import MIN_TRIAL_SECONDS
+from .budget import MIN_TRIAL_SECONDS, SHUTDOWN_MARGIN
 from .search import STRATEGIES
 from .search.base import ETA
 from .spaces import one_hot_width, quick_forest, short_default
@@ -164,6 +164,18 @@ DEFAULT_LATE_SAFETY = 1.5
 # of the data first, and the interpreter's exit waited for them (the pool is
 # stopped once it is up, runners.pool.EXIT_WAIT_SECONDS).
 WORKERLESS_BUDGET = WORKER_START_SECONDS + MIN_TRIAL_SECONDS
+# Such a fit ends on what its own process runs: where neither the strong default's
+# short form nor the quick forest is expected within INLINE_SHARE of its search time
+# (the budget less SHUTDOWN_MARGIN) on the search rows, its search runs on fewer of
+# them (a stratified sample, as above ROW_CAP): the most at which the short form
+# or the quick forest, whichever gets more, is expected in that time, when that is at least
+# WORKERLESS_MIN_ROWS training rows; the trial's model, fitted on them, serves (no
+# time is left to refit it on all rows). FLAML likewise starts its search on a
+# sample of the rows and grows it. Before, a fit of a second on large data ran the
+# quick model or nothing: adult and shuttle (24,500 and 29,100 training rows) ended
+# on the dummy at 1 s, 0.8 s of the budget unused (benchmarks/results/
+# reliability/summary.md, session 29).
+WORKERLESS_MIN_ROWS = 1_000
 # A trial in the fit's own process has no memory limit (a worker has memory_limit):
 # the inline trials run there only when memory_limit covers this many times the
 # data's bytes (a preprocessed copy, a fold's rows, the model; inline_within_memory).
@@ -289,6 +301,16 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     fraction = float(resampling_size) if resampling == "holdout" and resampling_size \
         else DEFAULT_HOLDOUT
     train_rows = search_rows * ((folds - 1) / folds if resampling == "cv" else 1 - fraction)
+    workers = time_budget >= WORKERLESS_BUDGET
+    if not (workers or use_neural or resampling == "cv"):
+        capped = _workerless_rows(profile, train_rows, time_budget)
+        if capped is not None:
+            rows, stand_in = capped
+            search_rows = min(search_rows, int(np.ceil(rows / (1 - fraction))))
+            train_rows = search_rows * (1 - fraction)
+            cap_note = (f"; search on {search_rows} of {n} rows (a {time_budget:g}s fit "
+                        f"without workers: the {stand_in} is expected in time on "
+                        f"{train_rows:.0f} training rows)")
     min_fidelity = max(1.0 / ETA ** 2, MIN_FIDELITY_ROWS / max(train_rows, 1.0))
     asked = settings.multi_fidelity if settings.uses_fidelities else "off"
     if asked == "off":
@@ -311,7 +333,6 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     forest, quick = (None, None) if use_neural else (
         estimate(n_fits, train_rows, profile)
         for estimate in (estimate_forest_seconds, estimate_quick_seconds))
-    workers = time_budget >= WORKERLESS_BUDGET
     workers_note = "" if workers else (
         f"; no trial workers (a {time_budget:g}s budget ends before they could start, "
         f"~{WORKER_START_SECONDS:g}s, and run a trial)")
@@ -319,6 +340,36 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
                       reason + cap_note + workers_note, use_neural, _inline(inline),
                       _inline(short), inline, _inline(forest), _inline(quick), workers)
+
+
+def _workerless_rows(profile, train_rows: float, time_budget: float):
+    """(training rows, stand-in) a fit without workers searches on (see
+    :data:`WORKERLESS_MIN_ROWS`): the most rows, up to ``train_rows``, at which the strong
+    default's short form or the quick forest is expected within :data:`INLINE_SHARE`
+    of the search time, whichever gets more; None where one is expected in time on
+    ``train_rows`` already, or neither on :data:`WORKERLESS_MIN_ROWS`."""
+    seconds = INLINE_SHARE * (time_budget - SHUTDOWN_MARGIN)
+    _, iterations_share = short_default(profile.task)
+    stand_ins = (
+        ("strong default's short form", lambda rows: estimate_default_seconds(
+            1, rows, profile.n_features, profile.n_classes, iterations_share=iterations_share,
+            model_columns=one_hot_width(profile))),
+        ("quick forest", lambda rows: estimate_forest_seconds(1, rows, profile)))
+    if any(estimate(train_rows) <= seconds for _, estimate in stand_ins):
+        return None
+    capped = [(_most_rows(estimate, seconds, train_rows), name) for name, estimate in stand_ins
+              if estimate(WORKERLESS_MIN_ROWS) <= seconds]
+    return max(capped, key=lambda rows_name: rows_name[0]) if capped else None
+
+
+def _most_rows(estimate, seconds: float, train_rows: float) -> float:
+    """The most rows between :data:`WORKERLESS_MIN_ROWS` (expected in time) and
+    ``train_rows`` (not) whose ``estimate`` (growing with the rows) is within ``seconds``."""
+    low, high = float(WORKERLESS_MIN_ROWS), float(train_rows)
+    while high - low > 1.0:
+        middle = (low + high) / 2
+        low, high = (middle, high) if estimate(middle) <= seconds else (low, middle)
+    return float(np.floor(low))
 
 
 def inline_within_memory(data_bytes: int, memory_limit: int | None) -> bool:

@@ -344,6 +344,63 @@ def test_no_workers_start_for_a_budget_that_ends_before_they_could_run_a_trial()
         assert plan.workers and "no trial workers" not in plan.reason
 
 
+@pytest.mark.parametrize("task, classes, columns, stand_in", [
+    ("classification", 2, 80, "strong default's short form"),
+    ("classification", 7, 14, "quick forest"),  # shuttle-like: a boosted tree per class
+    ("regression", 0, 80, "strong default's short form"),
+])
+def test_a_fit_without_workers_searches_on_the_rows_a_stand_in_is_expected_in_time_on(
+        task, classes, columns, stand_in):
+    """A fit of a second has no workers and ends on what its own process runs: where
+    neither the strong default's short form nor the quick forest is expected in time
+    on all its rows (adult and shuttle ended on the dummy at 1 s), it searches on a
+    stratified sample, the most rows on which one of them is; not with workers, not
+    where one is in time on every row, not below WORKERLESS_MIN_ROWS."""
+    from automl_estimators.budget import SHUTDOWN_MARGIN
+    from automl_estimators.plan import (
+        INLINE_SHARE,
+        WORKERLESS_BUDGET,
+        WORKERLESS_MIN_ROWS,
+        estimate_forest_seconds,
+    )
+    from automl_estimators.spaces import short_default
+
+    def data(rows, columns=columns):
+        return DataProfile(task=task, n_rows=rows, n_features=columns, sparse=False,
+                           numeric=tuple(range(columns)), categorical=(), high_cardinality=(),
+                           missing_fraction=0.0, class_counts=(rows // max(classes, 1),) *
+                           classes)
+
+    big = data(50_000)
+    seconds = INLINE_SHARE * (1 - SHUTDOWN_MARGIN)
+    estimates = {
+        "strong default's short form": lambda rows: estimate_default_seconds(
+            1, rows, columns, classes, iterations_share=short_default(task)[1]),
+        "quick forest": lambda rows: estimate_forest_seconds(1, rows, big)}
+    every_row = SEARCH_ROWS * (1 - DEFAULT_HOLDOUT)  # above ROW_CAP
+    assert all(estimate(every_row) > seconds for estimate in estimates.values())
+    plan = make_plan(big, time_budget=1)
+    train = plan.search_rows * (1 - DEFAULT_HOLDOUT)
+    assert WORKERLESS_MIN_ROWS <= train < every_row and plan.resampling == "holdout"
+    # the stand-in named is expected in time on them, neither on many more
+    assert estimates[stand_in](train) == pytest.approx(seconds, rel=0.01)
+    assert estimates[stand_in](train) <= seconds * 1.001
+    assert all(estimate(1.05 * train) > seconds for estimate in estimates.values())
+    assert (f"search on {plan.search_rows} of {big.n_rows} rows (a 1s fit without workers: "
+            f"the {stand_in} is expected in time") in plan.reason
+    assert plan.short_inline_seconds is not None or plan.forest_inline_seconds is not None
+    train_rows, valid_rows = make_splits(plan, np.arange(big.n_rows) % max(classes, 2),
+                                         task == "classification", 0)[0]
+    assert len(train_rows) + len(valid_rows) == plan.search_rows
+    # with workers (they run the strong default later), the search has every row
+    assert make_plan(big, time_budget=WORKERLESS_BUDGET).search_rows == SEARCH_ROWS
+    # a stand-in in time on every row: all of them
+    assert make_plan(data(3000, columns=8), time_budget=1).search_rows == 3000
+    # neither in time on WORKERLESS_MIN_ROWS: nothing to gain from fewer
+    wide = data(50_000, columns=20_000)
+    assert make_plan(wide, time_budget=1).search_rows == SEARCH_ROWS
+
+
 def test_the_quick_forest_is_expected_per_tree_from_rows_levels_and_features():
     """The quick forest's seconds: per fold, a fixed cost, the one-hot encoding's
     share and 32 trees of its task's per-tree model over the rows, their log2 levels
@@ -388,7 +445,8 @@ def test_the_quick_forest_is_expected_per_tree_from_rows_levels_and_features():
         1, train_rows, mixed)
     assert estimate_forest_seconds(5, 800, mixed) == pytest.approx(
         5 * estimate_forest_seconds(1, 800, mixed))
-    assert make_plan(profile(30000, n_features=200), time_budget=1).forest_inline_seconds \
+    # (at 2 s: a fit of a second has no workers, and searches on fewer rows instead)
+    assert make_plan(profile(30000, n_features=200), time_budget=2).forest_inline_seconds \
         is None
     neural = make_plan(profile(2400, n_features=36), time_budget=1, neural=True,
                        torch_available=True)

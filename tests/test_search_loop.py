@@ -452,6 +452,48 @@ def test_a_fit_of_a_second_runs_the_quick_forest_or_model_when_no_form_of_the_de
     assert model.score(X, y) > (0.9 if quick == "naive_bayes" else 0.4)
 
 
+@pytest.mark.parametrize("Estimator", ["AutoClassifier", "AutoRegressor"])
+def test_a_fit_without_workers_on_data_too_large_for_its_stand_ins_searches_a_sample(
+        monkeypatch, Estimator):
+    """A fit without workers where no stand-in of the strong default is expected in
+    time on all its rows (adult and shuttle at 1 s ended on the dummy, most of the
+    second unused) searches on a sample of them, runs the default's short form there
+    and ends on it, not on the dummy."""
+    from sklearn.datasets import make_classification, make_regression
+
+    import automl_estimators
+    from automl_estimators import plan, search_loop
+    from automl_estimators.metalearning.warm_start import SHORT_DEFAULT_ORIGIN
+
+    # a 2.5 s fit without workers, where the default's seconds grow with its rows (its
+    # short form 2.6 s on all 4020 training rows, 1.65 s on 2578) and the forest never
+    # fits; the loop runs what the plan expects in time whatever its own setup took
+    monkeypatch.setattr(plan, "WORKERLESS_BUDGET", 100.0)
+    monkeypatch.setattr(plan, "estimate_default_seconds",
+                        lambda fits, rows, *args, iterations_share=1.0, **_:
+                        fits * rows * 2e-3 * iterations_share)
+    monkeypatch.setattr(plan, "estimate_forest_seconds", lambda *args: 30.0)
+    monkeypatch.setattr(search_loop, "INLINE_SHARE", 1.0)
+    if Estimator == "AutoClassifier":
+        X, y = make_classification(6000, 10, n_informative=5, random_state=0)
+    else:
+        X, y = make_regression(6000, 10, n_informative=5, noise=1.0, random_state=0)
+    start = time.monotonic()
+    model = getattr(automl_estimators, Estimator)(
+        time_budget=2.5, n_jobs=2, random_state=0, verbose=0).fit(X, y)
+    assert time.monotonic() - start < loaded_bound(2.5)
+    searched = model.search_plan_
+    assert not searched.workers and searched.total_rows == 6000
+    assert 3800 <= searched.search_rows <= 3900  # 2578 training rows: a third held out
+    assert f"search on {searched.search_rows} of 6000 rows (a 2.5s fit without workers: " \
+           "the strong default's short form is expected in time" in searched.reason
+    trials = model.leaderboard_.set_index("trial")
+    assert list(trials.index) == [1, 0]  # the short default, the dummy
+    assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == SHORT_DEFAULT_ORIGIN
+    assert model.best_config_["model"] == "hist_gradient_boosting"
+    assert model.score(X, y) > 0.8
+
+
 class _ReadyAfterFirstLook:
     """An evaluator stand-in whose one worker is not up at the first look and is at
     every later one; trials score 0.9 (here) or 0.95 (in the worker) at once."""
