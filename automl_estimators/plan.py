@@ -304,9 +304,9 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     workers = time_budget >= WORKERLESS_BUDGET
     if not (workers or use_neural or resampling == "cv"):
         capped = _workerless_rows(profile, train_rows, time_budget)
-        if capped is not None:
-            rows, stand_in = capped
-            search_rows = min(search_rows, int(np.ceil(rows / (1 - fraction))))
+        sampled = None if capped is None else int(np.ceil(capped[0] / (1 - fraction)))
+        if sampled is not None and sampled < search_rows:
+            search_rows, stand_in = sampled, capped[1]
             train_rows = search_rows * (1 - fraction)
             cap_note = (f"; search on {search_rows} of {n} rows (a {time_budget:g}s fit "
                         f"without workers: the {stand_in} is expected in time on "
