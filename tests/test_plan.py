@@ -401,6 +401,28 @@ def test_a_fit_without_workers_searches_on_the_rows_a_stand_in_is_expected_in_ti
     assert make_plan(wide, time_budget=1).search_rows == SEARCH_ROWS
 
 
+def test_a_sample_of_all_rows_but_one_is_drawn_without_stratifying():
+    """Found in review: a workerless sample can leave out fewer rows than there are
+    classes (15,881 rows of 7 classes at 1 s: a sample of 15,880), where a stratified
+    split cannot be drawn; the sample is then drawn at random."""
+    plan = make_plan(profile(15881, n_features=14), time_budget=1)
+    plan = plan.__class__(**{**plan.__dict__, "search_rows": 15880})
+    y = np.arange(15881) % 7
+    train, valid = make_splits(plan, y, True, 0)[0]
+    assert len(train) + len(valid) == 15880 and len(set(train) | set(valid)) == 15880
+
+
+def test_sparse_data_is_sampled_for_the_quick_forest_only():
+    """HistGradientBoosting does not take sparse data: a sparse fit of a second is
+    never sized for the strong default's short form."""
+    sparse = DataProfile(task="classification", n_rows=36000, n_features=100, sparse=True,
+                         numeric=tuple(range(100)), categorical=(), high_cardinality=(),
+                         missing_fraction=0.0, class_counts=(18000, 18000))
+    plan = make_plan(sparse, time_budget=1)
+    assert "short form" not in plan.reason
+    assert plan.search_rows == 36000 or "the quick forest is expected in time" in plan.reason
+
+
 def test_the_quick_forest_is_expected_per_tree_from_rows_levels_and_features():
     """The quick forest's seconds: per fold, a fixed cost, the one-hot encoding's
     share and 32 trees of its task's per-tree model over the rows, their log2 levels
