@@ -28,6 +28,7 @@ The choice is returned as a :class:`SearchPlan`, logged, and kept as ``search_pl
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -309,10 +310,9 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     train_rows = search_rows * ((folds - 1) / folds if resampling == "cv" else 1 - fraction)
     workers = time_budget >= WORKERLESS_BUDGET
     if not (workers or use_neural or resampling == "cv"):
-        capped = _workerless_rows(profile, train_rows, time_budget)
-        sampled = None if capped is None else int(np.ceil(capped[0] / (1 - fraction)))
-        if sampled is not None and sampled < search_rows:
-            search_rows, stand_in = sampled, capped[1]
+        sample = _workerless_sample(profile, search_rows, fraction, time_budget)
+        if sample is not None:
+            search_rows, stand_in = sample
             train_rows = search_rows * (1 - fraction)
             cap_note = (f"; search on {search_rows} of {n} rows (a {time_budget:g}s fit "
                         f"without workers: the {stand_in} is expected in time on "
@@ -333,9 +333,9 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
         multi_fidelity, min_fidelity = "off", 1.0
     reason += f"; neural branch {'on' if use_neural else 'off'} ({neural_reason})"
     n_fits = folds if resampling == "cv" else 1
-    inline, short = (None, None) if use_neural else (estimate_default_seconds(
-        n_fits, train_rows, profile.n_features, profile.n_classes, iterations_share=share,
-        model_columns=one_hot_width(profile)) for share in (1.0, short_default(profile.task)[1]))
+    inline, short = (None, None) if use_neural else (
+        estimate(n_fits, train_rows, profile)
+        for estimate in (_profile_default_seconds, _short_default_seconds))
     forest, quick = (None, None) if use_neural else (
         estimate(n_fits, train_rows, profile)
         for estimate in (estimate_forest_seconds, estimate_quick_seconds))
@@ -348,24 +348,34 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
                       _inline(short), inline, _inline(forest), _inline(quick), workers)
 
 
-def _workerless_rows(profile, train_rows: float, time_budget: float):
-    """(training rows, stand-in) a fit without workers searches on (see
-    :data:`WORKERLESS_MIN_ROWS`): the most rows, up to ``train_rows``, at which the strong
-    default's short form or the quick forest is expected within :data:`INLINE_SHARE`
-    of the search time, whichever gets more; None where one is expected in time on
-    ``train_rows`` already, or neither on :data:`WORKERLESS_MIN_ROWS`."""
+def _workerless_sample(profile, search_rows: int, fraction: float, time_budget: float):
+    """(search rows, stand-in) of the sample a fit without workers searches on, a
+    holdout of ``fraction`` of them (see :data:`WORKERLESS_MIN_ROWS`): the most training
+    rows at which the strong default's short form or the quick forest is expected
+    within :data:`INLINE_SHARE` of the search time, whichever gets more; None where one
+    is expected in time on all ``search_rows`` already, neither on
+    :data:`WORKERLESS_MIN_ROWS`, or the sample would hold them all."""
+    train_rows = search_rows * (1 - fraction)
     seconds = INLINE_SHARE * (time_budget - SHUTDOWN_MARGIN)
-    _, iterations_share = short_default(profile.task)
     stand_ins = (() if profile.sparse else (  # HistGradientBoosting takes dense data only
-        ("strong default's short form", lambda rows: estimate_default_seconds(
-            1, rows, profile.n_features, profile.n_classes, iterations_share=iterations_share,
-            model_columns=one_hot_width(profile))),)) + (
-        ("quick forest", lambda rows: estimate_forest_seconds(1, rows, profile)),)
+        ("strong default's short form", _short_default_seconds),)) + (
+        ("quick forest", estimate_forest_seconds),)
+    stand_ins = [(name, functools.partial(_one_fit, estimate, profile))
+                 for name, estimate in stand_ins]
     if any(estimate(train_rows) <= seconds for _, estimate in stand_ins):
         return None
     capped = [(_most_rows(estimate, seconds, train_rows), name) for name, estimate in stand_ins
               if estimate(WORKERLESS_MIN_ROWS) <= seconds]
-    return max(capped, key=lambda rows_name: rows_name[0]) if capped else None
+    if not capped:
+        return None
+    rows, stand_in = max(capped, key=lambda rows_name: rows_name[0])
+    sampled = int(np.ceil(rows / (1 - fraction)))
+    return (sampled, stand_in) if sampled < search_rows else None
+
+
+def _one_fit(estimate, profile, rows: float) -> float:
+    """``estimate``'s expected seconds of one fit on ``rows`` rows of ``profile``."""
+    return estimate(1, rows, profile)
 
 
 def _most_rows(estimate, seconds: float, train_rows: float) -> float:
@@ -411,6 +421,21 @@ def estimate_default_seconds(n_fits: int, train_rows: float, columns: int,
     by_nodes = HGB_ITERATIONS * hgb_tree_seconds(
         train_rows, columns if model_columns is None else model_columns)
     return n_fits * (INLINE_FIT_SECONDS + min(by_cells, by_nodes) * trees * iterations_share)
+
+
+def _profile_default_seconds(n_fits: int, train_rows: float, profile,
+                             iterations_share: float = 1.0) -> float:
+    """:func:`estimate_default_seconds` for data of ``profile`` (its columns once
+    one-hot encoded), as the quick estimates take it."""
+    return estimate_default_seconds(n_fits, train_rows, profile.n_features, profile.n_classes,
+                                    iterations_share=iterations_share,
+                                    model_columns=one_hot_width(profile))
+
+
+def _short_default_seconds(n_fits: int, train_rows: float, profile) -> float:
+    """The same for the strong default's short form (:func:`~.spaces.short_default`)."""
+    return _profile_default_seconds(n_fits, train_rows, profile,
+                                    short_default(profile.task)[1])
 
 
 def hgb_tree_seconds(rows: float, columns: int) -> float:
