@@ -1,5 +1,6 @@
 """Where trials run: the runner interface (:mod:`.base`), the worker's task
-(:mod:`.task`), how worker processes start (:mod:`.processes`), and the two
+(:mod:`.task`), how worker processes start (:mod:`.processes`) and when their
+forkserver stops (:mod:`.forkserver_lifetime`), and the two
 runners, local processes (:mod:`.pool`) and a Dask cluster (:mod:`.dask_cluster`).
 """
 

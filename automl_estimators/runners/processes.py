@@ -58,6 +58,7 @@ from threadpoolctl import threadpool_limits
 
 from ..scratch import track_multiprocessing_folder
 from ..trial import Status, TrialTask, WorkerAnswer
+from . import forkserver_lifetime
 from .task import fit_and_predict
 
 logger = logging.getLogger(__name__)
@@ -261,7 +262,7 @@ def worker_context(preload=()):
     # running one import ``preload`` themselves (see _init_worker).
     context.set_forkserver_preload([*FORKSERVER_PRELOAD, *preload])
     try:
-        with _worker_environment():
+        with _worker_environment(), forkserver_lifetime.starting():
             forkserver.ensure_running()
     except OSError as exc:
         # A warning, not a log line: it says how to fix the environment, which the
@@ -422,6 +423,7 @@ class TrialPool(ProcessPool):
     def __init__(self, n_workers, context, initargs):
         self.workers_up = context.Semaphore(0)
         self._forked = isinstance(context, mp_context.ForkServerContext)
+        self._holds_forkserver = False
         self._worker_context = _recording(context)
         super().__init__(max_workers=n_workers, context=context, initializer=_init_worker,
                          initargs=(*initargs, self.workers_up))
@@ -442,9 +444,19 @@ class TrialPool(ProcessPool):
 
     def shutdown(self) -> None:
         """Stop the workers (a running trial's worker too) and wait for the pool's
-        threads (pebble bounds the wait per thread, not each worker's stop)."""
-        self.stop()
-        self.join(timeout=5)
+        threads (pebble bounds the wait per thread, not each worker's stop); then the
+        forkserver may be stopped once idle (:mod:`.forkserver_lifetime`)."""
+        try:
+            self.stop()
+            self.join(timeout=5)
+        finally:
+            self.release_forkserver()
+
+    def release_forkserver(self) -> None:
+        """This pool no longer keeps the forkserver from its idle stop (once)."""
+        if self._holds_forkserver:
+            self._holds_forkserver = False
+            forkserver_lifetime.release()
 
     def kill_workers(self) -> None:
         """Kill (SIGKILL) every worker process of this pool still running: before
@@ -463,9 +475,19 @@ class TrialPool(ProcessPool):
 def trial_pool(n_workers, memory_limit, preload=()) -> TrialPool:
     """A pool of trial workers: mainless, one thread each, held to ``memory_limit``
     (:func:`memory_guard`), with the ``preload`` modules imported before their start
-    size is measured."""
-    return TrialPool(n_workers, worker_context(preload),
-                     (memory_limit, tuple(preload), memory_guard(preload)))
+    size is measured. The forkserver is held from before its start until the pool's
+    :meth:`~TrialPool.shutdown` (:mod:`.forkserver_lifetime`)."""
+    forkserver_lifetime.hold()
+    try:
+        pool = TrialPool(n_workers, worker_context(preload),
+                         (memory_limit, tuple(preload), memory_guard(preload)))
+    except BaseException:
+        forkserver_lifetime.release()
+        raise
+    pool._holds_forkserver = True
+    if not pool._forked:  # spawned workers: no forkserver to keep
+        pool.release_forkserver()
+    return pool
 
 
 def _started():
