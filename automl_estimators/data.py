@@ -149,8 +149,16 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFr
                 numbers = text_as_numbers(column)
                 if numbers.notna().sum() == column.notna().sum():
                     values = converted[position] = numbers
+        elif pd.api.types.is_complex_dtype(column):
+            raise ValueError(f"Complex data not supported: column {name!r} holds complex "
+                             "numbers; pass their real and imaginary parts (or their "
+                             "magnitude) as separate real columns.")
         elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
             values = column
+            if isinstance(column.dtype, np.dtype) and not column.dtype.isnative:
+                # pandas cannot take rows of a big-endian column (a trial's fold:
+                # "Big-endian buffer not supported on little-endian compiler")
+                values = converted[position] = column.astype(column.dtype.newbyteorder("="))
         if values is not None and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
             _check_no_infinity([name])
     if converted:

@@ -71,6 +71,25 @@ def test_infinity_in_X_names_the_column(estimator_class, form):
               f"infinity in column\\(s\\) {column}; replace it by NaN")
 
 
+def test_a_big_endian_frame_fits_as_a_native_one(estimator_class):
+    # Found (session 31): pandas cannot take a fold's rows of a big-endian column, so
+    # every trial crashed and the fit ended on the dummy without a word.
+    X = numeric_frame().fillna(0)
+    y = target_for(estimator_class, X)
+    estimator = tiny_fit(estimator_class, X.astype(">f8"), y)
+    assert (estimator.leaderboard_["status"] == "ok").all()
+    assert estimator.refit_ != "dummy"
+    np.testing.assert_array_equal(estimator.predict(X.astype(">f8")), estimator.predict(X))
+
+
+def test_a_complex_column_is_rejected_by_name(estimator_class):
+    # Before (session 31): numpy's ComplexWarning leaked, every trial crashed, and
+    # the fit ended on the dummy.
+    X = numeric_frame().fillna(0)
+    fit_error(estimator_class, X.astype({"f1": complex}), target_for(estimator_class, X),
+              ValueError, "Complex data not supported: column 'f1'")
+
+
 def test_all_nan_and_constant_columns_leak_no_warning(estimator_class):
     X = numeric_frame()
     X["empty"] = np.nan
