@@ -28,7 +28,17 @@ def text_as_numbers(column):
 
 
 def datetimes_as_seconds(column):
-    """A datetime column as seconds since 1970-01-01 (in its time zone, if any)."""
+    """A datetime column as seconds since 1970-01-01 (in its time zone, if any).
+
+    A pyarrow-backed one (``timestamp[...]``, ``date32``, ``date64``: what
+    ``read_parquet`` and ``dtype_backend="pyarrow"`` give) is read as numpy's
+    ``datetime64[ns]`` first: pandas' arrow ``total_seconds`` overflowed on
+    timestamps ("Integer value ... not in range"), and dates have no ``dt.tz``.
+    """
+    arrow = getattr(column.dtype, "pyarrow_dtype", None)
+    if arrow is not None:
+        tz = getattr(arrow, "tz", None)
+        column = column.astype(pd.DatetimeTZDtype("ns", tz) if tz else "datetime64[ns]")
     return (column - pd.Timestamp(0, tz=column.dt.tz)).dt.total_seconds()
 
 

@@ -90,6 +90,23 @@ def test_a_complex_column_is_rejected_by_name(estimator_class):
               ValueError, "Complex data not supported: column 'f1'")
 
 
+@pytest.mark.parametrize("dtype", ["timestamp[s][pyarrow]", "timestamp[us, tz=UTC][pyarrow]",
+                                   "date32[day][pyarrow]"])
+def test_pyarrow_datetimes_are_read_as_seconds(estimator_class, dtype):
+    # Found (session 31): fit and predict raised pyarrow's ArrowInvalid ("Integer
+    # value ... not in range") for timestamps, NotImplementedError for dates.
+    pytest.importorskip("pyarrow")
+    days = pd.Series(pd.date_range("2020-01-01", periods=60, freq="D"))
+    X = pd.DataFrame({"day": days, "noise": np.random.RandomState(0).randn(60)})
+    y = target_for(estimator_class, pd.DataFrame({"t": np.arange(60) - 30.0}))
+    if "tz=" in dtype:
+        X["day"] = X["day"].dt.tz_localize("UTC")
+    arrow = X.astype({"day": "date32[day][pyarrow]" if "date" in dtype else dtype})
+    estimator = tiny_fit(estimator_class, arrow, y)
+    assert (estimator.leaderboard_["status"] == "ok").all()
+    np.testing.assert_array_equal(estimator.predict(arrow), estimator.predict(X))
+
+
 def test_all_nan_and_constant_columns_leak_no_warning(estimator_class):
     X = numeric_frame()
     X["empty"] = np.nan
