@@ -131,7 +131,7 @@ def _check_no_infinity(columns):
 
 def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFrame:
     """Numbers stored as text (object, or a string dtype: pandas 3's default for text)
-    become floats, datetimes become epoch seconds; a ``category`` column stays
+    become floats, datetimes become epoch seconds, durations seconds; a ``category`` column stays
     categorical, whatever its categories look like."""
     converted = {}
     by_name = all(isinstance(c, str) for c in X.columns)
@@ -140,6 +140,10 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFr
         values = None
         if pd.api.types.is_datetime64_any_dtype(column):
             converted[position] = datetimes_as_seconds(column)
+        elif pd.api.types.is_timedelta64_dtype(column):
+            # durations as seconds, not categories (found in session 31: read as a
+            # high-cardinality category, a duration's information was lost)
+            converted[position] = column.dt.total_seconds()
         elif is_text(column):
             if categorical is not None:
                 if ident not in categorical:

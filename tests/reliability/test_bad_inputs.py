@@ -107,6 +107,19 @@ def test_pyarrow_datetimes_are_read_as_seconds(estimator_class, dtype):
     np.testing.assert_array_equal(estimator.predict(arrow), estimator.predict(X))
 
 
+def test_durations_are_read_as_seconds(estimator_class):
+    # Found (session 31): a timedelta column was a high-cardinality category, and a
+    # target that its values decide ended on the dummy.
+    seconds = np.random.RandomState(0).randint(0, 1000, 80).astype(float)
+    X = pd.DataFrame({"wait": pd.to_timedelta(seconds, unit="s")})
+    y = target_for(estimator_class, pd.DataFrame({"s": seconds - 500}))
+    estimator = tiny_fit(estimator_class, X, y)
+    assert "wait" not in estimator.profile_.high_cardinality + estimator.profile_.categorical
+    np.testing.assert_array_equal(estimator.predict(X),
+                                  tiny_fit(estimator_class, pd.DataFrame({"wait": seconds}),
+                                           y).predict(pd.DataFrame({"wait": seconds})))
+
+
 def test_all_nan_and_constant_columns_leak_no_warning(estimator_class):
     X = numeric_frame()
     X["empty"] = np.nan
