@@ -637,6 +637,10 @@ def outcome(future, wait=None) -> WorkerAnswer:
     :class:`WorkerAnswer`, the path of a file that holds one (read, then removed),
     or its cloudpickle bytes.
     """
+    if wait is not None:
+        # A budget of 1e10 s ("no time limit, stop on max_trials") made every refit's
+        # wait raise OverflowError ("timestamp out of range for platform time_t")
+        wait = min(wait, threading.TIMEOUT_MAX)
     try:
         answer = future.result(timeout=wait)
         if isinstance(answer, str):

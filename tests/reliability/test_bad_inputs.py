@@ -465,6 +465,16 @@ def test_time_budget_too_small_for_a_trial(estimator_class):
     check_predictions(estimator, X)
 
 
+def test_a_budget_of_ten_billion_seconds_with_max_trials_refits(estimator_class):
+    # "No time limit, stop on max_trials". Found (session 31): every refit's wait
+    # raised OverflowError past threading.TIMEOUT_MAX, and the fit ended on a
+    # search-time model without a warning.
+    X = numeric_frame()
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X), time_budget=1e10,
+                         max_trials=3)
+    assert estimator.refit_ == "all rows"
+
+
 @pytest.mark.parametrize("n_jobs", [-1, 1000])
 def test_n_jobs_all_cores_or_more_than_the_cores(estimator_class, n_jobs):
     X = numeric_frame()
