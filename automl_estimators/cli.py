@@ -266,9 +266,24 @@ def parse_args(argv=None) -> argparse.Namespace:
                    "--leaderboard": args.leaderboard}
     else:
         outputs = {"--output": getattr(args, "output", None)}
+    inputs = {Path(p).resolve(): p
+              for p in (getattr(args, "data", None), getattr(args, "model", None)) if p}
+    written = {}
     for option, path in outputs.items():
-        if path is not None and not Path(path).resolve().parent.is_dir():
+        if path is None:
+            continue
+        resolved = Path(path).resolve()
+        if not resolved.parent.is_dir():
             error(f"{option} {path}: folder {Path(path).parent} does not exist; create it first")
+        if resolved.is_dir():
+            error(f"{option} {path} is a folder; give a file name in it")
+        if resolved in inputs:
+            error(f"{option} {path} would overwrite the input {inputs[resolved]}; "
+                  "give another file name")
+        if resolved in written:
+            error(f"{option} and {written[resolved]} are the same file {path}; "
+                  "give each its own")
+        written[resolved] = option
     return args
 
 

@@ -284,3 +284,22 @@ def test_the_leaderboard_csv_writes_program_trees_as_nested_lists():
     written = json.loads(table["config"][0])[TRANSFORMS]
     assert written == ["union", ["X"], ["stack", "ridge", [["alpha", 1.0]], ["X"]]]
     assert as_node(written) == tree
+
+
+@pytest.mark.parametrize("outputs, fragment", [
+    (["--output", "{folder}"], "is a folder; give a file name in it"),
+    (["--output", "{data}"], "would overwrite the input"),
+    (["--output", "m.joblib", "--leaderboard", "{data}"], "would overwrite the input"),
+    (["--output", "m.joblib", "--export", "m.joblib"], "are the same file"),
+], ids=["folder", "output-is-data", "leaderboard-is-data", "export-is-output"])
+def test_fit_outputs_that_would_fail_or_overwrite_are_refused_before_the_fit(
+        tmp_path, capsys, outputs, fragment):
+    # Found (session 31): a folder as --output gave a traceback after the fit and lost
+    # the model; --output or --leaderboard the training CSV overwrote it silently.
+    data = tmp_path / "train.csv"
+    data.write_text("a,y\n1,0\n2,1\n3,0\n4,1\n")
+    args = [a.format(folder=tmp_path, data=data) for a in outputs]
+    status = run_main("fit", data, "--target", "y", *FAST,
+                      *[str(tmp_path / a) if a == "m.joblib" else a for a in args])
+    assert_one_line_error(status, capsys.readouterr().err, 2, fragment)
+    assert data.read_text().startswith("a,y")
