@@ -71,11 +71,13 @@ def hold() -> None:
 
 
 def release() -> None:
-    """A pool of :func:`hold` stopped; the last one arms the idle stop."""
+    """A pool of :func:`hold` stopped; the last one arms the idle stop, when there is a
+    forkserver of this package's to stop (no timer thread for one the user started, or
+    for spawned workers)."""
     global _pools
     with _LOCK:
         _pools = max(_pools - 1, 0)
-        if _pools == 0:
+        if _pools == 0 and _ours is not None:
             _arm()
 
 
