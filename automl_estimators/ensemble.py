@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from .scoring import Predictions, fold_scores, split_folds
+from .scoring import Predictions, blend_fold_scores, split_folds
 
 # Default number of greedy picks (auto-sklearn's ensemble_size).
 ENSEMBLE_SIZE = 50
@@ -73,8 +73,10 @@ def blend(values, weights, task: str) -> Predictions:
 
 
 def fold_score(metric, task, y, splits, predictions: Predictions) -> float:
-    """Mean over folds of the metric, for predictions of the concatenated validation rows."""
-    return float(np.mean(fold_scores(metric, task, y, splits, split_folds(predictions, splits))))
+    """Mean over folds of the metric, for predictions of the concatenated validation
+    rows (``-inf`` where the metric fails on them, :func:`.scoring.blend_fold_scores`)."""
+    return float(np.mean(blend_fold_scores(metric, task, y, splits,
+                                           split_folds(predictions, splits))))
 
 
 def select_ensemble(results, y, splits, metric, task: str, *, size: int = ENSEMBLE_SIZE,

@@ -245,7 +245,8 @@ class _AutoBase(BaseEstimator):
         y = self._check_y(X, y)
         task = self._task
         n_classes = len(self.classes_) if task == CLASSIFICATION else None
-        metric = get_metric(self.metric, task)
+        metric = get_metric(self.metric, task).bind(
+            X, self.classes_ if task == CLASSIFICATION else None)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         profile = data.profile(X, y, task)
@@ -733,7 +734,8 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         Seed of resampling, search and models; with an int and ``n_jobs=1`` and
         ``max_trials`` set, two fits give the same model.
     verbose : int, default=0
-        0: silent; 1: progress bar and phase logs; 2: one log line per trial.
+        0: silent; 1: progress bar and phase logs; 2: one log line per trial; 3:
+        also each failed trial's traceback.
 
     Attributes
     ----------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -146,9 +147,12 @@ def fit_fallback(estimator, X, y, splits, *, task, metric, n_classes, history, b
     try:
         scores = fold_scores(metric, task, y, splits, folds)
     except Exception as exc:  # noqa: BLE001 - the metric does not fit the task
-        raise ValueError(f"metric {metric.name!r} cannot score a {task} task on this "
-                         f"target: {type(exc).__name__}: {exc}. Choose a {task} "
-                         "metric.") from None
+        classes = "" if metric.labels is None else \
+            f" (classes {np.asarray(metric.labels).tolist()[:10]})"
+        raise ValueError(f"metric {metric.name!r} cannot score this {task} target"
+                         f"{classes}: {type(exc).__name__}: {exc}. Choose a metric, or "
+                         "parameters of it (such as pos_label), that fit the "
+                         "target.") from None
     history.add(TrialResult(trial_id=0, config={}, origin="dummy", fidelity=1.0,
                             status=Status.OK, score=float(np.mean(scores)), fold_scores=scores,
                             fit_seconds=0.0, duration=0.0, started_at=budget.elapsed(),
@@ -418,7 +422,32 @@ class Finisher:
         if final.chosen.origin == "dummy":
             self._warn_if_limits_excluded(history)
             self._warn_if_out_of_memory(history)
+            self._warn_if_nothing_scored(history)
         return final
+
+    def _warn_if_nothing_scored(self, history):
+        """Warn when the fit ends on the dummy because every trial failed (other than
+        by memory, :meth:`_warn_if_out_of_memory`) or the metric gave every one NaN
+        on validation folds of two rows or more."""
+        trials = [r for r in history.results
+                  if r.origin != "dummy" and r.status != Status.CANCELLED]
+        if not trials or any(r.status in (Status.MEMOUT, Status.INFEASIBLE) for r in trials):
+            return
+        scored = [r for r in trials if r.ok]
+        if not scored:
+            errors = Counter(r.error or str(r.status) for r in trials)
+            error, count = errors.most_common(1)[0]
+            warnings.warn(f"The final model is the dummy fallback: all {len(trials)} trial(s) "
+                          f"failed; the most common error ({count} of them): {error}. "
+                          "leaderboard_['error'] holds each trial's; verbose=2 logs the "
+                          "tracebacks.", UserWarning, stacklevel=4)
+        elif all(math.isnan(r.score) for r in scored) \
+                and min(len(valid) for _, valid in self.splits) >= 2:
+            # (a one-row fold's R² is undefined: tiny data, not the metric, says NaN)
+            warnings.warn(f"The final model is the dummy fallback: the metric "
+                          f"{self.metric.name!r} scored all {len(scored)} trial(s) NaN, so "
+                          "none could be compared with another. Use a metric that returns a "
+                          "number for these predictions.", UserWarning, stacklevel=4)
 
     def _warn_if_out_of_memory(self, history):
         """Warn when the fit ends on the dummy and no trial scored but some ran out of memory."""

@@ -2,20 +2,30 @@
 
 Trials return predictions, never scores: the parent scores them with the user's
 scorer through :class:`StoredPredictions`, an estimator stand-in that answers
-``predict``/``predict_proba`` from arrays. So a metric defined in a user's script
-never has to be pickled into a worker, and the ensemble (later) scores its
+``predict``/``predict_proba``/``decision_function`` from arrays. So a metric
+defined in a user's script never goes to a worker, and the ensemble scores its
 blends the same way.
+
+A scorer sees what ``cross_val_score`` would give it (:meth:`Metric.bind`): the
+user's class labels, and for a callable that is not a scikit-learn scorer, the
+validation rows of X.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer, get_scorer_names
+from sklearn.utils import _safe_indexing
+
+try:  # what make_scorer and get_scorer return; they read X only through the estimator
+    from sklearn.metrics._scorer import _BaseScorer as _SklearnScorer
+except ImportError:  # pragma: no cover - a scikit-learn that moved it: every scorer gets X
+    _SklearnScorer = ()
 
 DEFAULT_METRIC = {"classification": "accuracy", "regression": "r2"}
 
@@ -40,17 +50,39 @@ class StoredPredictions(BaseEstimator):
         self.classes = classes
 
     def predict(self, X):
+        return self.predictions.values
+
+
+# Logits of distinct float32 probabilities stay within about +-104: the bound only
+# makes those of 0 and 1 finite, and keeps every order.
+_LOGIT_BOUND = 1e3
+
+
+class _StoredClassifier(ClassifierMixin, StoredPredictions):
+    """``classes`` label the columns of the stored probabilities (and the labels)."""
+
+    @property
+    def classes_(self):
+        return self.classes
+
+    def predict(self, X):
         p = self.predictions
-        return p.labels if p.labels is not None else p.values
+        labels = p.labels if p.labels is not None else np.argmax(p.values, axis=1)
+        return self.classes[labels]
 
     def predict_proba(self, X):
         return self.predictions.values
 
-
-class _StoredClassifier(ClassifierMixin, StoredPredictions):
-    @property
-    def classes_(self):
-        return self.classes
+    def decision_function(self, X):
+        """The log-odds of the second class (binary), the log-probabilities otherwise:
+        the same order as the probabilities, for scorers that ask for decisions."""
+        proba = np.asarray(self.predictions.values, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            if proba.shape[1] == 2:
+                decision = np.log(proba[:, 1]) - np.log1p(-proba[:, 1])
+            else:
+                decision = np.log(proba)
+        return np.clip(decision, -_LOGIT_BOUND, _LOGIT_BOUND)
 
 
 class _StoredRegressor(RegressorMixin, StoredPredictions):
@@ -118,25 +150,61 @@ DIRECT_SCORES = {
 class Metric:
     """A scorer (greater is better, sklearn's convention) and the name it shows;
     ``direct``: the same score from (targets, :class:`Predictions`), or None where
-    only the scorer decides (:data:`DIRECT_SCORES`)."""
+    only the scorer decides (:data:`DIRECT_SCORES`).
+
+    ``by_name``: given as a scikit-learn scorer name. ``labels``: the class labels
+    the scorer sees in place of the encoded classes (None: the encoded ones);
+    ``X``: the rows a scorer that reads X gets its validation rows from (None:
+    their positions). Both are set by :meth:`bind`.
+    """
 
     name: str
     scorer: Callable
     direct: Callable | None = None
+    by_name: bool = False
+    labels: np.ndarray | None = field(default=None, repr=False, compare=False)
+    X: object = field(default=None, repr=False, compare=False)
 
-    def score(self, task: str, y_true: np.ndarray, predictions: Predictions) -> float:
-        """Score predictions of rows whose true (encoded) targets are ``y_true``."""
+    def bind(self, X, classes=None) -> Metric:
+        """This metric as the scorer would run in ``cross_val_score`` on ``X`` and
+        targets whose sorted labels are ``classes`` (None: a regression).
+
+        A callable sees the user's labels; a scorer name sees them when 1 is one
+        of them (a binary metric's positive class is then 1, scikit-learn's
+        default ``pos_label``), else the encoded classes, whose 1 is the second
+        label in sorted order (string labels, where scikit-learn's default fails).
+        A callable that is not a scikit-learn scorer gets the validation rows of
+        ``X`` (a scorer made by ``make_scorer`` reads X only through the estimator,
+        which answers from stored predictions).
+        """
+        labels = None
+        if classes is not None:
+            classes = np.asarray(classes)
+            if not self.by_name or any(label == 1 for label in classes.tolist()):
+                labels = classes
+        reads_X = callable(self.scorer) and not isinstance(self.scorer, _SklearnScorer)
+        return replace(self, labels=labels, X=X if reads_X else None)
+
+    def score(self, task: str, y_true: np.ndarray, predictions: Predictions,
+              rows=None) -> float:
+        """Score predictions of rows whose true (encoded) targets are ``y_true``;
+        ``rows``: their indices in the bound X (see :meth:`bind`)."""
         if self.direct is not None:
             score = self.direct(y_true, predictions)
             if score is not None:
                 return score
         if task == "classification":
-            n_classes = predictions.values.shape[1]
-            stand_in = _StoredClassifier(predictions, classes=np.arange(n_classes))
+            labels = (np.arange(predictions.values.shape[1]) if self.labels is None
+                      else self.labels)
+            stand_in = _StoredClassifier(predictions, classes=labels)
+            y_true = labels[np.asarray(y_true, dtype=int)]
         else:
             stand_in = _StoredRegressor(predictions)
-        rows = np.arange(len(y_true)).reshape(-1, 1)
-        return float(self.scorer(stand_in, rows, y_true))
+        if self.X is not None and rows is not None:
+            X = _safe_indexing(self.X, rows)
+        else:
+            X = np.arange(len(y_true)).reshape(-1, 1)
+        return float(self.scorer(stand_in, X, y_true))
 
 
 def predictions_of(model, X, n_classes: int | None) -> Predictions:
@@ -180,7 +248,22 @@ def fold_scores(metric: Metric, task: str, y, splits, folds) -> tuple:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return tuple(metric.score(task, y[valid], p) for (_, valid), p in zip(splits, folds))
+        return tuple(metric.score(task, y[valid], p, valid)
+                     for (_, valid), p in zip(splits, folds))
+
+
+def blend_fold_scores(metric: Metric, task: str, y, splits, folds) -> tuple:
+    """:func:`fold_scores` of predictions made from scored trials (a blend, a subset,
+    a refit's): a fold the metric fails on or scores NaN counts as ``-inf``, so that
+    they lose every comparison instead of stopping the fit."""
+    scores = []
+    for split, fold in zip(splits, folds):
+        try:
+            score, = fold_scores(metric, task, y, [split], [fold])
+        except Exception:  # noqa: BLE001 - the user's metric failed on these predictions
+            score = -np.inf
+        scores.append(-np.inf if np.isnan(score) else score)
+    return tuple(scores)
 
 
 def get_metric(metric, task: str) -> Metric:
@@ -193,6 +276,8 @@ def get_metric(metric, task: str) -> Metric:
     """
     if metric is None:
         metric = DEFAULT_METRIC[task]
+    if isinstance(metric, _SklearnScorer):  # make_scorer(recall_score, pos_label=1)
+        return Metric(repr(metric), metric)
     if callable(metric):
         return Metric(getattr(metric, "__name__", type(metric).__name__), metric)
     try:
@@ -208,7 +293,7 @@ def get_metric(metric, task: str) -> Metric:
     if family.endswith(wrong):
         raise ValueError(f"metric {metric!r} cannot score a {task} task; choose a {task} "
                          f"metric (default: {DEFAULT_METRIC[task]!r}).")
-    return Metric(metric, scorer, DIRECT_SCORES.get(metric))
+    return Metric(metric, scorer, DIRECT_SCORES.get(metric), by_name=True)
 
 
 def scorer_names() -> list[str]:

@@ -41,7 +41,7 @@ import numpy as np
 
 from .ensemble import ENSEMBLE_SIZE, select_ensemble
 from .ensemble import blend as blend_values
-from .scoring import Predictions, concatenate, fold_scores, split_folds
+from .scoring import Predictions, blend_fold_scores, concatenate, split_folds
 from .trial import TrialResult
 
 RULES = ("best", "one_se", "nested", "nested_one_se", "default")
@@ -142,7 +142,8 @@ def _per_fold(values, y, splits, metric, task, labels=None) -> np.ndarray:
     predictions = Predictions(values, labels)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return np.asarray(fold_scores(metric, task, y, splits, split_folds(predictions, splits)))
+        return np.asarray(blend_fold_scores(metric, task, y, splits,
+                                            split_folds(predictions, splits)))
 
 
 def _blend(trials, weights, task):
@@ -161,11 +162,15 @@ def beats(challenger: np.ndarray, anchor: np.ndarray, n_se: float = 1.0) -> bool
     """Whether per-fold scores ``challenger`` beat ``anchor`` by more than ``n_se``
     standard errors of their paired differences (mean over folds).
 
-    With one fold there is no noise estimate: a plain ``>``.
+    With one fold, or a fold that one of them could not be scored on (``-inf``,
+    :func:`.scoring.blend_fold_scores`), there is no noise estimate: a plain ``>``
+    of the means.
     """
-    diff = np.asarray(challenger, dtype=float) - np.asarray(anchor, dtype=float)
+    challenger, anchor = np.asarray(challenger, dtype=float), np.asarray(anchor, dtype=float)
+    diff = challenger - anchor if np.isfinite(challenger).all() \
+        and np.isfinite(anchor).all() else ()
     if len(diff) < 2:
-        return bool(diff.mean() > 0)
+        return bool(challenger.mean() > anchor.mean())
     se = diff.std(ddof=1) / np.sqrt(len(diff))
     return bool(diff.mean() > n_se * se)
 
