@@ -51,10 +51,10 @@ setup(
         "docs": DOCS,
         # mnist1d: generates the NAS benchmark's MNIST-1D (benchmarks/nas/loaders.py);
         # the docs' requirements: tests/test_docs.py builds the site; hypothesis:
-        # property-based tests (tests/reliability); pyarrow: pyarrow-backed pandas columns
-        # in those tests (skipped without it)
+        # property-based tests (tests/reliability); pyarrow, polars: pyarrow-backed pandas
+        # columns, pyarrow Tables and polars frames in those tests (skipped without them)
         "dev": ["pytest>=8", "pytest-xdist>=3", "pytest-timeout>=2.2", "psutil>=5.9", "matplotlib>=3.7",
-                "mnist1d>=0.0.2", "hypothesis>=6.0", "pyarrow>=14", *DOCS],
+                "mnist1d>=0.0.2", "hypothesis>=6.0", "pyarrow>=14", "polars>=1.0", *DOCS],
     },
     entry_points={"console_scripts": ["automl-estimators=automl_estimators.cli:main"]},
     classifiers=[

@@ -93,6 +93,7 @@ def check_X(X, *, min_samples=MIN_SAMPLES, categorical=None):
     TypeError
         X of a type that is not array-like.
     """
+    X = dataframe_as_pandas(X)
     if isinstance(X, pd.DataFrame):
         if X.ndim != 2 or X.shape[1] == 0 or X.shape[0] < min_samples:
             raise ValueError(
@@ -118,6 +119,20 @@ def check_X(X, *, min_samples=MIN_SAMPLES, categorical=None):
         return X
     # Mixed object arrays go through the DataFrame path for per-column kinds.
     return _frame_with_canonical_dtypes(pd.DataFrame(X), categorical)
+
+
+def dataframe_as_pandas(X):
+    """A data frame of another library (polars, a pyarrow Table, anything that exports
+    the Arrow C stream or the dataframe interchange protocol) as a pandas one, so
+    that its column names are kept: they are what ``predict`` matches columns by.
+    Anything else as it is."""
+    if isinstance(X, (pd.DataFrame, np.ndarray)) or sp.issparse(X):
+        return X
+    if hasattr(X, "__arrow_c_stream__") and hasattr(pd.DataFrame, "from_arrow"):
+        return pd.DataFrame.from_arrow(X)  # pandas >= 3
+    if hasattr(X, "__dataframe__"):
+        return pd.api.interchange.from_dataframe(X)
+    return X
 
 
 def _check_no_infinity(columns):

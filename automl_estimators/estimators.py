@@ -187,8 +187,9 @@ class _AutoBase(BaseEstimator):
         Parameters
         ----------
         X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
-            Numeric, string, categorical, boolean or datetime columns; missing
-            values allowed.
+            Numeric, string, categorical, boolean, datetime or duration columns;
+            missing values allowed. A polars DataFrame or a pyarrow Table is read
+            as a pandas one (its column names kept).
         y : array-like of shape (n_samples,)
             Class labels (classification) or numeric targets (regression).
         **fit_params
@@ -481,6 +482,7 @@ class _AutoBase(BaseEstimator):
     # -------------------------------------------------------------- predict
     def _check_X_predict(self, X):
         check_is_fitted(self)
+        X = data.dataframe_as_pandas(X)  # a polars frame's names are checked as pandas'
         categorical = set(self.profile_.categorical) | set(self.profile_.high_cardinality)
         # scikit-learn's feature-names check (validate_data): names must match those
         # at fit, in order; names at fit but none now (or the reverse) is a warning,

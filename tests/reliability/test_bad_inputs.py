@@ -413,6 +413,26 @@ def test_pyarrow_backed_columns(estimator_class):
     check_predictions(estimator, X)
 
 
+@pytest.mark.parametrize("library", ["pyarrow", "polars"])
+def test_data_frames_of_other_libraries_keep_their_column_names(estimator_class, library):
+    """A pyarrow Table or a polars DataFrame (read as pandas through the Arrow C
+    stream): its names are kept, so columns at predict are checked by name as a
+    pandas frame's are. Before, they were positions: columns given in another
+    order at predict gave other predictions, silently."""
+    module = pytest.importorskip(library)
+    X = numeric_frame()
+    X["cat"] = np.where(X["f1"] > 0, "u", "v")
+    y = target_for(estimator_class, X)
+    as_library = module.Table.from_pandas if library == "pyarrow" else module.from_pandas
+    estimator = tiny_fit(estimator_class, as_library(X), y)
+    np.testing.assert_array_equal(estimator.feature_names_in_, X.columns)
+    assert estimator.profile_.categorical == ("cat",)
+    with no_leaked_warnings():
+        np.testing.assert_array_equal(estimator.predict(as_library(X)), estimator.predict(X))
+    with pytest.raises(ValueError, match="must be in the same order"):
+        estimator.predict(as_library(X[["cat", "f2", "f0", "f1"]]))
+
+
 def test_wide_data(estimator_class):
     X = np.random.default_rng(0).normal(size=(100, 20_000))
     model = ["logistic_regression" if estimator_class is AutoClassifier else "ridge"]
