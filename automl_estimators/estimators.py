@@ -252,11 +252,12 @@ class _AutoBase(BaseEstimator):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         profile = data.profile(X, y, task)
         self._check_image_shape(profile.n_features)
-        torch_available, cuda_available = neural_dependencies(self.neural)
+        neural = self._neural_setting()
+        torch_available, cuda_available = neural_dependencies(neural)
         plan = make_plan(profile, self.resampling, self.resampling_size,
                          time_budget=float(self.time_budget),
                          per_trial_time_limit=self.per_trial_time_limit, search=self.search,
-                         neural=self.neural, image_shape=self.image_shape,
+                         neural=neural, image_shape=self.image_shape,
                          torch_available=torch_available, cuda_available=cuda_available)
         space = Space(task, sparse=profile.sparse, n_features=profile.n_features,
                       has_categorical=profile.has_categorical, include=self.include,
@@ -420,6 +421,23 @@ class _AutoBase(BaseEstimator):
             raise ValueError("n_jobs=0 would run no trial; use a positive number of trials "
                              "at once, -1 for all cores, or None for one.")
         return min(resolve_n_jobs(self.n_jobs), cpu_count())
+
+    def _neural_setting(self):
+        """``neural``, where ``include`` naming ``neural_network`` asks for networks:
+        ``"auto"`` then means True (the networks are searched, torch needed).
+
+        Raises
+        ------
+        ValueError
+            If ``include`` names ``neural_network`` and ``neural=False``.
+        """
+        if NEURAL not in list(self.include or ()):
+            return self.neural
+        if not isinstance(self.neural, str) and not self.neural:
+            raise ValueError(f"include names {NEURAL!r} but neural=False turns the "
+                             "networks off; set neural='auto' (or True) to search them, or "
+                             f"leave {NEURAL!r} out of include.")
+        return True
 
     def _check_resampling_size(self):
         size = self.resampling_size
@@ -671,6 +689,11 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     include, exclude : list of str, default=None
         Component names (models and preprocessors) to restrict the search to, or to
         leave out; see :func:`automl_estimators.spaces.component_names`.
+        ``include`` restricts each step it names a component of (the others stay
+        open); a named component the data rules out (``pca`` on fewer than 3
+        columns) is left out with a ``UserWarning``. Naming ``neural_network``
+        asks for networks: under ``neural="auto"`` they are searched (torch
+        needed), with ``neural=False`` it is a ``ValueError``.
     max_trials : int, default=None
         Stop after this many trials (the dummy fallback not counted).
     max_parameters : int, default=None

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
 
 from .components import (
@@ -156,22 +157,31 @@ class Space:
                 raise ValueError(
                     f"Unknown component name(s) in {label}: {unknown}. "
                     f"Valid names for {task}: {sorted(known)}.")
-        steps = {}
+        steps, self.fixed_steps, applicable = {}, (), set()
+        data = f"{'sparse' if sparse else 'dense'}, {n_features} features"
         for step in STEPS:
             if step == ENCODING and not has_categorical:
                 continue
             offered = [c for c in catalogue
                        if c.step == step and c.applies_to(task, sparse, n_features)]
+            applicable |= {c.name for c in offered}
+            choices = len(offered)
             if include and any(c.name in include for c in offered):
                 offered = [c for c in offered if c.name in include]
             offered = [c for c in offered if c.name not in set(exclude or ())]
             if not offered:
                 raise ValueError(
                     f"include/exclude leave no component for the '{step}' step on this data "
-                    f"({'sparse' if sparse else 'dense'}, {n_features} features); "
-                    "allow at least one of: "
+                    f"({data}); allow at least one of: "
                     f"{sorted({c.name for c in catalogue if c.step == step and task in c.tasks})}.")
             steps[step] = tuple(offered)
+            if len(offered) == 1 < choices:  # the user's choice: shown by describe
+                self.fixed_steps += (step,)
+        left_out = sorted(set(include or ()) - applicable)
+        if left_out:
+            warnings.warn(f"include names {left_out}, which cannot be used on this data "
+                          f"({data}): left out, and each step they belong to is searched "
+                          "over all its components that can.", UserWarning, stacklevel=3)
         self.steps = steps
         self.one_hot_features = n_features if one_hot_features is None else one_hot_features
         self.forbidden = self._forbidden()
@@ -377,7 +387,8 @@ class Space:
         if TRANSFORMS in config:
             return f"{config[MODEL]}({as_node(config[TRANSFORMS]).render()})"
         parts = [config[MODEL]]
-        parts += [config[s] for s in self.steps if s != MODEL and len(self.steps[s]) > 1
-                  and not config[s].startswith("no_")]
+        shown = [s for s in self.steps if s != MODEL and (
+            len(self.steps[s]) > 1 or s in getattr(self, "fixed_steps", ()))]
+        parts += [config[s] for s in shown if not config[s].startswith("no_")]
         return " + ".join(parts)
 

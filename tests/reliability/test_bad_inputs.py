@@ -511,6 +511,22 @@ def test_n_jobs_zero(estimator_class):
               "n_jobs=0 would run no trial; use a positive number", n_jobs=0)
 
 
+def test_include_naming_the_networks_searches_them(estimator_class):
+    """include=["neural_network"] under neural="auto" asks for networks: they are
+    searched (before, on CPU and small data, silently none: the fit searched the
+    other models); with neural=False it is a clear error."""
+    pytest.importorskip("torch")
+    X = numeric_frame()
+    y = target_for(estimator_class, X)
+    estimator = tiny_fit(estimator_class, X, y, include=["neural_network"])
+    assert estimator.search_plan_.neural
+    trials = estimator.leaderboard_.query("trial > 0")
+    assert (trials["model"] == "neural_network").all() and (trials["status"] == "ok").all()
+    fit_error(estimator_class, X, y, ValueError,
+              "include names 'neural_network' but neural=False", include=["neural_network"],
+              neural=False)
+
+
 def test_memory_limit_too_small_for_any_model(estimator_class):
     # 18 MB of data: a worker capped at 16 MB beyond its start cannot even map it
     X = np.random.default_rng(0).normal(size=(11_000, 200))

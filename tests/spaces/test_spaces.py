@@ -120,6 +120,27 @@ def test_bad_include_exclude(include, exclude, match):
         space("classification", include=include, exclude=exclude)
 
 
+def test_an_included_component_the_data_rules_out_is_a_warning():
+    """pca needs 3 columns: named with knn on 2, it is left out with a warning that
+    says so (before, silently, with every feature step on offer)."""
+    with pytest.warns(UserWarning, match=r"include names \['pca'\], which cannot be used "
+                                         r"on this data \(dense, 2 features\)"):
+        s = space("classification", include=["pca", "knn"], n_features=2)
+    assert s.models == ("knn",)
+    assert "pca" not in {c.name for c in s.steps["features"]}
+
+
+def test_a_step_the_user_fixed_is_described():
+    """include=["pca"] leaves pca the only feature step: the leaderboard names it
+    (before, a step of one choice was hidden, and the pipelines looked pca-free)."""
+    s = space("classification", include=["pca", "knn"], n_features=5)
+    config = s.default_config()
+    assert s.describe(config).split(" + ")[0] == "knn" and "pca" in s.describe(config)
+    # a step of one choice that the data, not the user, left is still not shown
+    plain = space("classification", n_features=5)
+    assert all(len(plain.steps[step]) > 1 for step in plain.fixed_steps)
+
+
 def test_sparse_data_offers_only_sparse_capable_components():
     s = space("classification", sparse=True, n_features=1000)
     for components in s.steps.values():
