@@ -13,7 +13,7 @@ import logging
 import math
 import warnings
 from contextlib import closing
-from functools import partial
+from functools import partial, wraps
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -91,6 +91,19 @@ def _versions() -> dict:
     """The versions a pickle records and checks when loaded."""
     return {"automl-estimators": __version__, "scikit-learn": sklearn.__version__}
 
+
+def _default_output(method):
+    """Run ``method`` under scikit-learn's default ``transform_output``, whatever the
+    user set (``sklearn.set_config(transform_output="pandas")``): the pipelines are
+    fitted in workers, which do not share the parent's configuration, so they must
+    fit and predict in the parent under the same one. Under pandas output a
+    model fitted on arrays between steps warned at every predict that X had
+    feature names it was not fitted with."""
+    @wraps(method)
+    def under_default_output(self, *args, **kwargs):
+        with sklearn.config_context(transform_output="default"):
+            return method(self, *args, **kwargs)
+    return under_default_output
 
 class _AutoBase(BaseEstimator):
     """Shared parameters, fit loop and prediction plumbing of the two estimators."""
@@ -181,6 +194,7 @@ class _AutoBase(BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ fit
+    @_default_output
     def fit(self, X, y, **fit_params):
         """Search for the best pipeline within ``time_budget`` seconds and refit it.
 
@@ -841,11 +855,13 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     def _fallback_estimator(self):
         return DummyClassifier(strategy="prior")
 
+    @_default_output
     def predict(self, X):
         """Predicted class labels for X."""
         X = self._check_X_predict(X)
         return self.classes_[np.asarray(self.model_.predict(X), dtype=int)]
 
+    @_default_output
     def predict_proba(self, X):
         """Class probabilities for X, columns in the order of ``classes_``."""
         X = self._check_X_predict(X)
@@ -882,6 +898,7 @@ class AutoRegressor(RegressorMixin, _AutoBase):
     def _fallback_estimator(self):
         return DummyRegressor(strategy="mean")
 
+    @_default_output
     def predict(self, X):
         """Predicted values for X."""
         X = self._check_X_predict(X)

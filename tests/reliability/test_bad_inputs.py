@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sklearn
 from joblib import cpu_count
 from sklearn.exceptions import DataConversionWarning
 
@@ -509,6 +510,21 @@ def test_n_jobs_all_cores_or_more_than_the_cores(estimator_class, n_jobs):
 def test_n_jobs_zero(estimator_class):
     fit_error(estimator_class, numeric_frame(), np.arange(80) % 2, ValueError,
               "n_jobs=0 would run no trial; use a positive number", n_jobs=0)
+
+
+def test_pandas_output_configured_by_the_user(estimator_class):
+    """sklearn.set_config(transform_output="pandas") in the user's script: the
+    pipelines, fitted in workers under the default, predict under it too. Before,
+    every predict warned that X had feature names the model was not fitted with."""
+    X = numeric_frame()
+    X["cat"] = np.where(X["f1"] > 0, "u", "v")
+    y = target_for(estimator_class, X)
+    with sklearn.config_context(transform_output="pandas"):
+        estimator = tiny_fit(estimator_class, X, y, include=["logistic_regression"]
+                             if estimator_class is AutoClassifier else ["ridge"])
+        with no_leaked_warnings():
+            predicted = check_predictions(estimator, X)
+    np.testing.assert_array_equal(predicted, estimator.predict(X))
 
 
 def test_include_naming_the_networks_searches_them(estimator_class):
