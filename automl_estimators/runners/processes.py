@@ -72,8 +72,10 @@ WATCH_INTERVAL = 0.05
 # Seconds wait_workers_up waits for every worker of a pool to be up (a busy machine: the
 # forkserver's imports took 3-5 s).
 WORKERS_UP_SECONDS = 60.0
-# Heavy modules the forkserver imports once, so that forked workers start warm.
-FORKSERVER_PRELOAD = ("automl_estimators.runners.processes", "sklearn.ensemble",
+# What the forkserver imports once, so that forked workers start warm: its own set-up
+# first (.forkserver_setup), then the heavy modules.
+FORKSERVER_PRELOAD = ("automl_estimators.runners.forkserver_setup",
+                      "automl_estimators.runners.processes", "sklearn.ensemble",
                       "sklearn.linear_model", "xgboost")
 # What a child would be told about the parent's main module (see the module doc).
 _MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
