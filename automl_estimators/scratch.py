@@ -19,8 +19,8 @@ registered then is removed by it, with the tracker's own warning on stderr
 the tracker dies too: a SIGKILL sent to the whole process group or container. The
 tracker is one small process per Python process (38 MB resident, 24 MB
 proportional, measured), started at the first registration (0.15 s on an idle
-machine; the local pool registers its folder from the thread that started its
-workers, once they are up).
+machine; the local pool registers its folder from the thread that starts its
+workers, before it starts them).
 
 The standard library's ``multiprocessing`` makes a folder of its own (``pymp-*``,
 where the trial workers' forkserver has its socket) and removes it at the

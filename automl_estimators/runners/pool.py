@@ -39,7 +39,7 @@ class PoolRunner(Runner):
     def __init__(self, data, n_workers, memory_limit, preload=()):
         self.n_workers = n_workers
         # Registered for removal should the process be killed (scratch.py) off the
-        # fit's thread, once the workers are up: the tracker's own start takes 0.15 s.
+        # fit's thread, as the workers start: the tracker's own start takes 0.15 s.
         self._folder = ScratchFolder("automl_estimators_", track=False)
         self.path = os.path.join(self._folder.path, "data.joblib")
         try:
@@ -62,6 +62,11 @@ class PoolRunner(Runner):
         self._keeper.start()
 
     def _keep_workers(self):
+        # First, beside the workers' start: a fit stopped from outside (SIGTERM) in
+        # its first seconds left the data and multiprocessing's folder behind while
+        # they were registered only once every worker was up.
+        self._folder.track()
+        self._pool.track_socket_folder()
         all_up = False
         try:
             start_workers(self._pool)
@@ -76,8 +81,6 @@ class PoolRunner(Runner):
         try:
             self._started.set()  # also after a failed start: schedule() says why
             self._all_up.set()
-            self._folder.track()
-            self._pool.track_socket_folder()
             self._closed.wait()
         finally:
             self._pool.shutdown()

@@ -247,3 +247,35 @@ def test_a_gpu_is_seen_from_the_driver_before_torch_is_imported(monkeypatch, pre
     monkeypatch.setattr(os.path, "exists", lambda path: path in present if path in
                         torch_dependency.NVIDIA_DRIVER_PATHS else real_exists(path))
     assert torch_dependency.cuda_available() is gpu
+
+
+def test_the_data_folder_is_registered_before_the_workers_start(monkeypatch):
+    """A fit stopped from outside (SIGTERM) while its workers started (its first one
+    or two seconds, more on a busy machine) left its data folder and multiprocessing's
+    in TMPDIR: they were registered with the tracker only once every worker was up.
+    Now the thread that starts the workers registers them first."""
+    from automl_estimators.runners import pool as pool_module
+    from automl_estimators.runners.pool import PoolRunner
+    from automl_estimators.scratch import ScratchFolder
+
+    events = []
+    start, track = pool_module.start_workers, ScratchFolder.track
+
+    def start_workers(trial_pool):
+        events.append("start")
+        start(trial_pool)
+
+    def tracked(folder):
+        track(folder)
+        events.append("tracked")
+
+    monkeypatch.setattr(pool_module, "start_workers", start_workers)
+    monkeypatch.setattr(ScratchFolder, "track", tracked)
+    X = np.zeros((10, 2))
+    runner = PoolRunner({"X": X, "y": np.arange(10) % 2, "splits": [], "n_classes": 2}, 1,
+                        None)
+    try:
+        assert runner.ready(timeout=120)
+        assert events[:2] == ["tracked", "start"], events
+    finally:
+        runner.close()
