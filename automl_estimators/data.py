@@ -155,10 +155,13 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFr
         values = None
         if pd.api.types.is_datetime64_any_dtype(column):
             converted[position] = datetimes_as_seconds(column)
-        elif pd.api.types.is_timedelta64_dtype(column):
+        elif _is_duration(column):
             # durations as seconds, not categories (found in session 31: read as a
             # high-cardinality category, a duration's information was lost)
-            converted[position] = column.dt.total_seconds()
+            converted[position] = _durations_as_seconds(column)
+        elif column.dtype == object and (categorical is None or ident not in categorical) \
+                and (seconds := _python_times_as_seconds(column, name)) is not None:
+            converted[position] = seconds
         elif is_text(column):
             if categorical is not None:
                 if ident not in categorical:
@@ -185,6 +188,50 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFr
         for position, values in converted.items():
             X.isetitem(position, values)
     return X
+
+
+def _is_duration(column) -> bool:
+    """numpy's ``timedelta64`` or pyarrow's ``duration``."""
+    arrow = getattr(column.dtype, "pyarrow_dtype", None)
+    return pd.api.types.is_timedelta64_dtype(column) or str(arrow).startswith("duration[")
+
+
+def _durations_as_seconds(column):
+    if not pd.api.types.is_timedelta64_dtype(column):  # pyarrow's duration
+        column = column.astype("timedelta64[ns]")
+    return column.dt.total_seconds()
+
+
+# What a cell may hold in an object column read as Python dates or durations.
+_CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray)
+
+
+def _python_times_as_seconds(column, name):
+    """An object column of Python ``date``/``datetime`` (seconds since 1970, as
+    datetime columns) or ``timedelta`` objects (seconds, as durations); None for
+    any other column.
+
+    Raises
+    ------
+    TypeError
+        For cells that hold lists, dicts, sets or arrays: no model reads them.
+    """
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind in ("date", "datetime", "datetime64"):
+        try:
+            return datetimes_as_seconds(pd.to_datetime(column))
+        except (TypeError, ValueError):  # mixed time zones, out of range: text
+            return None
+    if kind in ("timedelta", "timedelta64"):
+        return pd.to_timedelta(column).dt.total_seconds()
+    if kind.startswith("mixed"):
+        found = column[column.map(lambda value: isinstance(value, _CONTAINERS))]
+        if len(found):
+            raise TypeError(
+                f"Column {name!r} holds {type(found.iloc[0]).__name__} values (e.g. "
+                f"{str(found.iloc[0])[:40]}); cells must be numbers, text, booleans or "
+                "dates. Join each into one text value, or expand it into columns.")
+    return None
 
 
 # Values of a text column parsed before the whole column is (see _may_be_numbers).

@@ -5,6 +5,8 @@ error names the problem and the fix; a fit leaks no library warning and
 predicts sensibly. Each case runs for both estimators where it applies.
 """
 
+import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -108,17 +110,48 @@ def test_pyarrow_datetimes_are_read_as_seconds(estimator_class, dtype):
     np.testing.assert_array_equal(estimator.predict(arrow), estimator.predict(X))
 
 
-def test_durations_are_read_as_seconds(estimator_class):
+@pytest.mark.parametrize("form", ["timedelta64", "python", "pyarrow"])
+def test_durations_are_read_as_seconds(estimator_class, form):
     # Found (session 31): a timedelta column was a high-cardinality category, and a
-    # target that its values decide ended on the dummy.
+    # target that its values decide ended on the dummy. Found (session 32): the same
+    # for Python timedelta objects (an object column) and pyarrow's duration.
     seconds = np.random.RandomState(0).randint(0, 1000, 80).astype(float)
-    X = pd.DataFrame({"wait": pd.to_timedelta(seconds, unit="s")})
+    durations = pd.Series(pd.to_timedelta(seconds, unit="s"))
+    X = pd.DataFrame({"wait": {
+        "timedelta64": durations,
+        "python": pd.Series([datetime.timedelta(seconds=v) for v in seconds], dtype=object),
+        "pyarrow": durations.astype("duration[s][pyarrow]") if form == "pyarrow" else None,
+    }[form]})
     y = target_for(estimator_class, pd.DataFrame({"s": seconds - 500}))
     estimator = tiny_fit(estimator_class, X, y)
-    assert "wait" not in estimator.profile_.high_cardinality + estimator.profile_.categorical
+    assert "wait" in estimator.profile_.numeric
     np.testing.assert_array_equal(estimator.predict(X),
                                   tiny_fit(estimator_class, pd.DataFrame({"wait": seconds}),
                                            y).predict(pd.DataFrame({"wait": seconds})))
+
+
+def test_python_dates_are_read_as_dates(estimator_class):
+    """An object column of datetime.date (or datetime) objects, what a list of rows
+    from a database driver gives: seconds since 1970, as a datetime column. Found
+    (session 32): read as a high-cardinality category, and a target its values
+    decide ended on the dummy (0.52 on its own training rows)."""
+    days = np.random.RandomState(0).randint(0, 1000, 80)
+    X = pd.DataFrame({"day": [datetime.date(2020, 1, 1) + datetime.timedelta(days=int(d))
+                              for d in days]})
+    y = target_for(estimator_class, pd.DataFrame({"d": days - 500.0}))
+    estimator = tiny_fit(estimator_class, X, y)
+    assert estimator.profile_.numeric == ("day",)
+    as_datetimes = X.astype({"day": "datetime64[ns]"})
+    np.testing.assert_array_equal(estimator.predict(X), estimator.predict(as_datetimes))
+    assert estimator.refit_ != "dummy"
+
+
+@pytest.mark.parametrize("cell", [["x"], {"a": 1}, np.array([1.0])], ids=type)
+def test_cells_holding_lists_are_a_clear_error(estimator_class, cell):
+    X = numeric_frame()
+    X["tags"] = pd.Series([cell if i % 2 else "text" for i in range(len(X))], dtype=object)
+    fit_error(estimator_class, X, target_for(estimator_class, X), TypeError,
+              "Column 'tags' holds .* values.*Join each into one text value")
 
 
 def test_all_nan_and_constant_columns_leak_no_warning(estimator_class):
