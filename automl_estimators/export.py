@@ -24,6 +24,7 @@ from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import numpy as np
 from sklearn.base import is_classifier
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
@@ -99,6 +100,13 @@ def script(estimator) -> str:
                         "gives the code that builds it.")
     classification = is_classifier(estimator)
     by_name = hasattr(estimator, "feature_names_in_")
+    if by_name and "" in [str(name) for name in estimator.feature_names_in_]:
+        raise ValueError("Cannot export a model fitted on a column with an empty name: a "
+                         "CSV header cannot hold it (pandas reads it as 'Unnamed: N'). "
+                         "Rename the column and fit again.")
+    # Class labels that are text are read as text: "None", "NA" or "null" are labels,
+    # not missing values, and "01" stays "01" (pandas' defaults read them otherwise).
+    text_labels = classification and np.asarray(estimator.classes_).dtype.kind in "OUS"
     imports = Imports(reserved=SCRIPT_NAMES)
     # encode_classes, copied into the script, calls LabelEncoder by this name.
     if classification and imports.name_of(LabelEncoder) != "LabelEncoder":
@@ -125,7 +133,7 @@ def script(estimator) -> str:
         "",
         "",
         *_helpers(classification, by_name),
-        _main(classification, by_name),
+        _main(classification, by_name, text_labels),
         "",
         "",
         'if __name__ == "__main__":',
@@ -258,8 +266,9 @@ def _helpers(classification: bool, by_name: bool) -> list[str]:
     return lines
 
 
-def _main(classification: bool, by_name: bool) -> str:
-    """The script's command line: read the CSV files, fit, predict, write."""
+def _main(classification: bool, by_name: bool, text_labels: bool = False) -> str:
+    """The script's command line: read the CSV files, fit, predict, write; the target
+    column read as text (only an empty cell missing) where ``text_labels``."""
     read = ("features_by_name({}, FEATURES, CATEGORICAL)" if by_name
             else "features_by_position({}, N_FEATURES, CATEGORICAL)")
     if classification:
@@ -270,6 +279,10 @@ def _main(classification: bool, by_name: bool) -> str:
     else:
         fit_predict = '''    model = build_model().fit(X, target_as_numbers(train[args.target]))
     predictions = np.asarray(model.predict(X_new), dtype=np.float64)'''
+    labels = '''    # The class labels are text: "None" or "NA" is a label, not a missing value.
+    train[args.target] = pd.read_csv(args.train, usecols=[args.target], dtype=str,
+                                     keep_default_na=False, na_values=[""])[args.target]
+''' if text_labels else ""
     return '''def main(argv=None):
     parser = argparse.ArgumentParser(description="Fit the exported model and predict.")
     parser.add_argument("train", help="CSV file of the feature columns and the target")
@@ -283,7 +296,7 @@ def _main(classification: bool, by_name: bool) -> str:
     train = pd.read_csv(args.train)
     if args.target not in train.columns:
         parser.error(f"no column {args.target!r} in {args.train}")
-    features = train.drop(columns=[args.target])
+READ_LABELS    features = train.drop(columns=[args.target])
     rows = pd.read_csv(args.predict) if args.predict else train
     rows = rows.drop(columns=[args.target], errors="ignore")
     try:
@@ -291,6 +304,6 @@ def _main(classification: bool, by_name: bool) -> str:
         X_new = READ_ROWS
     except ValueError as exc:
         sys.exit(f"error: {exc}")
-'''.replace("READ_FEATURES", read.format("features")).replace(
+'''.replace("READ_LABELS", labels).replace("READ_FEATURES", read.format("features")).replace(
         "READ_ROWS", read.format("rows")) + fit_predict + '''
     pd.DataFrame({args.target: predictions}).to_csv(args.output, index=False)'''

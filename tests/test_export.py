@@ -133,6 +133,35 @@ def test_a_target_named_after_a_feature_is_not_the_script_s_default_target(tmp_p
     assert_same_predictions(estimator, predicted.iloc[:, 0].to_numpy(), X)
 
 
+def test_class_labels_that_pandas_reads_as_missing_or_numbers_stay_labels(tmp_path):
+    """Labels "None", "NA" and "007" at fit: the script read the first two as missing
+    values (its predictions wrote "" for a third of the rows) and "007" as 7. Found
+    in session 31. Text labels are now read as text, only an empty cell missing."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=150)})
+    y = pd.Series(np.array(["None", "NA", "007"])[np.digitize(X["a"], [-0.5, 0.5])],
+                  name="severity")
+    estimator = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=2, search="random",
+                               n_jobs=1, random_state=0, resampling="holdout").fit(X, y)
+    assert estimator.refit_ == "all rows"
+    path = estimator.export(tmp_path / "model.py")
+    X.assign(severity=y).to_csv(tmp_path / "train.csv", index=False)
+    done = run_script(path, tmp_path / "train.csv", "--output", tmp_path / "predictions.csv")
+    assert done.returncode == 0, done.stderr
+    predicted = pd.read_csv(tmp_path / "predictions.csv", dtype=str, keep_default_na=False)
+    assert set(predicted["severity"]) <= {"None", "NA", "007"}
+    assert_same_predictions(estimator, predicted["severity"].to_numpy(), X)
+
+
+def test_a_column_with_an_empty_name_is_refused_at_export(tmp_path):
+    X = pd.DataFrame({"": np.arange(40.0), "b": np.arange(40.0) % 3})
+    estimator = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=1, search="random",
+                               n_jobs=1, random_state=0).fit(X, np.arange(40) % 2)
+    with pytest.raises(ValueError, match="column with an empty name.*Rename the column"):
+        estimator.export(tmp_path / "model.py")
+    assert not (tmp_path / "model.py").exists()
+
+
 def test_script_of_a_numpy_fit_selects_the_csv_columns_by_position(tmp_path, capsys):
     X, y = load("credit-g", 150 + TEST_ROWS)
     estimator = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=2, search="random",
