@@ -11,7 +11,6 @@ exported script copies.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +28,7 @@ from .reading import (
     target_as_numbers,
     text_as_numbers,
 )
+from .user_warnings import warn
 
 # A categorical column with more distinct values than this is encoded by
 # frequency (target-free, one column) instead of one-hot / ordinal.
@@ -257,11 +257,11 @@ def _predict_text_as_numbers(column, name):
     lost = column.notna().to_numpy() & numbers.isna().to_numpy()
     if lost.any():
         example = column[lost].iloc[0]
-        warnings.warn(
+        warn(
             f"Column {name!r} was numeric at fit, but {int(lost.sum())} of its values at "
             f"predict are not numbers (e.g. {str(example)[:40]!r}); they are read as "
             "missing values. Convert the column to numbers before predict.",
-            DataConversionWarning, stacklevel=6)
+            DataConversionWarning)
     return numbers
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from contextlib import closing
 from functools import partial, wraps
 from numbers import Integral, Real
@@ -53,6 +52,7 @@ from .spaces.architecture import kind_of
 from .spaces.neural import NAME as NEURAL
 from .summary import as_html, as_text, describe_fit
 from .trial import Limits
+from .user_warnings import warn
 from .version import __version__
 
 logger = logging.getLogger(__name__)
@@ -180,9 +180,9 @@ class _AutoBase(BaseEstimator):
         original = state.pop("_versions", {"automl-estimators": "unknown",
                                            "scikit-learn": "unknown"})
         if original != _versions() and "model_" in state:
-            warnings.warn(InconsistentVersionWarning(
+            warn(InconsistentVersionWarning(
                 estimator_name=type(self).__name__, original_versions=original,
-                current_versions=_versions()), stacklevel=2)
+                current_versions=_versions()))
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
@@ -292,11 +292,11 @@ class _AutoBase(BaseEstimator):
             final = Final(fallback, history.results[0])
             search_report = {}
             if budget.remaining() < MIN_TRIAL_SECONDS:
-                warnings.warn(
+                warn(
                     f"time_budget={self.time_budget:g}s left no time for a trial after "
                     "validating the data and fitting the dummy fallback: the model is the "
                     "dummy (it predicts the training prior or mean). Give a larger "
-                    "time_budget (a few seconds at least).", UserWarning, stacklevel=2)
+                    "time_budget (a few seconds at least).", UserWarning)
             # From here a Ctrl-C stops the search (the dummy serves at worst); the
             # handler is held until the workers are stopped (see .interrupts).
             with interrupts:
@@ -412,9 +412,9 @@ class _AutoBase(BaseEstimator):
                     + f" (validation {self.best_score_:.4g})")
         step = ("; a second Ctrl-C skipped the finishing step" if interrupts.abort else "")
         at = interrupts.at if interrupts.at is not None else self.fit_time_
-        warnings.warn(f"fit interrupted (Ctrl-C) at {at:.1f}s of its {self.time_budget:g}s "
-                      f"budget: the search stopped after {trials} trials{step}; model_ is "
-                      f"{kept}.", RuntimeWarning, stacklevel=3)
+        warn(f"fit interrupted (Ctrl-C) at {at:.1f}s of its {self.time_budget:g}s "
+             f"budget: the search stopped after {trials} trials{step}; model_ is "
+             f"{kept}.", RuntimeWarning)
 
     def _check_fit_params(self, fit_params):
         if "sample_weight" in fit_params:
@@ -911,6 +911,6 @@ def _strategy_report(strategy) -> dict:
     try:
         return dict(strategy.report())
     except Exception as exc:  # noqa: BLE001
-        warnings.warn(f"the {strategy.name} strategy failed to report: "
-                      f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)
+        warn(f"the {strategy.name} strategy failed to report: "
+             f"{type(exc).__name__}: {exc}", RuntimeWarning)
         return {}

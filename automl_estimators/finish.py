@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,6 +34,7 @@ from .plan import INLINE_MAX_SECONDS
 from .scoring import concatenate, fold_scores, predictions_of
 from .selection import choose_final, refit_holds
 from .trial import Limits, Status, TrialResult
+from .user_warnings import warn
 
 # Ranked trials tried in turn when the best one cannot be refit in time.
 REFIT_CANDIDATES = 3
@@ -437,17 +437,17 @@ class Finisher:
         if not scored:
             errors = Counter(r.error or str(r.status) for r in trials)
             error, count = errors.most_common(1)[0]
-            warnings.warn(f"The final model is the dummy fallback: all {len(trials)} trial(s) "
-                          f"failed; the most common error ({count} of them): {error}. "
-                          "leaderboard_['error'] holds each trial's; verbose=2 logs the "
-                          "tracebacks.", UserWarning, stacklevel=4)
+            warn(f"The final model is the dummy fallback: all {len(trials)} trial(s) "
+                 f"failed; the most common error ({count} of them): {error}. "
+                 "leaderboard_['error'] holds each trial's error; verbose=3 logs "
+                 "their tracebacks.", UserWarning)
         elif all(math.isnan(r.score) for r in scored) \
                 and min(len(valid) for _, valid in self.splits) >= 2:
             # (a one-row fold's R² is undefined: tiny data, not the metric, says NaN)
-            warnings.warn(f"The final model is the dummy fallback: the metric "
-                          f"{self.metric.name!r} scored all {len(scored)} trial(s) NaN, so "
-                          "none could be compared with another. Use a metric that returns a "
-                          "number for these predictions.", UserWarning, stacklevel=4)
+            warn(f"The final model is the dummy fallback: the metric "
+                 f"{self.metric.name!r} scored all {len(scored)} trial(s) NaN, so "
+                 "none could be compared with another. Use a metric that returns a "
+                 "number for these predictions.", UserWarning)
 
     def _warn_if_out_of_memory(self, history):
         """Warn when the fit ends on the dummy and no trial scored but some ran out of memory."""
@@ -455,10 +455,10 @@ class Finisher:
         memouts = [r for r in trials if r.status == Status.MEMOUT]
         if not memouts or any(r.status in (Status.OK, Status.INFEASIBLE) for r in trials):
             return
-        warnings.warn(f"The final model is the dummy fallback: {len(memouts)} of {len(trials)} "
-                      f"trial(s) ran out of memory under memory_limit={self.memory_limit} MB "
-                      f"(e.g. {memouts[0].error}) and none scored. Raise memory_limit, or set "
-                      "it to None for no limit.", UserWarning, stacklevel=4)
+        warn(f"The final model is the dummy fallback: {len(memouts)} of {len(trials)} "
+             f"trial(s) ran out of memory under memory_limit={self.memory_limit} MB "
+             f"(e.g. {memouts[0].error}) and none scored. Raise memory_limit, or set "
+             "it to None for no limit.", UserWarning)
 
     def _warn_if_limits_excluded(self, history):
         """Warn when the fit ends on the dummy and the limits excluded trials that beat
@@ -484,9 +484,9 @@ class Finisher:
         found = ([f"{len(excluded)} trial(s) beat it but were over a limit"] if excluded else []) \
             + ([f"{len(untrained)} network(s) were over a limit before training"]
                if untrained else [])
-        warnings.warn(f"The final model is the dummy fallback: {' and '.join(found)}: "
-                      f"{'; '.join(texts)}. Raise the limit, or give the search more time or "
-                      "models that fit it.", UserWarning, stacklevel=4)
+        warn(f"The final model is the dummy fallback: {' and '.join(found)}: "
+             f"{'; '.join(texts)}. Raise the limit, or give the search more time or "
+             "models that fit it.", UserWarning)
 
     def _training_seconds(self, trial: TrialResult, share: float = 1.0) -> float:
         """How long a network in ``trial``'s refit on ``share`` of all rows may train:

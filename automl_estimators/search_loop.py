@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-import warnings
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from .plan import INLINE_SHARE, default_late
 from .runners import WorkersUnavailable, trains_within_time
 from .spaces import MODEL
 from .trial import Limits, PendingTrial, Status, TrialResult
+from .user_warnings import warn
 
 logger = logging.getLogger(__name__)
 
@@ -106,9 +106,9 @@ class _DeadlineAsker:
 
     def _failed(self, what, exc):
         self.stopped = True
-        warnings.warn(f"the {self.strategy.name} strategy failed to {what} "
-                      f"({type(exc).__name__}: {exc}); search stopped, the trials run so far "
-                      "make the model", RuntimeWarning, stacklevel=3)
+        warn(f"the {self.strategy.name} strategy failed to {what} "
+             f"({type(exc).__name__}: {exc}); search stopped, the trials run so far "
+             "make the model", RuntimeWarning)
 
     def close(self):
         self._thread.shutdown(wait=False)
@@ -472,8 +472,8 @@ class SearchLoop:
                 f"{exc}. No trial could run, so the fit would end on the dummy model. Check "
                 "that this process may start child processes and write to its temporary "
                 "folder (TMPDIR), or run the trials on a Dask cluster (dask_client).") from exc
-        warnings.warn(f"{exc}; search stopped, the trials run so far make the model",
-                      RuntimeWarning, stacklevel=4)
+        warn(f"{exc}; search stopped, the trials run so far make the model",
+             RuntimeWarning)
         logger.error("search stopped: %s", exc)
 
     def _record(self, future, pending: PendingTrial):

@@ -34,6 +34,7 @@ from ..spaces import DEFAULT_MODEL, quick_forest, short_default
 from ..spaces.components import QUICK_FOREST, QUICK_MODEL
 from ..spaces.declarations import MODEL
 from ..trial import Candidate, config_key
+from ..user_warnings import warn
 from .features import meta_features
 from .suggestions import METHODS, load_metadata, suggest
 
@@ -93,6 +94,12 @@ def _explicit(configs, space) -> list[dict]:
         if not isinstance(config, dict):
             raise TypeError(f"warm_start[{i}] must be a configuration dict (as in "
                             f"best_config_), got {type(config).__name__}.")
+        problems, unknown = space.value_problems(config)
+        if problems:
+            raise ValueError(f"warm_start[{i}]: {'; '.join(problems)}. Give values the "
+                             "search space allows (search_space_ lists them).")
+        if unknown:
+            warn(f"warm_start[{i}]: {'; '.join(unknown)}: ignored.", UserWarning)
         reason = space.violation(config)
         if reason is not None:
             raise ValueError(f"warm_start[{i}] combines choices this search does not make "

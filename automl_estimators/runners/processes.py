@@ -43,7 +43,6 @@ import sys
 import tempfile
 import threading
 import time
-import warnings
 import weakref
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -58,6 +57,7 @@ from threadpoolctl import threadpool_limits
 
 from ..scratch import track_multiprocessing_folder
 from ..trial import Status, TrialTask, WorkerAnswer
+from ..user_warnings import warn
 from . import forkserver_lifetime
 from .task import fit_and_predict
 
@@ -269,9 +269,9 @@ def worker_context(preload=()):
     except OSError as exc:
         # A warning, not a log line: it says how to fix the environment, which the
         # user should see whatever the verbosity (a fit's own progress is the logs').
-        warnings.warn(f"the forkserver cannot start ({exc}: a shorter TMPDIR avoids it); "
-                      "trial workers are spawned instead, which starts them slower",
-                      RuntimeWarning, stacklevel=2)
+        warn(f"the forkserver cannot start ({exc}: a shorter TMPDIR avoids it); "
+             "trial workers are spawned instead, which starts them slower",
+             RuntimeWarning)
         return _SpawningContext()
     return context
 

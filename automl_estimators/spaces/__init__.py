@@ -8,9 +8,10 @@
 
 from __future__ import annotations
 
-import warnings
 from functools import cached_property
+from numbers import Real
 
+from ..user_warnings import warn
 from .components import (
     ALL_COMPONENTS,
     DEFAULT_MODEL,
@@ -30,6 +31,7 @@ from .declarations import (
     Categorical,
     Component,
     Forbidden,
+    Int,
     hp_key,
 )
 from .neural import NEURAL_COMPONENTS, neural_components
@@ -179,9 +181,9 @@ class Space:
                 self.fixed_steps += (step,)
         left_out = sorted(set(include or ()) - applicable)
         if left_out:
-            warnings.warn(f"include names {left_out}, which cannot be used on this data "
-                          f"({data}): left out, and each step they belong to is searched "
-                          "over all its components that can.", UserWarning, stacklevel=3)
+            warn(f"include names {left_out}, which cannot be used on this data "
+                 f"({data}): left out, and each step they belong to is searched "
+                 "over all its components that can.", UserWarning)
         self.steps = steps
         self.one_hot_features = n_features if one_hot_features is None else one_hot_features
         self.forbidden = self._forbidden()
@@ -324,6 +326,39 @@ class Space:
         """A typed configuration as a ConfigSpace ``Configuration`` (a network
         without an architecture: its default cells)."""
         return encode(config, self.configspace, self.steps)
+
+    def value_problems(self, config: dict) -> tuple[list[str], list[str]]:
+        """What :meth:`adapt` would silently change in ``config`` for the components it
+        chooses: (values of the wrong type, outside their range or not among their
+        choices; keys that are no hyperparameter of their component, which it drops:
+        a typo, or an earlier version's key). For a configuration the user wrote
+        (``warm_start``); another dataset's is adapted without a word."""
+        problems, unknown = [], []
+        for step, components in self.steps.items():
+            component = next((c for c in components if c.name == config.get(step)), None)
+            if component is None:
+                continue
+            prefix = hp_key(component, "")
+            declared = {hp.name: hp for hp in component.hyperparameters}
+            for key, value in config.items():
+                if not isinstance(key, str) or not key.startswith(prefix):
+                    continue
+                name = key[len(prefix):]
+                hp = declared.get(name)
+                if hp is None:
+                    if component.cells is None or name != component.cells.parameter:
+                        unknown.append(f"{key!r} is no hyperparameter of {component.name} "
+                                       f"(its hyperparameters: {sorted(declared)})")
+                elif isinstance(hp, Categorical):
+                    if value not in hp.choices:
+                        problems.append(f"{key}={value!r} is not one of {list(hp.choices)}")
+                elif isinstance(value, bool) or not isinstance(value, Real) \
+                        or not hp.low <= value <= hp.high:
+                    problems.append(f"{key}={value!r} is not a number in "
+                                    f"[{hp.low:g}, {hp.high:g}]")
+                elif isinstance(hp, Int) and not hp.log and value != int(value):
+                    problems.append(f"{key}={value!r} is not an integer")
+        return problems, unknown
 
     def adapt(self, config: dict) -> dict | None:
         """A configuration from another dataset's space, made valid for this one.

@@ -159,6 +159,32 @@ def test_explicit_warm_start_list(credit):
     assert np.isfinite(clf.best_score_)
 
 
+@pytest.mark.parametrize("key, value, match", [
+    ("model:logistic_regression:C", -1.0, r"C=-1.0 is not a number in \[.*\]"),
+    ("model:logistic_regression:C", "big", r"C='big' is not a number"),
+    ("model:logistic_regression:C", 1e9, r"C=1000000000.0 is not a number in"),
+])
+def test_an_explicit_warm_start_value_the_space_does_not_allow_is_refused(
+        credit, key, value, match):
+    """Found (session 31): such values were silently clipped (C=-1 ran as the range's
+    low end), and a string raised TypeError from deep inside the adaptation."""
+    X, y = credit
+    config = Space("classification", n_features=X.shape[1],
+                   has_categorical=True).default_config("logistic_regression")
+    with pytest.raises(ValueError, match=r"warm_start\[0\]: .*" + match):
+        AutoClassifier(time_budget=5, warm_start=[{**config, key: value}]).fit(X, y)
+
+
+def test_an_explicit_warm_start_key_of_no_hyperparameter_is_warned(credit):
+    X, y = credit
+    config = Space("classification", n_features=X.shape[1],
+                   has_categorical=True).default_config("logistic_regression")
+    with pytest.warns(UserWarning, match=r"'model:logistic_regression:c' is no hyperparameter"
+                                         r" of logistic_regression.*ignored"):
+        AutoClassifier(time_budget=SLACK_BUDGET, max_trials=1, n_jobs=1, search="random",
+                       warm_start=[{**config, "model:logistic_regression:c": 2.0}]).fit(X, y)
+
+
 def test_boolean_warm_start_follows_sklearn_convention(mpg, tmp_path, monkeypatch):
     monkeypatch.setattr(suggestions_module, "METADATA_FILE", tmp_path / "missing.json")
     X, y = mpg
