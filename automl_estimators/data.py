@@ -153,6 +153,10 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFr
     for position, (name, column) in enumerate(X.items()):
         ident = name if by_name else position
         values = None
+        if isinstance(column.dtype, pd.SparseDtype):
+            # dense, as scikit-learn makes it (with a warning at every predict): the
+            # pipelines' column selection needs dense columns of a frame anyway
+            column = converted[position] = column.sparse.to_dense()
         if pd.api.types.is_datetime64_any_dtype(column):
             converted[position] = datetimes_as_seconds(column)
         elif _is_duration(column):

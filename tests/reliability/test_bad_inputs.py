@@ -401,6 +401,18 @@ def test_sparse(estimator_class, form):
     check_predictions(tiny_fit(estimator_class, X, y), X)
 
 
+def test_pandas_sparse_columns(estimator_class):
+    """A column of pandas' SparseDtype is read dense. Found (session 31): scikit-learn
+    densified it with a UserWarning at every predict."""
+    X = numeric_frame()
+    X["sparse"] = pd.arrays.SparseArray(np.where(X["f0"] > 0.5, X["f0"], 0.0))
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X))
+    with no_leaked_warnings():
+        predicted = check_predictions(estimator, X)
+    dense = X.assign(sparse=np.asarray(X["sparse"]))
+    np.testing.assert_array_equal(predicted, estimator.predict(dense))
+
+
 def test_pandas_nullable_dtypes(estimator_class):
     rng = np.random.default_rng(0)
     X = numeric_frame()
