@@ -41,6 +41,7 @@ from .spaces import one_hot_width, quick_forest, short_default
 from .spaces.architecture import kind_of
 from .spaces.declarations import CLASSIFICATION, REGRESSION
 from .spaces.neural import NEURAL_CLASSIFIER
+from .user_warnings import warn
 
 # Up to this many rows, cross-validate: 5 folds of <= 4000 rows fit fast enough at
 # small budgets, and fold noise on fewer rows would mislead the search.
@@ -307,6 +308,8 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     folds = int(resampling_size) if resampling == "cv" and resampling_size else DEFAULT_FOLDS
     fraction = float(resampling_size) if resampling == "holdout" and resampling_size \
         else DEFAULT_HOLDOUT
+    if resampling_size:
+        folds = _check_resampling_size(resampling, folds, fraction, search_rows, n, profile)
     train_rows = search_rows * ((folds - 1) / folds if resampling == "cv" else 1 - fraction)
     workers = time_budget >= WORKERLESS_BUDGET
     if not (workers or use_neural or resampling == "cv"):
@@ -492,6 +495,40 @@ def forest_tree_terms(rows: float, features: int) -> tuple[float, ...]:
     rows, rows x levels, rows x levels x features (levels = log2 of the rows)."""
     levels = np.log2(max(rows, 2.0))
     return (1.0, rows, rows * levels, rows * levels * features)
+
+
+def _check_resampling_size(resampling, folds, fraction, search_rows, n, profile) -> int:
+    """The folds of a ``resampling_size`` the user gave, checked against the rows.
+
+    Folds are stratified by class: more folds than the smallest class has rows
+    would leave it out of some, so they are cut to that number, with a warning.
+
+    Raises
+    ------
+    ValueError
+        More folds than rows, or a holdout fraction that leaves fewer than two
+        training rows.
+    """
+    if resampling == "cv":
+        if folds > search_rows:
+            raise ValueError(f"resampling_size={folds} folds, but the search has "
+                             f"{search_rows} rows; give at most {search_rows} folds, or "
+                             "resampling='auto'.")
+        smallest = min((c for c in profile.class_counts if c > 0), default=0)
+        smallest = int(smallest * search_rows / n)  # in the rows searched on
+        if 2 <= smallest < folds:
+            warn(f"resampling_size={folds} folds, but the smallest class has {smallest} "
+                 f"rows: {smallest} stratified folds are used (each holds every class).",
+                 UserWarning)
+            return smallest
+        return folds
+    n_valid = max(int(round(search_rows * fraction)), 1)  # as make_splits cuts them
+    if search_rows - n_valid < 2:
+        raise ValueError(f"resampling_size={fraction:g} of {search_rows} rows leaves "
+                         f"{n_valid} validation and {search_rows - n_valid} training rows; "
+                         "give a smaller fraction, one that leaves two training rows or "
+                         "more, or resampling='auto'.")
+    return folds
 
 
 def _trial_fits(search_rows, resampling, resampling_size) -> tuple[int, float]:

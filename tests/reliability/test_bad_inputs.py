@@ -572,6 +572,35 @@ def test_pandas_output_configured_by_the_user(estimator_class):
     np.testing.assert_array_equal(predicted, estimator.predict(X))
 
 
+@pytest.mark.parametrize("params, match", [
+    ({"resampling": "cv", "resampling_size": 100}, "resampling_size=100 folds, but the search "
+                                                   "has 80 rows; give at most 80 folds"),
+    ({"resampling": "holdout", "resampling_size": 0.99}, "leaves 79 validation and 1 "
+                                                         "training rows"),
+], ids=["folds-over-rows", "no-training-rows"])
+def test_a_resampling_size_the_rows_cannot_hold_is_a_clear_error(estimator_class, params,
+                                                                  match):
+    """Found (session 31): the folds were cut to the rows without a word (and
+    search_plan_ kept the number asked for); a holdout of every row raised
+    scikit-learn's "test_size=... should be either positive and smaller than the
+    number of samples"."""
+    X = numeric_frame()
+    fit_error(estimator_class, X, target_for(estimator_class, X), ValueError, match, **params)
+
+
+def test_more_folds_than_the_smallest_class_has_rows_are_cut_with_a_warning():
+    X = numeric_frame(n_rows=60)
+    y = np.where(np.arange(60) < 6, 1, 0)  # six rows of class 1
+    with no_leaked_warnings(UserWarning) as seen:
+        estimator = AutoClassifier(**{**TINY, "resampling": "cv", "resampling_size": 10}
+                                   ).fit(X, y)
+    assert [str(w.message) for w in seen] == [
+        "resampling_size=10 folds, but the smallest class has 6 rows: 6 stratified folds are "
+        "used (each holds every class)."]
+    assert estimator.search_plan_.n_folds == 6
+    assert len(estimator.leaderboard_["fold_scores"].iloc[0]) == 6
+
+
 def test_include_naming_the_networks_searches_them(estimator_class):
     """include=["neural_network"] under neural="auto" asks for networks: they are
     searched (before, on CPU and small data, silently none: the fit searched the
