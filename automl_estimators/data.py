@@ -125,8 +125,11 @@ def dataframe_as_pandas(X):
     """A data frame of another library (polars, a pyarrow Table, anything that exports
     the Arrow C stream or the dataframe interchange protocol) as a pandas one, so
     that its column names are kept: they are what ``predict`` matches columns by.
-    Anything else as it is."""
-    if isinstance(X, (pd.DataFrame, np.ndarray)) or sp.issparse(X):
+    Anything else as it is: a one-dimensional column (a pandas or polars Series, a
+    pyarrow array) meets scikit-learn's "Expected 2D array" error, not pyarrow's."""
+    if isinstance(X, (pd.DataFrame, pd.Series, np.ndarray)) or sp.issparse(X):
+        return X
+    if not (hasattr(X, "columns") or hasattr(X, "column_names")):  # not a table
         return X
     if hasattr(X, "__arrow_c_stream__") and hasattr(pd.DataFrame, "from_arrow"):
         return pd.DataFrame.from_arrow(X)  # pandas >= 3

@@ -247,6 +247,10 @@ class _AutoBase(BaseEstimator):
         """
         budget = Budget(float(self.time_budget) if isinstance(self.time_budget, Real) else 1.0)
         check_not_in_worker_start(f"{type(self).__name__}.fit")
+        # A fit that fails leaves the estimator unfitted, never the new classes or
+        # width beside the previous fit's model (predict then gave wrong labels)
+        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
+            delattr(self, name)
         self._check_fit_params(fit_params)
         self._validate_params()
         self._check_resampling_size()

@@ -296,7 +296,9 @@ def _main(classification: bool, by_name: bool, text_labels: bool = False) -> str
     train = pd.read_csv(args.train)
     if args.target not in train.columns:
         parser.error(f"no column {args.target!r} in {args.train}")
-READ_LABELS    features = train.drop(columns=[args.target])
+READ_LABELS    # Rows without a target value are left out, as the command line's fit does.
+    train = train[train[args.target].notna()]
+    features = train.drop(columns=[args.target])
     rows = pd.read_csv(args.predict) if args.predict else train
     rows = rows.drop(columns=[args.target], errors="ignore")
     try:

@@ -153,6 +153,26 @@ def test_class_labels_that_pandas_reads_as_missing_or_numbers_stay_labels(tmp_pa
     assert_same_predictions(estimator, predicted["severity"].to_numpy(), X)
 
 
+def test_the_script_leaves_out_rows_without_a_target(tmp_path):
+    """Found (session 32): the script trained on them (a regression raised "Input y
+    contains NaN"; a classifier learned NaN as a class), where the command line's
+    fit leaves them out."""
+    from automl_estimators import AutoRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=80)})
+    y = pd.Series(2 * X["a"] + 1, name="price")
+    estimator = AutoRegressor(time_budget=SLACK_BUDGET, max_trials=1, search="random",
+                              n_jobs=1, random_state=0, include=["ridge"]).fit(X, y)
+    path = estimator.export(tmp_path / "model.py")
+    X.assign(price=y.where(np.arange(80) % 10 != 0)).to_csv(tmp_path / "train.csv",
+                                                            index=False)
+    done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / "train.csv",
+                      "--output", tmp_path / "predictions.csv")
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(tmp_path / "predictions.csv")) == 80
+
+
 def test_a_column_with_an_empty_name_is_refused_at_export(tmp_path):
     X = pd.DataFrame({"": np.arange(40.0), "b": np.arange(40.0) % 3})
     estimator = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=1, search="random",

@@ -269,7 +269,8 @@ def worker_context(preload=()):
     except OSError as exc:
         # A warning, not a log line: it says how to fix the environment, which the
         # user should see whatever the verbosity (a fit's own progress is the logs').
-        warn(f"the forkserver cannot start ({exc}: a shorter TMPDIR avoids it); "
+        hint = ": a shorter TMPDIR avoids it" if "too long" in str(exc) else ""
+        warn(f"the forkserver cannot start ({exc}{hint}); "
              "trial workers are spawned instead, which starts them slower",
              RuntimeWarning)
         return _SpawningContext()

@@ -601,6 +601,35 @@ def test_more_folds_than_the_smallest_class_has_rows_are_cut_with_a_warning():
     assert len(estimator.leaderboard_["fold_scores"].iloc[0]) == 6
 
 
+def test_a_fit_that_fails_leaves_the_estimator_unfitted(estimator_class):
+    """Found (session 32): a second fit that raised after checking y (a typo in
+    include) left the new classes_ and n_features_in_ beside the first fit's model,
+    and predict returned the new labels for the old model's classes, silently."""
+    from sklearn.exceptions import NotFittedError
+
+    X = numeric_frame()
+    estimator = tiny_fit(estimator_class, X, target_for(estimator_class, X))
+    y = np.where(target_for(AutoClassifier, X) > 0, "dog", "cat") \
+        if estimator_class is AutoClassifier else target_for(estimator_class, X) * 10
+    estimator.set_params(include=["logistic_regresion"])
+    with pytest.raises(ValueError, match="Unknown component name"):
+        estimator.fit(X.iloc[:, :2], y)
+    with pytest.raises(NotFittedError):
+        estimator.predict(X)
+
+
+@pytest.mark.parametrize("column", [
+    lambda X: X["f0"],
+    lambda X: pytest.importorskip("pyarrow").chunked_array([X["f0"].to_numpy()]),
+], ids=["series", "pyarrow-array"])
+def test_one_dimensional_x_is_scikit_learn_s_error(estimator_class, column):
+    """Found (session 32): a Series (or a pyarrow array) as X raised pyarrow's
+    ArrowInvalid from the Arrow stream read of data frames."""
+    X = numeric_frame()
+    fit_error(estimator_class, column(X), target_for(estimator_class, X), ValueError,
+              "Expected (a 2-dimensional|2D)")
+
+
 def test_include_naming_the_networks_searches_them(estimator_class):
     """include=["neural_network"] under neural="auto" asks for networks: they are
     searched (before, on CPU and small data, silently none: the fit searched the
