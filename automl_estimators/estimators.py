@@ -105,6 +105,7 @@ def _default_output(method):
             return method(self, *args, **kwargs)
     return under_default_output
 
+
 class _AutoBase(BaseEstimator):
     """Shared parameters, fit loop and prediction plumbing of the two estimators."""
 

@@ -522,13 +522,18 @@ def _check_resampling_size(resampling, folds, fraction, search_rows, n, profile)
                  UserWarning)
             return smallest
         return folds
-    n_valid = max(int(round(search_rows * fraction)), 1)  # as make_splits cuts them
+    n_valid = _validation_rows(search_rows, fraction)
     if search_rows - n_valid < 2:
         raise ValueError(f"resampling_size={fraction:g} of {search_rows} rows leaves "
                          f"{n_valid} validation and {search_rows - n_valid} training rows; "
                          "give a smaller fraction, one that leaves two training rows or "
                          "more, or resampling='auto'.")
     return folds
+
+
+def _validation_rows(rows: int, fraction: float) -> int:
+    """The rows a holdout of ``fraction`` validates on: at least one."""
+    return max(int(round(rows * fraction)), 1)
 
 
 def _trial_fits(search_rows, resampling, resampling_size) -> tuple[int, float]:
@@ -596,7 +601,7 @@ def make_splits(plan: SearchPlan, y: np.ndarray, classification: bool, seed: int
         splitter = (StratifiedKFold if stratify else KFold)(
             n_splits=n_folds, shuffle=True, random_state=seed)
     else:
-        n_valid = max(int(round(len(rows) * plan.holdout_fraction)), 1)
+        n_valid = _validation_rows(len(rows), plan.holdout_fraction)
         if stratify and min(n_valid, len(rows) - n_valid) < len(counts):
             stratify = False
         splitter = (StratifiedShuffleSplit if stratify else ShuffleSplit)(

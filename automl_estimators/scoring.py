@@ -238,9 +238,11 @@ def split_folds(predictions: Predictions, splits) -> list:
     return parts
 
 
-def fold_scores(metric: Metric, task: str, y, splits, folds) -> tuple:
+def fold_scores(metric: Metric, task: str, y, splits, folds, *, failed=None) -> tuple:
     """The metric on each split's validation rows (``y`` encoded), from one
-    :class:`Predictions` per split: the one place a fit scores folds.
+    :class:`Predictions` per split: the one place a fit scores folds. ``failed``:
+    the score of a fold the metric raises on or scores NaN for (None: the error is
+    raised, NaN kept).
 
     A metric's warnings (R² of a one-row fold, precision without a predicted
     positive) are not shown: the score itself (NaN, 0) says it, and the user
@@ -248,22 +250,25 @@ def fold_scores(metric: Metric, task: str, y, splits, folds) -> tuple:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return tuple(metric.score(task, y[valid], p, valid)
+        return tuple(_fold_score(metric, task, y, valid, p, failed)
                      for (_, valid), p in zip(splits, folds))
+
+
+def _fold_score(metric, task, y, valid, predictions, failed):
+    if failed is None:
+        return metric.score(task, y[valid], predictions, valid)
+    try:
+        score = metric.score(task, y[valid], predictions, valid)
+    except Exception:  # noqa: BLE001 - the user's metric failed on these predictions
+        return failed
+    return failed if np.isnan(score) else score
 
 
 def blend_fold_scores(metric: Metric, task: str, y, splits, folds) -> tuple:
     """:func:`fold_scores` of predictions made from scored trials (a blend, a subset,
     a refit's): a fold the metric fails on or scores NaN counts as ``-inf``, so that
     they lose every comparison instead of stopping the fit."""
-    scores = []
-    for split, fold in zip(splits, folds):
-        try:
-            score, = fold_scores(metric, task, y, [split], [fold])
-        except Exception:  # noqa: BLE001 - the user's metric failed on these predictions
-            score = -np.inf
-        scores.append(-np.inf if np.isnan(score) else score)
-    return tuple(scores)
+    return fold_scores(metric, task, y, splits, folds, failed=-np.inf)
 
 
 def get_metric(metric, task: str) -> Metric:

@@ -34,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,11 +138,9 @@ def _restricted(trial: TrialResult, positions) -> TrialResult:
 
 
 def _per_fold(values, y, splits, metric, task, labels=None) -> np.ndarray:
-    predictions = Predictions(values, labels)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return np.asarray(blend_fold_scores(metric, task, y, splits,
-                                            split_folds(predictions, splits)))
+    predictions = Predictions(values, labels)  # (fold scoring keeps a metric's warnings)
+    return np.asarray(blend_fold_scores(metric, task, y, splits,
+                                        split_folds(predictions, splits)))
 
 
 def _blend(trials, weights, task):
