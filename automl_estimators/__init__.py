@@ -8,7 +8,9 @@ import logging
 # the fit's process and in its workers.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+from .errors import ParameterError  # noqa: E402
 from .estimators import AutoClassifier, AutoRegressor, InconsistentVersionWarning  # noqa: E402
 from .version import __version__  # noqa: E402
 
-__all__ = ["AutoClassifier", "AutoRegressor", "InconsistentVersionWarning", "__version__"]
+__all__ = ["AutoClassifier", "AutoRegressor", "InconsistentVersionWarning", "ParameterError",
+           "__version__"]

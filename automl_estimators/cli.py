@@ -12,10 +12,12 @@ stdout carries the result (the leaderboard after ``fit``, the predictions of
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import math
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import joblib
@@ -31,8 +33,10 @@ from .cli_data import (
     select_features,
     split_target,
 )
+from .errors import ParameterError
 from .estimators import CLASSIFICATION, REGRESSION, AutoClassifier, AutoRegressor
 from .progress import ensure_log_handler
+from .reading import is_text
 from .scoring import DEFAULT_METRIC, get_metric, scorer_names
 from .search import STRATEGIES
 
@@ -48,7 +52,7 @@ def fit(args) -> int:
     """Fit AutoClassifier or AutoRegressor on a CSV file and save it with joblib."""
     frame = read_csv(args.data)
     X, y = split_target(frame, args.target, args.data)
-    task, reason = _checked_task(y, args)
+    y, task, reason = _checked_task(y, args)
     ensure_log_handler(1)  # only now: an error before stays one line
     logger.info("task: %s (%s)", task, reason)
     if len(y) < len(frame):
@@ -59,6 +63,8 @@ def fit(args) -> int:
                                 n_jobs=args.n_jobs, random_state=args.seed, verbose=1)
     try:
         estimator.fit(X, y)
+    except ParameterError as exc:  # an option that does not suit the data
+        raise CommandError(f"fit failed: {exc}", exit_status=2) from None
     except ValueError as exc:
         raise CommandError(f"fit failed: {exc}") from None
     except ImportError as exc:  # --neural on without torch: what to install
@@ -74,7 +80,8 @@ def predict(args) -> int:
     if args.proba and not isinstance(model, AutoClassifier):
         raise CommandError(f"--proba needs a classifier; {args.model} holds a regressor "
                            f"({type(model).__name__}): leave out --proba", exit_status=2)
-    X = select_features(read_csv(args.data), model, args.data)
+    categorical = [*model.profile_.categorical, *model.profile_.high_cardinality]
+    X = select_features(read_csv(args.data, categorical), model, args.data)
     try:
         if args.proba:
             predictions = pd.DataFrame(model.predict_proba(X),
@@ -113,27 +120,47 @@ def demo(args) -> int:
 
 
 # ------------------------------------------------------------------- helpers
-def _checked_task(y, args) -> tuple[str, str]:
-    """The task to fit and why, once the target and the metric are known to suit it."""
+def _checked_task(y, args) -> tuple[pd.Series, str, str]:
+    """The target, the task to fit and why, once the target and the metric are known
+    to suit it. A text target of numbers only ("007", "012": codes, read as text) is
+    read as numbers for ``--task regression``."""
     if args.task == "auto":
         task, reason = decide_task(y)
         reason += "; --task overrides"
     else:
         task, reason = args.task, "--task"
+    if task == REGRESSION and is_text(y):
+        numbers = pd.to_numeric(y, errors="coerce")
+        y = numbers if numbers.notna().all() else y
     check_target(y, args.target, task)
     try:
         get_metric(args.metric, task)
     except ValueError as exc:
         raise CommandError(str(exc), exit_status=2) from None
-    return task, reason
+    return y, task, reason
 
 
 def _save(estimator, args):
-    """The model, then the leaderboard and the exported code where asked for."""
-    joblib.dump(estimator, args.output)
+    """The model, then the leaderboard and the exported code where asked for.
+
+    A model that cannot be written where asked (a full disk) is written to a new
+    file in the working or the temporary folder, and the error names it: the
+    fit's result is never lost.
+    """
+    try:
+        joblib.dump(estimator, args.output)
+    except OSError as exc:
+        kept = _save_elsewhere(estimator)
+        raise CommandError(f"could not save the model to {args.output} "
+                           f"({exc.strerror or exc}); it is saved in {kept} instead") from None
     logger.info("model saved to %s", args.output)
     if args.leaderboard:
-        leaderboard_table(estimator.leaderboard_).to_csv(args.leaderboard, index=False)
+        try:
+            leaderboard_table(estimator.leaderboard_).to_csv(args.leaderboard, index=False)
+        except OSError as exc:
+            raise CommandError(f"could not write the leaderboard to {args.leaderboard} "
+                               f"({exc.strerror or exc}); the model is saved in "
+                               f"{args.output}") from None
         logger.info("leaderboard saved to %s", args.leaderboard)
     if args.export:
         try:
@@ -144,6 +171,25 @@ def _save(estimator, args):
                                f"{args.output}") from None
         logger.info("model code saved to %s (run: python %s --help)", args.export,
                     args.export)
+
+
+def _save_elsewhere(estimator) -> str:
+    """Save ``estimator`` to a new file in the working folder, else the temporary
+    one; its path."""
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        try:
+            handle, path = tempfile.mkstemp(prefix="automl-estimators-model-",
+                                            suffix=".joblib", dir=folder)
+        except OSError:
+            continue
+        try:
+            with os.fdopen(handle, "wb") as file:
+                joblib.dump(estimator, file)
+            return path
+        except OSError:
+            Path(path).unlink(missing_ok=True)
+    raise CommandError("could not save the model anywhere: the working and the temporary "
+                       "folders cannot be written either")
 
 
 def show_leaderboard(estimator, out):
@@ -275,8 +321,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         resolved = Path(path).resolve()
         if not resolved.parent.is_dir():
             error(f"{option} {path}: folder {Path(path).parent} does not exist; create it first")
-        if resolved.is_dir():
-            error(f"{option} {path} is a folder; give a file name in it")
+        if (problem := _unwritable(resolved)) is not None:
+            if problem == os.strerror(errno.EISDIR):
+                error(f"{option} {path} is a folder; give a file name in it")
+            error(f"{option} {path} cannot be written ({problem}); give a file path in a "
+                  "writable folder")
         if resolved in inputs:
             error(f"{option} {path} would overwrite the input {inputs[resolved]}; "
                   "give another file name")
@@ -285,6 +334,20 @@ def parse_args(argv=None) -> argparse.Namespace:
                   "give each its own")
         written[resolved] = option
     return args
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why ``path`` cannot be opened for writing, or None: found before a fit, not
+    after it. Opening creates no file that was not there, truncates none, and does
+    not wait for a reader (a named pipe)."""
+    try:
+        existed = path.exists()
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if not existed:
+        path.unlink(missing_ok=True)
+    return None
 
 
 def main(argv=None) -> int:

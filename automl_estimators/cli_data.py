@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .estimators import CLASSIFICATION, REGRESSION, AutoClassifier, AutoRegressor
+from .reading import is_text, read_rows
 from .spaces.program import Node
 
 # --task auto: a target of whole numbers is taken for class labels when it has at
@@ -21,6 +22,9 @@ from .spaces.program import Node
 # values (counts, years, prices) make it a regression target.
 MAX_AUTO_CLASSES = 20
 MIN_ROWS_PER_CLASS = 5
+# A whole number as a CSV cell writes it, and one written with leading zeros: a code.
+_INTEGER = r"[+-]?\d+"
+_CODE = r"[+-]?0\d+"
 # Column names listed in a message before it says "and N more".
 LISTED_COLUMNS = 20
 
@@ -36,15 +40,17 @@ class CommandError(Exception):
         self.exit_status = exit_status
 
 
-def read_csv(path: str) -> pd.DataFrame:
-    """The rows of a CSV file with a header row; at least one row."""
+def read_csv(path: str, categorical=()) -> pd.DataFrame:
+    """The rows of a CSV file with a header row; at least one row. The columns
+    ``categorical`` (a model's categorical columns) are read as text, as the
+    exported script reads them (:func:`.reading.read_rows`)."""
     file = Path(path)
     if not file.exists():
         raise CommandError(f"{path} not found; check the path of the CSV file")
     if not file.is_file():
         raise CommandError(f"{path} is not a file; pass a CSV file")
     try:
-        frame = pd.read_csv(file)
+        frame = read_rows(file, categorical)
     except pd.errors.EmptyDataError:
         raise CommandError(f"{path} is empty; pass a CSV file with a header row and data "
                            "rows") from None
@@ -66,12 +72,36 @@ def split_target(frame: pd.DataFrame, target: str, path: str) -> tuple[pd.DataFr
     if frame.shape[1] == 1:
         raise CommandError(f"{path} has only the target column {target!r}; add feature "
                            "columns to learn from")
-    known = frame[target].notna()
+    y = _target_as_written(path, frame[target])
+    known = y.notna().to_numpy()
     if not known.any():
         raise CommandError(f"target column {target!r} of {path} is empty in every row; "
                            "fill it in or pick another --target")
-    frame = frame[known].reset_index(drop=True)
-    return frame.drop(columns=target), frame[target]
+    y = y[known].reset_index(drop=True)
+    if isinstance(y.dtype, pd.Int64Dtype):
+        y = y.astype(np.int64)
+    return frame[known].reset_index(drop=True).drop(columns=target), y
+
+
+def _target_as_written(path, column: pd.Series) -> pd.Series:
+    """The target ``column`` (as pandas read it) as the CSV file writes it.
+
+    - Text (a value pandas does not read as a number): every value as written,
+      only an empty cell missing: "NA" or "None" is a class, as the exported
+      script reads text labels (pandas' defaults make them missing).
+    - Numbers written with leading zeros ("007"): codes, the same text.
+    - Whole numbers between empty cells (which pandas reads as floats): integers,
+      so that the classes stay 0 and 1, not 0.0 and 1.0.
+    - Else as pandas read it.
+    """
+    text = pd.read_csv(path, usecols=[column.name], dtype=str, keep_default_na=False,
+                       na_values=[""])[column.name]
+    present = text[column.notna().to_numpy()]
+    if is_text(column) or present.str.fullmatch(_CODE).any():
+        return text
+    if column.dtype.kind == "f" and present.str.fullmatch(_INTEGER).all():
+        return column.astype("Int64")
+    return column
 
 
 def decide_task(y: pd.Series) -> tuple[str, str]:

@@ -31,6 +31,7 @@ from . import data, plotting
 from .budget import MIN_TRIAL_SECONDS, Budget
 from .cores import resolve_n_jobs
 from .ensemble import ENSEMBLE_SIZE
+from .errors import ParameterError
 from .evaluation import Evaluator
 from .export import export as export_script
 from .finish import Final, Finisher, fit_fallback
@@ -38,7 +39,7 @@ from .history import History
 from .interrupts import Interrupts
 from .metalearning.suggestions import METHODS
 from .metalearning.warm_start import inline_trials, warm_start_candidates
-from .nas.torch_dependency import neural_dependencies
+from .nas.torch_dependency import INSTALL_HINT, neural_dependencies
 from .pipelines import build_pipeline, fidelity_shares
 from .plan import INLINE_MEMORY_FACTOR, inline_within_memory, make_plan, make_splits
 from .progress import Reporter
@@ -282,6 +283,7 @@ class _AutoBase(BaseEstimator):
                       has_categorical=profile.has_categorical, include=self.include,
                       exclude=self.exclude, seed=seed, neural=plan.neural,
                       image_shape=self.image_shape, one_hot_features=one_hot_width(profile))
+        self._check_networks_on_offer(plan, space, torch_available)
         n_jobs = self._trial_workers()
         reporter = Reporter(self.verbose, budget, metric.name)
         interrupts = Interrupts(clock=budget.elapsed)
@@ -310,8 +312,10 @@ class _AutoBase(BaseEstimator):
                         X, y, splits, history, fallback, budget, reporter, interrupts,
                         task=task, metric=metric, n_classes=n_classes, seed=seed,
                         profile=profile, plan=plan, space=space, n_jobs=n_jobs)
-        finally:
-            reporter.close()
+        except BaseException:
+            reporter.close(summary=False)  # no progress line between the user and the error
+            raise
+        reporter.close()
         self.profile_ = profile
         self.target_name_ = target_name
         self.search_report_ = search_report
@@ -453,10 +457,38 @@ class _AutoBase(BaseEstimator):
         if NEURAL not in list(self.include or ()):
             return self.neural
         if not isinstance(self.neural, str) and not self.neural:
-            raise ValueError(f"include names {NEURAL!r} but neural=False turns the "
+            raise ParameterError(f"include names {NEURAL!r} but neural=False turns the "
                              "networks off; set neural='auto' (or True) to search them, or "
                              f"leave {NEURAL!r} out of include.")
         return True
+
+    def _check_networks_on_offer(self, plan, space, torch_available):
+        """A strategy that searches neural networks only needs them in the space.
+
+        Raises
+        ------
+        ValueError
+            If the networks are off (``neural=False``, or left out by ``include`` /
+            ``exclude``) under such a strategy, which would propose nothing and end on
+            the warm start's models silently.
+        ImportError
+            If torch is not installed.
+        """
+        if not STRATEGIES[plan.strategy].networks_only or NEURAL in space.models:
+            return
+        if not torch_available and isinstance(self.neural, str):
+            raise ImportError(f"search={plan.strategy!r} searches neural networks only, "
+                              f"which need torch: {INSTALL_HINT}; or choose a strategy that "
+                              "searches pipelines (search='auto', 'smac', 'random' or "
+                              "'genetic').")
+        if not plan.neural:
+            why, fix = "neural=False turns them off", "set neural='auto' (or True)"
+        else:
+            why, fix = ("include/exclude leave them out",
+                        f"keep {NEURAL!r} in include and out of exclude")
+        raise ParameterError(f"search={plan.strategy!r} searches neural networks only, but "
+                         f"{why}; {fix}, or choose a strategy that searches pipelines "
+                         "(search='auto', 'smac', 'random' or 'genetic').")
 
     def _check_resampling_size(self):
         size = self.resampling_size
@@ -484,7 +516,7 @@ class _AutoBase(BaseEstimator):
                              f"{shape!r}.")
         if math.prod(shape) != n_features:
             kind = kind_of(shape)
-            raise ValueError(f"image_shape={shape!r} holds {math.prod(shape)} values per "
+            raise ParameterError(f"image_shape={shape!r} holds {math.prod(shape)} values per "
                              f"{kind}, but X has {n_features} columns; give the shape of one "
                              f"row, channels last: {forms}.")
 
@@ -534,6 +566,12 @@ class _AutoBase(BaseEstimator):
             # Fitted on positions (no names, or not all strings): read them by position.
             validate_data(self, X, reset=False, skip_check_array=True)
             X = X.set_axis(range(X.shape[1]), axis=1)
+        elif names is None and isinstance(X, pd.DataFrame):  # fitted on a sparse matrix
+            validate_data(self, X, reset=False, skip_check_array=True)  # its names warning
+            # once, not again from each pipeline's imputer; sparse, as the rows at fit
+            X = sp.csr_matrix(check_array(X, dtype=np.float64, ensure_all_finite=False))
+        elif sp.issparse(X) and not self.profile_.sparse:
+            X = X.toarray()  # fitted on dense rows: a scaler centres them (sparse: an error)
         X = data.check_X(X, min_samples=1, categorical=categorical)
         validate_data(self, X, reset=False, skip_check_array=True)
         return X

@@ -104,9 +104,6 @@ def script(estimator) -> str:
         raise ValueError("Cannot export a model fitted on a column with an empty name: a "
                          "CSV header cannot hold it (pandas reads it as 'Unnamed: N'). "
                          "Rename the column and fit again.")
-    # Class labels that are text are read as text: "None", "NA" or "null" are labels,
-    # not missing values, and "01" stays "01" (pandas' defaults read them otherwise).
-    text_labels = classification and np.asarray(estimator.classes_).dtype.kind in "OUS"
     imports = Imports(reserved=SCRIPT_NAMES)
     # encode_classes, copied into the script, calls LabelEncoder by this name.
     if classification and imports.name_of(LabelEncoder) != "LabelEncoder":
@@ -133,7 +130,7 @@ def script(estimator) -> str:
         "",
         "",
         *_helpers(classification, by_name),
-        _main(classification, by_name, text_labels),
+        _main(classification, by_name, _label_kind(estimator)),
         "",
         "",
         'if __name__ == "__main__":',
@@ -257,7 +254,7 @@ def _column_constants(estimator) -> list[str]:
 def _helpers(classification: bool, by_name: bool) -> list[str]:
     """The source of the reading functions the script's ``main`` calls, callees first."""
     functions = [reading.is_text, reading.text_as_numbers, reading.datetimes_as_seconds,
-                 reading.csv_column_as_numbers,
+                 reading.csv_column_as_numbers, reading.read_rows,
                  reading.features_by_name if by_name else reading.features_by_position,
                  reading.encode_classes if classification else reading.target_as_numbers]
     lines = []
@@ -266,9 +263,20 @@ def _helpers(classification: bool, by_name: bool) -> list[str]:
     return lines
 
 
-def _main(classification: bool, by_name: bool, text_labels: bool = False) -> str:
-    """The script's command line: read the CSV files, fit, predict, write; the target
-    column read as text (only an empty cell missing) where ``text_labels``."""
+def _label_kind(estimator) -> str | None:
+    """How the script reads the class labels: ``"text"`` (only an empty cell
+    missing: "None", "NA" or "null" are labels, and "01" stays "01", where pandas'
+    defaults read them otherwise), ``"integer"`` (whole numbers, which pandas reads
+    as floats when some cells are empty), or None (as pandas reads them)."""
+    if not is_classifier(estimator):
+        return None
+    kind = np.asarray(estimator.classes_).dtype.kind
+    return {"O": "text", "U": "text", "S": "text", "i": "integer", "u": "integer"}.get(kind)
+
+
+def _main(classification: bool, by_name: bool, labels: str | None = None) -> str:
+    """The script's command line: read the CSV files, fit, predict, write; the class
+    labels read as :func:`_label_kind` says."""
     read = ("features_by_name({}, FEATURES, CATEGORICAL)" if by_name
             else "features_by_position({}, N_FEATURES, CATEGORICAL)")
     if classification:
@@ -279,10 +287,16 @@ def _main(classification: bool, by_name: bool, text_labels: bool = False) -> str
     else:
         fit_predict = '''    model = build_model().fit(X, target_as_numbers(train[args.target]))
     predictions = np.asarray(model.predict(X_new), dtype=np.float64)'''
-    labels = '''    # The class labels are text: "None" or "NA" is a label, not a missing value.
+    read_labels = {"text": '''\
+    # The class labels are text: "None" or "NA" is a label, not a missing value.
     train[args.target] = pd.read_csv(args.train, usecols=[args.target], dtype=str,
                                      keep_default_na=False, na_values=[""])[args.target]
-''' if text_labels else ""
+'''}.get(labels, "")
+    whole_labels = {"integer": '''    labels = train[args.target]
+    if labels.dtype.kind == "f" and (labels % 1 == 0).all():
+        # whole numbers, read as floats because of empty cells: the classes are integers
+        train[args.target] = labels.astype(np.int64)
+'''}.get(labels, "")
     return '''def main(argv=None):
     parser = argparse.ArgumentParser(description="Fit the exported model and predict.")
     parser.add_argument("train", help="CSV file of the feature columns and the target")
@@ -293,19 +307,21 @@ def _main(classification: bool, by_name: bool, text_labels: bool = False) -> str
     parser.add_argument("--output", default=sys.stdout,
                         help="CSV file for the predictions (default: standard output)")
     args = parser.parse_args(argv)
-    train = pd.read_csv(args.train)
+    # The categorical columns are read as text, whatever the other rows hold.
+    train = read_rows(args.train, CATEGORICAL, args.target)
     if args.target not in train.columns:
         parser.error(f"no column {args.target!r} in {args.train}")
 READ_LABELS    # Rows without a target value are left out, as the command line's fit does.
     train = train[train[args.target].notna()]
-    features = train.drop(columns=[args.target])
-    rows = pd.read_csv(args.predict) if args.predict else train
+WHOLE_LABELS    features = train.drop(columns=[args.target])
+    rows = read_rows(args.predict, CATEGORICAL, args.target) if args.predict else train
     rows = rows.drop(columns=[args.target], errors="ignore")
     try:
         X = READ_FEATURES
         X_new = READ_ROWS
     except ValueError as exc:
         sys.exit(f"error: {exc}")
-'''.replace("READ_LABELS", labels).replace("READ_FEATURES", read.format("features")).replace(
+'''.replace("READ_LABELS", read_labels).replace("WHOLE_LABELS", whole_labels).replace(
+        "READ_FEATURES", read.format("features")).replace(
         "READ_ROWS", read.format("rows")) + fit_predict + '''
     pd.DataFrame({args.target: predictions}).to_csv(args.output, index=False)'''

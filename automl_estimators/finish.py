@@ -28,6 +28,7 @@ from .budget import (
     row_scale,
 )
 from .ensemble import EnsembleClassifier, EnsembleRegressor, blend, fold_score
+from .errors import ParameterError
 from .evaluation import Refit
 from .pipelines.components import scale_size_bounds
 from .plan import INLINE_MAX_SECONDS
@@ -134,8 +135,8 @@ def fit_fallback(estimator, X, y, splits, *, task, metric, n_classes, history, b
 
     Raises
     ------
-    ValueError
-        If the metric cannot score this task's target.
+    ParameterError
+        If the metric cannot score this task's target (a ``ValueError``).
     """
     dummy = Pipeline([("model", estimator)])
     folds = []
@@ -149,7 +150,7 @@ def fit_fallback(estimator, X, y, splits, *, task, metric, n_classes, history, b
     except Exception as exc:  # noqa: BLE001 - the metric does not fit the task
         classes = "" if metric.labels is None else \
             f" (classes {np.asarray(metric.labels).tolist()[:10]})"
-        raise ValueError(f"metric {metric.name!r} cannot score this {task} target"
+        raise ParameterError(f"metric {metric.name!r} cannot score this {task} target"
                          f"{classes}: {type(exc).__name__}: {exc}. Choose a metric, or "
                          "parameters of it (such as pos_label), that fit the "
                          "target.") from None

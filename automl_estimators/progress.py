@@ -148,11 +148,15 @@ class Reporter:
         except (ValueError, OSError):  # the user's stream was closed: progress is not worth a fit
             self._lines = None
 
-    def close(self):
+    def close(self, summary: bool = True):
+        """End the progress: the bar brought to the current time, or a last status line
+        (neither without ``summary``: a fit that raised)."""
         if self._bar is not None:
-            self.tick()
+            if summary:
+                self.tick()
             self._bar.close()
             self._bar = None
         if self._lines is not None:
-            self._write_line(self.status())
+            if summary:
+                self._write_line(self.status())
             self._lines = None

@@ -64,6 +64,20 @@ def csv_column_as_numbers(column):
                                                format="ISO8601"))
 
 
+def read_rows(path, categorical, target=None):
+    """The rows of a CSV file, its ``categorical`` columns read as text.
+
+    ``categorical``: column names, or positions among the columns other than
+    ``target``. As text, a column of codes keeps them as written ("007", not 7),
+    whatever the file's other rows hold: the categories the model knows.
+    """
+    header = list(pd.read_csv(path, nrows=0).columns)
+    features = [name for name in header if name != target]
+    text = [features[c] if isinstance(c, int) and c < len(features) else c
+            for c in categorical]
+    return pd.read_csv(path, dtype=dict.fromkeys(text, str))
+
+
 def features_by_name(frame, names, categorical):
     """The columns ``names`` of a CSV's rows; all but ``categorical`` as numbers.
 

@@ -11,6 +11,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -166,6 +167,8 @@ def bad_files(folder):
     (folder / "only_target.csv").write_text("target\n1\n2\n")
     pd.DataFrame({"a": range(10), "target": ["x"] * 10}).to_csv(folder / "one_class.csv",
                                                                 index=False)
+    pd.DataFrame({"a": range(30), "target": [0, 1, 2] * 10}).to_csv(
+        folder / "three_classes.csv", index=False)
     joblib.dump(LogisticRegression(), folder / "foreign.joblib")
     return folder
 
@@ -223,11 +226,23 @@ ERRORS = {  # what the user did wrong: (arguments, exit status, parts of the mes
                        ["--neural: invalid choice: 'yes'", "'on'"]),
     "four-number image shape": ([*FIT_CREDIT, "--image-shape", "1,2,3,4"], 2,
                                 ["'1,2,3,4' is not an image shape", "H,W or H,W,C"]),
-    "signal shape of other data": ([*FIT_CREDIT, "--image-shape", "8"], 1,
+    "signal shape of other data": ([*FIT_CREDIT, "--image-shape", "8"], 2,
                                    ["image_shape=(8,)", "per signal"]),
     "text image shape": ([*FIT_CREDIT, "--image-shape", "a,b"], 2, ["not an image shape"]),
-    "image shape of other data": ([*FIT_CREDIT, "--image-shape", "4,4"], 1,
+    "image shape of other data": ([*FIT_CREDIT, "--image-shape", "4,4"], 2,
                                   ["holds 16 values per image"]),
+    # found (session 32): exit status 1, as for a file's problem, and a networks-only
+    # search with the networks off ran no search at all
+    "metric of other classes": (["fit", "three_classes.csv", *FIT, "target", "--metric",
+                                 "roc_auc"], 2, ["'roc_auc' cannot score", "classes [0, 1, 2]"]),
+    "networks-only search, networks off": ([*FIT_CREDIT, "--search", "evolution", "--neural",
+                                            "off"], 2, ["searches neural networks only"]),
+    "output in a missing /proc folder": (["fit", "credit.csv", "--target", "target",
+                                          "--output", "/proc/no/m.joblib"], 2,
+                                         ["does not exist"]),
+    "output name too long": (["fit", "credit.csv", "--target", "target", "--output",
+                              "m" * 300 + ".joblib"], 2,
+                             ["cannot be written (File name too long)"]),
 }
 
 
@@ -303,3 +318,93 @@ def test_fit_outputs_that_would_fail_or_overwrite_are_refused_before_the_fit(
                       *[str(tmp_path / a) if a == "m.joblib" else a for a in args])
     assert_one_line_error(status, capsys.readouterr().err, 2, fragment)
     assert data.read_text().startswith("a,y")
+
+
+@pytest.mark.timeout(120)  # were it not refused, the save would wait for a reader forever
+def test_an_output_that_cannot_be_opened_is_refused_before_the_fit(tmp_path, capsys):
+    """A named pipe: the save at the end of the fit would block until a reader came."""
+    import os
+
+    data = tmp_path / "train.csv"
+    data.write_text("a,y\n1,0\n2,1\n3,0\n4,1\n")
+    os.mkfifo(tmp_path / "pipe")
+    status = run_main("fit", data, "--target", "y", *FAST, "--output", tmp_path / "pipe")
+    assert_one_line_error(status, capsys.readouterr().err, 2, "pipe cannot be written")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_model_that_cannot_be_saved_is_saved_elsewhere(tmp_path, monkeypatch, capsys):
+    """Found (session 32): a full disk at the end of the fit gave a traceback and the
+    fitted model was lost; it is now saved to a new file the error names."""
+    monkeypatch.chdir(tmp_path)
+    pd.DataFrame({"a": range(40), "y": [0, 1] * 20}).to_csv("train.csv", index=False)
+    status = run_main("fit", "train.csv", "--target", "y", "--time", "2", "--output",
+                      "/dev/full")
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert status == 1 and "could not save the model to /dev/full" in message
+    kept = message.rsplit("it is saved in ", 1)[1].removesuffix(" instead")
+    assert Path(kept).parent == tmp_path
+    assert isinstance(joblib.load(kept), AutoClassifier)
+    status = run_main("fit", "train.csv", "--target", "y", "--time", "2", "--output",
+                      "m.joblib", "--leaderboard", "/dev/full")
+    message = capsys.readouterr().err.strip().splitlines()[-1]  # after the fit's progress
+    assert_one_line_error(status, message, 1, "could not write the leaderboard",
+                          "the model is saved in m.joblib")
+    assert isinstance(joblib.load("m.joblib"), AutoClassifier)
+
+
+LABELS = {  # the target as written in the CSV: its classes, as predict writes them
+    "NA and None are classes": (["NA", "None", "yes"], ["NA", "None", "yes"]),
+    "codes keep their zeros": (["001", "002", "010"], ["001", "002", "010"]),
+    "whole numbers among blanks": (["0", "1", ""], ["0", "1"]),
+}
+
+
+@pytest.mark.parametrize("written, classes", LABELS.values(), ids=LABELS.keys())
+def test_class_labels_are_read_as_written(tmp_path, monkeypatch, written, classes):
+    """Found (session 32): fit read a class "NA" or "None" as missing and left its rows
+    out, "001" became 1, and 0/1 labels with blank cells became 1.0/0.0; the exported
+    script read them otherwise. predict and the script now give the labels as written."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    rows = 90
+    target = np.array(written * (rows // len(written)))
+    x = np.array([written.index(t) for t in target]) + rng.normal(0, 0.1, rows)
+    with open("train.csv", "w") as file:  # as written: no writer re-quoting the labels
+        file.write("x,t\n" + "".join(f"{a},{b}\n" for a, b in zip(x, target)))
+    assert run_main("fit", "train.csv", "--target", "t", "--time", "3", "--output", "m.joblib",
+                    "--export", "m.py") == 0
+    model = joblib.load("m.joblib")
+    assert [str(c) for c in model.classes_] == classes
+    assert model.profile_.n_rows == np.isin(target, classes).sum()  # no class left out
+    run_main("predict", "m.joblib", "train.csv", "--output", "p.csv")
+    predicted = pd.read_csv("p.csv", dtype=str, keep_default_na=False)["prediction"]
+    assert set(predicted) <= set(classes)
+    known = target != ""
+    assert (predicted[known] == target[known]).mean() > 0.9
+    script = subprocess.run([sys.executable, "m.py", "train.csv", "--predict", "train.csv"],
+                            capture_output=True, text=True, check=True)
+    by_script = pd.read_csv(io.StringIO(script.stdout), dtype=str, keep_default_na=False)["t"]
+    assert set(by_script) <= set(classes)
+
+
+def test_categorical_codes_are_read_as_text_at_predict(tmp_path, monkeypatch):
+    """Found (session 32): a categorical column was re-typed from each predict CSV: codes
+    "007"/"012" alone in a file were read as the numbers 7 and 12, categories the model
+    never saw, so predictions depended on the other rows of the file."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    code = rng.choice(["007", "012", "A1"], 150)
+    train = pd.DataFrame({"x": rng.normal(size=150), "code": code,
+                          "t": (code == "007").astype(int)})
+    train.to_csv("train.csv", index=False)
+    train[train["code"] != "A1"].drop(columns="t").to_csv("codes.csv", index=False)
+    assert run_main("fit", "train.csv", "--target", "t", "--time", "3", "--output", "m.joblib",
+                    "--export", "m.py") == 0
+    assert joblib.load("m.joblib").profile_.categorical == ("code",)
+    run_main("predict", "m.joblib", "codes.csv", "--output", "p.csv")
+    expected = (pd.read_csv("codes.csv", dtype=str)["code"] == "007").astype(int)
+    assert (pd.read_csv("p.csv")["prediction"] == expected).all()
+    script = subprocess.run([sys.executable, "m.py", "train.csv", "--predict", "codes.csv"],
+                            capture_output=True, text=True, check=True)
+    assert (pd.read_csv(io.StringIO(script.stdout))["t"] == expected).all()

@@ -401,6 +401,24 @@ def test_sparse(estimator_class, form):
     check_predictions(tiny_fit(estimator_class, X, y), X)
 
 
+def test_dense_and_sparse_swapped_at_predict(estimator_class):
+    """A model fitted on dense rows predicts a CSR matrix of them, and one fitted on
+    a sparse matrix predicts a frame of it with scikit-learn's one feature-names
+    warning. Found (session 32): a standard scaler raised "Cannot center sparse
+    matrices"; each pipeline's imputer repeated the names warning."""
+    X = numeric_frame().to_numpy()
+    y = target_for(estimator_class, X)
+    dense = tiny_fit(estimator_class, X, y, include=["standard"])
+    with no_leaked_warnings():
+        np.testing.assert_array_equal(dense.predict(sp.csr_matrix(X)), dense.predict(X))
+    sparse = tiny_fit(estimator_class, sp.csr_matrix(X), y, include=["standard"])
+    with no_leaked_warnings(UserWarning) as caught:
+        predicted = sparse.predict(pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])]))
+    assert [str(w.message) for w in caught] == [
+        f"X has feature names, but {estimator_class.__name__} was fitted without feature names"]
+    np.testing.assert_array_equal(predicted, sparse.predict(sp.csr_matrix(X)))
+
+
 def test_pandas_sparse_columns(estimator_class):
     """A column of pandas' SparseDtype is read dense. Found (session 31): scikit-learn
     densified it with a UserWarning at every predict."""
@@ -644,6 +662,22 @@ def test_include_naming_the_networks_searches_them(estimator_class):
     fit_error(estimator_class, X, y, ValueError,
               "include names 'neural_network' but neural=False", include=["neural_network"],
               neural=False)
+
+
+@pytest.mark.parametrize("search", ["evolution", "one_shot"])
+@pytest.mark.parametrize(("settings", "why"), [
+    ({"neural": False}, "neural=False turns them off"),
+    ({"exclude": ["neural_network"]}, "include/exclude leave them out"),
+    ({"include": ["random_forest"]}, "include/exclude leave them out")])
+def test_a_networks_only_search_without_networks_is_refused(estimator_class, search,
+                                                            settings, why):
+    """A strategy that searches networks only, with the networks off, is a clear
+    error before any fit (before, it proposed nothing and the fit silently ended
+    on the warm start's models: session 32's hunt, --search evolution --neural off)."""
+    X = numeric_frame()
+    fit_error(estimator_class, X, target_for(estimator_class, X), ValueError,
+              f"search='{search}' searches neural networks only, but {why}",
+              search=search, **settings)
 
 
 def test_memory_limit_too_small_for_any_model(estimator_class):
