@@ -43,6 +43,8 @@ from .search import STRATEGIES
 logger = logging.getLogger(__name__)
 
 LEADERBOARD_ROWS = 15
+# The exit status of a command Ctrl-C stopped (128 + SIGINT, as the shell reports it).
+INTERRUPTED = 130
 NEURAL_CHOICES = {"auto": "auto", "on": True, "off": False}
 SHOWN_COLUMNS = ["rank", "trial", "pipeline", "score", "status", "fit_seconds"]
 
@@ -71,6 +73,12 @@ def fit(args) -> int:
         raise CommandError(str(exc), exit_status=2) from None
     _save(estimator, args)
     show_leaderboard(estimator, sys.stdout)
+    if estimator.interrupted_at_ is not None:
+        # the shell's status for Ctrl-C, so that `fit ... && next` stops: the search
+        # did not run its course, though its model is saved
+        sys.stderr.write(f"{args.parser.prog}: interrupted at {estimator.interrupted_at_:.1f}s; "
+                         f"the model found so far is saved in {args.output}\n")
+        return INTERRUPTED
     return 0
 
 
@@ -367,7 +375,7 @@ def main(argv=None) -> int:
         return 1
     except KeyboardInterrupt:
         sys.stderr.write(f"{args.parser.prog}: interrupted\n")
-        return 130
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

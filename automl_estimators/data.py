@@ -346,7 +346,12 @@ def check_y_classification(X, y, estimator_name: str) -> tuple[np.ndarray, np.nd
         raise ValueError(f"Mix of label input types ({' and '.join(types)}) in y: class "
                          "labels must be all strings or all numbers. Convert them to one "
                          "type, e.g. y.astype(str).")
+    if types in (["numeric"], ["boolean"]):
+        y = _labels_of_one_type(y)
     kind = type_of_target(y)
+    if kind == "unknown" and y.dtype == object and types == ["numeric"] \
+            and all(isinstance(v, (int, np.integer)) for v in y):
+        kind = "binary" if len(set(y)) <= 2 else "multiclass"  # integers beyond int64
     if kind not in ("binary", "multiclass"):
         # scikit-learn's wording, which its estimator checks look for
         hint = (" For a numeric target use AutoRegressor." if kind.startswith("continuous")
@@ -376,6 +381,15 @@ def check_y_regression(X, y, estimator_name: str) -> np.ndarray:
                          f"{_plain(example)!r}. For class labels use AutoClassifier.") from None
     _check_y_finite(y)
     return y
+
+
+def _labels_of_one_type(y):
+    """Object labels that are all numbers or all booleans as numpy's array of them
+    (int64, float64 or bool), which scikit-learn's ``type_of_target`` classifies (an
+    object array of numbers is an "unknown" target to it); integers beyond int64
+    stay Python integers."""
+    values = np.asarray(y.tolist())
+    return values if values.ndim == 1 else y
 
 
 def _check_y_finite(y):

@@ -43,7 +43,7 @@ from .nas.torch_dependency import INSTALL_HINT, neural_dependencies
 from .pipelines import build_pipeline, fidelity_shares
 from .plan import INLINE_MEMORY_FACTOR, inline_within_memory, make_plan, make_splits
 from .progress import Reporter
-from .runners import dask_client
+from .runners import check_address, dask_client
 from .runners.processes import check_not_in_worker_start
 from .scoring import get_metric, predictions_of
 from .search import SETTINGS, STRATEGIES, make_strategy
@@ -256,6 +256,7 @@ class _AutoBase(BaseEstimator):
         self._check_fit_params(fit_params)
         self._validate_params()
         self._check_resampling_size()
+        check_address(self.dask_client)
         X = data.check_X(X)
         validate_data(self, X, reset=True, skip_check_array=True)
         target_name = y.name if isinstance(getattr(y, "name", None), str) else None
@@ -320,7 +321,9 @@ class _AutoBase(BaseEstimator):
         self.target_name_ = target_name
         self.search_report_ = search_report
         self._set_fitted_attributes(final, history, space, metric, plan, budget)
+        self.interrupted_at_ = None
         if interrupts.count:
+            self.interrupted_at_ = interrupts.at if interrupts.at is not None else self.fit_time_
             self._warn_interrupted(interrupts, final)
         chosen = final.chosen
         reporter.phase("done in %.1fs (budget %.1fs): %d trials, final %s, validation %s=%.4f",
@@ -351,7 +354,7 @@ class _AutoBase(BaseEstimator):
         crash_cost = -dummy_score if np.isfinite(dummy_score) else 0.0
         # The workers start first (in the background, see runners.pool), while the
         # strategy sets up.
-        with dask_client(self.dask_client) as client, \
+        with dask_client(self.dask_client, budget.total) as client, \
                 Evaluator(X, y, splits, task=task, metric=metric, n_classes=n_classes,
                           n_workers=n_jobs, memory_limit=self.memory_limit,
                           dask_client=client, workers=plan.workers,
@@ -420,8 +423,8 @@ class _AutoBase(BaseEstimator):
                        else "as fitted during search, on its training split")
                     + f" (validation {self.best_score_:.4g})")
         step = ("; a second Ctrl-C skipped the finishing step" if interrupts.abort else "")
-        at = interrupts.at if interrupts.at is not None else self.fit_time_
-        warn(f"fit interrupted (Ctrl-C) at {at:.1f}s of its {self.time_budget:g}s "
+        warn(f"fit interrupted (Ctrl-C) at {self.interrupted_at_:.1f}s of its "
+             f"{self.time_budget:g}s "
              f"budget: the search stopped after {trials} trials{step}; model_ is "
              f"{kept}.", RuntimeWarning)
 
@@ -793,7 +796,9 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
     dask_client : distributed.Client or str, default=None
         Run trials on a Dask cluster: a client (yours: never closed here; clones
         share it, pickles drop it) or a scheduler address (a client is opened
-        and closed within ``fit``). Trials at once: the cluster's worker threads.
+        and closed within ``fit``; a scheduler that does not answer within a
+        tenth of the budget, 0.5 to 5 s, leaves the trials to local processes,
+        with a ``UserWarning``). Trials at once: the cluster's worker threads.
     neural : {"auto", True, False}, default="auto"
         Whether neural networks (``neural_network``: cell-based networks,
         :class:`~automl_estimators.nas.NeuralClassifier`) join the search.
@@ -851,6 +856,10 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         Trials run, the dummy fallback included.
     search_plan_ : SearchPlan
         Resampling, row cap, strategy and neural branch (``neural``) chosen, with the reason.
+    interrupted_at_ : float or None
+        Seconds into the fit at which Ctrl-C stopped the search (the fit then
+        finished on the trials done, with a ``RuntimeWarning``); None when nothing
+        interrupted it.
     search_report_ : dict
         What the search strategy learned, in its own terms (empty for most
         strategies): e.g. the controller's mean reward per round, the

@@ -254,7 +254,7 @@ def _column_constants(estimator) -> list[str]:
 def _helpers(classification: bool, by_name: bool) -> list[str]:
     """The source of the reading functions the script's ``main`` calls, callees first."""
     functions = [reading.is_text, reading.text_as_numbers, reading.datetimes_as_seconds,
-                 reading.csv_column_as_numbers, reading.read_rows,
+                 reading.csv_column_as_numbers, reading.read_rows, reading.columns_as_numbers,
                  reading.features_by_name if by_name else reading.features_by_position,
                  reading.encode_classes if classification else reading.target_as_numbers]
     lines = []

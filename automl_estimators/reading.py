@@ -5,12 +5,14 @@ are numbers, datetimes as seconds, class labels as indices), as plain functions.
 The script that :mod:`automl_estimators.export` writes reads its CSV files with
 copies of these functions' source (``inspect.getsource``), so the script and the
 estimator cannot read a column differently. Each function therefore uses only
-the names the script binds: ``np``, ``pd``, ``LabelEncoder`` and the other
-functions of this module; and their lines, copied as they are, stay within the
+the names the script binds: ``np``, ``pd``, ``sys``, ``LabelEncoder`` and the
+other functions of this module; and their lines, copied as they are, stay within the
 script's 88 columns (``source_code.WIDTH``).
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 import pandas as pd
@@ -78,6 +80,34 @@ def read_rows(path, categorical, target=None):
     return pd.read_csv(path, dtype=dict.fromkeys(text, str))
 
 
+def columns_as_numbers(X, positions):
+    """``X`` with its columns at ``positions`` read as numbers, as the estimator reads
+    them: text that is not a number is missing, with a warning on stderr.
+
+    Raises
+    ------
+    ValueError
+        ``X`` has no rows, or a column holds infinity (the estimator refuses both).
+    """
+    if len(X) == 0:
+        raise ValueError("the CSV has no data rows below its header")
+    for position in positions:
+        column = X.iloc[:, position]
+        numbers = csv_column_as_numbers(column)
+        name = X.columns[position]
+        lost = column.notna().to_numpy() & numbers.isna().to_numpy()
+        if lost.any():
+            example = str(column[lost].iloc[0])[:40]
+            print(f"warning: column {name!r} is numeric, but {int(lost.sum())} of its "
+                  f"values are not numbers (e.g. {example!r}); they are read as "
+                  "missing values", file=sys.stderr)
+        if np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)).any():
+            raise ValueError(f"column {name!r} holds infinity; replace it by an empty "
+                             "cell (a missing value) or a finite value")
+        X.isetitem(position, numbers)
+    return X
+
+
 def features_by_name(frame, names, categorical):
     """The columns ``names`` of a CSV's rows; all but ``categorical`` as numbers.
 
@@ -89,11 +119,8 @@ def features_by_name(frame, names, categorical):
     missing = [name for name in names if name not in frame.columns]
     if missing:
         raise ValueError(f"the CSV lacks the feature column(s) {missing}")
-    X = frame[list(names)].copy()
-    for position, name in enumerate(names):
-        if name not in categorical:
-            X.isetitem(position, csv_column_as_numbers(X.iloc[:, position]))
-    return X
+    numeric = [p for p, name in enumerate(names) if name not in categorical]
+    return columns_as_numbers(frame[list(names)].copy(), numeric)
 
 
 def features_by_position(frame, n_features, categorical):
@@ -107,11 +134,8 @@ def features_by_position(frame, n_features, categorical):
     if frame.shape[1] != n_features:
         raise ValueError(f"the model needs {n_features} feature columns besides the "
                          f"target, the CSV has {frame.shape[1]}")
-    X = frame.copy()
-    for position in range(n_features):
-        if position not in categorical:
-            X.isetitem(position, csv_column_as_numbers(X.iloc[:, position]))
-    return X
+    numeric = [p for p in range(n_features) if p not in categorical]
+    return columns_as_numbers(frame.copy(), numeric)
 
 
 def target_as_numbers(target):

@@ -42,8 +42,9 @@ OWN_PACKAGE = "automl_estimators"
 # tests/test_export.py checks this against the names a script binds.
 SCRIPT_NAMES = ("argparse", "sys", "np", "pd", "TARGET", "FEATURES", "N_FEATURES",
                 "CATEGORICAL", "build_model", "main", "is_text", "text_as_numbers",
-                "datetimes_as_seconds", "csv_column_as_numbers", "read_rows", "features_by_name",
-                "features_by_position", "encode_classes", "target_as_numbers")
+                "datetimes_as_seconds", "csv_column_as_numbers", "read_rows",
+                "columns_as_numbers", "features_by_name", "features_by_position",
+                "encode_classes", "target_as_numbers")
 # Estimators whose list parameter has a make_* helper that names the steps itself:
 # class -> (helper, its list parameter, the list's items without their names).
 HELPERS = {

@@ -408,3 +408,27 @@ def test_categorical_codes_are_read_as_text_at_predict(tmp_path, monkeypatch):
     script = subprocess.run([sys.executable, "m.py", "train.csv", "--predict", "codes.csv"],
                             capture_output=True, text=True, check=True)
     assert (pd.read_csv(io.StringIO(script.stdout))["t"] == expected).all()
+
+
+def test_ctrl_c_during_the_search_saves_the_model_and_exits_130(tmp_path):
+    """Found (session 32): after a Ctrl-C the fit saved its model and exited 0, so
+    `fit ... && next` went on as if the search had run its course."""
+    import signal
+
+    pd.DataFrame({"a": np.arange(200) % 7, "y": np.arange(200) % 2}).to_csv(
+        tmp_path / "train.csv", index=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "automl_estimators", "fit", "train.csv", "--target", "y",
+         "--time", "120", "--output", "m.joblib"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in process.stderr:  # the search has begun: the dummy is fitted
+            if "searching with" in line:
+                break
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=110)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "interrupted at" in stderr and "saved in m.joblib" in stderr
+    assert joblib.load(tmp_path / "m.joblib").interrupted_at_ > 0

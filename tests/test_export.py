@@ -176,6 +176,35 @@ def test_the_script_leaves_out_rows_without_a_target(tmp_path):
     assert len(pd.read_csv(tmp_path / "predictions.csv")) == 80
 
 
+def test_the_script_reads_bad_predict_files_as_the_estimator_does(tmp_path):
+    """Found (session 32): a header-only or infinite-valued predict CSV gave
+    scikit-learn tracebacks, and "12%" in a numeric column was missing without the
+    warning the estimator gives. Now: one error line, or the warning on stderr."""
+    from automl_estimators import AutoRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})
+    y = pd.Series(2 * X["a"] + 1, name="price")
+    estimator = AutoRegressor(time_budget=SLACK_BUDGET, max_trials=1, search="random",
+                              n_jobs=1, random_state=0, include=["ridge"]).fit(X, y)
+    path = estimator.export(tmp_path / "model.py")
+    X.assign(price=y).to_csv(tmp_path / "train.csv", index=False)
+    for name, rows, error in [("header.csv", "a,b\n", "the CSV has no data rows"),
+                              ("inf.csv", "a,b\n1,inf\n2,3\n", "column 'b' holds infinity")]:
+        (tmp_path / name).write_text(rows)
+        done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / name)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.strip() == f"error: {error}" + (
+            "; replace it by an empty cell (a missing value) or a finite value"
+            if "infinity" in error else " below its header")
+    (tmp_path / "percent.csv").write_text("a,b\n1,12%\n2,3\n")
+    done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / "percent.csv")
+    assert done.returncode == 0, done.stderr
+    assert "column 'b' is numeric, but 1 of its values are not numbers (e.g. '12%')" \
+        in done.stderr
+    assert len(pd.read_csv(io.StringIO(done.stdout))) == 2
+
+
 def test_a_column_with_an_empty_name_is_refused_at_export(tmp_path):
     X = pd.DataFrame({"": np.arange(40.0), "b": np.arange(40.0) % 3})
     estimator = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=1, search="random",

@@ -145,6 +145,7 @@ def test_ctrl_c_stops_the_search_and_the_fit_ends_on_the_best_trial(iris, monkey
     assert clf.fit_time_ <= LONG_BUDGET + 1.0
     assert clf.refit_ == "all rows" and clf.best_config_  # a trial, not the dummy
     assert clf.best_score_ > 0.8
+    assert 0 < clf.interrupted_at_ <= clf.fit_time_
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handed back
     _check_clean(before, fresh_tmp)
 

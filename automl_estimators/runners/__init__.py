@@ -5,10 +5,10 @@ runners, local processes (:mod:`.pool`) and a Dask cluster (:mod:`.dask_cluster`
 """
 
 from .base import NoWorkers, Runner
-from .dask_cluster import DaskRunner, dask_client
+from .dask_cluster import DaskRunner, check_address, dask_client
 from .pool import PoolRunner
 from .processes import WorkersUnavailable, outcome
 from .task import trains_within_time
 
-__all__ = ["DaskRunner", "NoWorkers", "PoolRunner", "Runner", "WorkersUnavailable", "dask_client",
-           "outcome", "trains_within_time"]
+__all__ = ["DaskRunner", "NoWorkers", "PoolRunner", "Runner", "WorkersUnavailable",
+           "check_address", "dask_client", "outcome", "trains_within_time"]

@@ -12,6 +12,7 @@ scheduler address, :func:`dask_client` opens one for the fit and closes it after
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures as cf
 import os
 import uuid
@@ -21,6 +22,7 @@ import joblib
 
 from ..scratch import ScratchFolder
 from ..trial import Status, TrialTask, WorkerAnswer
+from ..user_warnings import warn
 from .base import Runner
 from .processes import outcome, schedule, trial_pool
 
@@ -32,22 +34,103 @@ _POOLS: dict = {}
 # Trial futures of this Dask worker's pools still waited for: a stopped pool leaves
 # them pending for ever, and the Dask thread that waits with them.
 _RUNNING: set = set()
+# The longest a fit waits for a scheduler address to answer (see connect_seconds).
+CONNECT_SECONDS = 5.0
 # Prefix of the scheduler-side event a trial sets when it starts (see run_trial).
 STARTED_EVENT = "automl-estimators-started-"
 
 
-@contextmanager
-def dask_client(client):
-    """The user's client as is; a client of our own (closed after) for an address."""
-    if client is None or not isinstance(client, str):
-        yield client
-        return
+def connect_seconds(time_budget: float) -> float:
+    """How long a fit of ``time_budget`` seconds waits for a scheduler address to
+    answer: a tenth of the budget, from half a second (a local network answers in
+    milliseconds) to :data:`CONNECT_SECONDS`."""
+    return min(CONNECT_SECONDS, max(0.5, 0.1 * time_budget))
+
+
+def _no_answer(address: str, timeout: float) -> str | None:
+    """Why the scheduler at ``address`` gave no identity within ``timeout`` seconds,
+    or None when it did. Asked from a thread of its own, with its own event loop:
+    the caller's thread may run one (a notebook's)."""
+    from distributed.comm import connect
+
+    async def identity():
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    with cf.ThreadPoolExecutor(1) as thread:
+        answer = thread.submit(asyncio.run, asyncio.wait_for(identity(), timeout))
+        try:
+            answer.result(timeout + 1.0)
+        except Exception as exc:  # noqa: BLE001 - a server that is not Dask's says anything
+            return f"{type(exc).__name__}: {str(exc)[:200]}" if str(exc) else "timed out"
+    return None
+
+
+def check_address(address):
+    """The (host, port) a scheduler ``address`` names, None for a scheme without
+    them (``inproc://``, ``ucx://``) or for a client object.
+
+    Raises
+    ------
+    ValueError
+        For an address Dask cannot read (no port, an unknown scheme).
+    ImportError
+        Without dask.distributed.
+    """
+    if not isinstance(address, str):
+        return None
     try:
-        from distributed import Client
+        from distributed.comm import registry
+        from distributed.comm.addressing import get_address_host_port, parse_address
     except ImportError:
         raise ImportError("dask_client needs dask.distributed: pip install "
                           "'automl-estimators[dask]'.") from None
-    own = Client(client, set_as_default=False)
+    try:
+        scheme, _ = parse_address(address)
+        registry.get_backend(scheme)
+        return get_address_host_port(address) if scheme in ("tcp", "tls") else None
+    except ValueError as exc:
+        raise ValueError(f"dask_client={address!r} is not a Dask scheduler address ({exc}); "
+                         "give one such as 'tcp://192.168.1.10:8786', or a "
+                         "distributed.Client.") from None
+
+
+@contextmanager
+def dask_client(client, time_budget: float):
+    """The user's client as is; a client of our own (closed after) for an address.
+
+    A scheduler that does not answer within :func:`connect_seconds` leaves the
+    trials to local processes (None is yielded), with a warning: the fit keeps its
+    budget (distributed waits 30 s by default, and a client that failed to connect
+    waits again when it is collected at exit).
+    """
+    if client is None or not isinstance(client, str):
+        yield client
+        return
+    from distributed import Client
+
+    timeout = connect_seconds(time_budget)
+
+    check_address(client)
+    # The scheduler is asked who it is first: a Client that fails to connect lingers
+    # (its collection waits again), and one connected to a server that never answers
+    # waits for ever, whatever its timeout.
+    problem = _no_answer(client, timeout)
+    if problem is None:
+        try:
+            own = Client(client, set_as_default=False, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+    if problem is not None:
+        warn(f"dask_client={client!r}: the scheduler did not answer within {timeout:g}s "
+             f"({problem}); the trials run in local processes instead (n_jobs). Check the "
+             "address and that the scheduler runs.", UserWarning)
+        yield None
+        return
     try:
         yield own
     finally:
