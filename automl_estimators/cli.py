@@ -18,6 +18,8 @@ import math
 import os
 import sys
 import tempfile
+import warnings
+from functools import partial
 from pathlib import Path
 
 import joblib
@@ -39,6 +41,7 @@ from .progress import ensure_log_handler
 from .reading import is_text
 from .scoring import DEFAULT_METRIC, get_metric, scorer_names
 from .search import STRATEGIES
+from .version import __version__
 
 logger = logging.getLogger(__name__)
 
@@ -222,6 +225,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> _Parser:
     parser = _Parser(prog="automl-estimators",
                      description="AutoML as a scikit-learn estimator.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run_fit = commands.add_parser(
@@ -358,11 +362,19 @@ def _unwritable(path: Path) -> str | None:
     return None
 
 
+def _show_warning(prog, message, category, filename, lineno, file=None, line=None):
+    """A warning as one line on stderr, like an error: the file and line a Python
+    user would be shown are the command's own script here, of no use."""
+    sys.stderr.write(f"{prog}: warning: {' '.join(str(message).split())}\n")
+
+
 def main(argv=None) -> int:
     """Run one command; the exit status."""
     args = parse_args(argv)
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = partial(_show_warning, args.parser.prog)
+            return args.run(args)
     except CommandError as exc:
         message = " ".join(str(exc).split())
         if exc.exit_status == 2:

@@ -432,3 +432,24 @@ def test_ctrl_c_during_the_search_saves_the_model_and_exits_130(tmp_path):
     assert process.returncode == 130, stderr
     assert "interrupted at" in stderr and "saved in m.joblib" in stderr
     assert joblib.load(tmp_path / "m.joblib").interrupted_at_ > 0
+
+
+def test_version(capsys):
+    from automl_estimators import __version__
+
+    assert run_main("--version") == 0
+    assert capsys.readouterr().out.strip() == f"automl-estimators {__version__}"
+
+
+def test_warnings_are_one_line_without_the_script_s_path(tmp_path):
+    """Found (session 32): a warning named the line of the installed command's own
+    script (.../bin/automl-estimators:8), of no use on a command line."""
+    pd.DataFrame({"a": range(40), "y": [0, 1] * 20}).to_csv(tmp_path / "train.csv",
+                                                            index=False)
+    result = run_cli("fit", "train.csv", "--target", "y", "--time", "0.3", "--output",
+                     "m.joblib", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "warning" in line.lower()]
+    assert warned and all(line.startswith("automl-estimators fit: warning: ") for line in warned)
+    assert "time_budget=0.3s left no time for a trial" in warned[0]
+    assert "Warning:" not in result.stderr  # no "file:line: UserWarning:" form

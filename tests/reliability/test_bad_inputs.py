@@ -130,14 +130,20 @@ def test_durations_are_read_as_seconds(estimator_class, form):
                                            y).predict(pd.DataFrame({"wait": seconds})))
 
 
-def test_python_dates_are_read_as_dates(estimator_class):
-    """An object column of datetime.date (or datetime) objects, what a list of rows
-    from a database driver gives: seconds since 1970, as a datetime column. Found
-    (session 32): read as a high-cardinality category, and a target its values
-    decide ended on the dummy (0.52 on its own training rows)."""
+@pytest.mark.parametrize("form", ["python dates", "iso text"])
+def test_dates_as_objects_or_text_are_read_as_dates(estimator_class, form):
+    """An object column of datetime.date objects (what rows from a database driver
+    give), or text of ISO 8601 dates (what read_csv gives, as the command line's
+    fit reads a CSV): seconds since 1970, as a datetime column, at fit and at
+    predict. Found: read as a high-cardinality category, and a target the dates
+    decide ended on the dummy (0.52 on its own training rows): python dates in
+    session 32, text in session 33."""
     days = np.random.RandomState(0).randint(0, 1000, 80)
-    X = pd.DataFrame({"day": [datetime.date(2020, 1, 1) + datetime.timedelta(days=int(d))
-                              for d in days]})
+    dates = pd.Timestamp("2020-01-01") + pd.to_timedelta(days, unit="D")
+    X = pd.DataFrame({"day": list(dates.date) if form == "python dates"
+                      else dates.strftime("%Y-%m-%d")})
+    if form == "iso text":
+        X.loc[3, "day"] = None
     y = target_for(estimator_class, pd.DataFrame({"d": days - 500.0}))
     estimator = tiny_fit(estimator_class, X, y)
     assert estimator.profile_.numeric == ("day",)
