@@ -73,6 +73,8 @@ def read_rows(path, categorical, target=None):
     ``target``. As text, a column of codes keeps them as written ("007", not 7),
     whatever the file's other rows hold: the categories the model knows.
     """
+    if not categorical:
+        return pd.read_csv(path)
     header = list(pd.read_csv(path, nrows=0).columns)
     features = [name for name in header if name != target]
     text = [features[c] if isinstance(c, int) and c < len(features) else c
