@@ -96,8 +96,9 @@ def _target_as_written(path, column: pd.Series) -> pd.Series:
     """
     text = pd.read_csv(path, usecols=[column.name], dtype=str, keep_default_na=False,
                        na_values=[""])[column.name]
-    present = text[column.notna().to_numpy()]
-    if is_text(column) or present.str.fullmatch(_CODE).any():
+    present = text[column.notna().to_numpy()].str.strip()
+    if is_text(column) or present.str.fullmatch(_CODE).any() \
+            or (column.isna().all() and text.notna().any()):  # labels all "NA", "None"...
         return text
     if column.dtype.kind == "f" and present.str.fullmatch(_INTEGER).all():
         return column.astype("Int64")

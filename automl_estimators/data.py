@@ -412,6 +412,8 @@ def _labels_of_one_type(y):
     object array of numbers is an "unknown" target to it); integers beyond int64
     stay Python integers."""
     values = np.asarray(y.tolist())
+    if values.dtype.kind == "f" and all(isinstance(v, (int, np.integer)) for v in y):
+        return np.asarray(y, dtype=object)  # [2**63, -1]: numpy makes floats of them
     return values if values.ndim == 1 else y
 
 

@@ -41,7 +41,9 @@ def datetimes_as_seconds(column):
     if arrow is not None:
         tz = getattr(arrow, "tz", None)
         column = column.astype(pd.DatetimeTZDtype("ns", tz) if tz else "datetime64[ns]")
-    return (column - pd.Timestamp(0, tz=column.dt.tz)).dt.total_seconds()
+    # the epoch in the column's unit: in nanoseconds, dates past 2262 overflowed
+    epoch = pd.Timestamp(0, tz=column.dt.tz).as_unit(column.dt.unit)
+    return (column - epoch).dt.total_seconds()
 
 
 def encode_classes(labels):

@@ -355,6 +355,7 @@ def test_a_model_that_cannot_be_saved_is_saved_elsewhere(tmp_path, monkeypatch, 
 
 LABELS = {  # the target as written in the CSV: its classes, as predict writes them
     "NA and None are classes": (["NA", "None", "yes"], ["NA", "None", "yes"]),
+    "NA and None alone": (["NA", "None"], ["NA", "None"]),  # was: "empty in every row"
     "codes keep their zeros": (["001", "002", "010"], ["001", "002", "010"]),
     "whole numbers among blanks": (["0", "1", ""], ["0", "1"]),
 }

@@ -16,6 +16,7 @@ from joblib import cpu_count
 from sklearn.exceptions import DataConversionWarning
 
 from automl_estimators import AutoClassifier, AutoRegressor
+from automl_estimators.data import check_X
 
 from .conftest import TINY, no_leaked_warnings, numeric_frame, target_for, tiny_fit
 
@@ -152,6 +153,18 @@ def test_dates_as_objects_or_text_are_read_as_dates(estimator_class, form):
     assert estimator.refit_ != "dummy"
 
 
+def test_dates_past_2262_are_read_as_seconds():
+    """"9999-12-31" (a common "no end date") as text, or as a datetime column of
+    microseconds. Found (session 33's hunt): pandas' OutOfBoundsDatetime from the
+    epoch's nanoseconds, at fit, at predict and in the exported script."""
+    text = pd.DataFrame({"d": ["2020-01-01", "9999-12-31", None]})
+    seconds = check_X(text, min_samples=1)["d"]
+    np.testing.assert_array_equal(seconds.to_numpy(), [1577836800.0, 253402214400.0, np.nan])
+    as_us = text.astype({"d": "datetime64[us]"})
+    np.testing.assert_array_equal(check_X(as_us, min_samples=1)["d"].to_numpy(),
+                                  seconds.to_numpy())
+
+
 @pytest.mark.parametrize("cell", [["x"], {"a": 1}, np.array([1.0])], ids=type)
 def test_cells_holding_lists_are_a_clear_error(estimator_class, cell):
     X = numeric_frame()
@@ -250,7 +263,8 @@ def test_a_thousand_classes():
 # object_* and huge_integers: found (session 32), "Unknown label type" (scikit-learn
 # calls an object array of numbers an unknown target)
 @pytest.mark.parametrize("kind", ["strings", "bools", "category", "integer_floats",
-                                  "object_integers", "object_bools", "huge_integers"])
+                                  "object_integers", "object_bools", "huge_integers",
+                                  "huge_and_negative"])
 def test_label_types_round_trip(kind):
     X = numeric_frame()
     positive = target_for(AutoClassifier, X).astype(bool)
@@ -259,7 +273,9 @@ def test_label_types_round_trip(kind):
          "integer_floats": positive.astype(float),
          "object_integers": pd.Series(positive.astype(int), dtype=object),
          "object_bools": pd.Series(positive, dtype=object),
-         "huge_integers": np.array([2**70 + int(p) for p in positive], dtype=object)}[kind]
+         "huge_integers": np.array([2**70 + int(p) for p in positive], dtype=object),
+         "huge_and_negative": np.array([2**63 if p else -1 for p in positive],
+                                       dtype=object)}[kind]
     estimator = tiny_fit(AutoClassifier, X, y)
     predictions = check_predictions(estimator, X)
     assert list(estimator.classes_) == sorted(set(np.asarray(y).tolist()))
