@@ -71,8 +71,8 @@ def _no_answer(address: str, timeout: float) -> str | None:
 
 
 def check_address(address):
-    """The (host, port) a scheduler ``address`` names, None for a scheme without
-    them (``inproc://``, ``ucx://``) or for a client object.
+    """Check that a scheduler ``address`` is one Dask can read (a client object, or
+    None, passes as it is).
 
     Raises
     ------
@@ -82,7 +82,7 @@ def check_address(address):
         Without dask.distributed.
     """
     if not isinstance(address, str):
-        return None
+        return
     try:
         from distributed.comm import registry
         from distributed.comm.addressing import get_address_host_port, parse_address
@@ -92,7 +92,8 @@ def check_address(address):
     try:
         scheme, _ = parse_address(address)
         registry.get_backend(scheme)
-        return get_address_host_port(address) if scheme in ("tcp", "tls") else None
+        if scheme in ("tcp", "tls"):
+            get_address_host_port(address)  # a host and a port
     except ValueError as exc:
         raise ValueError(f"dask_client={address!r} is not a Dask scheduler address ({exc}); "
                          "give one such as 'tcp://192.168.1.10:8786', or a "
