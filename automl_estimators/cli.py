@@ -91,8 +91,9 @@ def predict(args) -> int:
     if args.proba and not isinstance(model, AutoClassifier):
         raise CommandError(f"--proba needs a classifier; {args.model} holds a regressor "
                            f"({type(model).__name__}): leave out --proba", exit_status=2)
-    categorical = [*model.profile_.categorical, *model.profile_.high_cardinality]
-    X = select_features(read_csv(args.data, categorical), model, args.data)
+    profile = model.profile_
+    text = [*profile.categorical, *profile.high_cardinality, *profile.dates]
+    X = select_features(read_csv(args.data, text), model, args.data)
     try:
         if args.proba:
             predictions = pd.DataFrame(model.predict_proba(X),

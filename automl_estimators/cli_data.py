@@ -40,9 +40,9 @@ class CommandError(Exception):
         self.exit_status = exit_status
 
 
-def read_csv(path: str, categorical=()) -> pd.DataFrame:
+def read_csv(path: str, text=()) -> pd.DataFrame:
     """The rows of a CSV file with a header row; at least one row. The columns
-    ``categorical`` (a model's categorical columns) are read as text, as the
+    ``text`` (a model's categorical and date columns) are read as text, as the
     exported script reads them (:func:`.reading.read_rows`)."""
     file = Path(path)
     if not file.exists():
@@ -50,7 +50,7 @@ def read_csv(path: str, categorical=()) -> pd.DataFrame:
     if not file.is_file():
         raise CommandError(f"{path} is not a file; pass a CSV file")
     try:
-        frame = read_rows(file, categorical)
+        frame = read_rows(file, text)
     except pd.errors.EmptyDataError:
         raise CommandError(f"{path} is empty; pass a CSV file with a header row and data "
                            "rows") from None

@@ -26,6 +26,7 @@ from .reading import (
     encode_classes,
     is_text,
     target_as_numbers,
+    text_as_dates,
     text_as_numbers,
 )
 from .user_warnings import warn
@@ -61,6 +62,9 @@ class DataProfile:
     # Distinct values of each ``categorical`` column, in its order, a missing value
     # counted as one more (what a one-hot encoding of it would need).
     categorical_levels: tuple = ()
+    # Numeric columns that held dates at fit (datetimes, Python dates, or ISO 8601
+    # text), read as seconds since 1970: text at predict is read as dates there.
+    dates: tuple = ()
 
     @property
     def n_classes(self) -> int:
@@ -72,7 +76,7 @@ class DataProfile:
 
 
 # ------------------------------------------------------------------------- X
-def check_X(X, *, min_samples=MIN_SAMPLES, categorical=None):
+def check_X(X, *, min_samples=MIN_SAMPLES, categorical=None, dates=()):
     """Validate X and bring it to one of three forms: DataFrame, ndarray or CSR.
 
     Parameters
@@ -85,6 +89,9 @@ def check_X(X, *, min_samples=MIN_SAMPLES, categorical=None):
         dates, as the exported script reads a CSV), with a
         ``DataConversionWarning`` for values that are neither, so that a column
         is treated the same way at fit and predict. ``None`` at fit: infer.
+    dates : collection
+        At predict time, the columns that held dates at fit (:func:`check_X_and_dates`):
+        text there is read as ISO 8601 dates, as at fit, whatever it looks like.
 
     Raises
     ------
@@ -93,6 +100,11 @@ def check_X(X, *, min_samples=MIN_SAMPLES, categorical=None):
     TypeError
         X of a type that is not array-like.
     """
+    return _check_X(X, min_samples, categorical, dates)[0]
+
+
+def _check_X(X, min_samples, categorical, dates):
+    """(:func:`check_X`'s X, the columns that held dates)."""
     X = dataframe_as_pandas(X)
     if isinstance(X, pd.DataFrame):
         if X.ndim != 2 or X.shape[1] == 0 or X.shape[0] < min_samples:
@@ -103,12 +115,12 @@ def check_X(X, *, min_samples=MIN_SAMPLES, categorical=None):
         if X.columns.has_duplicates:
             dupes = sorted(map(str, X.columns[X.columns.duplicated()].unique()))
             raise ValueError(f"X has duplicated column names {dupes}; rename them before fit.")
-        return _frame_with_canonical_dtypes(X, categorical)
+        return _frame_with_canonical_dtypes(X, categorical, dates)
     if sp.issparse(X):
         X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32],
                         ensure_all_finite=False, ensure_min_samples=min_samples)
         _check_no_infinity(np.unique(X.indices[np.isinf(X.data)]))
-        return X
+        return X, ()
     if isinstance(X, (str, bytes)) or not hasattr(X, "__len__") and not hasattr(X, "__array__"):
         raise TypeError(f"X must be array-like (numpy array, pandas DataFrame or scipy "
                         f"sparse matrix), got {type(X).__name__}.")
@@ -116,9 +128,16 @@ def check_X(X, *, min_samples=MIN_SAMPLES, categorical=None):
     if X.dtype.kind in "biuf":
         X = X.astype(np.float64, copy=False) if X.dtype.kind != "f" else X
         _check_no_infinity(np.flatnonzero(np.isinf(X).any(axis=0)))
-        return X
+        return X, ()
     # Mixed object arrays go through the DataFrame path for per-column kinds.
-    return _frame_with_canonical_dtypes(pd.DataFrame(X), categorical)
+    return _frame_with_canonical_dtypes(pd.DataFrame(X), categorical, dates)
+
+
+def check_X_and_dates(X):
+    """At fit: :func:`check_X`'s X, and the columns of it that held dates (datetimes,
+    Python dates or ISO 8601 text, now seconds since 1970), by name or position as
+    :class:`DataProfile` names columns."""
+    return _check_X(X, MIN_SAMPLES, None, ())
 
 
 def dataframe_as_pandas(X):
@@ -147,11 +166,13 @@ def _check_no_infinity(columns):
                          "values are allowed) or a finite value.")
 
 
-def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFrame:
-    """Numbers stored as text (object, or a string dtype: pandas 3's default for text)
-    become floats, datetimes become epoch seconds, durations seconds; a ``category`` column stays
-    categorical, whatever its categories look like."""
+def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None, dates=()):
+    """(X, its date columns): numbers stored as text (object, or a string dtype:
+    pandas 3's default for text) become floats, datetimes (and ISO 8601 text at fit,
+    any text in ``dates`` at predict) epoch seconds, durations seconds; a
+    ``category`` column stays categorical, whatever its categories look like."""
     converted = {}
+    found_dates = []
     by_name = all(isinstance(c, str) for c in X.columns)
     for position, (name, column) in enumerate(X.items()):
         ident = name if by_name else position
@@ -162,21 +183,27 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFr
             column = converted[position] = column.sparse.to_dense()
         if pd.api.types.is_datetime64_any_dtype(column):
             converted[position] = datetimes_as_seconds(column)
+            found_dates.append(ident)
         elif _is_duration(column):
             # durations as seconds, not categories (found in session 31: read as a
             # high-cardinality category, a duration's information was lost)
             converted[position] = _durations_as_seconds(column)
         elif column.dtype == object and (categorical is None or ident not in categorical) \
-                and (seconds := _python_times_as_seconds(column, name)) is not None:
-            converted[position] = seconds
+                and (times := _python_times_as_seconds(column, name)) is not None:
+            converted[position], is_dates = times
+            if is_dates:
+                found_dates.append(ident)
         elif is_text(column):
             if categorical is not None:
                 if ident not in categorical:
-                    values = converted[position] = _predict_text_as_numbers(column, name)
+                    values = converted[position] = _predict_text_as_numbers(
+                        column, name, ident in dates)
             elif not isinstance(column.dtype, pd.CategoricalDtype):
-                values = _text_as_numbers_or_dates(column)
+                values, is_dates = _text_as_numbers_or_dates(column)
                 if values is not None:
                     converted[position] = values
+                if is_dates:
+                    found_dates.append(ident)
         elif pd.api.types.is_complex_dtype(column):
             raise ValueError(f"Complex data not supported: column {name!r} holds complex "
                              "numbers; pass their real and imaginary parts (or their "
@@ -193,7 +220,7 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None) -> pd.DataFr
         X = X.copy()
         for position, values in converted.items():
             X.isetitem(position, values)
-    return X
+    return X, tuple(found_dates)
 
 
 def _is_duration(column) -> bool:
@@ -213,9 +240,9 @@ _CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray)
 
 
 def _python_times_as_seconds(column, name):
-    """An object column of Python ``date``/``datetime`` (seconds since 1970, as
-    datetime columns) or ``timedelta`` objects (seconds, as durations); None for
-    any other column.
+    """(seconds, whether they are dates) for an object column of Python
+    ``date``/``datetime`` (seconds since 1970, as datetime columns) or ``timedelta``
+    objects (seconds, as durations); None for any other column.
 
     Raises
     ------
@@ -225,11 +252,11 @@ def _python_times_as_seconds(column, name):
     kind = pd.api.types.infer_dtype(column, skipna=True)
     if kind in ("date", "datetime", "datetime64"):
         try:
-            return datetimes_as_seconds(pd.to_datetime(column))
+            return datetimes_as_seconds(pd.to_datetime(column)), True
         except (TypeError, ValueError):  # mixed time zones, out of range: text
             return None
     if kind in ("timedelta", "timedelta64"):
-        return pd.to_timedelta(column).dt.total_seconds()
+        return pd.to_timedelta(column).dt.total_seconds(), False
     if kind.startswith("mixed"):
         found = column[column.map(lambda value: isinstance(value, _CONTAINERS))]
         if len(found):
@@ -253,19 +280,22 @@ def _may_be_numbers(column) -> bool:
 
 
 def _text_as_numbers_or_dates(column):
-    """A text column at fit as numbers, where every present value is one, or as
-    seconds since 1970-01-01 UTC, where every one is an ISO 8601 date (as a CSV
-    gives them); None for any other text. Predict and the exported script read
-    such a column back the same way (:func:`.reading.csv_column_as_numbers`)."""
+    """(values, whether they are dates) for a text column at fit: numbers, where
+    every present value is one, or seconds since 1970-01-01 UTC, where every one is
+    an ISO 8601 date (as a CSV gives them); (None, False) for any other text.
+    Predict and the exported script read such a column back the same way
+    (:func:`.reading.csv_column_as_numbers`)."""
     if _may_be_numbers(column):
         numbers = text_as_numbers(column)
         if numbers.notna().sum() == column.notna().sum():
-            return numbers
-        return None
+            return numbers, False
+        return None, False
     if not _may_be_dates(column):
-        return None
-    seconds = csv_column_as_numbers(column)
-    return seconds if seconds.notna().sum() == column.notna().sum() else None
+        return None, False
+    seconds = text_as_dates(column)
+    if seconds.notna().sum() == column.notna().sum():
+        return seconds, True
+    return None, False
 
 
 def _may_be_dates(column) -> bool:
@@ -276,21 +306,24 @@ def _may_be_dates(column) -> bool:
                                                    format="ISO8601").notna().all())
 
 
-def _predict_text_as_numbers(column, name):
-    """A column that was numeric at fit but arrives as text at predict, as numbers.
+def _predict_text_as_numbers(column, name, dates=False):
+    """A column that was numeric at fit (``dates``: it held dates) but arrives as
+    text at predict, as numbers (seconds since 1970).
 
-    Read as the exported script reads a CSV column (numbers, or ISO dates as
-    seconds); values that are neither become missing, with a warning: a silent
-    NaN would hide a column the user filled with something else.
+    Read as the exported script reads a CSV column; values that are not numbers
+    (dates) become missing, with a warning: a silent NaN would hide a column the
+    user filled with something else.
     """
-    numbers = csv_column_as_numbers(column)
+    numbers = csv_column_as_numbers(column, dates)
     lost = column.notna().to_numpy() & numbers.isna().to_numpy()
     if lost.any():
         example = column[lost].iloc[0]
+        was, kind, fix = (("held dates", "dates", "ISO 8601 dates (2021-01-31)") if dates
+                          else ("was numeric", "numbers", "numbers"))
         warn(
-            f"Column {name!r} was numeric at fit, but {int(lost.sum())} of its values at "
-            f"predict are not numbers (e.g. {str(example)[:40]!r}); they are read as "
-            "missing values. Convert the column to numbers before predict.",
+            f"Column {name!r} {was} at fit, but {int(lost.sum())} of its values at "
+            f"predict are not {kind} (e.g. {str(example)[:40]!r}); they are read as "
+            f"missing values. Convert the column to {fix} before predict.",
             DataConversionWarning)
     return numbers
 
@@ -457,15 +490,16 @@ def _is_number(value) -> bool:
 
 
 # ------------------------------------------------------------------- profile
-def profile(X, y, task: str) -> DataProfile:
-    """Describe validated X (and encoded y) for the search."""
+def profile(X, y, task: str, dates=()) -> DataProfile:
+    """Describe validated X (and encoded y) for the search; ``dates``: the columns
+    of X that held dates (:func:`check_X_and_dates`)."""
     numeric, categorical, high, empty, levels = column_kinds(X)
     counts = tuple(np.bincount(y).tolist()) if task == "classification" else ()
     return DataProfile(
         task=task, n_rows=X.shape[0], n_features=X.shape[1], sparse=sp.issparse(X),
         numeric=numeric, categorical=categorical, high_cardinality=high,
         missing_fraction=missing_fraction(X), class_counts=counts, empty=empty,
-        categorical_levels=levels)
+        categorical_levels=levels, dates=tuple(dates))
 
 
 def size_in_bytes(X) -> int:

@@ -257,7 +257,7 @@ class _AutoBase(BaseEstimator):
         self._validate_params()
         self._check_resampling_size()
         check_address(self.dask_client)
-        X = data.check_X(X)
+        X, dates = data.check_X_and_dates(X)
         validate_data(self, X, reset=True, skip_check_array=True)
         target_name = y.name if isinstance(getattr(y, "name", None), str) else None
         if target_name in getattr(self, "feature_names_in_", ()):
@@ -271,7 +271,7 @@ class _AutoBase(BaseEstimator):
             X, self.classes_ if task == CLASSIFICATION else None)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        profile = data.profile(X, y, task)
+        profile = data.profile(X, y, task, dates)
         self._check_image_shape(profile.n_features)
         neural = self._neural_setting()
         torch_available, cuda_available = neural_dependencies(neural)
@@ -575,7 +575,7 @@ class _AutoBase(BaseEstimator):
             X = sp.csr_matrix(check_array(X, dtype=np.float64, ensure_all_finite=False))
         elif sp.issparse(X) and not self.profile_.sparse:
             X = X.toarray()  # fitted on dense rows: a scaler centres them (sparse: an error)
-        X = data.check_X(X, min_samples=1, categorical=categorical)
+        X = data.check_X(X, min_samples=1, categorical=categorical, dates=self.profile_.dates)
         validate_data(self, X, reset=False, skip_check_array=True)
         return X
 

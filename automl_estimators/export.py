@@ -248,13 +248,17 @@ def _column_constants(estimator) -> list[str]:
                   "# does).",
                   constant("N_FEATURES", int(estimator.n_features_in_))]
     lines.append(constant("CATEGORICAL", categorical))
+    lines += ["# The columns that held dates at fit: read as ISO 8601 dates (2021-01-31),",
+              "# seconds since 1970, as the estimator reads them.",
+              constant("DATES", list(profile.dates))]
     return lines
 
 
 def _helpers(classification: bool, by_name: bool) -> list[str]:
     """The source of the reading functions the script's ``main`` calls, callees first."""
     functions = [reading.is_text, reading.text_as_numbers, reading.datetimes_as_seconds,
-                 reading.csv_column_as_numbers, reading.read_rows, reading.columns_as_numbers,
+                 reading.text_as_dates, reading.csv_column_as_numbers, reading.read_rows,
+                 reading.columns_as_numbers,
                  reading.features_by_name if by_name else reading.features_by_position,
                  reading.encode_classes if classification else reading.target_as_numbers]
     lines = []
@@ -277,8 +281,8 @@ def _label_kind(estimator) -> str | None:
 def _main(classification: bool, by_name: bool, labels: str | None = None) -> str:
     """The script's command line: read the CSV files, fit, predict, write; the class
     labels read as :func:`_label_kind` says."""
-    read = ("features_by_name({}, FEATURES, CATEGORICAL)" if by_name
-            else "features_by_position({}, N_FEATURES, CATEGORICAL)")
+    read = ("features_by_name({}, FEATURES, CATEGORICAL, DATES)" if by_name
+            else "features_by_position({}, N_FEATURES, CATEGORICAL, DATES)")
     if classification:
         fit_predict = '''    # The model is trained on class indices 0..k-1, as the estimator is.
     indices, classes = encode_classes(train[args.target])
@@ -307,14 +311,16 @@ def _main(classification: bool, by_name: bool, labels: str | None = None) -> str
     parser.add_argument("--output", default=sys.stdout,
                         help="CSV file for the predictions (default: standard output)")
     args = parser.parse_args(argv)
-    # The categorical columns are read as text, whatever the other rows hold.
-    train = read_rows(args.train, CATEGORICAL, args.target)
+    # The categorical and date columns are read as text, whatever the other rows hold.
+    train = read_rows(args.train, CATEGORICAL + DATES, args.target)
     if args.target not in train.columns:
         parser.error(f"no column {args.target!r} in {args.train}")
 READ_LABELS    # Rows without a target value are left out, as the command line's fit does.
     train = train[train[args.target].notna()]
 WHOLE_LABELS    features = train.drop(columns=[args.target])
-    rows = read_rows(args.predict, CATEGORICAL, args.target) if args.predict else train
+    rows = train
+    if args.predict:
+        rows = read_rows(args.predict, CATEGORICAL + DATES, args.target)
     rows = rows.drop(columns=[args.target], errors="ignore")
     try:
         X = READ_FEATURES

@@ -52,41 +52,43 @@ def encode_classes(labels):
     return encoder.fit_transform(labels), encoder.classes_
 
 
-def csv_column_as_numbers(column):
-    """A CSV column that the model reads as numbers, as the estimator read it at fit.
-
-    Text becomes floats (missing where it is not a number). A column of dates
-    was numbers at fit only as a datetime column, so text that holds no number
-    but dates (ISO 8601) becomes seconds since 1970-01-01 UTC.
-    """
-    if not is_text(column):
-        return column
-    numbers = text_as_numbers(column)
-    if numbers.notna().any() or column.isna().all():
-        return numbers
+def text_as_dates(column):
+    """Text of ISO 8601 dates or times ("2021-01-31", "20210131", "2021-01-31T08:00Z")
+    as seconds since 1970-01-01 UTC; text that is not one becomes missing (NaN)."""
     return datetimes_as_seconds(pd.to_datetime(column, errors="coerce", utc=True,
                                                format="ISO8601"))
 
 
-def read_rows(path, categorical, target=None):
-    """The rows of a CSV file, its ``categorical`` columns read as text.
+def csv_column_as_numbers(column, dates=False):
+    """A CSV column that the model reads as numbers, as the estimator read it at fit:
+    text as floats, or, for a column of ``dates`` at fit, as seconds since 1970
+    (missing where it is neither)."""
+    if not is_text(column):
+        return column
+    return text_as_dates(column) if dates else text_as_numbers(column)
 
-    ``categorical``: column names, or positions among the columns other than
-    ``target``. As text, a column of codes keeps them as written ("007", not 7),
-    whatever the file's other rows hold: the categories the model knows.
+
+def read_rows(path, text, target=None):
+    """The rows of a CSV file, its columns ``text`` read as text.
+
+    ``text``: column names, or positions among the columns other than ``target``:
+    a model's categorical columns (a column of codes keeps them as written, "007",
+    not 7, whatever the file's other rows hold: the categories the model knows) and
+    those that held dates (20210131 is then a date, not a number).
     """
-    if not categorical:
+    if not text:
         return pd.read_csv(path)
     header = list(pd.read_csv(path, nrows=0).columns)
     features = [name for name in header if name != target]
-    text = [features[c] if isinstance(c, int) and c < len(features) else c
-            for c in categorical]
-    return pd.read_csv(path, dtype=dict.fromkeys(text, str))
+    names = [features[c] if isinstance(c, int) and c < len(features) else c
+             for c in text]
+    return pd.read_csv(path, dtype=dict.fromkeys(names, str))
 
 
-def columns_as_numbers(X, positions):
+def columns_as_numbers(X, positions, dates=()):
     """``X`` with its columns at ``positions`` read as numbers, as the estimator reads
-    them: text that is not a number is missing, with a warning on stderr.
+    them (those also at a position of ``dates`` as dates): a value that is not one
+    is missing, with a warning on stderr.
 
     Raises
     ------
@@ -97,13 +99,15 @@ def columns_as_numbers(X, positions):
         raise ValueError("the CSV has no data rows below its header")
     for position in positions:
         column = X.iloc[:, position]
-        numbers = csv_column_as_numbers(column)
+        numbers = csv_column_as_numbers(column, dates=position in dates)
         name = X.columns[position]
         lost = column.notna().to_numpy() & numbers.isna().to_numpy()
         if lost.any():
+            held, kind = (("holds dates", "dates") if position in dates
+                          else ("is numeric", "numbers"))
             example = str(column[lost].iloc[0])[:40]
-            print(f"warning: column {name!r} is numeric, but {int(lost.sum())} of its "
-                  f"values are not numbers (e.g. {example!r}); they are read as "
+            print(f"warning: column {name!r} {held}, but {int(lost.sum())} of its "
+                  f"values are not {kind} (e.g. {example!r}); they are read as "
                   "missing values", file=sys.stderr)
         if np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)).any():
             raise ValueError(f"column {name!r} holds infinity; replace it by an empty "
@@ -112,8 +116,9 @@ def columns_as_numbers(X, positions):
     return X
 
 
-def features_by_name(frame, names, categorical):
-    """The columns ``names`` of a CSV's rows; all but ``categorical`` as numbers.
+def features_by_name(frame, names, categorical, dates=()):
+    """The columns ``names`` of a CSV's rows; all but ``categorical`` as numbers
+    (``dates`` as seconds since 1970).
 
     Raises
     ------
@@ -124,11 +129,13 @@ def features_by_name(frame, names, categorical):
     if missing:
         raise ValueError(f"the CSV lacks the feature column(s) {missing}")
     numeric = [p for p, name in enumerate(names) if name not in categorical]
-    return columns_as_numbers(frame[list(names)].copy(), numeric)
+    in_dates = [p for p, name in enumerate(names) if name in dates]
+    return columns_as_numbers(frame[list(names)].copy(), numeric, in_dates)
 
 
-def features_by_position(frame, n_features, categorical):
-    """All columns of a CSV's rows; those not at a ``categorical`` position as numbers.
+def features_by_position(frame, n_features, categorical, dates=()):
+    """All columns of a CSV's rows; those not at a ``categorical`` position as numbers
+    (those at a position of ``dates`` as seconds since 1970).
 
     Raises
     ------
@@ -139,10 +146,9 @@ def features_by_position(frame, n_features, categorical):
         raise ValueError(f"the model needs {n_features} feature columns besides the "
                          f"target, the CSV has {frame.shape[1]}")
     numeric = [p for p in range(n_features) if p not in categorical]
-    return columns_as_numbers(frame.copy(), numeric)
+    return columns_as_numbers(frame.copy(), numeric, dates)
 
 
 def target_as_numbers(target):
     """A regression target as float64 values."""
     return np.asarray(target, dtype=np.float64)
-

@@ -411,6 +411,36 @@ def test_categorical_codes_are_read_as_text_at_predict(tmp_path, monkeypatch):
     assert (pd.read_csv(io.StringIO(script.stdout))["t"] == expected).all()
 
 
+def test_date_columns_are_read_as_dates_at_predict_in_any_iso_form(tmp_path, monkeypatch):
+    """Found (session 33's hunt): a column fitted as ISO dates was re-typed from each
+    predict CSV: dates all written 20200131 were read as numbers, silently, and a
+    file mixing both forms read the ISO ones as missing. The model records its date
+    columns; the command line and the exported script read them as dates."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    day = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 400, 150), unit="D")
+    train = pd.DataFrame({"day": day.strftime("%Y-%m-%d"),
+                          "t": (day > pd.Timestamp("2020-07-01")).astype(int)})
+    train.to_csv("train.csv", index=False)
+    compact = day.strftime("%Y%m%d")
+    rows = pd.DataFrame({"day": np.where(np.arange(150) % 3, compact, train["day"])})
+    rows.to_csv("mixed.csv", index=False)
+    pd.DataFrame({"day": compact}).to_csv("compact.csv", index=False)
+    assert run_main("fit", "train.csv", "--target", "t", "--time", "3", "--output", "m.joblib",
+                    "--export", "m.py") == 0
+    model = joblib.load("m.joblib")
+    assert model.profile_.dates == ("day",)
+    expected = model.predict(train[["day"]])
+    assert (expected == train["t"]).mean() > 0.9  # the dates decide the target
+    for name in ("compact.csv", "mixed.csv"):
+        assert run_main("predict", "m.joblib", name, "--output", "p.csv") == 0
+        assert (pd.read_csv("p.csv")["prediction"] == expected).all(), name
+        script = subprocess.run([sys.executable, "m.py", "train.csv", "--predict", name],
+                                capture_output=True, text=True, check=True)
+        assert script.stderr == ""
+        assert (pd.read_csv(io.StringIO(script.stdout))["t"] == expected).all(), name
+
+
 def test_ctrl_c_during_the_search_saves_the_model_and_exits_130(tmp_path):
     """Found (session 32): after a Ctrl-C the fit saved its model and exited 0, so
     `fit ... && next` went on as if the search had run its course."""

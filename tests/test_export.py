@@ -38,7 +38,12 @@ from xgboost import XGBClassifier
 
 import automl_estimators
 from automl_estimators import AutoClassifier, AutoRegressor, reading
-from automl_estimators.data import check_X, check_y_classification, check_y_regression
+from automl_estimators.data import (
+    check_X,
+    check_X_and_dates,
+    check_y_classification,
+    check_y_regression,
+)
 from automl_estimators.ensemble import EnsembleRegressor
 from automl_estimators.export import script
 from automl_estimators.pipelines import build_pipeline
@@ -337,13 +342,16 @@ def test_script_reads_a_csv_as_the_estimator_reads_the_frame_it_came_from(tmp_pa
         "when": pd.to_datetime(["2020-01-01 00:00", "2021-06-30 12:00", None, "1969-12-31 23:00"]),
         "count": [1, 2, 3, 4],
     })
-    # Fit on these columns, then predict-time reading: the estimator's rule.
-    expected = check_X(frame, min_samples=1, categorical={"city"})
+    # Fit on these columns (which held dates), then predict-time reading: the
+    # estimator's rule.
+    dates = check_X_and_dates(frame)[1]
+    assert dates == ("when",)
+    expected = check_X(frame, min_samples=1, categorical={"city"}, dates=dates)
     csv = pd.read_csv(io.StringIO(frame.to_csv(index=False)))  # dates become text
-    read = module.features_by_name(csv, list(frame.columns), ["city"])
+    read = module.features_by_name(csv, list(frame.columns), ["city"], dates)
     pd.testing.assert_frame_equal(read, expected, check_dtype=False)
     # The script of a fit on an array reads by position (its source is checked above).
-    by_position = reading.features_by_position(csv, 4, [1])
+    by_position = reading.features_by_position(csv, 4, [1], [2])
     pd.testing.assert_frame_equal(by_position, expected, check_dtype=False)
     with pytest.raises(ValueError, match="lacks the feature column"):
         module.features_by_name(csv, ["numbers", "elsewhere"], [])

@@ -147,10 +147,23 @@ def test_dates_as_objects_or_text_are_read_as_dates(estimator_class, form):
         X.loc[3, "day"] = None
     y = target_for(estimator_class, pd.DataFrame({"d": days - 500.0}))
     estimator = tiny_fit(estimator_class, X, y)
-    assert estimator.profile_.numeric == ("day",)
+    assert estimator.profile_.numeric == ("day",) and estimator.profile_.dates == ("day",)
     as_datetimes = X.astype({"day": "datetime64[ns]"})
-    np.testing.assert_array_equal(estimator.predict(X), estimator.predict(as_datetimes))
+    expected = estimator.predict(as_datetimes)
+    np.testing.assert_array_equal(estimator.predict(X), expected)
     assert estimator.refit_ != "dummy"
+    # The model records its date columns: text at predict is read as dates there,
+    # whatever the file's other rows look like. Found (session 33's hunt): dates
+    # written 20200101 were read as the number 20200101, silently, and a mix of
+    # both forms read the ISO ones as missing.
+    compact = as_datetimes.assign(day=as_datetimes["day"].dt.strftime("%Y%m%d"))
+    mixed = compact.assign(day=np.where(np.arange(80) % 2, compact["day"], X["day"]))
+    with no_leaked_warnings():
+        np.testing.assert_array_equal(estimator.predict(compact), expected)
+        np.testing.assert_array_equal(estimator.predict(mixed), expected)
+    with pytest.warns(DataConversionWarning, match="'day' held dates at fit, but 1 of its "
+                      r"values at predict are not dates \(e.g. 'soon'\)"):
+        estimator.predict(compact.assign(day=["soon"] + list(compact["day"][1:])))
 
 
 def test_dates_past_2262_are_read_as_seconds():
