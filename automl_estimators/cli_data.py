@@ -108,19 +108,27 @@ def _target_as_written(path, column: pd.Series) -> pd.Series:
 def decide_task(y: pd.Series) -> tuple[str, str]:
     """``--task auto``: classification or regression for the target ``y``, and why.
 
-    Text, categories and booleans are class labels; numbers with a fractional
+    Text, categories and booleans are class labels (text of numbers only, some
+    written with leading zeros, is read as numbers here); numbers with a fractional
     part are a regression target; whole numbers are class labels when there are
     two distinct values, or at most ``MAX_AUTO_CLASSES`` with at least
     ``MIN_ROWS_PER_CLASS`` rows per value on average, otherwise a regression
     target.
     """
+    codes = ""
+    if is_text(y) and (numbers := pd.to_numeric(y, errors="coerce")).notna().all():
+        # numbers, some written with leading zeros ("0091": read as text, so that
+        # classes keep them): the numbers decide, or one such cell among counts
+        # would make classes of every value
+        y, codes = numbers, " (some written with leading zeros)"
     if pd.api.types.is_bool_dtype(y) or not pd.api.types.is_numeric_dtype(y):
         return CLASSIFICATION, "the target is not numeric"
     values = y.to_numpy(dtype=float)
     if not np.all(np.mod(values, 1) == 0):
         return REGRESSION, "the target has fractional numbers"
     n_distinct = len(np.unique(values))
-    counted = f"the target has {n_distinct} distinct whole numbers in {len(values)} rows"
+    counted = (f"the target has {n_distinct} distinct whole numbers{codes} in "
+               f"{len(values)} rows")
     if n_distinct <= 2 or (n_distinct <= MAX_AUTO_CLASSES
                            and n_distinct * MIN_ROWS_PER_CLASS <= len(values)):
         return CLASSIFICATION, counted

@@ -121,6 +121,9 @@ def test_fit_takes_a_fractional_target_for_regression(folder, mpg_fit):
     ([3, 4, 5, 6, 3, 4, 5, 6] * 5, "classification"),      # 4 values, 10 rows each
     (list(range(40)) * 2, "regression"),                   # more than 20 values
     ([1, 2, 3, 4, 5, 6, 7, 8, 1, 2], "regression"),       # under 5 rows per value
+    (["007", "012", "012", "007"], "classification"),     # codes: two values
+    # one cell written with a leading zero among counts: the numbers decide
+    (["0091", *map(str, range(100, 140))] * 2, "regression"),
 ])
 def test_task_auto_rule(values, task):
     assert decide_task(pd.Series(values))[0] == task
@@ -409,6 +412,22 @@ def test_categorical_codes_are_read_as_text_at_predict(tmp_path, monkeypatch):
     script = subprocess.run([sys.executable, "m.py", "train.csv", "--predict", "codes.csv"],
                             capture_output=True, text=True, check=True)
     assert (pd.read_csv(io.StringIO(script.stdout))["t"] == expected).all()
+
+
+def test_a_count_written_with_a_leading_zero_keeps_a_target_numeric(tmp_path, monkeypatch):
+    """Found (session 33's hunt): one cell "0091" among whole numbers made the whole
+    target text, so --task auto took its 95 values for classes (ending on the dummy).
+    Now the numbers decide the task, and a regression target is read as numbers."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 100, 120)
+    count = [str(int(v)) for v in 3 * x + 100]
+    count[5] = "0" + count[5]
+    pd.DataFrame({"x": x, "count": count}).to_csv("train.csv", index=False)
+    assert run_main("fit", "train.csv", "--target", "count", "--time", "2", "--n-jobs", "1",
+                    "--output", "m.joblib") == 0
+    model = joblib.load("m.joblib")
+    assert isinstance(model, AutoRegressor) and model.best_score_ > 0.9
 
 
 def test_date_columns_are_read_as_dates_at_predict_in_any_iso_form(tmp_path, monkeypatch):
