@@ -36,6 +36,8 @@ _POOLS: dict = {}
 _RUNNING: set = set()
 # The longest a fit waits for a scheduler address to answer (see connect_seconds).
 CONNECT_SECONDS = 5.0
+# Address schemes whose location is a host and a port.
+_HOST_PORT_SCHEMES = ("tcp", "tls", "ws", "wss")
 # Prefix of the scheduler-side event a trial sets when it starts (see run_trial).
 STARTED_EVENT = "automl-estimators-started-"
 
@@ -90,10 +92,19 @@ def check_address(address):
         raise ImportError("dask_client needs dask.distributed: pip install "
                           "'automl-estimators[dask]'.") from None
     try:
-        scheme, _ = parse_address(address)
+        scheme, location = parse_address(address)
         registry.get_backend(scheme)
-        if scheme in ("tcp", "tls"):
-            get_address_host_port(address)  # a host and a port
+        if scheme in _HOST_PORT_SCHEMES:
+            host, port = get_address_host_port(address)
+            if not host:
+                raise ValueError("no host")
+            if not 0 < port < 2**16:
+                raise ValueError(f"port {port} is not between 1 and 65535")
+        elif scheme == "inproc":  # a scheduler in this very process
+            from distributed.comm.inproc import global_manager
+
+            if global_manager.get_listener_for(location) is None:  # ValueError: elsewhere
+                raise ValueError("no scheduler listens there in this process")
     except ValueError as exc:
         raise ValueError(f"dask_client={address!r} is not a Dask scheduler address ({exc}); "
                          "give one such as 'tcp://192.168.1.10:8786', or a "

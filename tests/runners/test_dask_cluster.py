@@ -38,7 +38,10 @@ def test_trial_processes_on_dask_import_the_preload_before_the_trial():
             runner.close()
 
 
-@pytest.mark.parametrize("address", ["not an address", "foo://host:8786", "tcp://host"])
+@pytest.mark.parametrize("address", ["not an address", "foo://host:8786", "tcp://host",
+                                     # found in session 33's hunt: warned "did not answer"
+                                     "tcp://127.0.0.1:99999", "tcp://:8786", "inproc://x",
+                                     "inproc://192.0.2.1/1/1"])
 def test_an_address_dask_cannot_read_is_refused_before_the_fit(address):
     """Found (session 32): a malformed address failed after the dummy's fit, and the
     half-made client hung the interpreter's exit for a minute."""
@@ -86,3 +89,16 @@ def test_a_scheduler_address_runs_the_trials_on_its_cluster():
         # ours is closed: what is left is the scheduler's own and the worker's client
         assert [c for c in cluster.scheduler.clients if not c.startswith(
             ("fire-and-forget", "Client-worker-"))] == []
+
+
+def test_the_in_process_address_of_a_live_scheduler_is_taken():
+    """An ``inproc://`` address is refused only where no scheduler of this process
+    listens at it: that of a threads-only LocalCluster runs the fit, without a warning."""
+    X, y = np.arange(80.0).reshape(40, 2), np.arange(40) % 2
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, warnings.catch_warnings():
+        assert cluster.scheduler_address.startswith("inproc://")
+        warnings.simplefilter("error")
+        clf = AutoClassifier(time_budget=10, max_trials=2, n_jobs=1, random_state=0,
+                             dask_client=cluster.scheduler_address).fit(X, y)
+    assert clf.n_trials_ == 3
