@@ -176,10 +176,13 @@ def load_model(path: str):
 
 
 def select_features(frame: pd.DataFrame, model, path: str) -> pd.DataFrame:
-    """The columns ``model`` was fit on, in its order; other columns (the target) are ignored."""
+    """The columns ``model`` was fit on, in its order; other columns (the target) are
+    ignored. A model fit without column names (on an array) takes the file's columns
+    by position, named so: scikit-learn would warn that the rows have names, at
+    every predict, where the user can do nothing about it."""
     names = getattr(model, "feature_names_in_", None)
     if names is None:
-        return frame
+        return frame.set_axis(range(frame.shape[1]), axis=1)
     missing = [name for name in names if name not in frame.columns]
     if missing:
         raise CommandError(f"{path} lacks {len(missing)} of the model's feature columns: "

@@ -430,6 +430,25 @@ def test_a_count_written_with_a_leading_zero_keeps_a_target_numeric(tmp_path, mo
     assert isinstance(model, AutoRegressor) and model.best_score_ > 0.9
 
 
+def test_a_model_fit_on_an_array_predicts_a_csv_by_position_without_a_warning(
+        tmp_path, monkeypatch, capsys):
+    """Found (session 33's hunt): every predict of a model fit on a numpy array showed
+    scikit-learn's "X has feature names, but AutoClassifier was fitted without
+    feature names", which the user of the command line cannot avoid."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = AutoClassifier(time_budget=10, max_trials=1, n_jobs=1, search="random",
+                           include=["logistic_regression"], random_state=0).fit(X, y)
+    joblib.dump(model, "m.joblib")
+    pd.DataFrame(X, columns=["a", "b", "c"]).to_csv("rows.csv", index=False)
+    capsys.readouterr()
+    assert run_main("predict", "m.joblib", "rows.csv", "--output", "p.csv") == 0
+    assert capsys.readouterr().err == ""
+    assert (pd.read_csv("p.csv")["prediction"] == model.predict(X)).all()
+
+
 def test_date_columns_are_read_as_dates_at_predict_in_any_iso_form(tmp_path, monkeypatch):
     """Found (session 33's hunt): a column fitted as ISO dates was re-typed from each
     predict CSV: dates all written 20200131 were read as numbers, silently, and a
