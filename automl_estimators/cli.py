@@ -16,6 +16,7 @@ import errno
 import logging
 import math
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -69,11 +70,11 @@ def fit(args) -> int:
     try:
         estimator.fit(X, y)
     except ParameterError as exc:  # an option that does not suit the data
-        raise CommandError(f"fit failed: {exc}", exit_status=2) from None
+        raise CommandError(f"fit failed: {as_options(str(exc))}", exit_status=2) from None
     except ValueError as exc:
         raise CommandError(f"fit failed: {exc}") from None
     except ImportError as exc:  # --neural on without torch: what to install
-        raise CommandError(str(exc), exit_status=2) from None
+        raise CommandError(as_options(str(exc)), exit_status=2) from None
     _save(estimator, args)
     show_leaderboard(estimator, sys.stdout)
     if estimator.interrupted_at_ is not None:
@@ -279,6 +280,31 @@ def _parser() -> _Parser:
     _add_budget_options(run_demo, time_default=30.0, n_jobs_default=2)
     run_demo.set_defaults(run=demo, parser=run_demo)
     return parser
+
+
+# The estimator's parameters, as its ParameterError messages spell them, and as the
+# options of `fit` do (tests/test_cli.py checks each message the command line shows).
+_AS_OPTIONS = (
+    (r"image_shape=\(([\d, ]+?),?\)", lambda found: "--image-shape "
+     + found[1].replace(" ", "")),
+    (r"\(height, width\) or \(height, width, channels\) for an image, \(length,\) or "
+     r"\(1, length, channels\)", "H,W or H,W,C for an image, L or 1,L,C"),
+    (r"search='auto', 'smac', 'random' or 'genetic'", "--search auto, smac, random or genetic"),
+    (r"search='([\w-]+)'", r"--search \1"),
+    (r"neural=False", "--neural off"),
+    (r"neural='auto' \(or True\)", "--neural auto (or on)"),
+    (r"metric '(\w+)'", r"--metric \1"),
+    (r"Choose a metric, or parameters of it \(such as pos_label\), that fit the target",
+     "Choose a --metric that fits the target"),
+)
+
+
+def as_options(message: str) -> str:
+    """An estimator's error ``message`` with its parameters written as `fit`'s options
+    (``neural=False`` as ``--neural off``)."""
+    for pattern, replacement in _AS_OPTIONS:
+        message = re.sub(pattern, replacement, message)
+    return message
 
 
 def _image_shape(text) -> tuple[int, ...]:

@@ -461,8 +461,8 @@ class _AutoBase(BaseEstimator):
             return self.neural
         if not isinstance(self.neural, str) and not self.neural:
             raise ParameterError(f"include names {NEURAL!r} but neural=False turns the "
-                             "networks off; set neural='auto' (or True) to search them, or "
-                             f"leave {NEURAL!r} out of include.")
+                                 "networks off; set neural='auto' (or True) to search them, or "
+                                 f"leave {NEURAL!r} out of include.")
         return True
 
     def _check_networks_on_offer(self, plan, space, torch_available):
@@ -490,8 +490,8 @@ class _AutoBase(BaseEstimator):
             why, fix = ("include/exclude leave them out",
                         f"keep {NEURAL!r} in include and out of exclude")
         raise ParameterError(f"search={plan.strategy!r} searches neural networks only, but "
-                         f"{why}; {fix}, or choose a strategy that searches pipelines "
-                         "(search='auto', 'smac', 'random' or 'genetic').")
+                             f"{why}; {fix}, or choose a strategy that searches pipelines "
+                             "(search='auto', 'smac', 'random' or 'genetic').")
 
     def _check_resampling_size(self):
         size = self.resampling_size
@@ -520,8 +520,8 @@ class _AutoBase(BaseEstimator):
         if math.prod(shape) != n_features:
             kind = kind_of(shape)
             raise ParameterError(f"image_shape={shape!r} holds {math.prod(shape)} values per "
-                             f"{kind}, but X has {n_features} columns; give the shape of one "
-                             f"row, channels last: {forms}.")
+                                 f"{kind}, but X has {n_features} columns; give the shape of one "
+                                 f"row, channels last: {forms}.")
 
     def _fallback_estimator(self):
         raise NotImplementedError

@@ -151,9 +151,9 @@ def fit_fallback(estimator, X, y, splits, *, task, metric, n_classes, history, b
         classes = "" if metric.labels is None else \
             f" (classes {np.asarray(metric.labels).tolist()[:10]})"
         raise ParameterError(f"metric {metric.name!r} cannot score this {task} target"
-                         f"{classes}: {type(exc).__name__}: {exc}. Choose a metric, or "
-                         "parameters of it (such as pos_label), that fit the "
-                         "target.") from None
+                             f"{classes}: {type(exc).__name__}: {exc}. Choose a metric, or "
+                             "parameters of it (such as pos_label), that fit the "
+                             "target.") from None
     history.add(TrialResult(trial_id=0, config={}, origin="dummy", fidelity=1.0,
                             status=Status.OK, score=float(np.mean(scores)), fold_scores=scores,
                             fit_seconds=0.0, duration=0.0, started_at=budget.elapsed(),

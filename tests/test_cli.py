@@ -230,16 +230,23 @@ ERRORS = {  # what the user did wrong: (arguments, exit status, parts of the mes
     "four-number image shape": ([*FIT_CREDIT, "--image-shape", "1,2,3,4"], 2,
                                 ["'1,2,3,4' is not an image shape", "H,W or H,W,C"]),
     "signal shape of other data": ([*FIT_CREDIT, "--image-shape", "8"], 2,
-                                   ["image_shape=(8,)", "per signal"]),
+                                   ["--image-shape 8 holds 8 values per signal",
+                                    "L or 1,L,C"]),
     "text image shape": ([*FIT_CREDIT, "--image-shape", "a,b"], 2, ["not an image shape"]),
     "image shape of other data": ([*FIT_CREDIT, "--image-shape", "4,4"], 2,
-                                  ["holds 16 values per image"]),
+                                  ["--image-shape 4,4 holds 16 values per image",
+                                   "H,W or H,W,C"]),
     # found (session 32): exit status 1, as for a file's problem, and a networks-only
-    # search with the networks off ran no search at all
+    # search with the networks off ran no search at all; (session 34) the messages
+    # named the estimator's parameters (neural=False), not the options
     "metric of other classes": (["fit", "three_classes.csv", *FIT, "target", "--metric",
-                                 "roc_auc"], 2, ["'roc_auc' cannot score", "classes [0, 1, 2]"]),
-    "networks-only search, networks off": ([*FIT_CREDIT, "--search", "evolution", "--neural",
-                                            "off"], 2, ["searches neural networks only"]),
+                                 "roc_auc"], 2, ["--metric roc_auc cannot score",
+                                                 "classes [0, 1, 2]", "Choose a --metric"]),
+    "networks-only search, networks off": (
+        [*FIT_CREDIT, "--search", "evolution", "--neural", "off"], 2,
+        ["--search evolution searches neural networks only, but --neural off turns them off; "
+         "set --neural auto (or on), or choose a strategy that searches pipelines (--search "
+         "auto, smac, random or genetic)."]),
     "output in a missing /proc folder": (["fit", "credit.csv", "--target", "target",
                                           "--output", "/proc/no/m.joblib"], 2,
                                          ["does not exist"]),
