@@ -8,10 +8,12 @@ from setuptools import find_packages, setup
 DOCS = ["sphinx>=8,<10", "numpydoc>=1.8", "sphinx-gallery>=0.19", "myst-parser>=4",
         "pydata-sphinx-theme>=0.16", "matplotlib>=3.7", "mnist1d>=0.0.2",
         "dask[distributed]>=2024.1", "torch>=2.2,<2.14"]
-# automl_estimators/version.py holds the version; read, not imported (no dependencies yet).
-VERSION = re.search(r'__version__ = "([^"]+)"',
-                    Path(__file__).with_name("automl_estimators").joinpath("version.py")
-                    .read_text(encoding="utf-8")).group(1)
+# automl_estimators/version.py holds the version and the command's name; read, not
+# imported (no dependencies yet).
+_VERSION_PY = (Path(__file__).with_name("automl_estimators").joinpath("version.py")
+               .read_text(encoding="utf-8"))
+VERSION = re.search(r'__version__ = "([^"]+)"', _VERSION_PY).group(1)
+COMMAND = re.search(r'COMMAND = "([^"]+)"', _VERSION_PY).group(1)
 
 setup(
     name="automl-estimators",
@@ -53,10 +55,10 @@ setup(
         # the docs' requirements: tests/test_docs.py builds the site; hypothesis:
         # property-based tests (tests/reliability); pyarrow, polars: pyarrow-backed pandas
         # columns, pyarrow Tables and polars frames in those tests (skipped without them)
-        "dev": ["pytest>=8", "pytest-xdist>=3", "pytest-timeout>=2.2", "psutil>=5.9", "matplotlib>=3.7",
-                "mnist1d>=0.0.2", "hypothesis>=6.0", "pyarrow>=14", "polars>=1.0", *DOCS],
+        "dev": ["pytest>=8", "pytest-xdist>=3", "pytest-timeout>=2.2", "psutil>=5.9",
+                "matplotlib>=3.7", "mnist1d>=0.0.2", "hypothesis>=6.0", "pyarrow>=14", "polars>=1.0", *DOCS],
     },
-    entry_points={"console_scripts": ["automl-estimators=automl_estimators.cli:main"]},
+    entry_points={"console_scripts": [f"{COMMAND}=automl_estimators.__main__:main"]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",

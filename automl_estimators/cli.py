@@ -38,17 +38,16 @@ from .cli_data import (
 )
 from .errors import ParameterError
 from .estimators import CLASSIFICATION, REGRESSION, AutoClassifier, AutoRegressor
+from .interrupts import EXIT_STATUS
 from .progress import ensure_log_handler
 from .reading import is_text
 from .scoring import DEFAULT_METRIC, get_metric, scorer_names
 from .search import STRATEGIES
-from .version import __version__
+from .version import COMMAND, __version__
 
 logger = logging.getLogger(__name__)
 
 LEADERBOARD_ROWS = 15
-# The exit status of a command Ctrl-C stopped (128 + SIGINT, as the shell reports it).
-INTERRUPTED = 130
 NEURAL_CHOICES = {"auto": "auto", "on": True, "off": False}
 SHOWN_COLUMNS = ["rank", "trial", "pipeline", "score", "status", "fit_seconds"]
 
@@ -82,7 +81,7 @@ def fit(args) -> int:
         # did not run its course, though its model is saved
         sys.stderr.write(f"{args.parser.prog}: interrupted at {estimator.interrupted_at_:.1f}s; "
                          f"the model found so far is saved in {args.output}\n")
-        return INTERRUPTED
+        return EXIT_STATUS
     return 0
 
 
@@ -225,7 +224,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> _Parser:
-    parser = _Parser(prog="automl-estimators",
+    parser = _Parser(prog=COMMAND,
                      description="AutoML as a scikit-learn estimator.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -414,7 +413,7 @@ def main(argv=None) -> int:
         return 1
     except KeyboardInterrupt:
         sys.stderr.write(f"{args.parser.prog}: interrupted\n")
-        return INTERRUPTED
+        return EXIT_STATUS
 
 
 if __name__ == "__main__":

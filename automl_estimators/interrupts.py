@@ -27,6 +27,9 @@ import contextlib
 import signal
 import threading
 
+# The exit status of a command that Ctrl-C stopped (128 + SIGINT, as the shell reports it).
+EXIT_STATUS = 128 + signal.SIGINT
+
 
 class Interrupts:
     """The Ctrl-C presses of one fit, as a context manager that holds SIGINT.

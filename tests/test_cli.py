@@ -510,6 +510,30 @@ def test_ctrl_c_during_the_search_saves_the_model_and_exits_130(tmp_path):
     assert joblib.load(tmp_path / "m.joblib").interrupted_at_ > 0
 
 
+def test_ctrl_c_while_the_command_line_loads_ends_it_quietly(monkeypatch, capsys):
+    """Found (session 33): a Ctrl-C in the 1-2 s that the command line takes to import
+    scikit-learn and pandas printed Python's traceback of an import. The entry point
+    loads it under a guard; the package itself imports neither until used."""
+    import importlib.abc
+
+    import automl_estimators.__main__ as entry
+
+    class CtrlCOnImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "automl_estimators.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "automl_estimators.cli")
+    monkeypatch.setattr(sys, "meta_path", [CtrlCOnImport(), *sys.meta_path])
+    assert entry.main(["--version"]) == 130
+    assert capsys.readouterr().err == "automl-estimators: interrupted\n"
+    done = subprocess.run([sys.executable, "-c", "import sys, automl_estimators; "
+                           "print(sorted({'sklearn', 'pandas'} & set(sys.modules)))"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_version(capsys):
     from automl_estimators import __version__
 
