@@ -290,13 +290,15 @@ class _AutoBase(BaseEstimator):
         interrupts = Interrupts(clock=budget.elapsed)
         try:
             splits = make_splits(plan, y, task == CLASSIFICATION, seed)
-            reporter.phase("%s: %d rows x %d columns, metric %s, %s, n_jobs=%d",
-                           type(self).__name__, profile.n_rows, profile.n_features, metric.name,
-                           plan.reason, n_jobs)
             history = History()
+            # first: it scores the metric (a ParameterError when it cannot), before any
+            # progress line comes between the user and that error
             fallback = fit_fallback(self._fallback_estimator(), X, y, splits, task=task,
                                     metric=metric, n_classes=n_classes, history=history,
                                     budget=budget)
+            reporter.phase("%s: %d rows x %d columns, metric %s, %s, n_jobs=%d",
+                           type(self).__name__, profile.n_rows, profile.n_features, metric.name,
+                           plan.reason, n_jobs)
             final = Final(fallback, history.results[0])
             search_report = {}
             if budget.remaining() < MIN_TRIAL_SECONDS:

@@ -188,6 +188,13 @@ def test_errors_in_a_process_are_one_line_without_traceback(bad_files):
         result = run_cli(*args, cwd=bad_files)
         assert_one_line_error(result.returncode, result.stderr, status, fragment)
         assert result.stdout == ""
+    # An error of the fit's: after the line that says which task was chosen, no progress
+    # line of the fit's (found in session 34: its first line came between them).
+    result = run_cli("fit", "three_classes.csv", "--target", "target", "--output",
+                     "out.joblib", "--metric", "roc_auc", cwd=bad_files)
+    task, error = result.stderr.strip().splitlines()
+    assert task.startswith("[automl_estimators] task: classification")
+    assert_one_line_error(result.returncode, error, 2, "--metric roc_auc cannot score")
 
 
 FIT = ["--output", "out.joblib", "--target"]
