@@ -1,9 +1,10 @@
 """automl-estimators: AutoML that behaves like any scikit-learn estimator.
 
-The estimators are imported on first use (:pep:`562`): ``import automl_estimators``
-and the command line's start import neither scikit-learn nor pandas, so that
-``automl-estimators --version`` answers at once and a Ctrl-C while the command
-line loads them ends it quietly (:mod:`.command`).
+The estimators, and the subpackages and modules named as attributes
+(``automl_estimators.spaces``, ``.search``, ``.export``), are imported on first use
+(:pep:`562`): ``import automl_estimators`` imports neither scikit-learn nor pandas,
+so that a Ctrl-C while the command line loads them ends it quietly
+(:mod:`.__main__`).
 """
 
 import importlib
@@ -26,11 +27,19 @@ __all__ = ["AutoClassifier", "AutoRegressor", "InconsistentVersionWarning", "Par
 
 
 def __getattr__(name):
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
-    globals()[name] = value  # looked up here from now on
-    return value
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+        globals()[name] = value  # looked up here from now on
+        return value
+    # A subpackage or module (automl_estimators.spaces.component_names(...), as the
+    # README shows): before the estimators were imported on first use, importing the
+    # package imported every one of them.
+    try:
+        return importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise  # the module exists, one of its imports is missing
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():

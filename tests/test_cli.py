@@ -539,6 +539,13 @@ def test_ctrl_c_while_the_command_line_loads_ends_it_quietly(monkeypatch, capsys
                            "print(sorted({'sklearn', 'pandas'} & set(sys.modules)))"],
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+    # The subpackages and modules the README names work after a bare import, as when
+    # the package imported them all. Found by session 34's hunt: AttributeError.
+    done = subprocess.run([sys.executable, "-c", "import automl_estimators as a; print("
+                           "a.spaces.component_names('classification')[0], "
+                           "a.search.Genetic.__name__, a.export.to_source.__name__)"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["extra_trees", "Genetic", "to_source"]
 
 
 def test_version(capsys):
