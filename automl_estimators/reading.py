@@ -53,9 +53,11 @@ def encode_classes(labels):
 
 
 def text_as_dates(column):
-    """Text of ISO 8601 dates or times ("2021-01-31", "20210131", "2021-01-31T08:00Z")
-    as seconds since 1970-01-01 UTC; text that is not one becomes missing (NaN)."""
-    return datetimes_as_seconds(pd.to_datetime(column, errors="coerce", utc=True,
+    """Text of ISO 8601 calendar dates or times ("2021-01-31", "20210131",
+    "2021-01-31T08:00Z"; spaces around them ignored) as seconds since 1970-01-01
+    UTC; text that is not one becomes missing (NaN)."""
+    text = column.astype("string").str.strip()
+    return datetimes_as_seconds(pd.to_datetime(text, errors="coerce", utc=True,
                                                format="ISO8601"))
 
 

@@ -16,7 +16,7 @@ from joblib import cpu_count
 from sklearn.exceptions import DataConversionWarning
 
 from automl_estimators import AutoClassifier, AutoRegressor
-from automl_estimators.data import check_X
+from automl_estimators.data import check_X, check_X_and_dates
 
 from .conftest import TINY, no_leaked_warnings, numeric_frame, target_for, tiny_fit
 
@@ -158,12 +158,35 @@ def test_dates_as_objects_or_text_are_read_as_dates(estimator_class, form):
     # both forms read the ISO ones as missing.
     compact = as_datetimes.assign(day=as_datetimes["day"].dt.strftime("%Y%m%d"))
     mixed = compact.assign(day=np.where(np.arange(80) % 2, compact["day"], X["day"]))
+    # Whole numbers there are the dates they write: what pd.read_csv makes of 20200131
+    # (found by session 34's hunt: read as seconds since 1970, silently).
+    as_numbers = compact.assign(day=pd.to_numeric(compact["day"]))
     with no_leaked_warnings():
         np.testing.assert_array_equal(estimator.predict(compact), expected)
         np.testing.assert_array_equal(estimator.predict(mixed), expected)
+        np.testing.assert_array_equal(estimator.predict(as_numbers), expected)
+    with pytest.warns(DataConversionWarning, match="'day' held dates at fit, but 1 of"):
+        estimator.predict(as_numbers.astype({"day": float}).assign(
+            day=[1.5e9] + list(as_numbers["day"][1:])))
     with pytest.warns(DataConversionWarning, match="'day' held dates at fit, but 1 of its "
                       r"values at predict are not dates \(e.g. 'soon'\)"):
         estimator.predict(compact.assign(day=["soon"] + list(compact["day"][1:])))
+
+
+def test_dates_are_dates_whatever_their_order_and_spaces():
+    """Found by session 34's hunt: dates whose first 100 were written 20210131 were a
+    category (the first values looked like numbers), the other order dates; dates
+    with spaces around them a category, where numbers with spaces are numbers."""
+    compact_first = pd.DataFrame({"d": ["20210131"] * 100 + ["2021-02-01"] * 10})
+    iso_first = pd.DataFrame({"d": ["2021-02-01"] * 10 + ["20210131"] * 100})
+    spaced = pd.DataFrame({"d": [" 2021-02-01", "2021-02-01 ", None] * 5})
+    for frame in (compact_first, iso_first, spaced):
+        X, dates = check_X_and_dates(frame)
+        assert dates == ("d",) and X["d"].dtype == float
+    np.testing.assert_array_equal(check_X_and_dates(compact_first)[0]["d"].unique(),
+                                  [1612051200.0, 1612137600.0])
+    # whole numbers alone stay numbers, as ever
+    assert check_X_and_dates(pd.DataFrame({"d": ["20210131", "20210201"]}))[1] == ()
 
 
 def test_dates_past_2262_are_read_as_seconds():
