@@ -89,7 +89,8 @@ def _target_as_written(path, column: pd.Series) -> pd.Series:
     - Text (a value pandas does not read as a number): every value as written,
       only an empty cell missing: "NA" or "None" is a class, as the exported
       script reads text labels (pandas' defaults make them missing).
-    - Numbers written with leading zeros ("007"): codes, the same text.
+    - Numbers written with leading zeros ("007"): codes, the same text; a cell
+      pandas reads as missing ("NA" among numbers) stays missing.
     - Whole numbers between empty cells (which pandas reads as floats): integers,
       so that the classes stay 0 and 1, not 0.0 and 1.0.
     - Else as pandas read it.
@@ -97,9 +98,13 @@ def _target_as_written(path, column: pd.Series) -> pd.Series:
     text = pd.read_csv(path, usecols=[column.name], dtype=str, keep_default_na=False,
                        na_values=[""])[column.name]
     present = text[column.notna().to_numpy()].str.strip()
-    if is_text(column) or present.str.fullmatch(_CODE).any() \
-            or (column.isna().all() and text.notna().any()):  # labels all "NA", "None"...
+    if is_text(column) or (column.isna().all() and text.notna().any()):  # "NA", "None"...
         return text
+    if present.str.fullmatch(_CODE).any():
+        # codes among numbers: as written, but what pandas read as missing ("NA",
+        # "n/a") stays missing, as in a column of numbers (found by session 34's hunt:
+        # "NA" became a class, and every count with it)
+        return text.where(column.notna().to_numpy())
     if column.dtype.kind == "f" and present.str.fullmatch(_INTEGER).all():
         return column.astype("Int64")
     return column
@@ -108,29 +113,41 @@ def _target_as_written(path, column: pd.Series) -> pd.Series:
 def decide_task(y: pd.Series) -> tuple[str, str]:
     """``--task auto``: classification or regression for the target ``y``, and why.
 
-    Text, categories and booleans are class labels (text of numbers only, some
-    written with leading zeros, is read as numbers here); numbers with a fractional
+    Text, categories and booleans are class labels (but text of whole numbers only,
+    some written with leading zeros or beyond 64-bit integers, counts as whole
+    numbers, each distinct text one); numbers with a fractional
     part are a regression target; whole numbers are class labels when there are
     two distinct values, or at most ``MAX_AUTO_CLASSES`` with at least
     ``MIN_ROWS_PER_CLASS`` rows per value on average, otherwise a regression
     target.
     """
-    codes = ""
-    if is_text(y) and (numbers := pd.to_numeric(y, errors="coerce")).notna().all():
-        # numbers, some written with leading zeros ("0091": read as text, so that
-        # classes keep them): the numbers decide, or one such cell among counts
-        # would make classes of every value
-        y, codes = numbers, " (some written with leading zeros)"
+    if is_text(y):
+        text = y.astype(str).str.strip()
+        if text.str.fullmatch(_INTEGER).all():
+            # whole numbers read as text: some written with leading zeros ("0091",
+            # kept so that classes keep them), or beyond int64, which floats would
+            # merge. Their count decides, as the classes the fit would learn: one
+            # "0091" among counts made classes of every value (session 34).
+            why = (" (some written with leading zeros)" if text.str.fullmatch(_CODE).any()
+                   else " (beyond 64-bit integers)")
+            return _whole_numbers_task(text.nunique(), len(text), why)
+        numbers = pd.to_numeric(y, errors="coerce")
+        if numbers.isna().any():
+            return CLASSIFICATION, "the target is not numeric"
+        y = numbers  # fractional numbers among codes
     if pd.api.types.is_bool_dtype(y) or not pd.api.types.is_numeric_dtype(y):
         return CLASSIFICATION, "the target is not numeric"
     values = y.to_numpy(dtype=float)
     if not np.all(np.mod(values, 1) == 0):
         return REGRESSION, "the target has fractional numbers"
-    n_distinct = len(np.unique(values))
-    counted = (f"the target has {n_distinct} distinct whole numbers{codes} in "
-               f"{len(values)} rows")
+    return _whole_numbers_task(len(np.unique(values)), len(values))
+
+
+def _whole_numbers_task(n_distinct: int, n_rows: int, why: str = "") -> tuple[str, str]:
+    """:func:`decide_task`'s rule for ``n_distinct`` whole numbers in ``n_rows`` rows."""
+    counted = f"the target has {n_distinct} distinct whole numbers{why} in {n_rows} rows"
     if n_distinct <= 2 or (n_distinct <= MAX_AUTO_CLASSES
-                           and n_distinct * MIN_ROWS_PER_CLASS <= len(values)):
+                           and n_distinct * MIN_ROWS_PER_CLASS <= n_rows):
         return CLASSIFICATION, counted
     return REGRESSION, counted
 
