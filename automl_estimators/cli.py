@@ -148,7 +148,7 @@ def _checked_task(y, args) -> tuple[pd.Series, str, str]:
     try:
         get_metric(args.metric, task)
     except ValueError as exc:
-        raise CommandError(str(exc), exit_status=2) from None
+        raise CommandError(as_options(str(exc)), exit_status=2) from None
     return y, task, reason
 
 
@@ -293,6 +293,8 @@ _AS_OPTIONS = (
     (r"neural=False", "--neural off"),
     (r"neural='auto' \(or True\)", "--neural auto (or on)"),
     (r"metric '(\w+)'", r"--metric \1"),
+    (r"time_budget=([\d.]+)s", r"--time \1"),
+    (r"\btime_budget\b", "--time"),
     (r"Choose a metric, or parameters of it \(such as pos_label\), that fit the target",
      "Choose a --metric that fits the target"),
 )
@@ -391,7 +393,7 @@ def _unwritable(path: Path) -> str | None:
 def _show_warning(prog, message, category, filename, lineno, file=None, line=None):
     """A warning as one line on stderr, like an error: the file and line a Python
     user would be shown are the command's own script here, of no use."""
-    sys.stderr.write(f"{prog}: warning: {' '.join(str(message).split())}\n")
+    sys.stderr.write(f"{prog}: warning: {as_options(' '.join(str(message).split()))}\n")
 
 
 def main(argv=None) -> int:

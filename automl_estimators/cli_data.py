@@ -199,6 +199,11 @@ def select_features(frame: pd.DataFrame, model, path: str) -> pd.DataFrame:
     every predict, where the user can do nothing about it."""
     names = getattr(model, "feature_names_in_", None)
     if names is None:
+        if frame.shape[1] != model.n_features_in_:  # a target column cannot be told apart
+            raise CommandError(
+                f"{path} has {frame.shape[1]} columns, but the model was fit on an array of "
+                f"{model.n_features_in_} columns without names, which it reads by position: "
+                "pass a CSV of exactly those columns, in their order (no target column)")
         return frame.set_axis(range(frame.shape[1]), axis=1)
     missing = [name for name in names if name not in frame.columns]
     if missing:
