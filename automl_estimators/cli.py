@@ -56,7 +56,7 @@ SHOWN_COLUMNS = ["rank", "trial", "pipeline", "score", "status", "fit_seconds"]
 def fit(args) -> int:
     """Fit AutoClassifier or AutoRegressor on a CSV file and save it with joblib."""
     frame = read_csv(args.data)
-    X, y = split_target(frame, args.target, args.data)
+    X, y = split_target(frame, args.target, args.data, args.task)
     y, task, reason = _checked_task(y, args)
     ensure_log_handler(1)  # only now: an error before stays one line
     logger.info("task: %s (%s)", task, reason)

@@ -64,15 +64,17 @@ def read_csv(path: str, text=()) -> pd.DataFrame:
     return frame
 
 
-def split_target(frame: pd.DataFrame, target: str, path: str) -> tuple[pd.DataFrame, pd.Series]:
-    """(features, target) of the rows whose target is known (the others are left out)."""
+def split_target(frame: pd.DataFrame, target: str, path: str,
+                 task: str = "auto") -> tuple[pd.DataFrame, pd.Series]:
+    """(features, target) of the rows whose target is known (the others are left out);
+    ``task``: ``--task``."""
     if target not in frame.columns:
         raise CommandError(f"no column {target!r} in {path}; --target must be one of: "
                            f"{_listed(frame.columns)}")
     if frame.shape[1] == 1:
         raise CommandError(f"{path} has only the target column {target!r}; add feature "
                            "columns to learn from")
-    y = _target_as_written(path, frame[target])
+    y = _target_as_written(path, frame[target], task)
     known = y.notna().to_numpy()
     if not known.any():
         raise CommandError(f"target column {target!r} of {path} is empty in every row; "
@@ -83,14 +85,15 @@ def split_target(frame: pd.DataFrame, target: str, path: str) -> tuple[pd.DataFr
     return frame[known].reset_index(drop=True).drop(columns=target), y
 
 
-def _target_as_written(path, column: pd.Series) -> pd.Series:
+def _target_as_written(path, column: pd.Series, task: str = "auto") -> pd.Series:
     """The target ``column`` (as pandas read it) as the CSV file writes it.
 
     - Text (a value pandas does not read as a number): every value as written,
       only an empty cell missing: "NA" or "None" is a class, as the exported
       script reads text labels (pandas' defaults make them missing).
-    - Numbers written with leading zeros ("007"): codes, the same text; a cell
-      pandas reads as missing ("NA" among numbers) stays missing.
+    - Numbers written with leading zeros ("007"): codes, the same text; for a
+      regression (``task``, or what ``--task auto`` makes of the numbers), a cell
+      pandas reads as missing ("NA") is missing.
     - Whole numbers between empty cells (which pandas reads as floats): integers,
       so that the classes stay 0 and 1, not 0.0 and 1.0.
     - Else as pandas read it.
@@ -101,10 +104,15 @@ def _target_as_written(path, column: pd.Series) -> pd.Series:
     if is_text(column) or (column.isna().all() and text.notna().any()):  # "NA", "None"...
         return text
     if present.str.fullmatch(_CODE).any():
-        # codes among numbers: as written, but what pandas read as missing ("NA",
-        # "n/a") stays missing, as in a column of numbers (found by session 34's hunt:
-        # "NA" became a class, and every count with it)
-        return text.where(column.notna().to_numpy())
+        # numbers, some written with leading zeros: codes, as written, unless they are
+        # a regression target (--task, or counts to --task auto), where what pandas
+        # reads as missing ("NA", "n/a") is missing (found by session 34's hunt: "NA"
+        # beside "0091" made the counts text, and every count a class)
+        numbers = text.where(column.notna().to_numpy())
+        if task == REGRESSION or task == "auto" and \
+                decide_task(numbers.dropna())[0] == REGRESSION:
+            return numbers
+        return text
     if column.dtype.kind == "f" and present.str.fullmatch(_INTEGER).all():
         return column.astype("Int64")
     return column
