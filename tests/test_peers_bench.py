@@ -300,7 +300,8 @@ def test_compare_puts_the_candidate_in_our_place_among_the_same_peer_runs(peers,
     assert "| iris | 1 | multiclass | 0.9000 | 0.8000 | -0.1000 | 2 → 2 | hgb 0.9300 |" in text
 
 
-def test_memory_sampler_counts_pages_shared_with_a_forked_child_once_in_pss():
+def test_memory_sampler_counts_pages_shared_with_a_forked_child_once_in_pss(peers):
+    # peers: the benchmark's modules on the path (common), whatever ran before
     import multiprocessing
 
     from common import TreeMemorySampler
