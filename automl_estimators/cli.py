@@ -92,7 +92,7 @@ def predict(args) -> int:
         raise CommandError(f"--proba needs a classifier; {args.model} holds a regressor "
                            f"({type(model).__name__}): leave out --proba", exit_status=2)
     profile = model.profile_
-    text = [*profile.categorical, *profile.high_cardinality, *profile.dates]
+    text = [*profile.all_categorical, *profile.dates]
     X = select_features(read_csv(args.data, text), model, args.data)
     try:
         if args.proba:

@@ -71,8 +71,14 @@ class DataProfile:
         return len(self.class_counts)
 
     @property
+    def all_categorical(self) -> tuple:
+        """Every categorical column, low- and high-cardinality: those that predict,
+        the command line and the exported script keep as text."""
+        return tuple(self.categorical) + tuple(self.high_cardinality)
+
+    @property
     def has_categorical(self) -> bool:
-        return bool(self.categorical or self.high_cardinality)
+        return bool(self.all_categorical)
 
 
 # ------------------------------------------------------------------------- X

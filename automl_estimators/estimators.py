@@ -557,7 +557,7 @@ class _AutoBase(BaseEstimator):
     def _check_X_predict(self, X):
         check_is_fitted(self)
         X = data.dataframe_as_pandas(X)  # a polars frame's names are checked as pandas'
-        categorical = set(self.profile_.categorical) | set(self.profile_.high_cardinality)
+        categorical = set(self.profile_.all_categorical)
         # scikit-learn's feature-names check (validate_data): names must match those
         # at fit, in order; names at fit but none now (or the reverse) is a warning,
         # and the columns are then taken by position.

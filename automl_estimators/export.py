@@ -228,7 +228,7 @@ def _wrap_comment(text: str) -> list[str]:
 def _column_constants(estimator) -> list[str]:
     target = getattr(estimator, "target_name_", None)
     profile = estimator.profile_
-    categorical = list(profile.categorical) + list(profile.high_cardinality)
+    categorical = list(profile.all_categorical)
 
     def constant(name, value):
         return f"{name} = " + to_source(value, column=len(name + " = ")).code

@@ -474,8 +474,7 @@ def estimate_forest_seconds(n_fits: int, train_rows: float, profile) -> float:
 def _encoding_seconds(train_rows: float, profile) -> float:
     """The one-hot encoding's share of a quick trial's fit: its categorical columns'
     cells (:data:`QUICK_CATEGORICAL_CELL_SECONDS`)."""
-    categorical = len(profile.categorical) + len(profile.high_cardinality)
-    return train_rows * categorical * QUICK_CATEGORICAL_CELL_SECONDS
+    return train_rows * len(profile.all_categorical) * QUICK_CATEGORICAL_CELL_SECONDS
 
 
 def forest_features(task: str, columns: int) -> int:

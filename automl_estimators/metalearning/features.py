@@ -70,7 +70,7 @@ def _numeric_matrix(X, rows, columns) -> tuple[np.ndarray, list[int]]:
 def _cardinalities(X, profile) -> list[int]:
     if not isinstance(X, pd.DataFrame):
         return []
-    names = set(profile.categorical) | set(profile.high_cardinality)
+    names = set(profile.all_categorical)
     by_name = all(isinstance(c, str) for c in X.columns)
     return [int(column.nunique(dropna=True)) for j, (name, column) in enumerate(X.items())
             if (name if by_name else j) in names]
