@@ -258,6 +258,10 @@ class SearchPlan:
     # Whether trial workers start (no: a budget below WORKERLESS_BUDGET, every trial
     # in the fit's own process; a Dask cluster given is used either way).
     workers: bool = True
+    # Expected seconds there of the strong default with native categorical splits
+    # (spaces.native_default), run before the short form when the one-hot default
+    # would take too long; None: never (no categorical columns, or too long).
+    native_inline_seconds: float | None = None
 
 
 def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=60.0,
@@ -336,9 +340,10 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
         multi_fidelity, min_fidelity = "off", 1.0
     reason += f"; neural branch {'on' if use_neural else 'off'} ({neural_reason})"
     n_fits = folds if resampling == "cv" else 1
-    inline, short = (None, None) if use_neural else (
+    inline, native, short = (None, None, None) if use_neural else (
         estimate(n_fits, train_rows, profile)
-        for estimate in (_profile_default_seconds, _short_default_seconds))
+        for estimate in (_profile_default_seconds, _native_default_seconds,
+                         _short_default_seconds))
     forest, quick = (None, None) if use_neural else (
         estimate(n_fits, train_rows, profile)
         for estimate in (estimate_forest_seconds, estimate_quick_seconds))
@@ -348,23 +353,26 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
                       reason + cap_note + workers_note, use_neural, _inline(inline),
-                      _inline(short), inline, _inline(forest), _inline(quick), workers)
+                      _inline(short), inline, _inline(forest), _inline(quick), workers,
+                      _inline(native))
 
 
 def _workerless_sample(profile, search_rows: int, fraction: float, time_budget: float):
     """(search rows, stand-in) of the sample a fit without workers searches on, a
     holdout of ``fraction`` of them (see :data:`WORKERLESS_MIN_ROWS`): the most training
-    rows at which the strong default's short form or the quick forest is expected
-    within :data:`INLINE_SHARE` of the search time, whichever gets more; None where one
+    rows at which the strong default with native categorical splits (where the data
+    has categorical columns), its short form or the quick forest is expected within
+    :data:`INLINE_SHARE` of the search time, whichever gets more; None where one
     is expected in time on all ``search_rows`` already, neither on
     :data:`WORKERLESS_MIN_ROWS`, or the sample would hold them all."""
     train_rows = search_rows * (1 - fraction)
     seconds = INLINE_SHARE * (time_budget - SHUTDOWN_MARGIN)
     stand_ins = (() if profile.sparse else (  # HistGradientBoosting takes dense data only
-        ("strong default's short form", _short_default_seconds),)) + (
+        ("strong default with native categorical splits", _native_default_seconds),
+        ("strong default's short form", _short_default_seconds))) + (
         ("quick forest", estimate_forest_seconds),)
     stand_ins = [(name, functools.partial(_one_fit, estimate, profile))
-                 for name, estimate in stand_ins]
+                 for name, estimate in stand_ins if estimate(1, 1.0, profile) is not None]
     if any(estimate(train_rows) <= seconds for _, estimate in stand_ins):
         return None
     capped = [(_most_rows(estimate, seconds, train_rows), name) for name, estimate in stand_ins
@@ -433,6 +441,17 @@ def _profile_default_seconds(n_fits: int, train_rows: float, profile,
     return estimate_default_seconds(n_fits, train_rows, profile.n_features, profile.n_classes,
                                     iterations_share=iterations_share,
                                     model_columns=one_hot_width(profile))
+
+
+def _native_default_seconds(n_fits: int, train_rows: float, profile) -> float | None:
+    """The same for the strong default with native categorical splits
+    (:func:`~.spaces.native_default`): a model column per data column, however many
+    levels; None without low-cardinality categorical columns (the encoding step's:
+    high-cardinality ones are encoded alike in both forms)."""
+    if not profile.categorical:
+        return None
+    return estimate_default_seconds(n_fits, train_rows, profile.n_features, profile.n_classes,
+                                    model_columns=profile.n_features)
 
 
 def _short_default_seconds(n_fits: int, train_rows: float, profile) -> float:

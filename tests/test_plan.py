@@ -311,6 +311,65 @@ def test_the_short_default_is_expected_in_a_third_of_the_default_s_iterations_ti
     assert neural.default_seconds is None
 
 
+def categorical_profile(rows, numeric=10, categorical=30, levels=20, high=0,
+                        task="regression"):
+    """Data of ``numeric`` numbers, ``categorical`` columns of ``levels`` levels each
+    and ``high`` high-cardinality columns (ames_housing-like by default)."""
+    return DataProfile(
+        task=task, n_rows=rows, n_features=numeric + categorical + high, sparse=False,
+        numeric=tuple(range(numeric)),
+        categorical=tuple(range(numeric, numeric + categorical)),
+        high_cardinality=tuple(range(numeric + categorical, numeric + categorical + high)),
+        missing_fraction=0.0, categorical_levels=(levels,) * categorical,
+        class_counts=() if task == "regression" else (rows // 2, rows - rows // 2))
+
+
+def test_the_native_default_is_expected_at_one_model_column_per_data_column():
+    """With categorical columns of many levels, the strong default's form with native
+    categorical splits (spaces.native_default) is expected at the data's width, the
+    one-hot form at its encoded width: in time where the one-hot one is not. Without
+    low-cardinality categorical columns there is no such form."""
+    from automl_estimators.spaces import one_hot_width
+
+    data = categorical_profile(2000)
+    train = 2000 * (1 - DEFAULT_HOLDOUT)
+    assert one_hot_width(data) == 10 + 30 * 20 > data.n_features == 40
+    for budget in (1, 5):
+        plan = make_plan(data, time_budget=budget)
+        assert plan.default_seconds == pytest.approx(estimate_default_seconds(
+            1, train, 40, 0, model_columns=one_hot_width(data)))
+        assert plan.native_inline_seconds == pytest.approx(estimate_default_seconds(
+            1, train, 40, 0, model_columns=40))
+        assert plan.native_inline_seconds < plan.default_seconds
+    # numbers only, or high-cardinality columns only (encoded alike in both forms)
+    assert make_plan(profile(2000, n_features=40), time_budget=1).native_inline_seconds is None
+    only_high = categorical_profile(2000, categorical=0, high=5)
+    assert make_plan(only_high, time_budget=1).native_inline_seconds is None
+    # past INLINE_MAX_SECONDS, or networks first: never in the fit's process
+    assert make_plan(categorical_profile(40_000, numeric=200), time_budget=5
+                     ).native_inline_seconds is None
+    assert make_plan(data, time_budget=1, neural=True, torch_available=True
+                     ).native_inline_seconds is None
+
+
+def test_a_fit_of_a_second_may_sample_for_the_native_default():
+    """The workerless sample is sized for whichever stand-in gets the most rows in
+    time, the native default among them: on adult-like data (many rows, categories of
+    many levels) it gets more than the one-hot short form, and the plan says so."""
+    from automl_estimators.budget import SHUTDOWN_MARGIN
+    from automl_estimators.plan import INLINE_SHARE, _native_default_seconds
+
+    data = categorical_profile(36_000, numeric=6, categorical=8, levels=15,
+                               task="classification")
+    plan = make_plan(data, time_budget=1)
+    train = plan.search_rows * (1 - DEFAULT_HOLDOUT)
+    assert plan.search_rows < 36_000
+    assert "the strong default with native categorical splits is expected in time" in plan.reason
+    seconds = INLINE_SHARE * (1 - SHUTDOWN_MARGIN)
+    assert _native_default_seconds(1, train, data) == pytest.approx(seconds, rel=0.01)
+    assert plan.native_inline_seconds == pytest.approx(seconds, rel=0.01)
+
+
 def test_the_default_is_late_for_a_worker_unless_it_fits_with_a_margin():
     """Whether the strong default's trial can end in a worker in time: its estimate
     plus the workers' start, with a margin for a slower machine. car at 5 s

@@ -385,6 +385,42 @@ def test_a_fit_of_a_second_or_two_runs_the_short_default_when_the_default_is_too
     assert model.score(X, y) > 0.95
 
 
+def test_a_fit_of_a_second_or_two_runs_the_native_default_when_one_hot_is_too_long(
+        monkeypatch):
+    """Categories of many levels: when the one-hot default is not expected in time in
+    the fit's process but the same model splitting them natively is (a column per
+    categorical column, not per level), that runs there, at its full iterations,
+    before the short form is considered; the fitted model splits them as categories."""
+    import pandas as pd
+
+    from automl_estimators import AutoRegressor, evaluation, plan
+    from automl_estimators.metalearning.warm_start import NATIVE_DEFAULT_ORIGIN
+
+    monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
+
+    def seconds(n_fits, rows, columns, n_classes, iterations_share=1.0, model_columns=None):
+        wide = model_columns is not None and model_columns > columns
+        return (3.0 if wide else 0.5) * iterations_share  # one-hot: past INLINE_MAX_SECONDS
+
+    monkeypatch.setattr(plan, "estimate_default_seconds", seconds)
+    monkeypatch.setattr(plan, "WORKER_START_SECONDS", 100.0)
+    rng = np.random.default_rng(0)
+    levels = [f"level {i}" for i in range(12)]
+    X = pd.DataFrame({"x": rng.normal(size=400), "a": rng.choice(levels, 400),
+                      "b": rng.choice(levels, 400)})
+    effect = dict(zip(levels, rng.normal(size=12) * 3))
+    y = X["x"] + X["a"].map(effect) + rng.normal(scale=0.1, size=400)
+    model = AutoRegressor(time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
+    trials = model.leaderboard_.set_index("trial")
+    assert list(trials.index) == [1, 0]  # the native default, the dummy
+    assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == NATIVE_DEFAULT_ORIGIN
+    assert model.best_config_["encoding"] == "ordinal"
+    assert "model:hist_gradient_boosting:max_iter" not in model.best_config_ or \
+        model.best_config_["model:hist_gradient_boosting:max_iter"] == 100
+    assert model.best_pipeline_[-1].is_categorical_.sum() == 2
+    assert model.score(X, y) > 0.9
+
+
 def test_the_short_default_runs_here_as_insurance_when_the_default_is_in_time_only_without_margin(
         monkeypatch):
     """A full default expected to end in a worker within the search time only if

@@ -22,15 +22,17 @@ defaults: a fit never ends worse than it). Then, by ``warm_start``:
   boolean ``warm_start`` of its own estimators).
 
 :func:`inline_trials` says which of these may run in the fit's own process while
-the workers start: the strong default, or its short form (fewer iterations) when
-the budget is a second or two, or else the quick forest or the quick model.
+the workers start: the strong default, or its form with native categorical splits
+(a column per categorical column, not per level), or its short form (fewer
+iterations) when the budget is a second or two, or else the quick forest or the
+quick model.
 """
 
 from __future__ import annotations
 
 import logging
 
-from ..spaces import DEFAULT_MODEL, quick_forest, short_default
+from ..spaces import DEFAULT_MODEL, native_default, quick_forest, short_default
 from ..spaces.components import QUICK_FOREST, QUICK_MODEL
 from ..spaces.declarations import MODEL
 from ..trial import Candidate, config_key
@@ -43,6 +45,11 @@ logger = logging.getLogger(__name__)
 # Suggested configurations evaluated after the strong default.
 WARM_START_SIZE = 10
 AUTO_METHOD = "knn"
+# The origin of the strong default with native categorical splits
+# (spaces.native_default), run in the fit's own process when the one-hot default would
+# not finish in time there (plan.SearchPlan.native_inline_seconds); never the strong
+# default of the selection rule.
+NATIVE_DEFAULT_ORIGIN = "native_default"
 # The origin of the strong default cut to its fewest iterations (spaces.short_default),
 # run in the fit's own process when the default would not finish in time there
 # (plan.SearchPlan.short_inline_seconds); never the strong default of the selection rule.
@@ -119,7 +126,9 @@ def inline_trials(plan, space, warm_start) -> tuple:
     """The trials the search loop may run in the fit's own process while its workers
     start (``SearchLoop.inline``), each with its expected seconds there, the first
     expected in time runs: the strong default (``plan.inline_seconds``), then the
-    same with the fewest iterations its range allows (``plan.short_inline_seconds``,
+    same with native categorical splits where the data has categorical columns
+    (``plan.native_inline_seconds``, :data:`NATIVE_DEFAULT_ORIGIN`), then the same
+    with the fewest iterations its range allows (``plan.short_inline_seconds``,
     :data:`SHORT_DEFAULT_ORIGIN`), then the quick forest
     (``plan.forest_inline_seconds``, :data:`QUICK_FOREST_ORIGIN`), then the quick
     model at its defaults (``plan.quick_inline_seconds``, :data:`QUICK_ORIGIN`); each
@@ -131,7 +140,12 @@ def inline_trials(plan, space, warm_start) -> tuple:
         overrides, _ = short_default(space.task)
         short = Candidate(space.default_config(DEFAULT_MODEL, overrides), 1.0,
                           SHORT_DEFAULT_ORIGIN)
-        trials += [(warm_start[0], plan.inline_seconds), (short, plan.short_inline_seconds)]
+        trials.append((warm_start[0], plan.inline_seconds))
+        native = native_default(space)
+        if native is not None:
+            trials.append((Candidate(native, 1.0, NATIVE_DEFAULT_ORIGIN),
+                           plan.native_inline_seconds))
+        trials.append((short, plan.short_inline_seconds))
     if QUICK_FOREST in space.models:
         forest = space.default_config(QUICK_FOREST, quick_forest(space.task)[0])
         trials.append((Candidate(forest, 1.0, QUICK_FOREST_ORIGIN), plan.forest_inline_seconds))

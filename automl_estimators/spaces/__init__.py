@@ -16,6 +16,7 @@ from .components import (
     ALL_COMPONENTS,
     DEFAULT_MODEL,
     DEFAULT_PORTFOLIO,
+    NATIVE_ENCODING,
     ONE_HOT,
     QUICK_FOREST,
     TUNED_CONFIGS,
@@ -37,8 +38,8 @@ from .declarations import (
 from .neural import NEURAL_COMPONENTS, neural_components
 from .program import TRANSFORMS, as_node
 
-__all__ = ["STEPS", "Component", "Space", "component_names", "one_hot_width", "quick_forest",
-           "short_default"]
+__all__ = ["NATIVE_ENCODING", "STEPS", "Component", "Space", "component_names",
+           "native_default", "one_hot_width", "quick_forest", "short_default"]
 
 # Default choice of each step in the compiled space (the model's is DEFAULT_MODEL).
 STEP_DEFAULTS = {
@@ -69,6 +70,22 @@ def short_default(task: str) -> tuple[dict, float]:
     default iterations. Run where the default itself would not finish in time
     (:func:`automl_estimators.metalearning.warm_start.inline_trials`)."""
     return _fewest_iterations(DEFAULT_MODEL, task)
+
+
+def native_default(space) -> dict | None:
+    """The strong default with its categorical columns ordinal-encoded
+    (:data:`~.components.NATIVE_ENCODING`), which HistGradientBoosting then splits
+    natively (``categorical_features``): the same model on one column per
+    categorical column instead of one per level, a fraction of the one-hot form's
+    seconds where levels are many. None where ``space`` has no categorical
+    columns, offers no such encoding, or does not offer the strong default. Run in
+    the fit's own process where the one-hot form would not finish in time
+    (:func:`automl_estimators.metalearning.warm_start.inline_trials`)."""
+    encodings = [c.name for c in space.steps.get(ENCODING, ())]
+    if NATIVE_ENCODING not in encodings or DEFAULT_MODEL not in space.models:
+        return None
+    config = space.default_config(DEFAULT_MODEL, steps={ENCODING: NATIVE_ENCODING})
+    return config if config != space.default_config(DEFAULT_MODEL) else None
 
 
 def quick_forest(task: str) -> tuple[dict, int, float]:
@@ -263,9 +280,12 @@ class Space:
                 choices[step])
         return choices
 
-    def default_config(self, model: str | None = None, overrides: dict | None = None) -> dict:
+    def default_config(self, model: str | None = None, overrides: dict | None = None,
+                       steps: dict | None = None) -> dict:
         """Every step at its default, with ``model`` (or the default model) at its
-        defaults, except the model hyperparameters named in ``overrides``.
+        defaults, except the model hyperparameters named in ``overrides``, and each
+        step named in ``steps`` (step -> component name) at that component, at its
+        defaults.
 
         A network's default configuration names no architecture (no
         :data:`~.neural.ARCHITECTURE_KEY`): its estimator then builds the default
@@ -275,6 +295,8 @@ class Space:
         warm start and exported code.
         """
         choices = self._step_defaults()
+        for step, name in (steps or {}).items():
+            choices[step] = self.component(step, name).name
         if model is not None:
             choices[MODEL] = self.component(MODEL, model).name
             choices = self._allowed(choices)

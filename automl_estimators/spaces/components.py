@@ -52,6 +52,9 @@ LINEAR_MODELS = ("logistic_regression", "linear_svm", "sgd", "ridge", "lasso", "
 # The encoding whose width grows with the categories: a feature step's
 # max_features holds for it too (Space.forbidden).
 ONE_HOT = "one_hot"
+# The encoding whose codes HistGradientBoosting splits as categories
+# (pipelines.builder.ordinal_positions): the strong default's cheaper form on many levels.
+NATIVE_ENCODING = "ordinal"
 
 # ---------------------------------------------------------------- preprocessing
 PREPROCESSORS = (
@@ -85,7 +88,7 @@ PREPROCESSORS = (
                "sparse_output": False},
     ),
     Component(
-        "ordinal", ENCODING, estimator="sklearn.preprocessing:OrdinalEncoder",
+        NATIVE_ENCODING, ENCODING, estimator="sklearn.preprocessing:OrdinalEncoder",
         fixed={"handle_unknown": "use_encoded_value", "unknown_value": -1},
     ),
     # Cross-fitted mean target per category (one column per column, per class

@@ -234,9 +234,10 @@ def test_inline_trials_are_the_strong_default_its_short_form_the_quick_forest_an
     from automl_estimators.spaces.components import QUICK_FOREST, QUICK_MODEL
     from automl_estimators.trial import Candidate
 
-    def plan(inline=1.5, short=0.5, forest=0.3, quick=0.1):
+    def plan(inline=1.5, short=0.5, forest=0.3, quick=0.1, native=0.8):
         return SimpleNamespace(inline_seconds=inline, short_inline_seconds=short,
-                               forest_inline_seconds=forest, quick_inline_seconds=quick)
+                               forest_inline_seconds=forest, quick_inline_seconds=quick,
+                               native_inline_seconds=native)
 
     space = Space(task, n_features=4)
     overrides, share = short_default(task)
@@ -278,3 +279,18 @@ def test_inline_trials_are_the_strong_default_its_short_form_the_quick_forest_an
     assert [c.origin for c, _ in inline_trials(
         plan(), without, [Candidate(c, 1.0, DEFAULT_ORIGIN) for c in without.portfolio()])
         ] == [DEFAULT_ORIGIN, SHORT_DEFAULT_ORIGIN]
+    # With categorical columns: the strong default with them split natively comes
+    # between the strong default and its short form, under an origin of its own.
+    from automl_estimators.metalearning.warm_start import NATIVE_DEFAULT_ORIGIN
+    from automl_estimators.spaces import native_default
+
+    categorical = Space(task, n_features=4, has_categorical=True, one_hot_features=40)
+    queue = [Candidate(c, 1.0, DEFAULT_ORIGIN) for c in categorical.portfolio()]
+    trials = inline_trials(plan(), categorical, queue)
+    assert [(c.origin, seconds) for c, seconds in trials] == [
+        (DEFAULT_ORIGIN, 1.5), (NATIVE_DEFAULT_ORIGIN, 0.8), (SHORT_DEFAULT_ORIGIN, 0.5),
+        (QUICK_FOREST_ORIGIN, 0.3), (QUICK_ORIGIN, 0.1)]
+    assert trials[1][0].config == native_default(categorical) and trials[1][0].fidelity == 1.0
+    assert NATIVE_DEFAULT_ORIGIN != DEFAULT_ORIGIN
+    assert [c.origin for c, _ in inline_trials(plan(native=None), categorical, queue)] == [
+        DEFAULT_ORIGIN, SHORT_DEFAULT_ORIGIN, QUICK_FOREST_ORIGIN, QUICK_ORIGIN]

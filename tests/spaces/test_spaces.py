@@ -267,3 +267,43 @@ def test_a_forbidden_warm_start_is_refused_with_the_reason():
     s = space("classification")
     with pytest.raises(ValueError, match=r"warm_start\[0\] combines.*nystroem feeds only"):
         warm_start_candidates([{MODEL: "knn", "features": "nystroem"}], s, None, None, None)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_the_native_default_is_the_strong_default_with_categories_split_natively(task):
+    """The strong default's form for many category levels: the same model and
+    steps, the categorical columns ordinal-encoded, which the built pipeline's
+    HistGradientBoosting splits as categories (not as ordered codes)."""
+    from automl_estimators.pipelines.builder import build_pipeline
+    from automl_estimators.spaces import native_default
+    from automl_estimators.spaces.components import DEFAULT_MODEL, NATIVE_ENCODING
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60),
+                      "city": rng.choice(list("pqrstuvw"), 60),
+                      "colour": rng.choice(["red", "green", "blue"], 60)})
+    y = (X["a"] > 0).astype(int) if task == "classification" else X["a"] * 2
+    X = data.check_X(X)
+    profile = data.profile(X, np.asarray(y), task)
+    space = Space(task, n_features=4, has_categorical=True,
+                  one_hot_features=one_hot_width(profile))
+    native = native_default(space)
+    default = space.default_config(DEFAULT_MODEL)
+    assert native["encoding"] == NATIVE_ENCODING != default["encoding"]
+    assert native.keys() ^ default.keys() == {k for k in default if k.startswith("encoding:")}
+    assert all(native[k] == default[k] for k in native if k != "encoding" and k in default)
+    assert space.violation(native) is None
+    pipeline = build_pipeline(native, space, profile, random_state=0)
+    assert list(pipeline[-1].categorical_features) == [0, 1]
+    pipeline.fit(X, y)
+    assert pipeline[-1].is_categorical_.tolist()[:2] == [True, True]
+    # nothing to split natively, or the encoding or model not on offer: no such form
+    assert native_default(Space(task, n_features=4)) is None
+    assert native_default(Space(task, n_features=4, has_categorical=True,
+                                exclude=[NATIVE_ENCODING])) is None
+    assert native_default(Space(task, n_features=4, has_categorical=True,
+                                exclude=[DEFAULT_MODEL])) is None
+    # default_config's steps: any step at any component on offer, else a KeyError
+    assert space.default_config(steps={"encoding": NATIVE_ENCODING}) == native
+    with pytest.raises(KeyError, match="no component 'nope'"):
+        space.default_config(steps={"encoding": "nope"})
