@@ -378,14 +378,19 @@ def _kept_over_the_dummy(results, y, splits, metric, task, n_se) -> Choice | Non
     ``n_se`` standard errors of their paired per-fold differences; None: the dummy."""
     dummy = next((r for r in results if r.origin == "dummy" and r.ok), None)
     usable = [r for r in results if r.ok and r.fidelity == 1.0 and r.origin != "dummy"
-              and r.predictions is not None]
-    trial = strong_default(results) or min(usable, key=lambda r: (-r.score, r.trial_id),
-                                           default=None)
+              and r.predictions is not None and np.isfinite(r.score)]
+    default = strong_default(results)
+    trial = default if any(r is default for r in usable) else min(
+        usable, key=lambda r: (-r.score, r.trial_id), default=None)
     if dummy is None or dummy.predictions is None or trial is None:
         return None
     folds = _Folds(splits)
-    if len(folds) < 2 or beats(_scores_of((dummy,), np.ones(1), y, folds, metric, task),
-                               _scores_of((trial,), np.ones(1), y, folds, metric, task), n_se):
+    if len(folds) < 2:
+        return None
+    ours = _scores_of((trial,), np.ones(1), y, folds, metric, task)
+    theirs = _scores_of((dummy,), np.ones(1), y, folds, metric, task)
+    # (a fold the metric cannot score compares nothing: the dummy, as before)
+    if not (np.isfinite(ours).all() and np.isfinite(theirs).all()) or beats(theirs, ours, n_se):
         return None
     what = "strong default" if trial.origin == DEFAULT_ORIGIN else "best trial"
     return Choice((trial,), np.ones(1), trial.score, trial,
