@@ -24,14 +24,6 @@ always evaluated first). :func:`choose_final` applies one of the :data:`RULES`:
   honest per-fold differences;
 - ``"default"``: the strong default alone (a reference, for benchmarks).
 
-Under the one-SE rules the dummy is a challenger like any other: when no trial
-beats it on validation, the fit still ends on the strong default (else the best
-trial) unless the dummy beats that by more than the same bar
-(:func:`_kept_over_the_dummy`). A model that scores a little below the majority
-class on a few hundred validation rows of imbalanced data is usually the better
-one on new rows (kc1 at 1 s: holdout 0.828 against the majority's 0.845, test
-0.877 against 0.845).
-
 A holdout gives one validation fold: its rows are then cut into
 :data:`HOLDOUT_CHUNKS` interleaved chunks, scored one by one, for the fold
 noise and the cross-fitting.
@@ -311,9 +303,7 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
     Returns
     -------
     Choice or None
-        None when the fit should end on the dummy: no trial beats it (under the
-        one-SE rules, the dummy beats the strong default, or else the best trial,
-        by more than ``n_se`` standard errors; :func:`_kept_over_the_dummy`).
+        None when no trial beats the dummy.
     """
     if rule not in RULES:
         raise ValueError(f"rule must be one of {', '.join(map(repr, RULES))}; got {rule!r}.")
@@ -321,8 +311,7 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
     results = list(results)
     ranked = _candidates(results)
     if not ranked:
-        return (_kept_over_the_dummy(results, y, splits, metric, task, n_se)
-                if rule in ("one_se", "nested_one_se") else None)
+        return None
     default = strong_default(results)
     if default is not None and default.trial_id not in {r.trial_id for r in ranked}:
         default = None  # no better than the dummy
@@ -370,32 +359,6 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
                       f"default by more than {_errors(n_se)} over {len(folds)} folds")
     return single_choice(default, f"{'ensemble' if len(trials) > 1 else 'best trial'} within "
                          f"{_errors(n_se)} of the strong default over {len(folds)} folds")
-
-
-def _kept_over_the_dummy(results, y, splits, metric, task, n_se) -> Choice | None:
-    """Where no trial beats the dummy on validation: the strong default (else the best
-    full-fidelity trial with predictions) unless the dummy beats it by more than
-    ``n_se`` standard errors of their paired per-fold differences; None: the dummy."""
-    dummy = next((r for r in results if r.origin == "dummy" and r.ok), None)
-    usable = [r for r in results if r.ok and r.fidelity == 1.0 and r.origin != "dummy"
-              and r.predictions is not None and np.isfinite(r.score)]
-    default = strong_default(results)
-    trial = default if any(r is default for r in usable) else min(
-        usable, key=lambda r: (-r.score, r.trial_id), default=None)
-    if dummy is None or dummy.predictions is None or trial is None:
-        return None
-    folds = _Folds(splits)
-    if len(folds) < 2:
-        return None
-    ours = _scores_of((trial,), np.ones(1), y, folds, metric, task)
-    theirs = _scores_of((dummy,), np.ones(1), y, folds, metric, task)
-    # (a fold the metric cannot score compares nothing: the dummy, as before)
-    if not (np.isfinite(ours).all() and np.isfinite(theirs).all()) or beats(theirs, ours, n_se):
-        return None
-    what = "strong default" if trial.origin == DEFAULT_ORIGIN else "best trial"
-    return Choice((trial,), np.ones(1), trial.score, trial,
-                  f"no trial beats the dummy, which does not beat the {what} by more than "
-                  f"{_errors(n_se)} over {len(folds)} folds: the {what}")
 
 
 def _errors(n_se: float) -> str:

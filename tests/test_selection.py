@@ -228,36 +228,18 @@ def test_nothing_better_than_the_dummy_is_no_choice_and_a_bad_rule_is_an_error()
 
 
 @pytest.mark.parametrize("rule", ["one_se", "nested_one_se"])
-def test_the_dummy_must_beat_the_strong_default_by_more_than_the_noise_to_be_chosen(rule):
-    """Under the one-SE rules the dummy is one more challenger of the strong default:
-    a default a little below it on validation, within a standard error of the
-    paired differences, is kept (kc1 at 1 s ended on the majority class, 0.845 on
-    test, against the default's 0.877); a default clearly below it is not. Without
-    a strong default, the best trial stands in its place. The plain rules keep
-    ending on the dummy."""
+def test_the_dummy_ranked_first_is_the_choice_however_small_its_lead(rule):
+    """Unlike a challenger of the strong default, the dummy needs no margin: when it
+    ranks first on validation the fit ends on it. Tried in session 35 and not kept:
+    holding the dummy to the one-SE bar kept HistGradientBoosting on no-signal data
+    of 150 rows (80/20 classes) in 2 of 5 seeds, 0.705 and 0.753 on test against
+    the majority's 0.80 and 0.79 (benchmarks/no_signal.py), for +0.005 on two
+    cells of the shared suite at 1 s."""
     y, splits = _problem()
-    # dummy - default per fold: 0.05, 0, 0.05, -0.05, 0.05: mean 0.02, one SE 0.02
+    # dummy - default per fold: 0.05, 0, 0.05, -0.05, 0.05: within one SE
     results = _history(y, splits, [[0.45] * 5], default=(0.45, 0.5, 0.45, 0.55, 0.45))
-    choice = choose_final(results, y, splits, ACCURACY, "classification", rule=rule,
-                          ensemble_size=1)
-    assert [t.trial_id for t in choice.trials] == [1] and choice.single.trial_id == 1
-    assert choice.score == pytest.approx(0.48)
-    assert "no trial beats the dummy" in choice.reason and "strong default" in choice.reason
-    for plain in ("best", "nested"):
-        assert choose_final(results, y, splits, ACCURACY, "classification", rule=plain,
-                            ensemble_size=1) is None
-    # clearly below the dummy (by 0.1 on every fold): the dummy
-    clearly = _history(y, splits, [], default=(0.4,) * 5)
-    assert choose_final(clearly, y, splits, ACCURACY, "classification", rule=rule) is None
-    # the strong default failed: the best trial, when the dummy does not clearly beat it
-    failed = _history(y, splits, [[0.4] * 5, [0.45, 0.5, 0.45, 0.55, 0.45]],
-                      default_status=Status.CRASH)
-    choice = choose_final(failed, y, splits, ACCURACY, "classification", rule=rule,
-                          ensemble_size=1)
-    assert [t.trial_id for t in choice.trials] == [3] and "best trial" in choice.reason
-    # nothing but the dummy: no choice
-    only = _history(y, splits, [], default_status=Status.CRASH)
-    assert choose_final(only, y, splits, ACCURACY, "classification", rule=rule) is None
+    assert choose_final(results, y, splits, ACCURACY, "classification", rule=rule,
+                        ensemble_size=1) is None
 
 
 def _kept(results) -> History:
