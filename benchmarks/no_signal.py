@@ -48,8 +48,11 @@ print(json.dumps(dict(
 
 def one_fit(checkout: Path, rows: int, seed: int, budget: float) -> dict:
     env = {**os.environ, "PYTHONPATH": str(checkout.resolve())}
+    # `python -c` puts the working folder first on sys.path, before PYTHONPATH: run
+    # in the checkout, or another checkout found there would be imported instead.
     out = subprocess.run([sys.executable, "-c", ONE_FIT, str(rows), str(seed), str(budget)],
-                         env=env, capture_output=True, text=True, check=True)
+                         env=env, cwd=checkout.resolve(), capture_output=True, text=True,
+                         check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
