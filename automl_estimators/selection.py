@@ -313,10 +313,8 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
     if not ranked:
         return None
     default = strong_default(results)
-    # The strong default no better than the dummy: under one_se the dummy is the anchor.
-    below_dummy = default is not None and default.trial_id not in {r.trial_id for r in ranked}
-    if below_dummy:
-        default = None
+    if default is not None and default.trial_id not in {r.trial_id for r in ranked}:
+        default = None  # no better than the dummy
     best = ranked[0]
     with_predictions = [r for r in ranked if r.predictions is not None]
     # Ensemble candidates, as ever: every ranked trial with predictions but the dummy.
@@ -344,9 +342,6 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
                                   n_se if rule == "nested_one_se" else None)
     trials, weights, score = _best_procedure([best] + [r for r in pool if r is not best],
                                              y, splits, metric, task, ensemble_size, deadline)
-    if rule == "one_se" and below_dummy:
-        return _over_the_dummy(results, trials, weights, score, best, y, splits, metric, task,
-                               n_se)
     if rule == "best" or default is None or (
             len(trials) == 1 and trials[0].trial_id == default.trial_id):
         why = ("ensemble beats the best trial on validation" if len(trials) > 1
@@ -364,23 +359,6 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
                       f"default by more than {_errors(n_se)} over {len(folds)} folds")
     return single_choice(default, f"{'ensemble' if len(trials) > 1 else 'best trial'} within "
                          f"{_errors(n_se)} of the strong default over {len(folds)} folds")
-
-
-def _over_the_dummy(results, trials, weights, score, best, y, splits, metric, task, n_se):
-    """one_se where the strong default does not beat the dummy (data that may hold no
-    signal): the candidate must beat the dummy by more than ``n_se`` standard
-    errors, else None (the dummy)."""
-    dummy = next((r for r in results if r.origin == "dummy"), None)
-    folds = _Folds(splits)
-    if dummy is None or dummy.predictions is None or len(folds) < 2:
-        return Choice(tuple(trials), np.asarray(weights), score, best, "the best trial")
-    anchor = _scores_of((dummy,), np.ones(1), y, folds, metric, task)
-    if not beats(_scores_of(trials, weights, y, folds, metric, task), anchor, n_se):
-        return None
-    return Choice(tuple(trials), np.asarray(weights), score, best,
-                  f"{'ensemble' if len(trials) > 1 else 'best trial'} beats the dummy (the "
-                  f"strong default does not) by more than {_errors(n_se)} over "
-                  f"{len(folds)} folds")
 
 
 def _errors(n_se: float) -> str:
