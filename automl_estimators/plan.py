@@ -450,8 +450,7 @@ def _native_default_seconds(n_fits: int, train_rows: float, profile) -> float | 
     high-cardinality ones are encoded alike in both forms)."""
     if not profile.categorical:
         return None
-    return estimate_default_seconds(n_fits, train_rows, profile.n_features, profile.n_classes,
-                                    model_columns=profile.n_features)
+    return estimate_default_seconds(n_fits, train_rows, profile.n_features, profile.n_classes)
 
 
 def _short_default_seconds(n_fits: int, train_rows: float, profile) -> float:

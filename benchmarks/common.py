@@ -257,6 +257,13 @@ def append_rows(path, fields, rows, defaults=None):
         writer.writerows(rows)
 
 
+def short_commit(checkout) -> str:
+    """The short commit a checkout's folder is at, or "unknown" (no git there)."""
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout,
+                         capture_output=True, text=True, check=False)
+    return out.stdout.strip() or "unknown"
+
+
 def write_report(lines, out=None):
     """Print a markdown report made of ``lines``, and write it to ``out`` when given."""
     text = "\n".join(lines) + "\n"

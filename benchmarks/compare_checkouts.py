@@ -36,6 +36,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from common import short_commit  # noqa: E402
+
 RAW = HERE / "results" / "raw"
 OURS = "automl-estimators"
 ARMS = ("before", "after")
@@ -186,12 +189,6 @@ def _fmt(value, digits=4, sign=False):
     return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
 
 
-def _commit(checkout):
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout,
-                         capture_output=True, text=True, check=False)
-    return out.stdout.strip() or "unknown"
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--before", required=True, type=Path)
@@ -208,6 +205,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     extra = {"reference_raw": args.reference_raw, "reference": args.reference}
     checkouts = {"before": args.before, "after": args.after}
+    commits = {arm: short_commit(checkout) for arm, checkout in checkouts.items()}
     cells = [(d, int(s)) for d in args.datasets.split(",") for s in args.seeds.split(",")]
     for dataset, seed in cells:
         if args.report_only:
@@ -215,10 +213,8 @@ def main(argv=None):
         for arm in ARMS:
             if not record_path(arm, dataset, args.budget, seed).exists():
                 run_arm(checkouts[arm], arm, dataset, seed, args.budget)
-        args.out.write_text(report(cells, args.budget,
-                                   {a: _commit(c) for a, c in checkouts.items()}, **extra))
-    args.out.write_text(report(cells, args.budget, {a: _commit(c) for a, c in checkouts.items()},
-                               **extra))
+        args.out.write_text(report(cells, args.budget, commits, **extra))
+    args.out.write_text(report(cells, args.budget, commits, **extra))
     print(args.out.read_text())
 
 

@@ -25,6 +25,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from common import short_commit, write_report  # noqa: E402
+
 TEST_ROWS = 2000
 FEATURES = 10
 POSITIVE = 0.2
@@ -56,11 +59,6 @@ def one_fit(checkout: Path, rows: int, seed: int, budget: float) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def commit_of(checkout: Path) -> str:
-    return subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True).stdout.strip() or str(checkout)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--checkouts", required=True, help="comma-separated checkout folders")
@@ -70,7 +68,7 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
     checkouts = [Path(c) for c in args.checkouts.split(",")]
-    labels = [commit_of(c) for c in checkouts]
+    labels = [short_commit(c) for c in checkouts]
     lines = [f"# No-signal data at {args.budget:g} s: test accuracy against the majority class",
              "", f"Written by `benchmarks/no_signal.py` (see its doc); checkouts "
              f"{', '.join(f'`{label}`' for label in labels)}, each case back to back.", "",
@@ -89,7 +87,7 @@ def main(argv=None):
             lines.append(f"| {rows} | {seed} | {r['majority']:.4f} | " + " | ".join(cells) + " |")
     lines += ["", "Cases below the majority class: " + ", ".join(
         f"{label} {count}" for label, count in below.items()) + "."]
-    args.out.write_text("\n".join(lines) + "\n")
+    write_report(lines, args.out)
 
 
 if __name__ == "__main__":

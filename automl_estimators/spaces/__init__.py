@@ -78,14 +78,15 @@ def native_default(space) -> dict | None:
     natively (``categorical_features``): the same model on one column per
     categorical column instead of one per level, a fraction of the one-hot form's
     seconds where levels are many. None where ``space`` has no categorical
-    columns, offers no such encoding, or does not offer the strong default. Run in
+    columns, offers no such encoding, does not offer the strong default, or
+    encodes that way by default already (``include`` left no other). Run in
     the fit's own process where the one-hot form would not finish in time
     (:func:`automl_estimators.metalearning.warm_start.inline_trials`)."""
     encodings = [c.name for c in space.steps.get(ENCODING, ())]
-    if NATIVE_ENCODING not in encodings or DEFAULT_MODEL not in space.models:
+    if (NATIVE_ENCODING not in encodings or DEFAULT_MODEL not in space.models
+            or space._step_defaults()[ENCODING] == NATIVE_ENCODING):
         return None
-    config = space.default_config(DEFAULT_MODEL, steps={ENCODING: NATIVE_ENCODING})
-    return config if config != space.default_config(DEFAULT_MODEL) else None
+    return space.default_config(DEFAULT_MODEL, steps={ENCODING: NATIVE_ENCODING})
 
 
 def quick_forest(task: str) -> tuple[dict, int, float]:
