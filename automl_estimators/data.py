@@ -35,6 +35,11 @@ from .user_warnings import warn
 # frequency (target-free, one column) instead of one-hot / ordinal.
 HIGH_CARDINALITY = 50
 MIN_SAMPLES = 2
+# The numeric columns' distinct values (DataProfile.numeric_levels) are counted on at
+# most this many rows, drawn at random (seeded): the plan's cost model of
+# HistGradientBoosting reads them (a column of few values makes few bins), and a
+# fit of a second cannot sort every row of every column.
+LEVELS_SAMPLE_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class DataProfile:
     # Distinct values of each ``categorical`` column, in its order, a missing value
     # counted as one more (what a one-hot encoding of it would need).
     categorical_levels: tuple = ()
+    # Distinct values of each ``numeric`` column (missing apart), in its order, among
+    # at most LEVELS_SAMPLE_ROWS of the rows; empty for sparse X.
+    numeric_levels: tuple = ()
     # Numeric columns that held dates at fit (datetimes, Python dates, or ISO 8601
     # text), read as seconds since 1970: text at predict is read as dates there.
     dates: tuple = ()
@@ -528,7 +536,29 @@ def profile(X, y, task: str, dates=()) -> DataProfile:
         task=task, n_rows=X.shape[0], n_features=X.shape[1], sparse=sp.issparse(X),
         numeric=numeric, categorical=categorical, high_cardinality=high,
         missing_fraction=missing_fraction(X), class_counts=counts, empty=empty,
-        categorical_levels=levels, dates=tuple(dates))
+        categorical_levels=levels, dates=tuple(dates),
+        numeric_levels=numeric_levels(X, numeric))
+
+
+def numeric_levels(X, numeric) -> tuple:
+    """Distinct values of each of the ``numeric`` columns of validated X (missing
+    apart), counted on at most :data:`LEVELS_SAMPLE_ROWS` of its rows; () for sparse X."""
+    if sp.issparse(X) or not numeric:
+        return ()
+    rows = X.shape[0]
+    sample = (np.arange(rows) if rows <= LEVELS_SAMPLE_ROWS else np.sort(
+        np.random.default_rng(0).choice(rows, LEVELS_SAMPLE_ROWS, replace=False)))
+    if isinstance(X, pd.DataFrame):
+        rows_sampled = X.iloc[sample]
+        by_name = all(isinstance(c, str) for c in X.columns)
+        columns = (rows_sampled.loc[:, list(numeric)] if by_name
+                   else rows_sampled.iloc[:, list(numeric)])
+        values = columns.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = np.asarray(X[sample][:, list(numeric)], dtype=float)
+    ordered = np.sort(values, axis=0)  # missing values last
+    distinct = (np.diff(ordered, axis=0) != 0) & ~np.isnan(ordered[1:])
+    return tuple((distinct.sum(axis=0) + ~np.isnan(ordered[0])).tolist())
 
 
 def size_in_bytes(X) -> int:

@@ -90,17 +90,33 @@ INLINE_CELL_SECONDS = 1.5e-5
 # overstated larger data 3-98x (letter 63 s expected, 5-6 s measured; california
 # housing 1.3 s against 0.21-0.23 s). The estimate is the lower of the cell rate's
 # and this one's: seconds per tree and iteration = fixed + per node + per row + per
-# column and node + per cell, over the columns the model sees (one-hot), nodes = 2 x
+# column and node + per bin and node (split finding scans each column's bins) + per
+# cell, over the columns and bins the model sees (hgb_model_shape), nodes = 2 x
 # leaves - 1, leaves at most the default's 31 and one per 20 rows (its
 # min_samples_leaf). The coefficients are the tightest upper envelope (a linear
 # program) of one-thread timings of the default on synthetic data, 100-30,000 rows x
-# 2-300 columns, binary, 5-class and regression targets, each the slowest of two runs;
-# on the shared datasets' default trials it is 1.15-13x the measured time (the cell
-# rate: 0.81-98x; benchmarks/default_seconds.py, benchmarks/results/default_seconds.md).
-HGB_NODE_MODEL = (1.4e-4, 2.3e-5, 3.5e-8, 1.5e-6, 6.5e-9)
+# 2-300 columns of 255 bins, of 6 levels, of 0/1 and mixed, binary, 5-class and
+# regression targets, each the slowest of two runs: 1.0-6.0x (median 1.37). On the
+# shared datasets' default trials it is 1.31-12.7x the measured time, on their
+# native-split ones 1.15-3.3x (benchmarks/default_seconds.py,
+# benchmarks/results/default_seconds.md, session 36). Before, without the bins term
+# and fitted on timings of an earlier session 1.4-3.1x slower on the same cells
+# (another host, or its load), it was 1.15-13x on the default's trials, and overstated
+# columns of few values: ames_housing's native default (79 columns) was expected at
+# 1.0 s on 1252 rows and took 0.23 s, so a 1 s fit sampled the rows
+# for the one-hot short form (test R2 0.859 against the default's 0.877). An
+# estimate short of a slower host's time costs an inline trial its margin, not the
+# budget: those trials are at most INLINE_MAX_SECONDS and INLINE_SHARE of the search
+# time, and the budget's allowance is max(1 s, 5 %).
+HGB_NODE_MODEL = (4.0e-5, 8.6e-6, 4.4e-8, 5.2e-7, 8.5e-10, 5.0e-9)
 HGB_MAX_NODES = 61
 HGB_ROWS_PER_LEAF = 20
 HGB_ITERATIONS = 100  # the default's max_iter
+HGB_MAX_BINS = 255  # the default's max_bins: bins of a column's values, missing apart
+# A numeric column with more distinct values than this on the profile's sample of
+# rows (data.LEVELS_SAMPLE_ROWS) is taken at HGB_MAX_BINS: the rows not sampled may
+# hold many more.
+FEW_LEVELS = 64
 # ... and only up to this many expected seconds, and this share of the search time
 # left: a trial in the fit's own process has no time or memory limit but the estimate.
 INLINE_MAX_SECONDS = 2.0
@@ -422,25 +438,28 @@ def _inline(seconds: float | None) -> float | None:
 
 def estimate_default_seconds(n_fits: int, train_rows: float, columns: int,
                              n_classes: int, iterations_share: float = 1.0,
-                             model_columns: int | None = None) -> float:
+                             model_columns: int | None = None,
+                             model_bins: int | None = None) -> float:
     """Expected seconds of the strong default's trial on one thread: ``n_fits`` fits
     on ``train_rows`` rows of ``columns`` each, ``model_columns`` once encoded (default:
-    as many), with ``iterations_share`` of its default boosting iterations; the lower
-    of :data:`INLINE_CELL_SECONDS`' estimate and :data:`HGB_NODE_MODEL`'s."""
+    as many) making ``model_bins`` bins in all (default: :data:`HGB_MAX_BINS` each),
+    with ``iterations_share`` of its default boosting iterations; the lower of
+    :data:`INLINE_CELL_SECONDS`' estimate and :data:`HGB_NODE_MODEL`'s."""
     trees = n_classes if n_classes > 2 else 1
     by_cells = INLINE_CELL_SECONDS * train_rows * columns
     by_nodes = HGB_ITERATIONS * hgb_tree_seconds(
-        train_rows, columns if model_columns is None else model_columns)
+        train_rows, columns if model_columns is None else model_columns, model_bins)
     return n_fits * (INLINE_FIT_SECONDS + min(by_cells, by_nodes) * trees * iterations_share)
 
 
 def _profile_default_seconds(n_fits: int, train_rows: float, profile,
-                             iterations_share: float = 1.0) -> float:
-    """:func:`estimate_default_seconds` for data of ``profile`` (its columns once
-    one-hot encoded), as the quick estimates take it."""
+                             iterations_share: float = 1.0, native: bool = False) -> float:
+    """:func:`estimate_default_seconds` for data of ``profile``, its categorical
+    columns one-hot encoded, or split natively (:func:`hgb_model_shape`)."""
+    columns, bins = hgb_model_shape(profile, native)
     return estimate_default_seconds(n_fits, train_rows, profile.n_features, profile.n_classes,
                                     iterations_share=iterations_share,
-                                    model_columns=one_hot_width(profile))
+                                    model_columns=columns, model_bins=bins)
 
 
 def _native_default_seconds(n_fits: int, train_rows: float, profile) -> float | None:
@@ -450,7 +469,7 @@ def _native_default_seconds(n_fits: int, train_rows: float, profile) -> float | 
     high-cardinality ones are encoded alike in both forms)."""
     if not profile.categorical:
         return None
-    return estimate_default_seconds(n_fits, train_rows, profile.n_features, profile.n_classes)
+    return _profile_default_seconds(n_fits, train_rows, profile, native=True)
 
 
 def _short_default_seconds(n_fits: int, train_rows: float, profile) -> float:
@@ -459,17 +478,46 @@ def _short_default_seconds(n_fits: int, train_rows: float, profile) -> float:
                                     short_default(profile.task)[1])
 
 
-def hgb_tree_seconds(rows: float, columns: int) -> float:
+def hgb_model_shape(profile, native: bool = False) -> tuple[int, int]:
+    """(columns, bins) HistGradientBoosting gets of data of ``profile`` once
+    preprocessed. A numeric column makes a bin per distinct value
+    (``profile.numeric_levels``, counted on a sample: :data:`HGB_MAX_BINS` above
+    :data:`FEW_LEVELS` there, or where unknown), a high-cardinality column (encoded
+    by frequency) :data:`HGB_MAX_BINS`; a low-cardinality categorical column is one
+    column of a bin per level when split natively (``native``), else a 0/1 column
+    per level (:func:`~.spaces.one_hot_width`)."""
+    levels = profile.numeric_levels
+    bins = (sum(column_bins(n) if n <= FEW_LEVELS else HGB_MAX_BINS for n in levels)
+            + HGB_MAX_BINS * (len(profile.numeric) - len(levels)
+                              + len(profile.high_cardinality)))
+    others = len(profile.numeric) + len(profile.high_cardinality)
+    if native:
+        return (others + len(profile.categorical),
+                bins + sum(column_bins(n) for n in profile.categorical_levels))
+    width = one_hot_width(profile)
+    return width, bins + 2 * (width - others)
+
+
+def hgb_tree_seconds(rows: float, columns: int, bins: int | None = None) -> float:
     """Expected seconds of one tree of one boosting iteration of a default
-    HistGradientBoosting on ``rows`` x ``columns`` (:data:`HGB_NODE_MODEL`)."""
-    return sum(c * t for c, t in zip(HGB_NODE_MODEL, hgb_tree_terms(rows, columns)))
+    HistGradientBoosting on ``rows`` x ``columns`` making ``bins`` bins in all
+    (default: :data:`HGB_MAX_BINS` each; :data:`HGB_NODE_MODEL`)."""
+    return sum(c * t for c, t in zip(HGB_NODE_MODEL, hgb_tree_terms(rows, columns, bins)))
 
 
-def hgb_tree_terms(rows: float, columns: int) -> tuple[float, ...]:
+def column_bins(distinct: int) -> int:
+    """Bins HistGradientBoosting makes of a column of ``distinct`` values (missing
+    apart): one per value (at least one), at most :data:`HGB_MAX_BINS`."""
+    return max(1, min(int(distinct), HGB_MAX_BINS))
+
+
+def hgb_tree_terms(rows: float, columns: int, bins: int | None = None) -> tuple[float, ...]:
     """The terms :data:`HGB_NODE_MODEL`'s coefficients multiply, in its order: 1, nodes,
-    rows, columns x nodes, rows x columns (nodes = 2 x leaves - 1, see there)."""
+    rows, columns x nodes, bins x nodes, rows x columns (nodes = 2 x leaves - 1, see
+    there; bins: default :data:`HGB_MAX_BINS` per column)."""
     nodes = min(HGB_MAX_NODES, max(1.0, 2 * rows / HGB_ROWS_PER_LEAF - 1))
-    return (1.0, nodes, rows, columns * nodes, rows * columns)
+    bins = columns * HGB_MAX_BINS if bins is None else bins
+    return (1.0, nodes, rows, columns * nodes, bins * nodes, rows * columns)
 
 
 def estimate_quick_seconds(n_fits: int, train_rows: float, profile) -> float:

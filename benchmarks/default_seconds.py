@@ -16,7 +16,8 @@ the quick model).
 
 *synthetic*: one-thread seconds of a default HistGradientBoosting (fit, then
 predict on half the rows; the best of two) on random data of 100-30,000 rows x
-2-300 columns (binary, 5-class and regression targets), per tree and iteration.
+2-300 columns (binary, 5-class and regression targets; columns of 255 bins, of
+few levels and of two, in the mixes of ``MIXES``), per tree and iteration.
 From them, the tightest upper envelope (a linear program: the least sum of
 estimate / measured with every estimate at least the measured) of the node model
 ``plan.HGB_NODE_MODEL`` is fitted and printed beside the package's coefficients.
@@ -26,7 +27,8 @@ Nothing of the shared datasets goes into it.
 split, one thread; fit and validation predictions; the best of two) on each shared
 dataset's seed-0 training split, against the plan's estimate and its two parts
 (the cell rate ``INLINE_CELL_SECONDS``, the node model), as ``make_plan`` computes
-them for a 1 s fit.
+them for a 1 s fit; on the datasets with categorical columns, the same for the
+default with native categorical splits (``spaces.native_default``).
 
 Rows go to ``benchmarks/results/default_seconds_{synthetic,shared}.csv`` (each
 synthetic part adds a run; the shared part is written anew); the report to
@@ -59,13 +61,19 @@ from common import (  # noqa: E402
 SYNTHETIC = RESULTS / "default_seconds_synthetic.csv"
 SHARED = RESULTS / "default_seconds_shared.csv"
 OUT = RESULTS / "default_seconds.md"
-SYNTHETIC_FIELDS = ("run", "kind", "rows", "columns", "trees", "iterations", "seconds",
-                    "tree_seconds")
-SHARED_FIELDS = ("dataset", "task", "fits", "train_rows", "columns", "model_columns",
-                 "classes", "iterations", "seconds", "expected", "by_cells", "by_nodes")
+SYNTHETIC_FIELDS = ("run", "kind", "mix", "rows", "columns", "bins", "trees", "iterations",
+                    "seconds", "tree_seconds")
+SHARED_FIELDS = ("dataset", "task", "form", "fits", "train_rows", "columns", "model_columns",
+                 "model_bins", "classes", "iterations", "seconds", "expected", "by_cells",
+                 "by_nodes")
 ROWS = (100, 300, 1000, 3000, 10000, 30000)
 COLUMNS = (2, 8, 30, 100, 300)
 MAX_CELLS = 3_000_000
+# The columns' values (synthetic_cases), so that the bins term is fitted apart from the
+# columns': "mixed" every third column rounded (about 7 levels), the rest continuous
+# (255 bins); "continuous"; "few" 6 levels each (ordinal codes of a category);
+# "binary" 0/1 each but the first (one-hot encoded levels).
+MIXES = ("mixed", "continuous", "few", "binary")
 
 
 def _best_seconds(fit, repeats=2):
@@ -86,7 +94,9 @@ def synthetic_rows(run):
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     rows_out = []
-    for rows, columns, kind, X, y in synthetic_cases():
+    from automl_estimators.plan import column_bins
+
+    for rows, columns, kind, X, y, mix in synthetic_cases(MIXES):
         if kind == "regression":
             model, trees = HistGradientBoostingRegressor(), 1
         else:
@@ -100,28 +110,37 @@ def synthetic_rows(run):
             model.predict(X[: rows // 2])
 
         seconds = _best_seconds(fit)
-        rows_out.append(dict(run=run, kind=kind, rows=rows, columns=columns, trees=trees,
+        bins = sum(column_bins(len(np.unique(column))) for column in X.T)
+        rows_out.append(dict(run=run, kind=kind, mix=mix, rows=rows, columns=columns,
+                             bins=bins, trees=trees,
                              iterations=model.n_iter_, seconds=round(seconds, 5),
                              tree_seconds=seconds / model.n_iter_ / trees))
         print(rows_out[-1], flush=True)
     return rows_out
 
 
-def synthetic_cases():
-    """(rows, columns, kind, X, y) of the random data both timing scripts fit: every
-    ROWS x COLUMNS of at most MAX_CELLS cells, a third of the columns of few levels,
-    and a binary, a regression and a 5-class target of the same features."""
+def synthetic_cases(mixes=("mixed",)):
+    """(rows, columns, kind, X, y, mix) of the random data both timing scripts fit:
+    every ROWS x COLUMNS of at most MAX_CELLS cells, its columns' values as each of
+    ``mixes`` says (:data:`MIXES`), and a binary, a regression and a 5-class target of
+    the same features."""
     rng = np.random.default_rng(0)
-    for rows, columns in itertools.product(ROWS, COLUMNS):
+    for mix, (rows, columns) in itertools.product(mixes, itertools.product(ROWS, COLUMNS)):
         if rows * columns > MAX_CELLS:
             continue
         X = rng.normal(size=(rows, columns))
-        X[:, ::3] = np.round(X[:, ::3])
+        if mix == "mixed":
+            X[:, ::3] = np.round(X[:, ::3])
+        elif mix == "few":
+            X = np.floor(rng.random(size=(rows, columns)) * 6)
+        elif mix == "binary":
+            X[:, 1:] = rng.random(size=(rows, columns - 1)) < 0.3
         z = X @ rng.normal(size=columns) / np.sqrt(columns) + np.sin(2 * X[:, 0])
         noise = rng.normal(scale=0.5, size=rows)
-        yield rows, columns, "binary", X, z + noise > 0
-        yield rows, columns, "regression", X, z + noise
-        yield rows, columns, "multiclass", X, np.digitize(z, np.quantile(z, [0.2, 0.4, 0.6, 0.8]))
+        yield rows, columns, "binary", X, z + noise > 0, mix
+        yield rows, columns, "regression", X, z + noise, mix
+        yield (rows, columns, "multiclass", X,
+               np.digitize(z, np.quantile(z, [0.2, 0.4, 0.6, 0.8])), mix)
 
 
 def envelope(rows):
@@ -131,18 +150,18 @@ def envelope(rows):
     estimate >= measured."""
     from automl_estimators.plan import hgb_tree_terms
 
-    return slowest_envelope(rows, "columns", hgb_tree_terms)
+    return slowest_envelope(rows, ("columns", "bins"), hgb_tree_terms)
 
 
-def slowest_envelope(rows, size, terms):
+def slowest_envelope(rows, sizes, terms):
     """(coefficients, terms matrix, timings) of :func:`tightest_envelope` over the
-    slowest ``tree_seconds`` of each (kind, rows, ``size`` column) cell of ``rows``;
-    ``terms(rows, size)`` gives a cell's terms."""
+    slowest ``tree_seconds`` of each (kind, rows, ``sizes`` columns) cell of ``rows``;
+    ``terms(rows, *sizes)`` gives a cell's terms."""
     slowest = {}
     for r in rows:
-        key = (r["kind"], float(r["rows"]), float(r[size]))
+        key = (r["kind"], float(r["rows"]), *(float(r[size]) for size in sizes))
         slowest[key] = max(slowest.get(key, 0.0), float(r["tree_seconds"]))
-    A = np.array([terms(rows_, size_) for _, rows_, size_ in slowest])
+    A = np.array([terms(*cell[1:]) for cell in slowest])
     y = np.array(list(slowest.values()))
     return tightest_envelope(A, y), A, y
 
@@ -201,33 +220,40 @@ def timed_folds(config, space, profile, X, y, splits, repeats=2):
 
 
 def shared_rows(names):
-    """The package's default trial on each shared dataset (see the module doc)."""
+    """The package's default trial on each shared dataset, and that of its form with
+    native categorical splits where the data has categorical columns (see the module
+    doc)."""
     from automl_estimators import plan
-    from automl_estimators.spaces import one_hot_width
+    from automl_estimators.spaces import native_default
     from automl_estimators.spaces.components import DEFAULT_MODEL
 
     rows_out = []
     for name in names:
         entry, X, y, profile, space, fit_plan, splits = shared_setup(name)
-        seconds, folds = timed_folds(space.default_config(DEFAULT_MODEL), space, profile,
-                                     X, y, splits)
-        iterations = [pipeline[-1].n_iter_ for pipeline, _, _ in folds]
-        train_rows = len(splits[0][0])
-        classes = profile.n_classes or 0
-        trees = classes if classes > 2 else 1
-        width = one_hot_width(profile)
-        fits = len(splits)
-        by_cells = fits * (plan.INLINE_FIT_SECONDS + plan.INLINE_CELL_SECONDS * train_rows
-                           * profile.n_features * trees)
-        by_nodes = fits * (plan.INLINE_FIT_SECONDS + plan.HGB_ITERATIONS * trees
-                           * plan.hgb_tree_seconds(train_rows, width))
-        rows_out.append(dict(
-            dataset=name, task=entry["task"], fits=fits, train_rows=train_rows,
-            columns=profile.n_features, model_columns=width, classes=classes,
-            iterations=int(np.mean(iterations)), seconds=round(seconds, 4),
-            expected=round(fit_plan.default_seconds, 4), by_cells=round(by_cells, 4),
-            by_nodes=round(by_nodes, 4)))
-        print(rows_out[-1], flush=True)
+        forms = [("one_hot", space.default_config(DEFAULT_MODEL), False)]
+        if profile.categorical and (native := native_default(space)) is not None:
+            forms.append(("native", native, True))
+        for form, config, is_native in forms:
+            seconds, folds = timed_folds(config, space, profile, X, y, splits)
+            iterations = [pipeline[-1].n_iter_ for pipeline, _, _ in folds]
+            train_rows = len(splits[0][0])
+            classes = profile.n_classes or 0
+            trees = classes if classes > 2 else 1
+            columns, bins = plan.hgb_model_shape(profile, is_native)
+            fits = len(splits)
+            by_cells = fits * (plan.INLINE_FIT_SECONDS + plan.INLINE_CELL_SECONDS * train_rows
+                               * profile.n_features * trees)
+            by_nodes = fits * (plan.INLINE_FIT_SECONDS + plan.HGB_ITERATIONS * trees
+                               * plan.hgb_tree_seconds(train_rows, columns, bins))
+            expected = plan._profile_default_seconds(fits, train_rows, profile,
+                                                     native=is_native)
+            rows_out.append(dict(
+                dataset=name, task=entry["task"], form=form, fits=fits,
+                train_rows=train_rows, columns=profile.n_features, model_columns=columns,
+                model_bins=bins, classes=classes, iterations=int(np.mean(iterations)),
+                seconds=round(seconds, 4), expected=round(expected, 4),
+                by_cells=round(by_cells, 4), by_nodes=round(by_nodes, 4)))
+            print(rows_out[-1], flush=True)
     return rows_out
 
 
@@ -251,11 +277,12 @@ def report():
         runs = len({r["run"] for r in synthetic})
         lines += ["## The node model, fitted on synthetic data", "",
                   f"{len(y)} cells, {len(synthetic)} timings in {runs} runs (each cell's "
-                  "slowest counts). Seconds per tree and iteration = fixed + "
-                  "per node x nodes + per row x rows + per column and node x columns x "
-                  "nodes + per cell x rows x columns.", "",
+                  "slowest counts; column mixes: `MIXES`). Seconds per tree and iteration "
+                  "= fixed + per node x nodes + per row x rows + per column and node x "
+                  "columns x nodes + per bin and node x bins x nodes + per cell x rows x "
+                  "columns (bins: the columns' distinct values, at most 255 each).", "",
                   "| coefficients | fixed | per node | per row | per column and node | "
-                  "per cell |", "|---|---:|---:|---:|---:|---:|",
+                  "per bin and node | per cell |", "|---|---:|---:|---:|---:|---:|---:|",
                   "| fitted here | " + " | ".join(f"{c:.3g}" for c in coef) + " |",
                   "| `plan.HGB_NODE_MODEL` | " + " | ".join(f"{c:.3g}" for c in ours)
                   + " |", ""]
@@ -270,23 +297,33 @@ def report():
         lines += ["## The package's default trial on the shared datasets", "",
                   "Seed 0's training split, the plan of a 1 s fit (its resampling: "
                   "holdout, or 5-fold cross-validation on the smallest). *expected*: "
-                  "`make_plan(...).default_seconds`, the lower of *by cells* "
-                  "(`INLINE_CELL_SECONDS`, the data's columns) and *by nodes* "
-                  "(`HGB_NODE_MODEL`, the one-hot encoded columns).", "",
-                  "| estimate | min | median | max | below measured |",
-                  "|---|---:|---:|---:|---:|"]
-        for label, column in (("expected", "expected"), ("by cells", "by_cells"),
-                              ("by nodes", "by_nodes")):
-            r = _ratios(shared, column)
-            lines.append(f"| {label} / measured | {r.min():.2f} | {np.median(r):.2f} | "
-                         f"{r.max():.2f} | {(r < 1).sum()} of {len(r)} |")
-        lines += ["", "| dataset | fits | train rows | columns | one-hot | classes | "
-                  "iterations | measured s | expected s | by cells s | by nodes s |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "the plan's estimate of the form (`plan._profile_default_seconds`), the "
+                  "lower of *by cells* (`INLINE_CELL_SECONDS`, the data's columns) and "
+                  "*by nodes* (`HGB_NODE_MODEL`, the model's columns and bins: "
+                  "`plan.hgb_model_shape`). *one_hot*: the strong default; *native*: "
+                  "its form with native categorical splits (`spaces.native_default`), "
+                  "on the datasets with categorical columns.", "",
+                  "| form | estimate | min | median | max | below measured |",
+                  "|---|---|---:|---:|---:|---:|"]
+        for form in ("one_hot", "native"):
+            of_form = [r for r in shared if r.get("form", "one_hot") == form]
+            for label, column in (("expected", "expected"), ("by cells", "by_cells"),
+                                  ("by nodes", "by_nodes")):
+                if not of_form:
+                    continue
+                r = _ratios(of_form, column)
+                lines.append(f"| {form} | {label} / measured | {r.min():.2f} | "
+                             f"{np.median(r):.2f} | {r.max():.2f} | {(r < 1).sum()} of "
+                             f"{len(r)} |")
+        lines += ["", "| dataset | form | fits | train rows | columns | model columns | "
+                  "model bins | classes | iterations | measured s | expected s | "
+                  "by cells s | by nodes s |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in shared:
             lines.append("| " + " | ".join(str(r[k]) for k in (
-                "dataset", "fits", "train_rows", "columns", "model_columns", "classes",
-                "iterations", "seconds", "expected", "by_cells", "by_nodes")) + " |")
+                "dataset", "form", "fits", "train_rows", "columns", "model_columns",
+                "model_bins", "classes", "iterations", "seconds", "expected", "by_cells",
+                "by_nodes")) + " |")
     write_report(lines, OUT)
 
 

@@ -84,7 +84,7 @@ def synthetic_rows(run):
     from automl_estimators.spaces import quick_forest
 
     rows_out = []
-    for rows, columns, kind, X, y in synthetic_cases():
+    for rows, columns, kind, X, y, _ in synthetic_cases():
         task = "regression" if kind == "regression" else "classification"
         model = _forest(task)
         _, trees, _ = quick_forest(task)
@@ -107,7 +107,7 @@ def envelope(rows, task):
     from automl_estimators.plan import forest_tree_terms
 
     return slowest_envelope([r for r in rows if (r["kind"] == "regression")
-                             == (task == "regression")], "features", forest_tree_terms)
+                             == (task == "regression")], ("features",), forest_tree_terms)
 
 
 def shared_rows(names):

@@ -398,7 +398,8 @@ def test_a_fit_of_a_second_or_two_runs_the_native_default_when_one_hot_is_too_lo
 
     monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
 
-    def seconds(n_fits, rows, columns, n_classes, iterations_share=1.0, model_columns=None):
+    def seconds(n_fits, rows, columns, n_classes, iterations_share=1.0, model_columns=None,
+                model_bins=None):
         wide = model_columns is not None and model_columns > columns
         return (3.0 if wide else 0.5) * iterations_share  # one-hot: past INLINE_MAX_SECONDS
 
