@@ -25,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import DATA_DIR  # noqa: E402
+from common import DATA_DIR, short_commit  # noqa: E402
 
 # (dataset, search, estimator): each strategy a fit can use by name, both tasks.
 CASES = [("diabetes", "smac", "AutoClassifier"), ("vehicle", "genetic", "AutoClassifier"),
@@ -69,8 +69,7 @@ def main(argv=None):
     ap.add_argument("--after", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
     args = ap.parse_args(argv)
-    commits = {arm: subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=path,
-                                   capture_output=True, text=True).stdout.strip()
+    commits = {arm: short_commit(path)
                for arm, path in (("before", args.before), ("after", args.after))}
     lines = [f"# Same trials: before ({commits['before']}) vs after ({commits['after']})", "",
              "Written by `benchmarks/compare_trials.py`: `n_jobs=1`, "

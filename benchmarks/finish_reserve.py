@@ -29,8 +29,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
-from common import RESULTS, dataset_entry, machine_line, write_report
-from selection import commit
+from common import (
+    RESULTS,
+    dataset_entry,
+    machine_line,
+    score_of,
+    short_commit,
+    write_report,
+)
 
 OUT = RESULTS / "finish_reserve.md"
 ARMS = ("before", "after")
@@ -38,7 +44,7 @@ ARMS = ("before", "after")
 
 def child(dataset, search, budget, seed):
     """One fit in this process; prints its JSON line."""
-    from selection import load_cell, score
+    from selection import load_cell
 
     from automl_estimators import AutoClassifier, AutoRegressor
 
@@ -55,7 +61,7 @@ def child(dataset, search, budget, seed):
     members = len(est.ensemble_.members_) if est.ensemble_ is not None else 1
     print(json.dumps({"fit_s": round(seconds, 2), "last_trial_end_s": round(last_end, 2),
                       "trials": len(trials), "networks": networks, "members": members,
-                      "test": score(entry["task"], y_test, est.predict(X_test))}), flush=True)
+                      "test": score_of(entry["task"], y_test, est.predict(X_test))}), flush=True)
 
 
 def run(checkout, cell, seed):
@@ -90,7 +96,7 @@ def main():
     lines = ["# When the search stops for the finishing step", "",
              (f"Written by `python benchmarks/finish_reserve.py --before {args.before} "
               f"--after {args.after} --cells {args.cells} --seeds {args.seeds}` (before: "
-              f"{commit(args.before)}, after: {commit(args.after)}); "
+              f"{short_commit(args.before)}, after: {short_commit(args.after)}); "
               f"{machine_line()}. Arms back to back, order alternating (the script's "
               "docstring)."), "",
              ("| dataset | search | budget s | seed | arm | last trial ended s | fit s | "

@@ -39,6 +39,7 @@ from common import (  # noqa: E402
     load_split,
     machine_line,
     read_rows,
+    short_commit,
     write_rows,
 )
 
@@ -116,11 +117,6 @@ def run_one(case, budget, out):
     Path(out).write_text(json.dumps(row))
 
 
-def commit():
-    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
-                          capture_output=True, check=False).stdout.strip()
-
-
 def report(rows):
     lines = ["# Memory of a fit at scale\n",
              f"- Command: `python benchmarks/memory_scale.py` ({machine_line()}); "
@@ -173,7 +169,7 @@ def main(argv=None):
                        {"case": case, "budget": budget,
                         "error": f"process ended rc={proc.returncode}"})
                 out.unlink(missing_ok=True)
-                row["commit"] = commit()
+                row["commit"] = short_commit(HERE)
                 rows.append(row)
                 write_rows(CSV, COLUMNS, rows)
                 print(row, flush=True)

@@ -47,9 +47,9 @@ from common import (
     load_manifest,
     machine_line,
     read_rows,
+    short_commit,
     write_report,
 )
-from selection import commit
 
 CSV = RESULTS / "refit_estimate.csv"
 OUT = RESULTS / "refit_estimate.md"
@@ -168,7 +168,7 @@ def measure(args):
                 print(f"{entry['name']} seed {seed}: failed: {exc}", flush=True)
                 continue
             cell = {"dataset": entry["name"], "task": entry["task"], "seed": seed,
-                    "budget": args.budget, "busy": args.busy, "commit": commit()}
+                    "budget": args.budget, "busy": args.busy, "commit": short_commit(HERE)}
             rows = [{**cell, "kind": "fit", **result["fit"]}]
             rows += [{**cell, "kind": "refit", **refit} for refit in result["refits"]]
             append_rows(CSV, FIELDS, rows, defaults={"busy": 0})  # older rows: idle

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import time
 import warnings
 from collections import Counter
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import short_commit
 from sklearn.metrics import r2_score
 from sklearn.model_selection import KFold, cross_val_predict
 
@@ -93,8 +93,7 @@ def main(argv=None):
         blends.append((name, rest, with_all))
         print(name, "blend without", sorted(without), rest, "with", with_all, flush=True)
     if args.out:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip()
+        commit = short_commit(Path(__file__).resolve().parent)
         table = pd.Series(scores).unstack(0)
         lines = [
             "# Regression models at their defaults: out-of-fold R² and what they add to a blend",

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -43,7 +42,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
-from common import DATA_DIR, append_rows, load_manifest, read_rows, score_of
+from common import DATA_DIR, append_rows, load_manifest, read_rows, score_of, short_commit
 from protocol import read_split, split_indices
 
 OUT = HERE / "results" / "selection"
@@ -69,15 +68,6 @@ def bar_of(arm, results):
     return max(1.0, float(np.sqrt(2 * np.log(max(n, 1)))))
 
 
-def commit(checkout=HERE):
-    """The short commit ``checkout`` (default: this one) is at."""
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout, text=True,
-                              capture_output=True, check=False).stdout.strip()
-    except OSError:
-        return ""
-
-
 def csv_path(budget):
     """The rows of searches at ``budget`` seconds (60 s: the first table's name)."""
     return OUT / ("selection.csv" if budget == 60 else f"selection_{budget}.csv")
@@ -93,7 +83,7 @@ def done_rows(path):
 
 
 def write_row(row, path):
-    append_rows(path, FIELDS, [{**row, "commit": commit()}])
+    append_rows(path, FIELDS, [{**row, "commit": short_commit(HERE)}])
 
 
 def datasets_of(args):

@@ -27,8 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
-from common import RESULTS, dataset_entry, machine_line, write_report
-from selection import commit, install_choice, load_cell, score, splits_of
+from common import RESULTS, dataset_entry, machine_line, score_of, short_commit, write_report
+from selection import install_choice, load_cell, splits_of
 
 OUT = RESULTS / "selection_speed.md"
 
@@ -78,7 +78,7 @@ def main():
     args = parser.parse_args()
     lines = ["# Choosing the final model: through scikit-learn's scorer and directly", "",
              (f"Written by `python benchmarks/selection_speed.py --datasets {args.datasets} "
-              f"--budget {args.budget:g} --seed {args.seed}` at {commit()}; "
+              f"--budget {args.budget:g} --seed {args.seed}` at {short_commit(HERE)}; "
               f"{machine_line()}. One fit per "
               "dataset; its finishing step's history chosen from again in each arm, back to "
               "back (the script's docstring)."), "",
@@ -100,7 +100,7 @@ def main():
             took = time.monotonic() - start
             cut = deadline is not None and time.monotonic() > deadline
             install_choice(est, choice, X_fit, y, fitted, seed_of_build)
-            test = score(entry["task"], y_test, est.predict(X_test))
+            test = score_of(entry["task"], y_test, est.predict(X_test))
             row = (f"| {name} | {len(results) - 1} | {arm} | "
                    f"{'—' if given is None else f'{given:.2f}'} | {took:.2f} | "
                    f"{'yes' if cut else 'no'} | {len(choice.trials)} | {choice.score:.4f} | "

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ from common import (
     load_split,
     read_rows,
     score_of,
+    short_commit,
     spawn,
     write_report,
 )
@@ -83,18 +83,13 @@ def describe(fitted):
     return str(board.iloc[0]["pipeline"]) if len(board) else "dummy"
 
 
-def commit():
-    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent, text=True,
-                          capture_output=True, check=False).stdout.strip()
-
-
 def run(args):
     shares = [float(s) for s in args.shares.split(",")]
     datasets = (args.datasets.split(",") if args.datasets
                 else [d["name"] for d in load_manifest()])
     path = rows_path(args)
     done = {(r["dataset"], int(r["seed"]), float(r["share"])) for r in read_rows(path)}
-    head = commit()
+    head = short_commit(HERE.parent)
     cell = 0
     for seed in [int(s) for s in args.seeds.split(",")]:
         for dataset in datasets:
