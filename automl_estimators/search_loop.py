@@ -159,9 +159,11 @@ class SearchLoop:
     inline : tuple of (Candidate, float)
         Trials that may run in this process before any other, with their expected
         seconds here: the first warm-start candidate itself (the strong default,
-        ``plan.inline_seconds``), then its short form (``plan.short_inline_seconds``),
-        then the quick forest and the quick model (``plan.forest_inline_seconds``,
-        ``plan.quick_inline_seconds``; :func:`~.metalearning.warm_start.inline_trials`).
+        ``plan.inline_seconds``), then the same with native categorical splits
+        (``plan.native_inline_seconds``), then its short form and the quick forest
+        (``plan.short_inline_seconds``, ``plan.forest_inline_seconds``), the one
+        expected to take less first, then the quick model
+        (``plan.quick_inline_seconds``; :func:`~.metalearning.warm_start.inline_trials`).
         While the workers are not up yet, the first expected within
         :data:`~.plan.INLINE_SHARE` of the search time left runs here; the others
         only when the strong default is not expected to end in a worker in that time

@@ -176,26 +176,26 @@ def tightest_envelope(A, y):
     return fit.x
 
 
-def shared_setup(name):
-    """What a 1 s fit of shared dataset ``name`` (seed 0's training split) has before
-    its first trial: (entry, X, y, profile, space, plan, splits), as the estimator
-    checks, profiles and plans it."""
+def shared_setup(name, seed=0, budget=1.0):
+    """What a ``budget`` fit of shared dataset ``name`` (``seed``'s training split) has
+    before its first trial: (entry, X, y, profile, space, plan, splits), as the
+    estimator checks, profiles and plans it."""
     from automl_estimators import AutoClassifier, AutoRegressor, data, plan
     from automl_estimators.spaces import Space, one_hot_width
 
     entry = dataset_entry(name)
-    X_train, _, y_train, _ = load_split(entry, 0)
+    X_train, _, y_train, _ = load_split(entry, seed)
     classification = entry["task"] != "regression"
     estimator = AutoClassifier() if classification else AutoRegressor()
     X = data.check_X(X_train)
     y = estimator._check_y(X, y_train)
     profile = data.profile(X, y, estimator._task)
-    fit_plan = plan.make_plan(profile, time_budget=1.0)
+    fit_plan = plan.make_plan(profile, time_budget=budget)
     space = Space(estimator._task, sparse=profile.sparse, n_features=profile.n_features,
                   has_categorical=profile.has_categorical, seed=0,
                   one_hot_features=one_hot_width(profile))
     return (entry, X, y, profile, space, fit_plan,
-            plan.make_splits(fit_plan, y, classification, 0))
+            plan.make_splits(fit_plan, y, classification, seed))
 
 
 def timed_folds(config, space, profile, X, y, splits, repeats=2):

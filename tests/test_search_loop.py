@@ -374,6 +374,8 @@ def test_a_fit_of_a_second_or_two_runs_the_short_default_when_the_default_is_too
     monkeypatch.setattr(plan, "estimate_default_seconds",
                         lambda *args, iterations_share=1.0, **_: 3.0 * iterations_share)
     monkeypatch.setattr(plan, "WORKER_START_SECONDS", 100.0)
+    # the quick forest in time too, but expected to take longer (else it runs first)
+    monkeypatch.setattr(plan, "estimate_forest_seconds", lambda *args: 1.5)
     X, y = load_iris(return_X_y=True)
     start = time.monotonic()
     model = AutoClassifier(time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
@@ -439,6 +441,7 @@ def test_the_short_default_runs_here_as_insurance_when_the_default_is_in_time_on
     # time, (4 + 1.5) x 1.5 is not
     monkeypatch.setattr(plan, "estimate_default_seconds",
                         lambda *args, iterations_share=1.0, **_: 4.0 * iterations_share)
+    monkeypatch.setattr(plan, "estimate_forest_seconds", lambda *args: 1.5)  # 1.28 s first
     X, y = load_iris(return_X_y=True)
     model = AutoClassifier(time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
     trials = model.leaderboard_.set_index("trial")
