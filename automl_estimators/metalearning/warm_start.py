@@ -66,7 +66,7 @@ SHORT_DEFAULT_ORIGIN = "short_default"
 # cheaper leaves more of a budget of seconds to the refit and the search. Before,
 # the short form came first: with the bins-aware estimate (plan.HGB_NODE_MODEL) it
 # became expected in time on letter at 5 s (1.99 s; the forest 0.54 s), took 1.6 s
-# of a 5 s fit and scored 0.949 against the forest's 0.962 (three seeds), and on
+# of a 5 s fit and scored 0.952 against the forest's 0.963 (mean of three seeds), and on
 # shuttle at 1 s it ran on the sample the plan had sized for the forest (0.993
 # against 0.9997).
 QUICK_FOREST_ORIGIN = "quick_forest"
