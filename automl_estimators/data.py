@@ -47,9 +47,9 @@ class DataProfile:
     """What the search needs to know about the training data.
 
     Column identifiers are names when every column name is a string, otherwise
-    positions, so that a ``ColumnTransformer`` can select them either way. Every
-    column is in exactly one of ``numeric``, ``categorical``, ``high_cardinality``
-    and ``empty``.
+    positions (:func:`column_ids`), so that a ``ColumnTransformer`` can select them
+    either way. Every column is in exactly one of ``numeric``, ``categorical``,
+    ``high_cardinality`` and ``empty``.
     """
 
     task: str
@@ -187,9 +187,9 @@ def _frame_with_canonical_dtypes(X: pd.DataFrame, categorical=None, dates=()):
     ``category`` column stays categorical, whatever its categories look like."""
     converted = {}
     found_dates = []
-    by_name = all(isinstance(c, str) for c in X.columns)
+    ids = column_ids(X)
     for position, (name, column) in enumerate(X.items()):
-        ident = name if by_name else position
+        ident = ids[position]
         values = None
         if isinstance(column.dtype, pd.SparseDtype):
             # dense, as scikit-learn makes it (with a warning at every predict): the
@@ -365,6 +365,14 @@ def _warn_lost(column, values, name, dates):
             DataConversionWarning)
 
 
+def column_ids(X: pd.DataFrame) -> list:
+    """The identifiers of the columns of frame X, in order, as :class:`DataProfile`
+    holds them: their names when every name is a string, else their positions."""
+    if all(isinstance(c, str) for c in X.columns):
+        return list(X.columns)
+    return list(range(X.shape[1]))
+
+
 def column_kinds(X) -> tuple[tuple, tuple, tuple, tuple, tuple]:
     """(numeric, low-cardinality categorical, high-cardinality categorical, empty)
     columns, and the levels of each low-cardinality one (its distinct values, a
@@ -385,10 +393,8 @@ def column_kinds(X) -> tuple[tuple, tuple, tuple, tuple, tuple]:
         kinds = (tuple(np.flatnonzero(observed).tolist()), (), (),
                  tuple(np.flatnonzero(~observed).tolist()), ())
     else:
-        by_name = all(isinstance(c, str) for c in X.columns)
         numeric, categorical, high, empty, levels = [], [], [], [], []
-        for position, (name, column) in enumerate(X.items()):
-            ident = name if by_name else position
+        for ident, (_, column) in zip(column_ids(X), X.items()):
             missing = column.isna()
             if missing.all():
                 empty.append(ident)
@@ -549,11 +555,9 @@ def numeric_levels(X, numeric) -> tuple:
     sample = (np.arange(rows) if rows <= LEVELS_SAMPLE_ROWS else np.sort(
         np.random.default_rng(0).choice(rows, LEVELS_SAMPLE_ROWS, replace=False)))
     if isinstance(X, pd.DataFrame):
-        rows_sampled = X.iloc[sample]
-        by_name = all(isinstance(c, str) for c in X.columns)
-        columns = (rows_sampled.loc[:, list(numeric)] if by_name
-                   else rows_sampled.iloc[:, list(numeric)])
-        values = columns.to_numpy(dtype=float, na_value=np.nan)
+        wanted = set(numeric)
+        positions = [j for j, ident in enumerate(column_ids(X)) if ident in wanted]
+        values = X.iloc[sample, positions].to_numpy(dtype=float, na_value=np.nan)
     else:
         values = np.asarray(X[sample][:, list(numeric)], dtype=float)
     ordered = np.sort(values, axis=0)  # missing values last

@@ -75,12 +75,12 @@ def cell_rows(name, seed, budget):
     from automl_estimators.spaces.components import DEFAULT_MODEL
 
     entry, X, y, profile, space, fit_plan, splits = shared_setup(name, seed, budget)
-    _, X_test, _, y_test = load_split(entry, seed)
+    _, X_test, y_train, y_test = load_split(entry, seed)
     train_rows = len(splits[0][0])
 
     X_test = data.check_X(X_test, min_samples=1)
     classes = (None if entry["task"] == "regression" else
-               data.check_y_classification(X, load_split(entry, seed)[2], "stand_ins")[1])
+               data.check_y_classification(X, y_train, "stand_ins")[1])
 
     def test_score(config):
         pipeline = build_pipeline(config, space, profile, random_state=seed)

@@ -27,6 +27,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from threadpoolctl import threadpool_limits
 
+from ..data import column_ids
+
 # Rows used for statistics and PCA, and for the landmarkers' 3-fold CV.
 SAMPLE_ROWS = 2000
 LANDMARK_ROWS = 600
@@ -71,9 +73,8 @@ def _cardinalities(X, profile) -> list[int]:
     if not isinstance(X, pd.DataFrame):
         return []
     names = set(profile.all_categorical)
-    by_name = all(isinstance(c, str) for c in X.columns)
-    return [int(column.nunique(dropna=True)) for j, (name, column) in enumerate(X.items())
-            if (name if by_name else j) in names]
+    return [int(column.nunique(dropna=True))
+            for ident, (_, column) in zip(column_ids(X), X.items()) if ident in names]
 
 
 def _missing_rows(X) -> float:

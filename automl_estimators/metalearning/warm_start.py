@@ -163,8 +163,9 @@ def inline_trials(plan, space, warm_start) -> tuple:
         forest = space.default_config(QUICK_FOREST, quick_forest(space.task)[0])
         stand_ins.append((Candidate(forest, 1.0, QUICK_FOREST_ORIGIN),
                           plan.forest_inline_seconds))
-    # stable: the short form first at equal seconds; not in time (None) last
-    trials += sorted(stand_ins, key=lambda trial: (trial[1] is None, trial[1] or 0.0))
+    # stable: the short form first at equal seconds
+    trials += sorted((trial for trial in stand_ins if trial[1] is not None),
+                     key=lambda trial: trial[1])
     quick = QUICK_MODEL[space.task]
     if quick in space.models:
         trials.append((Candidate(space.default_config(quick), 1.0, QUICK_ORIGIN),
