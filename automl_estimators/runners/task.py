@@ -10,6 +10,7 @@ parent scores them with the user's metric, see :mod:`automl_estimators.scoring`)
 
 from __future__ import annotations
 
+import numbers
 import time
 import traceback
 import warnings
@@ -18,6 +19,7 @@ import joblib
 import numpy as np
 from joblib import parallel_config
 from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from ..data import take_rows
@@ -44,6 +46,10 @@ MEMORY_ERRORS = ("MemoryError", "bad_alloc", "Unable to allocate", "out of memor
 # ``info`` (without the trailing underscore), where the model has them.
 REPORTED_ATTRIBUTES = ("architecture", "n_parameters", "search_seconds")
 
+# HistGradientBoostingClassifier's early_stopping="auto" stops early above this many
+# rows (scikit-learn's rule, in its fit).
+HGB_AUTO_EARLY_STOPPING_ROWS = 10_000
+
 # The data file this worker process loaded last: path -> its contents.
 _DATA: dict = {}
 
@@ -65,6 +71,39 @@ def _set_n_jobs(pipeline, n_jobs) -> dict:
     if before:
         pipeline.set_params(**dict.fromkeys(before, n_jobs))
     return before
+
+
+def early_stopping_split_possible(model, y) -> bool:
+    """Whether ``model`` (a pipeline or an estimator) can fit on targets ``y`` as it
+    is set: False for a HistGradientBoostingClassifier that would stop early (its
+    ``early_stopping`` True, or "auto" above :data:`HGB_AUTO_EARLY_STOPPING_ROWS`
+    rows) on a validation split it cannot make. That split is stratified, and
+    scikit-learn raises where a class has a single row, or where the validation
+    share or the rest of the rows is smaller than the classes: on more than 10,000
+    rows with one row of a rare class, or on a few hundred rows of many classes (a
+    successive-halving sample), every such trial failed."""
+    step = last_step(model)
+    if not isinstance(step, HistGradientBoostingClassifier):
+        return True
+    rows = len(y)
+    stops_early = (step.early_stopping is True or (
+        step.early_stopping == "auto" and rows > HGB_AUTO_EARLY_STOPPING_ROWS))
+    fraction = step.validation_fraction
+    if not stops_early or fraction is None:
+        return True
+    counts = np.unique(y, return_counts=True)[1]
+    held_out = (int(fraction) if isinstance(fraction, numbers.Integral)
+                else int(np.ceil(fraction * rows)))
+    return bool(counts.min() >= 2 and held_out >= len(counts)
+                and rows - held_out >= len(counts))
+
+
+def early_stopping_within_reach(model, y) -> None:
+    """Turn off the early stopping of a model whose validation split cannot be made
+    on ``y`` (:func:`early_stopping_split_possible`): it then fits all its
+    iterations, as it does on data too small to stop early, rather than fail."""
+    if not early_stopping_split_possible(model, y):
+        last_step(model).set_params(early_stopping=False)
 
 
 def trains_within_time(model) -> bool:
@@ -169,6 +208,7 @@ def run_task(data: dict, task: TrialTask) -> WorkerAnswer:
                     train = np.sort(rng.choice(train, size=keep, replace=False))
                 model = clone(task.pipeline)
                 n_jobs_before = _set_n_jobs(model, task.n_threads)
+                early_stopping_within_reach(model, y[train])
                 start, cpu_start = time.perf_counter(), time.process_time()
                 bounded = _bound_training_time(
                     model, _training_seconds(task, start - task_start, len(splits) - i))

@@ -105,3 +105,69 @@ def test_a_returned_model_gets_its_n_jobs_back(data_path):
     assert answer.ok
     jobs = {k: v for k, v in answer.model.get_params().items() if k.endswith("n_jobs")}
     assert jobs == {"columns__n_jobs": None, "model__n_jobs": None}
+
+
+@pytest.mark.parametrize("rows, classes, singleton, early_stopping, fraction, possible", [
+    (12_000, 2, True, "auto", 0.1, False),    # "auto" stops early: a class of one row
+    (12_000, 2, False, "auto", 0.1, True),
+    (9_000, 2, True, "auto", 0.1, True),      # "auto" does not stop early here
+    (200, 30, False, True, 0.1, False),       # 20 held-out rows for 30 classes
+    (200, 30, False, True, 40, True),
+    (200, 2, True, True, None, True),         # no validation split at all
+    (200, 2, True, False, 0.1, True),
+])
+def test_early_stopping_split_possible_follows_scikit_learn(rows, classes, singleton,
+                                                            early_stopping, fraction,
+                                                            possible):
+    """The check says False exactly where HistGradientBoostingClassifier's fit
+    raises on its stratified validation split."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from automl_estimators.runners.task import early_stopping_split_possible
+
+    rng = np.random.default_rng(0)
+    y = np.arange(rows) % classes
+    if singleton:
+        y[0] = classes
+    X = rng.normal(size=(rows, 2))
+    model = HistGradientBoostingClassifier(max_iter=2, early_stopping=early_stopping,
+                                           validation_fraction=fraction)
+    assert early_stopping_split_possible(model, y) is possible
+    try:
+        model.fit(X, y)
+        fitted = True
+    except ValueError:
+        fitted = False
+    assert fitted is possible
+    # A regressor's split is not stratified: never in the way.
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    assert early_stopping_split_possible(HistGradientBoostingRegressor(early_stopping=True), y)
+
+
+def test_a_boosting_whose_early_stopping_split_cannot_be_made_fits_without_it(tmp_path):
+    """More than 10,000 rows with a class of one row: HistGradientBoostingClassifier at
+    its defaults stops early on a stratified split it cannot make, and raised in
+    every trial and refit. It now fits all its iterations there, in trials and in
+    refits, and the returned model says so; elsewhere nothing changes."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16_000, 3))
+    y = (X[:, 0] > 0).astype(int)
+    y[0] = 2  # one row of a third class
+    train, valid = train_test_split(np.arange(len(y)), test_size=0.2, random_state=0)
+    path = str(tmp_path / "data.joblib")
+    joblib.dump({"X": X, "y": y, "n_classes": 3, "splits": [(train, valid)]}, path)
+    model = HistGradientBoostingClassifier(max_iter=20)
+
+    trial = fit_and_predict(path, TrialTask(model, (0,)))
+    refit = fit_and_predict(path, TrialTask(model, None, return_model=True))
+    assert trial.status == Status.OK and refit.status == Status.OK, (trial.error, refit.error)
+    assert refit.model.early_stopping is False and refit.model.n_iter_ == 20
+    assert model.early_stopping == "auto"  # the task's own pipeline is untouched
+    # Two rows of that class: the split can be made, and early stopping stays.
+    y[1] = 2
+    joblib.dump({"X": X, "y": y, "n_classes": 3, "splits": [(train, valid)]}, path)
+    refit = fit_and_predict(path, TrialTask(model, None, return_model=True))
+    assert refit.ok and refit.model.early_stopping == "auto"
