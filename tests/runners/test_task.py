@@ -144,11 +144,14 @@ def test_early_stopping_split_possible_follows_scikit_learn(rows, classes, singl
     assert early_stopping_split_possible(HistGradientBoostingRegressor(early_stopping=True), y)
 
 
-def test_a_boosting_whose_early_stopping_split_cannot_be_made_fits_without_it(tmp_path):
+def test_a_boosting_left_to_decide_fits_without_early_stopping_where_its_split_fails(
+        tmp_path):
     """More than 10,000 rows with a class of one row: HistGradientBoostingClassifier at
-    its defaults stops early on a stratified split it cannot make, and raised in
-    every trial and refit. It now fits all its iterations there, in trials and in
-    refits, and the returned model says so; elsewhere nothing changes."""
+    its defaults (early_stopping="auto") stops early on a stratified split it cannot
+    make, and raised in every trial and refit. It now fits all its iterations there,
+    in trials and in refits, and the returned model says so. A configuration that
+    asks for early stopping is fitted as set, and fails there; elsewhere nothing
+    changes."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import train_test_split
 
@@ -166,8 +169,11 @@ def test_a_boosting_whose_early_stopping_split_cannot_be_made_fits_without_it(tm
     assert trial.status == Status.OK and refit.status == Status.OK, (trial.error, refit.error)
     assert refit.model.early_stopping is False and refit.model.n_iter_ == 20
     assert model.early_stopping == "auto"  # the task's own pipeline is untouched
+    asked = fit_and_predict(path, TrialTask(model.set_params(early_stopping=True), (0,)))
+    assert asked.status == Status.CRASH and "least populated class" in asked.error
     # Two rows of that class: the split can be made, and early stopping stays.
     y[1] = 2
     joblib.dump({"X": X, "y": y, "n_classes": 3, "splits": [(train, valid)]}, path)
-    refit = fit_and_predict(path, TrialTask(model, None, return_model=True))
+    refit = fit_and_predict(path, TrialTask(model.set_params(early_stopping="auto"), None,
+                                            return_model=True))
     assert refit.ok and refit.model.early_stopping == "auto"
