@@ -157,9 +157,14 @@ def check_X_and_dates(X):
 def dataframe_as_pandas(X):
     """A data frame of another library (polars, a pyarrow Table, anything that exports
     the Arrow C stream or the dataframe interchange protocol) as a pandas one, so
-    that its column names are kept: they are what ``predict`` matches columns by.
-    Anything else as it is: a one-dimensional column (a pandas or polars Series, a
+    that its column names are kept: they are what ``predict`` matches columns by;
+    a numpy structured (record) array as the frame of its fields. Anything else as
+    it is: a one-dimensional column (a pandas or polars Series, a
     pyarrow array) meets scikit-learn's "Expected 2D array" error, not pyarrow's."""
+    if isinstance(X, np.ndarray) and X.dtype.names:
+        # a structured (record) array, e.g. of np.genfromtxt(names=True): a row per
+        # record, a column per field
+        return pd.DataFrame(X)
     if isinstance(X, (pd.DataFrame, pd.Series, np.ndarray)) or sp.issparse(X):
         return X
     if not (hasattr(X, "columns") or hasattr(X, "column_names")):  # not a table
@@ -428,6 +433,11 @@ def missing_fraction(X) -> float:
 def _check_y_common(X, y, estimator_name: str) -> np.ndarray:
     if y is None:
         raise ValueError(f"{estimator_name} requires y to be passed, but the target y is None.")
+    dtype = getattr(y, "dtype", None)
+    if getattr(dtype if dtype is not None else np.asarray(y).dtype, "kind", "") == "c":
+        # scikit-learn's words, without its dump of every value
+        raise ValueError("Complex data not supported: y holds complex numbers; pass a real "
+                         "target (their real part, or their magnitude).")
     y = column_or_1d(y, warn=True)
     check_consistent_length(X, y)
     return y
@@ -470,6 +480,11 @@ def check_y_classification(X, y, estimator_name: str) -> tuple[np.ndarray, np.nd
 def check_y_regression(X, y, estimator_name: str) -> np.ndarray:
     """Validate a numeric target; return it as float64."""
     y = _check_y_common(X, y, estimator_name)
+    if y.dtype.kind in "mM":  # numpy makes nanoseconds of them, silently
+        raise ValueError(f"{estimator_name} needs a numeric target y; found {y.dtype} values. "
+                         "Convert them to numbers first, e.g. seconds: "
+                         "(y - y.min()).dt.total_seconds() for dates, y.dt.total_seconds() "
+                         "for durations.")
     try:
         y = target_as_numbers(y)
     except (TypeError, ValueError):

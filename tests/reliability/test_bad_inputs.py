@@ -278,6 +278,41 @@ def test_labels_to_the_regressor(y):
               "numeric target y; found '(yes|no)'. For class labels use AutoClassifier")
 
 
+@pytest.mark.parametrize("y", [
+    pd.Series(pd.date_range("2020-01-01", periods=80, freq="D")),
+    pd.Series(pd.to_timedelta(np.arange(80), unit="s")),
+], ids=["dates", "durations"])
+def test_dates_or_durations_to_the_regressor(y):
+    """Found (session 37): numpy read them as nanoseconds, silently; the model
+    predicted numbers of 1e15 for dates."""
+    fit_error(AutoRegressor, numeric_frame(), y, ValueError,
+              r"numeric target y; found (datetime64|timedelta64)\[.*\] values\. Convert "
+              r"them to numbers first")
+
+
+def test_a_complex_target_is_rejected_without_its_values(estimator_class):
+    """Found (session 37): scikit-learn's "Complex data not supported" followed by
+    a dump of every value of y."""
+    y = np.arange(80) % 2 + 1j
+    with no_leaked_warnings(), pytest.raises(ValueError) as error:
+        estimator_class(**TINY).fit(numeric_frame(), y)
+    assert str(error.value) == ("Complex data not supported: y holds complex numbers; "
+                                "pass a real target (their real part, or their magnitude).")
+
+
+def test_a_structured_array_fits_as_the_frame_of_its_fields(estimator_class):
+    """Found (session 37): a numpy record array (np.genfromtxt(names=True) makes one)
+    met scikit-learn's "Expected 2D array, got 1D array" and a dump of the rows. It
+    is now a table: a column per field, matched by name at predict."""
+    frame = numeric_frame()
+    X = frame.to_records(index=False)
+    y = target_for(estimator_class, frame)
+    estimator = tiny_fit(estimator_class, X, y)
+    assert list(estimator.feature_names_in_) == list(frame.columns)
+    np.testing.assert_array_equal(check_predictions(estimator, X),
+                                  estimator.predict(frame))
+
+
 def test_a_class_with_a_single_sample():
     X = numeric_frame()
     y = target_for(AutoClassifier, X)
