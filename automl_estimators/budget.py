@@ -38,18 +38,6 @@ REFIT_SAFETY = 1.25
 # (networks only, MNIST-1D, 300 s): two refits bounded at 76 and 86 s ended 90 s
 # after the search, while REFIT_SAFETY had held back 130 s for them.
 BOUNDED_REFIT_SAFETY = 1.1
-# The same for a refit in the fit's own process while the workers start
-# (finish.Finisher._refit_here: a fit of a second or two): the linear estimate alone.
-# Such a refit runs on one thread with no trial beside it, is at most
-# plan.INLINE_MAX_SECONDS, and a late one costs the budget's allowance (max(1 s, 5 %)),
-# not a kill: from two thirds of the rows to all, the strong default's pipeline took
-# 0.29-1.69x longer against 1.49 for the rows, beyond the rows' ratio in 8 of 39 cases
-# and by 13 % at most (benchmarks/hgb_row_scaling.py, session 37). With
-# REFIT_SAFETY, ames_housing at 1 s kept its default as fitted on two thirds of the
-# rows: expected at 0.3 s x 1.49 x 1.25 = 0.56 s with 0.5 s left, where the refit
-# takes ~0.35 s (test R2 0.865 / 0.915 / 0.909 on seeds 0-2 against the default
-# refit's 0.877 / 0.925 / 0.913).
-IN_PROCESS_REFIT_SAFETY = 1.0
 # Fixed cost of a refit beyond the fit itself: a fresh worker, loading the data,
 # sending the fitted model back.
 REFIT_OVERHEAD = 0.5
@@ -113,15 +101,10 @@ def row_scale(train_rows: float, rows: float) -> float:
 
 
 def estimate_refit_seconds(fit_seconds: float, train_rows: int, all_rows: int,
-                           time_bounded: bool = False, in_process: bool = False) -> float:
+                           overhead: float = REFIT_OVERHEAD,
+                           time_bounded: bool = False) -> float:
     """Expected time to refit a pipeline measured at ``fit_seconds`` on ``train_rows``
-    in a worker (:data:`REFIT_OVERHEAD` included), or in the fit's own process
-    (``in_process``: no overhead, :data:`IN_PROCESS_REFIT_SAFETY`);
+    (in a worker: ``overhead`` included; in the fit's own process: none);
     ``time_bounded``: its model trains within a time bound (a network)."""
-    if in_process:
-        safety, overhead = IN_PROCESS_REFIT_SAFETY, 0.0
-    else:
-        safety, overhead = REFIT_SAFETY, REFIT_OVERHEAD
-    if time_bounded:
-        safety = BOUNDED_REFIT_SAFETY
+    safety = BOUNDED_REFIT_SAFETY if time_bounded else REFIT_SAFETY
     return fit_seconds * row_scale(train_rows, all_rows) * safety + overhead

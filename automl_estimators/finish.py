@@ -646,7 +646,7 @@ class Finisher:
         fit of a second or two, in a fresh process) and the refit is expected to
         end in the time left and within :data:`~.plan.INLINE_MAX_SECONDS` (the
         trial's own fits scaled to all rows, with
-        :data:`~.budget.IN_PROCESS_REFIT_SAFETY`). A trial run here is given only
+        :data:`~.budget.REFIT_SAFETY`). A trial run here is given only
         :data:`~.plan.INLINE_SHARE` of the time left, as its estimate reads no
         fit; this one reads the trial's. Before, the refit had that share too:
         measured at 5e1e575 (abalone, 1 s, seed 0), the default's trial ended at
@@ -659,9 +659,9 @@ class Finisher:
 
     def _here_estimate(self, trial: TrialResult) -> float:
         """Expected seconds of ``trial``'s refit on all rows in this process (no
-        worker to start or answer: no overhead; :data:`~.budget.IN_PROCESS_REFIT_SAFETY`)."""
+        worker to start or answer: no overhead)."""
         return estimate_refit_seconds(trial.fit_seconds, self.train_rows, self.all_rows,
-                                      time_bounded=trial.time_bounded, in_process=True)
+                                      overhead=0.0, time_bounded=trial.time_bounded)
 
     def _holds(self, trial: TrialResult, refit) -> bool:
         """Whether ``refit`` (an :class:`~.evaluation.Refit` of ``trial``) learned at

@@ -489,7 +489,7 @@ def test_a_time_bounded_trials_refit_is_held_back_near_its_bound():
     assert finisher.reserve([network]) < finisher.reserve([trial])
     assert finisher._training_seconds(network) == pytest.approx(75.0)
     assert 1.0 < BOUNDED_REFIT_SAFETY < REFIT_SAFETY
-    assert estimate_refit_seconds(50.0, 1000, 1500, time_bounded=True, in_process=True) == \
+    assert estimate_refit_seconds(50.0, 1000, 1500, overhead=0.0, time_bounded=True) == \
         pytest.approx(75.0 * BOUNDED_REFIT_SAFETY)
 
 
@@ -524,14 +524,14 @@ def test_while_the_workers_are_not_up_the_reserve_is_a_refit_in_this_process():
                 for ready in (lambda: True, lambda: False))
     assert up._refit_estimate(best) > budget.remaining()
     assert up.reserve(ranked) == 0.0
-    here = estimate_refit_seconds(0.2, 80, 100, in_process=True)
+    here = estimate_refit_seconds(0.2, 80, 100, overhead=0.0)
     assert down.reserve(ranked) == pytest.approx(here)
     assert _finisher(y, splits, budget, "best").reserve(ranked) == 0.0  # no callable: up
 
 
 def test_while_the_workers_are_not_up_a_refit_here_may_take_all_the_time_left():
     """A refit in the fit's own process is expected from its trial's measured fit
-    (with IN_PROCESS_REFIT_SAFETY): it may take what is left, not a share of it as a trial
+    (with REFIT_SAFETY): it may take what is left, not a share of it as a trial
     run there does, and while the workers are not up the budget keeps only the
     margin their close needs then (none: it does not wait for them)."""
     from automl_estimators.budget import (
@@ -556,7 +556,7 @@ def test_while_the_workers_are_not_up_a_refit_here_may_take_all_the_time_left():
     assert budget.shutdown_margin() == STARTING_SHUTDOWN_MARGIN
     assert 1.0 - budget.remaining() == pytest.approx(STARTING_SHUTDOWN_MARGIN, abs=0.05)
     # a refit expected at 90 % of the time left: it runs here
-    fit_seconds = 0.9 * budget.remaining() / estimate_refit_seconds(1.0, 80, 100, in_process=True)
+    fit_seconds = 0.9 * budget.remaining() / estimate_refit_seconds(1.0, 80, 100, overhead=0.0)
     results = _history(y, splits, [[0.9] * 5])
     history = _kept((results[0], results[1], dataclasses.replace(
         results[2], fit_seconds=fit_seconds, model="fitted during search")))
@@ -564,35 +564,6 @@ def test_while_the_workers_are_not_up_a_refit_here_may_take_all_the_time_left():
     final = _finisher(y, splits, budget, "best").finish(history, refits, lambda c: c, "dummy")
     assert refits.asked == [("here", {"model": "m2"})]
     assert final.model == {"model": "m2"} and final.chosen.trial_id == 2
-
-
-def test_a_refit_here_is_expected_at_its_rows_without_the_workers_safety():
-    """In the fit's own process a refit is expected at its trial's fit scaled to the
-    rows, without REFIT_SAFETY: one thread, nothing beside it, at most
-    INLINE_MAX_SECONDS, and late by the allowance at worst. ames_housing at 1 s: a
-    0.3 s trial on 1472 of 2197 rows, 0.5 s left: 0.45 s expected, refit; with
-    the safety 0.56 s, and the model fitted on two thirds of the rows served."""
-    from automl_estimators.budget import REFIT_SAFETY, estimate_refit_seconds
-
-    class _Starting(_Recorder):
-        def ready(self, timeout=0.0):
-            return False
-
-        def refit_here(self, pipeline, training_seconds=None):
-            self.asked.append(("here", pipeline))
-            return Refit(pipeline, 0.0)
-
-    y, splits = _problem()
-    budget = Budget(1.0, workers_up=lambda: False)
-    left = budget.remaining()
-    fit_seconds = 0.95 * left / estimate_refit_seconds(1.0, 80, 100, in_process=True)
-    assert fit_seconds * (100 / 80) * REFIT_SAFETY > left  # the workers' estimate: too long
-    results = _history(y, splits, [[0.9] * 5])
-    history = _kept((results[0], results[1], dataclasses.replace(
-        results[2], fit_seconds=fit_seconds, model="fitted during search")))
-    refits = _Starting()
-    _finisher(y, splits, budget, "best").finish(history, refits, lambda c: c, "dummy")
-    assert refits.asked == [("here", {"model": "m2"})]
 
 
 def test_the_ensemble_reserve_is_the_parallel_refit_of_the_likely_members():
