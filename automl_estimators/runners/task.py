@@ -110,8 +110,8 @@ def early_stopping_within_reach(model, y) -> None:
     lower by 1-5 test rows, mean -0.0021: those configurations ran all their
     iterations, slowly, and won on validation more than on test."""
     step = last_step(model)
-    if step.get_params(deep=False).get("early_stopping") == "auto" and \
-            not early_stopping_split_possible(model, y):
+    if isinstance(step, HistGradientBoostingClassifier) and step.early_stopping == "auto" \
+            and not early_stopping_split_possible(model, y):
         step.set_params(early_stopping=False)
 
 
