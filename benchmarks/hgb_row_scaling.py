@@ -45,6 +45,7 @@ from common import (  # noqa: E402
     machine_line,
     read_rows,
     short_commit,
+    write_report,
 )
 from default_seconds import _best_seconds, shared_setup  # noqa: E402
 
@@ -166,8 +167,7 @@ def report():
         lines.append(f"| {r['dataset']} | {r['form']} | {r['rows']} | {r['all_rows']} "
                      f"| {r['seconds']:.3f} | {r['all_seconds']:.3f} | {r['measured']:.2f} "
                      f"| {r['linear']:.2f} | {r['node']:.2f} |")
-    OUT.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report(lines, OUT)
 
 
 def main(argv=None):
