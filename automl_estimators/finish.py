@@ -719,15 +719,20 @@ class Finisher:
             return fold_score(self.metric, self.task, self.y, self.splits, blend(
                 [t.predictions.values for t in members], weights, self.task))
 
+        # While the workers are not up (trials ran in this process as they started),
+        # the members are refit here, one at a time, as a single choice's short refit
+        # is (:meth:`_refit_here`): waiting for the workers would take the time left.
+        here = not evaluator.ready(0.0)
+        estimate = self._here_estimate if here else self._refit_estimate
         # A member refit already (started early, :meth:`refit_early`) costs nothing.
-        estimates = [0.0 if t.trial_id in done else self._refit_estimate(t)
-                     for t in selection.trials]
+        estimates = [0.0 if t.trial_id in done else estimate(t) for t in selection.trials]
         left = self.budget.remaining()
         deadline = time.monotonic() + left
-        workers = self._member_workers()
+        workers = 1 if here else self._member_workers()
+        within = min(left, INLINE_MAX_SECONDS) if here else left
 
         def fits(kept):
-            return (parallel_seconds([estimates[i] for i in kept], workers) <= left
+            return (parallel_seconds([estimates[i] for i in kept], workers) <= within
                     and not self.limits.violations(
                         Limits.combined(selection.trials[i].info for i in kept)))
 
@@ -762,9 +767,10 @@ class Finisher:
                                 " within the limits" if self.limits else "")
             return None
         parallel = min(size, workers)
-        self.reporter.phase("refitting an ensemble of %d trials on all %d rows, %d at a time "
+        self.reporter.phase("refitting an ensemble of %d trials on all %d rows, %d at a time%s "
                             "(validation %.4f vs single choice %.4f)", size, self.all_rows,
-                            parallel, score, best.score)
+                            parallel, " in this process: the workers are not up yet"
+                            if here else "", score, best.score)
         # unfitted: refit in workers, then named
         pipelines = [self._refit_pipeline(build, t) for t in trials]
         todo = [i for i in range(size) if trials[i].trial_id not in done]
@@ -776,7 +782,7 @@ class Finisher:
         refits = _refit_members(evaluator, [pipelines[i] for i in order], parallel, deadline,
                                 n_threads=max(1, threads // parallel),
                                 training_seconds=[self._training_seconds(trials[i])
-                                                  for i in order])
+                                                  for i in order], here=here)
         done.update((trials[i].trial_id, refit.model) for i, refit in zip(order, refits)
                     if refit.model is not None and self._holds(trials[i], refit))
         kept = [(t, w, done[t.trial_id], pipeline)
@@ -811,20 +817,27 @@ def _beat_dummy(history) -> list:
 
 
 def _refit_members(evaluator, pipelines, parallel: int, deadline: float, n_threads: int,
-                   training_seconds):
+                   training_seconds, here: bool = False):
     """Refits of ``pipelines`` on all rows (:meth:`.Evaluator.refit_many`, each with
     its ``training_seconds``), in order: all at once through the workers' queue when
     ``parallel`` is more than one, else one after another, each within what is left
-    of ``deadline`` (a :func:`time.monotonic` time); one not started for lack of
-    time is a failed :class:`~.evaluation.Refit`."""
+    of ``deadline`` (a :func:`time.monotonic` time), in this process when ``here``
+    (:meth:`.Evaluator.refit_here`, one thread); one not started for lack of time,
+    or failed here, is a failed :class:`~.evaluation.Refit`."""
     if parallel > 1:
         return evaluator.refit_many(pipelines, timeout=deadline - time.monotonic(),
                                     n_threads=n_threads, training_seconds=training_seconds)
     refits = []
     for pipeline, training in zip(pipelines, training_seconds):
         left = deadline - time.monotonic()
-        refits += (evaluator.refit_many([pipeline], timeout=left, n_threads=n_threads,
-                                        training_seconds=[training])
-                   if left > MIN_TRIAL_SECONDS else
-                   [Refit(None, error=f"not started: {max(left, 0.0):.1f}s left")])
+        if left <= MIN_TRIAL_SECONDS:
+            refits.append(Refit(None, error=f"not started: {max(left, 0.0):.1f}s left"))
+        elif here:
+            try:
+                refits.append(evaluator.refit_here(pipeline, training_seconds=training))
+            except RuntimeError as exc:
+                refits.append(Refit(None, error=str(exc)))
+        else:
+            refits += evaluator.refit_many([pipeline], timeout=left, n_threads=n_threads,
+                                           training_seconds=[training])
     return refits

@@ -306,11 +306,16 @@ class _StillStarting(_NoWorkers):
         return False
 
 
-def test_while_the_workers_start_the_strong_default_runs_and_is_refit_in_the_fit_s_process(
+def test_while_the_workers_start_the_default_and_its_stand_ins_run_and_are_refit_here(
         monkeypatch):
+    """Workers that never come up: the strong default runs in the fit's own process,
+    then the quick forest and the quick model in turn; the final model, an ensemble
+    of them on iris (it beats the default by more than the fold noise), is refit on
+    all rows here, not left waiting for the workers until the time is out."""
     from sklearn.datasets import load_iris
 
     from automl_estimators import AutoClassifier, evaluation
+    from automl_estimators.metalearning.warm_start import QUICK_FOREST_ORIGIN, QUICK_ORIGIN
 
     monkeypatch.setattr(evaluation, "PoolRunner", _StillStarting)
     X, y = load_iris(return_X_y=True)
@@ -319,7 +324,10 @@ def test_while_the_workers_start_the_strong_default_runs_and_is_refit_in_the_fit
     assert time.monotonic() - start < loaded_bound(6)
     trials = model.leaderboard_.set_index("trial")
     assert trials.loc[1, "status"] == "ok" and trials.loc[1, "model"] == "hist_gradient_boosting"
-    assert model.refit_ == "all rows" and model.best_config_ == trials.loc[1, "config"]
+    assert trials.loc[1, "origin"] == "default"
+    assert list(trials.loc[[2, 3], "origin"]) == [QUICK_FOREST_ORIGIN, QUICK_ORIGIN]
+    assert (trials.loc[[1, 2, 3], "status"] == "ok").all()
+    assert model.refit_ == "all rows" and model.ensemble_ is not None
     assert model.score(X, y) > 0.95
 
 
@@ -503,7 +511,7 @@ def test_a_fit_without_workers_on_data_too_large_for_its_stand_ins_searches_a_sa
 
     import automl_estimators
     from automl_estimators import plan, search_loop
-    from automl_estimators.metalearning.warm_start import SHORT_DEFAULT_ORIGIN
+    from automl_estimators.metalearning.warm_start import QUICK_ORIGIN, SHORT_DEFAULT_ORIGIN
 
     # a 2.5 s fit without workers, where the default's seconds grow with its rows (its
     # short form 2.6 s on all 4020 training rows, 1.65 s on 2578) and the forest never
@@ -528,9 +536,13 @@ def test_a_fit_without_workers_on_data_too_large_for_its_stand_ins_searches_a_sa
     assert f"search on {searched.search_rows} of 6000 rows (a 2.5s fit without workers: " \
            "the strong default's short form is expected in time" in searched.reason
     trials = model.leaderboard_.set_index("trial")
-    assert list(trials.index) == [1, 0]  # the short default, the dummy
+    # the short default, then the quick model on the same sample (the forest is never
+    # in time), and the dummy
+    assert sorted(trials.index) == [0, 1, 2]
     assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == SHORT_DEFAULT_ORIGIN
-    assert model.best_config_["model"] == "hist_gradient_boosting"
+    assert trials.loc[2, "status"] == "ok" and trials.loc[2, "origin"] == QUICK_ORIGIN
+    best = trials.index[0]  # the leaderboard's first: the higher validation score
+    assert model.best_config_ == trials.loc[best, "config"]
     assert model.score(X, y) > 0.8
 
 
@@ -607,6 +619,88 @@ def test_after_the_short_default_the_strong_default_keeps_its_place_in_a_worker(
     # (selection.strong_default, which also needs its predictions)
     assert min((r for r in history.results if r.origin == DEFAULT_ORIGIN),
                key=lambda r: r.trial_id).config == default.config
+
+
+class _UpAfterLooks(_ReadyAfterFirstLook):
+    """As its parent, but the worker is up only after ``looks`` looks (never with
+    ``has_workers`` False: a fit of a second), and the trials carry predictions, as a
+    strong default's must to count as one (:func:`~.selection.strong_default`)."""
+
+    def __init__(self, looks, has_workers=True):
+        super().__init__()
+        self.up_after, self.has_workers = looks, has_workers
+
+    def ready(self, timeout=0.0):
+        self.looks += 1
+        return self.has_workers and self.looks > self.up_after
+
+    def collect(self, future, **kwargs):
+        import dataclasses
+
+        from automl_estimators.scoring import Predictions
+
+        return dataclasses.replace(super().collect(future, **kwargs),
+                                   predictions=Predictions(np.zeros((3, 2))))
+
+
+def _inline_stand_ins(default_seconds=0.01):
+    """The strong default and its stand-ins, as ``inline_trials`` gives them."""
+    from automl_estimators.metalearning.warm_start import (
+        QUICK_FOREST_ORIGIN,
+        QUICK_ORIGIN,
+        SHORT_DEFAULT_ORIGIN,
+    )
+
+    default = Candidate({"model": "hgb", "max_iter": 100}, 1.0, "default")
+    return default, ((default, default_seconds),
+                     (Candidate({"model": "hgb", "max_iter": 32}, 1.0, SHORT_DEFAULT_ORIGIN),
+                      0.01),
+                     (Candidate({"model": "extra_trees"}, 1.0, QUICK_FOREST_ORIGIN), 0.02),
+                     (Candidate({"model": "naive_bayes"}, 1.0, QUICK_ORIGIN), 0.03))
+
+
+def _run_inline(evaluator, default, inline, later=(), default_seconds=0.01):
+    history, budget = History(), Budget(SLACK_BUDGET)
+    SearchLoop(Listed([]), evaluator, history, budget, Reporter(0, budget, "accuracy"),
+               lambda config, fidelity=1.0: (config, 1.0), str, lambda ranked, results: 0.0,
+               seed=7, inline=inline, default_seconds=default_seconds,
+               ).run([default, *later])
+    return history
+
+
+def test_without_workers_the_stand_ins_run_here_in_turn_after_the_strong_default():
+    """A fit without workers (a second) runs, after the strong default, the quick forest
+    and the quick model in its own process while each is expected in time (the
+    short form apart: the default it shortens succeeded), each its own trial and seed."""
+    default, inline = _inline_stand_ins()
+    evaluator = _UpAfterLooks(0, has_workers=False)
+    history = _run_inline(evaluator, default, inline)
+    assert [p["model"] for p in evaluator.here] == ["hgb", "extra_trees", "naive_bayes"]
+    assert evaluator.here[0]["max_iter"] == 100 and evaluator.submitted == []
+    assert [r.trial_id for r in history.results] == [1, 2, 3]
+
+
+def test_the_stand_ins_run_here_only_until_the_workers_are_up():
+    """While the workers start, the stand-ins run here after the strong default; once
+    they are up, the rest of the search goes to them."""
+    default, inline = _inline_stand_ins()
+    other = Candidate({"model": "forest"}, 1.0, "default")
+    evaluator = _UpAfterLooks(2)
+    _run_inline(evaluator, default, inline, later=[other])
+    assert [p["model"] for p in evaluator.here] == ["hgb", "extra_trees"]
+    assert [s["config"]["model"] for s in evaluator.submitted][0] == "forest"
+
+
+def test_a_stand_in_run_first_holds_back_no_strong_default_waiting_for_a_worker():
+    """Where the strong default is not expected in time here it waits for the workers;
+    the stand-in run in its place is the only trial here, so that none holds back
+    the default's start in a worker."""
+    default, inline = _inline_stand_ins(default_seconds=1000.0)
+    evaluator = _UpAfterLooks(3)
+    _run_inline(evaluator, default, inline, default_seconds=1000.0)
+    assert [p["model"] for p in evaluator.here] == ["hgb"]
+    assert evaluator.here[0]["max_iter"] == 32
+    assert evaluator.submitted[0]["config"] == default.config
 
 
 class _DefaultCrashes(_ReadyAfterFirstLook):

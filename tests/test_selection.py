@@ -261,7 +261,11 @@ def _finisher(y, splits, budget, rule, train_rows=80, all_rows=100, ensemble_siz
 
 
 class _Refits:
-    """An evaluator stand-in whose refit returns the configuration it was asked for."""
+    """An evaluator stand-in whose refit returns the configuration it was asked for;
+    its workers are up."""
+
+    def ready(self, timeout=0.0):
+        return True
 
     def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0, training_seconds=None):
         return Refit(pipeline, 0.0)
@@ -751,6 +755,37 @@ def test_ensemble_members_are_refit_longest_first_and_kept_in_their_order():
     assert [name for name, _ in final.model.estimators] == ["trial_2", "trial_3", "trial_4"]
     assert [m["model"] for m in final.model.members_] == ["m2", "m3", "m4"]
     np.testing.assert_allclose([w for _, w in final.members], [0.5, 0.3, 0.2])
+
+
+def test_while_the_workers_are_not_up_the_members_are_refit_here_one_at_a_time():
+    """Trials run in the fit's own process while the workers start can make an
+    ensemble: its members are refit there, the single choice first, those whose
+    refits here are expected within INLINE_MAX_SECONDS (the 5 s member is dropped),
+    rather than waiting for the workers until the time is out."""
+    from automl_estimators.plan import INLINE_MAX_SECONDS
+
+
+    class _Starting(_OrderedRefits):
+        def ready(self, timeout=0.0):
+            return False
+
+        def refit_here(self, pipeline, training_seconds=None):
+            self.single.append(pipeline)
+            return Refit(dict(pipeline, refit="here"), 0.0)
+
+    y, splits = _problem()
+    _, choice = _three_members(y, splits)
+    finisher = _ensembling(y, splits, Budget(60, workers_up=lambda: False), n_workers=2)
+    assert sum(finisher._here_estimate(t) for t in choice.trials) > INLINE_MAX_SECONDS
+    # the 5 s member's refit is 0.05 s now: all three are refit here
+    choice = dataclasses.replace(choice, trials=choice.trials[:2] + (dataclasses.replace(
+        choice.trials[2], fit_seconds=0.05),))
+    refits = _Starting()
+    final = finisher._ensemble(choice, refits, lambda config: config, {}, 1)
+    assert refits.order == []  # no worker asked
+    assert [m["model"] for m in refits.single] == ["m2", "m3", "m4"]
+    assert [trial_id for trial_id, _ in final.members] == [2, 3, 4]
+    assert all(m["refit"] == "here" for m in final.model.members_)
 
 
 def test_a_member_refit_serves_the_single_choice_when_the_ensemble_is_not_kept():
