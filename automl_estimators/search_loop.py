@@ -170,7 +170,10 @@ class SearchLoop:
         :data:`~.plan.INLINE_SHARE` of the search time left runs here; the others
         only when the strong default is not expected to end in a worker in that time
         either (:func:`~.plan.default_late`), and then the strong default stays first
-        in the queue for the workers. A trial here counts in ``max_trials``.
+        in the queue for the workers. Once the strong default ran here (or in a fit
+        without workers), the others follow in turn while the workers are not up
+        and each is expected in time (:meth:`_run_here`). A trial here counts in
+        ``max_trials``.
         Empty: every trial in a worker.
     default_seconds : float or None
         Expected seconds of the strong default's trial (``plan.default_seconds``).
