@@ -363,13 +363,13 @@ class SearchLoop:
             # inline_trials gives the queue's first candidate itself: identity tells it apart.
             candidate = next((c for c, seconds in self.inline
                               if seconds <= budget and (c is self._queue[0] or late)), None)
-        elif self._first_started or not self.evaluator.has_workers:
+        elif not self._pending and (self._first_started or not self.evaluator.has_workers):
             default_ok = strong_default(self.history.results) is not None
             candidate = next((c for c, seconds in self.inline
                               if seconds <= budget and c.origin not in self._ran_here
                               and not (default_ok and c.origin == SHORT_DEFAULT_ORIGIN)),
                              None)
-        else:  # the strong default waits for a worker: nothing here may hold it back
+        else:  # the strong default waits for (or runs in) a worker: nothing here beside it
             candidate = None
         if candidate is None:
             return False
