@@ -172,8 +172,9 @@ class SearchLoop:
         either (:func:`~.plan.default_late`), and then the strong default stays first
         in the queue for the workers. Once the strong default ran here (or in a fit
         without workers), the others follow in turn while the workers are not up
-        and each is expected in time (:meth:`_run_here`). A trial here counts in
-        ``max_trials``.
+        and each is expected in time (:meth:`_run_here`; not under ``max_trials``,
+        whose trials must not depend on when the workers come up). A trial here
+        counts in ``max_trials``.
         Empty: every trial in a worker.
     default_seconds : float or None
         Expected seconds of the strong default's trial (``plan.default_seconds``).
@@ -353,7 +354,9 @@ class SearchLoop:
         others in turn while each is expected in time, the short form apart when the
         default itself succeeded: time the fit would spend waiting for its workers.
         Measured at 32d3f42 (3 s, six small datasets): the search waited from the
-        default's end (0.4 s) to 1.6 s, then ended with nothing more run.
+        default's end (0.4 s) to 1.6 s, then ended with nothing more run. Not in a
+        fit bounded by ``max_trials``: which trials it runs must not depend on when
+        its workers come up (same ``random_state``, same leaderboard).
         """
         if not self._queue and self._started == 0 or self.evaluator.ready(0.0):
             return False
@@ -363,7 +366,8 @@ class SearchLoop:
             # inline_trials gives the queue's first candidate itself: identity tells it apart.
             candidate = next((c for c, seconds in self.inline
                               if seconds <= budget and (c is self._queue[0] or late)), None)
-        elif not self._pending and (self._first_started or not self.evaluator.has_workers):
+        elif (self.max_trials is None and not self._pending
+              and (self._first_started or not self.evaluator.has_workers)):
             default_ok = strong_default(self.history.results) is not None
             candidate = next((c for c, seconds in self.inline
                               if seconds <= budget and c.origin not in self._ran_here

@@ -239,7 +239,7 @@ def _hanging_trials(monkeypatch):
     # (when they are not up as the search begins, on a busy machine) cannot be stopped.
     from automl_estimators.search_loop import SearchLoop
 
-    monkeypatch.setattr(SearchLoop, "_run_first_here", lambda self, search_left: None)
+    monkeypatch.setattr(SearchLoop, "_run_here", lambda self, search_left: False)
     _replace_trials(monkeypatch, lambda n: Sleeper(seconds=60))
     return AutoClassifier(time_budget=6, n_jobs=2, search="smac", ensemble_size=1,
                           random_state=0), None

@@ -659,11 +659,11 @@ def _inline_stand_ins(default_seconds=0.01):
                      (Candidate({"model": "naive_bayes"}, 1.0, QUICK_ORIGIN), 0.03))
 
 
-def _run_inline(evaluator, default, inline, later=(), default_seconds=0.01):
+def _run_inline(evaluator, default, inline, later=(), default_seconds=0.01, max_trials=None):
     history, budget = History(), Budget(SLACK_BUDGET)
     SearchLoop(Listed([]), evaluator, history, budget, Reporter(0, budget, "accuracy"),
                lambda config, fidelity=1.0: (config, 1.0), str, lambda ranked, results: 0.0,
-               seed=7, inline=inline, default_seconds=default_seconds,
+               seed=7, inline=inline, default_seconds=default_seconds, max_trials=max_trials,
                ).run([default, *later])
     return history
 
@@ -689,6 +689,21 @@ def test_the_stand_ins_run_here_only_until_the_workers_are_up():
     _run_inline(evaluator, default, inline, later=[other])
     assert [p["model"] for p in evaluator.here] == ["hgb", "extra_trees"]
     assert [s["config"]["model"] for s in evaluator.submitted][0] == "forest"
+
+
+def test_under_max_trials_which_trials_run_does_not_depend_on_the_workers_start():
+    """A fit bounded by ``max_trials`` runs the same trials whenever its workers come
+    up (same ``random_state``, same leaderboard): after the strong default here, the
+    rest go to the workers, however long they take to start."""
+    default, inline = _inline_stand_ins()
+    other = Candidate({"model": "forest"}, 1.0, "default")
+    runs = []
+    for looks in (1, 3):
+        evaluator = _UpAfterLooks(looks)
+        history = _run_inline(evaluator, default, inline, later=[other], max_trials=2)
+        assert [p["model"] for p in evaluator.here] == ["hgb"]
+        runs.append([r.config for r in sorted(history.results, key=lambda r: r.trial_id)])
+    assert runs[0] == runs[1] == [default.config, other.config]
 
 
 def test_a_stand_in_run_first_holds_back_no_strong_default_waiting_for_a_worker():
