@@ -373,7 +373,7 @@ class SearchLoop:
                               if seconds <= budget and c.origin not in self._ran_here
                               and not (default_ok and c.origin == SHORT_DEFAULT_ORIGIN)),
                              None)
-        else:  # the strong default waits for (or runs in) a worker: nothing here beside it
+        else:  # under max_trials; or the strong default waits for (or runs in) a worker
             candidate = None
         if candidate is None:
             return False
