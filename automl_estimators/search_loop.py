@@ -231,7 +231,6 @@ class SearchLoop:
         self._first_started = False  # whether the queue's first (the strong default) ran
         self._exhausted = False
         self._late_proposals = 0  # proposals not started in a row for being late (_late)
-        self._ran_here: set = set()  # origins of the inline trials run in this process
         # Run here in place of the strong default (its short form, the quick forest or model):
         # a model of theirs held does not stop the workers' trials sending theirs.
         self._stand_ins = {c.origin for c, _ in self.inline
@@ -358,7 +357,7 @@ class SearchLoop:
         fit bounded by ``max_trials``: which trials it runs must not depend on when
         its workers come up (same ``random_state``, same leaderboard).
         """
-        if not self._queue and self._started == 0 or self.evaluator.ready(0.0):
+        if (not self._queue and self._started == 0) or self.evaluator.ready(0.0):
             return False
         budget = INLINE_SHARE * search_left
         if self._started == 0:
@@ -370,7 +369,7 @@ class SearchLoop:
               and (self._first_started or not self.evaluator.has_workers)):
             default_ok = strong_default(self.history.results) is not None
             candidate = next((c for c, seconds in self.inline
-                              if seconds <= budget and c.origin not in self._ran_here
+                              if seconds <= budget and not self.history.seen(c.config, c.fidelity)
                               and not (default_ok and c.origin == SHORT_DEFAULT_ORIGIN)),
                              None)
         else:  # under max_trials; or the strong default waits for (or runs in) a worker
@@ -380,7 +379,6 @@ class SearchLoop:
         if self._queue and candidate is self._queue[0]:
             self._queue.pop(0)
             self._first_started = True
-        self._ran_here.add(candidate.origin)
         self.history.mark(candidate.config, candidate.fidelity)
         pipeline, row_share = self._build(candidate)
         self._started += 1
