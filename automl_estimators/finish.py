@@ -255,8 +255,9 @@ class Finisher:
         are given, no more than the refit of the choice the rule makes from them
         (:meth:`_confirmed_reserve`), and no less than the one refit.
         Nothing while only the dummy is held: there is nothing to refit. Nothing
-        either when the best's refit can no longer finish in the time left and its
-        model as fitted during search is held: that model serves (:meth:`_refit`),
+        either when the best's refit could not finish in the time left when its trial
+        ended (:meth:`_left_when_ended`) and its model as fitted during search is
+        held: that model serves (:meth:`_refit`),
         and stopping the search would only waste the time (measured: a 120 s search
         of networks on MNIST-1D stopped at 51 s for a network's refit it then could
         not run, and the fit ended there).
@@ -276,7 +277,7 @@ class Finisher:
             here = self._here_estimate(best)
             if here <= INLINE_MAX_SECONDS:
                 once = min(once, here)
-        if once > self.budget.remaining():
+        if once > self._left_when_ended(best):
             if self._partial_refit_possible():
                 # No refit on all rows can finish any more: hold back time for one on
                 # part of the rows when that much allows one worth it, else none (the
@@ -295,6 +296,19 @@ class Finisher:
         # Never below the best's one refit: a choice made before the latest best
         # came in does not know its refit.
         return guess if confirmed is None else max(once, min(guess, confirmed))
+
+    def _left_when_ended(self, trial) -> float:
+        """Seconds the fit had left when ``trial`` ended (the time left now where its
+        end is not known). Whether the best trial's refit can still finish is read
+        there, not now: the search stops when the time left is the reserve held for
+        that refit, so read now, the answer would turn to no as the search ends (by
+        however late the loop woke to end it), the reserve drop, and the search run
+        on into the time held. The search also held back a poll of the loop,
+        0.5 s, until 2dcc4a8, which hid that."""
+        ended = trial.started_at + trial.duration
+        if not math.isfinite(ended):
+            return self.budget.remaining()
+        return self.budget.total - ended - self.budget.shutdown_margin()
 
     def _ensemble_reserve(self, once: float, members) -> float:
         """``once`` (the single choice's refit) and the excess over it of the parallel
@@ -347,9 +361,10 @@ class Finisher:
         if self._early is not None or self._partial_refit_possible():
             return
         best = next(iter(_beat_dummy(history)), None)
-        left = self.budget.remaining()
-        if best is None or self._refit_estimate(best) > left:
+        # started where the search held back time for it (reserve)
+        if best is None or self._refit_estimate(best) > self._left_when_ended(best):
             return
+        left = self.budget.remaining()
         # The default's trial holds one of the workers' cores.
         threads = max(1, self._threads(history)[1] - 1)
         self.reporter.phase("refitting trial %d on all %d rows while the strong default's "

@@ -250,8 +250,16 @@ class SearchLoop:
     # ------------------------------------------------------------ the clock
     def _search_left(self) -> float:
         reserve = self.reserve(self._refit_candidates(), self.history.results)
-        # Stop a little before the estimate: cancelling and collecting take time too.
-        return self.budget.search_remaining(reserve + POLL_SECONDS if reserve > 0 else 0.0)
+        # While the workers are not up, trials run in this process, without a limit:
+        # one longer than expected ends the search late, and a poll more is held
+        # back for that. Once they are up, the reserve alone: the loop wakes at the
+        # search time's end (its waits end there; the trials' limits end by then),
+        # and cancelling a running trial (its worker replaced) is in the refit's
+        # estimate (budget.REFIT_OVERHEAD). Measured at 2dcc4a8, which held the poll
+        # throughout (benchmarks/finish_reserve_probe.py, 5 s): the finishing step
+        # took 0.14-0.66 s of the 1.3-1.8 s held, beside the poll.
+        late = POLL_SECONDS if reserve > 0 and self.budget.workers_starting() else 0.0
+        return self.budget.search_remaining(reserve + late)
 
     def _refit_candidates(self) -> list:
         """The ranked trials the finishing step may hold time back to refit: all but a

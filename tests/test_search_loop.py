@@ -360,7 +360,11 @@ def test_a_fit_too_short_for_workers_starts_none_and_ends_when_its_trial_is_refi
     trials = model.leaderboard_.set_index("trial")
     assert list(trials.index) in ([1, 0], [0])  # the default's trial (if in time), the dummy
     if model.refit_ != "dummy":
-        assert trials.loc[1, "status"] == "ok" and model.refit_ == "all rows"
+        # refit here on all rows when that is expected in the time left; on a loaded
+        # machine (this test beside another test process, -n 2) it may not be, and
+        # the default's model as fitted during search serves (seen at 2dcc4a8)
+        assert trials.loc[1, "status"] == "ok"
+        assert model.refit_ in ("all rows", "search-time model")
         assert model.score(X, y) > 0.9
     # what the workers' absence changes: nothing waited for them
     assert not any(r.status == "cancelled" for r in model.leaderboard_.itertuples())
