@@ -8,8 +8,7 @@ Each fit runs in this process on the seed's 75/25 split (as the peers benchmark
 splits), ``n_jobs=2``, at the given budget. Recorded per fit: when the search
 loop last read its clock (its end, to a poll), the reserve it held then
 (``Finisher.reserve``; the loop also keeps ``search_loop.POLL_SECONDS`` and the
-budget its shutdown margin), the seconds from there to the finishing step's start
-(cancelling the running trials), the seconds ``Finisher.finish`` took and what it
+budget its shutdown margin), the seconds ``Finisher.finish`` took and what it
 ended on (and whether it kept a model as fitted during search for want of time to
 refit it), the seconds from its end to ``fit``'s return, and ``fit_time_``.
 ``--busy N`` runs every fit beside N processes that keep a core busy each (a
@@ -66,7 +65,6 @@ def probe(name, budget, seed):
 
     def timed_finish(finisher, *args, **kwargs):
         started = time.monotonic()
-        seen["cancel_s"] = finisher.budget.elapsed() - seen["search_end"]
         final = finish_step(finisher, *args, **kwargs)
         seen["finish_s"] = time.monotonic() - started
         seen["finish_end"] = finisher.budget.elapsed()
@@ -118,17 +116,16 @@ def main(argv=None):
              f"--datasets {args.datasets} --seeds {args.seeds} --busy {args.busy}`, the "
              f"package at {short_commit(package)} ({package}); {machine_line()}; "
              f"{args.busy} busy processes beside each fit. The loop's poll is "
-             f"{search_loop.POLL_SECONDS} s. Cancel: from the search's end to the finishing "
-             "step's start; after: from the finishing step's end to `fit`'s return "
-             "(closing, the attributes); kept: the finishing step kept a model as fitted "
-             "during search, refit part of the rows, or left the chosen ensemble unrefit, "
-             "for want of time.", "",
-             "| budget s | dataset | seed | search end s | reserve s | cancel s "
+             f"{search_loop.POLL_SECONDS} s. After: from the finishing step's end to "
+             "`fit`'s return (closing, the attributes); kept: the finishing step kept a "
+             "model as fitted during search, refit part of the rows, or left the chosen "
+             "ensemble unrefit, for want of time.", "",
+             "| budget s | dataset | seed | search end s | reserve s "
              "| finishing step s | after s | final | kept | fit_time_ s | unused s | trials |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|"]
+             "|---:|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['budget']:g} | {r['dataset']} | {r['seed']} | {r['search_end']:.2f} "
-                     f"| {r['reserve']:.2f} | {r['cancel_s']:.2f} | {r['finish_s']:.2f} "
+                     f"| {r['reserve']:.2f} | {r['finish_s']:.2f} "
                      f"| {r['after_s']:.2f} | {r['final']} | {r['kept']} "
                      f"| {r['fit_s']:.2f} | {r['budget'] - r['fit_s']:.2f} | {r['trials']} |")
     for budget in args.budgets.split(","):
