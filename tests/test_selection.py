@@ -2,6 +2,7 @@
 histories whose per-fold accuracies are set exactly."""
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
@@ -568,6 +569,31 @@ def test_while_the_workers_are_not_up_a_refit_here_may_take_all_the_time_left():
     final = _finisher(y, splits, budget, "best").finish(history, refits, lambda c: c, "dummy")
     assert refits.asked == [("here", {"model": "m2"})]
     assert final.model == {"model": "m2"} and final.chosen.trial_id == 2
+
+
+def test_the_reserve_for_the_best_s_refit_holds_as_the_search_time_ends():
+    """Whether the best trial's refit can still finish is read at the time its trial
+    ended: the search stops when the time left is that refit's reserve, so read as
+    time passes, it would turn to no just as the search ends (by however late the
+    loop woke), the reserve would drop to nothing and the search run on into the
+    time held for the refit (seen once the loop stopped holding a poll beside it)."""
+    from automl_estimators.budget import SHUTDOWN_MARGIN
+
+    y, splits = _problem()
+    results = _history(y, splits, [[0.9] * 5])
+    best = dataclasses.replace(results[2], fit_seconds=0.5, model="fitted during search",
+                               started_at=6.0, duration=1.0)
+    budget = Budget(10.0, start=time.monotonic() - 9.0)  # 0.7 s left now
+    finisher = _finisher(y, splits, budget, "best")
+    once = finisher._refit_estimate(best)
+    assert budget.remaining() < once < 10.0 - 7.0 - SHUTDOWN_MARGIN
+    assert finisher.reserve([best, results[1], results[0]]) == pytest.approx(once)
+    # a best that ended with less left than its refit needs: its search-time model
+    # serves, nothing is held back (and, without that model, its refit is tried)
+    late = dataclasses.replace(best, started_at=8.0)  # ended with 0.7 s left
+    assert finisher.reserve([late, results[1], results[0]]) == 0.0
+    assert finisher.reserve([dataclasses.replace(late, model=None), results[1],
+                             results[0]]) == pytest.approx(once)
 
 
 def test_the_ensemble_reserve_is_the_parallel_refit_of_the_likely_members():
