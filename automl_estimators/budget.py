@@ -62,7 +62,12 @@ class Budget:
     def remaining(self) -> float:
         """Seconds left before the end of the budget (may be negative), less the time
         closing the workers and building the attributes take."""
-        return self.total - self.elapsed() - self.shutdown_margin()
+        return self.remaining_at(self.elapsed())
+
+    def remaining_at(self, elapsed: float) -> float:
+        """:meth:`remaining` as it was (or will be) ``elapsed`` seconds into the fit,
+        with the shutdown margin it keeps now."""
+        return self.total - elapsed - self.shutdown_margin()
 
     def workers_starting(self) -> bool:
         """Whether the trial workers are not up yet (``workers_up`` set and says no)."""

@@ -305,10 +305,9 @@ class Finisher:
         however late the loop woke to end it), the reserve drop, and the search run
         on into the time held. The search also held back a poll of the loop,
         0.5 s, until 2dcc4a8, which hid that."""
-        ended = trial.started_at + trial.duration
-        if not math.isfinite(ended):
-            return self.budget.remaining()
-        return self.budget.total - ended - self.budget.shutdown_margin()
+        ended = trial.ended_at
+        return self.budget.remaining_at(ended if math.isfinite(ended) else
+                                        self.budget.elapsed())
 
     def _ensemble_reserve(self, once: float, members) -> float:
         """``once`` (the single choice's refit) and the excess over it of the parallel

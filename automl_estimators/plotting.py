@@ -45,7 +45,7 @@ def _axes(ax, size):
 
 def _ended_at(result) -> float:
     """Seconds into the fit when a trial ended (submitted + duration)."""
-    end = result.started_at + result.duration
+    end = result.ended_at
     return float(end if math.isfinite(end) else result.started_at)
 
 

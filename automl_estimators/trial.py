@@ -148,6 +148,12 @@ class TrialResult:
         return self.status == Status.OK
 
     @property
+    def ended_at(self) -> float:
+        """Seconds into the fit when it ended (``started_at`` + ``duration``; NaN
+        where either is unknown)."""
+        return self.started_at + self.duration
+
+    @property
     def time_bounded(self) -> bool:
         """Whether its model trained within a time bound (:data:`TIME_BOUNDED`)."""
         return bool(self.info.get(TIME_BOUNDED))

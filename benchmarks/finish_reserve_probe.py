@@ -7,10 +7,11 @@ finishing step when it stops, against what that step then takes.
 Each fit runs in this process on the seed's 75/25 split (as the peers benchmark
 splits), ``n_jobs=2``, at the given budget. Recorded per fit: when the search
 loop last read its clock (its end, to a poll), the reserve it held then
-(``Finisher.reserve``; the loop also keeps ``search_loop.POLL_SECONDS`` and the
-budget its shutdown margin), the seconds ``Finisher.finish`` took and what it
-ended on (and whether it kept a model as fitted during search for want of time to
-refit it), the seconds from its end to ``fit``'s return, and ``fit_time_``.
+(``Finisher.reserve``; the budget also keeps its shutdown margin, and the loop
+``search_loop.POLL_SECONDS`` while the workers are not up), the seconds
+``Finisher.finish`` took and what it ended on (and whether it kept a model as
+fitted during search for want of time to refit it), the seconds from its end to
+``fit``'s return, and ``fit_time_``.
 ``--busy N`` runs every fit beside N processes that keep a core busy each (a
 loaded machine). The package is the one ``automl_estimators`` imports (set
 ``PYTHONPATH`` to probe another checkout); the report names its commit. It goes
