@@ -27,7 +27,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import data, plotting
+from . import data, host_speed, plotting
 from .budget import MIN_TRIAL_SECONDS, Budget
 from .cores import resolve_n_jobs
 from .ensemble import ENSEMBLE_SIZE
@@ -279,7 +279,8 @@ class _AutoBase(BaseEstimator):
                          time_budget=float(self.time_budget),
                          per_trial_time_limit=self.per_trial_time_limit, search=self.search,
                          neural=neural, image_shape=self.image_shape,
-                         torch_available=torch_available, cuda_available=cuda_available)
+                         torch_available=torch_available, cuda_available=cuda_available,
+                         host_slowdown=self._host_slowdown())
         space = Space(task, sparse=profile.sparse, n_features=profile.n_features,
                       has_categorical=profile.has_categorical, include=self.include,
                       exclude=self.exclude, seed=seed, neural=plan.neural,
@@ -449,6 +450,13 @@ class _AutoBase(BaseEstimator):
             raise ValueError("n_jobs=0 would run no trial; use a positive number of trials "
                              "at once, -1 for all cores, or None for one.")
         return min(resolve_n_jobs(self.n_jobs), cpu_count())
+
+    def _host_slowdown(self) -> float:
+        """How many times slower than the plan's cost models' host this machine runs now
+        (:func:`~.host_speed.slowdown`), measured for a fit the clock bounds; 1 under
+        ``max_trials``, whose trials do not depend on the machine's speed (see
+        ``random_state``)."""
+        return host_speed.slowdown() if self.max_trials is None else 1.0
 
     def _neural_setting(self):
         """``neural``, where ``include`` naming ``neural_network`` asks for networks:

@@ -278,18 +278,25 @@ class SearchPlan:
     # (spaces.native_default), run before the short form when the one-hot default
     # would take too long; None: never (no categorical columns, or too long).
     native_inline_seconds: float | None = None
+    # How many times slower than the cost models' host the machine ran at the fit's
+    # start (host_speed.slowdown; 1: as fast or faster, or not measured): the expected
+    # seconds above are multiplied by it.
+    host_slowdown: float = 1.0
 
 
 def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=60.0,
               per_trial_time_limit=None, search="auto", neural=False, image_shape=None,
-              torch_available=False, cuda_available=False) -> SearchPlan:
+              torch_available=False, cuda_available=False, host_slowdown=1.0) -> SearchPlan:
     """Choose resampling, rows, strategy, fidelities, trial limit and neural branch.
 
     ``search`` is the estimator's parameter: a name or a settings object. Fidelities
     are chosen for settings that use them (``uses_fidelities``; their
     ``multi_fidelity``, when not ``"auto"``, overrides the policy's). ``neural``
     is the estimator's parameter (``"auto"``, True, False); ``torch_available``
-    and ``cuda_available`` describe the machine (the caller checks them).
+    and ``cuda_available`` describe the machine (the caller checks them), and
+    ``host_slowdown`` how many times slower than the cost models' host it runs now
+    (:func:`~.host_speed.slowdown`): the expected seconds of the trials in the fit's own
+    process are multiplied by it.
     """
     n = profile.n_rows
     search_rows = min(n, SEARCH_ROWS) if n > ROW_CAP else n
@@ -333,7 +340,8 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     train_rows = search_rows * ((folds - 1) / folds if resampling == "cv" else 1 - fraction)
     workers = time_budget >= WORKERLESS_BUDGET
     if not (workers or use_neural or resampling == "cv"):
-        sample = _workerless_sample(profile, search_rows, fraction, time_budget)
+        sample = _workerless_sample(profile, search_rows, fraction, time_budget,
+                                    host_slowdown)
         if sample is not None:
             search_rows, stand_in = sample
             train_rows = search_rows * (1 - fraction)
@@ -356,13 +364,14 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
         multi_fidelity, min_fidelity = "off", 1.0
     reason += f"; neural branch {'on' if use_neural else 'off'} ({neural_reason})"
     n_fits = folds if resampling == "cv" else 1
-    inline, native, short = (None, None, None) if use_neural else (
-        estimate(n_fits, train_rows, profile)
+    inline, native, short, forest, quick = (None,) * 5 if use_neural else (
+        _slower(estimate(n_fits, train_rows, profile), host_slowdown)
         for estimate in (_profile_default_seconds, _native_default_seconds,
-                         _short_default_seconds))
-    forest, quick = (None, None) if use_neural else (
-        estimate(n_fits, train_rows, profile)
-        for estimate in (estimate_forest_seconds, estimate_quick_seconds))
+                         _short_default_seconds, estimate_forest_seconds,
+                         estimate_quick_seconds))
+    if host_slowdown > 1.0:
+        reason += (f"; this machine runs the reference {host_slowdown:.2f}x slower than the "
+                   "cost models' host: in-process trials expected that much longer")
     workers_note = "" if workers else (
         f"; no trial workers (a {time_budget:g}s budget ends before they could start, "
         f"~{WORKER_START_SECONDS:g}s, and run a trial)")
@@ -370,19 +379,26 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
                       reason + cap_note + workers_note, use_neural, _inline(inline),
                       _inline(short), inline, _inline(forest), _inline(quick), workers,
-                      _inline(native))
+                      _inline(native), host_slowdown)
 
 
-def _workerless_sample(profile, search_rows: int, fraction: float, time_budget: float):
+def _slower(seconds: float | None, host_slowdown: float) -> float | None:
+    """Expected ``seconds`` on a host ``host_slowdown`` times slower; None stays None."""
+    return None if seconds is None else seconds * host_slowdown
+
+
+def _workerless_sample(profile, search_rows: int, fraction: float, time_budget: float,
+                       host_slowdown: float = 1.0):
     """(search rows, stand-in) of the sample a fit without workers searches on, a
     holdout of ``fraction`` of them (see :data:`WORKERLESS_MIN_ROWS`): the most training
     rows at which the strong default with native categorical splits (where the data
     has categorical columns), its short form or the quick forest is expected within
-    :data:`INLINE_SHARE` of the search time, whichever gets more; None where one
+    :data:`INLINE_SHARE` of the search time, whichever gets more (on a host
+    ``host_slowdown`` times slower than the cost models'); None where one
     is expected in time on all ``search_rows`` already, neither on
     :data:`WORKERLESS_MIN_ROWS`, or the sample would hold them all."""
     train_rows = search_rows * (1 - fraction)
-    seconds = INLINE_SHARE * (time_budget - SHUTDOWN_MARGIN)
+    seconds = INLINE_SHARE * (time_budget - SHUTDOWN_MARGIN) / host_slowdown
     stand_ins = (() if profile.sparse else (  # HistGradientBoosting takes dense data only
         ("strong default with native categorical splits", _native_default_seconds),
         ("strong default's short form", _short_default_seconds))) + (

@@ -62,10 +62,10 @@ SYNTHETIC = RESULTS / "default_seconds_synthetic.csv"
 SHARED = RESULTS / "default_seconds_shared.csv"
 OUT = RESULTS / "default_seconds.md"
 SYNTHETIC_FIELDS = ("run", "kind", "mix", "rows", "columns", "bins", "trees", "iterations",
-                    "seconds", "tree_seconds")
+                    "seconds", "tree_seconds", "reference")
 SHARED_FIELDS = ("dataset", "task", "form", "fits", "train_rows", "columns", "model_columns",
                  "model_bins", "classes", "iterations", "seconds", "expected", "by_cells",
-                 "by_nodes")
+                 "by_nodes", "reference")
 ROWS = (100, 300, 1000, 3000, 10000, 30000)
 COLUMNS = (2, 8, 30, 100, 300)
 MAX_CELLS = 3_000_000
@@ -93,9 +93,10 @@ def synthetic_rows(run):
     ``run``-th time."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    rows_out = []
+    from automl_estimators import host_speed
     from automl_estimators.plan import column_bins
 
+    rows_out = []
     for rows, columns, kind, X, y, mix in synthetic_cases(MIXES):
         if kind == "regression":
             model, trees = HistGradientBoostingRegressor(), 1
@@ -109,12 +110,14 @@ def synthetic_rows(run):
             model.fit(X, y)
             model.predict(X[: rows // 2])
 
+        reference = host_speed.reference_seconds()
         seconds = _best_seconds(fit)
         bins = sum(column_bins(len(np.unique(column))) for column in X.T)
         rows_out.append(dict(run=run, kind=kind, mix=mix, rows=rows, columns=columns,
                              bins=bins, trees=trees,
                              iterations=model.n_iter_, seconds=round(seconds, 5),
-                             tree_seconds=seconds / model.n_iter_ / trees))
+                             tree_seconds=seconds / model.n_iter_ / trees,
+                             reference=round(reference, 5)))
         print(rows_out[-1], flush=True)
     return rows_out
 
@@ -223,13 +226,14 @@ def shared_rows(names):
     """The package's default trial on each shared dataset, and that of its form with
     native categorical splits where the data has categorical columns (see the module
     doc)."""
-    from automl_estimators import plan
+    from automl_estimators import host_speed, plan
     from automl_estimators.spaces import native_default
     from automl_estimators.spaces.components import DEFAULT_MODEL
 
     rows_out = []
     for name in names:
         entry, X, y, profile, space, fit_plan, splits = shared_setup(name)
+        reference = host_speed.reference_seconds()
         forms = [("one_hot", space.default_config(DEFAULT_MODEL), False)]
         if profile.categorical and (native := native_default(space)) is not None:
             forms.append(("native", native, True))
@@ -252,9 +256,17 @@ def shared_rows(names):
                 train_rows=train_rows, columns=profile.n_features, model_columns=columns,
                 model_bins=bins, classes=classes, iterations=int(np.mean(iterations)),
                 seconds=round(seconds, 4), expected=round(expected, 4),
-                by_cells=round(by_cells, 4), by_nodes=round(by_nodes, 4)))
+                by_cells=round(by_cells, 4), by_nodes=round(by_nodes, 4),
+                reference=round(reference, 5)))
             print(rows_out[-1], flush=True)
     return rows_out
+
+
+def _slowdown(row):
+    """A shared row's host slowdown as a fit reads it (:func:`host_speed.slowdown`)."""
+    from automl_estimators import host_speed
+
+    return host_speed.slowdown(float(row["reference"]))
 
 
 def _ratios(rows, column):
@@ -262,7 +274,7 @@ def _ratios(rows, column):
 
 
 def report():
-    from automl_estimators import plan
+    from automl_estimators import host_speed, plan
 
     lines = ["# The strong default's expected seconds against measured", "",
              f"Written by `python benchmarks/default_seconds.py --report` from "
@@ -315,15 +327,31 @@ def report():
                 lines.append(f"| {form} | {label} / measured | {r.min():.2f} | "
                              f"{np.median(r):.2f} | {r.max():.2f} | {(r < 1).sum()} of "
                              f"{len(r)} |")
+            timed = [r for r in of_form if r.get("reference")]
+            if timed:
+                r = _ratios(timed, "expected") * np.array([_slowdown(r) for r in timed])
+                lines.append(f"| {form} | expected x host slowdown / measured | "
+                             f"{r.min():.2f} | {np.median(r):.2f} | {r.max():.2f} | "
+                             f"{(r < 1).sum()} of {len(r)} |")
+        references = [float(r["reference"]) for r in shared if r.get("reference")]
+        if references:
+            lines += ["", f"*host slowdown*: the reference workload's seconds "
+                      f"(`host_speed.reference_seconds`, timed before each dataset: median "
+                      f"{np.median(references):.4f}, {min(references):.4f}-"
+                      f"{max(references):.4f}) over `host_speed.REFERENCE_SECONDS` "
+                      f"({host_speed.REFERENCE_SECONDS:g}), clipped as a fit clips it "
+                      "(`host_speed.slowdown`): the factor a fit on this machine multiplies "
+                      "the plan's estimates by."]
         lines += ["", "| dataset | form | fits | train rows | columns | model columns | "
                   "model bins | classes | iterations | measured s | expected s | "
-                  "by cells s | by nodes s |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "by cells s | by nodes s | reference s |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in shared:
-            lines.append("| " + " | ".join(str(r[k]) for k in (
+            lines.append("| " + " | ".join(str(r.get(k)) if r.get(k) not in (None, "") else "—"
+                                           for k in (
                 "dataset", "form", "fits", "train_rows", "columns", "model_columns",
                 "model_bins", "classes", "iterations", "seconds", "expected", "by_cells",
-                "by_nodes")) + " |")
+                "by_nodes", "reference")) + " |")
     write_report(lines, OUT)
 
 

@@ -670,3 +670,47 @@ def test_columns_of_few_values_are_expected_to_cost_less():
     assert plan.default_seconds == pytest.approx(estimate_default_seconds(
         1, 30_000 * (1 - DEFAULT_HOLDOUT), 40, 0, model_columns=columns, model_bins=bins))
     assert hgb_tree_seconds(2000, 40, bins=40 * 6) < hgb_tree_seconds(2000, 40)
+
+
+def test_a_slower_host_multiplies_every_in_process_estimate():
+    """On a machine slower than the cost models' host (host_speed.slowdown), every
+    trial the fit's own process may run is expected that many times longer: one in
+    time on the cost models' host is not on one three times slower, and the reason
+    says why. Found: car at 3 s, its native default expected at 1.92 s, took
+    3.1-3.5 s on a host 1.7-3.5x slower (session 39), past the budget's allowance."""
+    data = categorical_profile(600, numeric=4, categorical=3, levels=5,
+                               task="classification")
+    fields = ("default_seconds", "native_inline_seconds", "short_inline_seconds",
+              "forest_inline_seconds", "quick_inline_seconds")
+    base = make_plan(data, time_budget=10)
+    slow = make_plan(data, time_budget=10, host_slowdown=2.5)
+    assert all(getattr(base, field) is not None for field in fields)
+    for field in fields:
+        assert getattr(slow, field) == pytest.approx(2.5 * getattr(base, field))
+    assert base.host_slowdown == 1.0 and "slower than" not in base.reason
+    assert slow.host_slowdown == 2.5
+    assert "runs the reference 2.50x slower than the cost models' host" in slow.reason
+    # past INLINE_MAX_SECONDS once multiplied: never in the fit's own process
+    seconds = base.inline_seconds
+    assert seconds < INLINE_MAX_SECONDS
+    slower = make_plan(data, time_budget=10, host_slowdown=1.01 * INLINE_MAX_SECONDS / seconds)
+    assert slower.inline_seconds is None
+    assert slower.default_seconds == pytest.approx(1.01 * INLINE_MAX_SECONDS)
+
+
+def test_a_fit_of_a_second_on_a_slower_host_searches_on_fewer_rows():
+    """The workerless sample is sized for the stand-in's time on this host: a host
+    twice as slow gets the rows one expected in the same time there."""
+    from automl_estimators.budget import SHUTDOWN_MARGIN
+    from automl_estimators.plan import INLINE_SHARE, WORKERLESS_MIN_ROWS
+
+    data = profile(50_000, n_features=80)
+    base = make_plan(data, time_budget=1)
+    slow = make_plan(data, time_budget=1, host_slowdown=2.0)
+    # the short form in time on every search row here, on about a quarter of them there
+    assert WORKERLESS_MIN_ROWS < slow.search_rows < base.search_rows == SEARCH_ROWS
+    # the stand-in expected in time on the slower host's sample
+    seconds = INLINE_SHARE * (1 - SHUTDOWN_MARGIN)
+    candidates = [s for s in (slow.native_inline_seconds, slow.short_inline_seconds,
+                              slow.forest_inline_seconds) if s is not None]
+    assert candidates and min(candidates) <= seconds * 1.01
