@@ -3,7 +3,7 @@
 Every deadline in a fit derives from one :class:`Budget` started when ``fit``
 is entered: the search stops early enough to leave the refit its reserve, and
 the refit itself runs under a hard limit, so a fit ends within
-``time_budget + max(1 s, 5 %)``.
+``time_budget + max(1 s, 5 %)`` (:func:`allowance`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,15 @@ BOUNDED_REFIT_SAFETY = 1.1
 REFIT_OVERHEAD = 0.5
 # A trial shorter than this is not worth starting.
 MIN_TRIAL_SECONDS = 0.2
+# The promise: a fit ends within time_budget + max(ALLOWANCE_SECONDS,
+# ALLOWANCE_SHARE x time_budget) (allowance).
+ALLOWANCE_SECONDS = 1.0
+ALLOWANCE_SHARE = 0.05
+
+
+def allowance(time_budget: float) -> float:
+    """Seconds past ``time_budget`` a fit may end: ``max(1 s, 5 %)``."""
+    return max(ALLOWANCE_SECONDS, ALLOWANCE_SHARE * time_budget)
 
 
 @dataclass

@@ -391,6 +391,7 @@ class _AutoBase(BaseEstimator):
                        return_models=plan.return_models, limits=limits,
                        interrupts=interrupts, inline=inline,
                        default_seconds=plan.default_seconds,
+                       host_slowdown=plan.host_slowdown,
                        only_time_bounded=(STRATEGIES[plan.strategy].networks_only
                                           or set(space.models) == {NEURAL}),
                        refit_early=partial(finisher.refit_early, history, evaluator,

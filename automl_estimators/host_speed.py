@@ -16,9 +16,11 @@ cover that; a measure taken at the fit's start can.
 :func:`slowdown` times :data:`REFERENCE` (a default HistGradientBoosting, binary,
 :data:`REFERENCE_ITERATIONS` iterations on :data:`REFERENCE_ROWS` x
 :data:`REFERENCE_COLUMNS` random numbers, one thread, the faster of two runs: ~15-40
-ms) against :data:`REFERENCE_SECONDS`, its time on the cost models' host; the plan
-multiplies its estimates by the ratio, never below 1 (the envelopes hold on a
-faster host as they are) and at most :data:`MAX_SLOWDOWN`. A binary target is the
+ms) against :data:`REFERENCE_SECONDS`, its time on the cost models' host: the ratio,
+never below 1 (the envelopes hold on a faster host as they are) and at most
+:data:`MAX_SLOWDOWN`. A trial then runs in the fit's own process only where its
+estimate times that ends within the search time left and the budget's allowance
+(``plan.inline_limit``). A binary target is the
 slowest case per tree: its per-iteration overhead (the gradients, the loss, a
 predictor per tree) is the share of a small-data trial a slower host slowed most
 (vote, kr-vs-kp 3.0-3.5x, car's four trees per iteration 1.7x).

@@ -25,7 +25,7 @@ import numpy as np
 from .budget import MIN_TRIAL_SECONDS
 from .interrupts import Interrupts
 from .metalearning.warm_start import SHORT_DEFAULT_ORIGIN
-from .plan import INLINE_SHARE, default_late
+from .plan import default_late, inline_limit
 from .runners import WorkersUnavailable, trains_within_time
 from .selection import strong_default
 from .spaces import MODEL
@@ -167,7 +167,9 @@ class SearchLoop:
         expected to take less first, then the quick model
         (``plan.quick_inline_seconds``; :func:`~.metalearning.warm_start.inline_trials`).
         While the workers are not up yet, the first expected within
-        :data:`~.plan.INLINE_SHARE` of the search time left runs here; the others
+        :data:`~.plan.INLINE_SHARE` of the search time left (on a slower host, no
+        more than ends within it and the budget's allowance: :func:`~.plan.inline_limit`)
+        runs here; the others
         only when the strong default is not expected to end in a worker in that time
         either (:func:`~.plan.default_late`), and then the strong default stays first
         in the queue for the workers. Once the strong default ran here (or in a fit
@@ -178,6 +180,9 @@ class SearchLoop:
         Empty: every trial in a worker.
     default_seconds : float or None
         Expected seconds of the strong default's trial (``plan.default_seconds``).
+    host_slowdown : float
+        How many times slower than the cost models' host the machine runs
+        (``plan.host_slowdown``): :func:`~.plan.inline_limit` reads it.
     only_time_bounded : bool
         Whether every model on offer trains within a time bound (networks only):
         then :data:`MAX_LATE_PROPOSALS` late proposals in a row stop the search
@@ -206,6 +211,7 @@ class SearchLoop:
     interrupts: Interrupts = field(default_factory=Interrupts)
     inline: tuple = ()
     default_seconds: float | None = None
+    host_slowdown: float = 1.0
     only_time_bounded: bool = False
     refit_early: object = None
 
@@ -355,8 +361,9 @@ class SearchLoop:
 
         The first trial: the strong default, or else its short form, the quick forest
         or the quick model, the first expected within :data:`~.plan.INLINE_SHARE` of
-        the search time: in a fresh process the workers' start (1.5 s and more) would
-        otherwise take a fit of a second or two whole, and it would end on the dummy.
+        the search time (:func:`~.plan.inline_limit`): in a fresh process the workers'
+        start (1.5 s and more) would otherwise take a fit of a second or two whole,
+        and it would end on the dummy.
         Then, once the strong default ran here (or the fit has no workers), the
         others in turn while each is expected in time, the short form apart when the
         default itself succeeded: time the fit would spend waiting for its workers.
@@ -367,7 +374,7 @@ class SearchLoop:
         """
         if (not self._queue and self._started == 0) or self.evaluator.ready(0.0):
             return False
-        budget = INLINE_SHARE * search_left
+        budget = inline_limit(search_left, self.budget.total, self.host_slowdown)
         if self._started == 0:
             late = default_late(self.default_seconds, search_left)
             # inline_trials gives the queue's first candidate itself: identity tells it apart.

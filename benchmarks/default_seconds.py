@@ -30,6 +30,11 @@ dataset's seed-0 training split, against the plan's estimate and its two parts
 them for a 1 s fit; on the datasets with categorical columns, the same for the
 default with native categorical splits (``spaces.native_default``).
 
+Both parts record beside each timing the host's reference workload
+(``host_speed.reference_seconds``, timed just before): a refit of the node model
+on another host sets ``host_speed.REFERENCE_SECONDS`` to the median of the run's
+(``benchmarks/host_speed_calibration.py`` checks it against the default's trials).
+
 Rows go to ``benchmarks/results/default_seconds_{synthetic,shared}.csv`` (each
 synthetic part adds a run; the shared part is written anew); the report to
 ``benchmarks/results/default_seconds.md``.

@@ -23,6 +23,11 @@ time. So no test may depend on how much work finishes in wall-clock time:
 - A test that a limit is enforced at all keeps a misbehaving part far beyond
   it (a trial that hangs for 60 s, an ask that never returns), so that a loose
   bound still fails when the limit is ignored.
+- A fit reads the machine's speed at its start (``host_speed.slowdown``), and a
+  loaded machine reads slower: which trials its plan lets run in its own process
+  would depend on the load. Every test reads the cost models' host's speed
+  (:func:`_host_speed_as_the_cost_models`) but those marked
+  ``measured_host_speed``.
 """
 
 import json
@@ -52,6 +57,17 @@ def loaded_bound(budget):
     and still fails this bound.
     """
     return budget + max(LOADED_MARGIN, 0.05 * budget)
+
+
+@pytest.fixture(autouse=True)
+def _host_speed_as_the_cost_models(request, monkeypatch):
+    """The machine runs as fast as the plan's cost models' host (slowdown 1), unless
+    the test is marked ``measured_host_speed``."""
+    if request.node.get_closest_marker("measured_host_speed") is None:
+        from automl_estimators import host_speed
+
+        monkeypatch.setattr(host_speed, "reference_seconds",
+                            lambda repeats=2: host_speed.REFERENCE_SECONDS)
 
 
 # Strategies whose proposals of networks need torch: the controller's policy is a torch

@@ -8,6 +8,7 @@ from sklearn.datasets import load_iris
 from automl_estimators import AutoClassifier, host_speed
 
 
+@pytest.mark.measured_host_speed
 def test_the_reference_is_timed_in_a_fraction_of_a_second():
     seconds = host_speed.reference_seconds()
     # about 10-40 ms idle; a bound a loaded machine keeps
@@ -25,11 +26,13 @@ def test_the_slowdown_is_the_reference_s_ratio_clipped(ratio, expected):
     assert host_speed.slowdown(ratio * host_speed.REFERENCE_SECONDS) == pytest.approx(expected)
 
 
+@pytest.mark.measured_host_speed
 def test_a_fit_the_clock_bounds_reads_the_host_and_one_bounded_by_trials_does_not(
         monkeypatch):
-    """A fit without max_trials multiplies the plan's in-process estimates by the
-    slowdown timed at its start; under max_trials, whose trials must not depend on
-    the machine's speed (two fits with the same seed give the same model), it is 1."""
+    """A fit without max_trials reads the slowdown timed at its start (the plan's
+    inline_limit bounds its trials in its own process by it); under max_trials, whose
+    trials must not depend on the machine's speed (two fits with the same seed give
+    the same model), it is 1."""
     monkeypatch.setattr(host_speed, "reference_seconds",
                         lambda: 3.0 * host_speed.REFERENCE_SECONDS)
     X, y = load_iris(return_X_y=True)

@@ -525,7 +525,7 @@ def test_a_fit_without_workers_on_data_too_large_for_its_stand_ins_searches_a_sa
                         lambda fits, rows, *args, iterations_share=1.0, **_:
                         fits * rows * 2e-3 * iterations_share)
     monkeypatch.setattr(plan, "estimate_forest_seconds", lambda *args: 30.0)
-    monkeypatch.setattr(search_loop, "INLINE_SHARE", 1.0)
+    monkeypatch.setattr(search_loop, "inline_limit", lambda search_left, *args: search_left)
     if Estimator == "AutoClassifier":
         X, y = make_classification(6000, 10, n_informative=5, random_state=0)
     else:
@@ -663,12 +663,13 @@ def _inline_stand_ins(default_seconds=0.01):
                      (Candidate({"model": "naive_bayes"}, 1.0, QUICK_ORIGIN), 0.03))
 
 
-def _run_inline(evaluator, default, inline, later=(), default_seconds=0.01, max_trials=None):
+def _run_inline(evaluator, default, inline, later=(), default_seconds=0.01, max_trials=None,
+                host_slowdown=1.0):
     history, budget = History(), Budget(SLACK_BUDGET)
     SearchLoop(Listed([]), evaluator, history, budget, Reporter(0, budget, "accuracy"),
                lambda config, fidelity=1.0: (config, 1.0), str, lambda ranked, results: 0.0,
                seed=7, inline=inline, default_seconds=default_seconds, max_trials=max_trials,
-               ).run([default, *later])
+               host_slowdown=host_slowdown).run([default, *later])
     return history
 
 
@@ -682,6 +683,28 @@ def test_without_workers_the_stand_ins_run_here_in_turn_after_the_strong_default
     assert [p["model"] for p in evaluator.here] == ["hgb", "extra_trees", "naive_bayes"]
     assert evaluator.here[0]["max_iter"] == 100 and evaluator.submitted == []
     assert [r.trial_id for r in history.results] == [1, 2, 3]
+
+
+def test_on_a_slower_host_a_trial_here_must_end_within_the_budget_s_allowance():
+    """A trial in the fit's own process has no time limit but its estimate: on a host
+    ``host_slowdown`` times slower it runs only where that many times its estimate
+    ends within the search time left and the budget's allowance (plan.inline_limit);
+    up to 1 / INLINE_SHARE times slower, the share of the search time decides as
+    before. Here the strong default is expected at a sixth of the search time."""
+    from automl_estimators.budget import allowance
+
+    seconds = SLACK_BUDGET / 6
+    ends_in_time = (SLACK_BUDGET + allowance(SLACK_BUDGET)) / seconds  # ~7.6x slower
+    for slowdown, runs_here in ((1.0, True), (1.3, True), (0.95 * ends_in_time, True),
+                                (1.05 * ends_in_time, False)):
+        default, inline = _inline_stand_ins(default_seconds=seconds)
+        evaluator = _UpAfterLooks(2)
+        _run_inline(evaluator, default, inline, default_seconds=seconds,
+                    host_slowdown=slowdown)
+        here = [p for p in evaluator.here if p == default.config]
+        assert bool(here) == runs_here, slowdown
+        if not runs_here:  # it waits for the workers instead
+            assert evaluator.submitted[0]["config"] == default.config
 
 
 def test_the_stand_ins_run_here_only_until_the_workers_are_up():
