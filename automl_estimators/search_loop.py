@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import host_speed
 from .budget import MIN_TRIAL_SECONDS
 from .interrupts import Interrupts
 from .metalearning.warm_start import SHORT_DEFAULT_ORIGIN
@@ -375,8 +374,6 @@ class SearchLoop:
         """
         if (not self._queue and self._started == 0) or self.evaluator.ready(0.0):
             return False
-        if self._started == 0:
-            self._read_host_while_workers_start()
         budget = inline_limit(search_left, self.budget.total, self.host_slowdown)
         if self._started == 0:
             late = default_late(self.default_seconds, search_left)
@@ -407,22 +404,6 @@ class SearchLoop:
             return_model=True)
         self._record(future, pending)
         return True
-
-    def _read_host_while_workers_start(self) -> None:
-        """Time the host's speed again (:func:`~.host_speed.slowdown`) before the first
-        trial here, while the workers start, and keep the slower reading: their
-        imports take the cores the trial here needs, and the plan's reading came
-        before them. Measured (session 40, car at 3 s beside the test suite): read
-        1.80x at the plan, where car's native default is held back from 1.85x; it
-        took 2.3x its estimate and the fit ended 1.1 s past its allowance. Not in a
-        fit bounded by ``max_trials`` (its trials do not depend on the machine's
-        speed), nor one without workers or trials to run here."""
-        if self.max_trials is None and self.inline and self.evaluator.has_workers:
-            now = host_speed.slowdown()
-            if now > self.host_slowdown:
-                self.reporter.phase("this machine runs the reference %.2fx slower than the "
-                                    "cost models' host while the workers start", now)
-                self.host_slowdown = now
 
     # ------------------------------------------------------------ candidates
     def _next_candidate(self):

@@ -707,25 +707,6 @@ def test_on_a_slower_host_a_trial_here_must_end_within_the_budget_s_allowance():
             assert evaluator.submitted[0]["config"] == default.config
 
 
-def test_the_host_is_read_again_while_the_workers_start(monkeypatch):
-    """The workers' start takes the cores the first trial here needs, after the plan
-    read the host's speed: the loop reads it again before that trial and keeps the
-    slower reading; not under max_trials (its trials do not depend on the machine's
-    speed), nor without workers."""
-    from automl_estimators import host_speed
-
-    monkeypatch.setattr(host_speed, "reference_seconds",
-                        lambda repeats=2: 8 * host_speed.REFERENCE_SECONDS)
-    seconds = SLACK_BUDGET / 6  # held back from about 7.6x slower
-    for max_trials, has_workers, runs_here in ((None, True, False), (2, True, True),
-                                               (None, False, True)):
-        default, inline = _inline_stand_ins(default_seconds=seconds)
-        evaluator = _UpAfterLooks(2, has_workers=has_workers)
-        _run_inline(evaluator, default, inline, default_seconds=seconds,
-                    max_trials=max_trials)
-        assert (default.config in evaluator.here) == runs_here, (max_trials, has_workers)
-
-
 def test_the_stand_ins_run_here_only_until_the_workers_are_up():
     """While the workers start, the stand-ins run here after the strong default; once
     they are up, the rest of the search goes to them."""
