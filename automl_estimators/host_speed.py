@@ -6,16 +6,16 @@ strong default and its stand-ins: ``plan.INLINE_CELL_SECONDS``,
 ``plan.HGB_NODE_MODEL``, ``plan.FOREST_TREE_MODEL``, ``plan.QUICK_*``) are
 upper envelopes of one-thread timings on one host. Such a trial has no time limit
 but that estimate, and the budget's allowance is ``max(1 s, 5 %)``: a host slower
-than the envelope's margin runs it past the allowance. Measured (session 39): car
-at 3 s, its native default expected at 1.92 s, took 3.1-3.5 s; the default trial
+than the envelope's margin runs it past the allowance. Measured: car at 3 s, its
+native default expected at 1.92 s, took 3.1-3.5 s (session 39); the default trial
 of car, credit-g, vote and kr-vs-kp took 1.7-3.5x its time on the cost models'
 host, and the same workload moved by up to 1.7x between two processes started a
-minute apart on the same machine (its neighbours' load). A fixed margin cannot
-cover that; a measure taken at the fit's start can.
+minute apart on the same machine (its neighbours' load; session 40). A fixed
+margin cannot cover that; a measure taken at the fit's start can.
 
-:func:`slowdown` times :data:`REFERENCE` (a default HistGradientBoosting, binary,
-:data:`REFERENCE_ITERATIONS` iterations on :data:`REFERENCE_ROWS` x
-:data:`REFERENCE_COLUMNS` random numbers, one thread, the faster of two runs: ~15-40
+:func:`slowdown` times the reference workload (a default HistGradientBoosting,
+binary, :data:`REFERENCE_ITERATIONS` iterations on :data:`REFERENCE_ROWS` x
+:data:`REFERENCE_COLUMNS` random numbers, one thread, the faster of two runs: 10-40
 ms) against :data:`REFERENCE_SECONDS`, its time on the cost models' host: the ratio,
 never below 1 (the envelopes hold on a faster host as they are) and at most
 :data:`MAX_SLOWDOWN`. A trial then runs in the fit's own process only where its
@@ -39,9 +39,12 @@ REFERENCE_ITERATIONS = 10
 # Seconds of the reference on the host the plan's cost models were fitted on
 # (session 36): the median over the shared datasets of the reference's time here x
 # the committed default trial's time there / its time here
-# (benchmarks/default_seconds.py --part shared records the reference beside each
-# dataset's trial; benchmarks/results/default_seconds.md, session 40). A refit of the
-# node model (--part synthetic) records it too: set this from the same run.
+# (benchmarks/host_speed_calibration.py, idle run of session 40: 7.02 ms, quartiles
+# 6.75-7.32 over 39 trials; benchmarks/results/host_speed_calibration.md). Under
+# contention the reference reads low (two busy processes: 6.11 ms, quartiles
+# 4.52-9.94): it runs in the windows the other processes leave. A refit of the node
+# model (default_seconds.py --part synthetic records the reference beside each
+# timing) sets this from the same run.
 REFERENCE_SECONDS = 0.007
 MAX_SLOWDOWN = 8.0
 
