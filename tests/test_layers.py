@@ -12,8 +12,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "automl_estimators"
 
 # Top-level modules and subpackages of automl_estimators, lowest layer first.
 LAYERS = [
-    ("values", {"trial", "scoring", "budget", "reading", "data", "progress", "interrupts",
-                "version", "cores", "scratch", "user_warnings", "errors"}),
+    ("values", {"trial", "scoring", "budget", "host_speed", "reading", "data", "progress",
+                "interrupts", "version", "cores", "scratch", "user_warnings", "errors"}),
     ("declarations", {"spaces"}),
     ("components", {"pipelines", "nas", "source_code"}),
     ("selection", {"ensemble", "history", "metalearning", "selection"}),
