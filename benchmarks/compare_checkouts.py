@@ -104,7 +104,9 @@ def _below(score, reference, record):
 
 
 def report(cells, budget, commits, reference_raw=None, reference="hgb"):
-    limit = budget + max(1.0, 0.05 * budget)
+    from reliability_sweep import allowance
+
+    limit = budget + allowance(budget)
     rows, deltas = [], []
     fits = {arm: [] for arm in ARMS}
     memory = {arm: [] for arm in ARMS}
