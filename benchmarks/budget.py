@@ -37,6 +37,7 @@ from common import (
     spawn,
     versions,
 )
+from reliability_sweep import allowance as overrun_allowance  # noqa: E402
 
 RAW = RESULTS / "raw"
 DEFAULT_BUDGETS = [10, 30]
@@ -218,7 +219,7 @@ def summarize(budgets, command):
             r = json.loads(p.read_text())
             b = hgb.get(d["name"], {})
             wall = r.get("wall_s")
-            allowance = budget + max(1.0, 0.05 * budget)
+            allowance = budget + overrun_allowance(budget)
             row = {
                 "dataset": d["name"], "task": d["task"], "rows": d["n_rows"], "budget": budget,
                 "status": r.get("status"), "wall_s": wall,

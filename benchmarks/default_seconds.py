@@ -345,8 +345,9 @@ def report():
                       f"{np.median(references):.4f}, {min(references):.4f}-"
                       f"{max(references):.4f}) over `host_speed.REFERENCE_SECONDS` "
                       f"({host_speed.REFERENCE_SECONDS:g}), clipped as a fit clips it "
-                      "(`host_speed.slowdown`): the factor a fit on this machine multiplies "
-                      "the plan's estimates by."]
+                      "(`host_speed.slowdown`): a fit on this machine runs a trial in its "
+                      "own process only where the trial's estimate times it ends within "
+                      "the search time and the budget's allowance (`plan.inline_limit`)."]
         lines += ["", "| dataset | form | fits | train rows | columns | model columns | "
                   "model bins | classes | iterations | measured s | expected s | "
                   "by cells s | by nodes s | reference s |",

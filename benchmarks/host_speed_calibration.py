@@ -43,7 +43,7 @@ from common import (  # noqa: E402
     write_report,
     write_rows,
 )
-from default_seconds import SHARED_FIELDS, shared_rows  # noqa: E402
+from default_seconds import SHARED_FIELDS, _slowdown, shared_rows  # noqa: E402
 
 # The commit whose default_seconds_shared.csv was timed on the cost models' host
 # (session 36, with the node model's refit).
@@ -87,7 +87,7 @@ def report():
         reference = np.array([float(r["reference"]) for r in rows])
         implied = reference / slow
         expected = np.array([float(r["expected"]) for r in rows])
-        read = np.array([host_speed.slowdown(s) for s in reference])
+        read = np.array([_slowdown(r) for r in rows])
         q25, q75 = np.quantile(implied, [0.25, 0.75]) * 1000
         lines.append(
             f"| {path.stem.removeprefix('host_speed_')} | {len(rows)} | "
