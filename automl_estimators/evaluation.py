@@ -117,9 +117,12 @@ class Evaluator:
                          seed=seed, return_model=return_model, time_limit=timeout)
         return self._runner.schedule(task, timeout)
 
-    def run_here(self, pipeline, *, fidelity=1.0, seed=0, return_model=False):
+    def run_here(self, pipeline, *, fidelity=1.0, seed=0, return_model=False,
+                 stop_after=None):
         """Run one trial over all folds in this process, now, on one thread; returns a
-        finished future for :meth:`collect`.
+        finished future for :meth:`collect`. Given ``stop_after`` (seconds), it starts
+        no fold expected to end past them (``TrialTask.stop_after``) and is scored on
+        the folds it fitted (:meth:`collect`).
 
         For a trial expected to take a fraction of a second while the workers
         start (the strong default on small data, see ``plan.inline_seconds``): it
@@ -129,7 +132,7 @@ class Evaluator:
         it are not the load the finishing step's refits will meet.
         """
         task = TrialTask(pipeline, folds=tuple(range(len(self.splits))), fidelity=fidelity,
-                         seed=seed, return_model=return_model)
+                         seed=seed, return_model=return_model, stop_after=stop_after)
         answer = run_task(self._data, task)
         answer.info.pop(CPU_SHARE, None)
         future = Future()
@@ -138,7 +141,12 @@ class Evaluator:
 
     def collect(self, future, *, trial_id, config, origin, fidelity=1.0, started_at=0.0,
                 submitted=None) -> TrialResult:
-        """Turn a finished (or cancelled) trial into a scored :class:`TrialResult`."""
+        """Turn a finished (or cancelled) trial into a scored :class:`TrialResult`.
+
+        A trial that stopped before its last folds (``TrialTask.stop_after``:
+        :data:`~.trial.FOLDS_DONE` in its info) is scored on the folds it fitted, and
+        keeps no predictions: blends and the selection's comparisons pair trials'
+        predictions row by row, over every validation row."""
         answer = outcome(future)
         duration = time.monotonic() - submitted if submitted is not None else float("nan")
         common = dict(trial_id=trial_id, config=config, origin=origin, fidelity=fidelity,
@@ -148,16 +156,18 @@ class Evaluator:
                 logger.debug("trial %d failed:\n%s", trial_id, answer.traceback)
             return TrialResult(status=answer.status, error=answer.error, info=answer.info,
                                **common)
+        partial = len(answer.predictions) < len(self.splits)
         try:
-            scores = fold_scores(self.metric, self.task, self.y, self.splits,
-                                 answer.predictions)
+            scores = fold_scores(self.metric, self.task, self.y,
+                                 self.splits[:len(answer.predictions)], answer.predictions)
         except Exception as exc:  # noqa: BLE001 - the metric cannot score this model
             return TrialResult(status=Status.CRASH,
                                error=f"scoring failed: {type(exc).__name__}: {exc}", **common)
         return TrialResult(status=Status.OK, score=float(np.mean(scores)),
                            fold_scores=scores,
                            fit_seconds=float(np.mean(answer.fit_seconds)),
-                           predictions=concatenate(answer.predictions), model=answer.model,
+                           predictions=None if partial else concatenate(answer.predictions),
+                           model=answer.model,
                            info=answer.info, **common)
 
     def refit(self, pipeline, timeout, n_threads=1, fidelity=1.0,

@@ -29,7 +29,7 @@ from .plan import default_late, inline_limit
 from .runners import WorkersUnavailable, trains_within_time
 from .selection import strong_default
 from .spaces import MODEL
-from .trial import Limits, PendingTrial, Status, TrialResult
+from .trial import FOLDS_DONE, Limits, PendingTrial, Status, TrialResult
 from .user_warnings import warn
 
 logger = logging.getLogger(__name__)
@@ -398,11 +398,20 @@ class SearchLoop:
         pipeline, row_share = self._build(candidate)
         self._started += 1
         pending = PendingTrial(self._started, candidate, self.budget.elapsed(), time.monotonic())
+        # No limit kills a trial here: it starts no fold expected to end past the budget
+        # (not under max_trials, whose trials must not depend on the machine's speed).
         future = self.evaluator.run_here(
             pipeline, fidelity=row_share,
             seed=self.seed if self._started == 1 else self.seed + self._started,
-            return_model=True)
+            return_model=True,
+            stop_after=None if self.max_trials is not None else self.budget.remaining())
         self._record(future, pending)
+        done = self.history.results[-1].info.get(FOLDS_DONE)
+        if done is not None:
+            self.reporter.phase(
+                "trial %d stopped after %d of %d folds in this process: the next was "
+                "expected to end past the budget; it is scored on those folds",
+                pending.trial_id, done, len(self.evaluator.splits))
         return True
 
     # ------------------------------------------------------------ candidates

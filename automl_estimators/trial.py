@@ -28,6 +28,10 @@ TIME_BOUNDED = "time_bounded"
 # seconds). Near 1 when the worker had its core; about 0.5 where other programs
 # kept the cores busy (two busy processes beside two workers on two cores).
 CPU_SHARE = "cpu_share"
+# ``TrialResult.info`` key: the folds a trial in the fit's own process fitted before
+# it stopped, where that is fewer than the splits (``TrialTask.stop_after``): it is
+# scored on those folds' validation rows alone, and has no out-of-fold predictions.
+FOLDS_DONE = "folds_done"
 
 
 class Status(str, Enum):
@@ -81,7 +85,10 @@ class TrialTask:
     used; ``time_limit`` the seconds the task may take (in a trial, a network
     trains for a share of it, see :mod:`.runners.task`); ``training_seconds`` a
     refit's bound on the training of a model with a ``max_time`` parameter (a
-    network: its trial's training time, scaled to the refit's rows).
+    network: its trial's training time, scaled to the refit's rows);
+    ``stop_after`` the seconds after which a trial starts no further fold expected
+    to end past them (a trial in the fit's own process, which no limit kills): it
+    answers with the folds it fitted (:data:`FOLDS_DONE`).
     """
 
     pipeline: object
@@ -92,6 +99,7 @@ class TrialTask:
     return_model: bool = False
     time_limit: float | None = None
     training_seconds: float | None = None
+    stop_after: float | None = None
 
 
 @dataclass(frozen=True)

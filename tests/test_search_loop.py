@@ -558,14 +558,16 @@ class _ReadyAfterFirstLook:
     has_workers = True
 
     def __init__(self):
-        self.looks, self.here, self.submitted = 0, [], []
+        self.looks, self.here, self.submitted, self.stop_after = 0, [], [], []
 
     def ready(self, timeout=0.0):
         self.looks += 1
         return self.looks > 1
 
-    def run_here(self, pipeline, *, fidelity=1.0, seed=0, return_model=False):
+    def run_here(self, pipeline, *, fidelity=1.0, seed=0, return_model=False,
+                 stop_after=None):
         self.here.append(pipeline)
+        self.stop_after.append(stop_after)
         return self._done(0.9)
 
     def submit(self, pipeline, timeout, *, fidelity=1.0, seed=0, return_model=False):
@@ -918,3 +920,49 @@ def test_a_default_network_takes_the_per_trial_limit_as_every_network_does():
         first_limit, second_limit = (s["timeout"] for s in evaluator.submitted)
         assert second_limit == 0.5
         assert (first_limit == 0.5) if first == "net" else (first_limit > 0.5)
+
+
+def test_a_trial_here_is_told_the_budget_s_end_except_under_max_trials():
+    """Each trial in the fit's own process is told the budget's time left when it
+    starts (``stop_after``: it starts no fold expected to end past it); under
+    ``max_trials`` none is, whose trials must not depend on the machine's speed."""
+    default, inline = _inline_stand_ins()
+    evaluator = _UpAfterLooks(3)
+    _run_inline(evaluator, default, inline)
+    assert len(evaluator.stop_after) == 3  # the default, the forest, the quick model
+    assert all(0 < s <= SLACK_BUDGET for s in evaluator.stop_after)
+    assert evaluator.stop_after == sorted(evaluator.stop_after, reverse=True)
+    evaluator = _UpAfterLooks(3)
+    _run_inline(evaluator, default, inline, max_trials=3)
+    assert evaluator.stop_after == [None]
+
+
+def test_a_strong_default_slower_here_than_expected_ends_on_its_folds_within_the_budget(
+        monkeypatch):
+    """A loaded host can make the strong default's folds in the fit's own process take
+    several times their estimate (car at 3 s beside two busy processes: five folds in
+    4.7 s). It stops before a fold expected to end past the budget, and the fit ends
+    on it, scored on the folds it fitted, within the budget's allowance. Here each of
+    its five folds sleeps 0.8 s more in this process (not in the workers): four
+    seconds in all, past a budget of three."""
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from automl_estimators import AutoClassifier
+    from automl_estimators.budget import allowance
+
+    fit = HistGradientBoostingClassifier.fit
+
+    def slow_fit(self, *args, **kwargs):
+        time.sleep(0.8)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(HistGradientBoostingClassifier, "fit", slow_fit)
+    X, y = make_classification(400, 6, n_informative=4, random_state=0)
+    model = AutoClassifier(time_budget=3, n_jobs=2, random_state=0).fit(X, y)
+    default = model.leaderboard_.set_index("trial").loc[1]
+    assert default["status"] == "ok" and default["model"] == "hist_gradient_boosting"
+    assert 1 <= len(default["fold_scores"]) < 5
+    assert model.best_config_["model"] == "hist_gradient_boosting"
+    assert model.fit_time_ <= 3 + allowance(3)
+    assert model.score(X, y) > 0.8
