@@ -401,8 +401,20 @@ def inline_limit(search_left: float, time_budget: float, host_slowdown: float = 
     Multiplying the share's estimates by the slowdown instead cost a 3 s fit the
     strong default where it ended in time (car, shuttle: benchmarks.md, session 40).
     """
-    return min(INLINE_SHARE * search_left,
-               (search_left + allowance(time_budget)) / host_slowdown)
+    return min(INLINE_SHARE * search_left, inline_deadline(search_left, time_budget)
+               / host_slowdown)
+
+
+def inline_deadline(search_left: float, time_budget: float) -> float:
+    """Seconds a trial the fit's own process starts with ``search_left`` seconds of
+    search time has before it must end: those and the budget's allowance
+    (:func:`~.budget.allowance`). :func:`inline_limit` starts only a trial expected
+    to end by then; the trial itself starts no fold expected to end past it
+    (``TrialTask.stop_after``), for the host can slow down after the plan's
+    reading. Stopping at the budget's end instead cost car at 3 s its fifth fold
+    where the fit had ended within its allowance (idle: seeds 0 and 2 at -0.016
+    and -0.014 on test; benchmarks/results/compare_fold_stop_3s.md)."""
+    return search_left + allowance(time_budget)
 
 
 def _workerless_sample(profile, search_rows: int, fraction: float, time_budget: float,

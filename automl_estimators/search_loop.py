@@ -25,7 +25,7 @@ import numpy as np
 from .budget import MIN_TRIAL_SECONDS
 from .interrupts import Interrupts
 from .metalearning.warm_start import SHORT_DEFAULT_ORIGIN
-from .plan import default_late, inline_limit
+from .plan import default_late, inline_deadline, inline_limit
 from .runners import WorkersUnavailable, trains_within_time
 from .selection import strong_default
 from .spaces import MODEL
@@ -398,19 +398,22 @@ class SearchLoop:
         pipeline, row_share = self._build(candidate)
         self._started += 1
         pending = PendingTrial(self._started, candidate, self.budget.elapsed(), time.monotonic())
-        # No limit kills a trial here: it starts no fold expected to end past the budget
-        # (not under max_trials, whose trials must not depend on the machine's speed).
+        # No limit kills a trial here: it starts no fold expected to end past the time
+        # inline_limit let it start for (not under max_trials, whose trials must not
+        # depend on the machine's speed).
         future = self.evaluator.run_here(
             pipeline, fidelity=row_share,
             seed=self.seed if self._started == 1 else self.seed + self._started,
             return_model=True,
-            stop_after=None if self.max_trials is not None else self.budget.remaining())
+            stop_after=(None if self.max_trials is not None
+                        else inline_deadline(search_left, self.budget.total)))
         self._record(future, pending)
         done = self.history.results[-1].info.get(FOLDS_DONE)
         if done is not None:
             self.reporter.phase(
                 "trial %d stopped after %d of %d folds in this process: the next was "
-                "expected to end past the budget; it is scored on those folds",
+                "expected to end past the search time and the budget's allowance; it is "
+                "scored on those folds",
                 pending.trial_id, done, len(self.evaluator.splits))
         return True
 

@@ -680,7 +680,7 @@ def test_on_a_slower_host_a_trial_in_the_fit_s_process_must_end_within_the_allow
     the share of the search time decides as before. Found: car at 3 s, its native
     default expected at 1.92 s, took 3.1-3.5 s on a host 1.5-3.5x slower (session
     39), past the allowance."""
-    from automl_estimators.plan import INLINE_SHARE, inline_limit
+    from automl_estimators.plan import INLINE_SHARE, inline_deadline, inline_limit
 
     data = categorical_profile(600, numeric=4, categorical=3, levels=5,
                                task="classification")
@@ -698,6 +698,9 @@ def test_on_a_slower_host_a_trial_in_the_fit_s_process_must_end_within_the_allow
     assert 1.92 <= inline_limit(2.56, 3, 1.6)  # 3.07 s on a host 1.6x slower: in time
     assert inline_limit(2.56, 3, 2.5) == pytest.approx(3.56 / 2.5)
     assert inline_limit(2.56, 3, 2.5) < 1.92  # 4.8 s on a host 2.5x slower: not
+    # the deadline the trial itself keeps between its folds is the same: 3.56 s here
+    assert inline_deadline(2.56, 3) == pytest.approx(3.56)
+    assert inline_limit(2.56, 3, 2.5) * 2.5 == pytest.approx(inline_deadline(2.56, 3))
     # the allowance grows with the budget: max(1 s, 5 %)
     assert inline_limit(100, 120, 8) == pytest.approx(106 / 8)
 
