@@ -413,7 +413,7 @@ def inline_deadline(search_left: float, time_budget: float) -> float:
     (``TrialTask.stop_after``), for the host can slow down after the plan's
     reading. Stopping at the budget's end instead cost car at 3 s its fifth fold
     where the fit had ended within its allowance (idle: seeds 0 and 2 at -0.016
-    and -0.014 on test; benchmarks/results/compare_fold_stop_3s.md)."""
+    and -0.014 on test; benchmarks/results/compare_fold_stop_budget_end_3s.md)."""
     return search_left + allowance(time_budget)
 
 

@@ -176,7 +176,10 @@ class SearchLoop:
         without workers), the others follow in turn while the workers are not up
         and each is expected in time (:meth:`_run_here`; not under ``max_trials``,
         whose trials must not depend on when the workers come up). A trial here
-        counts in ``max_trials``.
+        counts in ``max_trials``; it starts no fold expected to end past the search
+        time left when it started and the budget's allowance
+        (:func:`~.plan.inline_deadline`; not under ``max_trials``), and is scored on
+        the folds it fitted.
         Empty: every trial in a worker.
     default_seconds : float or None
         Expected seconds of the strong default's trial (``plan.default_seconds``).
