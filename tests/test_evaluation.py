@@ -29,6 +29,18 @@ def evaluator():
         yield ev
 
 
+@pytest.fixture
+def workerless():
+    """(an Evaluator without workers, as a fit below 1.7 s has, its y, its 3 splits)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] > 0).astype(int)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
+                   metric=get_metric(None, "classification"), workers=False) as ev:
+        yield ev, y, splits
+
+
 def run(evaluator, estimator, timeout):
     future = evaluator.submit(estimator, timeout)
     return evaluator.collect(future, trial_id=1, config={}, origin="test",
@@ -210,7 +222,7 @@ def test_a_trial_says_what_share_of_a_core_it_had_while_fitting(evaluator):
     assert run(evaluator, _BusyInPython(0.05, device="cuda"), 30).cpu_share is None
 
 
-def test_a_trial_here_starts_no_fold_expected_to_end_past_its_stop():
+def test_a_trial_here_starts_no_fold_expected_to_end_past_its_stop(workerless):
     """No limit kills a trial in the fit's own process: given ``stop_after`` it starts
     no fold that, taking the mean of those done, would end past it, and is scored on
     the folds it fitted, as FLAML's cross-validation stops at its budget. It keeps
@@ -219,47 +231,38 @@ def test_a_trial_here_starts_no_fold_expected_to_end_past_its_stop():
     Each fold sleeps 0.2 s: the second would end at 0.4 s or later, past 0.3 s."""
     from automl_estimators.trial import FOLDS_DONE
 
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 4))
-    y = (X[:, 0] > 0).astype(int)
-    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
-    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=1,
-                   metric=get_metric(None, "classification"), workers=False) as ev:
-        stopped = ev.collect(ev.run_here(Sleeper(0.2), return_model=True, stop_after=0.3),
-                             trial_id=1, config={}, origin="test")
-        assert stopped.ok and stopped.info[FOLDS_DONE] == 1
-        assert len(stopped.fold_scores) == 1 and stopped.score == stopped.fold_scores[0]
-        assert stopped.predictions is None and stopped.model is not None
-        # the score is that of the first split's validation rows alone
-        expected = np.mean(y[splits[0][1]] == np.bincount(y[splits[0][0]]).argmax())
-        assert stopped.score == pytest.approx(expected)
-        for stop_after in (None, 60.0):
-            whole = ev.collect(ev.run_here(Sleeper(0.01), stop_after=stop_after),
-                               trial_id=2, config={}, origin="test")
-            assert whole.ok and FOLDS_DONE not in whole.info
-            assert len(whole.fold_scores) == 3 and whole.predictions.values.shape == (120, 2)
+    ev, y, splits = workerless
+    stopped = ev.collect(ev.run_here(Sleeper(0.2), return_model=True, stop_after=0.3),
+                         trial_id=1, config={}, origin="test")
+    assert stopped.ok and stopped.info[FOLDS_DONE] == 1
+    assert len(stopped.fold_scores) == 1 and stopped.score == stopped.fold_scores[0]
+    assert stopped.predictions is None and stopped.model is not None
+    # the score is that of the first split's validation rows alone
+    expected = np.mean(y[splits[0][1]] == np.bincount(y[splits[0][0]]).argmax())
+    assert stopped.score == pytest.approx(expected)
+    for stop_after in (None, 60.0):
+        whole = ev.collect(ev.run_here(Sleeper(0.01), stop_after=stop_after),
+                           trial_id=2, config={}, origin="test")
+        assert whole.ok and FOLDS_DONE not in whole.info
+        assert len(whole.fold_scores) == 3 and whole.predictions.values.shape == (120, 2)
 
 
-def test_without_workers_trials_and_refits_run_here_and_a_worker_refit_says_why_not():
+def test_without_workers_trials_and_refits_run_here_and_a_worker_refit_says_why_not(
+        workerless):
     """``workers=False`` (a budget too short for workers): nothing waits for them, a
     trial and a refit run in this process, and a refit asked of the workers fails at
     once with the reason, not as a worker start that timed out."""
     from automl_estimators.runners import NoWorkers, WorkersUnavailable
 
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 4))
-    y = (X[:, 0] > 0).astype(int)
-    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
-    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
-                   metric=get_metric(None, "classification"), workers=False) as ev:
-        assert not ev.has_workers and not ev.ready(5.0)
-        here = ev.collect(ev.run_here(LogisticRegression()), trial_id=1, config={},
-                          origin="test")
-        assert here.ok and here.score > 0.9
-        assert ev.refit_here(LogisticRegression()).model is not None
-        start = time.monotonic()
-        refit, = ev.refit_many([LogisticRegression()], timeout=5.0)
-        assert refit.model is None and refit.error == NoWorkers.reason
-        assert time.monotonic() - start < 1.0  # not the 5 s a starting pool is waited for
-        with pytest.raises(WorkersUnavailable, match="no trial workers were started"):
-            ev.submit(LogisticRegression(), 5.0)
+    ev = workerless[0]
+    assert not ev.has_workers and not ev.ready(5.0)
+    here = ev.collect(ev.run_here(LogisticRegression()), trial_id=1, config={},
+                      origin="test")
+    assert here.ok and here.score > 0.9
+    assert ev.refit_here(LogisticRegression()).model is not None
+    start = time.monotonic()
+    refit, = ev.refit_many([LogisticRegression()], timeout=5.0)
+    assert refit.model is None and refit.error == NoWorkers.reason
+    assert time.monotonic() - start < 1.0  # not the 5 s a starting pool is waited for
+    with pytest.raises(WorkersUnavailable, match="no trial workers were started"):
+        ev.submit(LogisticRegression(), 5.0)
