@@ -14,14 +14,21 @@ from automl_estimators.trial import Status
 from tests.misbehaving import BusyInC, Crasher, MemoryHog, Sleeper
 
 
-@pytest.fixture
-def evaluator():
+def _binary_evaluator(n_rows, n_columns, **options):
+    """(an Evaluator with 2 workers over a separable binary problem of ``n_rows`` x
+    ``n_columns``, its y, its 3 stratified splits); ``options`` go to Evaluator."""
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(200, 5))
+    X = rng.normal(size=(n_rows, n_columns))
     y = (X[:, 0] > 0).astype(int)
     splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
-    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
-                   metric=get_metric(None, "classification"), memory_limit=300) as ev:
+    return Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
+                     metric=get_metric(None, "classification"), **options), y, splits
+
+
+@pytest.fixture
+def evaluator():
+    ev = _binary_evaluator(200, 5, memory_limit=300)[0]
+    with ev:
         # Start the workers (the first trial starts them all) before a test times
         # anything: a start took 6 s with the load average at 10 on 2 cores, and the
         # timed tests are about stopping trials, not starting workers.
@@ -32,12 +39,8 @@ def evaluator():
 @pytest.fixture
 def workerless():
     """(an Evaluator without workers, as a fit below 1.7 s has, its y, its 3 splits)."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 4))
-    y = (X[:, 0] > 0).astype(int)
-    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
-    with Evaluator(X, y, splits, task="classification", n_classes=2, n_workers=2,
-                   metric=get_metric(None, "classification"), workers=False) as ev:
+    ev, y, splits = _binary_evaluator(120, 4, workers=False)
+    with ev:
         yield ev, y, splits
 
 
