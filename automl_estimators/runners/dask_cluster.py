@@ -1,7 +1,10 @@
 """Trials on a Dask cluster: the same worker task, under the same limits, on its workers.
 
-The data is scattered to every Dask worker once (``Client.scatter(broadcast=True)``)
-and written to a worker-local file on its first trial there. Each trial then runs
+The data is scattered to every Dask worker (``Client.scatter(broadcast=True)``) and
+written to a worker-local file on its first trial there. Dask's memory manager keeps
+one copy of data no task waits for, so a worker that dies may take the cluster's only
+copy with it: the data is then scattered again, and a trial Dask cancelled for it is
+submitted again (:class:`_DaskFuture`). Each trial then runs
 in a child process of the Dask worker, from a trial pool the worker keeps
 (:func:`.processes.trial_pool`), so that its time and memory limits are enforced
 exactly as on a local machine (a Dask task itself cannot be killed). Dask futures
@@ -15,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures as cf
 import os
+import threading
 import uuid
 from contextlib import contextmanager
+from functools import partial
 
 import joblib
 
@@ -40,6 +45,8 @@ CONNECT_SECONDS = 5.0
 _HOST_PORT_SCHEMES = ("tcp", "tls", "ws", "wss")
 # Prefix of the scheduler-side event a trial sets when it starts (see run_trial).
 STARTED_EVENT = "automl-estimators-started-"
+# Times a trial Dask cancelled unasked (its data lost with a worker) is submitted again.
+RESUBMISSIONS = 2
 
 
 def connect_seconds(time_budget: float) -> float:
@@ -235,18 +242,42 @@ def run_trial(data, data_key, task: TrialTask, timeout, memory_limit, preload=()
 
 
 class _DaskFuture(cf.Future):
-    """A ``concurrent.futures.Future`` that follows a Dask future (and cancels it)."""
+    """A ``concurrent.futures.Future`` that follows a Dask future (and cancels it).
 
-    def __init__(self, dask_future):
+    ``submit`` makes the Dask future. One that Dask cancels without being asked (the
+    scheduler forgot the trial, or it depends on data lost with a worker) is made
+    again, up to :data:`RESUBMISSIONS` times: with the same token, a trial that had
+    started answers that its worker died (:func:`run_trial`), and one that had not
+    runs. Past that, the trial answers a crash that says what Dask reported.
+    """
+
+    def __init__(self, submit):
         super().__init__()
-        self._dask = dask_future
-        dask_future.add_done_callback(self._follow)
+        self._submit = submit
+        self._resubmissions = RESUBMISSIONS
+        self._lock = threading.Lock()
+        self._asked_to_cancel = False
+        self._dask = None
+        self._start()
+
+    def _start(self):
+        with self._lock:
+            if self._asked_to_cancel:
+                return
+            self._dask = self._submit()
+            self._dask.add_done_callback(self._follow)
 
     def _follow(self, dask_future):
-        if self.cancelled():
+        if self.cancelled() or dask_future is not self._dask:
             return
         try:
             result = dask_future.result()
+        except cf.CancelledError as exc:  # distributed's FutureCancelledError
+            if self._asked_to_cancel:
+                return
+            result = self._again(exc)
+            if result is None:
+                return
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting parent
             if not self.cancelled():
                 self.set_exception(exc)
@@ -254,8 +285,25 @@ class _DaskFuture(cf.Future):
         if not self.cancelled():
             self.set_result(result)
 
+    def _again(self, cancelled):
+        """Submit the trial again after Dask cancelled it; None when it was, else the
+        crash to answer."""
+        reason = getattr(cancelled, "reason", "unknown")
+        if self._resubmissions > 0:
+            self._resubmissions -= 1
+            try:
+                self._start()
+                return None
+            except Exception as exc:  # noqa: BLE001 - e.g. a client closed meanwhile
+                reason = f"{reason}; submitting it again failed: {type(exc).__name__}: {exc}"
+        return WorkerAnswer(Status.CRASH, error=f"worker died: the Dask cluster cancelled "
+                                                f"this trial ({reason})")
+
     def cancel(self):
-        self._dask.cancel()
+        with self._lock:
+            self._asked_to_cancel = True
+            if self._dask is not None:
+                self._dask.cancel()
         return super().cancel()
 
 
@@ -267,19 +315,34 @@ class DaskRunner(Runner):
         self.n_workers = max(sum(client.nthreads().values()), 1)
         self._memory_limit = memory_limit
         self._preload = tuple(preload)
-        # A list of one item: scattering a dict would scatter each of its values.
-        self._data = client.scatter([data], broadcast=True, hash=False)[0]
-        self._key = self._data.key
+        self._payload = data
+        self._lock = threading.Lock()
+        self._keys = []  # every key the data was scattered under: each worker's file goes
+        self._data = None
+        self._scattered()
+
+    def _scattered(self):
+        """The data's Dask future, scattered (again, where the cluster lost it)."""
+        with self._lock:
+            if self._data is None or self._data.status != "finished":
+                # A list of one item: scattering a dict would scatter each of its values.
+                self._data = self.client.scatter([self._payload], broadcast=True,
+                                                 hash=False)[0]
+                self._keys.append(self._data.key)
+            return self._data
+
+    def _submit(self, task: TrialTask, timeout: float, token: str):
+        data = self._scattered()
+        return self.client.submit(run_trial, data, data.key, task, timeout,
+                                  self._memory_limit, self._preload, token, pure=False)
 
     def schedule(self, task: TrialTask, timeout: float):
-        future = self.client.submit(run_trial, self._data, self._key, task, timeout,
-                                    self._memory_limit, self._preload, uuid.uuid4().hex,
-                                    pure=False)
-        return _DaskFuture(future)
+        return _DaskFuture(partial(self._submit, task, timeout, uuid.uuid4().hex))
 
     def close(self):
-        try:
-            self.client.run(_release, self._key)
-        except Exception:  # noqa: BLE001 - a worker gone is nothing to clean
-            pass
+        for key in self._keys:
+            try:
+                self.client.run(_release, key)
+            except Exception:  # noqa: BLE001 - a worker gone is nothing to clean
+                pass
         self._data.release()
