@@ -904,8 +904,9 @@ class AutoClassifier(ClassifierMixin, _AutoBase):
         it learned less than the trial's fold models had (on the validation
         rows it was trained on, it scored below their unseen score: a fit that
         diverged on all rows), and ``model_`` is the chosen trial's model as
-        fitted during search, on its training split only; ``"dummy"``: no pipeline
-        beat the dummy fallback (fitted on all rows).
+        fitted during search, on its training split only; ``"dummy"``: the dummy
+        fallback (fitted on all rows) beat every pipeline on validation, under
+        the default selection rule by more than the noise.
     target_name_ : str or None
         Name of y when it was a named pandas Series (the exported script's
         default target column), else None; None too when that name is also one of

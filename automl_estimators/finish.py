@@ -33,7 +33,7 @@ from .evaluation import Refit
 from .pipelines.components import scale_size_bounds
 from .plan import INLINE_MAX_SECONDS
 from .scoring import concatenate, fold_scores, predictions_of
-from .selection import choose_final, refit_holds
+from .selection import above_dummy, choose_final, noise_bar, refit_holds
 from .trial import Limits, Status, TrialResult
 from .user_warnings import warn
 
@@ -322,7 +322,7 @@ class Finisher:
         choice's refit and, for an ensemble, its members' (:meth:`_ensemble_reserve`).
         Made again only when trials were added and the last one took at most
         :data:`CONFIRM_LOOP_SHARE` of the time since; None when no choice was made in
-        the time it is given, or none beats the dummy."""
+        the time it is given, or the dummy beats every trial."""
         now = time.monotonic()
         if self._confirmed is not None:
             seen, held, made_at, took = self._confirmed
@@ -359,7 +359,7 @@ class Finisher:
         ``build``: configuration -> unfitted pipeline."""
         if self._early is not None or self._partial_refit_possible():
             return
-        best = next(iter(_beat_dummy(history)), None)
+        best = next(iter(self._above_dummy(history)), None)
         # started where the search held back time for it (reserve)
         if best is None or self._refit_estimate(best) > self._left_when_ended(best):
             return
@@ -569,11 +569,12 @@ class Finisher:
         """Refit ``first`` (the rule's single choice; default: the best trial) on all
         rows within the budget, else the best that can be.
 
-        Candidates are ``first``, then the best few trials that beat the dummy,
-        best first; the first whose refit is expected to finish in the remaining
-        time is refit; on large data, where all rows are many times a trial's
-        training rows, one whose refit on all rows is not expected in time is refit
-        on as many of them as the time allows (:meth:`_partial_share`). A candidate
+        Candidates are ``first``, then the best few trials the dummy does not
+        beat (:meth:`_above_dummy`), best first; the first whose refit is
+        expected to finish in the remaining time is refit; on large data, where
+        all rows are many times a trial's training rows, one whose refit on all
+        rows is not expected in time is refit on as many of them as the time
+        allows (:meth:`_partial_share`). A candidate
         whose refit is not expected in time but whose model fitted during search is
         held ends the list: that model serves rather
         than a weaker trial's refit (measured on soybean at 10 s: the strong
@@ -590,7 +591,7 @@ class Finisher:
         ``threads``: of a refit in a worker (:func:`refit_threads`).
         """
         done = done or {}
-        better = _beat_dummy(history)
+        better = self._above_dummy(history)
         if first is not None and first.origin != "dummy":
             better = [first] + [r for r in better if r.trial_id != first.trial_id]
         left = self.budget.remaining()
@@ -691,14 +692,21 @@ class Finisher:
                 trial.trial_id, score, trial.score)
         return holds
 
+    def _above_dummy(self, history) -> list:
+        """The ranked trials the finishing step may refit or keep: those the dummy
+        (trial 0) does not beat, within the noise under the one-SE rules
+        (:func:`.selection.above_dummy`), as the final choice reads them."""
+        return above_dummy(history.results, self.y, self.splits, self.metric, self.task,
+                           noise_bar(self.rule))
+
     def keep(self, history, fallback) -> Final:
         """The model a fit ends with when nothing is refit: the best trial's model as
-        fitted during search, among those that beat the dummy, else ``fallback``.
+        fitted during search, among those the dummy does not beat, else ``fallback``.
 
         Also what an interrupted finishing step ends with (a second Ctrl-C): it
         takes no time, and no worker.
         """
-        for result in _beat_dummy(history):
+        for result in self._above_dummy(history):
             if result.model is not None:
                 return self._search_time(result)
         return Final(fallback, history.results[0])
@@ -821,13 +829,6 @@ class Finisher:
         return Final(ensemble, top[0], score=score,
                      members=tuple(zip((t.trial_id for t, *_ in kept), ensemble.weights_)),
                      best_model=top[2])
-
-
-def _beat_dummy(history) -> list:
-    """The ranked trials (:meth:`.History.ranked`) that beat the dummy (trial 0): the
-    ones the finishing step may refit or keep."""
-    dummy = history.results[0]
-    return [r for r in history.ranked() if r.origin != "dummy" and r.score > dummy.score]
 
 
 def _refit_members(evaluator, pipelines, parallel: int, deadline: float, n_threads: int,
