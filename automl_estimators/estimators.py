@@ -425,7 +425,7 @@ class _AutoBase(BaseEstimator):
             kept = (f"an ensemble of {len(final.members)} trials refit on all rows "
                     f"(validation {self.best_score_:.4g})")
         elif self.refit_ == "dummy":
-            kept = "the dummy fallback (no finished trial beat it)"
+            kept = "the dummy fallback (it beat every finished trial)"
         else:
             kept = (f"trial {final.chosen.trial_id}'s pipeline "
                     + ("refit on all rows" if self.refit_ == "all rows"
