@@ -233,9 +233,7 @@ def above_dummy(results, y, splits, metric, task: str, n_se: float | None = None
     def kept(trial):
         if trial.score > dummy.score:
             return True
-        if not paired or trial.predictions is None:
-            return False
-        if task != "classification":
+        if not paired or task != "classification" or trial.predictions is None:
             return False
         if not fallback:
             fallback.extend((_scores_of((dummy,), np.ones(1), y, folds, metric, task),
@@ -251,10 +249,12 @@ def _brier(trial: TrialResult, y, splits) -> float:
     validation rows (``y``: class indices); ``inf`` where it cannot be computed."""
     rows = np.concatenate([np.asarray(valid) for _, valid in splits])
     proba = np.asarray(trial.predictions.values, dtype=float)
-    if proba.ndim != 2 or len(proba) != len(rows) or not np.isfinite(proba).all():
+    classes = np.asarray(y)[rows].astype(int)
+    if proba.ndim != 2 or len(proba) != len(rows) or not np.isfinite(proba).all() \
+            or classes.max(initial=0) >= proba.shape[1]:
         return float("inf")
     truth = np.zeros_like(proba)
-    truth[np.arange(len(rows)), np.asarray(y)[rows].astype(int)] = 1.0
+    truth[np.arange(len(rows)), classes] = 1.0
     return float(((proba - truth) ** 2).sum(axis=1).mean())
 
 
