@@ -233,13 +233,18 @@ def above_dummy(results, y, splits, metric, task: str, n_se: float | None = None
     def kept(trial):
         if trial.score > dummy.score:
             return True
-        if not paired or task != "classification" or trial.predictions is None:
+        if not paired or task != "classification" or trial.predictions is None \
+                or not np.isfinite([trial.score, dummy.score]).all():
             return False
         if not fallback:
             fallback.extend((_scores_of((dummy,), np.ones(1), y, folds, metric, task),
                              _brier(dummy, y, splits)))
-        return not beats(fallback[0], _scores_of((trial,), np.ones(1), y, folds, metric, task),
-                         n_se) and _brier(trial, y, splits) < fallback[1]
+        scores = _scores_of((trial,), np.ones(1), y, folds, metric, task)
+        # Per-fold scores the metric could not give (NaN, or -inf from a scorer that
+        # failed) measure no noise: no evidence for the trial.
+        return bool(np.isfinite(scores).all() and np.isfinite(fallback[0]).all()
+                    and not beats(fallback[0], scores, n_se)
+                    and _brier(trial, y, splits) < fallback[1])
 
     return [r for r in ranked if kept(r)]
 
