@@ -49,8 +49,8 @@ def _problem(n_folds=5):
 def _trial(trial_id, y, splits, accuracies, origin="smac", status=Status.OK):
     """A trial whose accuracy on fold f is accuracies[f] (a multiple of 1/ROWS_PER_FOLD):
     the rows of a cyclic window of each fold are right (probability 0.9), the others
-    wrong (probability 0.8 on the wrong class). The window starts at the fold's first row, or at ``start`` when
-    accuracies[f] is an ``(accuracy, start)`` pair."""
+    wrong (probability 0.8 on the wrong class). The window starts at the fold's first
+    row, or at ``start`` when accuracies[f] is an ``(accuracy, start)`` pair."""
     values = []
     accuracies = [a if isinstance(a, tuple) else (a, 0) for a in accuracies]
     for (_, valid), (accuracy, start) in zip(splits, accuracies):
