@@ -319,11 +319,20 @@ class DaskRunner(Runner):
         self._lock = threading.Lock()
         self._keys = []  # every key the data was scattered under: each worker's file goes
         self._data = None
+        self._closed = False
         self._scattered()
 
     def _scattered(self):
-        """The data's Dask future, scattered (again, where the cluster lost it)."""
+        """The data's Dask future, scattered (again, where the cluster lost it).
+
+        Raises
+        ------
+        RuntimeError
+            Once the runner is closed: nothing is scattered that no one would release.
+        """
         with self._lock:
+            if self._closed:
+                raise RuntimeError("the fit's Dask runner is closed")
             if self._data is None or self._data.status != "finished":
                 # A list of one item: scattering a dict would scatter each of its values.
                 self._data = self.client.scatter([self._payload], broadcast=True,
@@ -340,6 +349,8 @@ class DaskRunner(Runner):
         return _DaskFuture(partial(self._submit, task, timeout, uuid.uuid4().hex))
 
     def close(self):
+        with self._lock:
+            self._closed = True
         for key in self._keys:
             try:
                 self.client.run(_release, key)
