@@ -228,23 +228,24 @@ def above_dummy(results, y, splits, metric, task: str, n_se: float | None = None
         return ranked
     paired = n_se is not None and dummy.predictions is not None
     folds = _Folds(splits) if paired else None
-    fallback = []  # the dummy's per-fold scores, once needed
+    anchor = None  # the dummy's (per-fold scores, Brier score), once a trial needs them
 
     def kept(trial):
+        nonlocal anchor
         if trial.score > dummy.score:
             return True
         if not paired or task != "classification" or trial.predictions is None \
                 or not np.isfinite([trial.score, dummy.score]).all():
             return False
-        if not fallback:
-            fallback.extend((_scores_of((dummy,), np.ones(1), y, folds, metric, task),
-                             _brier(dummy, y, splits)))
+        if anchor is None:
+            anchor = (_scores_of((dummy,), np.ones(1), y, folds, metric, task),
+                      _brier(dummy, y, splits))
         scores = _scores_of((trial,), np.ones(1), y, folds, metric, task)
         # Per-fold scores the metric could not give (NaN, or -inf from a scorer that
         # failed) measure no noise: no evidence for the trial.
-        return bool(np.isfinite(scores).all() and np.isfinite(fallback[0]).all()
-                    and not beats(fallback[0], scores, n_se)
-                    and _brier(trial, y, splits) < fallback[1])
+        return bool(np.isfinite(scores).all() and np.isfinite(anchor[0]).all()
+                    and not beats(anchor[0], scores, n_se)
+                    and _brier(trial, y, splits) < anchor[1])
 
     return [r for r in ranked if kept(r)]
 
@@ -396,8 +397,7 @@ def choose_final(results, y, splits, metric, task: str, *, rule: str = "best",
                 if _cache is not None:
                     _cache["honest"] = honest
             return _choose_nested(ranked, default, honest, y, splits, metric, task,
-                                  ensemble_size, deadline,
-                                  n_se if rule == "nested_one_se" else None)
+                                  ensemble_size, deadline, noise_bar(rule, n_se))
     trials, weights, score = _best_procedure([best] + [r for r in pool if r is not best],
                                              y, splits, metric, task, ensemble_size, deadline)
     if rule == "best" or default is None or (

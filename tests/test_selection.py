@@ -263,9 +263,10 @@ def test_a_classifier_within_the_noise_below_the_dummy_is_kept_when_its_probabil
     """kc1 at 1 s (a holdout of 264 rows, 84 % one class) ended on the dummy, 0.845 on
     test, where the default scores 0.877: the dummy led on validation by less than the
     noise. Here, 4 positives in each fold of 20: the dummy says 0.2 everywhere; the
-    default is right on every row but one false positive in folds 0 and 1 and one
-    true positive in fold 2 (accuracy 0.79 against 0.80, within one SE), with
-    probabilities that rank the rows (a Brier score of 0.18 against 0.32)."""
+    default says 0.45 on the positives and 0.1 on the others, but for one false
+    positive in folds 0 and 1 and one true positive in fold 2 (accuracy 0.79 against
+    0.80, within one SE), probabilities that rank the rows (a Brier score of 0.147
+    against 0.32)."""
     y, splits = _problem()
     y = (np.arange(len(y)) % ROWS_PER_FOLD < 4).astype(int)  # rows 0-3 of each fold
     rows = np.concatenate([valid for _, valid in splits])
