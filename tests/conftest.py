@@ -31,6 +31,7 @@ time. So no test may depend on how much work finishes in wall-clock time:
 """
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -68,6 +69,23 @@ def _host_speed_as_the_cost_models(request, monkeypatch):
 
         monkeypatch.setattr(host_speed, "reference_seconds",
                             lambda repeats=2: host_speed.REFERENCE_SECONDS)
+
+
+@pytest.fixture(autouse=True)
+def _threads_shared_among_test_processes():
+    """Under ``pytest -n K``, the OpenMP and BLAS code a test runs in its own process
+    (a pipeline fitted directly, sklearn's estimator checks) uses the cores / K
+    threads that are its share, not every core. Two test processes that each ran
+    two spinning OpenMP threads on two cores made a multi-threaded fit of 80 rows
+    take 30 s instead of 2.5 (tests/pipelines/test_builder.py, measured). A fit's own
+    settings still apply within it: its in-process trials set their threads
+    (``runners/task.py``) and its workers are processes of their own."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        from joblib import cpu_count
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(max(1, cpu_count() // workers))
 
 
 # Strategies whose proposals of networks need torch: the controller's policy is a torch

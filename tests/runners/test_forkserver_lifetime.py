@@ -59,7 +59,7 @@ _CASES = {
     # an idle time far shorter than a fit: never stopped while a pool runs (its
     # workers would die with it: failed trials)
     "kept_while_a_fit_runs": """
-        for _ in range(3):
+        for _ in range(2):
             fit(trials=8)
         print("ok")
     """,
