@@ -2,7 +2,7 @@
 
 Tests under load
 ----------------
-The suite must pass on a busy machine (``pytest -n 2`` beside other work, as
+The suite must pass on a busy machine (``pytest -n 3`` beside other work, as
 in issue 23's check: two ``python -c "while True: pass"`` processes holding the
 CPU), where a trial, a worker start or a refit takes several times its idle
 time. So no test may depend on how much work finishes in wall-clock time:

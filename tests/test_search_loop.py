@@ -361,7 +361,7 @@ def test_a_fit_too_short_for_workers_starts_none_and_ends_when_its_trial_is_refi
     assert list(trials.index) in ([1, 0], [0])  # the default's trial (if in time), the dummy
     if model.refit_ != "dummy":
         # refit here on all rows when that is expected in the time left; on a loaded
-        # machine (this test beside another test process, -n 2) it may not be, and
+        # machine (this test beside other test processes, pytest -n) it may not be, and
         # the default's model as fitted during search serves (seen at 2dcc4a8)
         assert trials.loc[1, "status"] == "ok"
         assert model.refit_ in ("all rows", "search-time model")
