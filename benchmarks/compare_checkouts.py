@@ -17,7 +17,8 @@ the process tree's peak memory, a hard limit), with the checkout first on
 skipped, so an interrupted comparison resumes. The report gives each cell's test
 score (accuracy, or R² for regression) in both arms, the change, wins / ties /
 losses, the fit time against the budget's promise (``budget + max(1 s, 5 %)``)
-and the peak memory. With ``--reference-raw DIR`` (records of the peers harness
+and the peak memory. ``--search NAME`` runs both arms with that search strategy
+(``systems.SEARCH_VARIABLE``; records in ``ab_<arm>_<NAME>/``). With ``--reference-raw DIR`` (records of the peers harness
 for ``--reference``, default ``hgb``, on the same splits, at any budget: e.g.
 ``benchmarks/results/reliability/raw``, or the sweep's committed table
 ``benchmarks/results/reliability/runs.csv``, whose ``hgb`` column is the
@@ -37,35 +38,47 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE / "peers"))
 from common import short_commit  # noqa: E402
+from systems import SEARCH_VARIABLE  # noqa: E402
 
 RAW = HERE / "results" / "raw"
 OURS = "automl-estimators"
 ARMS = ("before", "after")
 
 
-def record_path(arm, dataset, budget, seed):
-    return RAW / f"ab_{arm}" / f"{OURS}__{dataset}__{budget}__{seed}.json"
+def arm_folder(arm, search=None):
+    """Where an arm's records go: one folder per search strategy compared."""
+    return RAW / (f"ab_{arm}" if search is None else f"ab_{arm}_{search}")
 
 
-def run_arm(checkout, arm, dataset, seed, budget):
-    """One run of ``checkout``'s peers harness for this cell, importing its own package."""
+def record_path(arm, dataset, budget, seed, search=None):
+    return arm_folder(arm, search) / f"{OURS}__{dataset}__{budget}__{seed}.json"
+
+
+def run_arm(checkout, arm, dataset, seed, budget, search=None):
+    """One run of ``checkout``'s peers harness for this cell, importing its own package
+    (with ``search``, the strategy it searches with: the harness reads
+    ``systems.SEARCH_VARIABLE``; a checkout whose harness predates it runs its
+    default)."""
     checkout = Path(checkout).resolve()
     venvs = checkout / "benchmarks" / "peers" / ".venvs"
     if not (venvs / OURS / "bin" / "python").exists():
         raise SystemExit(f"{venvs / OURS} is missing: link it to a venv with this package's "
                          "dependencies installed (e.g. the checkout's .venv)")
     env = {**os.environ, "PYTHONPATH": str(checkout)}
+    if search is not None:
+        env[SEARCH_VARIABLE] = search
     subprocess.run([sys.executable, str(checkout / "benchmarks" / "peers" / "run.py"),
                     "--systems", OURS, "--datasets", dataset, "--seeds", str(seed),
-                    "--budgets", str(budget), "--raw", str(RAW / f"ab_{arm}")],
+                    "--budgets", str(budget), "--raw", str(arm_folder(arm, search))],
                    cwd=checkout, env=env, check=True)
 
 
-def load(dataset, seed, budget):
+def load(dataset, seed, budget, search=None):
     records = {}
     for arm in ARMS:
-        path = record_path(arm, dataset, budget, seed)
+        path = record_path(arm, dataset, budget, seed, search)
         if path.exists():
             records[arm] = json.loads(path.read_text())
     return records
@@ -103,7 +116,7 @@ def _below(score, reference, record):
     return score < reference - tolerance(record["task"], reference, record["n_test"])
 
 
-def report(cells, budget, commits, reference_raw=None, reference="hgb"):
+def report(cells, budget, commits, reference_raw=None, reference="hgb", search=None):
     from reliability_sweep import allowance
 
     limit = budget + allowance(budget)
@@ -113,7 +126,7 @@ def report(cells, budget, commits, reference_raw=None, reference="hgb"):
     versus = {arm: [] for arm in ARMS}  # score - reference, where both are known
     below = {arm: [] for arm in ARMS}  # (dataset, seed) below the reference beyond noise
     for dataset, seed in cells:
-        records = load(dataset, seed, budget)
+        records = load(dataset, seed, budget, search)
         if len(records) < 2:
             continue
         before, after = (score_of(records[a]) for a in ARMS)
@@ -144,7 +157,8 @@ def report(cells, budget, commits, reference_raw=None, reference="hgb"):
     mean = sum(deltas) / len(deltas) if deltas else float("nan")
     over = {arm: sum(f > limit for f in fits[arm]) for arm in ARMS}
     lines = [
-        f"# A/B: before ({commits['before']}) vs after ({commits['after']}), {budget} s",
+        f"# A/B: before ({commits['before']}) vs after ({commits['after']}), {budget} s"
+        + (f", search={search!r}" if search else ""),
         "",
         "Written by `benchmarks/compare_checkouts.py`. Each cell ran the before checkout",
         "and then at once the after checkout (peers protocol: the seed's 75/25 split, 2",
@@ -204,8 +218,11 @@ def main(argv=None):
                     help="records of a reference system on the same splits (peers harness), "
                          "or the reliability sweep's runs.csv")
     ap.add_argument("--reference", default="hgb", help="the reference system's name")
+    ap.add_argument("--search", help="the package's search strategy in both arms (default: "
+                    "its own default); records in ab_<arm>_<search>/")
     args = ap.parse_args(argv)
-    extra = {"reference_raw": args.reference_raw, "reference": args.reference}
+    extra = {"reference_raw": args.reference_raw, "reference": args.reference,
+             "search": args.search}
     checkouts = {"before": args.before, "after": args.after}
     commits = {arm: short_commit(checkout) for arm, checkout in checkouts.items()}
     cells = [(d, int(s)) for d in args.datasets.split(",") for s in args.seeds.split(",")]
@@ -213,8 +230,8 @@ def main(argv=None):
         if args.report_only:
             break
         for arm in ARMS:
-            if not record_path(arm, dataset, args.budget, seed).exists():
-                run_arm(checkouts[arm], arm, dataset, seed, args.budget)
+            if not record_path(arm, dataset, args.budget, seed, args.search).exists():
+                run_arm(checkouts[arm], arm, dataset, seed, args.budget, args.search)
         args.out.write_text(report(cells, args.budget, commits, **extra))
     args.out.write_text(report(cells, args.budget, commits, **extra))
     print(args.out.read_text())

@@ -6,8 +6,14 @@ budget, the cores, the seed and the task, which all of them are told alike.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from protocol import CLASSIFICATION
+
+# The environment variable naming this package's search strategy for a run (unset: the
+# package's default), set by compare_checkouts.py --search.
+SEARCH_VARIABLE = "AUTOML_BENCH_SEARCH"
 
 
 class Adapter:
@@ -70,7 +76,11 @@ class AutoMLEstimators(Adapter):
         from automl_estimators import AutoClassifier, AutoRegressor
 
         cls = AutoClassifier if self.is_classification else AutoRegressor
-        self.model = cls(time_budget=self.budget, n_jobs=self.cores, random_state=self.seed)
+        # A/B of one search strategy (compare_checkouts.py --search): the package's
+        # default when unset.
+        search = os.environ.get(SEARCH_VARIABLE) or "auto"
+        self.model = cls(time_budget=self.budget, n_jobs=self.cores, random_state=self.seed,
+                         search=search)
         self.model.fit(X, y)
 
     def own_fit_seconds(self):
