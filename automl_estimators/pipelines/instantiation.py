@@ -8,6 +8,7 @@ module to do it.
 from __future__ import annotations
 
 from sklearn.compose import TransformedTargetRegressor
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..spaces.declarations import hp_key
@@ -19,8 +20,9 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
 
     ``iteration_share`` < 1 scales the component's iterations hyperparameter
     (a low fidelity). Returns ``None`` for a step's "nothing" choice (e.g. ``no_scaling``).
-    A component that declares ``scale_target`` comes wrapped in a
-    ``TransformedTargetRegressor`` that standardises the target.
+    A component that declares ``scale_inputs`` comes as a pipeline of a
+    ``StandardScaler`` and the estimator; one that declares ``scale_target`` comes
+    wrapped in a ``TransformedTargetRegressor`` that standardises the target.
     """
     cls = component.estimator_class(sparse)
     if cls is None:
@@ -40,6 +42,9 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
         kwargs[component.iterations] = max(round(full * iteration_share), 1)
     if component.seeded:
         kwargs["random_state"] = random_state
+    estimator = cls(**kwargs)
+    if component.scale_inputs:
+        estimator = make_pipeline(StandardScaler(with_mean=not sparse), estimator)
     if component.scale_target:
-        return TransformedTargetRegressor(regressor=cls(**kwargs), transformer=StandardScaler())
-    return cls(**kwargs)
+        return TransformedTargetRegressor(regressor=estimator, transformer=StandardScaler())
+    return estimator

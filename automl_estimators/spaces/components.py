@@ -206,6 +206,7 @@ CLASSIFIERS = (
         estimator="sklearn.linear_model:LogisticRegression",
         hyperparameters=(Float("C", 1e-4, 1e4, 1.0, log=True), CLASS_WEIGHT),
         fixed={"max_iter": 1000},
+        scale_inputs=True,
     ),
     Component(
         "linear_svm", MODEL, tasks=C_, estimator=f"{OWN}:LinearSVMClassifier",
@@ -236,6 +237,7 @@ CLASSIFIERS = (
         ),
         fixed={"max_iter": 1000, "tol": 1e-3},
         seeded=True,
+        scale_inputs=True,
     ),
     Component(
         "naive_bayes", MODEL, tasks=C_, estimator="sklearn.naive_bayes:GaussianNB",
@@ -303,6 +305,7 @@ REGRESSORS = (
         hyperparameters=(Float("alpha", 1e-5, 10.0, 0.01, log=True),),
         fixed={"max_iter": 5000},
         scale_target=True,
+        scale_inputs=True,
     ),
     Component(
         "elastic_net", MODEL, tasks=R_, estimator="sklearn.linear_model:ElasticNet",
@@ -312,6 +315,7 @@ REGRESSORS = (
         ),
         fixed={"max_iter": 5000},
         scale_target=True,
+        scale_inputs=True,
     ),
     Component(
         "linear_svm", MODEL, tasks=R_, estimator="sklearn.svm:LinearSVR",
@@ -322,6 +326,7 @@ REGRESSORS = (
         fixed={"loss": "squared_epsilon_insensitive", "dual": "auto", "max_iter": 5000},
         seeded=True,
         scale_target=True,
+        scale_inputs=True,
     ),
     Component(
         "rbf_svm", MODEL, tasks=R_, estimator=f"{OWN}:RBFSVMRegressor",
@@ -347,6 +352,7 @@ REGRESSORS = (
         fixed={"max_iter": 1000, "tol": 1e-3},
         seeded=True,
         scale_target=True,
+        scale_inputs=True,
     ),
     # A multi-layer perceptron for smooth targets, where trees need many splits:
     # 5-fold CV at the defaults, abalone R² 0.583 against 0.562 for the best

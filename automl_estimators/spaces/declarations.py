@@ -157,6 +157,15 @@ class Component:
         For models whose hyperparameters assume a target of unit scale: an SVR's
         ``epsilon`` and ``C``, the L1 penalty of lasso and elastic net, the step
         sizes of SGD and of a network. Trees and ridge do not need it.
+    scale_inputs : bool
+        The model sees standardised columns whatever comes before it (a
+        ``StandardScaler`` in front of it in one pipeline, made by
+        :func:`~automl_estimators.pipelines.instantiation.make_component`; centred
+        only on dense data). For linear models fitted by an iterative solver, whose
+        convergence and penalty depend on the columns' scales: after the flat
+        space's ``no_scaling`` or in a program tree without a scaling node,
+        logistic regression's solver ran to its iteration limit, 5-10x slower, and
+        SGD diverged (``benchmarks/results/linear_scaling.md``).
     cells : CellSpace or None
         A network's cells, searched as categorical hyperparameters of their own
         and handed to the estimator as one value, the strategy parameter
@@ -181,6 +190,7 @@ class Component:
     strategy_parameters: tuple = ()
     categorical_parameter: str | None = None
     scale_target: bool = False
+    scale_inputs: bool = False
     cells: Any = None
 
     def applies_to(self, task: str, sparse: bool, n_features: int) -> bool:

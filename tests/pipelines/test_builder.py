@@ -228,3 +228,39 @@ def test_scale_sensitive_regressors_learn_a_target_on_any_scale():
         assert prices == pytest.approx(units, abs=0.02), (name, units, prices)
         fitted = clone(pipeline).fit(X, 2e5 + 1e5 * y)
         assert 1e5 < fitted.predict(X).mean() < 3e5  # predictions on the target's scale
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_iterative_linear_models_see_standardised_columns_after_any_scaling(task):
+    """Logistic regression's solver, SGD, lasso, elastic net and the linear SVR
+    depend on the columns' scales: after the ``no_scaling`` choice their columns are
+    standardised in front of them, so a column in the thousands beside one in
+    thousandths neither stalls the solver nor makes SGD diverge
+    (benchmarks/results/linear_scaling.md)."""
+    import warnings
+
+    import pandas as pd
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import cross_val_score
+
+    rng = np.random.default_rng(0)
+    raw = rng.normal(size=(400, 3))
+    X = pd.DataFrame({"thousands": 1e4 * raw[:, 0], "units": raw[:, 1],
+                      "thousandths": 1e-3 * raw[:, 2]})
+    signal = raw[:, 0] + raw[:, 1] - raw[:, 2]
+    y = (signal > 0).astype(int) if task == "classification" else signal
+    X = data.check_X(X)
+    profile = data.profile(X, y, task)
+    space = Space(task, n_features=3, seed=0)
+    scaled = {c.name for c in space.steps[MODEL] if c.scale_inputs}
+    expected = {"logistic_regression", "sgd"} if task == "classification" else {
+        "lasso", "elastic_net", "linear_svm", "sgd"}
+    assert scaled == expected
+    for name in sorted(scaled):
+        config = {**space.default_config(name), "scaling": "no_scaling"}
+        pipeline = build_pipeline(config, space, profile, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            score = cross_val_score(pipeline, X, y, cv=3).mean()
+        # accuracy or R²: a linear signal the model learns on standardised columns
+        assert score > 0.9, (name, score)
