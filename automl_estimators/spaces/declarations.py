@@ -164,8 +164,9 @@ class Component:
         only on dense data). For linear models fitted by an iterative solver, whose
         convergence and penalty depend on the columns' scales: after the flat
         space's ``no_scaling`` or in a program tree without a scaling node,
-        logistic regression's solver ran to its iteration limit, 5-10x slower, and
-        SGD diverged (``benchmarks/results/linear_scaling.md``).
+        logistic regression's solver ran to its iteration limit (5.7x the CPU over
+        the shared classification datasets, up to 16x on one), and SGD regression
+        diverged (``benchmarks/results/linear_scaling.md``).
     cells : CellSpace or None
         A network's cells, searched as categorical hyperparameters of their own
         and handed to the estimator as one value, the strategy parameter
