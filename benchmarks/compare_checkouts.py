@@ -18,8 +18,9 @@ skipped, so an interrupted comparison resumes. The report gives each cell's test
 score (accuracy, or R² for regression) in both arms, the change, wins / ties /
 losses, the fit time against the budget's promise (``budget + max(1 s, 5 %)``)
 and the peak memory. ``--search NAME`` runs both arms with that search strategy
-(``systems.SEARCH_VARIABLE``; records in ``ab_<arm>_<NAME>/``). With ``--reference-raw DIR`` (records of the peers harness
-for ``--reference``, default ``hgb``, on the same splits, at any budget: e.g.
+(``systems.SEARCH_VARIABLE``; records in ``ab_<arm>_<NAME>/``). With
+``--reference-raw DIR`` (records of the peers harness for ``--reference``,
+default ``hgb``, on the same splits, at any budget: e.g.
 ``benchmarks/results/reliability/raw``, or the sweep's committed table
 ``benchmarks/results/reliability/runs.csv``, whose ``hgb`` column is the
 default HGB's score on each split), it also gives the reference's score
