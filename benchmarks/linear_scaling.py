@@ -40,7 +40,8 @@ MODELS = {"classification": ("logistic_regression", "linear_svm", "sgd"),
 
 
 def load(entry):
-    """(X, y, task) of a shared dataset, at most MAX_ROWS rows (seed 0)."""
+    """(X, y): the training rows of a shared dataset's seed-0 split, at most MAX_ROWS
+    of them (drawn with seed 0)."""
     X, _, y, _ = load_split(entry, seed=0)
     if len(X) > MAX_ROWS:
         keep = np.random.default_rng(0).choice(len(X), MAX_ROWS, replace=False)

@@ -76,11 +76,11 @@ class AutoMLEstimators(Adapter):
         from automl_estimators import AutoClassifier, AutoRegressor
 
         cls = AutoClassifier if self.is_classification else AutoRegressor
-        # A/B of one search strategy (compare_checkouts.py --search): the package's
-        # default when unset.
-        search = os.environ.get(SEARCH_VARIABLE) or "auto"
+        # A/B of one search strategy (compare_checkouts.py --search); unset, the
+        # package's own default applies.
+        search = os.environ.get(SEARCH_VARIABLE)
         self.model = cls(time_budget=self.budget, n_jobs=self.cores, random_state=self.seed,
-                         search=search)
+                         **({"search": search} if search else {}))
         self.model.fit(X, y)
 
     def own_fit_seconds(self):
