@@ -134,7 +134,7 @@ def _check_X(X, min_samples, categorical, dates):
         X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32],
                         ensure_all_finite=False, ensure_min_samples=min_samples)
         _check_no_infinity(np.unique(X.indices[np.isinf(X.data)]))
-        return X, ()
+        return _with_int32_indices(X), ()
     if isinstance(X, (str, bytes)) or not hasattr(X, "__len__") and not hasattr(X, "__array__"):
         raise TypeError(f"X must be array-like (numpy array, pandas DataFrame or scipy "
                         f"sparse matrix), got {type(X).__name__}.")
@@ -145,6 +145,25 @@ def _check_X(X, min_samples, categorical, dates):
         return X, ()
     # Mixed object arrays go through the DataFrame path for per-column kinds.
     return _frame_with_canonical_dtypes(pd.DataFrame(X), categorical, dates)
+
+
+def _with_int32_indices(X):
+    """CSR ``X`` with 32-bit index arrays where its 64-bit ones hold values that fit.
+
+    scikit-learn's trees (the strong default on sparse data is a random forest) and
+    its liblinear and libsvm models take no others ("No support for np.int64 index
+    based sparse matrices"). scipy picks 32-bit indices itself whenever a matrix
+    allows, so 64-bit ones come from a matrix built from int64 arrays (a sparse
+    array given them, scikit-learn's own contract checks). The data array is shared,
+    not copied; the user's matrix is left as it is. A matrix too large for 32-bit
+    indices keeps its own.
+    """
+    limit = np.iinfo(np.int32).max
+    if X.indices.dtype == np.int32 and X.indptr.dtype == np.int32 or \
+            max(X.nnz, *X.shape) > limit:
+        return X
+    return type(X)((X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)),
+                   shape=X.shape)
 
 
 def check_X_and_dates(X):

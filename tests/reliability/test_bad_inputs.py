@@ -494,11 +494,33 @@ def test_text_in_a_numeric_column_at_predict_is_warned(fitted_on_frame):
 
 
 # ------------------------------------------------------------------ data types
-@pytest.mark.parametrize("form", ["csr", "csc"])
-def test_sparse(estimator_class, form):
-    X = sp.random(80, 30, density=0.2, format=form, random_state=0)
+def with_int64_indices(X):
+    """A copy of sparse ``X`` whose index arrays are 64-bit, as a matrix built from
+    int64 arrays keeps them (scikit-learn's ``check_estimator_sparse_array`` too)."""
+    X = X.copy()
+    if X.format == "coo":
+        X.coords = tuple(axis.astype(np.int64) for axis in X.coords)
+    else:
+        X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
+    return X
+
+
+@pytest.mark.parametrize("form, int64", [("csr", False), ("csc", False), ("csr", True),
+                                         ("csc", True), ("coo", True)])
+def test_sparse(estimator_class, form, int64):
+    """Found (session 45): on 64-bit indices the strong default for sparse data, a
+    random forest, crashed ("No support for np.int64 index based sparse matrices")
+    and a one-trial fit ended on the dummy."""
+    X = sp.random_array((80, 30), density=0.2, format=form, random_state=0)
+    X = with_int64_indices(X) if int64 else X
     y = target_for(estimator_class, X.toarray())
-    check_predictions(tiny_fit(estimator_class, X, y), X)
+    estimator = tiny_fit(estimator_class, X, y)
+    assert (estimator.leaderboard_["status"] == "ok").all(), estimator.leaderboard_
+    assert estimator.refit_ != "dummy"
+    check_predictions(estimator, X)
+    # the user's matrix is left as it was
+    indices = X.coords[0] if form == "coo" else X.indices
+    assert indices.dtype == (np.int64 if int64 else np.int32)
 
 
 def test_dense_and_sparse_swapped_at_predict(estimator_class):
