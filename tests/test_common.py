@@ -9,8 +9,8 @@ from tests.conftest import SLACK_BUDGET
 # binds, so the one trial (the strong default every fit starts with) always finishes,
 # and never times out (a trial may take a quarter of the budget) in one fit but not
 # another. One trial, random search and a holdout: the contract is about the
-# estimator's interface, and these checks fit it about 600 times (a second trial
-# doubled the suite's largest share of CPU; SMAC's set-up, ~0.4 s, and five folds per
+# estimator's interface, and these checks fit it about 170 times (a second trial
+# more than doubled their CPU, 58 s against 130; SMAC's set-up, ~0.4 s, and five folds per
 # trial would take most of each fit). Searches, ensembles and resampling have their
 # own tests.
 SMALL = dict(time_budget=SLACK_BUDGET, max_trials=1, random_state=0, n_jobs=1,
