@@ -287,10 +287,9 @@ class _AutoBase(BaseEstimator):
                          neural=neural, image_shape=self.image_shape,
                          torch_available=torch_available, cuda_available=cuda_available,
                          host_slowdown=self._host_slowdown())
-        space = Space(task, sparse=profile.sparse, n_features=profile.n_features,
-                      has_categorical=profile.has_categorical, include=self.include,
-                      exclude=self.exclude, seed=seed, neural=plan.neural,
-                      image_shape=self.image_shape, one_hot_features=one_hot_width(profile))
+        space = Space.for_profile(task, profile, include=self.include, exclude=self.exclude,
+                                  seed=seed, neural=plan.neural, image_shape=self.image_shape,
+                                  one_hot_features=one_hot_width(profile))
         self._check_networks_on_offer(plan, space, torch_available)
         n_jobs = self._trial_workers()
         reporter = Reporter(self.verbose, budget, metric.name)

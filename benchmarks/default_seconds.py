@@ -199,9 +199,8 @@ def shared_setup(name, seed=0, budget=1.0):
     y = estimator._check_y(X, y_train)
     profile = data.profile(X, y, estimator._task)
     fit_plan = plan.make_plan(profile, time_budget=budget)
-    space = Space(estimator._task, sparse=profile.sparse, n_features=profile.n_features,
-                  has_categorical=profile.has_categorical, seed=0,
-                  one_hot_features=one_hot_width(profile))
+    space = Space.for_profile(estimator._task, profile, seed=0,
+                              one_hot_features=one_hot_width(profile))
     return (entry, X, y, profile, space, fit_plan,
             plan.make_splits(fit_plan, y, classification, seed))
 

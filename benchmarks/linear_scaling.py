@@ -109,8 +109,7 @@ def main(argv=None):
             y = (data.check_y_classification(X, y, "benchmark")[0]
                  if task == "classification" else data.check_y_regression(X, y, "benchmark"))
             profile = data.profile(X, y, task)
-            space = Space(task, sparse=profile.sparse, n_features=profile.n_features,
-                          has_categorical=profile.has_categorical, seed=0)
+            space = Space.for_profile(task, profile, seed=0)
             for model in MODELS[task]:
                 if model not in space.models:
                     continue

@@ -314,8 +314,7 @@ def test_an_old_fits_configuration_exports_and_reproduces_its_predictions(datase
         y = check_y_regression(X, train["target"], "test")
     space, profile = estimator.search_space_, estimator.profile_
     if config["model"] not in space.models:  # a model the fit's include left out
-        space = Space(space.task, sparse=profile.sparse, n_features=profile.n_features,
-                      has_categorical=profile.has_categorical, seed=0)
+        space = Space.for_profile(space.task, profile, seed=0)
     estimator.model_ = build_pipeline(config, space, profile, random_state=0).fit(X, y)
     estimator.best_config_ = config
     path = estimator.export(tmp_path / "old.py")

@@ -206,6 +206,14 @@ class Space:
         self.one_hot_features = n_features if one_hot_features is None else one_hot_features
         self.forbidden = self._forbidden()
 
+    @classmethod
+    def for_profile(cls, task, profile, **settings):
+        """The space for the data ``profile`` describes (``data.DataProfile``): its
+        sparsity, feature count and categorical columns; ``settings`` are the
+        constructor's other arguments."""
+        return cls(task, sparse=profile.sparse, n_features=profile.n_features,
+                   has_categorical=profile.has_categorical, **settings)
+
     def _forbidden(self) -> tuple:
         pairs = []
         models = self.steps[MODEL]

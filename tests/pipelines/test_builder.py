@@ -22,8 +22,7 @@ def prepared(name, n_rows, task):
     else:
         y = data.check_y_regression(X, y, "test")
     profile = data.profile(X, y, task)
-    space = Space(task, sparse=profile.sparse, n_features=profile.n_features,
-                  has_categorical=profile.has_categorical, seed=0)
+    space = Space.for_profile(task, profile, seed=0)
     return X, y, profile, space
 
 

@@ -20,8 +20,7 @@ def problem():
     X = data.check_X(X)
     y, _ = data.check_y_classification(X, y, "test")
     profile = data.profile(X, y, "classification")
-    space = Space("classification", n_features=profile.n_features,
-                  has_categorical=profile.has_categorical, seed=0)
+    space = Space.for_profile("classification", profile, seed=0)
     return X, y, profile, space
 
 
