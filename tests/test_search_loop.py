@@ -540,11 +540,14 @@ def test_a_fit_without_workers_on_data_too_large_for_its_stand_ins_searches_a_sa
     assert f"search on {searched.search_rows} of 6000 rows (a 2.5s fit without workers: " \
            "the strong default's short form is expected in time" in searched.reason
     trials = model.leaderboard_.set_index("trial")
-    # the short default, then the quick model on the same sample (the forest is never
-    # in time), and the dummy
-    assert sorted(trials.index) == [0, 1, 2]
+    # the dummy, the short default on the sample, then the quick model on the same
+    # sample (the forest is never in time) when the 2.5 s still hold it: beside two
+    # busy processes the short default once took the rest (session 45), and the fit
+    # ended on it, as it should
+    assert sorted(trials.index) in ([0, 1], [0, 1, 2])
     assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == SHORT_DEFAULT_ORIGIN
-    assert trials.loc[2, "status"] == "ok" and trials.loc[2, "origin"] == QUICK_ORIGIN
+    if 2 in trials.index:
+        assert trials.loc[2, "status"] == "ok" and trials.loc[2, "origin"] == QUICK_ORIGIN
     best = trials.index[0]  # the leaderboard's first: the higher validation score
     assert model.best_config_ == trials.loc[best, "config"]
     assert model.score(X, y) > 0.8
