@@ -65,7 +65,8 @@ def fit(args) -> int:
     estimator_class = AutoClassifier if task == CLASSIFICATION else AutoRegressor
     estimator = estimator_class(time_budget=args.time, metric=args.metric, search=args.search,
                                 neural=NEURAL_CHOICES[args.neural], image_shape=args.image_shape,
-                                n_jobs=args.n_jobs, random_state=args.seed, verbose=1)
+                                n_jobs=args.n_jobs, max_trials=args.max_trials,
+                                random_state=args.seed, verbose=1)
     try:
         estimator.fit(X, y)
     except ParameterError as exc:  # an option that does not suit the data
@@ -116,8 +117,8 @@ def demo(args) -> int:
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=args.seed)
-    clf = AutoClassifier(time_budget=args.time, n_jobs=args.n_jobs, random_state=args.seed,
-                         verbose=1)
+    clf = AutoClassifier(time_budget=args.time, n_jobs=args.n_jobs, max_trials=args.max_trials,
+                         random_state=args.seed, verbose=1)
     clf.fit(X_train, y_train)
     out = sys.stdout
     show_leaderboard(clf, out)
@@ -328,6 +329,10 @@ def _add_budget_options(parser, *, time_default, n_jobs_default):
                         help=f"time budget in seconds (default {time_default:.0f})")
     parser.add_argument("--n-jobs", type=int, default=n_jobs_default,
                         help=f"trials at once, -1: all cores (default {n_jobs_default})")
+    parser.add_argument("--max-trials", type=int, metavar="N",
+                        help="stop after N trials (or at --time, if that comes first); "
+                             "two such runs with --n-jobs 1 and the same --seed give the "
+                             "same model")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
 
@@ -341,6 +346,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         if args.n_jobs == 0:
             error("--n-jobs must be a positive number of trials at once, or negative as in "
                   "joblib (-1: all cores), got 0")
+        if args.max_trials is not None and args.max_trials < 1:
+            error(f"--max-trials must be a positive number of trials, got {args.max_trials}")
         if not 0 <= args.seed < 2**32:
             error(f"--seed must be between 0 and 2**32 - 1, got {args.seed}")
     if args.command == "fit":

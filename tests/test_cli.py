@@ -23,9 +23,12 @@ from automl_estimators import AutoClassifier, AutoRegressor
 from automl_estimators.cli import main
 from automl_estimators.cli_data import decide_task, leaderboard_table
 from automl_estimators.spaces.program import INPUT, TRANSFORMS, Stack, Union, as_node
-from tests.conftest import load
+from tests.conftest import SLACK_BUDGET, load
 
-FAST = ["--time", "5", "--n-jobs", "1"]
+# A fit that stops on its trial count (the strong default and one random
+# pipeline), with a budget that never binds: the same fit on an idle or a busy
+# machine, in seconds.
+FAST = ["--time", str(SLACK_BUDGET), "--n-jobs", "1", "--max-trials", "2", "--search", "random"]
 
 
 def run_cli(*args, cwd):
@@ -103,6 +106,23 @@ def test_fit_saves_model_and_leaderboard_and_prints_it(folder, credit_fit):
     code = (folder / "credit_model.py").read_text()
     compile(code, "credit_model.py", "exec")
     assert "model code saved to credit_model.py" in credit_fit.stderr
+
+
+def test_max_trials_with_one_job_gives_the_same_model_twice(tmp_path, monkeypatch):
+    """--max-trials stops the fit on its trial count, not the clock: with --n-jobs 1 and
+    the same --seed, two runs give the same leaderboard and the same predictions."""
+    monkeypatch.chdir(tmp_path)
+    X, y = load("credit-g", 120)
+    X.assign(target=y).to_csv("train.csv", index=False)
+    runs = []
+    for name in ("a", "b"):
+        assert run_main("fit", "train.csv", "--target", "target", *FAST,
+                        "--output", f"{name}.joblib") == 0
+        model = joblib.load(f"{name}.joblib")
+        assert model.max_trials == 2 and model.n_trials_ <= 3  # two and the dummy
+        runs.append((list(model.leaderboard_["config"]), model.predict_proba(X)))
+    assert runs[0][0] == runs[1][0]
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
 
 
 def test_fit_takes_a_fractional_target_for_regression(folder, mpg_fit):
@@ -221,6 +241,10 @@ ERRORS = {  # what the user did wrong: (arguments, exit status, parts of the mes
                        ["no column 'label'", "checking_status, duration"]),
     "one class": (["fit", "one_class.csv", *FIT, "target"], 1, ["single class ('x')"]),
     "zero time": ([*FIT_CREDIT, "--time", "0"], 2, ["--time must be a positive"]),
+    "zero trials": ([*FIT_CREDIT, "--max-trials", "0"], 2,
+                    ["--max-trials must be a positive number of trials, got 0"]),
+    "fractional trials": ([*FIT_CREDIT, "--max-trials", "2.5"], 2,
+                          ["--max-trials: invalid int value: '2.5'"]),
     "nan time": ([*FIT_CREDIT, "--time", "nan"], 2, ["--time must be a positive"]),
     "unknown metric": ([*FIT_CREDIT, "--metric", "accuracy_score"], 2,
                        ["unknown --metric 'accuracy_score'"]),
@@ -304,7 +328,7 @@ def test_fit_images_with_a_neural_search(tmp_path):
     X.iloc[:200].assign(target=y.iloc[:200]).to_csv(tmp_path / "digits.csv", index=False)
     result = run_cli("fit", "digits.csv", "--target", "target", "--neural", "on",
                      "--image-shape", "8x8", "--search", "random", "--time", "5", "--n-jobs",
-                     "1", "--output", "digits.joblib", cwd=tmp_path)
+                     "1", "--max-trials", "2", "--output", "digits.joblib", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     model = joblib.load(tmp_path / "digits.joblib")
     # What trials finish in 5 s depends on the machine's load; the search's set-up does not.
@@ -314,7 +338,8 @@ def test_fit_images_with_a_neural_search(tmp_path):
 
 
 def test_demo_still_runs(tmp_path):
-    result = run_cli("demo", "--time", "3", "--n-jobs", "1", cwd=tmp_path)
+    result = run_cli("demo", "--time", "3", "--n-jobs", "1", "--max-trials", "2",
+                     cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Leaderboard (validation accuracy" in result.stdout
     assert "test accuracy:" in result.stdout
@@ -367,14 +392,14 @@ def test_a_model_that_cannot_be_saved_is_saved_elsewhere(tmp_path, monkeypatch, 
     fitted model was lost; it is now saved to a new file the error names."""
     monkeypatch.chdir(tmp_path)
     pd.DataFrame({"a": range(40), "y": [0, 1] * 20}).to_csv("train.csv", index=False)
-    status = run_main("fit", "train.csv", "--target", "y", "--time", "2", "--output",
+    status = run_main("fit", "train.csv", "--target", "y", *FAST, "--output",
                       "/dev/full")
     message = capsys.readouterr().err.strip().splitlines()[-1]
     assert status == 1 and "could not save the model to /dev/full" in message
     kept = message.rsplit("it is saved in ", 1)[1].removesuffix(" instead")
     assert Path(kept).parent == tmp_path
     assert isinstance(joblib.load(kept), AutoClassifier)
-    status = run_main("fit", "train.csv", "--target", "y", "--time", "2", "--output",
+    status = run_main("fit", "train.csv", "--target", "y", *FAST, "--output",
                       "m.joblib", "--leaderboard", "/dev/full")
     message = capsys.readouterr().err.strip().splitlines()[-1]  # after the fit's progress
     assert_one_line_error(status, message, 1, "could not write the leaderboard",
@@ -403,7 +428,7 @@ def test_class_labels_are_read_as_written(tmp_path, monkeypatch, written, classe
     x = np.array([written.index(t) for t in target]) + rng.normal(0, 0.1, rows)
     with open("train.csv", "w") as file:  # as written: no writer re-quoting the labels
         file.write("x,t\n" + "".join(f"{a},{b}\n" for a, b in zip(x, target)))
-    assert run_main("fit", "train.csv", "--target", "t", "--time", "3", "--output", "m.joblib",
+    assert run_main("fit", "train.csv", "--target", "t", *FAST, "--output", "m.joblib",
                     "--export", "m.py") == 0
     model = joblib.load("m.joblib")
     assert [str(c) for c in model.classes_] == classes
@@ -430,7 +455,7 @@ def test_categorical_codes_are_read_as_text_at_predict(tmp_path, monkeypatch):
                           "t": (code == "007").astype(int)})
     train.to_csv("train.csv", index=False)
     train[train["code"] != "A1"].drop(columns="t").to_csv("codes.csv", index=False)
-    assert run_main("fit", "train.csv", "--target", "t", "--time", "3", "--output", "m.joblib",
+    assert run_main("fit", "train.csv", "--target", "t", *FAST, "--output", "m.joblib",
                     "--export", "m.py") == 0
     assert joblib.load("m.joblib").profile_.categorical == ("code",)
     run_main("predict", "m.joblib", "codes.csv", "--output", "p.csv")
@@ -454,8 +479,8 @@ def test_a_count_written_with_a_leading_zero_keeps_a_target_numeric(tmp_path, mo
     # class, and every count with it): its row is left out, as among plain numbers
     count[9] = "NA"
     pd.DataFrame({"x": x, "count": count}).to_csv("train.csv", index=False)
-    assert run_main("fit", "train.csv", "--target", "count", "--time", "2", "--n-jobs", "1",
-                    "--output", "m.joblib") == 0
+    assert run_main("fit", "train.csv", "--target", "count", *FAST, "--output",
+                    "m.joblib") == 0
     model = joblib.load("m.joblib")
     assert isinstance(model, AutoRegressor) and model.best_score_ > 0.9
     assert model.profile_.n_rows == 119
@@ -500,7 +525,7 @@ def test_date_columns_are_read_as_dates_at_predict_in_any_iso_form(tmp_path, mon
     rows = pd.DataFrame({"day": np.where(np.arange(150) % 3, compact, train["day"])})
     rows.to_csv("mixed.csv", index=False)
     pd.DataFrame({"day": compact}).to_csv("compact.csv", index=False)
-    assert run_main("fit", "train.csv", "--target", "t", "--time", "3", "--output", "m.joblib",
+    assert run_main("fit", "train.csv", "--target", "t", *FAST, "--output", "m.joblib",
                     "--export", "m.py") == 0
     model = joblib.load("m.joblib")
     assert model.profile_.dates == ("day",)
