@@ -478,6 +478,15 @@ def default_late(default_seconds: float | None, search_left: float) -> bool:
             or (default_seconds + WORKER_START_SECONDS) * DEFAULT_LATE_SAFETY > search_left)
 
 
+def workers_late(elapsed: float) -> bool:
+    """Whether trial workers not up ``elapsed`` seconds into the fit are later than
+    expected: :data:`WORKER_START_SECONDS`, with :data:`DEFAULT_LATE_SAFETY`. Then
+    the search loop asks :func:`default_late` again while it waits for them, so
+    that a fit whose default was not late at the start (its workers up in time on
+    an idle machine) still runs a stand-in here when they are slow to come up."""
+    return elapsed > WORKER_START_SECONDS * DEFAULT_LATE_SAFETY
+
+
 def _inline(seconds: float | None) -> float | None:
     """An expected inline trial's seconds, or None when they pass INLINE_MAX_SECONDS."""
     return seconds if seconds is not None and seconds <= INLINE_MAX_SECONDS else None

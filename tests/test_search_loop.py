@@ -460,10 +460,16 @@ def test_the_short_default_runs_here_as_insurance_when_the_default_is_in_time_on
     assert list(trials.index) == [1, 0]  # the short default, the dummy
     assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == SHORT_DEFAULT_ORIGIN
     assert model.score(X, y) > 0.95
-    # without the margin the same fit counts on a worker, which never comes up here
+    # without the margin the same fit counts on a worker as the search begins; the
+    # worker never comes up here, and once it is late (plan.workers_late) and the
+    # search time left no longer holds the default, the short form runs here after all
     monkeypatch.setattr(plan, "DEFAULT_LATE_SAFETY", 1.0)
     model = AutoClassifier(time_budget=8, n_jobs=1, random_state=0, verbose=0).fit(X, y)
-    assert list(model.leaderboard_.trial) == [0]
+    trials = model.leaderboard_.set_index("trial")
+    assert list(trials.index) == [1, 0]
+    assert trials.loc[1, "status"] == "ok" and trials.loc[1, "origin"] == SHORT_DEFAULT_ORIGIN
+    assert plan.workers_late(trials.loc[1, "started_at"])
+    assert model.score(X, y) > 0.95
 
 
 @pytest.mark.parametrize("forest_in_time", [True, False])
@@ -736,6 +742,52 @@ def test_under_max_trials_which_trials_run_does_not_depend_on_the_workers_start(
         assert [p["model"] for p in evaluator.here] == ["hgb"]
         runs.append([r.config for r in sorted(history.results, key=lambda r: r.trial_id)])
     assert runs[0] == runs[1] == [default.config, other.config]
+
+
+class _NeverUp(_UpAfterLooks):
+    """As its parent, but the worker never comes up, and each look waits its timeout,
+    as a pool whose forkserver still imports the libraries does; ``started_at``: the
+    ``budget``'s elapsed seconds as each trial here started."""
+
+    def __init__(self, budget):
+        super().__init__(looks=0)
+        self.budget, self.started_at = budget, []
+
+    def ready(self, timeout=0.0):
+        time.sleep(timeout)
+        return False
+
+    def run_here(self, pipeline, **kwargs):
+        self.started_at.append(self.budget.elapsed())
+        return super().run_here(pipeline, **kwargs)
+
+
+def test_a_stand_in_runs_here_once_slow_workers_make_the_strong_default_late():
+    """A 5 s fit on a host 8x slower: at the start the strong default (1 s) is
+    expected neither here (its 8 s would pass the search time) nor late in a worker,
+    so nothing runs here. The workers do not come up (beside six busy processes on
+    2 cores, vehicle at 8 s ended on the dummy, session 46): once they are later
+    than expected (plan.workers_late) and the search time left no longer holds the
+    default in a worker (plan.default_late), the short form runs here, as it would
+    have at the start, and the fit ends on it, not the dummy."""
+    from automl_estimators.budget import allowance
+    from automl_estimators.metalearning.warm_start import SHORT_DEFAULT_ORIGIN
+    from automl_estimators.plan import default_late, inline_limit, workers_late
+
+    default, inline = _inline_stand_ins(default_seconds=1.0)
+    budget = Budget(5.0)
+    assert not default_late(1.0, budget.remaining())
+    assert inline_limit(budget.remaining(), 5.0, 8.0) < 1.0
+    evaluator, history = _NeverUp(budget), History()
+    SearchLoop(Listed([]), evaluator, history, budget, Reporter(0, budget, "accuracy"),
+               lambda config, fidelity=1.0: (config, 1.0), str, lambda ranked, results: 0.0,
+               seed=7, inline=inline, default_seconds=1.0, host_slowdown=8.0).run([default])
+    assert [p["max_iter"] for p in evaluator.here] == [32] and evaluator.submitted == []
+    assert [r.origin for r in history.results] == [SHORT_DEFAULT_ORIGIN]
+    # it ran once the workers were late, with no more search time than made the
+    # default late: the search time it was told to end within, less the allowance
+    assert workers_late(evaluator.started_at[0])
+    assert default_late(1.0, evaluator.stop_after[0] - allowance(5.0))
 
 
 def test_a_stand_in_run_first_holds_back_no_strong_default_waiting_for_a_worker():
