@@ -289,7 +289,8 @@ class _AutoBase(BaseEstimator):
                          host_slowdown=self._host_slowdown())
         space = Space.for_profile(task, profile, include=self.include, exclude=self.exclude,
                                   seed=seed, neural=plan.neural, image_shape=self.image_shape,
-                                  one_hot_features=one_hot_width(profile))
+                                  one_hot_features=one_hot_width(profile),
+                                  stops_early=plan.stops_early)
         self._check_networks_on_offer(plan, space, torch_available)
         n_jobs = self._trial_workers()
         reporter = Reporter(self.verbose, budget, metric.name)

@@ -39,6 +39,7 @@ from .search import STRATEGIES
 from .search.base import ETA
 from .spaces import one_hot_width, quick_forest, short_default
 from .spaces.architecture import kind_of
+from .spaces.components import HGB_EARLY_STOPPING_ROWS, HGB_STOPPED_ITERATIONS
 from .spaces.declarations import CLASSIFICATION, REGRESSION
 from .spaces.neural import NEURAL_CLASSIFIER
 from .user_warnings import warn
@@ -285,6 +286,10 @@ class SearchPlan:
     # start (host_speed.slowdown; 1: as fast or faster, or not measured): the expected
     # seconds above are the cost models' host's; inline_limit reads both.
     host_slowdown: float = 1.0
+    # Whether every fit of a trial trains on more than HGB_EARLY_STOPPING_ROWS rows,
+    # where HistGradientBoosting stops early whatever its early_stopping: then its
+    # iterations range up to HGB_STOPPED_ITERATIONS (spaces.Space stops_early).
+    stops_early: bool = False
 
 
 def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=60.0,
@@ -379,11 +384,16 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     workers_note = "" if workers else (
         f"; no trial workers (a {time_budget:g}s budget ends before they could start, "
         f"~{WORKER_START_SECONDS:g}s, and run a trial)")
+    stops_early = train_rows > HGB_EARLY_STOPPING_ROWS
+    if stops_early:
+        reason += (f"; boosting stops early on {train_rows:.0f} training rows (> "
+                   f"{HGB_EARLY_STOPPING_ROWS}): HistGradientBoosting's max_iter up to "
+                   f"{HGB_STOPPED_ITERATIONS}")
     return SearchPlan(resampling, folds, fraction, search_rows, n, strategy, multi_fidelity,
                       min_fidelity, trial_limit, search_rows <= RETURN_MODELS_MAX_ROWS,
                       reason + cap_note + workers_note, use_neural, _inline(inline),
                       _inline(short), inline, _inline(forest), _inline(quick), workers,
-                      _inline(native), host_slowdown)
+                      _inline(native), host_slowdown, stops_early)
 
 
 def inline_limit(search_left: float, time_budget: float, host_slowdown: float = 1.0) -> float:

@@ -27,6 +27,7 @@ from automl_estimators.plan import (
 )
 from automl_estimators.search import SMAC
 from automl_estimators.search.base import StrategySettings
+from automl_estimators.spaces.components import HGB_EARLY_STOPPING_ROWS, HGB_STOPPED_ITERATIONS
 
 
 def profile(n_rows, task="classification", n_features=3):
@@ -723,3 +724,23 @@ def test_a_fit_of_a_second_on_a_much_slower_host_searches_on_fewer_rows():
     short = estimate_default_seconds(1, slow.search_rows * (1 - DEFAULT_HOLDOUT), 80, 0,
                                      iterations_share=32 / 100)
     assert short == pytest.approx(seconds, rel=0.01)
+
+
+@pytest.mark.parametrize("n_rows, resampling, size, stops", [
+    # a holdout keeps two thirds: 15,000 rows train on 10,050
+    (15_000, "auto", None, True),
+    (14_900, "auto", None, False),
+    (100_000, "auto", None, True),  # the search's 30,000 rows: 20,100
+    (12_501, "cv", 5, True),  # 10,000.8 rows per fold's training part
+    (12_500, "cv", 5, False),
+    (CV_MAX_ROWS, "auto", None, False),
+])
+def test_boosting_stops_early_only_where_every_fit_trains_on_more_rows_than_the_threshold(
+        n_rows, resampling, size, stops):
+    """HistGradientBoosting's early_stopping="auto" stops early above 10,000 rows of the
+    fit; only where every fit of a trial has more may its iterations reach 4096
+    (spaces.Space stops_early): without early stopping each iteration is paid for."""
+    plan = make_plan(profile(n_rows), resampling, size)
+    assert plan.stops_early is stops
+    assert (f"max_iter up to {HGB_STOPPED_ITERATIONS}" in plan.reason) is stops
+    assert (f"(> {HGB_EARLY_STOPPING_ROWS})" in plan.reason) is stops

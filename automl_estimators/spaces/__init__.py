@@ -147,6 +147,10 @@ class Space:
     one_hot_features : int or None
         Columns a one-hot encoding of the categories gives (:func:`one_hot_width`);
         None: ``n_features``.
+    stops_early : bool
+        Whether every fit of a trial trains on enough rows for the boosted models to
+        stop early (``plan.SearchPlan.stops_early``): their iteration ranges and
+        tuned configurations reach ``Component.stopped_iterations``.
 
     Attributes
     ----------
@@ -162,11 +166,12 @@ class Space:
 
     def __init__(self, task, *, sparse=False, n_features=1, has_categorical=False,
                  include=None, exclude=None, seed=None, neural=False, image_shape=None,
-                 one_hot_features=None):
+                 one_hot_features=None, stops_early=False):
         if task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {task!r}")
         self.task = task
         self.sparse = sparse
+        self.stops_early = stops_early
         self.seed = seed
         self.neural = neural
         catalogue = ALL_COMPONENTS + (neural_components(image_shape) if neural else ())
@@ -182,7 +187,7 @@ class Space:
         for step in STEPS:
             if step == ENCODING and not has_categorical:
                 continue
-            offered = [c for c in catalogue
+            offered = [c.stopping_early() if stops_early else c for c in catalogue
                        if c.step == step and c.applies_to(task, sparse, n_features)]
             applicable |= {c.name for c in offered}
             choices = len(offered)
@@ -338,15 +343,23 @@ class Space:
         names += [m for m in self.models if m not in names]
         return ([self.default_config(m) for m in names]
                 + [self.default_config(m, overrides) for m in names
-                   for overrides in TUNED_CONFIGS[self.task].get(m, ())])
+                   for overrides in self._tuned(self.component(MODEL, m))])
 
     def tuned_values(self, component: Component, name: str) -> tuple:
         """The values :data:`~.components.TUNED_CONFIGS` gives hyperparameter ``name``
         of a model (none for other steps), for grids that must hold them."""
         if component.step != MODEL:
             return ()
-        return tuple(c[name] for c in TUNED_CONFIGS[self.task].get(component.name, ())
-                     if name in c)
+        return tuple(c[name] for c in self._tuned(component) if name in c)
+
+    def _tuned(self, model: Component) -> list[dict]:
+        """``model``'s :data:`~.components.TUNED_CONFIGS` as this space runs them: to
+        its ``stopped_iterations`` where every fit stops early (:attr:`stops_early`)."""
+        tuned = TUNED_CONFIGS[self.task].get(model.name, ())
+        if not (self.stops_early and model.stopped_iterations):
+            return list(tuned)
+        return [{**c, model.iterations: model.stopped_iterations} if model.iterations in c
+                else dict(c) for c in tuned]
 
     def decode(self, configuration) -> dict:
         """A ConfigSpace ``Configuration`` (or its dict) as a typed configuration

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # Pipeline steps, in the order they are applied.
@@ -138,6 +138,12 @@ class Component:
         The hyperparameter that counts iterations (trees, boosting rounds,
         epochs): multi-fidelity search scales it at a low fidelity. Components
         without one are given a share of the training rows instead.
+    stopped_iterations : int or None
+        The high end of the ``iterations`` range where the model stops early in
+        every fit of a trial (on a validation split of its training rows, once the
+        score stops improving): a :class:`~automl_estimators.spaces.Space` for such
+        data (``stops_early``) widens the range to it, and its tuned configurations
+        of the model run that many. ``None``: the range stays as declared.
     strategy_parameters : tuple of str
         Constructor parameters that no space declares but a specialised
         strategy may set (a network's ``architecture``, set by regularized
@@ -188,6 +194,7 @@ class Component:
     precedes: tuple | None = None
     seeded: bool = False
     iterations: str | None = None
+    stopped_iterations: int | None = None
     strategy_parameters: tuple = ()
     categorical_parameter: str | None = None
     scale_target: bool = False
@@ -210,6 +217,15 @@ class Component:
     def defaults(self) -> dict:
         """The default value of every hyperparameter, by hyperparameter name."""
         return {hp.name: hp.default for hp in self.hyperparameters}
+
+    def stopping_early(self) -> Component:
+        """The component for data on which it stops early in every fit: its
+        ``iterations`` range up to :attr:`stopped_iterations` (itself without one)."""
+        if self.stopped_iterations is None:
+            return self
+        return replace(self, hyperparameters=tuple(
+            replace(hp, high=self.stopped_iterations) if hp.name == self.iterations else hp
+            for hp in self.hyperparameters))
 
     @property
     def reads_pixels(self) -> bool:

@@ -14,6 +14,8 @@ from automl_estimators.spaces import Space, component_names, one_hot_width
 from automl_estimators.spaces.components import (
     ALL_COMPONENTS,
     DEFAULT_PORTFOLIO,
+    HGB_EARLY_STOPPING_ROWS,
+    HGB_STOPPED_ITERATIONS,
     LINEAR_MODELS,
     TUNED_CONFIGS,
 )
@@ -105,7 +107,8 @@ def test_include_restricts_and_exclude_removes():
     # naming only models leaves the preprocessing steps open
     assert len(s.steps["scaling"]) > 1
     s = space("classification", exclude=["xgboost", "rbf_svm"])
-    assert "xgboost" not in s.models and "rbf_svm" not in s.models and "hist_gradient_boosting" in s.models
+    assert "xgboost" not in s.models and "rbf_svm" not in s.models
+    assert "hist_gradient_boosting" in s.models
     s = space("regression", include=["ridge", "standard"])
     assert s.models == ("ridge",) and [c.name for c in s.steps["scaling"]] == ["standard"]
 
@@ -307,3 +310,55 @@ def test_the_native_default_is_the_strong_default_with_categories_split_natively
     assert space.default_config(steps={"encoding": NATIVE_ENCODING}) == native
     with pytest.raises(KeyError, match="no component 'nope'"):
         space.default_config(steps={"encoding": "nope"})
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_where_boosting_stops_early_its_iterations_and_tuned_configurations_reach_further(task):
+    """stops_early (plan.SearchPlan.stops_early): HistGradientBoosting's max_iter range
+    and its tuned configurations go up to its stopped_iterations; nothing else
+    changes, and without it nothing does."""
+    short, long = space(task), space(task, stops_early=True)
+    key = "model:hist_gradient_boosting:max_iter"
+    assert (short.configspace[key].upper, long.configspace[key].upper) == (
+        512, HGB_STOPPED_ITERATIONS)
+    assert short.configspace[key].default_value == long.configspace[key].default_value == 100
+    others = [name for name in short.configspace if name != key]
+    assert others == [name for name in long.configspace if name != key]
+    for name in others:
+        assert short.configspace[name] == long.configspace[name]
+    short_portfolio, long_portfolio = short.portfolio(), long.portfolio()
+    assert len(short_portfolio) == len(long_portfolio)
+    for before, after in zip(short_portfolio, long_portfolio):
+        if before[MODEL] == "hist_gradient_boosting" and before[key] == 512:
+            assert after == {**before, key: HGB_STOPPED_ITERATIONS}
+        else:
+            assert after == before
+        long.encode(after).check_valid_configuration()
+    assert sum(c[key] == HGB_STOPPED_ITERATIONS for c in long_portfolio
+               if c[MODEL] == "hist_gradient_boosting") == len(
+        TUNED_CONFIGS[task]["hist_gradient_boosting"])
+    hgb = long.component(MODEL, "hist_gradient_boosting")
+    assert long.tuned_values(hgb, "max_iter") == (HGB_STOPPED_ITERATIONS,) * 2
+    assert short.tuned_values(short.component(MODEL, "hist_gradient_boosting"),
+                              "max_iter") == (512, 512)
+    assert hp_key(hgb, "max_iter") == key
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_above_the_threshold_boosting_does_stop_early_at_its_defaults(task):
+    """What stops_early counts on, checked against the installed scikit-learn: a fit on
+    more than HGB_EARLY_STOPPING_ROWS rows at the default early_stopping ("auto")
+    ends well before HGB_STOPPED_ITERATIONS, and one on as many rows does not stop
+    early at all."""
+    component = next(c for c in ALL_COMPONENTS
+                     if c.name == "hist_gradient_boosting" and task in c.tasks)
+    model_class = component.estimator_class()
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(HGB_EARLY_STOPPING_ROWS + 1, 3))
+    y = X[:, 0] + rng.normal(scale=0.5, size=len(X))
+    if task == "classification":
+        y = y > 0
+    fitted = model_class(max_iter=HGB_STOPPED_ITERATIONS, random_state=0).fit(X, y)
+    assert fitted.n_iter_ < HGB_STOPPED_ITERATIONS / 8
+    fitted = model_class(max_iter=40, random_state=0).fit(X[:-1], y[:-1])
+    assert fitted.n_iter_ == 40
