@@ -39,7 +39,7 @@ from .search import STRATEGIES
 from .search.base import ETA
 from .spaces import one_hot_width, quick_forest, short_default
 from .spaces.architecture import kind_of
-from .spaces.components import HGB_EARLY_STOPPING_ROWS, HGB_MAX_ITER, HGB_STOPPED_ITERATIONS
+from .spaces.components import HGB_EARLY_STOPPING_ROWS, HGB_STOPPED_ITERATIONS
 from .spaces.declarations import CLASSIFICATION, REGRESSION
 from .spaces.neural import NEURAL_CLASSIFIER
 from .user_warnings import warn
@@ -287,10 +287,8 @@ class SearchPlan:
     # seconds above are the cost models' host's; inline_limit reads both.
     host_slowdown: float = 1.0
     # Whether every fit of a trial trains on more than HGB_EARLY_STOPPING_ROWS rows,
-    # where HistGradientBoosting stops early whatever its early_stopping, and its
-    # usual cap of iterations is expected within the trial limit: then its
-    # iterations range up to HGB_STOPPED_ITERATIONS (boosting_stops_early;
-    # spaces.Space stops_early).
+    # where HistGradientBoosting stops early whatever its early_stopping: then its
+    # iterations range up to HGB_STOPPED_ITERATIONS (spaces.Space stops_early).
     stops_early: bool = False
 
 
@@ -386,7 +384,7 @@ def make_plan(profile, resampling="auto", resampling_size=None, *, time_budget=6
     workers_note = "" if workers else (
         f"; no trial workers (a {time_budget:g}s budget ends before they could start, "
         f"~{WORKER_START_SECONDS:g}s, and run a trial)")
-    stops_early = boosting_stops_early(train_rows, inline, trial_limit)
+    stops_early = train_rows > HGB_EARLY_STOPPING_ROWS
     if stops_early:
         reason += (f"; boosting stops early on {train_rows:.0f} training rows (> "
                    f"{HGB_EARLY_STOPPING_ROWS}): HistGradientBoosting's max_iter up to "
@@ -488,23 +486,6 @@ def default_late(default_seconds: float | None, search_left: float) -> bool:
     runs in the fit's own process while they start."""
     return (default_seconds is None
             or (default_seconds + WORKER_START_SECONDS) * DEFAULT_LATE_SAFETY > search_left)
-
-
-def boosting_stops_early(train_rows: float, default_seconds: float | None,
-                         trial_limit: float) -> bool:
-    """Whether HistGradientBoosting's iterations may range up to
-    ``HGB_STOPPED_ITERATIONS`` (:attr:`SearchPlan.stops_early`): every fit of a trial
-    trains on more than ``HGB_EARLY_STOPPING_ROWS`` rows, where it stops early by
-    itself, and ``HGB_MAX_ITER`` iterations, the cap elsewhere, are expected within
-    the trial's time limit (the strong default's ``default_seconds`` for its
-    :data:`HGB_ITERATIONS`, None: unknown). Where they are not, a higher cap changes
-    only the trials that would have reached it, and those the limit stops anyway:
-    measured on letter at 10 s (10,050 training rows, the default expected at 6.1 s
-    against a 2.5 s limit), five seeds, 0.0074 lower with the higher cap
-    (docs/benchmarks.md, session 47). Not the machine's speed: the same data and
-    budget give the same space on any host, so ``max_trials`` stays reproducible."""
-    return (train_rows > HGB_EARLY_STOPPING_ROWS and default_seconds is not None
-            and default_seconds * HGB_MAX_ITER / HGB_ITERATIONS <= trial_limit)
 
 
 def workers_late(elapsed: float) -> bool:

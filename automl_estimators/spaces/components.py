@@ -42,8 +42,6 @@ HGB_EARLY_STOPPING_ROWS = 10_000
 # early stopping. Below the threshold the range stays at 512: without early
 # stopping every iteration is paid for.
 HGB_STOPPED_ITERATIONS = 4096
-# max_iter's high end elsewhere (and the tuned configurations' iterations).
-HGB_MAX_ITER = 512
 OWN = "automl_estimators.pipelines.components"
 XGB_HYPERPARAMETERS = (
     Int("n_estimators", 32, 1024, 100, log=True),
@@ -169,7 +167,7 @@ CLASSIFIERS = (
         estimator="sklearn.ensemble:HistGradientBoostingClassifier", accepts_sparse=False,
         hyperparameters=(
             Float("learning_rate", 0.01, 1.0, 0.1, log=True),
-            Int("max_iter", 32, HGB_MAX_ITER, 100, log=True),
+            Int("max_iter", 32, 512, 100, log=True),
             Int("max_leaf_nodes", 3, 2047, 31, log=True),
             Int("min_samples_leaf", 1, 200, 20, log=True),
             # 0 is the library default; a log range cannot hold it, 1e-10 is as good.
@@ -268,7 +266,7 @@ REGRESSORS = (
         estimator="sklearn.ensemble:HistGradientBoostingRegressor", accepts_sparse=False,
         hyperparameters=(
             Float("learning_rate", 0.01, 1.0, 0.1, log=True),
-            Int("max_iter", 32, HGB_MAX_ITER, 100, log=True),
+            Int("max_iter", 32, 512, 100, log=True),
             Int("max_leaf_nodes", 3, 2047, 31, log=True),
             Int("min_samples_leaf", 1, 200, 20, log=True),
             Float("l2_regularization", 1e-10, 1.0, 1e-10, log=True),
@@ -428,8 +426,8 @@ QUICK_MODEL = {CLASSIFICATION: "naive_bayes", REGRESSION: "ridge"}
 # Genetic programming's grids hold these values (see Space.tuned_values).
 # Measured with benchmarks/peers/compare.py (docs/benchmarks/compare_6e72892.md:
 # electricity +0.022, no overall gain over 36 cells).
-_HGB_SLOW = {"learning_rate": 0.05, "max_iter": HGB_MAX_ITER}
-_HGB_LARGE = {"learning_rate": 0.03, "max_iter": HGB_MAX_ITER, "max_leaf_nodes": 127,
+_HGB_SLOW = {"learning_rate": 0.05, "max_iter": 512}
+_HGB_LARGE = {"learning_rate": 0.03, "max_iter": 512, "max_leaf_nodes": 127,
               "min_samples_leaf": 3, "max_features": 0.9}
 _XGB_SLOW = {"learning_rate": 0.05, "n_estimators": 512, "subsample": 0.8,
              "colsample_bytree": 0.8}
