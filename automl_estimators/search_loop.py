@@ -358,8 +358,9 @@ class SearchLoop:
         began) and, once it is, runs a stand-in here as the search would have at
         its start (not under ``max_trials``). Measured beside six busy processes on
         2 cores (a fresh process, vehicle at 8 s): the workers came up at about 6 s,
-        the default's trial did not end, and the fit ended on the dummy in 5 of 5
-        runs; with this, on the quick forest in 3 of 3 (docs/benchmarks.md,
+        the default's trial did not end, and the fit ended on the dummy in 8 of 8
+        runs; with this, on the quick forest in 6 of 6
+        (``benchmarks/results/fresh_fits_vehicle_8s_busy6.md``, docs/benchmarks.md,
         session 47)."""
         if not self.evaluator.has_workers:
             return False
