@@ -178,6 +178,25 @@ def spawn(script, args, timeout, log_path):
     return rc, timed_out, time.perf_counter() - start
 
 
+def checkout_env(checkout):
+    """The environment of a child process that imports ``checkout``'s package: the
+    checkout's folder as ``PYTHONPATH``, ahead of the package installed here."""
+    return {**os.environ, "PYTHONPATH": str(Path(checkout).resolve())}
+
+
+def child_result(checkout, script, args, timeout):
+    """Run ``script args`` importing ``checkout``'s package (:func:`checkout_env`) and
+    return the last JSON object it printed on a line of its own, or ``{"error": the
+    last line of its stderr}`` when it failed or printed none."""
+    done = subprocess.run([sys.executable, str(script), *map(str, args)],
+                          env=checkout_env(checkout), capture_output=True, text=True,
+                          check=False, timeout=timeout)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
+    return json.loads(lines[-1])
+
+
 def versions():
     from importlib.metadata import PackageNotFoundError, version
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,7 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
-from common import short_commit  # noqa: E402
+from common import checkout_env, short_commit  # noqa: E402
 from systems import SEARCH_VARIABLE  # noqa: E402
 
 RAW = HERE / "results" / "raw"
@@ -67,7 +66,7 @@ def run_arm(checkout, arm, dataset, seed, budget, search=None):
     if not (venvs / OURS / "bin" / "python").exists():
         raise SystemExit(f"{venvs / OURS} is missing: link it to a venv with this package's "
                          "dependencies installed (e.g. the checkout's .venv)")
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    env = checkout_env(checkout)
     if search is not None:
         env[SEARCH_VARIABLE] = search
     subprocess.run([sys.executable, str(checkout / "benchmarks" / "peers" / "run.py"),

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import DATA_DIR, short_commit  # noqa: E402
+from common import DATA_DIR, checkout_env, short_commit  # noqa: E402
 
 # (dataset, search, estimator): each strategy a fit can use by name, both tasks.
 CASES = [("diabetes", "smac", "AutoClassifier"), ("vehicle", "genetic", "AutoClassifier"),
@@ -57,7 +56,7 @@ def fit(checkout, dataset, search, estimator):
     out = subprocess.run(
         [sys.executable, "-c", FIT, str(DATA_DIR / f"{dataset}.csv"), search, estimator,
          str(MAX_TRIALS)], capture_output=True, text=True, check=False,
-        env={**os.environ, "PYTHONPATH": str(Path(checkout).resolve())})
+        env=checkout_env(checkout))
     if out.returncode != 0:
         raise SystemExit(f"{checkout} {dataset} {search}: {out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +29,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
 from common import (
     RESULTS,
+    child_result,
     dataset_entry,
     machine_line,
     score_of,
@@ -66,15 +65,9 @@ def child(dataset, search, budget, seed):
 
 def run(checkout, cell, seed):
     dataset, search, budget = cell
-    env = {**os.environ, "PYTHONPATH": str(Path(checkout).resolve())}
-    out = subprocess.run([sys.executable, __file__, "--child", "--cells",
-                          f"{dataset}:{search}:{budget}",
-                          "--seeds", str(seed)], env=env, capture_output=True, text=True,
-                         check=False, timeout=3 * float(budget) + 120)
-    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-    if out.returncode != 0 or not lines:
-        return {"error": (out.stderr.strip().splitlines() or ["no output"])[-1]}
-    return json.loads(lines[-1])
+    return child_result(checkout, __file__,
+                        ["--child", "--cells", f"{dataset}:{search}:{budget}", "--seeds", seed],
+                        timeout=3 * float(budget) + 120)
 
 
 def main():

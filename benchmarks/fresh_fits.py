@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +29,7 @@ sys.path.insert(0, str(HERE))
 from common import (  # noqa: E402
     DATA_DIR,
     busy_processes,
+    child_result,
     dataset_entry,
     machine_line,
     short_commit,
@@ -60,19 +59,6 @@ def child(dataset, budget, seed):
                       "dummy": estimator.refit_ == "dummy"}))
 
 
-def run(checkout, dataset, budget, seed):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(Path(checkout).resolve()), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, __file__, "--child", "--dataset", dataset,
-                           "--budget", str(budget), "--seed", str(seed)],
-                          capture_output=True, text=True, env=env, timeout=CHILD_TIMEOUT,
-                          check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
-    return json.loads(lines[-1])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkouts", help="comma-separated checkout folders")
@@ -93,7 +79,9 @@ def main():
     with busy_processes(args.busy):
         for index in range(args.runs):
             for checkout in checkouts:
-                result = run(checkout, args.dataset, args.budget, args.seed)
+                result = child_result(
+                    checkout, __file__, ["--child", "--dataset", args.dataset, "--budget",
+                                         args.budget, "--seed", args.seed], CHILD_TIMEOUT)
                 rows.append((checkout, index + 1, result))
                 print(checkout, index + 1, result, flush=True)
     command = (f"`.venv/bin/python benchmarks/fresh_fits.py --checkouts {args.checkouts} "
