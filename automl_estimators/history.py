@@ -76,12 +76,12 @@ class History:
         return max((r for r in self.results if r.model is not None),
                    key=lambda r: r.score, default=None)
 
-    def has_fallback_model(self) -> bool:
-        """Whether a trial's fitted model that beats the dummy (trial 0) is held."""
-        held = self.held_model()
+    def has_fallback_model(self, exclude=()) -> bool:
+        """Whether a fitted model held (the best's or the strong default's: :meth:`add`)
+        beats the dummy (trial 0), those of the origins in ``exclude`` aside."""
         dummy = next((r for r in self.results if r.origin == "dummy"), None)
-        return held is not None and held.origin != "dummy" and (
-            dummy is None or held.score > dummy.score)
+        return any(r.model is not None and r.origin != "dummy" and r.origin not in exclude
+                   and (dummy is None or r.score > dummy.score) for r in self.results)
 
     def without_models(self) -> list:
         """Every trial, without the fitted models (they would bloat a pickle)."""

@@ -90,3 +90,22 @@ def test_a_dropped_model_or_prediction_is_not_held_elsewhere():
     for i in range(3, KEPT_PREDICTIONS + 4):
         h.add(result(i, 0.6 + i * 1e-4))
     assert h.finished({"model": "m", "x": 1}).predictions is None
+
+
+def test_a_fallback_held_need_not_be_the_best_model_held():
+    # A stand-in run in the fit's own process (here the native default) may score
+    # best; the strong default's model, held beside it, is still a fallback, so
+    # the workers' trials need not send theirs back.
+    h = History()
+    h.add(result(0, 0.1, origin="dummy", model="dummy"))
+    h.add(result(2, 0.9, model="native", origin="native_default"))
+    assert h.has_fallback_model()
+    assert not h.has_fallback_model(exclude={"native_default"})
+    h.add(result(1, 0.8, model="hgb", origin="default"))
+    assert h.held_model().trial_id == 2
+    assert h.has_fallback_model(exclude={"native_default"})
+    # a held model no better than the dummy is no fallback
+    h = History()
+    h.add(result(0, 0.5, origin="dummy", model="dummy"))
+    h.add(result(1, 0.5, model="hgb", origin="default"))
+    assert not h.has_fallback_model()

@@ -848,6 +848,36 @@ def test_a_stand_in_s_model_held_does_not_stop_the_workers_sending_theirs():
     assert history.held_model().config == forest.config
 
 
+class _NativeScoresHigher(_UpAfterLooks):
+    """As its parent, but the native default run here scores above the strong
+    default run here (0.93 against 0.9)."""
+
+    def run_here(self, pipeline, **kwargs):
+        future = super().run_here(pipeline, **kwargs)
+        if pipeline["model"] == "native_hgb":
+            future = self._done(0.93)
+        return future
+
+
+def test_the_strong_default_s_model_held_stops_the_workers_sending_theirs():
+    """The strong default and its native form both ran here, the native form
+    scoring higher: the strong default's model, held beside it, is a fallback, so
+    the workers' trials keep theirs (before, 20 trials of a 300 s fit on diamonds
+    sent theirs back, forests of ~600 MB among them, each dropped at once)."""
+    from automl_estimators.metalearning.warm_start import NATIVE_DEFAULT_ORIGIN
+
+    default = Candidate({"model": "hgb", "max_iter": 100}, 1.0, "default")
+    native = Candidate({"model": "native_hgb"}, 1.0, NATIVE_DEFAULT_ORIGIN)
+    later = [Candidate({"model": "forest"}, 1.0, "default"),
+             Candidate({"model": "trees"}, 1.0, "default")]
+    evaluator = _NativeScoresHigher(2)
+    history = _run_inline(evaluator, default, ((default, 0.01), (native, 0.01)), later)
+    assert [p["model"] for p in evaluator.here] == ["hgb", "native_hgb"]
+    assert [s["config"]["model"] for s in evaluator.submitted] == ["forest", "trees"]
+    assert [s["return_model"] for s in evaluator.submitted] == [False, False]
+    assert [r.score for r in history.results[:2]] == [0.9, 0.93]
+
+
 def test_once_the_workers_are_up_no_time_is_held_back_for_a_stand_in_s_refit():
     """The quick model's model, held, serves as fitted during search: once the
     workers are up, the search is not cut short for its refit (at 5 s, 07758fc,
