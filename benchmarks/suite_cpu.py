@@ -23,27 +23,29 @@ import argparse
 import collections
 import json
 import os
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from common import PeriodicSampler
 
 SAMPLE_SECONDS = 0.25
 
 
-class _Descendants:
-    """CPU seconds of this process's descendants since it was made, sampled in a thread."""
+class _Descendants(PeriodicSampler):
+    """CPU seconds of this process's descendants from now until :meth:`stop`."""
 
     def __init__(self):
+        super().__init__(SAMPLE_SECONDS)
         import psutil
 
         self._me, self._error = psutil.Process(), psutil.Error
         self.first, self.last = {}, {}
-        self._stop = threading.Event()
         self._sample(initial=True)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self.start()
+
+    def sample(self):
+        self._sample()
 
     def _sample(self, initial=False):
         try:
@@ -58,14 +60,8 @@ class _Descendants:
             self.first.setdefault(key, times.user + times.system if initial else 0.0)
             self.last[key] = times.user + times.system
 
-    def _run(self):
-        while not self._stop.wait(SAMPLE_SECONDS):
-            self._sample()
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
+    def seconds(self) -> float:
+        """The CPU seconds sampled so far (call after :meth:`stop`)."""
         return sum(self.last[key] - self.first[key] for key in self.last)
 
 
@@ -77,7 +73,9 @@ def pytest_runtest_protocol(item, nextitem):
     cpu, wall = time.process_time(), time.perf_counter()
     yield
     record = {"id": item.nodeid, "wall": time.perf_counter() - wall,
-              "own": time.process_time() - cpu, "descendants": descendants.stop()}
+              "own": time.process_time() - cpu}
+    descendants.stop()
+    record["descendants"] = descendants.seconds()
     out = Path(os.environ.get("SUITE_CPU_OUT", "suite_cpu"))
     out.mkdir(parents=True, exist_ok=True)
     with open(out / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.jsonl", "a") as f:
