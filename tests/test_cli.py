@@ -24,6 +24,7 @@ from automl_estimators.cli import main
 from automl_estimators.cli_data import decide_task, leaderboard_table
 from automl_estimators.spaces.program import INPUT, TRANSFORMS, Stack, Union, as_node
 from tests.conftest import SLACK_BUDGET, load
+from tests.test_export import run_script_here
 
 # A fit that stops on its trial count (the strong default and one random
 # pipeline), with a budget that never binds: the same fit on an idle or a busy
@@ -162,7 +163,7 @@ def test_the_task_auto_reason_counts_the_classes_as_written():
 
 
 # ------------------------------------------------------------------- predict
-def test_predict_matches_the_model_in_process(folder, credit_fit):
+def test_predict_matches_the_model_in_process(folder, credit_fit, monkeypatch, capsys):
     model = joblib.load(folder / "credit.joblib")
     frame = pd.read_csv(folder / "credit.csv")
     # Columns in another order, target still in: selected by name, target ignored.
@@ -176,19 +177,22 @@ def test_predict_matches_the_model_in_process(folder, credit_fit):
     assert list(written.columns) == ["prediction"]
     np.testing.assert_array_equal(written["prediction"], expected)
 
-    to_stdout = run_cli("predict", "credit.joblib", "credit.csv", "--proba", cwd=folder)
-    assert to_stdout.returncode == 0, to_stdout.stderr
-    proba = pd.read_csv(io.StringIO(to_stdout.stdout))
+    # to stdout, through main() in this process (the subprocess above runs the same)
+    monkeypatch.chdir(folder)
+    capsys.readouterr()
+    assert run_main("predict", "credit.joblib", "credit.csv", "--proba") == 0
+    proba = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert list(proba.columns) == ["bad", "good"]
     np.testing.assert_allclose(proba, model.predict_proba(frame.drop(columns="target")))
 
 
-def test_predict_regression_to_stdout(folder, mpg_fit):
+def test_predict_regression_to_stdout(folder, mpg_fit, monkeypatch, capsys):
     model = joblib.load(folder / "mpg.joblib")
     frame = pd.read_csv(folder / "mpg.csv").drop(columns="target")
-    result = run_cli("predict", "mpg.joblib", "mpg.csv", cwd=folder)
-    assert result.returncode == 0, result.stderr
-    predictions = pd.read_csv(io.StringIO(result.stdout))
+    monkeypatch.chdir(folder)
+    capsys.readouterr()
+    assert run_main("predict", "mpg.joblib", "mpg.csv") == 0
+    predictions = pd.read_csv(io.StringIO(capsys.readouterr().out))
     np.testing.assert_allclose(predictions["prediction"], model.predict(frame))
 
 
@@ -320,29 +324,30 @@ def test_predict_errors_need_a_model(folder, credit_fit, mpg_fit, monkeypatch, c
     assert_one_line_error(status, capsys.readouterr().err, 2, "folder no/such does not exist")
 
 
-def test_fit_images_with_a_neural_search(tmp_path):
+def test_fit_images_with_a_neural_search(tmp_path, monkeypatch):
     from sklearn.datasets import load_digits
 
     pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
     X, y = load_digits(return_X_y=True, as_frame=True)
-    X.iloc[:200].assign(target=y.iloc[:200]).to_csv(tmp_path / "digits.csv", index=False)
-    result = run_cli("fit", "digits.csv", "--target", "target", "--neural", "on",
-                     "--image-shape", "8x8", "--search", "random", "--time", "5", "--n-jobs",
-                     "1", "--max-trials", "2", "--output", "digits.joblib", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    model = joblib.load(tmp_path / "digits.joblib")
+    X.iloc[:200].assign(target=y.iloc[:200]).to_csv("digits.csv", index=False)
+    # through main() in this process: the options' reading, not an interpreter's start
+    assert run_main("fit", "digits.csv", "--target", "target", "--neural", "on",
+                    "--image-shape", "8x8", "--search", "random", "--time", "5", "--n-jobs",
+                    "1", "--max-trials", "2", "--output", "digits.joblib") == 0
+    model = joblib.load("digits.joblib")
     # What trials finish in 5 s depends on the machine's load; the search's set-up does not.
     assert model.image_shape == (8, 8) and model.neural is True
     assert "neural_network" in model.search_space_.models
     assert "neural branch on (neural=True)" in model.search_plan_.reason
 
 
-def test_demo_still_runs(tmp_path):
-    result = run_cli("demo", "--time", "3", "--n-jobs", "1", "--max-trials", "2",
-                     cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "Leaderboard (validation accuracy" in result.stdout
-    assert "test accuracy:" in result.stdout
+def test_demo_still_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert run_main("demo", "--time", "3", "--n-jobs", "1", "--max-trials", "2") == 0
+    out = capsys.readouterr().out
+    assert "Leaderboard (validation accuracy" in out
+    assert "test accuracy:" in out
 
 
 def test_the_leaderboard_csv_writes_program_trees_as_nested_lists():
@@ -438,8 +443,8 @@ def test_class_labels_are_read_as_written(tmp_path, monkeypatch, written, classe
     assert set(predicted) <= set(classes)
     known = np.isin(target, classes)
     assert (predicted[known] == target[known]).mean() > 0.9
-    script = subprocess.run([sys.executable, "m.py", "train.csv", "--predict", "train.csv"],
-                            capture_output=True, text=True, check=True)
+    script = run_script_here("m.py", "train.csv", "--predict", "train.csv")
+    assert script.returncode == 0, script.stderr
     by_script = pd.read_csv(io.StringIO(script.stdout), dtype=str, keep_default_na=False)["t"]
     assert set(by_script) <= set(classes)
 
@@ -461,8 +466,8 @@ def test_categorical_codes_are_read_as_text_at_predict(tmp_path, monkeypatch):
     run_main("predict", "m.joblib", "codes.csv", "--output", "p.csv")
     expected = (pd.read_csv("codes.csv", dtype=str)["code"] == "007").astype(int)
     assert (pd.read_csv("p.csv")["prediction"] == expected).all()
-    script = subprocess.run([sys.executable, "m.py", "train.csv", "--predict", "codes.csv"],
-                            capture_output=True, text=True, check=True)
+    script = run_script_here("m.py", "train.csv", "--predict", "codes.csv")
+    assert script.returncode == 0, script.stderr
     assert (pd.read_csv(io.StringIO(script.stdout))["t"] == expected).all()
 
 
@@ -534,9 +539,8 @@ def test_date_columns_are_read_as_dates_at_predict_in_any_iso_form(tmp_path, mon
     for name in ("compact.csv", "mixed.csv"):
         assert run_main("predict", "m.joblib", name, "--output", "p.csv") == 0
         assert (pd.read_csv("p.csv")["prediction"] == expected).all(), name
-        script = subprocess.run([sys.executable, "m.py", "train.csv", "--predict", name],
-                                capture_output=True, text=True, check=True)
-        assert script.stderr == ""
+        script = run_script_here("m.py", "train.csv", "--predict", name)
+        assert script.returncode == 0 and script.stderr == "", script.stderr
         assert (pd.read_csv(io.StringIO(script.stdout))["t"] == expected).all(), name
 
 

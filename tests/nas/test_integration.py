@@ -20,7 +20,7 @@ from automl_estimators.spaces.architecture import IMAGE, TABULAR
 from automl_estimators.spaces.declarations import MODEL
 from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
 from automl_estimators.trial import Status, TrialResult
-from tests.test_export import run_script
+from tests.test_export import run_script, run_script_here
 
 needs_torch = pytest.mark.skipif(not torch_available(), reason="torch is not installed")
 
@@ -245,7 +245,7 @@ SMALL_IMAGE_NET = {"model": NAME, f"model:{NAME}:width": 16, f"model:{NAME}:n_ce
 @needs_torch
 def test_neural_fit_on_digit_images_predicts_and_pickles():
     X, y = load_digits(return_X_y=True)
-    X, y = X[:500], y[:500]
+    X, y = X[:300], y[:300]
     # max_trials ends the fit, not the clock: the test holds on a loaded machine too
     clf = AutoClassifier(time_budget=90, max_trials=3, neural=True, image_shape=(8, 8),
                          search="evolution", include=[NAME, "logistic_regression"],
@@ -309,8 +309,8 @@ def test_exported_pipeline_with_embeddings_reproduces_the_predictions(tmp_path):
     pd.concat([X, y], axis=1).to_csv(tmp_path / "train.csv", index=False)
     X_test = X.iloc[:30].assign(size=["XXL"] + list(X["size"].iloc[1:30]))  # a new category
     X_test.to_csv(tmp_path / "test.csv", index=False)
-    done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
-                      "--output", tmp_path / "predictions.csv")
+    done = run_script_here(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
+                           "--output", tmp_path / "predictions.csv")
     assert done.returncode == 0, done.stderr
     predicted = pd.read_csv(tmp_path / "predictions.csv")["target"].to_numpy()
     assert list(predicted) == list(clf.predict(X_test))

@@ -35,7 +35,7 @@ from automl_estimators.spaces.architecture import (
 from automl_estimators.spaces.declarations import MODEL, Categorical
 from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
 from automl_estimators.trial import Status, TrialResult
-from tests.test_export import PACKAGE_ROOT, run_script
+from tests.test_export import PACKAGE_ROOT, run_script_here
 
 pytestmark = pytest.mark.skipif(not torch_available(), reason="torch is not installed")
 
@@ -297,8 +297,8 @@ def test_fit_with_the_controller_reports_and_exports_its_best_network(tmp_path):
         assert "Architecture(" in path.read_text()
     pd.concat([X, y.rename("target")], axis=1).to_csv(tmp_path / "train.csv", index=False)
     X.iloc[:30].to_csv(tmp_path / "test.csv", index=False)
-    done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
-                      "--output", tmp_path / "predictions.csv")
+    done = run_script_here(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
+                           "--output", tmp_path / "predictions.csv")
     assert done.returncode == 0, done.stderr
     # seeded CPU training is repeatable: the script's own fit gives the same network
     assert list(pd.read_csv(tmp_path / "predictions.csv")["target"]) == list(predicted)

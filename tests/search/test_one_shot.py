@@ -21,7 +21,7 @@ from automl_estimators.spaces.neural import (
     recipe_hyperparameters,
 )
 from automl_estimators.trial import Status, TrialResult
-from tests.test_export import run_script
+from tests.test_export import run_script_here
 
 needs_torch = pytest.mark.skipif(not torch_available(), reason="torch is not installed")
 
@@ -150,8 +150,8 @@ def test_one_shot_fit_ends_fitted_and_its_export_reproduces_the_predictions(tmp_
     path = clf.export(tmp_path / "one_shot.py")
     pd.concat([X, y], axis=1).to_csv(tmp_path / "train.csv", index=False)
     X.to_csv(tmp_path / "test.csv", index=False)
-    done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
-                      "--output", tmp_path / "predictions.csv")
+    done = run_script_here(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
+                           "--output", tmp_path / "predictions.csv")
     assert done.returncode == 0, done.stderr
     exported = pd.read_csv(tmp_path / "predictions.csv")["target"].to_numpy()
     # the script's fit searches (if the model does) and trains with the same seeds

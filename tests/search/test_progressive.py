@@ -308,7 +308,7 @@ def test_predictor_without_anything_to_learn_predicts_zeros():
 @needs_torch
 @pytest.mark.slow
 def test_progressive_fit_reports_and_exports_its_best_network(tmp_path):
-    from tests.test_export import run_script
+    from tests.test_export import run_script_here
 
     X, y = load_iris(return_X_y=True, as_frame=True)
     clf = AutoClassifier(neural=True, search="progressive", max_trials=4, n_jobs=1,
@@ -327,8 +327,8 @@ def test_progressive_fit_reports_and_exports_its_best_network(tmp_path):
         assert "Architecture(" in path.read_text()
     pd.concat([X, y], axis=1).to_csv(tmp_path / "train.csv", index=False)
     X.iloc[:30].to_csv(tmp_path / "test.csv", index=False)
-    done = run_script(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
-                      "--output", tmp_path / "predictions.csv")
+    done = run_script_here(path, tmp_path / "train.csv", "--predict", tmp_path / "test.csv",
+                           "--output", tmp_path / "predictions.csv")
     assert done.returncode == 0, done.stderr
     predicted = pd.read_csv(tmp_path / "predictions.csv")["target"].to_numpy()
     assert list(predicted) == list(clf.predict(X.iloc[:30]))
