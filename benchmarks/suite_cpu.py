@@ -13,8 +13,11 @@ suite's (the README's command without the plugin is).
 
 Usage
 -----
-    # from the repository's root, the README's test command with the plugin
-    PYTHONPATH=.:benchmarks SUITE_CPU_OUT=/tmp/suite_cpu python -m pytest -q -n 3 -p suite_cpu
+    # from the repository's root, the README's test command with the plugin; the
+    # paths absolute: a relative "." would be each script's working folder, where
+    # tests/runners/test_processes.py puts a module named xgboost.py on purpose
+    PYTHONPATH=$PWD:$PWD/benchmarks SUITE_CPU_OUT=/tmp/suite_cpu \
+        python -m pytest -q -n 3 -p suite_cpu
     python benchmarks/suite_cpu.py /tmp/suite_cpu --files 15 --tests 40
 """
 from __future__ import annotations
