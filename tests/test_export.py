@@ -118,9 +118,11 @@ def run_script_here(path, *args):
             runpy.run_path(str(path), run_name="__main__")
             status = 0
         except SystemExit as exit_:  # what the interpreter makes of sys.exit(code)
-            status = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
-            if exit_.code is not None and not isinstance(exit_.code, int):
+            if exit_.code is None or isinstance(exit_.code, int):
+                status = exit_.code or 0
+            else:  # a message: printed, status 1
                 print(exit_.code, file=sys.stderr)
+                status = 1
         except Exception:  # noqa: BLE001 - a traceback and status 1, as uncaught
             traceback.print_exc()
             status = 1
