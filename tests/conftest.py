@@ -78,6 +78,25 @@ def pytest_configure(config):
     compileall.compile_dir(Path(automl_estimators.__file__).parent, quiet=1)
 
 
+@pytest.fixture
+def terminal_sigint():
+    """SIGINT handled as in a terminal's foreground: Python's own handler in this
+    process, so that a Ctrl-C raises ``KeyboardInterrupt`` here and a command started
+    from here gets the default action (a caught signal is reset at exec; an ignored
+    one stays ignored). A shell without job control (``cmd &`` in a script, as some
+    CI runners and issue 23's busy runs start the suite) starts its background
+    jobs with SIGINT ignored; Python then installs no handler, and ``fit`` rightly
+    leaves alone a disposition it did not expect (``automl_estimators.interrupts``),
+    as every Unix program leaves a ``nohup`` or background job immune to Ctrl-C.
+    Without this, the Ctrl-C tests would test nothing in such a process, and the
+    command line's would wait out its whole fit (session 49's busy runs)."""
+    import signal
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 @pytest.fixture(autouse=True)
 def _host_speed_as_the_cost_models(request, monkeypatch):
     """The machine runs as fast as the plan's cost models' host (slowdown 1), unless

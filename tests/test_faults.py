@@ -26,15 +26,8 @@ from tests.misbehaving import Interrupter, Sleeper
 
 psutil = pytest.importorskip("psutil")
 
-@pytest.fixture(autouse=True)
-def python_sigint_handler():
-    """Python's own SIGINT handler during each test, as in a terminal. A test process
-    started in the background by a non-interactive shell (``cmd &``, as some CI
-    runners do) inherits SIGINT ignored, and ``fit`` rightly leaves a handler it did
-    not expect alone: the Ctrl-C tests would then test nothing."""
-    before = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, before)
+# Python's own SIGINT handler in every test, as in a terminal (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("terminal_sigint")
 
 
 # Seconds a stopped worker may take to be gone (terminate, then SIGKILL after pebble's 3 s).
