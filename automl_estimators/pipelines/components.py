@@ -69,6 +69,15 @@ SIZE_BOUNDS = {"max_exact_rows": 1, "max_exact_work": 2}
 NYSTROEM_COMPONENTS = 1000
 
 
+def _nystroem(gamma, n_rows, random_state):
+    """The kernel map of an approximated RBF machine: :data:`NYSTROEM_COMPONENTS`
+    components, or one per row where there are fewer rows (as scikit-learn would
+    set it, without its warning, which a refit or an exported script on a small
+    table showed the user)."""
+    return Nystroem(gamma=gamma, n_components=min(NYSTROEM_COMPONENTS, n_rows),
+                    random_state=random_state)
+
+
 def proba_from_decision(decision: np.ndarray) -> np.ndarray:
     """Class probabilities from one-vs-rest decision values (sums to one per row)."""
     decision = np.asarray(decision, dtype=float)
@@ -146,8 +155,7 @@ class RBFSVMClassifier(ClassifierMixin, BaseEstimator):
                               cache_size=500)
         else:
             self.model_ = make_pipeline(
-                Nystroem(gamma=self.gamma, n_components=NYSTROEM_COMPONENTS,
-                         random_state=self.random_state),
+                _nystroem(self.gamma, X.shape[0], self.random_state),
                 LinearSVC(C=self.C, class_weight=self.class_weight,
                           random_state=self.random_state))
         self.model_.fit(X, y)
@@ -196,8 +204,7 @@ class RBFSVMRegressor(RegressorMixin, BaseEstimator):
             self.model_ = SVR(C=self.C, gamma=self.gamma, epsilon=self.epsilon, cache_size=500)
         else:
             self.model_ = make_pipeline(
-                Nystroem(gamma=self.gamma, n_components=NYSTROEM_COMPONENTS,
-                         random_state=self.random_state),
+                _nystroem(self.gamma, X.shape[0], self.random_state),
                 LinearSVR(C=self.C, epsilon=self.epsilon, dual="auto",
                           random_state=self.random_state, max_iter=5000))
         self.model_.fit(X, y)

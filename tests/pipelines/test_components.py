@@ -110,11 +110,19 @@ def test_the_rbf_svm_is_exact_within_its_rows_or_kernel_work_and_approximated_be
 
     assert isinstance(model(520, 0), SVC)  # within the rows, whatever the work
     assert isinstance(model(519, work), SVC)  # beyond the rows, within the work
-    assert isinstance(model(519, work - 1), Pipeline)  # beyond both: Nystroem
+    # beyond both: Nystroem, one component per row below its 1000 (no sklearn warning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        approximated = model(519, work - 1)
+    assert isinstance(approximated, Pipeline)
+    assert approximated[0].n_components == len(X)
 
 
 def test_the_rbf_svr_is_exact_within_its_rows_and_approximated_beyond():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(200, 4)), rng.normal(size=200)
     assert isinstance(RBFSVMRegressor(max_exact_rows=200).fit(X, y).model_, SVR)
-    assert isinstance(RBFSVMRegressor(max_exact_rows=199).fit(X, y).model_, Pipeline)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        approximated = RBFSVMRegressor(max_exact_rows=199).fit(X, y).model_
+    assert isinstance(approximated, Pipeline) and approximated[0].n_components == len(X)
