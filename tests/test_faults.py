@@ -205,6 +205,25 @@ def test_a_keyboard_interrupt_raised_in_the_loop_counts_as_a_ctrl_c(iris, monkey
     assert clf.best_config_ and clf.best_score_ > 0.8
 
 
+def test_a_fit_started_with_sigint_ignored_leaves_it_ignored():
+    """``nohup`` or ``cmd &`` in a script (a shell without job control) starts a
+    process with SIGINT ignored; as every program there, fit stays immune to it
+    and hands the disposition back unchanged (docs/user_guide/cli.md)."""
+    from automl_estimators.interrupts import Interrupts
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with Interrupts() as interrupts:
+            assert not interrupts.holds_signal
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGINT)  # ignored: no exception, no press
+            time.sleep(0.05)
+        assert interrupts.count == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 # ------------------------------------------------------ every path, cleaned up
 def _normal(monkeypatch):
     return AutoClassifier(time_budget=LONG_BUDGET, max_trials=4, n_jobs=2, search="smac",
