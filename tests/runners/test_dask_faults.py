@@ -14,13 +14,12 @@ from automl_estimators import AutoClassifier
 from automl_estimators.runners.dask_cluster import DaskRunner
 from automl_estimators.runners.processes import outcome
 from automl_estimators.trial import Status, TrialTask
+from tests.conftest import SLACK_BUDGET, loaded_bound
 from tests.misbehaving import KillsItsWorker
 from tests.test_faults import _replace_trials
 
 distributed = pytest.importorskip("distributed")
 psutil = pytest.importorskip("psutil")
-
-BUDGET = 30
 
 
 def test_a_dask_worker_killed_mid_trial_is_recorded_and_the_fit_ends_with_a_model(
@@ -39,7 +38,9 @@ def test_a_dask_worker_killed_mid_trial_is_recorded_and_the_fit_ends_with_a_mode
         _replace_trials(monkeypatch, lambda n: KillsItsWorker(
             pids, str(tmp_path / "killed"), seconds=120) if n == 2 else None)
         start = time.monotonic()
-        clf = AutoClassifier(time_budget=BUDGET, max_trials=4, dask_client=client,
+        # Stops on its trials: under load (session 50's busy suite), a 30 s budget ran
+        # out while Dask still noticed the death, and trial 2 ended cancelled.
+        clf = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=4, dask_client=client,
                              search="random", ensemble_size=1, random_state=0).fit(X, y)
         elapsed = time.monotonic() - start
         survivors = [p for p in pids if psutil.pid_exists(p)]
@@ -48,7 +49,7 @@ def test_a_dask_worker_killed_mid_trial_is_recorded_and_the_fit_ends_with_a_mode
     lb = clf.leaderboard_.set_index("trial")
     assert lb.loc[2, "status"] == "crash", lb.loc[2, "error"]
     assert lb.loc[2, "error"].startswith("worker died")
-    assert elapsed <= BUDGET + 30
+    assert elapsed <= loaded_bound(SLACK_BUDGET)
     assert clf.best_config_ and clf.best_score_ > 0.8  # a trial's model, not the dummy
     # The killed worker's trial process did not run out its 120 s as an orphan.
     orphan = int((tmp_path / "killed").read_text())
