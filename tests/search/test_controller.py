@@ -35,6 +35,7 @@ from automl_estimators.spaces.architecture import (
 from automl_estimators.spaces.declarations import MODEL, Categorical
 from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
 from automl_estimators.trial import Status, TrialResult
+from tests.conftest import SLACK_BUDGET
 from tests.test_export import PACKAGE_ROOT, run_script_here
 
 pytestmark = pytest.mark.skipif(not torch_available(), reason="torch is not installed")
@@ -282,7 +283,9 @@ def test_fit_with_the_controller_reports_and_exports_its_best_network(tmp_path):
     X, y = load_digits(return_X_y=True, as_frame=True)
     X, y = X.iloc[:200], y.iloc[:200]
     # max_trials ends the fit, not the clock: the default network, then three proposals
-    clf = AutoClassifier(neural=True, search="controller", max_trials=4, time_budget=60,
+    # (at time_budget=60 a trial's limit, 15 s, stopped one beside the busy suite)
+    clf = AutoClassifier(neural=True, search="controller", max_trials=4,
+                         time_budget=SLACK_BUDGET,
                          include=[NAME], ensemble_size=0, n_jobs=1, random_state=0).fit(X, y)
     board = clf.leaderboard_
     ours = board[board["origin"] == "controller"]
