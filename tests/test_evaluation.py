@@ -93,8 +93,9 @@ def test_a_cancelled_trial_in_compiled_code_frees_its_worker_at_once(evaluator):
     for future in busy:
         future.cancel()
     result = run(evaluator, LogisticRegression(), 30)
-    # pebble's Python-level SIGTERM handler waited 3 s per worker before SIGKILL
-    assert result.status == Status.OK and time.monotonic() - start < 2.0
+    # pebble's Python-level SIGTERM handler waited 3 s per worker before SIGKILL; the
+    # bound is below that wait, with the most room for a loaded machine
+    assert result.status == Status.OK and time.monotonic() - start < 2.9
 
 
 def test_a_slow_network_returns_what_it_learned_within_the_trial_limit():

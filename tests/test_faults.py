@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from automl_estimators import AutoClassifier, estimators
 from automl_estimators.evaluation import Evaluator
 from automl_estimators.finish import Finisher
+from tests.conftest import loaded_bound
 from tests.misbehaving import Interrupter, Sleeper
 
 psutil = pytest.importorskip("psutil")
@@ -272,7 +273,9 @@ def test_no_worker_process_and_no_temporary_folder_outlives_fit(path, iris, monk
         with pytest.raises(error[0], match=error[1]):
             clf.fit(X, y)
     if path is _hanging_trials:
-        assert clf.fit_time_ <= 6 + 1.0  # the promise: budget + max(1 s, 5 %)
+        # the promise is 6 + 1 s, measured idle by the sweep; under load the runner's
+        # stop (killing the hanging workers) takes longer (tests/conftest.py's rule)
+        assert clf.fit_time_ <= loaded_bound(6)
         assert clf.refit_ == "dummy"
         assert set(clf.leaderboard_["status"][1:]) <= {"cancelled", "timeout"}
     _check_clean(before, fresh_tmp)

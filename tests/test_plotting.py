@@ -11,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 from automl_estimators import AutoClassifier, plotting
 from automl_estimators.plotting import pareto_front, pareto_points, plot_search
 from automl_estimators.trial import Status, TrialResult
+from tests.conftest import SLACK_BUDGET
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -157,7 +158,7 @@ def test_pareto_plot_says_which_search_records_complexity(iris_fit):
 
 def test_search_plot_of_a_fit_marks_its_budget_and_every_trial(iris_fit):
     ax = iris_fit.plot_search()
-    assert list(by_label(ax, "budget (30s)").get_xdata()) == [30, 30]
+    assert list(by_label(ax, f"budget ({SLACK_BUDGET}s)").get_xdata()) == [SLACK_BUDGET] * 2
     points = sum(len(c.get_offsets()) for c in ax.collections)
     assert points == len(iris_fit.history_)
     assert by_label(ax, "best accuracy so far").get_ydata()[-1] == pytest.approx(

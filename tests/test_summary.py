@@ -8,6 +8,7 @@ from sklearn.preprocessing import StandardScaler
 
 from automl_estimators import AutoClassifier
 from automl_estimators.summary import WIDTH, describe_fit
+from tests.conftest import SLACK_BUDGET
 
 
 def test_summary_says_what_was_searched_for_how_long_and_what_won(iris_fit):
@@ -18,7 +19,7 @@ def test_summary_says_what_was_searched_for_how_long_and_what_won(iris_fit):
     flat = " ".join(text.split())  # long values are wrapped
     assert f"search random over {len(iris_fit.search_space_.models)} model families" in flat
     assert all(model in flat for model in iris_fit.search_space_.models)
-    assert f"{iris_fit.fit_time_:.1f}s of a 30s budget, max_trials=6" in flat
+    assert f"{iris_fit.fit_time_:.1f}s of a {SLACK_BUDGET}s budget, max_trials=6" in flat
     assert f"trials {iris_fit.n_trials_} (the dummy included): {iris_fit.n_trials_} ok" in flat
     assert " ".join(plan.reason.split()) in flat
     weights = sorted(iris_fit.ensemble_.weights_, reverse=True)

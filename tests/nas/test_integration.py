@@ -20,6 +20,7 @@ from automl_estimators.spaces.architecture import IMAGE, TABULAR
 from automl_estimators.spaces.declarations import MODEL
 from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
 from automl_estimators.trial import Status, TrialResult
+from tests.conftest import SLACK_BUDGET
 from tests.test_export import run_script, run_script_here
 
 needs_torch = pytest.mark.skipif(not torch_available(), reason="torch is not installed")
@@ -266,7 +267,9 @@ def test_neural_fit_on_digit_images_predicts_and_pickles():
 @needs_torch
 def test_exported_neural_pipeline_reproduces_the_predictions(tmp_path):
     X, y = load_iris(return_X_y=True, as_frame=True)
-    clf = AutoClassifier(time_budget=90, max_trials=3, neural=True, search="evolution",
+    # max_trials ends the fit, not the clock (tests/conftest.py's rule)
+    clf = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=3, neural=True,
+                         search="evolution",
                          include=[NAME], ensemble_size=0, n_jobs=1, random_state=0).fit(X, y)
     assert clf.best_config_[MODEL] == NAME and clf.refit_ == "all rows", clf.leaderboard_
     path = clf.export(tmp_path / "neural.py")
@@ -297,7 +300,7 @@ def test_architectures_export_as_readable_constructor_calls():
 def test_exported_pipeline_with_embeddings_reproduces_the_predictions(tmp_path):
     X, y = mixed_frame()
     # the default network alone, on ordinal codes: one trial on a holdout split, then the refit
-    clf = AutoClassifier(time_budget=60, max_trials=1, neural=True, search="random",
+    clf = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=1, neural=True, search="random",
                          include=[NAME, "ordinal", "no_features"], resampling="holdout",
                          ensemble_size=0, n_jobs=1, random_state=0).fit(X, y)
     assert clf.best_config_[MODEL] == NAME and clf.refit_ == "all rows", clf.leaderboard_

@@ -28,6 +28,7 @@ from automl_estimators.spaces.architecture import (
 from automl_estimators.spaces.declarations import MODEL
 from automl_estimators.spaces.neural import ARCHITECTURE_KEY, NAME
 from automl_estimators.trial import Status, TrialResult
+from tests.conftest import SLACK_BUDGET
 
 needs_torch = pytest.mark.skipif(not torch_available(), reason="torch is not installed")
 
@@ -311,8 +312,9 @@ def test_progressive_fit_reports_and_exports_its_best_network(tmp_path):
     from tests.test_export import run_script_here
 
     X, y = load_iris(return_X_y=True, as_frame=True)
+    # max_trials ends the fit, not the clock (tests/conftest.py's rule)
     clf = AutoClassifier(neural=True, search="progressive", max_trials=4, n_jobs=1,
-                         time_budget=60, include=[NAME], ensemble_size=0,
+                         time_budget=SLACK_BUDGET, include=[NAME], ensemble_size=0,
                          random_state=0).fit(X, y)
     board = clf.leaderboard_
     assert set(board["origin"]) <= {"dummy", "default", "progressive"}
