@@ -25,6 +25,7 @@ for module in ("sphinx", "numpydoc", "sphinx_gallery", "myst_parser", "pydata_sp
     pytest.importorskip(module, reason=f"the docs build needs {module}: pip install -e '.[docs]'")
 
 
+@pytest.mark.slow  # the suite's longest test: scheduled first (tests/conftest.py)
 @pytest.mark.timeout(600)
 def test_site_builds_without_warnings(tmp_path):
     html = tmp_path / "html"
