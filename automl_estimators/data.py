@@ -322,8 +322,10 @@ def _may_be_numbers(column) -> bool:
 
 def _text_as_numbers_or_dates(column):
     """(values, whether they are dates) for a text column at fit: numbers, where
-    every present value is one, or seconds since 1970-01-01 UTC, where every one is
-    an ISO 8601 date (as a CSV gives them); (None, False) for any other text.
+    every present value is one or a duration as a CSV writes it (read as seconds:
+    :func:`.reading.text_as_durations`), or seconds since 1970-01-01 UTC, where
+    every one is an ISO 8601 date (as a CSV gives them); (None, False) for any
+    other text.
     Predict and the exported script read such a column back the same way
     (:func:`.reading.csv_column_as_numbers`)."""
     if _may_be_numbers(column):

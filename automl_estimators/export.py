@@ -256,7 +256,8 @@ def _column_constants(estimator) -> list[str]:
 
 def _helpers(classification: bool, by_name: bool) -> list[str]:
     """The source of the reading functions the script's ``main`` calls, callees first."""
-    functions = [reading.is_text, reading.text_as_numbers, reading.datetimes_as_seconds,
+    functions = [reading.is_text, reading.text_as_durations, reading.text_as_numbers,
+                 reading.datetimes_as_seconds,
                  reading.text_as_dates, reading.csv_column_as_numbers, reading.read_rows,
                  reading.columns_as_numbers,
                  reading.features_by_name if by_name else reading.features_by_position,

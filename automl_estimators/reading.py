@@ -25,8 +25,25 @@ def is_text(column) -> bool:
 
 
 def text_as_numbers(column):
-    """A text column as floats; text that is not a number becomes missing (NaN)."""
-    return pd.to_numeric(column, errors="coerce").astype(float)
+    """A text column as floats: numbers, and durations as seconds
+    (:func:`text_as_durations`); any other text becomes missing (NaN)."""
+    numbers = pd.to_numeric(column, errors="coerce").astype(float)
+    other = numbers.isna().to_numpy() & column.notna().to_numpy()
+    if other.any():
+        numbers[other] = text_as_durations(column[other]).to_numpy()
+    return numbers
+
+
+def text_as_durations(column):
+    """Text of durations as pandas writes them to a CSV ("2 days 00:16:40.5",
+    "-1 days +23:59:55") or in ISO 8601 ("P2DT16M40S") as seconds; any other
+    text becomes missing (NaN), spaces around them ignored."""
+    text = column.astype("string").str.strip()
+    pandas_form = r"-?\d+ days? [+-]?\d{2}:\d{2}:\d{2}(\.\d+)?"
+    iso_form = r"-?P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+    durations = text.str.fullmatch(f"{pandas_form}|{iso_form}").fillna(False)
+    text = text.astype(object).where(durations.astype(bool), None)
+    return pd.to_timedelta(text, errors="coerce").dt.total_seconds()
 
 
 def datetimes_as_seconds(column):

@@ -375,8 +375,9 @@ def script_module(estimator, tmp_path):
 
 def test_script_reads_with_copies_of_the_packages_reading_functions(tmp_path):
     classifier, regressor = fitted("credit-g", "random")[0], fitted("auto_mpg", "random")[0]
-    common = [reading.is_text, reading.text_as_numbers, reading.datetimes_as_seconds,
-              reading.csv_column_as_numbers, reading.features_by_name]
+    common = [reading.is_text, reading.text_as_durations, reading.text_as_numbers,
+              reading.datetimes_as_seconds, reading.csv_column_as_numbers,
+              reading.features_by_name]
     for estimator, own in ((classifier, reading.encode_classes),
                            (regressor, reading.target_as_numbers)):
         text = script(estimator)
@@ -391,6 +392,7 @@ def test_script_reads_a_csv_as_the_estimator_reads_the_frame_it_came_from(tmp_pa
         "city": ["a", "b", "a", "c"],  # categorical: kept as text
         "when": pd.to_datetime(["2020-01-01 00:00", "2021-06-30 12:00", None, "1969-12-31 23:00"]),
         "count": [1, 2, 3, 4],
+        "wait": pd.to_timedelta([90.5, None, -5, 2 * 86400], unit="s"),  # seconds
     })
     # Fit on these columns (which held dates), then predict-time reading: the
     # estimator's rule.
@@ -401,7 +403,7 @@ def test_script_reads_a_csv_as_the_estimator_reads_the_frame_it_came_from(tmp_pa
     read = module.features_by_name(csv, list(frame.columns), ["city"], dates)
     pd.testing.assert_frame_equal(read, expected, check_dtype=False)
     # The script of a fit on an array reads by position (its source is checked above).
-    by_position = reading.features_by_position(csv, 4, [1], [2])
+    by_position = reading.features_by_position(csv, 5, [1], [2])
     pd.testing.assert_frame_equal(by_position, expected, check_dtype=False)
     with pytest.raises(ValueError, match="lacks the feature column"):
         module.features_by_name(csv, ["numbers", "elsewhere"], [])
@@ -409,6 +411,16 @@ def test_script_reads_a_csv_as_the_estimator_reads_the_frame_it_came_from(tmp_pa
     indices, classes = module.encode_classes(labels)
     expected_indices, expected_classes = check_y_classification(frame, labels, "test")
     assert list(indices) == list(expected_indices) and list(classes) == list(expected_classes)
+
+
+def test_durations_are_read_in_the_forms_pandas_and_iso_8601_write_only():
+    text = pd.Series(["1 day 00:00:01", " -1 days +23:59:55.5 ", "P1DT2H", "PT0.5S",
+                      "1h", "00:16:40", "2 days", "P", "12", None])
+    seconds = reading.text_as_durations(text)
+    np.testing.assert_array_equal(seconds[:4], [86401, -4.5, 93600, 0.5])
+    assert seconds[4:].isna().all()  # other forms stay text: "1h" may be a label
+    # numbers stay numbers, durations among them are read as seconds
+    np.testing.assert_array_equal(reading.text_as_numbers(text[[0, 8, 4]]), [86401, 12, np.nan])
 
 
 def test_the_names_a_script_binds_are_reserved_from_the_models_imports():

@@ -6,6 +6,7 @@ predicts sensibly. Each case runs for both estimators where it applies.
 """
 
 import datetime
+import io
 
 import numpy as np
 import pandas as pd
@@ -112,24 +113,34 @@ def test_pyarrow_datetimes_are_read_as_seconds(estimator_class, dtype):
     np.testing.assert_array_equal(estimator.predict(arrow), estimator.predict(X))
 
 
-@pytest.mark.parametrize("form", ["timedelta64", "python", "pyarrow"])
+@pytest.mark.parametrize("form", ["timedelta64", "python", "pyarrow", "csv text", "iso text"])
 def test_durations_are_read_as_seconds(estimator_class, form):
     # Found (session 31): a timedelta column was a high-cardinality category, and a
     # target that its values decide ended on the dummy. Found (session 32): the same
-    # for Python timedelta objects (an object column) and pyarrow's duration.
+    # for Python timedelta objects (an object column) and pyarrow's duration; (session
+    # 51) for the text a CSV holds of them ("0 days 00:16:40", what to_csv writes:
+    # the command line's fit and the exported script read such a file).
     seconds = np.random.RandomState(0).randint(0, 1000, 80).astype(float)
     durations = pd.Series(pd.to_timedelta(seconds, unit="s"))
     X = pd.DataFrame({"wait": {
         "timedelta64": durations,
         "python": pd.Series([datetime.timedelta(seconds=v) for v in seconds], dtype=object),
         "pyarrow": durations.astype("duration[s][pyarrow]") if form == "pyarrow" else None,
+        "csv text": pd.read_csv(io.StringIO(durations.to_csv(index=False)))["0"],
+        "iso text": pd.Series([d.isoformat() for d in durations]),  # 'P0DT0H16M40S'
     }[form]})
     y = target_for(estimator_class, pd.DataFrame({"s": seconds - 500}))
     estimator = tiny_fit(estimator_class, X, y)
     assert "wait" in estimator.profile_.numeric
-    np.testing.assert_array_equal(estimator.predict(X),
-                                  tiny_fit(estimator_class, pd.DataFrame({"wait": seconds}),
-                                           y).predict(pd.DataFrame({"wait": seconds})))
+    expected = tiny_fit(estimator_class, pd.DataFrame({"wait": seconds}),
+                        y).predict(pd.DataFrame({"wait": seconds}))
+    np.testing.assert_array_equal(estimator.predict(X), expected)
+    # and at predict, the same durations in any other of these forms: what a CSV gives
+    with no_leaked_warnings():
+        as_text = pd.DataFrame({"wait": durations.astype(str)})  # '0 days 00:16:40'
+        np.testing.assert_array_equal(estimator.predict(as_text), expected)
+        np.testing.assert_array_equal(estimator.predict(pd.DataFrame({"wait": durations})),
+                                      expected)
 
 
 @pytest.mark.parametrize("form", ["python dates", "iso text"])
