@@ -41,10 +41,10 @@ OWN_PACKAGE = "automl_estimators"
 # name equal to one gets an alias, so to_source's code can be pasted into that script.
 # tests/test_export.py checks this against the names a script binds.
 SCRIPT_NAMES = ("argparse", "sys", "np", "pd", "TARGET", "FEATURES", "N_FEATURES",
-                "CATEGORICAL", "DATES", "build_model", "main", "is_text", "text_as_numbers",
-                "datetimes_as_seconds", "text_as_dates", "csv_column_as_numbers", "read_rows",
-                "columns_as_numbers", "features_by_name", "features_by_position",
-                "encode_classes", "target_as_numbers")
+                "CATEGORICAL", "DATES", "build_model", "main", "is_text", "text_as_durations",
+                "text_as_numbers", "datetimes_as_seconds", "text_as_dates",
+                "csv_column_as_numbers", "read_rows", "columns_as_numbers", "features_by_name",
+                "features_by_position", "encode_classes", "target_as_numbers")
 # Estimators whose list parameter has a make_* helper that names the steps itself:
 # class -> (helper, its list parameter, the list's items without their names).
 HELPERS = {
