@@ -9,9 +9,12 @@ import textwrap
 
 import pytest
 
+from tests.conftest import SLACK_BUDGET
+
 # What each script runs first: a short idle time, a fit that counts its failed
 # trials, and the forkserver's process id. The fit stops on its trials, its budget
-# tests/conftest.py's SLACK_BUDGET (120 s: a trial's limit is a share of it).
+# tests/conftest.py's SLACK_BUDGET (a trial's limit is a share of it), given as the
+# script's second argument.
 _PRELUDE = textwrap.dedent("""
     import multiprocessing, os, sys, time
     from multiprocessing import forkserver
@@ -19,10 +22,11 @@ _PRELUDE = textwrap.dedent("""
     from automl_estimators import AutoClassifier
     from automl_estimators.runners import forkserver_lifetime
     forkserver_lifetime.IDLE_SECONDS = float(sys.argv[1])
+    BUDGET = float(sys.argv[2])
     X, y = load_iris(return_X_y=True)
 
     def fit(trials=3):
-        model = AutoClassifier(time_budget=120, max_trials=trials, n_jobs=2, random_state=0,
+        model = AutoClassifier(time_budget=BUDGET, max_trials=trials, n_jobs=2, random_state=0,
                                search="random", verbose=0).fit(X, y)
         board = model.leaderboard_
         assert (board["status"] == "ok").all(), board
@@ -108,7 +112,7 @@ def test_the_forkserver_of_a_fit_is_stopped_once_idle_and_only_then(case):
     idle = "0.01" if case == "kept_while_a_fit_runs" else "1.0"
     script = _PRELUDE + "if __name__ == '__main__':\n" + textwrap.indent(
         textwrap.dedent(_CASES[case]), "    ")
-    done = subprocess.run([sys.executable, "-c", script, idle], capture_output=True,
-                          text=True, timeout=240)
+    done = subprocess.run([sys.executable, "-c", script, idle, str(SLACK_BUDGET)],
+                          capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
