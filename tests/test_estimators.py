@@ -233,7 +233,9 @@ def test_bad_parameters(credit, params, match):
 def test_wrong_columns_at_predict(credit):
     X, y = credit
     clf = AutoClassifier(time_budget=3, max_trials=1, random_state=0).fit(X, y)
-    with pytest.raises(ValueError, match="features"):
+    # an array for a frame's fit: scikit-learn's feature-names warning, then the error
+    with pytest.raises(ValueError, match="features"), \
+            pytest.warns(UserWarning, match="X does not have valid feature names"):
         clf.predict(X.iloc[:, :5].to_numpy())
 
 

@@ -221,6 +221,32 @@ def test_the_script_leaves_out_rows_without_a_target(tmp_path):
     assert len(pd.read_csv(tmp_path / "predictions.csv")) == 80
 
 
+def test_a_small_table_s_script_fits_quantiles_and_kernel_features_without_warnings(tmp_path):
+    """Found (session 52): on fewer rows than the configuration's quantiles (1000 by
+    default) or Nystroem components, the script's fit printed scikit-learn's
+    "n_quantiles (1000) is greater than the total number of samples" and
+    "n_components > n_samples" warnings; the pipeline now asks for one per row
+    there (``Component.row_bounded``), the model scikit-learn fitted anyway."""
+    from automl_estimators import AutoClassifier
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(80, 3)), columns=["a", "b", "c"])
+    y = pd.Series(np.where(X["a"] + X["b"] > 0, "yes", "no"), name="label")
+    estimator = AutoClassifier(time_budget=SLACK_BUDGET, max_trials=1, search="random",
+                               n_jobs=1, random_state=0, resampling="holdout",
+                               include=["quantile", "nystroem", "logistic_regression"]).fit(X, y)
+    assert estimator.leaderboard_["status"].eq("ok").all()
+    path = estimator.export(tmp_path / "model.py")
+    source = path.read_text()
+    assert "n_quantiles=80," in source and "n_components=80," in source
+    X.assign(label=y).to_csv(tmp_path / "train.csv", index=False)
+    done = run_script_here(path, tmp_path / "train.csv", "--predict", tmp_path / "train.csv",
+                           "--output", tmp_path / "predictions.csv")
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr, done.stderr
+    assert_same_predictions(estimator, pd.read_csv(tmp_path / "predictions.csv")["label"], X)
+
+
 def test_the_script_reads_bad_predict_files_as_the_estimator_does(tmp_path):
     """Found (session 32): a header-only or infinite-valued predict CSV gave
     scikit-learn tracebacks, and "12%" in a numeric column was missing without the
@@ -398,7 +424,8 @@ def test_script_reads_a_csv_as_the_estimator_reads_the_frame_it_came_from(tmp_pa
     # estimator's rule.
     dates = check_X_and_dates(frame)[1]
     assert dates == ("when",)
-    expected = check_X(frame, min_samples=1, categorical={"city"}, dates=dates)
+    with pytest.warns(UserWarning, match="'numbers' was numeric at fit, but 1 of its values"):
+        expected = check_X(frame, min_samples=1, categorical={"city"}, dates=dates)
     csv = pd.read_csv(io.StringIO(frame.to_csv(index=False)))  # dates become text
     read = module.features_by_name(csv, list(frame.columns), ["city"], dates)
     pd.testing.assert_frame_equal(read, expected, check_dtype=False)

@@ -63,7 +63,7 @@ def build_pipeline(config: dict, space, profile, random_state=None,
     space : Space
         The space the configuration comes from.
     profile : DataProfile
-        Column kinds and sparsity of the training data.
+        Column kinds, sparsity and rows of the training data.
     random_state : int or None
         Seed given to every seeded component.
     fidelity : float
@@ -82,7 +82,8 @@ def build_pipeline(config: dict, space, profile, random_state=None,
             return None
         component = space.component(step, config[step])
         return make_component(component, config, sparse=profile.sparse, random_state=random_state,
-                              iteration_share=iteration_share if step == MODEL else 1.0)
+                              iteration_share=iteration_share if step == MODEL else 1.0,
+                              n_rows=profile.n_rows)
 
     encoder = make(ENCODING)
     if TRANSFORMS in config:  # a program: its tree replaces the scaling and features steps

@@ -15,7 +15,7 @@ from ..spaces.declarations import hp_key
 
 
 def make_component(component, config: dict, *, sparse: bool = False, random_state=None,
-                   iteration_share: float = 1.0):
+                   iteration_share: float = 1.0, n_rows: int | None = None):
     """Instantiate one component with the configuration's hyperparameters.
 
     ``iteration_share`` < 1 scales the component's iterations hyperparameter
@@ -23,6 +23,9 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
     A component that declares ``scale_inputs`` comes as a pipeline of a
     ``StandardScaler`` and the estimator; one that declares ``scale_target`` comes
     wrapped in a ``TransformedTargetRegressor`` that standardises the target.
+    Given ``n_rows``, the data's rows, the component's ``row_bounded`` parameters
+    are at most that many (scikit-learn's own value on such data, without its
+    warning).
     """
     cls = component.estimator_class(sparse)
     if cls is None:
@@ -40,6 +43,11 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
     if component.iterations and iteration_share < 1.0:
         full = kwargs.get(component.iterations, component.defaults().get(component.iterations))
         kwargs[component.iterations] = max(round(full * iteration_share), 1)
+    if n_rows is not None:
+        for name in component.row_bounded:
+            value = kwargs.get(name, component.defaults().get(name))
+            if value is not None and value > n_rows:
+                kwargs[name] = max(int(n_rows), 1)
     if component.seeded:
         kwargs["random_state"] = random_state
     estimator = cls(**kwargs)

@@ -32,7 +32,8 @@ def compile_transforms(tree, space, profile, random_state=None):
     if isinstance(node, Transform):
         component = space.component(node.step, node.component)
         made = make_component(component, component_params(component, node.params),
-                              sparse=profile.sparse, random_state=random_state)
+                              sparse=profile.sparse, random_state=random_state,
+                              n_rows=profile.n_rows)
     elif isinstance(node, Stack):
         component = space.component(MODEL, node.model)
         model = make_component(component, component_params(component, node.params),

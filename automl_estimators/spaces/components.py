@@ -90,7 +90,7 @@ PREPROCESSORS = (
             Int("n_quantiles", 10, 1000, 1000, log=True),
             Categorical("output_distribution", ("uniform", "normal"), "uniform"),
         ),
-        seeded=True,
+        seeded=True, row_bounded=("n_quantiles",),
     ),
     # One-hot with rare categories grouped into one column, so width stays bounded.
     Component(
@@ -156,7 +156,7 @@ PREPROCESSORS = (
             Float("gamma", 1e-4, 8.0, 0.1, log=True),
             Int("n_components", 50, 1000, 100, log=True),
         ),
-        seeded=True,
+        seeded=True, row_bounded=("n_components",),
     ),
 )
 

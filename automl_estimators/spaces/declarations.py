@@ -173,6 +173,14 @@ class Component:
         logistic regression's solver ran to its iteration limit (5.7x the CPU over
         the shared classification datasets, up to 16x on one), and SGD regression
         diverged (``benchmarks/results/linear_scaling.md``).
+    row_bounded : tuple of str
+        Constructor parameters that count something scikit-learn cannot have more
+        of than training rows (``QuantileTransformer``'s ``n_quantiles``,
+        ``Nystroem``'s ``n_components``): where they exceed the data's rows,
+        scikit-learn fits with one per row and warns.
+        :func:`~automl_estimators.pipelines.instantiation.make_component`, given the
+        rows, sets them to at most that many, so that the final refit and the
+        exported script fit the same model without the warning.
     cells : CellSpace or None
         A network's cells, searched as categorical hyperparameters of their own
         and handed to the estimator as one value, the strategy parameter
@@ -199,6 +207,7 @@ class Component:
     categorical_parameter: str | None = None
     scale_target: bool = False
     scale_inputs: bool = False
+    row_bounded: tuple = ()
     cells: Any = None
 
     def applies_to(self, task: str, sparse: bool, n_features: int) -> bool:

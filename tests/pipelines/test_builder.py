@@ -77,12 +77,18 @@ def test_every_preprocessing_choice(problem):
             check_fits(build_pipeline(config, space, profile, random_state=0), X, y, task)
 
 
+# scikit-learn's own warnings on a random configuration (a coordinate descent's
+# iterations, constant columns of a sparse table for a univariate selection); a
+# fit's trials and refit do not show them
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_random_configurations_fit(problem):
     task, X, y, profile, space = problem
     for config in random_configurations(space, 12):
         check_fits(build_pipeline(config, space, profile, random_state=0), X, y, task)
 
 
+@pytest.mark.filterwarnings(r"ignore:Features \[[^]]*\] are constant",
+                            "ignore:invalid value encountered")
 def test_sparse_input_random_configurations():
     rng = np.random.default_rng(0)
     X = sp.random(120, 400, density=0.02, format="csr", random_state=0)
@@ -94,6 +100,31 @@ def test_sparse_input_random_configurations():
     for config in random_configurations(space, 10):
         check_fits(build_pipeline(config, space, profile, random_state=0), X, y,
                    "classification")
+
+
+@pytest.mark.parametrize("rows", [150, 5000])
+def test_counts_bounded_by_the_rows_are_at_most_the_rows(problem, rows):
+    """``QuantileTransformer``'s quantiles and ``Nystroem``'s components at most one
+    per row of the data (scikit-learn's own value there, without its warning); the
+    configuration's value on larger data."""
+    import dataclasses
+    import warnings
+
+    task, X, y, profile, space = problem
+    model = "logistic_regression" if task == "classification" else "ridge"
+    config = dict(space.default_config(model), scaling="quantile", features="nystroem")
+    config.update({"scaling:quantile:n_quantiles": 1000, "features:nystroem:n_components": 400,
+                   "features:nystroem:gamma": 0.1})
+    pipeline = build_pipeline(config, space, dataclasses.replace(profile, n_rows=rows),
+                              random_state=0)
+    params = pipeline.get_params()
+    scaler = [v for k, v in params.items() if k.endswith("__scale")][0]
+    assert scaler.n_quantiles == min(1000, rows)
+    assert pipeline.named_steps["features"].n_components == min(400, rows)
+    if rows == len(X):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            check_fits(pipeline, X, y, task)
 
 
 def test_same_config_and_seed_build_equal_pipelines(problem):
