@@ -15,6 +15,7 @@ from ..spaces.program import TRANSFORMS
 from .instantiation import make_component
 from .preprocessing import column_preprocessor
 from .program import compile_transforms
+from .width import preprocessed_width, transformed_width
 
 
 def fidelity_shares(config: dict, space, fidelity: float) -> tuple[float, float]:
@@ -77,28 +78,32 @@ def build_pipeline(config: dict, space, profile, random_state=None,
     """
     iteration_share, _ = fidelity_shares(config, space, fidelity)
 
-    def make(step):
+    def make(step, n_columns=None):
         if step not in space.steps:
             return None
         component = space.component(step, config[step])
         return make_component(component, config, sparse=profile.sparse, random_state=random_state,
                               iteration_share=iteration_share if step == MODEL else 1.0,
-                              n_rows=profile.n_rows)
+                              n_rows=profile.n_rows, n_columns=n_columns)
 
-    encoder = make(ENCODING)
+    encoder, imputer = make(ENCODING), make(IMPUTATION)
     if TRANSFORMS in config:  # a program: its tree replaces the scaling and features steps
         steps = [("preprocess", column_preprocessor(
-            profile, imputer=make(IMPUTATION), scaler=None, encoder=encoder))]
-        transforms = compile_transforms(config[TRANSFORMS], space, profile, random_state)
+            profile, imputer=imputer, scaler=None, encoder=encoder))]
+        transforms = compile_transforms(config[TRANSFORMS], space, profile, random_state,
+                                        n_columns=preprocessed_width(profile, imputer, encoder))
         if transforms is not None:
             steps.append(("transforms", transforms))
     else:
         steps = [("preprocess", column_preprocessor(
-            profile, imputer=make(IMPUTATION), scaler=make(SCALING), encoder=encoder))]
+            profile, imputer=imputer, scaler=make(SCALING), encoder=encoder))]
         features = make(FEATURES)
         if features is not None:
             steps.append(("features", features))
-    model = make(MODEL)
+    width = preprocessed_width(profile, imputer, encoder)
+    for _, step in steps[1:]:
+        width = transformed_width(step, width, max(profile.n_classes, 1))
+    model = make(MODEL, n_columns=width)
     parameter = space.component(MODEL, config[MODEL]).categorical_parameter
     positions = ordinal_positions(profile, encoder)
     if parameter and positions and len(steps) == 1:

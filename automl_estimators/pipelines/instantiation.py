@@ -15,7 +15,8 @@ from ..spaces.declarations import hp_key
 
 
 def make_component(component, config: dict, *, sparse: bool = False, random_state=None,
-                   iteration_share: float = 1.0, n_rows: int | None = None):
+                   iteration_share: float = 1.0, n_rows: int | None = None,
+                   n_columns: int | None = None):
     """Instantiate one component with the configuration's hyperparameters.
 
     ``iteration_share`` < 1 scales the component's iterations hyperparameter
@@ -25,7 +26,9 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
     wrapped in a ``TransformedTargetRegressor`` that standardises the target.
     Given ``n_rows``, the data's rows, the component's ``row_bounded`` parameters
     are at most that many (scikit-learn's own value on such data, without its
-    warning).
+    warning). Given ``n_columns``, an upper bound on the columns that reach the
+    component (:mod:`.width`), each of its ``width_bounded`` parameters is at most
+    its bound over those columns, and never below the parameter's default.
     """
     cls = component.estimator_class(sparse)
     if cls is None:
@@ -48,6 +51,13 @@ def make_component(component, config: dict, *, sparse: bool = False, random_stat
             value = kwargs.get(name, component.defaults().get(name))
             if value is not None and value > n_rows:
                 kwargs[name] = max(int(n_rows), 1)
+    if n_columns:
+        defaults = component.defaults()
+        for name, most in component.width_bounded:
+            value = kwargs.get(name, defaults.get(name))
+            bound = max(most // int(n_columns), defaults.get(name) or 1)
+            if value is not None and value > bound:
+                kwargs[name] = bound
     if component.seeded:
         kwargs["random_state"] = random_state
     estimator = cls(**kwargs)

@@ -42,6 +42,12 @@ HGB_EARLY_STOPPING_ROWS = 10_000
 # early stopping. Below the threshold the range stays at 512: without early
 # stopping every iteration is paid for.
 HGB_STOPPED_ITERATIONS = 4096
+# Leaves x columns in one HistGradientBoosting fit (Component.width_bounded): about
+# 500 MB of the grower's histograms at the 2.5 KB per leaf and column measured in
+# benchmarks/results/memory_hgb_grower.md (one fit at 2047 leaves on diamonds' 377
+# polynomial columns rose by 1960 MB, and two trial workers held 3430 MB). Wider
+# than 97 columns, max_leaf_nodes is bounded below its 2047; never below its default.
+HGB_LEAF_COLUMNS = 200_000
 OWN = "automl_estimators.pipelines.components"
 XGB_HYPERPARAMETERS = (
     Int("n_estimators", 32, 1024, 100, log=True),
@@ -180,6 +186,7 @@ CLASSIFIERS = (
         iterations="max_iter",
         stopped_iterations=HGB_STOPPED_ITERATIONS,
         categorical_parameter="categorical_features",
+        width_bounded=(("max_leaf_nodes", HGB_LEAF_COLUMNS),),
     ),
     Component(
         "random_forest", MODEL, tasks=C_, estimator="sklearn.ensemble:RandomForestClassifier",
@@ -277,6 +284,7 @@ REGRESSORS = (
         iterations="max_iter",
         stopped_iterations=HGB_STOPPED_ITERATIONS,
         categorical_parameter="categorical_features",
+        width_bounded=(("max_leaf_nodes", HGB_LEAF_COLUMNS),),
     ),
     Component(
         "random_forest", MODEL, tasks=R_, estimator="sklearn.ensemble:RandomForestRegressor",

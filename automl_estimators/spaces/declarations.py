@@ -181,6 +181,15 @@ class Component:
         :func:`~automl_estimators.pipelines.instantiation.make_component`, given the
         rows, sets them to at most that many, so that the final refit and the
         exported script fit the same model without the warning.
+    width_bounded : tuple of (str, int)
+        ``(parameter, most)`` pairs: the parameter times the columns that reach the
+        component is at most ``most``, and never below the parameter's default
+        (:func:`~automl_estimators.pipelines.instantiation.make_component`, given an
+        upper bound on those columns from :mod:`~automl_estimators.pipelines.width`).
+        For a memory that grows with both: HistGradientBoosting's grower keeps a
+        histogram of every column for each node it may still split, so its peak
+        grows with ``max_leaf_nodes`` x columns, whatever the rows and iterations
+        (``benchmarks/results/memory_hgb_grower.md``).
     cells : CellSpace or None
         A network's cells, searched as categorical hyperparameters of their own
         and handed to the estimator as one value, the strategy parameter
@@ -208,6 +217,7 @@ class Component:
     scale_target: bool = False
     scale_inputs: bool = False
     row_bounded: tuple = ()
+    width_bounded: tuple = ()
     cells: Any = None
 
     def applies_to(self, task: str, sparse: bool, n_features: int) -> bool:
