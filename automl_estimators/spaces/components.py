@@ -42,11 +42,12 @@ HGB_EARLY_STOPPING_ROWS = 10_000
 # early stopping. Below the threshold the range stays at 512: without early
 # stopping every iteration is paid for.
 HGB_STOPPED_ITERATIONS = 4096
-# Leaves x columns in one HistGradientBoosting fit (Component.width_bounded): about
-# 500 MB of the grower's histograms at the 2.5 KB per leaf and column measured in
-# benchmarks/results/memory_hgb_grower.md (one fit at 2047 leaves on diamonds' 377
-# polynomial columns rose by 1960 MB, and two trial workers held 3430 MB). Wider
-# than 97 columns, max_leaf_nodes is bounded below its 2047; never below its default.
+# Leaves x columns in one HistGradientBoosting fit (Component.width_bounded): the
+# grower keeps a histogram of every column for each node it may still split
+# (benchmarks/results/memory_hgb_grower.md, on diamonds' 377 polynomial columns): one
+# fit rose by 1960 MB at 2047 leaves, and two trial workers held 3430 MB; by 768 MB
+# at 530 leaves (this bound on those columns) and 573 MB at 357. Wider than 97
+# columns, max_leaf_nodes is bounded below its 2047; never below its default (31).
 HGB_LEAF_COLUMNS = 200_000
 OWN = "automl_estimators.pipelines.components"
 XGB_HYPERPARAMETERS = (
