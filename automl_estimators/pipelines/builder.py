@@ -74,7 +74,10 @@ def build_pipeline(config: dict, space, profile, random_state=None,
     A model that declares a ``categorical_parameter`` (HistGradientBoosting's
     and a network's ``categorical_features``) is given the :func:`ordinal_positions` of the
     encoded columns when nothing (a features step, a program's transformations)
-    stands between the column preprocessing and the model.
+    stands between the column preprocessing and the model. The model's
+    ``width_bounded`` parameters (HistGradientBoosting's ``max_leaf_nodes``) are
+    bounded by the columns the steps before it give at most
+    (:mod:`~automl_estimators.pipelines.width`).
     """
     iteration_share, _ = fidelity_shares(config, space, fidelity)
 
@@ -87,11 +90,12 @@ def build_pipeline(config: dict, space, profile, random_state=None,
                               n_rows=profile.n_rows, n_columns=n_columns)
 
     encoder, imputer = make(ENCODING), make(IMPUTATION)
+    width = preprocessed_width(profile, imputer, encoder)
     if TRANSFORMS in config:  # a program: its tree replaces the scaling and features steps
         steps = [("preprocess", column_preprocessor(
             profile, imputer=imputer, scaler=None, encoder=encoder))]
         transforms = compile_transforms(config[TRANSFORMS], space, profile, random_state,
-                                        n_columns=preprocessed_width(profile, imputer, encoder))
+                                        n_columns=width)
         if transforms is not None:
             steps.append(("transforms", transforms))
     else:
@@ -100,8 +104,7 @@ def build_pipeline(config: dict, space, profile, random_state=None,
         features = make(FEATURES)
         if features is not None:
             steps.append(("features", features))
-    width = preprocessed_width(profile, imputer, encoder)
-    for _, step in steps[1:]:
+    for _, step in steps[1:]:  # the model is bounded by the columns it is given
         width = transformed_width(step, width, max(profile.n_classes, 1))
     model = make(MODEL, n_columns=width)
     parameter = space.component(MODEL, config[MODEL]).categorical_parameter

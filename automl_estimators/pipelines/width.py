@@ -43,12 +43,12 @@ def preprocessed_width(profile, imputer=None, encoder=None) -> int:
 def transformed_width(transformer, n_columns: int, n_outputs: int = 1) -> int:
     """Columns out of ``transformer`` (unfitted) at most, given ``n_columns`` in.
 
-    A ``Pipeline`` chains its steps, a
-    ``FeatureUnion`` adds its branches; ``PolynomialFeatures`` gives every product
-    of at most ``degree`` columns; ``Nystroem`` and ``TruncatedSVD`` their
-    ``n_components``; a ``StackingTransformer`` adds its model's ``n_outputs``
-    predictions (the classes, for a classifier); any other step (scalers,
-    selections, PCA) at most keeps them.
+    A ``Pipeline`` chains its steps, a ``FeatureUnion`` adds its branches;
+    ``PolynomialFeatures`` gives every product of at most ``degree`` columns;
+    ``Nystroem`` and ``TruncatedSVD`` their ``n_components``; a
+    ``StackingTransformer`` adds its model's ``n_outputs`` predictions (the classes,
+    for a classifier); any other step (scalers, selections, PCA; ``None`` or
+    ``"passthrough"``) at most keeps them.
     """
     n = int(n_columns)
     if isinstance(transformer, Pipeline):
