@@ -178,6 +178,19 @@ def spawn(script, args, timeout, log_path):
     return rc, timed_out, time.perf_counter() - start
 
 
+def print_case_table(script, header, cases):
+    """Print a markdown table of ``header`` (column names), one row per case, each
+    row the stdout of ``script --one CASE...`` in a fresh process (one thread), so
+    that each case's peak memory is its own."""
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for case in cases:
+        out = subprocess.run([sys.executable, str(script), "--one", *map(str, case)],
+                             env=env, capture_output=True, text=True, check=True)
+        print(out.stdout.strip(), flush=True)
+
+
 def checkout_env(checkout):
     """The environment of a child process that imports ``checkout``'s package: the
     checkout's folder as ``PYTHONPATH``, ahead of the package installed here."""

@@ -18,8 +18,6 @@ Usage
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -64,14 +62,11 @@ def main(argv=None) -> int:
         kind, trees, min_leaf = args.one
         print(one(kind, int(trees), int(min_leaf)))
         return 0
-    print("| forest | trees | min_samples_leaf | classes | rows | nodes per tree "
-          "| node arrays MB | pickle MB | the fit's RSS rise MB | fit s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    for case in CASES:
-        out = subprocess.run([sys.executable, __file__, "--one", *map(str, case)], env=env,
-                             capture_output=True, text=True, check=True)
-        print(out.stdout.strip(), flush=True)
+    sys.path.insert(0, str(HERE))
+    from common import print_case_table
+    print_case_table(__file__, ["forest", "trees", "min_samples_leaf", "classes", "rows",
+                                "nodes per tree", "node arrays MB", "pickle MB",
+                                "the fit's RSS rise MB", "fit s"], CASES)
     return 0
 
 

@@ -17,8 +17,6 @@ Usage
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -61,14 +59,11 @@ def main(argv=None) -> int:
     if args.one:
         print(one(*args.one))
         return 0
-    print("| columns | max_leaf_nodes | min_samples_leaf | leaves grown (first tree) "
-          "| RSS before the fit MB | peak RSS MB | the fit's rise MB | fit s |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    for case in CASES:
-        out = subprocess.run([sys.executable, __file__, "--one", *map(str, case)], env=env,
-                             capture_output=True, text=True, check=True)
-        print(out.stdout.strip(), flush=True)
+    sys.path.insert(0, str(HERE))
+    from common import print_case_table
+    print_case_table(__file__, ["columns", "max_leaf_nodes", "min_samples_leaf",
+                                "leaves grown (first tree)", "RSS before the fit MB",
+                                "peak RSS MB", "the fit's rise MB", "fit s"], CASES)
     return 0
 
 
