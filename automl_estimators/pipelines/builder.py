@@ -105,7 +105,7 @@ def build_pipeline(config: dict, space, profile, random_state=None,
         if features is not None:
             steps.append(("features", features))
     for _, step in steps[1:]:  # the model is bounded by the columns it is given
-        width = transformed_width(step, width, max(profile.n_classes, 1))
+        width = transformed_width(step, width, profile.n_classes)
     model = make(MODEL, n_columns=width)
     parameter = space.component(MODEL, config[MODEL]).categorical_parameter
     positions = ordinal_positions(profile, encoder)

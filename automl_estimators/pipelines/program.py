@@ -42,7 +42,7 @@ def compile_transforms(tree, space, profile, random_state=None, n_columns=None):
     elif isinstance(node, Stack):
         component = space.component(MODEL, node.model)
         width = None if n_columns is None else transformed_width(
-            below, n_columns, max(profile.n_classes, 1))
+            below, n_columns, profile.n_classes)
         model = make_component(component, component_params(component, node.params),
                                sparse=profile.sparse, random_state=random_state,
                                n_columns=width)

@@ -18,21 +18,22 @@ from sklearn.kernel_approximation import Nystroem
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import OneHotEncoder, PolynomialFeatures
 
+from ..spaces import one_hot_levels
 from .components import SeededTargetEncoder, StackingTransformer
 
 
 def preprocessed_width(profile, imputer=None, encoder=None) -> int:
     """Columns out of :func:`~.preprocessing.column_preprocessor` at most: the
-    encoded categorical columns (a one-hot encoding's levels, at most its
-    ``max_categories`` each; a target encoding's one per class of a multiclass
-    target; one code otherwise), one per high-cardinality column, and each numeric
-    column twice where the imputer adds missing-value indicators."""
+    encoded categorical columns (a one-hot encoding's levels,
+    :func:`~automl_estimators.spaces.one_hot_levels`; a target encoding's one per
+    class of a multiclass target; one code otherwise), one per high-cardinality
+    column, and each numeric column twice where the imputer adds missing-value
+    indicators."""
     indicators = 2 if getattr(imputer, "add_indicator", False) else 1
     if profile.sparse:
         return profile.n_features * indicators
     if isinstance(encoder, OneHotEncoder):
-        cap = encoder.max_categories or max(profile.categorical_levels, default=1)
-        categorical = sum(min(levels, cap) for levels in profile.categorical_levels)
+        categorical = one_hot_levels(profile)
     elif isinstance(encoder, SeededTargetEncoder) and profile.n_classes > 2:
         categorical = len(profile.categorical) * profile.n_classes
     else:
@@ -40,23 +41,24 @@ def preprocessed_width(profile, imputer=None, encoder=None) -> int:
     return categorical + len(profile.high_cardinality) + len(profile.numeric) * indicators
 
 
-def transformed_width(transformer, n_columns: int, n_outputs: int = 1) -> int:
-    """Columns out of ``transformer`` (unfitted) at most, given ``n_columns`` in.
+def transformed_width(transformer, n_columns: int, n_classes: int = 0) -> int:
+    """Columns out of ``transformer`` (unfitted) at most, given ``n_columns`` in and
+    the target's ``n_classes`` (0 for regression).
 
     A ``Pipeline`` chains its steps, a ``FeatureUnion`` adds its branches;
     ``PolynomialFeatures`` gives every product of at most ``degree`` columns;
     ``Nystroem`` and ``TruncatedSVD`` their ``n_components``; a
-    ``StackingTransformer`` adds its model's ``n_outputs`` predictions (the classes,
-    for a classifier); any other step (scalers, selections, PCA; ``None`` or
+    ``StackingTransformer`` adds its model's predictions (one per class for a
+    classifier, one for a regressor); any other step (scalers, selections, PCA; ``None`` or
     ``"passthrough"``) at most keeps them.
     """
     n = int(n_columns)
     if isinstance(transformer, Pipeline):
         for _, step in transformer.steps:
-            n = transformed_width(step, n, n_outputs)
+            n = transformed_width(step, n, n_classes)
         return n
     if isinstance(transformer, FeatureUnion):
-        return sum(transformed_width(branch, n, n_outputs)
+        return sum(transformed_width(branch, n, n_classes)
                    for _, branch in transformer.transformer_list)
     if isinstance(transformer, PolynomialFeatures):
         degrees = range(1, int(transformer.degree) + 1)
@@ -66,5 +68,5 @@ def transformed_width(transformer, n_columns: int, n_outputs: int = 1) -> int:
     if isinstance(transformer, (Nystroem, TruncatedSVD)):
         return int(transformer.n_components)
     if isinstance(transformer, StackingTransformer):
-        return n + n_outputs
+        return n + max(n_classes, 1)
     return n

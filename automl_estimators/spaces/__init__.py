@@ -39,7 +39,7 @@ from .neural import NEURAL_COMPONENTS, neural_components
 from .program import TRANSFORMS, as_node
 
 __all__ = ["NATIVE_ENCODING", "STEPS", "Component", "Space", "component_names",
-           "native_default", "one_hot_width", "quick_forest", "short_default"]
+           "native_default", "one_hot_levels", "one_hot_width", "quick_forest", "short_default"]
 
 # Default choice of each step in the compiled space (the model's is DEFAULT_MODEL).
 STEP_DEFAULTS = {
@@ -51,16 +51,21 @@ STEP_DEFAULTS = {
 }
 
 
-def one_hot_width(profile) -> int:
-    """Columns the preprocessing gives a model when categories are one-hot encoded
-    (a :class:`~automl_estimators.data.DataProfile`'s data): one per numeric or
-    high-cardinality column, one per level of each low-cardinality column, at
-    most the encoder's ``max_categories``. An upper bound: rare levels grouped by
-    the encoder's ``min_frequency`` make it narrower."""
+def one_hot_levels(profile) -> int:
+    """Columns the one-hot encoding gives for the low-cardinality categorical
+    columns of a :class:`~automl_estimators.data.DataProfile`'s data: one per level
+    of each, at most the encoder's ``max_categories``. An upper bound: rare levels
+    grouped by the encoder's ``min_frequency`` make it narrower."""
     encoder = next(c for c in ALL_COMPONENTS if c.name == ONE_HOT)
     cap = encoder.fixed["max_categories"]
-    return (len(profile.numeric) + len(profile.high_cardinality)
-            + sum(min(levels, cap) for levels in profile.categorical_levels))
+    return sum(min(levels, cap) for levels in profile.categorical_levels)
+
+
+def one_hot_width(profile) -> int:
+    """Columns the preprocessing gives a model when categories are one-hot encoded:
+    one per numeric or high-cardinality column, and :func:`one_hot_levels`. An
+    upper bound, as that is."""
+    return len(profile.numeric) + len(profile.high_cardinality) + one_hot_levels(profile)
 
 
 def short_default(task: str) -> tuple[dict, float]:

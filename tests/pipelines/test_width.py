@@ -26,7 +26,7 @@ def width_before_model(pipeline, profile):
     encoder = next((v for k, v in params.items() if k.endswith("__encode")), None)
     width = preprocessed_width(profile, imputer, encoder)
     for _, step in pipeline.steps[1:-1]:
-        width = transformed_width(step, width, max(profile.n_classes, 1))
+        width = transformed_width(step, width, profile.n_classes)
     return width
 
 
