@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
 from ..spaces.declarations import ENCODING, FEATURES, IMPUTATION, MODEL, SCALING
-from ..spaces.program import TRANSFORMS
+from ..spaces.program import TRANSFORMS, as_node
 from .instantiation import make_component
 from .preprocessing import column_preprocessor
 from .program import compile_transforms
@@ -52,6 +52,16 @@ def ordinal_positions(profile, encoder) -> list[int]:
     return list(range(len(profile.categorical)))
 
 
+def extrapolates(config: dict, space) -> bool:
+    """Whether a model of the configuration extrapolates (``Component.extrapolates``):
+    the pipeline's own, or one a program stacks."""
+    models = [config[MODEL]]
+    if TRANSFORMS in config:
+        models += [name for step, name in as_node(config[TRANSFORMS]).components()
+                   if step == MODEL]
+    return any(space.component(MODEL, name).extrapolates for name in models)
+
+
 def build_pipeline(config: dict, space, profile, random_state=None,
                    fidelity: float = 1.0) -> Pipeline:
     """Build the unfitted pipeline a configuration describes.
@@ -77,7 +87,9 @@ def build_pipeline(config: dict, space, profile, random_state=None,
     stands between the column preprocessing and the model. The model's
     ``width_bounded`` parameters (HistGradientBoosting's ``max_leaf_nodes``) are
     bounded by the columns the steps before it give at most
-    (:mod:`~automl_estimators.pipelines.width`).
+    (:mod:`~automl_estimators.pipelines.width`). Where a model
+    :func:`extrapolates`, the numeric columns are clipped to their training range
+    (:class:`~.preprocessing.RangeClipper`).
     """
     iteration_share, _ = fidelity_shares(config, space, fidelity)
 
@@ -91,16 +103,17 @@ def build_pipeline(config: dict, space, profile, random_state=None,
 
     encoder, imputer = make(ENCODING), make(IMPUTATION)
     width = preprocessed_width(profile, imputer, encoder)
+    clip = extrapolates(config, space)
     if TRANSFORMS in config:  # a program: its tree replaces the scaling and features steps
         steps = [("preprocess", column_preprocessor(
-            profile, imputer=imputer, scaler=None, encoder=encoder))]
+            profile, imputer=imputer, scaler=None, encoder=encoder, clip=clip))]
         transforms = compile_transforms(config[TRANSFORMS], space, profile, random_state,
                                         n_columns=width)
         if transforms is not None:
             steps.append(("transforms", transforms))
     else:
         steps = [("preprocess", column_preprocessor(
-            profile, imputer=imputer, scaler=make(SCALING), encoder=encoder))]
+            profile, imputer=imputer, scaler=make(SCALING), encoder=encoder, clip=clip))]
         features = make(FEATURES)
         if features is not None:
             steps.append(("features", features))

@@ -228,11 +228,13 @@ CLASSIFIERS = (
         hyperparameters=(Float("C", 1e-4, 1e4, 1.0, log=True), CLASS_WEIGHT),
         fixed={"max_iter": 1000},
         scale_inputs=True,
+        extrapolates=True,
     ),
     Component(
         "linear_svm", MODEL, tasks=C_, estimator=f"{OWN}:LinearSVMClassifier",
         hyperparameters=(Float("C", 1e-3, 1e3, 1.0, log=True), CLASS_WEIGHT),
         seeded=True,
+        extrapolates=True,
     ),
     Component(
         "rbf_svm", MODEL, tasks=C_, estimator=f"{OWN}:RBFSVMClassifier",
@@ -259,11 +261,13 @@ CLASSIFIERS = (
         fixed={"max_iter": 1000, "tol": 1e-3},
         seeded=True,
         scale_inputs=True,
+        extrapolates=True,
     ),
     Component(
         "naive_bayes", MODEL, tasks=C_, estimator="sklearn.naive_bayes:GaussianNB",
         accepts_sparse=False,
         hyperparameters=(Float("var_smoothing", 1e-12, 1e-2, 1e-9, log=True),),
+        extrapolates=True,
     ),
 )
 
@@ -319,6 +323,7 @@ REGRESSORS = (
     Component(
         "ridge", MODEL, tasks=R_, estimator="sklearn.linear_model:Ridge",
         hyperparameters=(Float("alpha", 1e-4, 1e4, 1.0, log=True),),
+        extrapolates=True,
     ),
     # Lasso and elastic net learn a standardised target (scale_target), where the
     # library's alpha=1 zeroes every coefficient (the largest useful alpha is the
@@ -329,6 +334,7 @@ REGRESSORS = (
         fixed={"max_iter": 5000},
         scale_target=True,
         scale_inputs=True,
+        extrapolates=True,
     ),
     Component(
         "elastic_net", MODEL, tasks=R_, estimator="sklearn.linear_model:ElasticNet",
@@ -339,6 +345,7 @@ REGRESSORS = (
         fixed={"max_iter": 5000},
         scale_target=True,
         scale_inputs=True,
+        extrapolates=True,
     ),
     Component(
         "linear_svm", MODEL, tasks=R_, estimator="sklearn.svm:LinearSVR",
@@ -350,6 +357,7 @@ REGRESSORS = (
         seeded=True,
         scale_target=True,
         scale_inputs=True,
+        extrapolates=True,
     ),
     Component(
         "rbf_svm", MODEL, tasks=R_, estimator=f"{OWN}:RBFSVMRegressor",
@@ -376,6 +384,7 @@ REGRESSORS = (
         seeded=True,
         scale_target=True,
         scale_inputs=True,
+        extrapolates=True,
     ),
     # A multi-layer perceptron for smooth targets, where trees need many splits:
     # 5-fold CV at the defaults, abalone R² 0.583 against 0.562 for the best
@@ -393,6 +402,7 @@ REGRESSORS = (
         seeded=True,
         iterations="max_iter",
         scale_target=True,
+        extrapolates=True,
     ),
 )
 

@@ -173,6 +173,14 @@ class Component:
         logistic regression's solver ran to its iteration limit (5.7x the CPU over
         the shared classification datasets, up to 16x on one), and SGD regression
         diverged (``benchmarks/results/linear_scaling.md``).
+    extrapolates : bool
+        A model whose predictions grow without bound with an input beyond the
+        training range (linear models, networks, Gaussian naive Bayes), unlike
+        trees and neighbours, whose predictions stay where the range ends:
+        :func:`~automl_estimators.pipelines.builder.build_pipeline` clips the numeric
+        columns to their training range in front of it
+        (:class:`~automl_estimators.pipelines.preprocessing.RangeClipper`), in a
+        flat pipeline and when a program stacks it.
     row_bounded : tuple of str
         Constructor parameters that count something scikit-learn cannot have more
         of than training rows (``QuantileTransformer``'s ``n_quantiles``,
@@ -216,6 +224,7 @@ class Component:
     categorical_parameter: str | None = None
     scale_target: bool = False
     scale_inputs: bool = False
+    extrapolates: bool = False
     row_bounded: tuple = ()
     width_bounded: tuple = ()
     cells: Any = None
