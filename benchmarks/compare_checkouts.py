@@ -110,10 +110,11 @@ def reference_score(raw, system, dataset, seed):
 
 def _below(score, reference, record):
     """Whether ``score`` is below ``reference`` by more than the reliability sweep's noise."""
-    from reliability_sweep import tolerance
+    from reliability_sweep import r2_error, tolerance
     if score is None or reference is None:
         return False
-    return score < reference - tolerance(record["task"], reference, record["n_test"])
+    return score < reference - tolerance(record["task"], reference, record["n_test"],
+                                         r2_error(record["dataset"], record["seed"]))
 
 
 def report(cells, budget, commits, reference_raw=None, reference="hgb", search=None):

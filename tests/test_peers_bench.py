@@ -373,6 +373,29 @@ def test_the_reliability_sweep_s_noise_is_not_zero_at_a_perfect_reference(peers)
     assert sweep.rejudge({**row, "status": "crash", "score": None})["failures"] == "error"
 
 
+def test_the_reliability_sweep_s_r2_noise_is_two_standard_errors_of_the_reference(
+        peers, tmp_path):
+    """R²'s noise is two of the reference's standard errors on its test rows (the
+    delta method's, which a bootstrap of the rows agrees with), NOISE at least and
+    where none is known."""
+    sys.path.insert(0, str(PEERS.parent))
+    import reliability_sweep as sweep
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=300)
+    pred = y + rng.standard_t(3, size=300) * 0.6
+    error = sweep.r2_standard_error(y, pred)
+    draws = [r2_score(y[i], pred[i]) for i in rng.integers(0, 300, size=(2000, 300))]
+    assert error == pytest.approx(np.std(draws), rel=0.15)
+    assert sweep.tolerance("regression", 0.5, 100, r2_error=0.03) == pytest.approx(0.06)
+    assert sweep.tolerance("regression", 0.5, 100, r2_error=0.001) == sweep.NOISE
+    table = tmp_path / "errors.csv"
+    table.write_text("dataset,seed,r2_error\nauto_mpg,2,0.029\n")
+    assert sweep.r2_error("auto_mpg", 2, table) == 0.029
+    assert sweep.r2_error("auto_mpg", 1, table) is None
+
+
 def test_the_reliability_sweep_times_a_split_s_reference_by_its_fastest_record(peers):
     """Whether the default fits in the budget is read from the fastest fit of the
     split's reference in any pass, not from the pass of that budget's row (a busy
