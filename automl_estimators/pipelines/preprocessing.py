@@ -46,8 +46,8 @@ class RangeClipper(TransformerMixin, BaseEstimator):
     polynomial features: on one split of abalone, a test row of height 1.13 (the
     training rows reach 0.515) took a ridge regression on polynomial features of
     degree 2 to a prediction of 52.7 rings where the truth was 8, and the test R²
-    from 0.57 (clipped) to 0.41. Trees and neighbours need no clip: a
-    value beyond the range already lands where the range's end does. Missing values
+    from 0.57 (clipped) to 0.41. Trees and neighbours need no clip: whatever the
+    input, they predict from the training rows' targets. Missing values
     stay missing; a column with no finite training value is left as it is.
     """
 
