@@ -15,7 +15,11 @@ from tests.conftest import load
 
 
 def prepared(name, n_rows, task):
-    X, y = load(name, n_rows)
+    return profiled(*load(name, n_rows), task)
+
+
+def profiled(X, y, task):
+    """(X, y) checked as ``fit`` checks them, their profile and the task's space."""
     X = data.check_X(X)
     if task == "classification":
         y, _ = data.check_y_classification(X, y, "test")

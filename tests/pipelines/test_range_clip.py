@@ -7,12 +7,11 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from automl_estimators import data
 from automl_estimators.pipelines import build_pipeline
 from automl_estimators.pipelines.builder import extrapolates
 from automl_estimators.pipelines.preprocessing import RangeClipper
-from automl_estimators.spaces import Space
 from automl_estimators.spaces.program import INPUT, TRANSFORMS, Stack, Transform
+from tests.pipelines.test_builder import profiled
 
 
 def test_range_clipper_clips_to_the_training_range_and_keeps_missing_values():
@@ -41,13 +40,7 @@ def numeric_problem(task, rows=200):
     signal = X["a"] + 0.5 * X["b"] ** 2
     y = (signal > signal.median()).astype(int).to_numpy() if task == "classification" \
         else (signal + rng.normal(scale=0.1, size=rows)).to_numpy()
-    X = data.check_X(X)
-    if task == "classification":
-        y, _ = data.check_y_classification(X, y, "test")
-    else:
-        y = data.check_y_regression(X, y, "test")
-    profile = data.profile(X, y, task)
-    return X, y, profile, Space.for_profile(task, profile, seed=0)
+    return profiled(X, y, task)
 
 
 def numeric_branch(pipeline):
