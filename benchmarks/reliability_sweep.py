@@ -51,6 +51,7 @@ A run is a failure when any of these holds (:func:`failures`):
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import sys
@@ -161,19 +162,25 @@ def reference_r2_errors(datasets=None, seeds=SEEDS):
             model.fit(X_train, y_train)
             rows.append({"dataset": entry["name"], "seed": seed,
                          "r2_error": r2_standard_error(y_test, model.predict(X_test))})
+    fresh = {(r["dataset"], r["seed"]) for r in rows}
     kept = [row for row in read_rows(R2_ERRORS)
-            if (row["dataset"], int(row["seed"])) not in {(r["dataset"], r["seed"]) for r in rows}]
+            if (row["dataset"], int(row["seed"])) not in fresh]
     write_rows(R2_ERRORS, ("dataset", "seed", "r2_error"),
                sorted(kept + rows, key=lambda r: (r["dataset"], int(r["seed"]))))
+    _r2_errors.cache_clear()
     return rows
+
+
+@functools.lru_cache(maxsize=None)
+def _r2_errors(path):
+    """:data:`R2_ERRORS` (or another such table) by (dataset, seed), read once."""
+    return {(row["dataset"], int(row["seed"])): float(row["r2_error"])
+            for row in read_rows(path)}
 
 
 def r2_error(dataset, seed, path=R2_ERRORS):
     """The standard error of the default HGB's test R² on this split (None: not known)."""
-    for row in read_rows(path):
-        if row["dataset"] == dataset and int(row["seed"]) == int(seed):
-            return float(row["r2_error"])
-    return None
+    return _r2_errors(Path(path)).get((dataset, int(seed)))
 
 
 def allowance(budget):
